@@ -1,0 +1,120 @@
+using Onnx;
+using Shrink.Graph;
+using Shrink.Onnx;
+
+namespace Shrink.Bench;
+
+/// <summary>
+/// Builds a model through Shrink's graph IR: nodes with attributes, random float weights, small constants,
+/// declared inputs and outputs. Value names are made unique by a running counter.
+/// </summary>
+internal sealed class GraphBuilder
+{
+    private readonly WeightFiller _rng;
+    private int _counter;
+
+    public GraphBuilder(string graphName, long opset, ulong seed)
+    {
+        var proto = new ModelProto
+        {
+            IrVersion = 8,
+            ProducerName = "Shrink.Bench",
+            ProducerVersion = "1",
+            Graph = new GraphProto { Name = graphName },
+        };
+        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
+        Model = OnnxModel.FromProto(proto, graphName);
+        _rng = new WeightFiller(seed);
+    }
+
+    /// <summary>The model being built.</summary>
+    public OnnxModel Model { get; }
+
+    private ModelGraph Graph => Model.Graph;
+
+    /// <summary>A fresh value name derived from <paramref name="stem"/>.</summary>
+    public string Fresh(string stem) => $"{stem}_{_counter++}";
+
+    /// <summary>Adds a node with one output named from <paramref name="stem"/> (or exactly <paramref name="output"/>); returns the output name.</summary>
+    public string Op(string opType, string stem, IEnumerable<string> inputs, IEnumerable<AttributeProto>? attributes = null, string? output = null)
+    {
+        string name = output ?? Fresh(stem);
+        var node = Graph.AddNode(opType, inputs, [name], name: $"{opType}_{name}");
+        if (attributes is not null)
+            foreach (var a in attributes) node.Proto.Attribute.Add(a);
+        return name;
+    }
+
+    /// <summary>A float initializer with uniform random values in [-scale, scale).</summary>
+    public string RandomWeight(string stem, long[] dims, float scale)
+    {
+        var values = new float[ElementCount(dims)];
+        _rng.FillUniform(values, scale);
+        return AddFloat(stem, dims, values);
+    }
+
+    /// <summary>A float initializer filled with one value (LayerNorm gamma = 1, biases = 0).</summary>
+    public string FilledWeight(string stem, long[] dims, float value)
+    {
+        var values = new float[ElementCount(dims)];
+        Array.Fill(values, value);
+        return AddFloat(stem, dims, values);
+    }
+
+    /// <summary>A scalar float constant (rank 0, not counted as a parameter).</summary>
+    public string FloatScalar(string stem, float value) => AddFloat(stem, [], [value]);
+
+    /// <summary>An int64 initializer (shapes, axes, indices).</summary>
+    public string Int64s(string stem, long[] dims, long[] values)
+    {
+        string name = Fresh(stem);
+        Graph.SetInitializer(TensorData.Create<long>(name, dims, values, ElementType.Int64));
+        return name;
+    }
+
+    /// <summary>Declares a graph input.</summary>
+    public void Input(string name, ElementType type, params Dimension[] shape) =>
+        Graph.Proto.Input.Add(new ValueInfo(name, type, shape).ToProto());
+
+    /// <summary>Declares a graph output.</summary>
+    public void Output(string name, ElementType type, params Dimension[] shape) =>
+        Graph.Proto.Output.Add(new ValueInfo(name, type, shape).ToProto());
+
+    /// <summary>Writes the IR back into the protobuf and checks the result like a loaded file.</summary>
+    public OnnxModel Finish()
+    {
+        Graph.SyncToProto();
+        return OnnxModel.FromProto(Model.Proto, Graph.Name);
+    }
+
+    private string AddFloat(string stem, long[] dims, float[] values)
+    {
+        string name = Fresh(stem);
+        Graph.SetInitializer(TensorData.FromFloats(name, dims, values));
+        return name;
+    }
+
+    private static long ElementCount(long[] dims)
+    {
+        long n = 1;
+        foreach (long d in dims) n *= d;
+        return n;
+    }
+
+    public static Dimension Fixed(long value) => new(value, null);
+
+    public static Dimension Symbol(string name) => new(null, name);
+
+    public static AttributeProto Int(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    public static AttributeProto Float(string name, float value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+
+    public static AttributeProto Ints(string name, params long[] values)
+    {
+        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        a.Ints.AddRange(values);
+        return a;
+    }
+}

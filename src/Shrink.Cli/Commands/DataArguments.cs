@@ -1,0 +1,62 @@
+using System.CommandLine;
+using System.Globalization;
+using Shrink.Data;
+
+namespace Shrink.Cli.Commands;
+
+/// <summary>The data and preprocessing options shared by commands that read samples.</summary>
+internal sealed class DataArguments
+{
+    public Option<string> Data { get; } = new("--data") { Description = "Samples: an IDX images file (.gz or raw), a .npy file, an image folder (one subfolder per class), or random:N", Required = true };
+    public Option<string?> Labels { get; } = new("--labels") { Description = "Labels file (IDX or .npy); for IDX images it is found by replacing 'images' with 'labels' in the name" };
+    public Option<long?> Samples { get; } = new("--samples") { Description = "Use at most this many samples" };
+    public Option<string?> Input { get; } = new("--input") { Description = "The model input the data feeds (default: the sidecar's, or the model's only input)" };
+    public Option<string?> Layout { get; } = new("--layout") { Description = "NCHW or NHWC" };
+    public Option<float?> Scale { get; } = new("--scale") { Description = "Multiply raw values by this first (e.g. 0.00392156862745098 for 1/255)" };
+    public Option<string?> Mean { get; } = new("--mean") { Description = "Per-channel mean, comma-separated" };
+    public Option<string?> Std { get; } = new("--std") { Description = "Per-channel std, comma-separated" };
+    public Option<string?> Resize { get; } = new("--resize") { Description = "Resize images to HxW (image folders)" };
+    public Option<string?> Color { get; } = new("--color") { Description = "keep, grayscale or rgb (image folders)" };
+    public Option<string[]> InputShape { get; } = new("--input-shape") { Description = "Fix symbolic dims for random data: name=1,3,48,320 (repeatable)", AllowMultipleArgumentsPerToken = false };
+    public Option<int> Seed { get; } = new("--seed") { Description = "Seed for random data", DefaultValueFactory = _ => 0 };
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { Data, Labels, Samples, Input, Layout, Scale, Mean, Std, Resize, Color, InputShape, Seed })
+            command.Add(o);
+    }
+
+    /// <summary>Options from the sidecar beside the first of <paramref name="modelPaths"/> that has one, overridden by the flags given.</summary>
+    public DataOptions Bind(ParseResult parse, params string?[] modelPaths)
+    {
+        Preprocessing? sidecar = null;
+        foreach (var path in modelPaths)
+        {
+            if (path is null) continue;
+            sidecar = Preprocessing.LoadSidecar(path);
+            if (sidecar is not null) break;
+        }
+        var p = sidecar ?? new Preprocessing();
+        if (parse.GetValue(Input) is string input) p = p with { InputName = input };
+        if (parse.GetValue(Layout) is string layout)
+            p = p with { Layout = Enum.TryParse<TensorLayout>(layout, ignoreCase: true, out var l) ? l : throw new UsageException($"--layout must be NCHW or NHWC, not '{layout}'.") };
+        if (parse.GetValue(Scale) is float scale) p = p with { Scale = scale };
+        if (parse.GetValue(Mean) is string mean) p = p with { Mean = Floats(mean, "--mean") };
+        if (parse.GetValue(Std) is string std) p = p with { Std = Floats(std, "--std") };
+        if (parse.GetValue(Resize) is string resize)
+        {
+            var parts = resize.Split('x', 'X', ',');
+            if (parts.Length != 2 || !int.TryParse(parts[0], out int h) || !int.TryParse(parts[1], out int w) || h <= 0 || w <= 0)
+                throw new UsageException($"--resize must be HxW with positive integers, not '{resize}'.");
+            p = p with { ResizeHeight = h, ResizeWidth = w };
+        }
+        if (parse.GetValue(Color) is string color)
+            p = p with { Color = Enum.TryParse<ColorMode>(color, ignoreCase: true, out var c) ? c : throw new UsageException($"--color must be keep, grayscale or rgb, not '{color}'.") };
+        var shapes = CommonOptions.ParseInputShapes(parse.GetValue(InputShape) ?? []);
+        if (parse.GetValue(Samples) is long n && n <= 0) throw new UsageException("--samples must be positive.");
+        return new DataOptions { Preprocessing = p, LabelsPath = parse.GetValue(Labels), ShapeOverrides = shapes, Seed = parse.GetValue(Seed) };
+    }
+
+    private static float[] Floats(string text, string option) =>
+        text.Split(',').Select(s => float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) ? v : throw new UsageException($"{option}: '{s}' is not a number.")).ToArray();
+}

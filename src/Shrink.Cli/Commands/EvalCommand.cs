@@ -1,0 +1,61 @@
+using System.CommandLine;
+using Shrink.Cli.Terminal;
+using Shrink.Data;
+using Shrink.Evaluation;
+using Shrink.Reports;
+using Shrink.Runtime;
+
+namespace Shrink.Cli.Commands;
+
+/// <summary><c>shrink eval</c>: accuracy, fidelity to a reference, latency, size, parameters and MACs.</summary>
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("MODEL") { Description = "The ONNX model to evaluate" };
+        var reference = new Option<string?>("--reference") { Description = "A reference model (e.g. the fp32 original): fidelity per output, and latency timed side by side" };
+        var batches = CommonOptions.Batches("1,64");
+        var threads = CommonOptions.Threads();
+        var runs = CommonOptions.Runs();
+        var warmup = CommonOptions.Warmup();
+        var json = CommonOptions.Json();
+        var report = new Option<string?>("--report") { Description = "Write a Markdown report to this file" };
+        var noLatency = new Option<bool>("--no-latency") { Description = "Skip the timing" };
+        var data = new DataArguments();
+        var command = new Command("eval", "Measure a model: top-1/top-5 accuracy, fidelity to a reference, latency, size, parameters and MACs.")
+        {
+            model, reference, batches, threads, runs, warmup, json, report, noLatency,
+        };
+        data.AddTo(command);
+        command.SetAction(parse =>
+        {
+            string modelPath = parse.GetValue(model)!;
+            string? referencePath = parse.GetValue(reference);
+            var dataOptions = data.Bind(parse, modelPath, referencePath);
+            string dataSpec = parse.GetValue(data.Data)!;
+            var options = new EvaluationOptions
+            {
+                LatencyBatchSizes = parse.GetValue(noLatency) ? [] : CommonOptions.ParseBatches(parse.GetValue(batches)!),
+                Runtime = new RuntimeOptions { IntraOpThreads = CommonOptions.CheckThreads(parse.GetValue(threads)) },
+                MaxSamples = parse.GetValue(data.Samples),
+                Latency = new LatencyMeter { Runs = Math.Max(0, parse.GetValue(runs)), WarmupRuns = Math.Max(0, parse.GetValue(warmup)) },
+            };
+            var result = ConsoleOutput.WithProgress("eval", progress =>
+                new ModelEvaluator(options).Evaluate(modelPath, referencePath, inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs), progress));
+            string? jsonTarget = parse.GetValue(json);
+            if (jsonTarget != "-")
+            {
+                Console.Out.WriteLine($"{modelPath}" + (referencePath is null ? "" : $" vs reference {referencePath}"));
+                foreach (var section in EvaluationReport.Sections(result)) ConsoleOutput.Write(section);
+            }
+            JsonOutput.Write(jsonTarget, result);
+            if (parse.GetValue(report) is string reportPath)
+            {
+                JsonOutput.WriteText(reportPath, EvaluationReport.ToMarkdown(result));
+                ConsoleOutput.Note($"report written to {reportPath}");
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

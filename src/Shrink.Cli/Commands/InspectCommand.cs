@@ -1,0 +1,88 @@
+using System.CommandLine;
+using Shrink.Analysis;
+using Shrink.Graph;
+using Shrink.Cli.Terminal;
+using Shrink.Data;
+using Shrink.Onnx;
+using Shrink.Reports;
+using Shrink.Runtime;
+
+namespace Shrink.Cli.Commands;
+
+/// <summary><c>shrink inspect</c>: what a model is made of and what later passes could compress.</summary>
+internal static class InspectCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("MODEL") { Description = "The ONNX model to inspect" };
+        var json = CommonOptions.Json();
+        var shapes = new Option<string[]>("--input-shape") { Description = "Fix symbolic dims to measure MACs: name=1,3,224,224 (repeatable)" };
+        var noMacs = new Option<bool>("--no-macs") { Description = "Do not run the model once to measure shapes and MACs" };
+        var command = new Command("inspect", "Show opsets, inputs and outputs with shapes, the op histogram, parameters, size, MACs, and the nodes passes could quantize or prune.")
+        {
+            model, json, shapes, noMacs,
+        };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(model)!;
+            var onnx = OnnxModel.Load(path);
+            IReadOnlyDictionary<string, long[]>? valueShapes = null;
+            string? macNote = null;
+            if (!parse.GetValue(noMacs))
+            {
+                try
+                {
+                    var overrides = CommonOptions.ParseInputShapes(parse.GetValue(shapes) ?? []);
+                    var inputs = onnx.Graph.Inputs.Select(v => new ModelInputSpec(v.Name, v.Type,
+                        v.Shape?.Select(d => d.Value).ToArray() ?? [], v.Shape?.Select(d => d.Symbol).ToArray() ?? [])).ToArray();
+                    using var random = DataSourceFactory.Open("random:1", new DataOptions { ShapeOverrides = overrides }, inputs);
+                    valueShapes = ValueShapeProbe.Measure(onnx, random.ReadBatches(1, 1).First());
+                }
+                catch (ShrinkException e)
+                {
+                    macNote = $"MACs not measured: {e.Message}";
+                }
+            }
+            var inspection = ModelInspection.Of(onnx, path, valueShapes);
+            if (parse.GetValue(json) is string target)
+            {
+                JsonOutput.Write(target, inspection);
+                if (target == "-") return ExitCodes.Ok;
+            }
+            foreach (var section in Sections(inspection, macNote)) ConsoleOutput.Write(section);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    internal static IReadOnlyList<ReportSection> Sections(ModelInspection m, string? macNote)
+    {
+        var overview = new MarkdownTable("property", "value")
+            .Add("model", m.Model)
+            .Add("IR version", m.IrVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Add("producer", m.Producer.Length > 0 ? m.Producer : "–")
+            .Add("opsets", string.Join(", ", m.Opsets.Select(o => $"{o.Key} {o.Value}")))
+            .Add("parameters", Format.Count(m.Statistics.Parameters))
+            .Add("weight bytes", Format.Bytes(m.Statistics.WeightBytes))
+            .Add("size on disk", Format.Bytes(m.Statistics.SizeOnDiskBytes))
+            .Add("MACs per sample", Format.Macs(m.Statistics.MacsPerSample))
+            .Add("nodes", Format.Count(m.Statistics.OpHistogram.Values.Sum()));
+        var io = new MarkdownTable("kind", "name", "type", "shape");
+        foreach (var v in m.Inputs) io.Add("input", v.Name, v.Type.OnnxName(), v.ShapeText);
+        foreach (var v in m.Outputs) io.Add("output", v.Name, v.Type.OnnxName(), v.ShapeText);
+        var ops = new MarkdownTable("op", "count");
+        foreach (var (op, count) in m.Statistics.OpHistogram) ops.Add(op, count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var candidates = new MarkdownTable("node", "op", "weight shape", "params", "out channels", "quantize", "prune");
+        foreach (var c in m.Candidates)
+            candidates.Add(c.Node, c.OpType, "[" + string.Join(",", c.WeightShape) + "]", Format.Count(c.Parameters), Format.Count(c.OutputChannels), c.Quantizable ? "yes" : "no", c.Prunable ? "yes" : "no");
+        var notes = m.Warnings.ToList();
+        if (macNote is not null) notes.Add(macNote);
+        return
+        [
+            new ReportSection("Model", overview, notes),
+            new ReportSection("Inputs and outputs", io),
+            new ReportSection("Operators", ops),
+            new ReportSection("Compression candidates (constant weights)", candidates, [$"{m.Candidates.Count} node(s), {Format.Count(m.Candidates.Sum(c => c.Parameters))} parameters."]),
+        ];
+    }
+}

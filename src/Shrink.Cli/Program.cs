@@ -1,0 +1,48 @@
+using System.CommandLine;
+using Shrink.Cli;
+using Shrink.Cli.Commands;
+
+var root = new RootCommand("shrink: make ONNX models smaller and faster, and measure what was gained and lost.")
+{
+    InspectCommand.Create(),
+    EvalCommand.Create(),
+    BenchCommand.Create(),
+};
+return Cli.Run(root, args);
+
+namespace Shrink.Cli
+{
+    /// <summary>Runs a command line with Shrink's exit-code and error conventions.</summary>
+    internal static class Cli
+    {
+        public static int Run(RootCommand root, string[] args)
+        {
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                foreach (var e in parse.Errors) Console.Error.WriteLine($"error: {e.Message}");
+                Console.Error.WriteLine("Run 'shrink --help' or 'shrink COMMAND --help' for usage.");
+                return ExitCodes.Usage;
+            }
+            try
+            {
+                return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            }
+            catch (UsageException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return ExitCodes.Usage;
+            }
+            catch (ShrinkException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return ExitCodes.Failure;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return ExitCodes.Failure;
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+namespace Shrink.Data;
+
+/// <summary>How <see cref="DataSourceFactory"/> opens a data set.</summary>
+public sealed record DataOptions
+{
+    /// <summary>Preprocessing applied to file data (and which input it feeds).</summary>
+    public Preprocessing Preprocessing { get; init; } = new();
+
+    /// <summary>Labels file (IDX uint8 or 1-D integer .npy); null to look for one beside an IDX file.</summary>
+    public string? LabelsPath { get; init; }
+
+    /// <summary>Full shapes for random data, keyed by input name (from <c>--input-shape name=1,3,48,320</c>); the first dim is the batch axis and is ignored.</summary>
+    public IReadOnlyDictionary<string, long[]> ShapeOverrides { get; init; } = new Dictionary<string, long[]>();
+
+    /// <summary>Seed for random data.</summary>
+    public int Seed { get; init; }
+}

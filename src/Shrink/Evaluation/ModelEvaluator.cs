@@ -1,0 +1,153 @@
+using Shrink.Data;
+using Shrink.Onnx;
+using Shrink.Runtime;
+
+namespace Shrink.Evaluation;
+
+/// <summary>
+/// Measures a model as users judge it: task accuracy against labels, fidelity to a reference model for every output,
+/// latency in ONNX Runtime (interleaved with the reference when one is given), size, parameters and MACs.
+/// </summary>
+public sealed class ModelEvaluator
+{
+    private readonly EvaluationOptions _options;
+
+    /// <summary>Creates an evaluator.</summary>
+    public ModelEvaluator(EvaluationOptions? options = null) => _options = options ?? new EvaluationOptions();
+
+    /// <summary>
+    /// Evaluates <paramref name="modelPath"/> (and compares with <paramref name="referencePath"/>) on data opened by
+    /// <paramref name="openData"/>, which receives the model's declared inputs so it can check them.
+    /// </summary>
+    public EvaluationResult Evaluate(string modelPath, string? referencePath, Func<IReadOnlyList<ModelInputSpec>, IDataSource> openData, IProgress<ProgressInfo>? progress = null)
+    {
+        using var session = ModelSession.Open(modelPath, _options.Runtime);
+        using var reference = referencePath is null ? null : ModelSession.Open(referencePath, _options.Runtime);
+        if (reference is not null) CheckSameInterface(session, reference);
+        using var data = openData(session.Inputs);
+
+        var accuracy = new ClassificationAccuracy();
+        var refAccuracy = new ClassificationAccuracy();
+        var fidelity = session.OutputNames.Select(_ => new FidelityAccumulator()).ToArray();
+        long samples = 0;
+        if (!_options.SkipAccuracy)
+        {
+            long? total = _options.MaxSamples is long m && data.Count is long c ? Math.Min(m, c) : _options.MaxSamples ?? data.Count;
+            foreach (var batch in data.ReadBatches(_options.EvalBatchSize, _options.MaxSamples))
+            {
+                var outputs = session.Run(batch);
+                if (batch.Labels is not null) AddAccuracy(accuracy, outputs[0], batch, session.DisplayName);
+                if (reference is not null)
+                {
+                    var refOutputs = reference.Run(batch);
+                    if (batch.Labels is not null) AddAccuracy(refAccuracy, refOutputs[0], batch, reference.DisplayName);
+                    for (int k = 0; k < outputs.Count; k++)
+                    {
+                        if (!outputs[k].Shape.SequenceEqual(refOutputs[k].Shape))
+                            throw new ShrinkException($"Output '{outputs[k].Name}' has shape [{string.Join(",", outputs[k].Shape)}] in {session.DisplayName} but [{string.Join(",", refOutputs[k].Shape)}] in {reference.DisplayName}.");
+                        int last = outputs[k].Shape.Length > 0 ? (int)outputs[k].Shape[^1] : 1;
+                        fidelity[k].Add(outputs[k].Data, refOutputs[k].Data, last);
+                    }
+                }
+                samples += batch.Count;
+                progress?.Report(new ProgressInfo("accuracy", samples, total));
+            }
+            if (samples == 0)
+                throw new ShrinkException($"{data.Description}: empty data set.");
+        }
+
+        var (latency, refLatency, notes) = MeasureLatency(session, reference, data, progress);
+        var stats = Statistics(modelPath, session.Inputs, data);
+        var refStats = referencePath is null ? null : Statistics(referencePath, reference!.Inputs, data);
+        bool labelled = accuracy.Count > 0;
+        return new EvaluationResult
+        {
+            Model = modelPath,
+            Reference = referencePath,
+            Data = data.Description,
+            Samples = samples,
+            Accuracy = labelled ? accuracy.Top1 : null,
+            Top5 = labelled ? accuracy.Top5 : null,
+            ReferenceAccuracy = labelled && reference is not null ? refAccuracy.Top1 : null,
+            ReferenceTop5 = labelled && reference is not null ? refAccuracy.Top5 : null,
+            Top1Agreement = reference is not null && samples > 0 ? fidelity[0].ArgMaxAgreement : null,
+            Fidelity = reference is not null && samples > 0
+                ? session.OutputNames.Select((n, k) => new OutputFidelity(n, fidelity[k].Cosine, double.IsFinite(fidelity[k].SqnrDb) ? fidelity[k].SqnrDb : null, fidelity[k].ArgMaxAgreement)).ToArray()
+                : null,
+            Threads = _options.Runtime.IntraOpThreads,
+            LatencyMs = latency.ToDictionary(l => Key(l.BatchSize), l => l.MedianMs),
+            LatencyP90Ms = latency.ToDictionary(l => Key(l.BatchSize), l => l.P90Ms),
+            LatencyRuns = latency.ToDictionary(l => Key(l.BatchSize), l => l.Runs),
+            ReferenceLatencyMs = refLatency?.ToDictionary(l => Key(l.BatchSize), l => l.MedianMs),
+            ReferenceLatencyP90Ms = refLatency?.ToDictionary(l => Key(l.BatchSize), l => l.P90Ms),
+            Speedup = refLatency?.Zip(latency).ToDictionary(p => Key(p.First.BatchSize), p => p.First.MedianMs / p.Second.MedianMs),
+            Notes = notes,
+            SizeBytes = stats.SizeOnDiskBytes ?? 0,
+            ReferenceSizeBytes = refStats?.SizeOnDiskBytes,
+            Params = stats.Parameters,
+            ReferenceParams = refStats?.Parameters,
+            Macs = stats.MacsPerSample,
+            ReferenceMacs = refStats?.MacsPerSample,
+            OrtVersion = OrtInfo.Version,
+        };
+    }
+
+    private static string Key(int batchSize) => batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static void CheckSameInterface(ModelSession model, ModelSession reference)
+    {
+        if (!model.OutputNames.SequenceEqual(reference.OutputNames))
+            throw new ShrinkException($"{model.DisplayName} has outputs [{string.Join(", ", model.OutputNames)}] but the reference {reference.DisplayName} has [{string.Join(", ", reference.OutputNames)}].");
+        var names = model.Inputs.Select(i => i.Name).Order().ToArray();
+        if (!names.SequenceEqual(reference.Inputs.Select(i => i.Name).Order()))
+            throw new ShrinkException($"{model.DisplayName} and the reference {reference.DisplayName} have different inputs.");
+    }
+
+    private static void AddAccuracy(ClassificationAccuracy accuracy, OutputTensor logits, DataBatch batch, string model)
+    {
+        int classes = logits.Shape.Length > 0 ? (int)logits.Shape[^1] : 0;
+        if (classes <= 0 || logits.Data.Length != (long)batch.Count * classes)
+            throw new ShrinkException($"{model}: output '{logits.Name}' with shape [{string.Join(",", logits.Shape)}] is not one row of class scores per sample, so accuracy cannot be measured; evaluate without labels.");
+        accuracy.Add(logits.Data, classes, batch.Labels);
+    }
+
+    private (IReadOnlyList<LatencyStats> Model, IReadOnlyList<LatencyStats>? Reference, IReadOnlyList<string> Notes) MeasureLatency(
+        ModelSession session, ModelSession? reference, IDataSource data, IProgress<ProgressInfo>? progress)
+    {
+        var model = new List<LatencyStats>();
+        var refs = reference is null ? null : new List<LatencyStats>();
+        var notes = new List<string>();
+        int done = 0;
+        foreach (int b in _options.LatencyBatchSizes)
+        {
+            var fixedBatch = session.Inputs.Select(i => i.Dims.Count > 0 ? i.Dims[0] : null).FirstOrDefault(d => d is not null);
+            if (fixedBatch is long fb && fb != b)
+            {
+                notes.Add($"batch {b}: skipped, the model's batch dimension is fixed at {fb}");
+                continue;
+            }
+            var first = data.ReadBatches(b, b).FirstOrDefault()
+                ?? throw new ShrinkException($"{data.Description}: empty data set.");
+            var batch = BatchTiler.Tile(first, b);
+            using var inputs = session.Prepare(batch);
+            using var refInputs = reference?.Prepare(batch);
+            var pairs = new List<(ModelSession, PreparedInputs)> { (session, inputs) };
+            if (reference is not null) pairs.Add((reference, refInputs!));
+            var stats = _options.Latency.Measure(b, pairs);
+            model.Add(stats[0]);
+            refs?.Add(stats[1]);
+            progress?.Report(new ProgressInfo("latency", ++done, _options.LatencyBatchSizes.Count));
+        }
+        return (model, refs, notes);
+    }
+
+    private static ModelStatistics Statistics(string path, IReadOnlyList<ModelInputSpec> inputs, IDataSource data)
+    {
+        var model = OnnxModel.Load(path);
+        IReadOnlyDictionary<string, long[]>? shapes = null;
+        var one = data.ReadBatches(1, 1).FirstOrDefault();
+        if (one is not null && inputs.All(i => i.Dims.Count == 0 || i.Dims[0] is null or 1))
+            shapes = ValueShapeProbe.Measure(model, one);
+        return ModelStatistics.Compute(model, shapes);
+    }
+}

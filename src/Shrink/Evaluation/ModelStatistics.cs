@@ -1,0 +1,35 @@
+using Shrink.Graph;
+using Shrink.Onnx;
+
+namespace Shrink.Evaluation;
+
+/// <summary>Static facts about a model: parameters, size, op histogram, and MACs when value shapes are known.</summary>
+public sealed record ModelStatistics(
+    long Parameters,
+    long WeightBytes,
+    long? SizeOnDiskBytes,
+    long? MacsPerSample,
+    IReadOnlyDictionary<string, int> OpHistogram)
+{
+    /// <summary>
+    /// Computes the statistics. Parameters count the elements of numeric initializers except int64 ones (shapes and
+    /// indices, not weights). <paramref name="shapes"/> are value shapes measured at batch size 1 (see
+    /// <c>ValueShapeProbe</c>); without them MACs are null.
+    /// </summary>
+    public static ModelStatistics Compute(OnnxModel model, IReadOnlyDictionary<string, long[]>? shapes = null)
+    {
+        long parameters = 0, bytes = 0;
+        foreach (var t in model.Graph.Initializers.Values)
+        {
+            if (t.Type is ElementType.Int64 or ElementType.String or ElementType.Bool) continue;
+            parameters += t.ElementCount;
+            bytes += t.ByteCount;
+        }
+        var histogram = model.Graph.Nodes
+            .GroupBy(n => n.Domain.Length == 0 || n.Domain == "ai.onnx" ? n.OpType : $"{n.Domain}.{n.OpType}")
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count());
+        long? macs = shapes is null ? null : model.Graph.Nodes.Sum(n => MacCounter.Count(n, model.Graph, shapes));
+        return new ModelStatistics(parameters, bytes, model.SizeOnDisk, macs, histogram);
+    }
+}

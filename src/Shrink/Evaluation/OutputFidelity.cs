@@ -1,0 +1,8 @@
+namespace Shrink.Evaluation;
+
+/// <summary>Fidelity of one output to the reference model's output of the same name.</summary>
+/// <param name="Output">The output name.</param>
+/// <param name="Cosine">Cosine similarity of the flattened outputs.</param>
+/// <param name="SqnrDb">Signal-to-noise ratio in dB (reference = signal); null when the outputs are identical (infinite).</param>
+/// <param name="ArgMaxAgreement">Share of rows whose arg-max over the last axis matches.</param>
+public sealed record OutputFidelity(string Output, double Cosine, double? SqnrDb, double ArgMaxAgreement);

@@ -1,0 +1,29 @@
+using Onnx;
+using Shrink.Data;
+using Shrink.Onnx;
+
+namespace Shrink.Runtime;
+
+/// <summary>
+/// Measures the concrete shape of every value in a model by running it once in ONNX Runtime with all intermediate
+/// values exposed as outputs. This fills in what value_info lacks (exporters often omit it, and dims computed by
+/// Shape/Gather/Concat chains are unknown statically). Optimizations are off so every value survives.
+/// </summary>
+public static class ValueShapeProbe
+{
+    /// <summary>Runs <paramref name="model"/> on <paramref name="sample"/> and returns value name → shape.</summary>
+    public static IReadOnlyDictionary<string, long[]> Measure(OnnxModel model, DataBatch sample)
+    {
+        var probe = model.Clone();
+        var graph = probe.Proto.Graph;
+        var existing = new HashSet<string>(graph.Output.Select(o => o.Name));
+        foreach (var node in graph.Node)
+            foreach (var o in node.Output)
+                if (o.Length > 0 && existing.Add(o))
+                    graph.Output.Add(new ValueInfoProto { Name = o });
+        // The clone's IR view was built before the outputs were added; ORT reads the proto directly.
+        using var session = ModelSession.Open(OnnxModel.FromProto(probe.Proto, model.SourcePath ?? "<model>"), new RuntimeOptions { Optimize = false });
+        using var inputs = session.Prepare(sample);
+        return session.RunShapes(inputs);
+    }
+}

@@ -1,0 +1,32 @@
+namespace Shrink.Tests.TestSupport;
+
+/// <summary>Where the repository, the shared material beside it and ONNX's test data live.</summary>
+internal static class RepoPaths
+{
+    /// <summary>Debian's libonnx-testdata package: ONNX's backend test cases.</summary>
+    public const string OnnxTestData = "/usr/share/libonnx-testdata/data";
+
+    private static readonly Lazy<string> Root = new(FindRoot);
+
+    /// <summary>The folder holding Shrink.slnx, found by walking up from the test binaries.</summary>
+    public static string RepoRoot => Root.Value;
+
+    /// <summary>The shared material folder, <c>../shared</c> relative to the repository root.</summary>
+    public static string SharedDir => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
+
+    /// <summary>The shared reference models folder.</summary>
+    public static string SharedModels => Path.Combine(SharedDir, "models");
+
+    /// <summary>The small reference CNN, used as a realistic fixture for corruption tests.</summary>
+    public static string CnnSmall => Path.Combine(SharedModels, "cnn_small.onnx");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Shrink.slnx")))
+                return dir.FullName;
+        }
+        throw new InvalidOperationException($"No Shrink.slnx above {AppContext.BaseDirectory}.");
+    }
+}
