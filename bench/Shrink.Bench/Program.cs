@@ -2,7 +2,8 @@ namespace Shrink.Bench;
 
 /// <summary>
 /// Entry point: <c>Shrink.Bench [--quick] [--out PATH]</c> runs the benchmark; the hidden subcommands
-/// <c>loadsave IN OUT</c> and <c>phases IN OUT</c> are what the benchmark runs in child processes.
+/// <c>loadsave IN OUT</c> and <c>phases IN OUT</c> are what the benchmark runs in child processes, and
+/// <c>generate DIR</c> writes the two generated models to a folder for a closer look.
 /// </summary>
 internal static class Program
 {
@@ -12,6 +13,7 @@ internal static class Program
         {
             if (args.Length == 3 && args[0] == "loadsave") return ChildCommands.LoadSave(args[1], args[2]);
             if (args.Length == 3 && args[0] == "phases") return ChildCommands.Phases(args[1], args[2]);
+            if (args.Length == 2 && args[0] == "generate") return Generate(args[1]);
             var options = BenchOptions.Parse(args);
             if (options is null) return 2;
             return BenchRunner.Run(options);
@@ -21,5 +23,18 @@ internal static class Program
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
+    }
+
+    private static int Generate(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        foreach (var (file, build) in new (string, Func<Onnx.OnnxModel>)[] { ("resnet50.onnx", () => ResNet50Generator.Build()), ("bert_base.onnx", () => BertBaseGenerator.Build()) })
+        {
+            string path = Path.Combine(folder, file);
+            var model = build();
+            model.Save(path);
+            Console.WriteLine($"{path}: {ParameterCount.Of(model):N0} parameters, {new FileInfo(path).Length:N0} bytes");
+        }
+        return 0;
     }
 }

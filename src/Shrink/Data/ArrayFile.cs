@@ -22,8 +22,8 @@ internal sealed class ArrayFile
     public long Count => Shape[0];
     public int SampleBytes { get; }
     public int SampleElements => SampleBytes / ElementSize;
-    public int ElementSize => Type switch { RawType.UInt8 => 1, RawType.Int64 => 8, _ => 4 };
-    public string ShapeText => "[" + string.Join(",", Shape) + "]";
+    public int ElementSize => SizeOf(Type);
+    public string ShapeText => Format(Shape);
 
     /// <summary>Validates the header facts against each other and against the file's size.</summary>
     public static ArrayFile Create(string path, RawType type, long[] shape, long dataOffset, bool gzip)
@@ -34,11 +34,10 @@ internal sealed class ArrayFile
             if (shape[i] < 0 || (shape[i] == 0 && i > 0))
                 throw new ShrinkException($"{path}: dimension {i} of {Format(shape)} is {shape[i]}; sample dims must be positive.");
         long size = new FileInfo(path).Length;
-        long elementSize = type switch { RawType.UInt8 => 1, RawType.Int64 => 8, _ => 4 };
         long sampleBytes, needed;
         try
         {
-            sampleBytes = checked(shape.Skip(1).Aggregate(elementSize, (a, d) => a * d));
+            sampleBytes = checked(shape.Skip(1).Aggregate((long)SizeOf(type), (a, d) => a * d));
             needed = checked(dataOffset + shape[0] * sampleBytes);
         }
         catch (OverflowException)
@@ -54,6 +53,8 @@ internal sealed class ArrayFile
             throw new ShrinkException($"{path}: the header declares {Format(shape)} ({needed} bytes), more than a {size}-byte gzip file can hold; the header is corrupt.");
         return new ArrayFile(path, type, shape, dataOffset, (int)sampleBytes);
     }
+
+    public static int SizeOf(RawType type) => type switch { RawType.UInt8 => 1, RawType.Int64 => 8, _ => 4 };
 
     public static string Format(IEnumerable<long> shape) => "[" + string.Join(",", shape) + "]";
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Shrink.Graph;
 
 namespace Shrink.Data;
@@ -19,7 +20,7 @@ internal static class DataValidator
         for (int i = 1; fits && i < input.Dims.Count; i++)
             fits = input.Dims[i] is not long d || d == sampleShape[i - 1];
         if (!fits)
-            throw new ShrinkException($"{dataPath}: samples have shape {ArrayFile.Format(sampleShape)} (batches {ArrayFile.Format(sampleShape).Replace("[", "[n" + (sampleShape.Length > 0 ? "," : ""), StringComparison.Ordinal)}) " +
+            throw new ShrinkException($"{dataPath}: samples have shape {ArrayFile.Format(sampleShape)} (batches [{string.Join(",", sampleShape.Select(d => d.ToString(CultureInfo.InvariantCulture)).Prepend("n"))}]) " +
                 $"but model input '{input.Name}' expects {input.ShapeText}; check the layout (NCHW/NHWC), resize and colour settings.");
     }
 }

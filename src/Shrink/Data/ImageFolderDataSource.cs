@@ -57,9 +57,7 @@ public sealed class ImageFolderDataSource : IDataSource
             (modelChannels, modelHeight, modelWidth) = preprocessing.Layout == TensorLayout.NCHW
                 ? (input.Dims[1], input.Dims[2], input.Dims[3])
                 : (input.Dims[3], input.Dims[1], input.Dims[2]);
-        ImageInfo first;
-        using (var stream = File.OpenRead(_files[0]))
-            first = ImageInfo.FromStream(stream) ?? throw new ShrinkException($"{_files[0]}: not a PNG or JPEG image that can be decoded.");
+        var first = PeekInfo(_files[0]);
         _channels = preprocessing.Color switch
         {
             ColorMode.Grayscale => 1,
@@ -97,6 +95,21 @@ public sealed class ImageFolderDataSource : IDataSource
 
     /// <summary>The per-sample shape fed to the model; batches are [n, ..SampleShape].</summary>
     public IReadOnlyList<long> SampleShape => _sampleShape;
+
+    private static ImageInfo PeekInfo(string file)
+    {
+        try
+        {
+            using var stream = File.OpenRead(file);
+            if (ImageInfo.FromStream(stream) is ImageInfo info)
+                return info;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ShrinkException($"{file}: cannot read the image: {e.Message}", e);
+        }
+        throw new ShrinkException($"{file}: not a PNG or JPEG image that can be decoded.");
+    }
 
     private static IEnumerable<string> ImagesIn(string dir, SearchOption option) =>
         Directory.EnumerateFiles(dir, "*", option)

@@ -71,7 +71,7 @@ public sealed class RandomDataSource : IDataSource
         if (shape is not null)
         {
             if (shape.Length == 0 || (dims.Count > 0 && shape.Length != dims.Count))
-                throw new ShrinkException($"--input-shape {input.Name}={string.Join(",", shape)} does not match model input '{input.Name}' {input.ShapeText}; give all {dims.Count} dims, batch first.");
+                throw new ShrinkException($"--input-shape {input.Name}={string.Join(",", shape)} does not match model input '{input.Name}' {input.ShapeText}; give one size per dim, batch first.");
             for (int k = 1; k < shape.Length; k++)
             {
                 long? declared = k < dims.Count ? dims[k] : null;

@@ -19,8 +19,8 @@ internal static class ShapeFitting
             shape = [stored.Aggregate(1L, (a, d) => a * d)];
         if (shape.Length != 3)
             return (shape, 1, 1);
-        return layout == TensorLayout.NCHW
-            ? ((long[] Shape, int Channels, int Inner))(shape, (int)shape[0], (int)(shape[1] * shape[2]))
-            : (shape, (int)shape[2], 1);
+        if (layout == TensorLayout.NHWC)
+            return (shape, (int)shape[2], 1);
+        return (shape, (int)shape[0], (int)(shape[1] * shape[2]));
     }
 }

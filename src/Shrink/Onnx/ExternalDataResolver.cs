@@ -78,15 +78,38 @@ internal static class ExternalDataResolver
         string rootWithSep = root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar;
         if (!full.StartsWith(rootWithSep, StringComparison.Ordinal))
             throw new ShrinkException($"{modelPath}: {where}: external data location '{location}' escapes the model's folder.");
-        // A symbolic link inside the folder could still point outside it.
-        var info = new FileInfo(full);
-        if (info.Exists && info.LinkTarget is not null)
+        // A symbolic link inside the folder (the file, or a folder on its path) could still point outside it.
+        string realRoot, real;
+        try
         {
-            var target = info.ResolveLinkTarget(returnFinalTarget: true);
-            if (target is not null && !Path.GetFullPath(target.FullName).StartsWith(rootWithSep, StringComparison.Ordinal))
-                throw new ShrinkException($"{modelPath}: {where}: external data location '{location}' is a link that escapes the model's folder.");
+            realRoot = ResolveLinks(root, 0);
+            real = ResolveLinks(full, 0);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ShrinkException($"{modelPath}: {where}: external data location '{location}' cannot be resolved: {e.Message}", e);
+        }
+        string realRootWithSep = realRoot.EndsWith(Path.DirectorySeparatorChar) ? realRoot : realRoot + Path.DirectorySeparatorChar;
+        if (!real.StartsWith(realRootWithSep, StringComparison.Ordinal))
+            throw new ShrinkException($"{modelPath}: {where}: external data location '{location}' is a link that escapes the model's folder.");
         return full;
+    }
+
+    // The path with every symbolic link along it replaced by its target (components that do not exist are kept).
+    private static string ResolveLinks(string fullPath, int depth)
+    {
+        if (depth > 32)
+            throw new IOException($"too many levels of symbolic links at '{fullPath}'");
+        string current = Path.GetPathRoot(fullPath)!;
+        var parts = fullPath[current.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
+        foreach (string part in parts)
+        {
+            current = Path.Combine(current, part);
+            string? link = new FileInfo(current).LinkTarget;
+            if (link is not null)
+                current = ResolveLinks(Path.GetFullPath(link, Path.GetDirectoryName(current)!), depth + 1);
+        }
+        return current;
     }
 
     private static long ParseLong(string text, string key, string where, string modelPath) =>

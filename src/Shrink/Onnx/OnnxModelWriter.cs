@@ -33,6 +33,8 @@ internal static class OnnxModelWriter
 
         string dataName = options.ExternalDataFileName ?? Path.GetFileName(fullPath) + ".data";
         string dir = Path.GetDirectoryName(fullPath)!;
+        if (!Directory.Exists(dir))
+            throw new ShrinkException($"{fullPath}: the output folder '{dir}' does not exist.");
         string dataPath = ExternalDataResolver.ResolveLocation(dataName, dir, fullPath, "external data file");
         var moved = tensors.Where(t => t.RawData.Length >= options.ExternalMinTensorBytes).ToList();
         var originals = moved.Select(t => t.RawData).ToArray();

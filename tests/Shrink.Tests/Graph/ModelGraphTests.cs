@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Onnx;
 using Shrink.Graph;
 using Shrink.Onnx;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Google.Protobuf;
 using Onnx;
 using Shrink.Onnx;
 using Shrink.Tests.TestSupport;
