@@ -24,7 +24,7 @@ internal static class BenchRunner
         {
             var meter = options.Quick
                 ? new LatencyMeter { WarmupRuns = 1, Runs = 3 }
-                : new LatencyMeter { WarmupRuns = 2, Runs = 0, TargetSeconds = 8, MinRuns = 3, MaxRuns = 10 };
+                : new LatencyMeter { WarmupRuns = 2, Runs = 0, TargetSeconds = 6, MinRuns = 3, MaxRuns = 10 };
 
             results.Add(Measure("ResNet-50", ResNet50Reference, () => ResNet50Generator.Build(), work, meter,
                 [("batch 1", LatencyBenchmark.ImageBatch(ResNet50Generator.InputName, 1, 7)),

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf;
 using Onnx;
 using Shrink.Graph;
 using Shrink.Onnx;
@@ -48,9 +50,13 @@ internal sealed class GraphBuilder
     /// <summary>A float initializer with uniform random values in [-scale, scale).</summary>
     public string RandomWeight(string stem, long[] dims, float scale)
     {
-        var values = new float[ElementCount(dims)];
-        _rng.FillUniform(values, scale);
-        return AddFloat(stem, dims, values);
+        // Filled in place as raw bytes and wrapped without a copy: generating 110M weights touches 440 MB once, not twice.
+        var bytes = GC.AllocateUninitializedArray<byte>(checked((int)(ElementCount(dims) * sizeof(float))));
+        _rng.FillUniform(MemoryMarshal.Cast<byte, float>(bytes.AsSpan()), scale);
+        var proto = new TensorProto { Name = Fresh(stem), DataType = (int)ElementType.Float, RawData = UnsafeByteOperations.UnsafeWrap(bytes) };
+        proto.Dims.AddRange(dims);
+        Graph.SetInitializer(new TensorData(proto));
+        return proto.Name;
     }
 
     /// <summary>A float initializer filled with one value (LayerNorm gamma = 1, biases = 0).</summary>

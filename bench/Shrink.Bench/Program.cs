@@ -1,3 +1,5 @@
+using Shrink.Onnx;
+
 namespace Shrink.Bench;
 
 /// <summary>
@@ -13,6 +15,7 @@ internal static class Program
         {
             if (args.Length == 3 && args[0] == "loadsave") return ChildCommands.LoadSave(args[1], args[2]);
             if (args.Length == 3 && args[0] == "phases") return ChildCommands.Phases(args[1], args[2]);
+            if (args.Length == 2 && args[0] == "parsemapped") return ChildCommands.ParseMapped(args[1]);
             if (args.Length == 2 && args[0] == "generate") return Generate(args[1]);
             var options = BenchOptions.Parse(args);
             if (options is null) return 2;
@@ -28,7 +31,7 @@ internal static class Program
     private static int Generate(string folder)
     {
         Directory.CreateDirectory(folder);
-        foreach (var (file, build) in new (string, Func<Onnx.OnnxModel>)[] { ("resnet50.onnx", () => ResNet50Generator.Build()), ("bert_base.onnx", () => BertBaseGenerator.Build()) })
+        foreach (var (file, build) in new (string, Func<OnnxModel>)[] { ("resnet50.onnx", () => ResNet50Generator.Build()), ("bert_base.onnx", () => BertBaseGenerator.Build()) })
         {
             string path = Path.Combine(folder, file);
             var model = build();

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Shrink.Analysis;
-using Shrink.Graph;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
+using Shrink.Graph;
 using Shrink.Onnx;
 using Shrink.Reports;
 using Shrink.Runtime;
@@ -33,9 +33,7 @@ internal static class InspectCommand
                 try
                 {
                     var overrides = CommonOptions.ParseInputShapes(parse.GetValue(shapes) ?? []);
-                    var inputs = onnx.Graph.Inputs.Select(v => new ModelInputSpec(v.Name, v.Type,
-                        v.Shape?.Select(d => d.Value).ToArray() ?? [], v.Shape?.Select(d => d.Symbol).ToArray() ?? [])).ToArray();
-                    using var random = DataSourceFactory.Open("random:1", new DataOptions { ShapeOverrides = overrides }, inputs);
+                    using var random = DataSourceFactory.Open("random:1", new DataOptions { ShapeOverrides = overrides }, ModelInputs.Of(onnx));
                     valueShapes = ValueShapeProbe.Measure(onnx, random.ReadBatches(1, 1).First());
                 }
                 catch (ShrinkException e)

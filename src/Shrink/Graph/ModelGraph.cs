@@ -233,6 +233,21 @@ public sealed class ModelGraph
         Invalidate();
     }
 
+    /// <summary>Points output <paramref name="index"/> of <paramref name="node"/> at <paramref name="value"/> (the old name stops existing).</summary>
+    public void SetOutput(Node node, int index, string value)
+    {
+        node.Proto.Output[index] = value;
+        Invalidate();
+    }
+
+    /// <summary>Makes every node except <paramref name="except"/> read <paramref name="newValue"/> instead of <paramref name="oldValue"/>; graph outputs keep their names.</summary>
+    public void RedirectConsumers(string oldValue, string newValue, Node? except = null)
+    {
+        foreach (var node in _nodes)
+            if (!ReferenceEquals(node, except)) RenameIn(node.Proto.Input, oldValue, newValue);
+        Invalidate();
+    }
+
     /// <summary>Appends an input to <paramref name="node"/>.</summary>
     public void AddInput(Node node, string value)
     {

@@ -159,6 +159,27 @@ public sealed class ModelSession : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs prepared inputs and hands each float output to <paramref name="visit"/> without copying it
+    /// (the span is valid only during the call). Non-float outputs are skipped.
+    /// </summary>
+    public void RunVisit(PreparedInputs inputs, IReadOnlyList<string> outputNames, Action<string, ReadOnlySpan<float>> visit)
+    {
+        try
+        {
+            using var results = _session.Run(_runOptions, inputs.Names, inputs.Values, outputNames);
+            for (int k = 0; k < results.Count; k++)
+            {
+                if (results[k].IsTensor && results[k].GetTensorTypeAndShape().ElementDataType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float)
+                    visit(outputNames[k], results[k].GetTensorDataAsSpan<float>());
+            }
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ShrinkException($"{DisplayName}: inference failed: {e.Message}", e);
+        }
+    }
+
     /// <summary>Runs prepared inputs and returns the shape of every tensor output (non-tensor outputs are skipped).</summary>
     public IReadOnlyDictionary<string, long[]> RunShapes(PreparedInputs inputs)
     {

@@ -309,8 +309,13 @@ public sealed class ModelGraphTests
     {
         var graph = OnnxModel.FromProto(TinyModels.MatMulReluAdd()).Graph;
         Assert.Equal("fresh", graph.UniqueName("fresh"));
-        Assert.Equal("mm_1", graph.UniqueName("mm"));
-        Assert.Equal("W_1", graph.UniqueName("W"));
-        Assert.Equal("relu_1", graph.UniqueName("relu"));
+        foreach (string taken in new[] { "mm", "W", "relu", "input", "output" })
+        {
+            string name = graph.UniqueName(taken);
+            Assert.NotEqual(taken, name);
+            Assert.StartsWith(taken, name, StringComparison.Ordinal);
+            graph.RenameValue("act", name); // accepted: the name is free
+            graph.RenameValue(name, "act");
+        }
     }
 }

@@ -246,10 +246,9 @@ public sealed class PromoteConstantsToInitializersTests
         Assert.Null(TensorCompare.BitIdentical(before[0], after[0]));
     }
 
-    [Fact]
+    [SharedFact]
     public void The_shared_reference_model_keeps_computing_the_same_after_promotion()
     {
-        Assert.True(File.Exists(RepoPaths.CnnSmall), $"Missing fixture {RepoPaths.CnnSmall}.");
         var model = OnnxModel.Load(RepoPaths.CnnSmall);
         int constantsBefore = model.Graph.Nodes.Count(n => n.OpType == "Constant");
 

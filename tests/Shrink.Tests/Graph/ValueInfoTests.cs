@@ -25,10 +25,9 @@ public sealed class ValueInfoTests
         Assert.Equal("[batch,4]", input.ShapeText);
     }
 
-    [Fact]
+    [SharedFact]
     public void Symbolic_dims_of_a_real_exported_model_are_read()
     {
-        Assert.True(File.Exists(RepoPaths.CnnSmall), $"Missing fixture {RepoPaths.CnnSmall}.");
         var model = OnnxModel.Load(RepoPaths.CnnSmall);
         var input = Assert.Single(model.Graph.Inputs);
         // The shared models README documents input float32 [batch,1,28,28].

@@ -8,27 +8,23 @@ namespace Shrink.Tests.Onnx;
 
 public sealed class OnnxModelTests
 {
-    public static TheoryData<int> CutPoints => [1, 2, 10, 100, 1000, 50_000, -1000, -2, -1];
+    private static readonly int[] CutPoints = [1, 2, 10, 100, 1000, 50_000, -1000, -2, -1];
 
-    private static byte[] CnnSmall()
-    {
-        Assert.True(File.Exists(RepoPaths.CnnSmall), $"Missing fixture {RepoPaths.CnnSmall} (the shared reference models).");
-        return File.ReadAllBytes(RepoPaths.CnnSmall);
-    }
-
-    [Theory]
-    [MemberData(nameof(CutPoints))]
-    public void A_truncated_model_is_refused_naming_the_file(int cut)
+    [SharedFact]
+    public void A_truncated_model_is_refused_naming_the_file()
     {
         using var dir = new TempDirectory();
-        var bytes = CnnSmall();
-        int length = cut > 0 ? cut : bytes.Length + cut;
-        string path = dir.File("truncated.onnx");
-        File.WriteAllBytes(path, bytes[..length]);
+        var bytes = File.ReadAllBytes(RepoPaths.CnnSmall);
+        foreach (int cut in CutPoints)
+        {
+            int length = cut > 0 ? cut : bytes.Length + cut;
+            string path = dir.File($"truncated-{length}.onnx");
+            File.WriteAllBytes(path, bytes[..length]);
 
-        var e = Assert.Throws<ShrinkException>(() => OnnxModel.Load(path));
+            var e = Assert.Throws<ShrinkException>(() => OnnxModel.Load(path));
 
-        Assert.Contains("truncated.onnx", e.Message, StringComparison.Ordinal);
+            Assert.Contains($"truncated-{length}.onnx", e.Message, StringComparison.Ordinal);
+        }
     }
 
     [Theory]
@@ -53,12 +49,12 @@ public sealed class OnnxModelTests
         Assert.Contains($"random{seed}.onnx", e.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [SharedFact]
     public void Random_bytes_after_a_valid_model_header_are_refused()
     {
         // A real model's first 200 bytes followed by noise: the parser gets deep before failing.
         using var dir = new TempDirectory();
-        var bytes = CnnSmall()[..4096];
+        var bytes = File.ReadAllBytes(RepoPaths.CnnSmall)[..4096];
         new Random(11).NextBytes(bytes.AsSpan(200));
         string path = dir.File("noisy.onnx");
         File.WriteAllBytes(path, bytes);
@@ -106,7 +102,7 @@ public sealed class OnnxModelTests
         Assert.Contains("trailing.onnx", e.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [SharedFact]
     public void Loading_and_saving_elsewhere_leaves_the_input_file_unchanged()
     {
         using var dir = new TempDirectory();

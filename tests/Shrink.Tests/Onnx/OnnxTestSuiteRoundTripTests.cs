@@ -18,8 +18,9 @@ public sealed partial class OnnxTestSuiteRoundTripTests(ITestOutputHelper output
 {
     private static readonly string[] Collections = ["node", "pytorch-converted", "pytorch-operator", "simple"];
 
-    // Ops that draw from ORT's random generator: their outputs cannot match the suite's (numpy-drawn) references,
-    // and without a seed two sessions draw differently, so only types and shapes are compared then.
+    // Ops that draw from ORT's random generator (and Dropout given training_mode): their outputs cannot match the
+    // suite's numpy-drawn references, and without a seed two sessions draw differently, so then only types and
+    // shapes are compared.
     private static readonly HashSet<string> RandomOps =
         new(["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Bernoulli", "Multinomial"], StringComparer.Ordinal);
 

@@ -1,0 +1,93 @@
+using Onnx;
+using Shrink.Data;
+using Shrink.Evaluation;
+using Shrink.Onnx;
+using Shrink.Quantization.Qdq;
+using Shrink.Runtime;
+
+namespace Shrink.Quantization;
+
+/// <summary>
+/// Compares a quantized model with its float original tensor by tensor on calibration data: the SQNR at every quantized
+/// node's output, how much each node loses itself, and the fidelity of the model outputs. Runs both models without
+/// ORT optimizations so every intermediate value is observable.
+/// </summary>
+public static class LayerErrorAnalyzer
+{
+    /// <summary>Per-node errors sorted worst first (lowest SQNR), and the output fidelity of the whole model.</summary>
+    public static (IReadOnlyList<LayerError> Layers, ExclusionTrial Output) Measure(
+        OnnxModel floatModel, OnnxModel quantized, QdqPlan plan, QdqApplication application, IDataSource data, long samples, int batchSize)
+    {
+        var folded = plan.Folded.ToDictionary(f => f.Producer, f => f.Activation.Outputs[0], ReferenceEqualityComparer.Instance);
+        var pairs = new Dictionary<string, string>(StringComparer.Ordinal); // float tensor → quantized-model tensor
+        var rows = new List<(Graph.Node Node, string Output, string? Input)>();
+        foreach (var node in plan.Quantized)
+        {
+            string output = folded.TryGetValue(node, out var f) ? (string)f : node.Outputs[0];
+            string? input = node.Inputs.Count > 0 && application.DequantizedNames.ContainsKey(node.Inputs[0]) ? node.Inputs[0] : null;
+            pairs[output] = application.DequantizedNames.GetValueOrDefault(output, output);
+            if (input is not null) pairs[input] = application.DequantizedNames[input];
+            rows.Add((node, output, input));
+        }
+        string firstOutput = floatModel.Graph.Outputs[0].Name;
+        pairs[firstOutput] = firstOutput;
+        var accumulators = Compare(floatModel, quantized, pairs, data, samples, batchSize, firstOutput, out var outputFidelity);
+
+        var layers = rows.Select(r =>
+        {
+            double sqnr = accumulators[r.Output].SqnrDb;
+            double? inSqnr = r.Input is null ? null : accumulators[r.Input].SqnrDb;
+            double own = inSqnr is double i && double.IsFinite(i) && double.IsFinite(sqnr) ? i - sqnr : 0;
+            return new LayerError(r.Node.DisplayName, r.Node.OpType, r.Output, sqnr, inSqnr, own);
+        }).OrderBy(l => l.SqnrDb).ToList();
+        return (layers, new ExclusionTrial([], outputFidelity.SqnrDb, outputFidelity.ArgMaxAgreement));
+    }
+
+    /// <summary>Output fidelity (first output) of a quantized model against the float model.</summary>
+    public static ExclusionTrial MeasureOutput(OnnxModel floatModel, OnnxModel quantized, IDataSource data, long samples, int batchSize, IReadOnlyList<string> excluded)
+    {
+        string first = floatModel.Graph.Outputs[0].Name;
+        Compare(floatModel, quantized, new Dictionary<string, string> { [first] = first }, data, samples, batchSize, first, out var fidelity);
+        return new ExclusionTrial(excluded, fidelity.SqnrDb, fidelity.ArgMaxAgreement);
+    }
+
+    private static Dictionary<string, FidelityAccumulator> Compare(
+        OnnxModel floatModel, OnnxModel quantized, IReadOnlyDictionary<string, string> pairs, IDataSource data, long samples, int batchSize,
+        string firstOutput, out FidelityAccumulator outputFidelity)
+    {
+        var inputs = new HashSet<string>(floatModel.Graph.Inputs.Select(i => i.Name), StringComparer.Ordinal);
+        var floatNames = pairs.Keys.Where(k => !inputs.Contains(k)).ToArray();
+        var quantNames = floatNames.Select(k => pairs[k]).ToArray();
+        using var floatSession = ModelSession.Open(Expose(floatModel, floatNames), new RuntimeOptions { Optimize = false });
+        using var quantSession = ModelSession.Open(Expose(quantized, quantNames), new RuntimeOptions { Optimize = false });
+        var accumulators = pairs.Keys.ToDictionary(k => k, _ => new FidelityAccumulator(), StringComparer.Ordinal);
+        var reverse = floatNames.ToDictionary(k => pairs[k], k => k, StringComparer.Ordinal);
+        var lastAxis = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var batch in data.ReadBatches(batchSize, samples))
+        {
+            var reference = new Dictionary<string, float[]>(StringComparer.Ordinal);
+            using var prepared = floatSession.Prepare(batch);
+            floatSession.RunVisit(prepared, floatNames, (name, values) => reference[name] = values.ToArray());
+            using var preparedQ = quantSession.Prepare(batch);
+            quantSession.RunVisit(preparedQ, quantNames, (name, values) =>
+            {
+                string key = reverse[name];
+                int axis = key == firstOutput ? (int)(values.Length / batch.Count) : 0;
+                accumulators[key].Add(values, reference[key], axis);
+            });
+            foreach (var input in batch.Inputs)
+                if (accumulators.TryGetValue(input.Name, out var acc) && input.Data is float[] x) acc.Add(x, x, 0);
+        }
+        outputFidelity = accumulators[firstOutput];
+        return accumulators;
+    }
+
+    private static OnnxModel Expose(OnnxModel model, IReadOnlyList<string> names)
+    {
+        var copy = model.Clone();
+        var existing = new HashSet<string>(copy.Proto.Graph.Output.Select(o => o.Name), StringComparer.Ordinal);
+        foreach (var n in names)
+            if (existing.Add(n)) copy.Proto.Graph.Output.Add(new ValueInfoProto { Name = n });
+        return OnnxModel.FromProto(copy.Proto, model.SourcePath ?? "<model>");
+    }
+}

@@ -1,0 +1,43 @@
+using Shrink.Graph;
+using Shrink.Onnx;
+
+namespace Shrink.Quantization.Qdq;
+
+/// <summary>Builds a <see cref="QdqPlan"/> by walking the graph in topological order and asking each op's handler to mark it.</summary>
+public sealed class QdqPlanner(QdqOpRegistry registry)
+{
+    /// <summary>Op types that mean the model is already quantized.</summary>
+    private static readonly HashSet<string> QuantizedOps = new(StringComparer.Ordinal)
+    {
+        "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger",
+        "QGemm", "QLinearAdd", "QLinearMul", "MatMulNBits", "DynamicQuantizeMatMul", "MatMulIntegerToFloat", "QLinearGlobalAveragePool",
+    };
+
+    /// <summary>Refuses models that are already quantized, naming the first quantized node.</summary>
+    public static void EnsureNotQuantized(OnnxModel model, string source)
+    {
+        var node = model.Graph.Nodes.FirstOrDefault(n => QuantizedOps.Contains(n.OpType));
+        if (node is not null)
+            throw new ShrinkException($"{source}: the model is already quantized (node '{node.DisplayName}' is {node.OpType}); quantize the float model instead.");
+    }
+
+    /// <summary>Marks the graph. The graph is not modified.</summary>
+    public QdqPlan Plan(ModelGraph graph, StaticQuantizationOptions options)
+    {
+        var plan = new QdqPlan();
+        var context = new QdqMarkContext(graph, plan, options);
+        foreach (var node in graph.TopologicalOrder())
+        {
+            if (context.Consumed.Contains(node)) continue;
+            string? reason;
+            var handler = node.Domain.Length == 0 || node.Domain == "ai.onnx" ? registry.Find(node.OpType) : null;
+            if (context.IsExcluded(node)) reason = "excluded by the user";
+            else if (node.HasSubgraph) reason = "holds a subgraph";
+            else if (handler is null) reason = QdqOpRegistry.FragileOps.Contains(node.OpType) ? "kept in float (numerically fragile)" : "no int8 handler for this op";
+            else reason = handler.Mark(node, context);
+            if (reason is null) plan.Quantized.Add(node);
+            else plan.LeftInFloat.Add(new FloatNode(node, reason));
+        }
+        return plan;
+    }
+}

@@ -1,0 +1,49 @@
+using Shrink.Graph;
+
+namespace Shrink.Quantization.Qdq;
+
+/// <summary>
+/// Conv, Gemm and MatMul with a constant weight: activation input and output per tensor, weight per output channel
+/// (axis from <see cref="OpFacts"/>), bias as int32. ORT fuses the result into QLinearConv, QGemm or QLinearMatMul.
+/// A MatMul of two activations goes to <see cref="BinaryOpHandler"/>.
+/// </summary>
+public sealed class WeightedOpHandler : IQdqOpHandler
+{
+    private readonly BinaryOpHandler _activationMatMul = new();
+
+    /// <inheritdoc />
+    public string? Mark(Node node, QdqMarkContext context)
+    {
+        var facts = OpFacts.For(node);
+        if (facts is null) return "no op facts";
+        if (node.Inputs.Count <= facts.WeightInput) return "missing weight input";
+        string input = node.Inputs[0], weightName = node.Inputs[facts.WeightInput];
+        if (!context.IsFloatConstant(weightName))
+        {
+            if (node.OpType == "MatMul") return _activationMatMul.Mark(node, context);
+            return "the weight is not a float constant";
+        }
+        if (!context.IsActivation(input)) return "the data input is not a float activation";
+        var weight = context.Graph.FindInitializer(weightName)!;
+        if (node.OpType == "Gemm" && node.GetInt("transA", 0) != 0) return "Gemm with transA is not quantized";
+        if (node.OpType == "ConvTranspose") return "ConvTranspose has no fused int8 kernel in ONNX Runtime";
+        if (weight.Dims.Count < 2) return "weight of rank < 2";
+        int? axis = context.Options.PerChannelWeights && (node.OpType != "MatMul" || weight.Dims.Count == 2)
+            ? facts.OutputChannelAxis(node) : null;
+
+        context.Plan.MarkCalibrated(input);
+        var weightMark = new WeightMark(node, facts.WeightInput, axis);
+        context.Plan.Weights.Add(weightMark);
+        if (facts.BiasInput >= 0 && node.Inputs.Count > facts.BiasInput && node.Inputs[facts.BiasInput].Length > 0)
+        {
+            string bias = node.Inputs[facts.BiasInput];
+            var b = context.Graph.FindInitializer(bias);
+            long channels = weight.Dims[facts.OutputChannelAxis(node)];
+            bool unitScales = node.OpType != "Gemm" || (node.GetFloat("alpha", 1f) == 1f && node.GetFloat("beta", 1f) == 1f);
+            if (b is { Type: ElementType.Float } && b.Dims.Count == 1 && b.Dims[0] == channels && unitScales)
+                context.Plan.Biases.Add(new BiasMark(node, facts.BiasInput, input, weightMark));
+        }
+        context.MarkOutput(node);
+        return null;
+    }
+}

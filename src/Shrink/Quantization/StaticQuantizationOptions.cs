@@ -1,0 +1,41 @@
+using Shrink.Calibration;
+using Shrink.Graph;
+
+namespace Shrink.Quantization;
+
+/// <summary>Typed options of calibrated static int8 quantization (QDQ).</summary>
+public sealed record StaticQuantizationOptions
+{
+    /// <summary>Activation type: UInt8 (default; ORT's fastest x86 kernels are u8×s8) or Int8.</summary>
+    public ElementType ActivationType { get; init; } = ElementType.UInt8;
+
+    /// <summary>Symmetric activation ranges (zero point in the middle). Off by default: ReLU outputs waste half the levels.</summary>
+    public bool SymmetricActivations { get; init; }
+
+    /// <summary>Per-output-channel weight scales (default) rather than one per tensor.</summary>
+    public bool PerChannelWeights { get; init; } = true;
+
+    /// <summary>Calibration method name (minmax, percentile, entropy, mse).</summary>
+    public string Calibration { get; init; } = "minmax";
+
+    /// <summary>Settings of the calibration method.</summary>
+    public CalibrationSettings CalibrationSettings { get; init; } = new();
+
+    /// <summary>Calibration samples to use.</summary>
+    public long Samples { get; init; } = 512;
+
+    /// <summary>Batch size while calibrating.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Node names (or display names) to leave in float.</summary>
+    public IReadOnlySet<string> ExcludeNodes { get; init; } = new HashSet<string>();
+
+    /// <summary>Op types to leave in float, on top of those never quantized by default.</summary>
+    public IReadOnlySet<string> ExcludeOps { get; init; } = new HashSet<string>();
+
+    /// <summary>Samples used for the per-layer error report (0: skip the report).</summary>
+    public int AnalysisSamples { get; init; } = 128;
+
+    /// <summary>How many worst layers to try excluding for the suggestion table.</summary>
+    public int SuggestExclusions { get; init; } = 3;
+}

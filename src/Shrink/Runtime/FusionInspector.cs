@@ -1,0 +1,66 @@
+using Onnx;
+using Shrink.Onnx;
+
+namespace Shrink.Runtime;
+
+/// <summary>
+/// Asks ONNX Runtime to write its optimized graph (SessionOptions.OptimizedModelFilePath) and reads what it fused:
+/// a QDQ model is only fast when its Q/DQ pairs become integer kernels.
+/// </summary>
+public static class FusionInspector
+{
+    private static readonly HashSet<string> IntegerOps = new(StringComparer.Ordinal)
+    {
+        "QLinearConv", "QGemm", "QLinearMatMul", "QLinearAdd", "QLinearMul", "QLinearGlobalAveragePool", "QLinearAveragePool",
+        "QLinearConcat", "QLinearSigmoid", "QLinearLeakyRelu", "QLinearSoftmax", "QLinearWhere", "MatMulIntegerToFloat",
+        "DynamicQuantizeMatMul", "ConvInteger", "MatMulInteger", "MatMulNBits", "QAttention", "NhwcQLinearConv", "QLinearReduceMean",
+    };
+
+    /// <summary>Optimizes <paramref name="model"/> in ORT (level ALL, one thread) and reports what runs.</summary>
+    public static FusionReport Inspect(OnnxModel model)
+    {
+        string dir = Directory.CreateTempSubdirectory("shrink-fusion-").FullName;
+        try
+        {
+            string optimized = Path.Combine(dir, "optimized.onnx");
+            using (ModelSession.Open(model, new RuntimeOptions { OptimizedModelPath = optimized })) { }
+            ModelProto proto;
+            using (var stream = File.OpenRead(optimized)) proto = ModelProto.Parser.ParseFrom(stream);
+            var nodes = proto.Graph.Node;
+            var producers = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
+            var consumers = new Dictionary<string, List<NodeProto>>(StringComparer.Ordinal);
+            foreach (var n in nodes)
+            {
+                foreach (var o in n.Output) producers[o] = n;
+                foreach (var i in n.Input)
+                {
+                    if (!consumers.TryGetValue(i, out var list)) consumers[i] = list = [];
+                    list.Add(n);
+                }
+            }
+            var unfused = new List<string>();
+            foreach (var n in nodes)
+            {
+                if (n.OpType is "QuantizeLinear" or "DequantizeLinear" || IntegerOps.Contains(n.OpType)) continue;
+                bool fromDq = n.Input.Any(i => producers.TryGetValue(i, out var p) && p.OpType == "DequantizeLinear" && !IsWeight(p, proto.Graph));
+                bool toQ = n.Output.Any(o => consumers.TryGetValue(o, out var cs) && cs.Any(c => c.OpType == "QuantizeLinear"));
+                if (fromDq && toQ) unfused.Add($"{(n.Name.Length > 0 ? n.Name : n.OpType)} ({n.OpType})");
+            }
+            var histogram = nodes.GroupBy(n => n.Domain.Length == 0 ? n.OpType : $"{n.Domain}.{n.OpType}")
+                .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count());
+            return new FusionReport(
+                histogram,
+                nodes.Count(n => IntegerOps.Contains(n.OpType)),
+                nodes.Count(n => n.OpType == "QuantizeLinear"),
+                nodes.Count(n => n.OpType == "DequantizeLinear"),
+                unfused);
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    // A DequantizeLinear of a constant weight feeding a float op is weight-only storage, not an activation boundary.
+    private static bool IsWeight(NodeProto dq, GraphProto graph) => graph.Initializer.Any(t => t.Name == dq.Input[0]);
+}
