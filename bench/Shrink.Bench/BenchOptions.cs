@@ -5,6 +5,9 @@ internal sealed record BenchOptions(bool Quick, string OutputPath)
 {
     public const string Usage = "usage: Shrink.Bench [--quick] [--out PATH]   (default PATH: bench/RESULTS.md of the repository)";
 
+    /// <summary>True when the arguments ask for the usage text.</summary>
+    public static bool IsHelp(IReadOnlyList<string> args) => args is ["-h"] or ["--help"];
+
     /// <summary>Parses the arguments; null (after printing why) when they are wrong.</summary>
     public static BenchOptions? Parse(IReadOnlyList<string> args)
     {
@@ -20,9 +23,6 @@ internal sealed record BenchOptions(bool Quick, string OutputPath)
                 case "--out" when i + 1 < args.Count:
                     output = args[++i];
                     break;
-                case "-h" or "--help":
-                    Console.WriteLine(Usage);
-                    return null;
                 default:
                     Console.Error.WriteLine($"unknown argument '{args[i]}'\n{Usage}");
                     return null;

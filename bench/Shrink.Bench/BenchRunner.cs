@@ -46,7 +46,7 @@ internal static class BenchRunner
         AtomicFile.WriteAllText(options.OutputPath, report);
         Console.WriteLine();
         Console.WriteLine(report);
-        Console.WriteLine($"Wrote {options.OutputPath} in {total.Elapsed.TotalSeconds:F1} s total.");
+        Console.WriteLine($"Wrote {options.OutputPath} in {total.Elapsed.TotalSeconds:F1} s total; this process peaked at {(ProcStatus.PeakRssKiB() ?? 0) / 1024} MiB.");
         bool parametersOk = results.All(r => r.ParameterDeviation <= ParameterTolerance);
         bool roundTripOk = results.All(r => r.RoundTrip is null || r.RoundTrip.Mismatches.Count == 0);
         bool outputsOk = results.All(r => r.Latency.All(l => l.OutputsFinite));

@@ -3,9 +3,9 @@ using Shrink.Onnx;
 namespace Shrink.Bench;
 
 /// <summary>
-/// Entry point: <c>Shrink.Bench [--quick] [--out PATH]</c> runs the benchmark; the hidden subcommands
-/// <c>loadsave IN OUT</c> and <c>phases IN OUT</c> are what the benchmark runs in child processes, and
-/// <c>generate DIR</c> writes the two generated models to a folder for a closer look.
+/// Entry point: <c>Shrink.Bench [--quick] [--out PATH]</c> runs the benchmark; the subcommands <c>loadsave IN OUT</c>,
+/// <c>phases IN OUT</c> and <c>parsemapped IN</c> are what it runs in child processes, and <c>generate DIR</c>
+/// writes the two generated models to a folder for a closer look.
 /// </summary>
 internal static class Program
 {
@@ -17,6 +17,11 @@ internal static class Program
             if (args.Length == 3 && args[0] == "phases") return ChildCommands.Phases(args[1], args[2]);
             if (args.Length == 2 && args[0] == "parsemapped") return ChildCommands.ParseMapped(args[1]);
             if (args.Length == 2 && args[0] == "generate") return Generate(args[1]);
+            if (BenchOptions.IsHelp(args))
+            {
+                Console.WriteLine(BenchOptions.Usage);
+                return 0;
+            }
             var options = BenchOptions.Parse(args);
             if (options is null) return 2;
             return BenchRunner.Run(options);
@@ -31,7 +36,8 @@ internal static class Program
     private static int Generate(string folder)
     {
         Directory.CreateDirectory(folder);
-        foreach (var (file, build) in new (string, Func<OnnxModel>)[] { ("resnet50.onnx", () => ResNet50Generator.Build()), ("bert_base.onnx", () => BertBaseGenerator.Build()) })
+        (string File, Func<OnnxModel> Build)[] models = [("resnet50.onnx", () => ResNet50Generator.Build()), ("bert_base.onnx", () => BertBaseGenerator.Build())];
+        foreach (var (file, build) in models)
         {
             string path = Path.Combine(folder, file);
             var model = build();
