@@ -18,13 +18,16 @@ public static class LayerErrorAnalyzer
     public static (IReadOnlyList<LayerError> Layers, ExclusionTrial Output) Measure(
         OnnxModel floatModel, OnnxModel quantized, QdqPlan plan, QdqApplication application, IDataSource data, long samples, int batchSize)
     {
-        var folded = plan.Folded.ToDictionary(f => f.Producer, f => f.Activation.Outputs[0], ReferenceEqualityComparer.Instance);
+        var folded = new Dictionary<Graph.Node, string>(ReferenceEqualityComparer.Instance);
+        foreach (var f in plan.Folded) folded[f.Producer] = f.Activation.Outputs[0];
         var pairs = new Dictionary<string, string>(StringComparer.Ordinal); // float tensor → quantized-model tensor
+        // The inserter pointed quantized nodes at the dequantized copies; map those back to the float names.
+        var original = application.DequantizedNames.ToDictionary(kv => kv.Value, kv => kv.Key, StringComparer.Ordinal);
         var rows = new List<(Graph.Node Node, string Output, string? Input)>();
         foreach (var node in plan.Quantized)
         {
-            string output = folded.TryGetValue(node, out var f) ? (string)f : node.Outputs[0];
-            string? input = node.Inputs.Count > 0 && application.DequantizedNames.ContainsKey(node.Inputs[0]) ? node.Inputs[0] : null;
+            string output = folded.TryGetValue(node, out var foldedOutput) ? foldedOutput : node.Outputs[0];
+            string? input = node.Inputs.Count > 0 && original.TryGetValue(node.Inputs[0], out var floatInput) ? floatInput : null;
             pairs[output] = application.DequantizedNames.GetValueOrDefault(output, output);
             if (input is not null) pairs[input] = application.DequantizedNames[input];
             rows.Add((node, output, input));

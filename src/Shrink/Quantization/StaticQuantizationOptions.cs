@@ -33,6 +33,12 @@ public sealed record StaticQuantizationOptions
     /// <summary>Op types to leave in float, on top of those never quantized by default.</summary>
     public IReadOnlySet<string> ExcludeOps { get; init; } = new HashSet<string>();
 
+    /// <summary>
+    /// Conv/Gemm/MatMul whose reduction length (Cin/groups × kernel, or K) is below this stay float: with so few
+    /// multiply-adds per output, ORT's int8 kernels lose to float (a 1-channel 3×3 first conv ran 3.5× slower in int8).
+    /// </summary>
+    public int MinReductionSize { get; init; } = 16;
+
     /// <summary>Samples used for the per-layer error report (0: skip the report).</summary>
     public int AnalysisSamples { get; init; } = 128;
 

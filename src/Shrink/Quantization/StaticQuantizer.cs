@@ -27,11 +27,13 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
         var prepared = model.Clone();
         var preprocessing = Preprocess(prepared);
 
-        var plan = _planner.Plan(prepared.Graph, options);
+        using var data = openData(ModelInputs.Of(prepared));
+        var first = data.ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data.Description}: empty calibration data set.");
+        var types = ValueShapeProbe.MeasureTypes(prepared, first);
+        var plan = _planner.Plan(prepared.Graph, options, types);
         if (plan.Quantized.Count == 0)
             throw new ShrinkException($"{source}: nothing to quantize: no node has an int8 handler ({string.Join(", ", plan.LeftInFloat.Select(f => f.Node.OpType).Distinct().Take(8))}...).");
 
-        using var data = openData(ModelInputs.Of(prepared));
         var target = new QuantTarget(options.ActivationType == ElementType.UInt8 ? 0 : -128, options.ActivationType == ElementType.UInt8 ? 255 : 127, options.SymmetricActivations);
         var clock = Stopwatch.StartNew();
         var ranges = ActivationRangeCollector.Collect(prepared, plan.CalibratedTensors, data, method, target, options.Samples, options.BatchSize, progress);
@@ -39,12 +41,12 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
 
         clock.Restart();
         var quantized = prepared.Clone();
-        var rebound = _planner.Plan(quantized.Graph, options); // the same decisions, bound to the copy's nodes
+        var rebound = _planner.Plan(quantized.Graph, options, types); // the same decisions, bound to the copy's nodes
         var application = QdqInserter.Apply(quantized, rebound, ranges, options);
         double rewriteSeconds = clock.Elapsed.TotalSeconds;
 
         CheckInterface(model, quantized, source);
-        var fusion = FusionInspector.Inspect(quantized);
+        var fusion = FusionInspector.Inspect(quantized, rebound.Quantized.Select(n => n.Name).Where(n => n.Length > 0).ToHashSet(StringComparer.Ordinal));
 
         IReadOnlyList<LayerError> layers = [];
         ExclusionTrial? output = null;
@@ -59,7 +61,7 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
                 var excluded = worst.Take(k).ToList();
                 var trialOptions = options with { ExcludeNodes = new HashSet<string>(options.ExcludeNodes.Concat(excluded)) };
                 var trial = prepared.Clone();
-                var trialPlan = _planner.Plan(trial.Graph, trialOptions);
+                var trialPlan = _planner.Plan(trial.Graph, trialOptions, types);
                 if (trialPlan.CalibratedTensors.Any(t => !ranges.ContainsKey(t))) continue;
                 QdqInserter.Apply(trial, trialPlan, ranges, trialOptions);
                 suggestions.Add(LayerErrorAnalyzer.MeasureOutput(prepared, trial, data, options.AnalysisSamples, options.BatchSize, excluded));

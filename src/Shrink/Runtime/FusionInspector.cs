@@ -16,8 +16,12 @@ public static class FusionInspector
         "DynamicQuantizeMatMul", "ConvInteger", "MatMulInteger", "MatMulNBits", "QAttention", "NhwcQLinearConv", "QLinearReduceMean",
     };
 
-    /// <summary>Optimizes <paramref name="model"/> in ORT (level ALL, one thread) and reports what runs.</summary>
-    public static FusionReport Inspect(OnnxModel model)
+    /// <summary>
+    /// Optimizes <paramref name="model"/> in ORT (level ALL, one thread) and reports what runs. With
+    /// <paramref name="quantizedNodes"/> (names of nodes meant to run in int8), only those count as unfused when found
+    /// between a DequantizeLinear and a QuantizeLinear; float-by-design ops there are boundaries, not failures.
+    /// </summary>
+    public static FusionReport Inspect(OnnxModel model, IReadOnlySet<string>? quantizedNodes = null)
     {
         string dir = Directory.CreateTempSubdirectory("shrink-fusion-").FullName;
         try
@@ -44,7 +48,7 @@ public static class FusionInspector
                 if (n.OpType is "QuantizeLinear" or "DequantizeLinear" || IntegerOps.Contains(n.OpType)) continue;
                 bool fromDq = n.Input.Any(i => producers.TryGetValue(i, out var p) && p.OpType == "DequantizeLinear" && !IsWeight(p, proto.Graph));
                 bool toQ = n.Output.Any(o => consumers.TryGetValue(o, out var cs) && cs.Any(c => c.OpType == "QuantizeLinear"));
-                if (fromDq && toQ) unfused.Add($"{(n.Name.Length > 0 ? n.Name : n.OpType)} ({n.OpType})");
+                if (fromDq && toQ && (quantizedNodes is null || quantizedNodes.Contains(n.Name))) unfused.Add($"{(n.Name.Length > 0 ? n.Name : n.OpType)} ({n.OpType})");
             }
             var histogram = nodes.GroupBy(n => n.Domain.Length == 0 ? n.OpType : $"{n.Domain}.{n.OpType}")
                 .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count());

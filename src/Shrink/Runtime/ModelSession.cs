@@ -180,6 +180,23 @@ public sealed class ModelSession : IDisposable
         }
     }
 
+    /// <summary>Runs prepared inputs and returns the element type of every tensor output (non-tensor outputs are skipped).</summary>
+    public IReadOnlyDictionary<string, ElementType> RunTypes(PreparedInputs inputs)
+    {
+        try
+        {
+            using var results = _session.Run(_runOptions, inputs.Names, inputs.Values, OutputNames);
+            var types = new Dictionary<string, ElementType>(StringComparer.Ordinal);
+            for (int k = 0; k < results.Count; k++)
+                if (results[k].IsTensor) types[OutputNames[k]] = (ElementType)(int)results[k].GetTensorTypeAndShape().ElementDataType;
+            return types;
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ShrinkException($"{DisplayName}: inference failed: {e.Message}", e);
+        }
+    }
+
     /// <summary>Runs prepared inputs and returns the shape of every tensor output (non-tensor outputs are skipped).</summary>
     public IReadOnlyDictionary<string, long[]> RunShapes(PreparedInputs inputs)
     {

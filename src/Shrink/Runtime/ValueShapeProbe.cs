@@ -1,5 +1,6 @@
 using Onnx;
 using Shrink.Data;
+using Shrink.Graph;
 using Shrink.Onnx;
 
 namespace Shrink.Runtime;
@@ -14,6 +15,21 @@ public static class ValueShapeProbe
     /// <summary>Runs <paramref name="model"/> on <paramref name="sample"/> and returns value name → shape.</summary>
     public static IReadOnlyDictionary<string, long[]> Measure(OnnxModel model, DataBatch sample)
     {
+        using var session = OpenExposed(model);
+        using var inputs = session.Prepare(sample);
+        return session.RunShapes(inputs);
+    }
+
+    /// <summary>Runs <paramref name="model"/> on <paramref name="sample"/> and returns value name → element type (exporters often omit it).</summary>
+    public static IReadOnlyDictionary<string, ElementType> MeasureTypes(OnnxModel model, DataBatch sample)
+    {
+        using var session = OpenExposed(model);
+        using var inputs = session.Prepare(sample);
+        return session.RunTypes(inputs);
+    }
+
+    private static ModelSession OpenExposed(OnnxModel model)
+    {
         var probe = model.Clone();
         var graph = probe.Proto.Graph;
         var existing = new HashSet<string>(graph.Output.Select(o => o.Name));
@@ -22,8 +38,6 @@ public static class ValueShapeProbe
                 if (o.Length > 0 && existing.Add(o))
                     graph.Output.Add(new ValueInfoProto { Name = o });
         // The clone's IR view was built before the outputs were added; ORT reads the proto directly.
-        using var session = ModelSession.Open(OnnxModel.FromProto(probe.Proto, model.SourcePath ?? "<model>"), new RuntimeOptions { Optimize = false });
-        using var inputs = session.Prepare(sample);
-        return session.RunShapes(inputs);
+        return ModelSession.Open(OnnxModel.FromProto(probe.Proto, model.SourcePath ?? "<model>"), new RuntimeOptions { Optimize = false });
     }
 }

@@ -1,4 +1,3 @@
-using Onnx;
 using Shrink.Calibration;
 using Shrink.Graph;
 using Shrink.Onnx;

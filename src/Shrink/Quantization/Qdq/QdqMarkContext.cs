@@ -5,8 +5,9 @@ namespace Shrink.Quantization.Qdq;
 /// <summary>What handlers see while marking: the graph, the plan being built, and the options.</summary>
 public sealed class QdqMarkContext
 {
-    internal QdqMarkContext(ModelGraph graph, QdqPlan plan, StaticQuantizationOptions options)
+    internal QdqMarkContext(ModelGraph graph, QdqPlan plan, StaticQuantizationOptions options, IReadOnlyDictionary<string, ElementType>? valueTypes)
     {
+        ValueTypes = valueTypes;
         Graph = graph;
         Plan = plan;
         Options = options;
@@ -17,6 +18,9 @@ public sealed class QdqMarkContext
 
     /// <summary>The plan being built.</summary>
     public QdqPlan Plan { get; }
+
+    /// <summary>Element types measured by running the model once (exporters often omit value_info); null when unknown.</summary>
+    public IReadOnlyDictionary<string, ElementType>? ValueTypes { get; }
 
     /// <summary>The options.</summary>
     public StaticQuantizationOptions Options { get; }
@@ -31,6 +35,7 @@ public sealed class QdqMarkContext
     public bool IsActivation(string name)
     {
         if (name.Length == 0 || Graph.FindInitializer(name) is not null) return false;
+        if (ValueTypes is not null && ValueTypes.TryGetValue(name, out var measured)) return measured == ElementType.Float;
         var info = Graph.FindValueInfo(name);
         return info is null || info.Type is ElementType.Float or ElementType.Undefined;
     }
@@ -45,6 +50,10 @@ public sealed class QdqMarkContext
         string output = node.Outputs[0];
         if (Graph.IsGraphOutput(output)) return;
         var consumers = Graph.Consumers(output);
+        // MatMul → Add(constant bias): leave the product in float so ORT fuses DQ·DQ→MatMul→Add into one
+        // MatMulIntegerToFloat with bias, instead of requantizing the product and dequantizing it for a float Add.
+        if (node.OpType == "MatMul" && consumers.Count == 1 && consumers[0].OpType == "Add" && consumers[0].Inputs.Any(i => Graph.FindInitializer(i) is not null))
+            return;
         if (!Options.SymmetricActivations && consumers.Count == 1 && IsFoldableActivation(consumers[0]) && !IsExcluded(consumers[0]) && !Graph.IsGraphOutput(consumers[0].Outputs[0]))
         {
             var activation = consumers[0];

@@ -21,11 +21,11 @@ public sealed class QdqPlanner(QdqOpRegistry registry)
             throw new ShrinkException($"{source}: the model is already quantized (node '{node.DisplayName}' is {node.OpType}); quantize the float model instead.");
     }
 
-    /// <summary>Marks the graph. The graph is not modified.</summary>
-    public QdqPlan Plan(ModelGraph graph, StaticQuantizationOptions options)
+    /// <summary>Marks the graph (not modified). <paramref name="valueTypes"/>: element types measured by a run, when value_info lacks them.</summary>
+    public QdqPlan Plan(ModelGraph graph, StaticQuantizationOptions options, IReadOnlyDictionary<string, ElementType>? valueTypes = null)
     {
         var plan = new QdqPlan();
-        var context = new QdqMarkContext(graph, plan, options);
+        var context = new QdqMarkContext(graph, plan, options, valueTypes);
         foreach (var node in graph.TopologicalOrder())
         {
             if (context.Consumed.Contains(node)) continue;

@@ -28,6 +28,10 @@ public sealed class WeightedOpHandler : IQdqOpHandler
         if (node.OpType == "Gemm" && node.GetInt("transA", 0) != 0) return "Gemm with transA is not quantized";
         if (node.OpType == "ConvTranspose") return "ConvTranspose has no fused int8 kernel in ONNX Runtime";
         if (weight.Dims.Count < 2) return "weight of rank < 2";
+        // Reduction length of one output: Cin/groups × kernel for Conv, K for Gemm/MatMul.
+        long reduction = node.OpType == "Conv" ? weight.ElementCount / weight.Dims[0] : weight.Dims[facts.OutputChannelAxis(node) == 0 ? 1 : 0];
+        if (reduction < context.Options.MinReductionSize && !FeedsMaxPool(node, context.Graph))
+            return $"reduction of {reduction} is below {context.Options.MinReductionSize}: int8 kernels are slower than float there (e.g. a first conv on 1 channel)";
         int? axis = context.Options.PerChannelWeights && (node.OpType != "MatMul" || weight.Dims.Count == 2)
             ? facts.OutputChannelAxis(node) : null;
 
@@ -45,5 +49,17 @@ public sealed class WeightedOpHandler : IQdqOpHandler
         }
         context.MarkOutput(node);
         return null;
+    }
+
+    // ORT moves Q above value-preserving ops (QDQ propagation), so a float conv followed by MaxPool would leave a uint8
+    // MaxPool in NCHW layout, measured 20× slower than float; such a conv is better quantized despite its small reduction.
+    private static bool FeedsMaxPool(Node node, ModelGraph graph)
+    {
+        foreach (var consumer in graph.Consumers(node.Outputs[0]))
+        {
+            if (consumer.OpType == "MaxPool") return true;
+            if (consumer.OpType is "Relu" or "Clip" && graph.Consumers(consumer.Outputs[0]).Any(c => c.OpType == "MaxPool")) return true;
+        }
+        return false;
     }
 }
