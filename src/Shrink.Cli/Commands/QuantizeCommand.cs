@@ -72,6 +72,7 @@ internal static class QuantizeCommand
             string? dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
             if (dir is not null) Directory.CreateDirectory(dir);
             result.Model.Save(outPath);
+            CopySidecar(input, outPath);
             long inBytes = onnx.SizeOnDisk ?? 0, outBytes = new FileInfo(outPath).Length;
             string? target = parse.GetValue(json);
             if (target != "-")
@@ -105,6 +106,14 @@ internal static class QuantizeCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    // The quantized model takes the same inputs, so it keeps the preprocessing sidecar: `shrink eval OUT` then just works.
+    private static void CopySidecar(string input, string output)
+    {
+        string from = Preprocessing.SidecarPath(input), to = Preprocessing.SidecarPath(output);
+        if (File.Exists(from) && Path.GetFullPath(from) != Path.GetFullPath(to))
+            JsonOutput.WriteText(to, File.ReadAllText(from));
     }
 
     private static HashSet<string> List(string? text) =>

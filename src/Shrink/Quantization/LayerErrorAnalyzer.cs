@@ -59,16 +59,18 @@ public static class LayerErrorAnalyzer
         string firstOutput, out FidelityAccumulator outputFidelity)
     {
         var inputs = new HashSet<string>(floatModel.Graph.Inputs.Select(i => i.Name), StringComparer.Ordinal);
+        // Graph inputs come from the batch on the float side; on the quantized side their dequantized copy is exposed.
         var floatNames = pairs.Keys.Where(k => !inputs.Contains(k)).ToArray();
-        var quantNames = floatNames.Select(k => pairs[k]).ToArray();
+        var quantNames = pairs.Values.Where(v => !inputs.Contains(v)).Distinct().ToArray();
         using var floatSession = ModelSession.Open(Expose(floatModel, floatNames), new RuntimeOptions { Optimize = false });
         using var quantSession = ModelSession.Open(Expose(quantized, quantNames), new RuntimeOptions { Optimize = false });
         var accumulators = pairs.Keys.ToDictionary(k => k, _ => new FidelityAccumulator(), StringComparer.Ordinal);
-        var reverse = floatNames.ToDictionary(k => pairs[k], k => k, StringComparer.Ordinal);
-        var lastAxis = new Dictionary<string, int>(StringComparer.Ordinal);
+        var reverse = pairs.Where(kv => !inputs.Contains(kv.Value)).ToDictionary(kv => kv.Value, kv => kv.Key, StringComparer.Ordinal);
         foreach (var batch in data.ReadBatches(batchSize, samples))
         {
             var reference = new Dictionary<string, float[]>(StringComparer.Ordinal);
+            foreach (var input in batch.Inputs)
+                if (input.Data is float[] x) reference[input.Name] = x;
             using var prepared = floatSession.Prepare(batch);
             floatSession.RunVisit(prepared, floatNames, (name, values) => reference[name] = values.ToArray());
             using var preparedQ = quantSession.Prepare(batch);
@@ -78,8 +80,6 @@ public static class LayerErrorAnalyzer
                 int axis = key == firstOutput ? (int)(values.Length / batch.Count) : 0;
                 accumulators[key].Add(values, reference[key], axis);
             });
-            foreach (var input in batch.Inputs)
-                if (accumulators.TryGetValue(input.Name, out var acc) && input.Data is float[] x) acc.Add(x, x, 0);
         }
         outputFidelity = accumulators[firstOutput];
         return accumulators;
