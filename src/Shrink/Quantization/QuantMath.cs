@@ -39,16 +39,16 @@ public static class QuantMath
     /// <summary>QuantizeLinear of one value: round half to even, add the zero point, saturate.</summary>
     public static int Quantize(float x, float scale, int zeroPoint, int qmin, int qmax)
     {
-        double q = Math.Round((double)x / scale, MidpointRounding.ToEven) + zeroPoint;
+        // float32 division, as ONNX's reference and ORT's kernels compute it (double differs at exact halves).
+        float q = MathF.Round(x / scale, MidpointRounding.ToEven) + zeroPoint;
         return (int)Math.Clamp(q, qmin, qmax);
     }
 
     /// <summary>QuantizeLinear over a span into int8.</summary>
     public static void Quantize(ReadOnlySpan<float> x, float scale, int zeroPoint, Span<sbyte> q)
     {
-        float inv = 1f / scale;
         for (int i = 0; i < x.Length; i++)
-            q[i] = (sbyte)Math.Clamp(MathF.Round(x[i] * inv, MidpointRounding.ToEven) + zeroPoint, -128, 127);
+            q[i] = (sbyte)Math.Clamp(MathF.Round(x[i] / scale, MidpointRounding.ToEven) + zeroPoint, -128, 127);
     }
 
     /// <summary>

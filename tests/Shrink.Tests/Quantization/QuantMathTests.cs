@@ -10,8 +10,10 @@ public class QuantMathTests
     public void Zero_is_exactly_representable_and_degenerate_ranges_are_sane()
     {
         var p = QuantMath.ForRange(CalibrationRange.Create(-0.37f, 2.9f), ElementType.UInt8, symmetric: false);
-        Assert.Equal(0f, (0 - p.ZeroPoint) * p.Scale);
+        Assert.Equal(p.ZeroPoint, QuantMath.Quantize(0f, p.Scale, p.ZeroPoint, 0, 255)); // 0 maps onto a level exactly
         Assert.InRange(p.ZeroPoint, 0, 255);
+        Assert.True(Math.Abs(-p.ZeroPoint * p.Scale - -0.37f) <= p.Scale, "the grid's bottom sits within a step of the range's minimum");
+        Assert.Equal(2.9f + 0.37f, 255 * p.Scale, 5);
         var zero = QuantMath.ForRange(CalibrationRange.Create(0, 0), ElementType.UInt8, symmetric: false);
         Assert.True(float.IsFinite(1f / zero.Scale) && zero.Scale > 0);
         var sym = QuantMath.ForRange(CalibrationRange.Create(-1f, 3f), ElementType.Int8, symmetric: true);
