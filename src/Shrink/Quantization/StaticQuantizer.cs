@@ -26,6 +26,7 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
         var method = CalibrationMethods.Create(options.Calibration, options.CalibrationSettings);
         var prepared = model.Clone();
         var preprocessing = Preprocess(prepared);
+        QdqPlanner.EnsureFiniteWeights(prepared, source);
 
         using var data = openData(ModelInputs.Of(prepared));
         var first = data.ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data.Description}: empty calibration data set.");

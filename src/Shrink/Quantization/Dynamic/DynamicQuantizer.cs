@@ -20,6 +20,7 @@ public sealed class DynamicQuantizer(StaticQuantizationOptions options)
         QdqPlanner.EnsureNotQuantized(model, source);
         var quantized = model.Clone();
         var preprocessing = StaticQuantizer.Preprocess(quantized);
+        QdqPlanner.EnsureFiniteWeights(quantized, source);
         var clock = Stopwatch.StartNew();
         var graph = quantized.Graph;
         var done = new Dictionary<string, int>();

@@ -21,6 +21,18 @@ public sealed class QdqPlanner(QdqOpRegistry registry)
             throw new ShrinkException($"{source}: the model is already quantized (node '{node.DisplayName}' is {node.OpType}); quantize the float model instead.");
     }
 
+    /// <summary>Refuses weights holding NaN or Inf before any work is done, naming the tensor and a node that reads it.</summary>
+    public static void EnsureFiniteWeights(OnnxModel model, string source)
+    {
+        foreach (var t in model.Graph.Initializers.Values)
+        {
+            long bad = t.IndexOfNonFinite();
+            if (bad < 0) continue;
+            var reader = model.Graph.Consumers(t.Name).FirstOrDefault();
+            throw new ShrinkException($"{source}: initializer '{t.Name}'{(reader is null ? "" : $" (read by node '{reader.DisplayName}', {reader.OpType})")} holds NaN or Inf at element {bad}; fix the model before quantizing.");
+        }
+    }
+
     /// <summary>Marks the graph (not modified). <paramref name="valueTypes"/>: element types measured by a run, when value_info lacks them.</summary>
     public QdqPlan Plan(ModelGraph graph, StaticQuantizationOptions options, IReadOnlyDictionary<string, ElementType>? valueTypes = null)
     {

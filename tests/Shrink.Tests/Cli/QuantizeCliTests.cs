@@ -1,0 +1,93 @@
+using System.Text.Json;
+using Shrink.Graph;
+using Shrink.Onnx;
+using Shrink.Tests.TestSupport;
+
+namespace Shrink.Tests.Cli;
+
+public class QuantizeCliTests
+{
+    private static string Calibration => Path.Combine(RepoPaths.RepoRoot, "samples", "fashion-mnist", "train512-images-idx3-ubyte.gz");
+
+    [Fact]
+    public void Quantize_then_eval_is_the_documented_demo()
+    {
+        using var dir = new TempDirectory();
+        string output = dir.File("int8.onnx"), json = dir.File("q.json"), report = dir.File("q.md");
+        var q = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", output, "--data", Calibration, "--samples", "256", "--analysis-samples", "64", "--json", json, "--report", report);
+        Assert.True(q.ExitCode == 0, q.Stderr);
+        Assert.True(File.Exists(dir.File("int8.preprocess.json")), "the preprocessing sidecar travels with the model");
+        using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
+        {
+            Assert.True(doc.RootElement.GetProperty("integer_kernels").GetInt32() >= 4);
+            Assert.Equal(0, doc.RootElement.GetProperty("unfused").GetArrayLength());
+            Assert.True(doc.RootElement.GetProperty("size_bytes").GetInt64() < 0.3 * new FileInfo(ShrinkCli.Sample).Length);
+        }
+        string md = File.ReadAllText(report);
+        Assert.Contains("## Per-layer error", md);
+        Assert.Contains("## Fusion check", md);
+
+        var e = ShrinkCli.Run("eval", output, "--reference", ShrinkCli.Sample, "--data", ShrinkCli.SampleImages, "--batch", "8", "--runs", "5", "--json", "-");
+        Assert.True(e.ExitCode == 0, e.Stderr);
+        using var eval = JsonDocument.Parse(e.Stdout);
+        double drop = eval.RootElement.GetProperty("reference_accuracy").GetDouble() - eval.RootElement.GetProperty("accuracy").GetDouble();
+        Assert.True(drop <= 0.005, $"int8 lost {drop * 100:F2} points on the 1,000 sample images");
+    }
+
+    [Fact]
+    public void Already_quantized_model_is_refused_and_nothing_is_written()
+    {
+        using var dir = new TempDirectory();
+        string first = dir.File("int8.onnx");
+        Assert.Equal(0, ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", first, "--mode", "dynamic").ExitCode);
+        var r = ShrinkCli.Run("quantize", first, "-o", dir.File("twice.onnx"), "--mode", "dynamic");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("already quantized", r.Stderr);
+        Assert.False(File.Exists(dir.File("twice.onnx")));
+    }
+
+    [Fact]
+    public void Nan_weights_are_refused_naming_the_initializer()
+    {
+        using var dir = new TempDirectory();
+        var model = OnnxModel.Load(ShrinkCli.Sample);
+        var weight = model.Graph.Initializers.Values.First(t => t.Type == ElementType.Float && t.Dims.Count == 4);
+        var values = weight.ToFloatArray();
+        values[3] = float.NaN;
+        weight.SetData<float>(weight.Dims.ToArray(), values, ElementType.Float);
+        string bad = dir.File("nan.onnx");
+        model.Save(bad);
+        var r = ShrinkCli.Run("quantize", bad, "-o", dir.File("out.onnx"), "--data", Calibration, "--samples", "64");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains(weight.Name, r.Stderr);
+        Assert.False(File.Exists(dir.File("out.onnx")));
+    }
+
+    [Theory]
+    [InlineData("--calibration", "kl")]
+    [InlineData("--mode", "fast")]
+    public void Bad_choices_are_usage_errors(string option, string value)
+    {
+        using var dir = new TempDirectory();
+        var r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", dir.File("o.onnx"), "--data", Calibration, option, value);
+        Assert.Equal(2, r.ExitCode);
+    }
+
+    [Fact]
+    public void Static_mode_without_data_and_overwriting_the_input_are_usage_errors()
+    {
+        using var dir = new TempDirectory();
+        Assert.Equal(2, ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", dir.File("o.onnx")).ExitCode);
+        Assert.Equal(2, ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", ShrinkCli.Sample, "--mode", "dynamic").ExitCode);
+    }
+
+    [Fact]
+    public void Calibration_data_of_the_wrong_shape_fails_without_output()
+    {
+        using var dir = new TempDirectory();
+        var r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", dir.File("o.onnx"), "--data", "random:16", "--input-shape", "input=1,3,28,28");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("input", r.Stderr);
+        Assert.False(File.Exists(dir.File("o.onnx")));
+    }
+}
