@@ -37,7 +37,8 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
 
         var target = new QuantTarget(options.ActivationType == ElementType.UInt8 ? 0 : -128, options.ActivationType == ElementType.UInt8 ? 255 : 127, options.SymmetricActivations);
         var clock = Stopwatch.StartNew();
-        var ranges = ActivationRangeCollector.Collect(prepared, plan.CalibratedTensors, data, method, target, options.Samples, options.BatchSize, progress);
+        var ranges = new Dictionary<string, CalibrationRange>(
+            ActivationRangeCollector.Collect(prepared, plan.CalibratedTensors, data, method, target, options.Samples, options.BatchSize, progress), StringComparer.Ordinal);
         double calibrationSeconds = clock.Elapsed.TotalSeconds;
 
         clock.Restart();
@@ -63,7 +64,13 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
                 var trialOptions = options with { ExcludeNodes = new HashSet<string>(options.ExcludeNodes.Concat(excluded)) };
                 var trial = prepared.Clone();
                 var trialPlan = _planner.Plan(trial.Graph, trialOptions, types);
-                if (trialPlan.CalibratedTensors.Any(t => !ranges.ContainsKey(t))) continue;
+                var missing = trialPlan.CalibratedTensors.Where(t => !ranges.ContainsKey(t)).ToList();
+                if (missing.Count > 0)
+                {
+                    // Leaving a node in float moves int8 boundaries onto tensors not calibrated yet.
+                    foreach (var (t, r) in ActivationRangeCollector.Collect(prepared, missing, data, method, target, options.Samples, options.BatchSize))
+                        ranges[t] = r;
+                }
                 QdqInserter.Apply(trial, trialPlan, ranges, trialOptions);
                 suggestions.Add(LayerErrorAnalyzer.MeasureOutput(prepared, trial, data, options.AnalysisSamples, options.BatchSize, excluded));
                 progress?.Report(new ProgressInfo("per-layer error", k + 1, options.SuggestExclusions + 1));
