@@ -19,7 +19,7 @@ internal static class QuantizeCommand
         var output = new Option<string>("--output", "-o") { Description = "Where to write the quantized model", Required = true };
         var mode = new Option<string>("--mode") { Description = "static (calibrated QDQ, needs --data) or dynamic (MatMul/Gemm weights int8, activations quantized at run time)", DefaultValueFactory = _ => "static" };
         mode.AcceptOnlyFromAmong("static", "dynamic");
-        var calibration = new Option<string>("--calibration") { Description = "Range method: minmax, percentile, entropy or mse", DefaultValueFactory = _ => "minmax" };
+        var calibration = new Option<string>("--calibration") { Description = "Range method: mse (default: the clip range with the least expected squared error), minmax, percentile or entropy (KL)", DefaultValueFactory = _ => "mse" };
         calibration.AcceptOnlyFromAmong("minmax", "percentile", "entropy", "mse");
         var percentile = new Option<double>("--percentile") { Description = "Percentile for --calibration percentile", DefaultValueFactory = _ => 99.99 };
         var activations = new Option<string>("--activations") { Description = "Activation type: uint8 (default, fastest on x86) or int8", DefaultValueFactory = _ => "uint8" };

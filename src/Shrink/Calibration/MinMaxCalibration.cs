@@ -21,7 +21,8 @@ public sealed class MinMaxCalibration : ICalibrationMethod
         {
             if (values.IsEmpty) return;
             float lo = TensorPrimitives.Min(values), hi = TensorPrimitives.Max(values);
-            if (!float.IsFinite(lo) || !float.IsFinite(hi) || float.IsNaN(TensorPrimitives.Sum(values)))
+            // Min and Max return NaN when any element is NaN, so this also catches NaN.
+            if (!float.IsFinite(lo) || !float.IsFinite(hi))
                 throw new ShrinkException($"Activation '{tensor}' holds NaN or Inf on the calibration data; check the model and the inputs.");
             _min = Count == 0 ? lo : Math.Min(_min, lo);
             _max = Count == 0 ? hi : Math.Max(_max, hi);

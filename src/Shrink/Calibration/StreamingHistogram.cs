@@ -42,7 +42,8 @@ public sealed class StreamingHistogram
     {
         if (values.IsEmpty) return;
         float lo = TensorPrimitives.Min(values), hi = TensorPrimitives.Max(values);
-        if (!float.IsFinite(lo) || !float.IsFinite(hi) || float.IsNaN(TensorPrimitives.Sum(values)))
+        // Min and Max return NaN when any element is NaN, so this also catches NaN.
+        if (!float.IsFinite(lo) || !float.IsFinite(hi))
             throw new ShrinkException($"Activation '{_tensor}' holds NaN or Inf on the calibration data; check the model and the inputs.");
         Min = Count == 0 ? lo : Math.Min(Min, lo);
         Max = Count == 0 ? hi : Math.Max(Max, hi);
@@ -56,11 +57,18 @@ public sealed class StreamingHistogram
         }
         while (absMax > Range) Grow();
         int bins = _counts.Length;
-        float scale = bins / (2 * Range), offset = Range;
-        foreach (float v in values)
+        float scale = bins / (2 * Range), shift = Range * scale;
+        // Bin positions computed with SIMD in chunks; only the increments are scalar.
+        Span<float> position = stackalloc float[1024];
+        for (int start = 0; start < values.Length; start += position.Length)
         {
-            int i = (int)((v + offset) * scale);
-            _counts[i < 0 ? 0 : i >= bins ? bins - 1 : i]++;
+            var chunk = values.Slice(start, Math.Min(position.Length, values.Length - start));
+            var p = position[..chunk.Length];
+            TensorPrimitives.Multiply(chunk, scale, p);
+            TensorPrimitives.Add(p, shift, p);
+            TensorPrimitives.Min(p, bins - 1, p);
+            TensorPrimitives.Max(p, 0f, p);
+            foreach (float x in p) _counts[(int)x]++;
         }
     }
 
