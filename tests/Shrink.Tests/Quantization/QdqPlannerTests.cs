@@ -9,13 +9,13 @@ namespace Shrink.Tests.Quantization;
 public class QdqPlannerTests
 {
     /// <summary>input → Conv(+bias) → Relu → MaxPool → Flatten → Gemm(transB) → logits, plus a Softmax head.</summary>
-    private static OnnxModel ConvNet()
+    private static OnnxModel ConvNet(int inChannels = 2)
     {
         var g = new GraphProto { Name = "convnet" };
-        g.Input.Add(TinyModels.FloatInfo("input", "batch", 1, 6, 6));
+        g.Input.Add(TinyModels.FloatInfo("input", "batch", inChannels, 6, 6));
         g.Output.Add(TinyModels.FloatInfo("logits", "batch", 3));
         g.Output.Add(TinyModels.FloatInfo("probs", "batch", 3));
-        g.Initializer.Add(TinyModels.FloatTensor("w", [4, 1, 3, 3], TinyModels.RandomFloats(36, 1)));
+        g.Initializer.Add(TinyModels.FloatTensor("w", [4, inChannels, 3, 3], TinyModels.RandomFloats(36 * inChannels, 1)));
         g.Initializer.Add(TinyModels.FloatTensor("b", [4], TinyModels.RandomFloats(4, 2)));
         g.Initializer.Add(TinyModels.FloatTensor("fc", [3, 16], TinyModels.RandomFloats(48, 3)));
         g.Initializer.Add(TinyModels.FloatTensor("fcb", [3], TinyModels.RandomFloats(3, 4)));
@@ -59,6 +59,19 @@ public class QdqPlannerTests
         Assert.Contains(plan.LeftInFloat, f => f.Node.Name == "fc" && f.Reason == "excluded by the user");
         Assert.Empty(plan.Folded); // a symmetric zero point cannot clip like Relu
         Assert.Contains("conv", plan.CalibratedTensors);
+    }
+
+    [Fact]
+    public void A_one_channel_first_conv_stays_float_and_its_relu_moves_after_the_pool()
+    {
+        var model = ConvNet(inChannels: 1);
+        var plan = new QdqPlanner(QdqOpRegistry.Default).Plan(model.Graph, new StaticQuantizationOptions());
+        Assert.Contains(plan.LeftInFloat, f => f.Node.Name == "conv" && f.Reason.Contains("reduction of 9", StringComparison.Ordinal));
+        var swap = Assert.Single(plan.ReluPoolSwaps);
+        Assert.Equal(("relu", "pool"), (swap.Relu.Name, swap.Pool.Name));
+        // The int8 boundary sits after the pool (Flatten of float data stays float too).
+        Assert.Equal(["flat"], plan.CalibratedTensors);
+        Assert.Equal(["fc"], plan.Quantized.Select(n => n.Name));
     }
 
     [Fact]

@@ -24,6 +24,17 @@ public static class QdqInserter
         }
         foreach (var t in plan.SharedWith.Keys) parameters[t] = parameters[plan.ParamsSource(t)];
 
+        foreach (var swap in plan.ReluPoolSwaps)
+        {
+            // x → Relu → MaxPool → y  becomes  x → MaxPool → Max(·, 0) → y (same values, y keeps its name).
+            string y = swap.Pool.Outputs[0], pooled = graph.UniqueName(y + "_pooled"), zero = graph.UniqueName(y + "_zero");
+            graph.SetInitializer(TensorData.FromFloats(zero, [], [0f]));
+            graph.SetInput(swap.Pool, 0, swap.Relu.Inputs[0]);
+            graph.SetOutput(swap.Pool, 0, pooled);
+            graph.AddNode("Max", [pooled, zero], [y], graph.UniqueName(swap.Relu.DisplayName + "_after_pool"), insertAt: graph.IndexOf(swap.Pool) + 1);
+            graph.RemoveNode(swap.Relu);
+        }
+
         foreach (var fold in plan.Folded)
         {
             graph.SetOutput(fold.Producer, 0, fold.Activation.Outputs[0]);

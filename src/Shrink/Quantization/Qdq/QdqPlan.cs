@@ -20,6 +20,15 @@ public sealed record BiasMark(Node Node, int BiasIndex, string ActivationInput, 
 /// <param name="Producer">The node whose output it read.</param>
 public sealed record FoldedActivation(Node Activation, Node Producer);
 
+/// <summary>
+/// Relu → MaxPool after a float conv, to be rewritten as MaxPool → Max(x, 0) (equal, since Relu is monotonic). ORT fuses
+/// a Relu into the next QuantizeLinear and then moves that Q above the MaxPool, leaving a slow NCHW uint8 MaxPool; a
+/// Max is not fused, so the pool stays float in ORT's fast blocked layout and the int8 boundary stays after it.
+/// </summary>
+/// <param name="Relu">The Relu to move.</param>
+/// <param name="Pool">The MaxPool it feeds.</param>
+public sealed record ReluPoolSwap(Node Relu, Node Pool);
+
 /// <summary>A node left in float, with the reason shown in the report.</summary>
 /// <param name="Node">The node.</param>
 /// <param name="Reason">Why it stays in float.</param>
@@ -46,6 +55,9 @@ public sealed class QdqPlan
 
     /// <summary>Relu/Clip nodes folded into their producer's output range.</summary>
     public List<FoldedActivation> Folded { get; } = [];
+
+    /// <summary>Relu → MaxPool pairs after float convs to reorder (see <see cref="ReluPoolSwap"/>).</summary>
+    public List<ReluPoolSwap> ReluPoolSwaps { get; } = [];
 
     /// <summary>Nodes whose computation becomes integer (QDQ around them).</summary>
     public List<Node> Quantized { get; } = [];

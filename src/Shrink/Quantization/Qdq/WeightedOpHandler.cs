@@ -30,8 +30,17 @@ public sealed class WeightedOpHandler : IQdqOpHandler
         if (weight.Dims.Count < 2) return "weight of rank < 2";
         // Reduction length of one output: Cin/groups × kernel for Conv, K for Gemm/MatMul.
         long reduction = node.OpType == "Conv" ? weight.ElementCount / weight.Dims[0] : weight.Dims[facts.OutputChannelAxis(node) == 0 ? 1 : 0];
-        if (reduction < context.Options.MinReductionSize && !FeedsMaxPool(node, context.Graph))
-            return $"reduction of {reduction} is below {context.Options.MinReductionSize}: int8 kernels are slower than float there (e.g. a first conv on 1 channel)";
+        if (reduction < context.Options.MinReductionSize)
+        {
+            string reason = $"reduction of {reduction} is below {context.Options.MinReductionSize}: int8 kernels are slower than float there (e.g. a first conv on 1 channel)";
+            if (ReluThenPool(node, context.Graph) is { } swap)
+            {
+                context.Plan.ReluPoolSwaps.Add(swap);
+                context.Consumed.Add(swap.Relu);
+                return reason + "; its Relu moves after the MaxPool as Max(x, 0)";
+            }
+            if (!FeedsMaxPool(node, context.Graph)) return reason;
+        }
         int? axis = context.Options.PerChannelWeights && (node.OpType != "MatMul" || weight.Dims.Count == 2)
             ? facts.OutputChannelAxis(node) : null;
 
@@ -49,6 +58,16 @@ public sealed class WeightedOpHandler : IQdqOpHandler
         }
         context.MarkOutput(node);
         return null;
+    }
+
+    private static ReluPoolSwap? ReluThenPool(Node node, ModelGraph graph)
+    {
+        var readers = graph.Consumers(node.Outputs[0]);
+        if (readers.Count != 1 || readers[0].OpType != "Relu" || graph.IsGraphOutput(node.Outputs[0])) return null;
+        var relu = readers[0];
+        var next = graph.Consumers(relu.Outputs[0]);
+        if (next.Count != 1 || next[0].OpType != "MaxPool" || next[0].Outputs.Count != 1 || graph.IsGraphOutput(relu.Outputs[0])) return null;
+        return new ReluPoolSwap(relu, next[0]);
     }
 
     // ORT moves Q above value-preserving ops (QDQ propagation), so a float conv followed by MaxPool would leave a uint8
