@@ -246,7 +246,7 @@ public sealed class PromoteConstantsToInitializersTests
         Assert.Null(TensorCompare.BitIdentical(before[0], after[0]));
     }
 
-    [SharedFact]
+    [Fact]
     public void The_shared_reference_model_keeps_computing_the_same_after_promotion()
     {
         var model = OnnxModel.Load(RepoPaths.CnnSmall);

@@ -25,7 +25,7 @@ public sealed class ValueInfoTests
         Assert.Equal("[batch,4]", input.ShapeText);
     }
 
-    [SharedFact]
+    [Fact]
     public void Symbolic_dims_of_a_real_exported_model_are_read()
     {
         var model = OnnxModel.Load(RepoPaths.CnnSmall);

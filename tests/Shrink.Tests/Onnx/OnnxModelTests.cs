@@ -10,7 +10,7 @@ public sealed class OnnxModelTests
 {
     private static readonly int[] CutPoints = [1, 2, 10, 100, 1000, 50_000, -1000, -2, -1];
 
-    [SharedFact]
+    [Fact]
     public void A_truncated_model_is_refused_naming_the_file()
     {
         using var dir = new TempDirectory();
@@ -49,7 +49,7 @@ public sealed class OnnxModelTests
         Assert.Contains($"random{seed}.onnx", e.Message, StringComparison.Ordinal);
     }
 
-    [SharedFact]
+    [Fact]
     public void Random_bytes_after_a_valid_model_header_are_refused()
     {
         // A real model's first 200 bytes followed by noise: the parser gets deep before failing.
@@ -102,7 +102,7 @@ public sealed class OnnxModelTests
         Assert.Contains("trailing.onnx", e.Message, StringComparison.Ordinal);
     }
 
-    [SharedFact]
+    [Fact]
     public void Loading_and_saving_elsewhere_leaves_the_input_file_unchanged()
     {
         using var dir = new TempDirectory();

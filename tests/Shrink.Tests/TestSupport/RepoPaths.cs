@@ -17,8 +17,8 @@ internal static class RepoPaths
     /// <summary>The shared reference models folder.</summary>
     public static string SharedModels => Path.Combine(SharedDir, "models");
 
-    /// <summary>The small reference CNN, used as a realistic fixture for corruption tests.</summary>
-    public static string CnnSmall => Path.Combine(SharedModels, "cnn_small.onnx");
+    /// <summary>The small reference CNN shipped in samples/ (a copy of the shared one), a realistic fixture that is always present.</summary>
+    public static string CnnSmall => Path.Combine(RepoRoot, "samples", "cnn_small.onnx");
 
     private static string FindRoot()
     {
