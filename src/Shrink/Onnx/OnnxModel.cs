@@ -11,10 +11,11 @@ namespace Shrink.Onnx;
 /// </summary>
 public sealed class OnnxModel
 {
-    private OnnxModel(ModelProto proto, string? sourcePath)
+    private OnnxModel(ModelProto proto, string? sourcePath, string? name = null)
     {
         Proto = proto;
         SourcePath = sourcePath;
+        Name = name ?? sourcePath ?? "<model>";
         Graph = new ModelGraph(proto.Graph);
     }
 
@@ -23,6 +24,9 @@ public sealed class OnnxModel
 
     /// <summary>The main graph as an editable IR.</summary>
     public ModelGraph Graph { get; }
+
+    /// <summary>What messages call this model: the path it was loaded from (kept by <see cref="Clone"/>), or the name given.</summary>
+    public string Name { get; }
 
     /// <summary>The full path this model was loaded from, or null when it came from a stream or was built in code.</summary>
     public string? SourcePath { get; }
@@ -140,14 +144,14 @@ public sealed class OnnxModel
     {
         ModelValidator.Validate(proto, displayName);
         IReadOnlyList<string> files = options.LoadExternalData ? ExternalDataResolver.LoadAll(proto, displayName, baseDirectory) : [];
-        return new OnnxModel(proto, sourcePath) { ExternalDataFiles = files };
+        return new OnnxModel(proto, sourcePath, displayName) { ExternalDataFiles = files };
     }
 
     /// <summary>Wraps a protobuf built in code (validated like a loaded file).</summary>
     public static OnnxModel FromProto(ModelProto proto, string displayName = "<model>")
     {
         ModelValidator.Validate(proto, displayName);
-        return new OnnxModel(proto, null);
+        return new OnnxModel(proto, null, displayName);
     }
 
     /// <summary>
@@ -185,7 +189,7 @@ public sealed class OnnxModel
     public OnnxModel Clone()
     {
         Graph.SyncToProto();
-        return new OnnxModel(Proto.Clone(), null);
+        return new OnnxModel(Proto.Clone(), null, Name);
     }
 
     /// <summary>The external data files (full paths) the model was loaded from; empty when all data was inline.</summary>

@@ -27,7 +27,7 @@ public static class ActivationRangeCollector
                 augmented.Proto.Graph.Output.Add(new ValueInfoProto { Name = t });
         var outputs = tensors.Where(t => !graphInputs.Contains(t)).ToArray();
 
-        using var session = ModelSession.Open(OnnxModel.FromProto(augmented.Proto, model.SourcePath ?? "<model>"), new RuntimeOptions { Optimize = false });
+        using var session = ModelSession.Open(OnnxModel.FromProto(augmented.Proto, model.Name), new RuntimeOptions { Optimize = false });
         long seen = 0;
         long? total = data.Count is long c ? Math.Min(c, samples) : samples;
         foreach (var batch in data.ReadBatches(batchSize, samples))

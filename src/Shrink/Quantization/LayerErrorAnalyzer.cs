@@ -91,6 +91,6 @@ public static class LayerErrorAnalyzer
         var existing = new HashSet<string>(copy.Proto.Graph.Output.Select(o => o.Name), StringComparer.Ordinal);
         foreach (var n in names)
             if (existing.Add(n)) copy.Proto.Graph.Output.Add(new ValueInfoProto { Name = n });
-        return OnnxModel.FromProto(copy.Proto, model.SourcePath ?? "<model>");
+        return OnnxModel.FromProto(copy.Proto, model.Name);
     }
 }

@@ -21,14 +21,15 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
     /// <summary>Quantizes <paramref name="model"/> with calibration data opened by <paramref name="openData"/>.</summary>
     public QuantizationResult Quantize(OnnxModel model, Func<IReadOnlyList<ModelInputSpec>, IDataSource> openData, IProgress<ProgressInfo>? progress = null)
     {
-        string source = model.SourcePath ?? "<model>";
+        string source = model.Name;
         QdqPlanner.EnsureNotQuantized(model, source);
         var method = CalibrationMethods.Create(options.Calibration, options.CalibrationSettings);
         var prepared = model.Clone();
         var preprocessing = Preprocess(prepared);
         QdqPlanner.EnsureFiniteWeights(prepared, source);
 
-        using var data = openData(ModelInputs.Of(prepared));
+        var inputs = ModelInputs.Of(prepared);
+        using var data = FixedBatchDataSource.ForModel(openData(inputs), inputs);
         var first = data.ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data.Description}: empty calibration data set.");
         var types = ValueShapeProbe.MeasureTypes(prepared, first);
         var plan = _planner.Plan(prepared.Graph, options, types);

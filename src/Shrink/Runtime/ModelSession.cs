@@ -45,7 +45,7 @@ public sealed class ModelSession : IDisposable
 
     /// <summary>Creates a session for an in-memory model; models over 2 GB go through a temporary folder with external data.</summary>
     public static ModelSession Open(OnnxModel model, RuntimeOptions? options = null, string? displayName = null) =>
-        Create(model, options, displayName ?? model.SourcePath ?? "<model>", sessionFromPath: null);
+        Create(model, options, displayName ?? model.Name, sessionFromPath: null);
 
     private static ModelSession Create(OnnxModel? model, RuntimeOptions? options, string displayName, string? sessionFromPath)
     {

@@ -38,6 +38,6 @@ public static class ValueShapeProbe
                 if (o.Length > 0 && existing.Add(o))
                     graph.Output.Add(new ValueInfoProto { Name = o });
         // The clone's IR view was built before the outputs were added; ORT reads the proto directly.
-        return ModelSession.Open(OnnxModel.FromProto(probe.Proto, model.SourcePath ?? "<model>"), new RuntimeOptions { Optimize = false });
+        return ModelSession.Open(OnnxModel.FromProto(probe.Proto, model.Name), new RuntimeOptions { Optimize = false });
     }
 }

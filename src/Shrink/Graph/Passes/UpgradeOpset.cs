@@ -26,7 +26,8 @@ public sealed class UpgradeOpset(int target = 13) : IGraphPass
         "Softsign", "SpaceToDepth", "Sqrt", "Sub", "Sum", "Tan", "Tanh", "ThresholdedRelu", "Tile", "Transpose", "Where", "Xor",
         "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger", "Celu", "GatherND", "ScatterElements",
         "ScatterND", "CumSum", "Det", "Round", "BitShift", "DynamicQuantizeLinear", "MeanVarianceNormalization", "StringNormalizer",
-        "TfIdfVectorizer", "Compress", "ReverseSequence", "Scatter",
+        "TfIdfVectorizer", "Compress", "ReverseSequence", "Scatter", "SequenceEmpty", "SequenceInsert", "SequenceConstruct", "SequenceErase",
+        "SequenceAt", "SequenceLength", "ConcatFromSequence", "SplitToSequence", "Optional", "OptionalHasElement", "OptionalGetElement",
     };
 
     /// <inheritdoc />
@@ -37,7 +38,7 @@ public sealed class UpgradeOpset(int target = 13) : IGraphPass
     {
         long from = model.OpsetVersion();
         if (from >= target) return GraphPassResult.None;
-        string source = model.SourcePath ?? "<model>";
+        string source = model.Name;
         if (from < 9)
             throw new ShrinkException($"{source}: opset {from} is older than 9; re-export the model with opset 13 or later.");
         var graph = model.Graph;

@@ -16,7 +16,7 @@ public sealed class DynamicQuantizer(StaticQuantizationOptions options)
     /// <summary>Quantizes a copy of <paramref name="model"/>.</summary>
     public QuantizationResult Quantize(OnnxModel model)
     {
-        string source = model.SourcePath ?? "<model>";
+        string source = model.Name;
         QdqPlanner.EnsureNotQuantized(model, source);
         var quantized = model.Clone();
         var preprocessing = StaticQuantizer.Preprocess(quantized);

@@ -1,8 +1,7 @@
 using Shrink.Data;
-using Shrink.Evaluation;
 using Shrink.Graph;
 
-namespace Shrink.Tests.Evaluation;
+namespace Shrink.Tests.Data;
 
 public class BatchTilerTests
 {

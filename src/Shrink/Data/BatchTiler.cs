@@ -1,6 +1,5 @@
-using Shrink.Data;
 
-namespace Shrink.Evaluation;
+namespace Shrink.Data;
 
 /// <summary>Builds a batch of exactly N samples from a smaller or larger one by repeating or truncating samples.</summary>
 public static class BatchTiler
