@@ -4,8 +4,9 @@ namespace Shrink.Bench;
 
 /// <summary>
 /// Entry point: <c>Shrink.Bench [--quick] [--out PATH]</c> runs the benchmark; the subcommands <c>loadsave IN OUT</c>,
-/// <c>phases IN OUT</c> and <c>parsemapped IN</c> are what it runs in child processes, and <c>generate DIR</c>
-/// writes the two generated models to a folder for a closer look.
+/// <c>phases IN OUT</c>, <c>parsemapped IN</c> and <c>quantizemem MODEL DATA N</c> are what it runs in child processes,
+/// <c>generate DIR</c> writes the two generated models to a folder for a closer look, and
+/// <c>int8 [--quick] [--out PATH]</c> runs the int8 quantization benchmark (bench/RESULTS-int8.md).
 /// </summary>
 internal static class Program
 {
@@ -17,6 +18,13 @@ internal static class Program
             if (args.Length == 3 && args[0] == "phases") return ChildCommands.Phases(args[1], args[2]);
             if (args.Length == 2 && args[0] == "parsemapped") return ChildCommands.ParseMapped(args[1]);
             if (args.Length == 2 && args[0] == "generate") return Generate(args[1]);
+            if (args.Length == 4 && args[0] == "quantizemem") return ChildCommands.QuantizeMemory(args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
+            if (args.Length >= 1 && args[0] == "int8")
+            {
+                bool quick = args.Contains("--quick");
+                int outAt = Array.IndexOf(args, "--out");
+                return Int8Benchmark.Run(quick, outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-int8.md"));
+            }
             if (BenchOptions.IsHelp(args))
             {
                 Console.WriteLine(BenchOptions.Usage);
