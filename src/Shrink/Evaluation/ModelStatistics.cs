@@ -12,16 +12,22 @@ public sealed record ModelStatistics(
     IReadOnlyDictionary<string, int> OpHistogram)
 {
     /// <summary>
-    /// Computes the statistics. Parameters count the elements of numeric initializers except int64 ones (shapes and
-    /// indices, not weights). <paramref name="shapes"/> are value shapes measured at batch size 1 (see
+    /// Computes the statistics. Parameters count the elements of numeric initializers of rank ≥ 1, except int64 ones
+    /// (shapes and indices) and quantization scales and zero points. <paramref name="shapes"/> are value shapes measured at batch size 1 (see
     /// <c>ValueShapeProbe</c>); without them MACs are null.
     /// </summary>
     public static ModelStatistics Compute(OnnxModel model, IReadOnlyDictionary<string, long[]>? shapes = null)
     {
         long parameters = 0, bytes = 0;
+        // Scales and zero points of (De)QuantizeLinear describe the quantization; they are not parameters.
+        var quantizationMetadata = model.Graph.Nodes
+            .Where(n => n.OpType is "QuantizeLinear" or "DequantizeLinear" or "DynamicQuantizeMatMul" or "MatMulNBits")
+            .SelectMany(n => n.OpType is "QuantizeLinear" or "DequantizeLinear" ? n.Inputs.Skip(1) : n.Inputs.Skip(2).Take(2))
+            .ToHashSet(StringComparer.Ordinal);
         foreach (var t in model.Graph.Initializers.Values)
         {
             if (t.Type is ElementType.Int64 or ElementType.String or ElementType.Bool) continue;
+            if (t.Dims.Count == 0 || quantizationMetadata.Contains(t.Name)) continue; // scalars are constants, not weights
             parameters += t.ElementCount;
             bytes += t.ByteCount;
         }
