@@ -27,6 +27,8 @@ public class StaticQuantizerTests
         Assert.Empty(result.Fusion!.Unfused);
         Assert.True(result.Fusion.IntegerKernels >= 3, $"{result.Fusion.IntegerKernels} integer kernels");
         Assert.NotEmpty(result.Layers);
+        // The same weights, now int8: scales and zero points are not counted as parameters.
+        Assert.Equal(ModelStatistics.Compute(model).Parameters, ModelStatistics.Compute(result.Model).Parameters);
         Assert.True(result.Output!.OutputSqnrDb > 20, $"output SQNR {result.Output.OutputSqnrDb:F1} dB");
 
         using var dir = new TempDirectory();
