@@ -44,6 +44,12 @@ namespace Shrink.Cli
                 Console.Error.WriteLine($"error: {e.Message}");
                 return ExitCodes.Failure;
             }
+            catch (Exception e)
+            {
+                // A bug, not bad input: say so, with what is needed to report it, and still exit with 1.
+                Console.Error.WriteLine($"internal error (please report it): {e}");
+                return ExitCodes.Failure;
+            }
         }
     }
 }
