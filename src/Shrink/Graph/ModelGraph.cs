@@ -149,17 +149,22 @@ public sealed class ModelGraph
         }
     }
 
-    /// <summary>A value name not used anywhere in the graph, derived from <paramref name="stem"/>.</summary>
+    /// <summary>
+    /// A value name not used anywhere in the graph, derived from <paramref name="stem"/>. Names handed out are reserved,
+    /// so consecutive calls never collide even before the caller uses them. Names added by editing <see cref="Proto"/>
+    /// directly after the first call are not seen; edit through this class.
+    /// </summary>
     public string UniqueName(string stem)
     {
-        var used = AllValueNames();
-        if (!used.Contains(stem)) return stem;
-        for (int i = 1; ; i++)
-        {
-            string candidate = $"{stem}_{i}";
-            if (!used.Contains(candidate)) return candidate;
-        }
+        // Kept across calls (a rewrite asks thousands of times); additions only make names more unique.
+        var used = _usedNames ??= AllValueNames();
+        string candidate = stem;
+        for (int i = 1; used.Contains(candidate); i++) candidate = $"{stem}_{i}";
+        used.Add(candidate);
+        return candidate;
     }
+
+    private HashSet<string>? _usedNames;
 
     private HashSet<string> AllValueNames()
     {
@@ -199,6 +204,7 @@ public sealed class ModelGraph
             t.Proto.Name = newName;
             _initializers[newName] = t;
         }
+        _usedNames?.Add(newName);
         Invalidate();
     }
 
@@ -230,6 +236,7 @@ public sealed class ModelGraph
     public void SetInput(Node node, int index, string value)
     {
         node.Proto.Input[index] = value;
+        _usedNames?.Add(value);
         Invalidate();
     }
 
@@ -237,6 +244,7 @@ public sealed class ModelGraph
     public void SetOutput(Node node, int index, string value)
     {
         node.Proto.Output[index] = value;
+        _usedNames?.Add(value);
         Invalidate();
     }
 
@@ -252,6 +260,7 @@ public sealed class ModelGraph
     public void AddInput(Node node, string value)
     {
         node.Proto.Input.Add(value);
+        _usedNames?.Add(value);
         Invalidate();
     }
 
@@ -272,6 +281,7 @@ public sealed class ModelGraph
         var node = new Node(proto);
         if (insertAt is int at) _nodes.Insert(at, node); else _nodes.Add(node);
         Invalidate();
+        Reserve(proto);
         return node;
     }
 
@@ -281,6 +291,7 @@ public sealed class ModelGraph
         var node = new Node(proto);
         _nodes.Add(node);
         Invalidate();
+        Reserve(proto);
         return node;
     }
 
@@ -296,7 +307,11 @@ public sealed class ModelGraph
     public int IndexOf(Node node) => _nodes.IndexOf(node);
 
     /// <summary>Adds or replaces an initializer.</summary>
-    public void SetInitializer(TensorData tensor) => _initializers[tensor.Name] = tensor;
+    public void SetInitializer(TensorData tensor)
+    {
+        _initializers[tensor.Name] = tensor;
+        _usedNames?.Add(tensor.Name);
+    }
 
     /// <summary>Removes an initializer (and its entry among graph inputs, if any).</summary>
     public bool RemoveInitializer(string name)
@@ -341,6 +356,14 @@ public sealed class ModelGraph
         Proto.Initializer.Clear();
         foreach (var name in existing) Proto.Initializer.Add(_initializers[name].Proto);
         foreach (var (name, t) in _initializers) if (!seen.Contains(name)) Proto.Initializer.Add(t.Proto);
+    }
+
+    private void Reserve(NodeProto proto)
+    {
+        if (_usedNames is null) return;
+        _usedNames.UnionWith(proto.Input);
+        _usedNames.UnionWith(proto.Output);
+        if (proto.Name.Length > 0) _usedNames.Add(proto.Name);
     }
 
     private void Invalidate()
