@@ -1,9 +1,9 @@
 using Onnx;
 using Shrink.Graph.Passes;
-using ElementType = Shrink.Graph.ElementType;
 using Shrink.Onnx;
 using Shrink.Tests.TestSupport;
 using static Shrink.Tests.Graph.Passes.PassTestKit;
+using ElementType = Shrink.Graph.ElementType;
 
 namespace Shrink.Tests.Graph.Passes;
 
