@@ -6,11 +6,12 @@ using Shrink.Graph;
 using Shrink.Onnx;
 using Shrink.Quantization;
 using Shrink.Quantization.Dynamic;
+using Shrink.Quantization.WeightOnly;
 using Shrink.Reports;
 
 namespace Shrink.Cli.Commands;
 
-/// <summary><c>shrink quantize</c>: int8 post-training quantization, calibrated static QDQ or dynamic.</summary>
+/// <summary><c>shrink quantize</c>: int8 post-training quantization (calibrated static QDQ or dynamic), or weight-only low-bit quantization with <c>--weights</c>.</summary>
 internal static class QuantizeCommand
 {
     public static Command Create()
@@ -22,8 +23,18 @@ internal static class QuantizeCommand
         var calibration = new Option<string>("--calibration") { Description = "Range method: mse (default: the clip range with the least expected squared error), minmax, percentile or entropy (KL)", DefaultValueFactory = _ => "mse" };
         calibration.AcceptOnlyFromAmong("minmax", "percentile", "entropy", "mse");
         var percentile = new Option<double>("--percentile") { Description = "Percentile for --calibration percentile", DefaultValueFactory = _ => 99.99 };
-        var activations = new Option<string>("--activations") { Description = "Activation type: uint8 (default, fastest on x86) or int8", DefaultValueFactory = _ => "uint8" };
-        activations.AcceptOnlyFromAmong("uint8", "int8");
+        var activations = new Option<string?>("--activations") { Description = "Static int8: uint8 (default, fastest on x86) or int8. With --weights: float (default) or int8 (MatMulNBits quantizes its inputs at run time)" };
+        activations.AcceptOnlyFromAmong("uint8", "int8", "float");
+        var weights = new Option<string?>("--weights") { Description = "Weight-only quantization: int4, int3, int2 or int8 weights, float activations (MatMul/Gemm → MatMulNBits, Conv → DequantizeLinear)" };
+        weights.AcceptOnlyFromAmong("int4", "int3", "int2", "int8");
+        var groupSize = new Option<int>("--group-size") { Description = "With --weights: columns per scale along the reduction axis (32, 64, 128...), 0 for one per output channel", DefaultValueFactory = _ => 32 };
+        var method = new Option<string?>("--method") { Description = "With --weights: gptq (default with --data; data-aware rounding with error feedback) or rtn (round to nearest, no data needed)" };
+        method.AcceptOnlyFromAmong("rtn", "gptq");
+        var asymmetric = new Option<bool>("--asymmetric") { Description = "With --weights: a zero point per group (default symmetric, no zero points stored)" };
+        var actOrder = new Option<bool>("--act-order") { Description = "GPTQ: quantize columns by decreasing Hessian diagonal (default true; --act-order false to turn off)", DefaultValueFactory = _ => true };
+        var damp = new Option<double>("--damp") { Description = "GPTQ dampening, a fraction of the mean Hessian diagonal", DefaultValueFactory = _ => 0.01 };
+        var clipSteps = new Option<int?>("--clip-steps") { Description = "Clipping ranges tried per group (1: plain abs-max; default 1 for rtn, 20 for gptq)" };
+        var nonSequential = new Option<bool>("--non-sequential") { Description = "GPTQ: calibrate every layer on the float model in one pass (faster) instead of layer by layer on the quantized model" };
         var symmetric = new Option<bool>("--symmetric-activations") { Description = "Symmetric activation ranges (zero point in the middle)" };
         var perTensor = new Option<bool>("--per-tensor-weights") { Description = "One weight scale per tensor instead of per output channel" };
         var excludeNodes = new Option<string?>("--exclude-nodes") { Description = "Comma-separated node names to leave in float" };
@@ -33,9 +44,10 @@ internal static class QuantizeCommand
         var analysis = new Option<int>("--analysis-samples") { Description = "Samples for the per-layer error report (0 skips it)", DefaultValueFactory = _ => 128 };
         var batch = new Option<int>("--calibration-batch") { Description = "Batch size while calibrating", DefaultValueFactory = _ => 64 };
         var data = new DataArguments(dataRequired: false);
-        var command = new Command("quantize", "Quantize to int8: calibrated static QDQ (fused by ONNX Runtime into integer kernels) or dynamic.")
+        var command = new Command("quantize", "Quantize to int8 (calibrated static QDQ fused by ONNX Runtime into integer kernels, or dynamic), or weights only to 2-8 bits with --weights (GPTQ or round-to-nearest).")
         {
             model, output, mode, calibration, percentile, activations, symmetric, perTensor, excludeNodes, excludeOps, report, json, analysis, batch,
+            weights, groupSize, method, asymmetric, actOrder, damp, clipSteps, nonSequential,
         };
         data.AddTo(command);
         command.SetAction(parse =>
@@ -43,6 +55,36 @@ internal static class QuantizeCommand
             string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
             if (Path.GetFullPath(input) == Path.GetFullPath(outPath))
                 throw new UsageException("--output must differ from the input model: the input is never modified.");
+            if (parse.GetValue(weights) is string weightType)
+            {
+                var weightOptions = new WeightOnlyOptions
+                {
+                    Bits = weightType[3..] switch { "4" => 4, "3" => 3, "2" => 2, _ => 8 },
+                    GroupSize = parse.GetValue(groupSize) >= 0 ? parse.GetValue(groupSize) : throw new UsageException("--group-size must be 0 or positive."),
+                    Method = parse.GetValue(method) ?? (parse.GetValue(data.Data) is null ? "rtn" : "gptq"),
+                    Symmetric = !parse.GetValue(asymmetric),
+                    ActOrder = parse.GetValue(actOrder),
+                    Damp = parse.GetValue(damp),
+                    ClipSteps = parse.GetValue(clipSteps),
+                    Sequential = !parse.GetValue(nonSequential),
+                    Samples = parse.GetValue(data.Samples) ?? 256,
+                    BatchSize = Positive(parse.GetValue(batch), "--calibration-batch"),
+                    ExcludeNodes = List(parse.GetValue(excludeNodes)),
+                    ExcludeOps = List(parse.GetValue(excludeOps)),
+                    Export = new WeightExportSettings
+                    {
+                        Int8Activations = parse.GetValue(activations) switch
+                        {
+                            null or "float" => false,
+                            "int8" => true,
+                            _ => throw new UsageException("--activations uint8 is for static int8; weight-only takes float or int8 (MatMulNBits quantizes its inputs at run time)."),
+                        },
+                    },
+                };
+                if (parse.GetValue(mode) != "static") throw new UsageException("--mode applies to int8 activation quantization; leave it out with --weights.");
+                return WeightOnly(parse, input, outPath, weightOptions, data, report, json);
+            }
+            if (parse.GetValue(activations) == "float") throw new UsageException("--activations float needs --weights (weight-only quantization).");
             var options = new StaticQuantizationOptions
             {
                 ActivationType = parse.GetValue(activations) == "int8" ? ElementType.Int8 : ElementType.UInt8,
@@ -106,6 +148,53 @@ internal static class QuantizeCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static int WeightOnly(ParseResult parse, string input, string outPath, WeightOnlyOptions options, DataArguments data, Option<string?> report, Option<string?> json)
+    {
+        var onnx = OnnxModel.Load(input);
+        Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open = null;
+        if (parse.GetValue(data.Data) is string dataSpec)
+        {
+            var dataOptions = data.Bind(parse, input);
+            open = inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs);
+        }
+        var result = ConsoleOutput.WithProgress("quantize", progress => new WeightOnlyQuantizer(options).Quantize(onnx, open, progress));
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        result.Model.Save(outPath);
+        CopySidecar(input, outPath);
+        long inBytes = onnx.SizeOnDisk ?? 0, outBytes = new FileInfo(outPath).Length;
+        string? target = parse.GetValue(json);
+        if (target != "-")
+        {
+            foreach (var s in WeightOnlyReport.Sections(result, inBytes, outBytes, maxLayers: 16)) ConsoleOutput.Write(s);
+            Console.Out.WriteLine($"wrote {outPath}");
+        }
+        JsonOutput.Write(target, new
+        {
+            model = input,
+            output = outPath,
+            mode = "weight-only",
+            bits = options.Bits,
+            group_size = options.GroupSize,
+            symmetric = options.Symmetric,
+            size_bytes = outBytes,
+            input_size_bytes = inBytes,
+            float_weight_bytes = result.FloatWeightBytes,
+            quantized_weight_bytes = result.QuantizedWeightBytes,
+            calibration = result.Calibration,
+            calibration_seconds = result.CalibrationSeconds,
+            rounding_seconds = result.RoundingSeconds,
+            layers = result.Layers,
+            left_in_float = result.LeftInFloat.Select(l => new { name = l.Name, op = l.OpType, reason = l.Reason }),
+        });
+        if (parse.GetValue(report) is string reportPath)
+        {
+            JsonOutput.WriteText(reportPath, WeightOnlyReport.ToMarkdown(result, input, outPath, inBytes, outBytes));
+            ConsoleOutput.Note($"report written to {reportPath}");
+        }
+        return ExitCodes.Ok;
     }
 
     // The quantized model takes the same inputs, so it keeps the preprocessing sidecar: `shrink eval OUT` then just works.

@@ -180,6 +180,29 @@ public sealed class ModelSession : IDisposable
         }
     }
 
+    /// <summary>
+    /// Like <see cref="RunVisit(PreparedInputs, IReadOnlyList{string}, Action{string, ReadOnlySpan{float}})"/>, with each
+    /// output's shape.
+    /// </summary>
+    public void RunVisit(PreparedInputs inputs, IReadOnlyList<string> outputNames, Action<string, ReadOnlySpan<float>, long[]> visit)
+    {
+        try
+        {
+            using var results = _session.Run(_runOptions, inputs.Names, inputs.Values, outputNames);
+            for (int k = 0; k < results.Count; k++)
+            {
+                if (!results[k].IsTensor) continue;
+                var info = results[k].GetTensorTypeAndShape();
+                if (info.ElementDataType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float)
+                    visit(outputNames[k], results[k].GetTensorDataAsSpan<float>(), info.Shape);
+            }
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ShrinkException($"{DisplayName}: inference failed: {e.Message}", e);
+        }
+    }
+
     /// <summary>Runs prepared inputs and returns the element type of every tensor output (non-tensor outputs are skipped).</summary>
     public IReadOnlyDictionary<string, ElementType> RunTypes(PreparedInputs inputs)
     {

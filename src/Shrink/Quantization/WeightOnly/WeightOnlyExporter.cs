@@ -16,22 +16,29 @@ public static class WeightOnlyExporter
     /// <summary>Widths ONNX Runtime's CPU MatMulNBits kernel accepts.</summary>
     public static readonly IReadOnlySet<int> MatMulNBitsWidths = new HashSet<int> { 2, 4, 8 };
 
-    /// <summary>Rewrites each layer of <paramref name="model"/> (which the layers belong to) with its rounded weight; returns the format per layer.</summary>
-    public static IReadOnlyDictionary<WeightLayer, string> Apply(OnnxModel model, IReadOnlyList<(WeightLayer Layer, QuantizedWeight Weight)> decisions, WeightExportSettings settings)
+    /// <summary>
+    /// Rewrites each layer of <paramref name="model"/> (which the layers belong to) with its rounded weight; returns, per
+    /// layer, the format and the bytes of what stores the weight (codes, scales, zero points).
+    /// </summary>
+    public static IReadOnlyDictionary<WeightLayer, (string Format, long Bytes)> Apply(OnnxModel model, IReadOnlyList<(WeightLayer Layer, QuantizedWeight Weight)> decisions, WeightExportSettings settings)
     {
         var graph = model.Graph;
-        var formats = new Dictionary<WeightLayer, string>();
+        var formats = new Dictionary<WeightLayer, (string Format, long Bytes)>();
         bool needs21 = false, usesContrib = false;
         foreach (var (layer, weight) in decisions)
         {
             if (layer.Node.OpType is "MatMul" or "Gemm" && settings.PreferMatMulNBits && MatMulNBitsBlock(weight) is int block && BiasOf(layer, graph, out _))
             {
-                formats[layer] = WriteMatMulNBits(graph, layer, weight, block, settings);
+                var before = graph.Initializers.Keys.ToHashSet();
+                string format = WriteMatMulNBits(graph, layer, weight, block, settings);
+                formats[layer] = (format, NewBytes(graph, before, layer));
                 usesContrib = true;
             }
             else
             {
-                formats[layer] = WriteDequantize(graph, layer, weight, out bool opset21);
+                var before = graph.Initializers.Keys.ToHashSet();
+                string format = WriteDequantize(graph, layer, weight, out bool opset21);
+                formats[layer] = (format, NewBytes(graph, before, layer));
                 needs21 |= opset21;
             }
         }
@@ -44,6 +51,11 @@ public static class WeightOnlyExporter
         }
         return formats;
     }
+
+    // Bytes of the initializers a rewrite added, not counting the moved bias and the reshape target.
+    private static long NewBytes(ModelGraph graph, HashSet<string> before, WeightLayer layer) =>
+        graph.Initializers.Values.Where(t => !before.Contains(t.Name) && t.Type != ElementType.Int64 && !(t.Type == ElementType.Float && t.Dims.Count == 1 && t.ElementCount == layer.Rows && t.Name.EndsWith("_bias", StringComparison.Ordinal)))
+            .Sum(t => t.ByteCount);
 
     /// <summary>Bits of the container that carries codes of <paramref name="bits"/> bits.</summary>
     public static int ContainerBits(int bits) => bits switch { <= 2 => 2, <= 4 => 4, _ => 8 };

@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using Shrink.Data;
+using Shrink.Numerics;
+using Shrink.Onnx;
+using Shrink.Quantization.Qdq;
+using Shrink.Runtime;
+
+namespace Shrink.Quantization.WeightOnly;
+
+/// <summary>
+/// Weight-only low-bit quantization: pre-process, pick the Conv/Gemm/MatMul layers with constant weights, collect each
+/// layer input's Hessian XᵀX on calibration data when the method needs it (layer by layer from the already-quantized
+/// model, or all at once from the float model), round each weight (RTN, GPTQ...), then write MatMulNBits or
+/// DequantizeLinear, and check that ONNX Runtime loads the result with the same interface. The input is never modified.
+/// </summary>
+public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
+{
+    /// <summary>
+    /// Quantizes <paramref name="model"/>. <paramref name="openData"/> opens calibration data; it may be null for methods
+    /// that need none (then no per-layer errors are measured).
+    /// </summary>
+    public WeightOnlyResult Quantize(OnnxModel model, Func<IReadOnlyList<ModelInputSpec>, IDataSource>? openData, IProgress<ProgressInfo>? progress = null)
+    {
+        options.Validate();
+        string source = model.Name;
+        var method = WeightRoundings.Create(options.Method);
+        if (method.NeedsHessian && openData is null)
+            throw new ShrinkException($"{source}: --method {method.Name} needs calibration data (--data PATH); round-to-nearest (rtn) needs none.");
+        QdqPlanner.EnsureNotQuantized(model, source);
+        var prepared = model.Clone();
+        var preprocessing = StaticQuantizer.Preprocess(prepared);
+        QdqPlanner.EnsureFiniteWeights(prepared, source);
+
+        var (layers, leftInFloat) = SelectLayers(prepared);
+        if (layers.Count == 0)
+            throw new ShrinkException($"{source}: nothing to quantize: no Conv, Gemm or MatMul with a constant float weight{(leftInFloat.Count > 0 ? $" ({leftInFloat[0].Name}: {leftInFloat[0].Reason})" : "")}.");
+
+        var rtn = new RoundToNearest();
+        var rtnSettings = options.RoundingSettings("rtn");
+        var settings = options.RoundingSettings(method.Name);
+        var decisions = new List<(WeightLayer Layer, QuantizedWeight Weight)>();
+        var results = new Dictionary<WeightLayer, (string Method, double? RtnError, double? Error, double Seconds)>();
+        double calibrationSeconds = 0, roundingSeconds = 0;
+        IDataSource? data = null;
+        try
+        {
+            if (openData is not null && (method.NeedsHessian || options.MeasureLayerErrors))
+            {
+                var inputs = ModelInputs.Of(prepared);
+                data = FixedBatchDataSource.ForModel(openData(inputs), inputs);
+            }
+            // Layers that share an input are calibrated together; the groups run in graph order.
+            var groups = layers.GroupBy(l => l.Input, StringComparer.Ordinal).Select(g => g.ToList()).ToList();
+            bool sequential = options.Sequential && method.NeedsHessian && data is not null;
+            var working = sequential ? prepared.Clone() : prepared;
+            Dictionary<WeightLayer, LayerHessian>? all = null;
+            if (data is not null && !sequential)
+            {
+                var clock = Stopwatch.StartNew();
+                var hessians = layers.Where(l => CanCollect(l)).Select(l => new LayerHessian(l)).ToList();
+                progress?.Report(new ProgressInfo("calibration", 0, 1));
+                HessianCollector.Collect(prepared, hessians, data, options.Samples, options.BatchSize);
+                all = hessians.ToDictionary(h => h.Layer);
+                calibrationSeconds += clock.Elapsed.TotalSeconds;
+            }
+            int done = 0;
+            foreach (var group in groups)
+            {
+                Dictionary<WeightLayer, LayerHessian> hessianOf;
+                if (sequential)
+                {
+                    var clock = Stopwatch.StartNew();
+                    var hessians = group.Where(l => CanCollect(l)).Select(l => new LayerHessian(l)).ToList();
+                    if (hessians.Count > 0) HessianCollector.Collect(working, hessians, data!, options.Samples, options.BatchSize);
+                    hessianOf = hessians.ToDictionary(h => h.Layer);
+                    calibrationSeconds += clock.Elapsed.TotalSeconds;
+                }
+                else
+                {
+                    hessianOf = all ?? [];
+                }
+                foreach (var layer in group)
+                {
+                    var clock = Stopwatch.StartNew();
+                    var w = layer.ReadMatrix(prepared.Graph);
+                    var h = hessianOf.GetValueOrDefault(layer)?.Matrix;
+                    var use = method.NeedsHessian && h is null ? rtn : method;
+                    var q = use.Round(w, layer.Rows, layer.Cols, use.NeedsHessian ? h : null, use == method ? settings : rtnSettings);
+                    double seconds = clock.Elapsed.TotalSeconds;
+                    roundingSeconds += seconds;
+                    var dequantized = q.Dequantize();
+                    double? rtnError = null, error = null;
+                    if (h is not null && options.MeasureLayerErrors)
+                    {
+                        error = RelativeOutputError(w, dequantized, h, layer.Rows, layer.Cols);
+                        rtnError = use == rtn && use.Name == "rtn" && settings == rtnSettings ? error
+                            : RelativeOutputError(w, rtn.Round(w, layer.Rows, layer.Cols, null, rtnSettings).Dequantize(), h, layer.Rows, layer.Cols);
+                    }
+                    if (sequential) layer.WriteMatrix(working.Graph, dequantized);
+                    decisions.Add((layer, q));
+                    results[layer] = (use == method ? method.Name : $"rtn ({(LayerHessian.SupportsConv(layer, out var why) ? "no Hessian" : why)})", rtnError, error, seconds);
+                    progress?.Report(new ProgressInfo("weights", ++done, layers.Count));
+                }
+            }
+        }
+        finally
+        {
+            data?.Dispose();
+        }
+
+        long floatBytes = layers.Sum(l => prepared.Graph.FindInitializer(l.WeightName)!.ByteCount);
+        var exported = WeightOnlyExporter.Apply(prepared, decisions, options.Export);
+        StaticQuantizer.CheckInterface(model, prepared, source);
+        return new WeightOnlyResult
+        {
+            Model = prepared,
+            Options = options,
+            Preprocessing = preprocessing,
+            Layers = layers.Select(l => new WeightLayerResult(l.Name, l.Node.OpType, l.Rows, l.Cols, results[l].Method, exported[l].Format, results[l].RtnError, results[l].Error, results[l].Seconds)).ToList(),
+            LeftInFloat = leftInFloat,
+            FloatWeightBytes = floatBytes,
+            QuantizedWeightBytes = exported.Values.Sum(e => e.Bytes),
+            Calibration = data is null ? null : $"{Math.Min(options.Samples, data.Count ?? options.Samples)} samples{(method.NeedsHessian ? options.Sequential ? ", sequential" : ", from the float model" : "")}",
+            CalibrationSeconds = calibrationSeconds,
+            RoundingSeconds = roundingSeconds,
+        };
+    }
+
+    private static bool CanCollect(WeightLayer layer) => layer.Node.OpType != "Conv" || LayerHessian.SupportsConv(layer, out _);
+
+    private (List<WeightLayer> Layers, List<(string Name, string OpType, string Reason)> Left) SelectLayers(OnnxModel model)
+    {
+        var graph = model.Graph;
+        var layers = new List<WeightLayer>();
+        var left = new List<(string, string, string)>();
+        foreach (var node in graph.TopologicalOrder())
+        {
+            if (node.OpType is not ("Conv" or "Gemm" or "MatMul" or "ConvTranspose") || (node.Domain.Length > 0 && node.Domain != "ai.onnx")) continue;
+            if (options.ExcludeNodes.Contains(node.Name) || options.ExcludeNodes.Contains(node.DisplayName) || options.ExcludeOps.Contains(node.OpType))
+            {
+                left.Add((node.DisplayName, node.OpType, "excluded"));
+                continue;
+            }
+            var layer = WeightLayer.TryCreate(node, graph, out var reason);
+            if (layer is null)
+            {
+                if (reason != "the weight is computed, not a constant") left.Add((node.DisplayName, node.OpType, reason!));
+                continue;
+            }
+            if (graph.Consumers(layer.WeightName).Count > 1 || graph.IsGraphOutput(layer.WeightName))
+            {
+                left.Add((node.DisplayName, node.OpType, "its weight is shared with other nodes"));
+                continue;
+            }
+            layers.Add(layer);
+        }
+        return (layers, left);
+    }
+
+    /// <summary>‖(W − Ŵ)X‖² / ‖WX‖² from H = XᵀX: tr(ΔW·H·ΔWᵀ) / tr(W·H·Wᵀ).</summary>
+    public static double RelativeOutputError(float[] w, float[] wq, float[] h, int rows, int cols)
+    {
+        var delta = new float[w.Length];
+        for (int i = 0; i < w.Length; i++) delta[i] = w[i] - wq[i];
+        double num = Quadratic(delta, h, rows, cols), den = Quadratic(w, h, rows, cols);
+        return den > 0 ? num / den : 0;
+    }
+
+    private static double Quadratic(float[] m, float[] h, int rows, int cols)
+    {
+        var mh = new float[m.Length];
+        DenseMatrix.Gemm(false, false, rows, cols, cols, 1f, m, 0, cols, h, 0, cols, 0f, mh, 0, cols);
+        double sum = 0;
+        for (int i = 0; i < m.Length; i++) sum += (double)mh[i] * m[i];
+        return sum;
+    }
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Text;
+using Shrink.Quantization.WeightOnly;
+
+namespace Shrink.Reports;
+
+/// <summary>Tables of a <see cref="WeightOnlyResult"/>: the settings, the size of the quantized weights, and each layer's error.</summary>
+public static class WeightOnlyReport
+{
+    /// <summary>The sections; <paramref name="maxLayers"/> caps the per-layer table (console use).</summary>
+    public static IReadOnlyList<ReportSection> Sections(WeightOnlyResult r, long inputBytes, long outputBytes, int maxLayers = int.MaxValue)
+    {
+        var o = r.Options;
+        var sections = new List<ReportSection>();
+        string method = r.Layers.FirstOrDefault(l => !l.Method.StartsWith("rtn (", StringComparison.Ordinal))?.Method ?? o.Method;
+        var summary = new MarkdownTable("item", "value")
+            .Add("weights", $"{o.Bits}-bit {(o.Symmetric ? "symmetric" : "asymmetric")}, {(o.GroupSize == 0 ? "one group per output channel" : $"groups of {o.GroupSize}")}")
+            .Add("rounding", method == "gptq" ? $"gptq (act-order {(o.ActOrder ? "on" : "off")}, damp {o.Damp.ToString(CultureInfo.InvariantCulture)}, clip search {o.RoundingSettings("gptq").ClipSteps} steps)" : $"{method}{(o.RoundingSettings(method).ClipSteps > 1 ? $", clip search {o.RoundingSettings(method).ClipSteps} steps" : "")}")
+            .Add("quantized layers", string.Join(", ", r.Layers.GroupBy(l => l.OpType).Select(g => $"{g.Key} ×{g.Count()}")))
+            .Add("weight bytes", $"{Format.Bytes(r.FloatWeightBytes)} → {Format.Bytes(r.QuantizedWeightBytes)} ({(double)r.QuantizedWeightBytes / Math.Max(1, r.FloatWeightBytes):F3}×)")
+            .Add("model size", $"{Format.Bytes(inputBytes)} → {Format.Bytes(outputBytes)} ({(double)outputBytes / Math.Max(1, inputBytes):F2}×)");
+        if (r.Calibration is not null) summary.Add("calibration", $"{r.Calibration} ({r.CalibrationSeconds:F2} s)");
+        summary.Add("rounding time", $"{r.RoundingSeconds:F2} s");
+        var notes = r.Preprocessing.Select(p => "pre-processing: " + p).ToList();
+        if (o.Bits == 3) notes.Add("3-bit codes are stored in 4-bit containers (ONNX has no 3-bit type): the accuracy is that of 3 bits, the size that of 4.");
+        if (o.Export.Int8Activations) notes.Add("int8 activations: MatMulNBits layers quantize their inputs to int8 at run time (accuracy_level 4); Conv layers keep float activations.");
+        sections.Add(new ReportSection("Weight-only quantization", summary, notes));
+
+        if (r.LeftInFloat.Count > 0)
+        {
+            var left = new MarkdownTable("node", "op", "reason");
+            foreach (var (name, op, reason) in r.LeftInFloat) left.Add(name, op, reason);
+            sections.Add(new ReportSection("Left in float", left));
+        }
+
+        var layers = new MarkdownTable("layer", "op", "N×K", "method", "stored as", "RTN error", $"{method} error", "time");
+        foreach (var l in r.Layers.Take(maxLayers))
+            layers.Add(l.Name, l.OpType, $"{l.Rows}×{l.Cols}", l.Method, l.Format, Error(l.RtnError), Error(l.MethodError), $"{l.Seconds * 1000:F0} ms");
+        var layerNotes = new List<string> { "Error: ‖(W − Ŵ)X‖² / ‖WX‖² on the calibration inputs of each layer (lower is better); – without data." };
+        if (r.Layers.Count > maxLayers) layerNotes.Add($"{r.Layers.Count - maxLayers} more layers in the Markdown report (--report).");
+        sections.Add(new ReportSection("Layers", layers, layerNotes));
+        return sections;
+    }
+
+    /// <summary>The whole report as Markdown.</summary>
+    public static string ToMarkdown(WeightOnlyResult r, string input, string output, long inputBytes, long outputBytes)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"# Weight-only quantization of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`");
+        foreach (var s in Sections(r, inputBytes, outputBytes))
+        {
+            sb.AppendLine().AppendLine($"## {s.Title}").AppendLine().Append(s.Table);
+            if (s.Notes is { Count: > 0 })
+            {
+                sb.AppendLine();
+                foreach (var n in s.Notes) sb.AppendLine($"- {n}");
+            }
+        }
+        return sb.ToString();
+    }
+
+    private static string Error(double? e) => e is double v ? v.ToString(v < 1e-3 ? "0.00e0" : "F4", CultureInfo.InvariantCulture) : "–";
+}
