@@ -1,0 +1,95 @@
+using Onnx;
+using Shrink.Data;
+using Shrink.Onnx;
+using Shrink.Quantization.WeightOnly;
+using static Shrink.Tests.TestSupport.TinyModels;
+
+namespace Shrink.Tests.Quantization.WeightOnly;
+
+public sealed class WeightOnlyQuantizerTests
+{
+    // input [batch, 64] → MatMul 64×96 → Relu → Gemm (transB) 96→32 with bias → output
+    private static OnnxModel Mlp()
+    {
+        var graph = new GraphProto { Name = "mlp" };
+        graph.Input.Add(FloatInfo("input", "batch", 64));
+        graph.Output.Add(FloatInfo("output", "batch", 32));
+        graph.Initializer.Add(FloatTensor("W1", [64, 96], RandomFloats(64 * 96, 1)));
+        graph.Initializer.Add(FloatTensor("W2", [32, 96], RandomFloats(32 * 96, 2)));
+        graph.Initializer.Add(FloatTensor("B2", [32], RandomFloats(32, 3)));
+        graph.Node.Add(Node("MatMul", ["input", "W1"], ["h"], "fc1"));
+        graph.Node.Add(Node("Relu", ["h"], ["a"], "relu"));
+        var gemm = Node("Gemm", ["a", "W2", "B2"], ["output"], "fc2");
+        gemm.Attribute.Add(new AttributeProto { Name = "transB", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+        graph.Node.Add(gemm);
+        return OnnxModel.FromProto(Model(graph), "mlp");
+    }
+
+    private static Func<IReadOnlyList<ModelInputSpec>, IDataSource> Random(int samples) =>
+        inputs => DataSourceFactory.Open($"random:{samples}", new DataOptions { Seed = 4 }, inputs);
+
+    [Theory]
+    [InlineData("gptq", true)]
+    [InlineData("gptq", false)]
+    [InlineData("rtn", true)]
+    public void Quantizes_every_layer_to_matmulnbits_and_keeps_the_interface(string method, bool sequential)
+    {
+        var model = Mlp();
+        var before = model.ToByteArray();
+        var result = new WeightOnlyQuantizer(new WeightOnlyOptions { Method = method, Sequential = sequential, Samples = 128 }).Quantize(model, Random(128));
+
+        Assert.Equal(before, model.ToByteArray()); // the input model is untouched
+        Assert.Equal(2, result.Model.Graph.Nodes.Count(n => n.OpType == "MatMulNBits"));
+        Assert.DoesNotContain(result.Model.Graph.Nodes, n => n.OpType is "MatMul" or "Gemm");
+        Assert.Equal(["input"], result.Model.Graph.Inputs.Select(i => i.Name));
+        Assert.Equal(["output"], result.Model.Graph.Outputs.Select(o => o.Name));
+        Assert.All(result.Layers, l => Assert.Equal(method, l.Method));
+        Assert.All(result.Layers, l => Assert.InRange(l.MethodError!.Value, 1e-6, 0.05));
+        // 4-bit codes and one float scale per 32 weights: 0.125 + 0.03125 of the float bytes.
+        Assert.InRange((double)result.QuantizedWeightBytes / result.FloatWeightBytes, 0.15, 0.16);
+
+        var output = WeightOnlyExporterTests.Run(result.Model, [8, 64]);
+        var reference = WeightOnlyExporterTests.Run(model, [8, 64]);
+        double num = output.Zip(reference).Sum(p => Math.Pow(p.First - p.Second, 2)), den = reference.Sum(v => v * v);
+        Assert.True(num / den < 0.02, $"relative output error {num / den:G3}");
+    }
+
+    [Fact]
+    public void Gptq_beats_round_to_nearest_at_two_bits_on_every_layer()
+    {
+        var result = new WeightOnlyQuantizer(new WeightOnlyOptions { Bits = 2, Samples = 256 }).Quantize(Mlp(), Random(256));
+        Assert.All(result.Layers, l => Assert.True(l.MethodError < l.RtnError, $"{l.Name}: GPTQ {l.MethodError:G3} vs RTN {l.RtnError:G3}"));
+    }
+
+    [Fact]
+    public void Excluded_nodes_stay_float_and_are_listed()
+    {
+        var result = new WeightOnlyQuantizer(new WeightOnlyOptions { Method = "rtn", ExcludeNodes = new HashSet<string> { "fc2" } }).Quantize(Mlp(), null);
+        Assert.Single(result.Layers);
+        Assert.Contains(result.Model.Graph.Nodes, n => n.OpType == "Gemm");
+        Assert.Contains(result.LeftInFloat, l => l.Name == "fc2" && l.Reason == "excluded");
+        Assert.All(result.Layers, l => Assert.Null(l.MethodError)); // no data, no error measurement
+    }
+
+    [Fact]
+    public void Gptq_without_data_and_bad_options_are_refused_clearly()
+    {
+        var e = Assert.Throws<ShrinkException>(() => new WeightOnlyQuantizer(new WeightOnlyOptions()).Quantize(Mlp(), null));
+        Assert.Contains("needs calibration data", e.Message);
+        e = Assert.Throws<ShrinkException>(() => new WeightOnlyQuantizer(new WeightOnlyOptions { Bits = 5, Method = "rtn" }).Quantize(Mlp(), null));
+        Assert.Contains("2, 3, 4 or 8", e.Message);
+        e = Assert.Throws<ShrinkException>(() => new WeightOnlyQuantizer(new WeightOnlyOptions { Method = "nearest" }).Quantize(Mlp(), null));
+        Assert.Contains("rtn, gptq", e.Message);
+    }
+
+    [Fact]
+    public void Nan_weights_are_refused_with_the_tensor_named()
+    {
+        var model = Mlp();
+        var w = model.Graph.FindInitializer("W1")!.ToFloatArray();
+        w[7] = float.NaN;
+        model.Graph.SetInitializer(Shrink.Graph.TensorData.FromFloats("W1", [64, 96], w));
+        var e = Assert.Throws<ShrinkException>(() => new WeightOnlyQuantizer(new WeightOnlyOptions { Method = "rtn" }).Quantize(model, null));
+        Assert.Contains("W1", e.Message);
+    }
+}
