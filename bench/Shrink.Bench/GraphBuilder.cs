@@ -109,6 +109,21 @@ internal sealed class GraphBuilder
 
     public static Dimension Fixed(long value) => new(value, null);
 
+    /// <summary>input [batch, width] → (MatMul width×width → Relu) × layers → output, random weights.</summary>
+    public static OnnxModel Mlp(int layers, int width)
+    {
+        var b = new GraphBuilder("mlp", 13, 7);
+        b.Input("input", ElementType.Float, Symbol("batch"), Fixed(width));
+        string x = "input";
+        for (int i = 0; i < layers; i++)
+        {
+            x = b.Op("MatMul", "mm", [x, b.RandomWeight("w", [width, width], 1f / MathF.Sqrt(width))]);
+            x = b.Op("Relu", "relu", [x], output: i == layers - 1 ? "output" : null);
+        }
+        b.Output("output", ElementType.Float, Symbol("batch"), Fixed(width));
+        return b.Finish();
+    }
+
     public static Dimension Symbol(string name) => new(null, name);
 
     public static AttributeProto Int(string name, long value) =>

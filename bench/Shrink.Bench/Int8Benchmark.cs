@@ -228,7 +228,7 @@ internal static class Int8Benchmark
 
     private static string Met(bool met) => met ? "met" : "**missed**";
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Shrink.slnx"))) return dir.FullName;

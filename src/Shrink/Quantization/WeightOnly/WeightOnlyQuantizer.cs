@@ -118,6 +118,7 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
             Preprocessing = preprocessing,
             Layers = layers.Select(l => new WeightLayerResult(l.Name, l.Node.OpType, l.Rows, l.Cols, results[l].Method, exported[l].Format, results[l].RtnError, results[l].Error, results[l].Seconds)).ToList(),
             LeftInFloat = leftInFloat,
+            Decisions = decisions,
             FloatWeightBytes = floatBytes,
             QuantizedWeightBytes = exported.Values.Sum(e => e.Bytes),
             Calibration = data is null ? null : $"{Math.Min(options.Samples, data.Count ?? options.Samples)} samples{(method.NeedsHessian ? options.Sequential ? ", sequential" : ", from the float model" : "")}",

@@ -26,6 +26,22 @@ public sealed class WeightOnlyResult
     /// <summary>Bytes of the same weights after (codes, scales, zero points as stored).</summary>
     public long QuantizedWeightBytes { get; init; }
 
+    /// <summary>The rounding decisions per layer (the layers refer to the pre-processed graph before export).</summary>
+    public required IReadOnlyList<(WeightLayer Layer, QuantizedWeight Weight)> Decisions { get; init; }
+
+    /// <summary>
+    /// The float model whose quantized layers hold the dequantized weights ("fake quantization"), pre-processed as the
+    /// quantizer did: what the exported model should compute, for fidelity checks. <paramref name="original"/> is the
+    /// model that was quantized; it is not modified.
+    /// </summary>
+    public OnnxModel DequantizedReference(OnnxModel original)
+    {
+        var reference = original.Clone();
+        StaticQuantizer.Preprocess(reference);
+        foreach (var (layer, weight) in Decisions) layer.WriteMatrix(reference.Graph, weight.Dequantize());
+        return reference;
+    }
+
     /// <summary>Calibration summary, or null when no data was used.</summary>
     public string? Calibration { get; init; }
 
