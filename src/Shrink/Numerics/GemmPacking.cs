@@ -1,0 +1,105 @@
+namespace Shrink.Numerics;
+
+/// <summary>
+/// Packs blocks of op(A) and op(B) into the sliver layout the micro-kernels stream: transposes, offsets and leading
+/// dimensions are resolved here once, and ragged edges are zero-padded so every tile runs the same kernel.
+/// </summary>
+internal static unsafe class GemmPacking
+{
+    /// <summary>
+    /// Packs op(A)[row0..row0+mc, col0..col0+kc] as ⌈mc/mr⌉ slivers of kc×mr floats (row index fastest). With
+    /// <paramref name="trans"/> A is stored [k×m], so op(A)[i, p] = a[p·lda + i]. With <paramref name="lower"/> entries
+    /// above the diagonal (p &gt; i) are packed as zeros whatever the array holds there.
+    /// </summary>
+    public static void PackA(float* a, int lda, bool trans, bool lower, int row0, int col0, int mc, int kc, int mr, float* dst)
+    {
+        for (int i0 = 0; i0 < mc; i0 += mr)
+        {
+            int rows = Math.Min(mr, mc - i0);
+            if (trans)
+            {
+                // Each step of the sliver is a contiguous run of a stored row.
+                float* src = a + (long)col0 * lda + row0 + i0;
+                for (int p = 0; p < kc; p++, src += lda, dst += mr)
+                {
+                    // With lower, rows above the diagonal of this column (i < p) read as zero.
+                    int r = lower ? Math.Clamp(col0 + p - row0 - i0, 0, rows) : 0;
+                    for (int z = 0; z < r; z++) dst[z] = 0;
+                    if (rows == mr && r == 0)
+                    {
+                        new ReadOnlySpan<float>(src, mr).CopyTo(new Span<float>(dst, mr));
+                        continue;
+                    }
+                    for (; r < rows; r++) dst[r] = src[r];
+                    for (; r < mr; r++) dst[r] = 0;
+                }
+            }
+            else
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    float* src = a + (long)(row0 + i0 + r) * lda + col0;
+                    float* d = dst + r;
+                    int count = lower ? Math.Clamp(row0 + i0 + r - col0 + 1, 0, kc) : kc;
+                    int p = 0;
+                    for (; p < count; p++, d += mr) *d = src[p];
+                    for (; p < kc; p++, d += mr) *d = 0;
+                }
+                for (int r = rows; r < mr; r++)
+                {
+                    float* d = dst + r;
+                    for (int p = 0; p < kc; p++, d += mr) *d = 0;
+                }
+                dst += (long)kc * mr;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs slivers <paramref name="sliver0"/>..<paramref name="sliver1"/> of op(B)[row0..row0+kc, col0..col0+nc], each
+    /// kc×nr floats (column index fastest), at <paramref name="dst"/> + sliver·kc·nr. With <paramref name="trans"/> B is
+    /// stored [n×k], so op(B)[p, j] = b[j·ldb + p].
+    /// </summary>
+    public static void PackB(float* b, int ldb, bool trans, int row0, int col0, int kc, int nc, int nr, float* dst,
+        int sliver0, int sliver1)
+    {
+        for (int s = sliver0; s < sliver1; s++)
+        {
+            int j0 = s * nr;
+            int cols = Math.Min(nr, nc - j0);
+            float* d0 = dst + (long)s * kc * nr;
+            if (trans)
+            {
+                for (int jj = 0; jj < cols; jj++)
+                {
+                    float* src = b + (long)(col0 + j0 + jj) * ldb + row0;
+                    float* d = d0 + jj;
+                    for (int p = 0; p < kc; p++, d += nr) *d = src[p];
+                }
+                for (int jj = cols; jj < nr; jj++)
+                {
+                    float* d = d0 + jj;
+                    for (int p = 0; p < kc; p++, d += nr) *d = 0;
+                }
+            }
+            else
+            {
+                float* src = b + (long)row0 * ldb + col0 + j0;
+                float* d = d0;
+                for (int p = 0; p < kc; p++, src += ldb, d += nr)
+                {
+                    if (cols == nr)
+                    {
+                        new ReadOnlySpan<float>(src, nr).CopyTo(new Span<float>(d, nr));
+                    }
+                    else
+                    {
+                        int jj = 0;
+                        for (; jj < cols; jj++) d[jj] = src[jj];
+                        for (; jj < nr; jj++) d[jj] = 0;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+namespace Shrink.Numerics;
+
+/// <summary>Known zero or unneeded parts of a product that <see cref="GemmDriver"/> may skip (coordinates local to C and op(A)).</summary>
+internal enum GemmStructure
+{
+    /// <summary>Dense operands, all of C wanted.</summary>
+    General,
+
+    /// <summary>
+    /// Only the lower triangle of C (i ≥ j) is wanted: tiles wholly above the diagonal are skipped, tiles crossing it are
+    /// computed whole, so the strict upper triangle near the diagonal is left unspecified.
+    /// </summary>
+    LowerC,
+
+    /// <summary>op(A) is lower triangular (op(A)[i, p] = 0 for p &gt; i): the zero part of each row block's k range is skipped.</summary>
+    LowerA,
+}
