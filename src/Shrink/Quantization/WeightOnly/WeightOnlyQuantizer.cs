@@ -47,7 +47,9 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
             if (openData is not null && (method.NeedsHessian || options.MeasureLayerErrors))
             {
                 var inputs = ModelInputs.Of(prepared);
-                data = FixedBatchDataSource.ForModel(openData(inputs), inputs);
+                // Read once: sequential GPTQ passes over the same samples once per layer group.
+                using var stream = FixedBatchDataSource.ForModel(openData(inputs), inputs);
+                data = new InMemoryDataSource(stream, options.BatchSize, options.Samples);
             }
             // Layers that share an input are calibrated together; the groups run in graph order.
             var groups = layers.GroupBy(l => l.Input, StringComparer.Ordinal).Select(g => g.ToList()).ToList();
