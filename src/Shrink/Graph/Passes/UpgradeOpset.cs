@@ -3,17 +3,18 @@ using Shrink.Onnx;
 namespace Shrink.Graph.Passes;
 
 /// <summary>
-/// Upgrades the default-domain opset of a model at opset 7 to 12 to opset 13, rewriting the operators whose
-/// signature or meaning changed in between so that the upgraded model computes the same outputs.
+/// Upgrades the default-domain opset of a model at opset 7 or later to a target opset from 13 to 21 (13 unless told),
+/// rewriting the operators whose signature or meaning changed in between so that the upgraded model computes the same
+/// outputs.
 /// </summary>
 /// <remarks>
-/// <para>Rewrites (each only when the model's opset predates the change):</para>
+/// <para>Rewrites up to opset 13 (each only when the model's opset predates the change):</para>
 /// <list type="bullet">
 /// <item>Clip (&lt; 11): <c>min</c>/<c>max</c> attributes become scalar inputs of the input's element type.</item>
 /// <item>Pad (&lt; 11): <c>pads</c> becomes an int64 input, a non-zero <c>value</c> a scalar input; <c>mode</c> stays.</item>
 /// <item>Slice (&lt; 10): <c>starts</c>/<c>ends</c>/<c>axes</c> become int64 inputs. TopK (&lt; 10): <c>k</c> becomes an input.</item>
 /// <item>Squeeze, Unsqueeze, ReduceSum (<c>axes</c>) and Split (<c>split</c>) (&lt; 13): the attribute becomes an int64
-/// input. Other Reduce* ops keep their attribute (it moved only at opset 18).</item>
+/// input. The other Reduce* ops keep their attribute up to a target of 17 (it moved only at opset 18).</item>
 /// <item>Dropout (&lt; 12): an identity at inference, so it becomes Identity. A Dropout whose mask output is read is
 /// refused: before 12 the inference mask is unspecified (ONNX Runtime returns all false; opset 13 defines all true).</item>
 /// <item>Upsample (deprecated at 10) and opset-10 Resize become Resize-13 with an empty roi,
@@ -28,25 +29,98 @@ namespace Shrink.Graph.Passes;
 /// <item>BatchNormalization (&lt; 9): the <c>spatial</c> attribute is dropped (<c>spatial=0</c> is refused).
 /// Scatter (deprecated at 11) becomes ScatterElements. Scan before 9 (batch-major semantics) is refused.</item>
 /// </list>
+/// <para>Rewrites past opset 13, only when the target reaches the change and the model predates it:</para>
+/// <list type="bullet">
+/// <item>BatchNormalization (14): a node with outputs beyond <c>Y</c> is refused (before 14 they meant training
+/// mode; from 14 that is the <c>training_mode</c> attribute and outputs 3 and 4 are gone).</item>
+/// <item>RoiAlign (16): the default <c>coordinate_transformation_mode</c> became <c>half_pixel</c>; the old behaviour,
+/// <c>output_half_pixel</c>, is written explicitly.</item>
+/// <item>ReduceL1, ReduceL2, ReduceLogSum, ReduceLogSumExp, ReduceMax, ReduceMean, ReduceMin, ReduceProd and
+/// ReduceSumSquare (18): the <c>axes</c> attribute becomes an int64 input; no (or an empty) attribute gives no input,
+/// which with the default <c>noop_with_empty_axes=0</c> still reduces over every axis.</item>
+/// <item>Split (18): without a <c>split</c> input, <c>num_outputs</c> is required and is set to the node's output
+/// count (older models had to split evenly, where both readings agree).</item>
+/// <item>DFT (20): the <c>axis</c> attribute (default 1) becomes a scalar int64 input.
+/// GridSample (20): the modes <c>bilinear</c>/<c>bicubic</c> are renamed <c>linear</c>/<c>cubic</c>.</item>
+/// <item>GroupNormalization (21): scale and bias became per channel instead of per group; refused.</item>
+/// </list>
 /// <para>All other default-domain ops must be on an explicit list of ops whose behaviour on valid older models did not
-/// change up to 13; any op on neither list makes the pass refuse with a <see cref="ShrinkException"/> naming every such
-/// node, before anything is modified. Subgraphs (If, Loop, Scan bodies) are checked and rewritten the same way. Finally
-/// the default-domain opset import is set to 13 and the IR version raised to at least 7. Models at opset 13 or later are
-/// left untouched; models older than opset 7 (other broadcasting rules) are refused; a model with no default-domain node
-/// only gets the new import.</para>
+/// change up to 21 (later versions only added types, optional inputs or attributes whose defaults keep the old
+/// behaviour: Reshape-14 <c>allowzero</c>, Shape-15 <c>start</c>/<c>end</c>, the recurrent ops' <c>layout</c>,
+/// ScatterElements/ScatterND <c>reduction</c>, Pad-18/19, Resize-18/19, AveragePool-19 <c>dilations</c>, Cast-19
+/// <c>saturate</c>, LpPool-18 <c>ceil_mode</c>...), or be an op added after 13 (HardSwish, Trilu, CastLike,
+/// LayerNormalization, Mish, Gelu...) in a model whose opset already has it. Any other node makes the pass refuse with a
+/// <see cref="ShrinkException"/> naming every such node, before anything is modified. Subgraphs (If, Loop, Scan bodies)
+/// are checked and rewritten the same way. Finally the default-domain opset import is set to the target and the IR
+/// version raised to at least the one the target came with (7 for 13 and 14, 8 for 15 to 18, 9 for 19 and 20, 10 for
+/// 21). Models at the target or later are left untouched; models older than opset 7 (other broadcasting rules) are
+/// refused; a model with no default-domain node only gets the new import.</para>
 /// </remarks>
 public sealed class UpgradeOpset : IGraphPass
 {
     /// <summary>The oldest default-domain opset the pass upgrades from.</summary>
     public const long OldestSupportedOpset = 7;
 
+    /// <summary>The oldest target opset (and the default one).</summary>
+    public const int OldestTarget = 13;
+
+    /// <summary>The newest target opset.</summary>
+    public const int NewestTarget = 21;
+
     private static readonly HashSet<string> Rewritten = new(StringComparer.Ordinal)
     {
-        "BatchNormalization", "Clip", "Dropout", "Hardmax", "LogSoftmax", "Pad", "ReduceSum", "Resize", "Scan", "Scatter",
-        "Slice", "Softmax", "Split", "Squeeze", "TopK", "Unsqueeze", "Upsample",
+        "BatchNormalization", "Clip", "DFT", "Dropout", "GridSample", "GroupNormalization", "Hardmax", "LogSoftmax", "Pad",
+        "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd",
+        "ReduceSum", "ReduceSumSquare", "Resize", "RoiAlign", "Scan", "Scatter", "Slice", "Softmax", "Split", "Squeeze",
+        "TopK", "Unsqueeze", "Upsample",
     };
 
-    // Ops whose behaviour on a valid model of opset 7-12 is the same at opset 13 (changes in between only added types,
+    // The reductions whose 'axes' attribute became an input at opset 18 (ReduceSum's moved at 13).
+    private static readonly HashSet<string> AxesInputAt18 = new(StringComparer.Ordinal)
+    {
+        "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd",
+        "ReduceSumSquare",
+    };
+
+    // Ops added after opset 13, with the opset that added them: a model can use them only from that opset on. Later
+    // versions up to 21 only added types or optional attributes, except DFT, GridSample (20) and GroupNormalization (21),
+    // which are also in Rewritten.
+    private static readonly Dictionary<string, int> AddedAfter13 = new(StringComparer.Ordinal)
+    {
+        ["HardSwish"] = 14,
+        ["Trilu"] = 14,
+        ["Bernoulli"] = 15,
+        ["CastLike"] = 15,
+        ["Optional"] = 15,
+        ["OptionalGetElement"] = 15,
+        ["OptionalHasElement"] = 15,
+        ["GridSample"] = 16,
+        ["BlackmanWindow"] = 17,
+        ["DFT"] = 17,
+        ["HammingWindow"] = 17,
+        ["HannWindow"] = 17,
+        ["LayerNormalization"] = 17,
+        ["MelWeightMatrix"] = 17,
+        ["STFT"] = 17,
+        ["SequenceMap"] = 17,
+        ["BitwiseAnd"] = 18,
+        ["BitwiseNot"] = 18,
+        ["BitwiseOr"] = 18,
+        ["BitwiseXor"] = 18,
+        ["CenterCropPad"] = 18,
+        ["Col2Im"] = 18,
+        ["GroupNormalization"] = 18,
+        ["Mish"] = 18,
+        ["DeformConv"] = 19,
+        ["AffineGrid"] = 20,
+        ["Gelu"] = 20,
+        ["ImageDecoder"] = 20,
+        ["RegexFullMatch"] = 20,
+        ["StringConcat"] = 20,
+        ["StringSplit"] = 20,
+    };
+
+    // Ops whose behaviour on a valid model of opset 7-20 is the same at opset 21 (changes in between only added types,
     // negative axes, optional inputs or attributes whose defaults keep the old behaviour).
     private static readonly HashSet<string> Unchanged = new(StringComparer.Ordinal)
     {
@@ -60,8 +134,7 @@ public sealed class UpgradeOpset : IGraphPass
         "MaxPool", "MaxRoiPool", "MaxUnpool", "Mean", "MeanVarianceNormalization", "Min", "Mod", "Mul", "Multinomial", "Neg",
         "NegativeLogLikelihoodLoss", "NonMaxSuppression", "NonZero", "Not", "OneHot", "Or", "PRelu", "Pow", "QLinearConv",
         "QLinearMatMul", "QuantizeLinear", "RNN", "RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike",
-        "Range", "Reciprocal", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean",
-        "ReduceMin", "ReduceProd", "ReduceSumSquare", "Relu", "Reshape", "ReverseSequence", "RoiAlign", "Round",
+        "Range", "Reciprocal", "Relu", "Reshape", "ReverseSequence", "Round",
         "ScatterElements", "ScatterND", "Selu", "SequenceAt", "SequenceConstruct", "SequenceEmpty", "SequenceErase",
         "SequenceInsert", "SequenceLength", "Shape", "Shrink", "Sigmoid", "Sign", "Sin", "Sinh", "Size", "Softplus",
         "SoftmaxCrossEntropyLoss", "Softsign", "SpaceToDepth", "SplitToSequence", "Sqrt", "StringNormalizer", "Sub", "Sum",
@@ -80,12 +153,12 @@ public sealed class UpgradeOpset : IGraphPass
         "Transpose", "Unsqueeze", "Upsample",
     };
 
-    /// <summary>Creates the pass; only opset 13 is supported as the target.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The target is not 13.</exception>
-    public UpgradeOpset(int target = 13)
+    /// <summary>Creates the pass for a target opset from <see cref="OldestTarget"/> to <see cref="NewestTarget"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The target is below 13 or above 21.</exception>
+    public UpgradeOpset(int target = OldestTarget)
     {
-        if (target != 13)
-            throw new ArgumentOutOfRangeException(nameof(target), target, "UpgradeOpset supports opset 13 as the target only.");
+        if (target is < OldestTarget or > NewestTarget)
+            throw new ArgumentOutOfRangeException(nameof(target), target, $"UpgradeOpset supports target opsets {OldestTarget} to {NewestTarget}.");
         Target = target;
     }
 
@@ -98,11 +171,27 @@ public sealed class UpgradeOpset : IGraphPass
     /// <summary>The ops the pass rewrites (or checks) when their opset predates a change.</summary>
     public static IReadOnlyCollection<string> RewrittenOps => Rewritten;
 
-    /// <summary>The ops the pass knows need no change between opset 7 and 13.</summary>
+    /// <summary>The ops the pass knows need no change between opset 7 and 21.</summary>
     public static IReadOnlyCollection<string> UnchangedOps => Unchanged;
 
-    /// <summary>True when a default-domain op is one the pass can take to opset 13 (rewritten or unchanged).</summary>
-    public static bool IsKnownOp(string opType) => Rewritten.Contains(opType) || Unchanged.Contains(opType);
+    /// <summary>The ops added after opset 13, with the opset that added each.</summary>
+    public static IReadOnlyDictionary<string, int> OpsAddedAfter13 => AddedAfter13;
+
+    /// <summary>True when a default-domain op is one the pass knows (rewritten, unchanged or added after 13).</summary>
+    public static bool IsKnownOp(string opType) => Rewritten.Contains(opType) || Unchanged.Contains(opType) || AddedAfter13.ContainsKey(opType);
+
+    /// <summary>True when a default-domain op is one the pass knows and exists at the given opset.</summary>
+    public static bool IsKnownOp(string opType, long opset) =>
+        IsKnownOp(opType) && (!AddedAfter13.TryGetValue(opType, out int since) || opset >= since);
+
+    /// <summary>The IR version that came with a default-domain opset (ONNX 1.8: IR 7 and opset 13 ... ONNX 1.16: IR 10 and opset 21).</summary>
+    public static long IrVersionFor(long opset) => opset switch
+    {
+        <= 14 => 7,
+        <= 18 => 8,
+        <= 20 => 9,
+        _ => 10,
+    };
 
     /// <inheritdoc />
     /// <exception cref="ShrinkException">The model is older than opset 7, or has nodes the pass cannot upgrade (all are
@@ -123,7 +212,7 @@ public sealed class UpgradeOpset : IGraphPass
         }
         if (from == 0) from = 1; // default-domain nodes without an import: opset 1
         if (from < OldestSupportedOpset)
-            throw new ShrinkException($"{model.Name}: opset {from} is older than {OldestSupportedOpset} (broadcasting and several operators worked differently); re-export the model with opset 13 or later.");
+            throw new ShrinkException($"{model.Name}: opset {from} is older than {OldestSupportedOpset} (broadcasting and several operators worked differently); re-export the model with opset {Target} or later.");
 
         var problems = new List<string>();
         foreach (var (graph, where) in graphs)
@@ -147,12 +236,15 @@ public sealed class UpgradeOpset : IGraphPass
         return new GraphPassResult(details.Count, details);
     }
 
-    // Opset 13 came with IR version 7.
     private void SetTarget(OnnxModel model)
     {
         model.SetOpsetVersion("", Target);
-        if (model.Proto.IrVersion < 7) model.Proto.IrVersion = 7;
+        long ir = IrVersionFor(Target);
+        if (model.Proto.IrVersion < ir) model.Proto.IrVersion = ir;
     }
+
+    // True when the target reaches an opset that changed an op and the model predates it.
+    private bool Crosses(long from, int version) => from < version && Target >= version;
 
     private static bool IsDefaultDomain(Node node) => node.Domain.Length == 0 || node.Domain == "ai.onnx";
 
@@ -176,11 +268,17 @@ public sealed class UpgradeOpset : IGraphPass
     }
 
     // Null when the node can be upgraded; otherwise why not.
-    private static string? Check(ModelGraph graph, Node node, long from)
+    private string? Check(ModelGraph graph, Node node, long from)
     {
         if (!IsKnownOp(node.OpType)) return "no known upgrade for this operator";
+        if (AddedAfter13.TryGetValue(node.OpType, out int since) && from < since)
+            return $"{node.OpType} was added at opset {since}, so it is not an opset-{from} operator";
         switch (node.OpType)
         {
+            case "BatchNormalization" when Crosses(from, 14) && node.Outputs.Skip(1).Any(o => o.Length > 0):
+                return "outputs beyond Y meant training mode before opset 14 (from 14 that is the training_mode attribute, and outputs 3 and 4 are gone)";
+            case "GroupNormalization" when Crosses(from, 21):
+                return "opset 21 takes scale and bias per channel where opset 18 took them per group; no rewrite is implemented";
             case "Scan" when from < 9:
                 return "Scan before opset 9 has a batch axis; its semantics differ";
             case "BatchNormalization" when from < 9 && node.GetInt("spatial", 1) == 0:
@@ -236,8 +334,59 @@ public sealed class UpgradeOpset : IGraphPass
         return null;
     }
 
-    // Returns a description of the change, or null when the node needed none.
-    private static string? Rewrite(ModelGraph graph, Node node, long from, Namer names)
+    // Returns a description of the changes, or null when the node needed none.
+    private string? Rewrite(ModelGraph graph, Node node, long from, Namer names)
+    {
+        var to13 = RewriteTo13(graph, node, from, names);
+        // A node replaced by the first step (Dropout, Upsample, Resize-10) is no longer in the graph; its replacement
+        // is an opset-13 node that needs nothing later.
+        var after13 = to13 is null || graph.IndexOf(node) >= 0 ? RewriteAfter13(graph, node, from, names) : null;
+        return to13 is null ? after13 : after13 is null ? to13 : $"{to13}; {after13}";
+    }
+
+    // The changes past opset 13 that the target reaches.
+    private string? RewriteAfter13(ModelGraph graph, Node node, long from, Namer names)
+    {
+        switch (node.OpType)
+        {
+            case "RoiAlign" when Crosses(from, 16):
+                if (node.Attribute("coordinate_transformation_mode") is not null) return null;
+                node.SetString("coordinate_transformation_mode", "output_half_pixel"); // the default became half_pixel
+                return "coordinate_transformation_mode output_half_pixel written explicitly";
+            case var op when AxesInputAt18.Contains(op) && Crosses(from, 18):
+                return AttributeToInput(graph, node, "axes", names);
+            case "Split" when Crosses(from, 18):
+                {
+                    bool sized = node.Inputs.Count >= 2 && node.Inputs[1].Length > 0;
+                    if (sized || node.Attribute("num_outputs") is not null) return null;
+                    node.SetInt("num_outputs", node.Outputs.Count);
+                    return $"num_outputs={node.Outputs.Count} written (required from opset 18 without split sizes)";
+                }
+            case "DFT" when Crosses(from, 20):
+                {
+                    long axis = node.GetInt("axis", 1);
+                    node.RemoveAttribute("axis");
+                    while (node.Inputs.Count < 2) graph.AddInput(node, "");
+                    string name = names.Next($"{Stem(node)}_axis");
+                    graph.SetInitializer(TensorData.Create<long>(name, [], [axis], ElementType.Int64));
+                    graph.AddInput(node, name);
+                    return $"axis {axis} → input";
+                }
+            case "GridSample" when Crosses(from, 20):
+                {
+                    string mode = node.GetString("mode", "bilinear");
+                    string renamed = mode switch { "bilinear" => "linear", "bicubic" => "cubic", _ => mode };
+                    if (node.Attribute("mode") is null || renamed == mode) return null;
+                    node.SetString("mode", renamed);
+                    return $"mode {mode} → {renamed}";
+                }
+            default:
+                return null;
+        }
+    }
+
+    // The changes up to opset 13.
+    private static string? RewriteTo13(ModelGraph graph, Node node, long from, Namer names)
     {
         switch (node.OpType)
         {
@@ -264,16 +413,7 @@ public sealed class UpgradeOpset : IGraphPass
                     return "k attribute → input";
                 }
             case "Squeeze" or "Unsqueeze" or "ReduceSum" or "Split":
-                {
-                    string attribute = node.OpType == "Split" ? "split" : "axes";
-                    var values = node.GetInts(attribute)?.ToArray();
-                    if (node.Attribute(attribute) is null) return null;
-                    node.RemoveAttribute(attribute);
-                    if (values is null || values.Length == 0) return $"empty {attribute} attribute dropped";
-                    TrimInputs(graph, node, 1); // before 13 the data input is the only one
-                    graph.AddInput(node, AddInt64s(graph, node, attribute, values, names));
-                    return $"{attribute} attribute → input";
-                }
+                return AttributeToInput(graph, node, node.OpType == "Split" ? "split" : "axes", names);
             case "Dropout" when from < 12:
                 Replace(graph, node, "Identity", [node.Inputs[0]], [node.Outputs[0]]);
                 return "→ Identity (inference)";
@@ -290,6 +430,18 @@ public sealed class UpgradeOpset : IGraphPass
             default:
                 return null;
         }
+    }
+
+    // An ints attribute that became the node's second input (the data input being the only one before the change).
+    private static string? AttributeToInput(ModelGraph graph, Node node, string attribute, Namer names)
+    {
+        var values = node.GetInts(attribute)?.ToArray();
+        if (node.Attribute(attribute) is null) return null;
+        node.RemoveAttribute(attribute);
+        if (values is null || values.Length == 0) return $"empty {attribute} attribute dropped";
+        TrimInputs(graph, node, 1);
+        graph.AddInput(node, AddInt64s(graph, node, attribute, values, names));
+        return $"{attribute} attribute → input";
     }
 
     private static void TrimInputs(ModelGraph graph, Node node, int count)

@@ -418,7 +418,7 @@ public class UpgradeOpsetTests
     }
 
     [Fact]
-    public void Only_opset_13_is_a_target() =>
+    public void Targets_below_13_are_rejected() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new UpgradeOpset(12));
 
     [Fact]
