@@ -60,7 +60,8 @@ public static class WeightOnlyExporter
     /// <summary>Bits of the container that carries codes of <paramref name="bits"/> bits.</summary>
     public static int ContainerBits(int bits) => bits switch { <= 2 => 2, <= 4 => 4, _ => 8 };
 
-    // The MatMulNBits block size for these groups, or null when the op cannot carry them.
+    // The MatMulNBits block size for these groups, or null when the op cannot carry them. ORT's kernel takes blocks of
+    // 16 to 256; a larger group (one per channel included) spans several blocks that repeat its scale.
     private static int? MatMulNBitsBlock(QuantizedWeight w)
     {
         int container = ContainerBits(w.Grid.Bits);
@@ -69,11 +70,15 @@ public static class WeightOnlyExporter
         if (w.GroupCount == 1)
         {
             int block = 16;
-            while (block < w.Cols) block <<= 1;
+            while (block < w.Cols && block < MaxBlock) block <<= 1;
             return block;
         }
-        return w.GroupSize >= 16 && (w.GroupSize & (w.GroupSize - 1)) == 0 ? w.GroupSize : null;
+        for (int block = MaxBlock; block >= 16; block >>= 1)
+            if (w.GroupSize % block == 0) return block;
+        return null;
     }
+
+    private const int MaxBlock = 256;
 
     // Gemm's C as a MatMulNBits bias: absent, or a constant [N] / [1, N] with beta folded in. False when it cannot be one.
     private static bool BiasOf(WeightLayer layer, ModelGraph graph, out float[]? bias)

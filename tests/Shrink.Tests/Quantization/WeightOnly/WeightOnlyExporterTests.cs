@@ -86,9 +86,12 @@ public sealed class WeightOnlyExporterTests
     [InlineData("MatMul", 4, 0, true)]
     [InlineData("Gemm", 4, 32, true)]
     [InlineData("Gemm", 4, 64, false)]
-    public void MatMulNBits_matches_the_dequantized_reference(string op, int bits, int group, bool symmetric)
+    [InlineData("MatMul", 4, 0, false, 600)]
+    [InlineData("Gemm", 4, 512, true, 1100)]
+    [InlineData("MatMul", 4, 48, true)]
+    public void MatMulNBits_matches_the_dequantized_reference(string op, int bits, int group, bool symmetric, int k = 96)
     {
-        var (exported, reference, model) = ExportAndReference(Linear(op, 96, 40), [5, 96], new WeightRoundingSettings { Grid = new(bits, symmetric), GroupSize = group });
+        var (exported, reference, model) = ExportAndReference(Linear(op, k, 40), [5, k], new WeightRoundingSettings { Grid = new(bits, symmetric), GroupSize = group });
         Assert.Contains(model.Graph.Nodes, n => n.OpType == "MatMulNBits");
         Assert.DoesNotContain(model.Graph.Nodes, n => n.OpType is "MatMul" or "Gemm");
         AssertClose(reference, exported);
