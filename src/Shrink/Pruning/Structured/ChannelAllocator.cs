@@ -24,7 +24,8 @@ internal static class ChannelAllocator
     public static int[] Allocate(IReadOnlyList<ChannelGroup> groups, IReadOnlyList<double[]?> scores, PruningCostModel cost, double target, ChannelPruningOptions options)
     {
         var kept = groups.Select(g => g.Size).ToArray();
-        var prunable = groups.Where(g => g.Prunable && scores[g.Id] is not null).ToList();
+        var prunable = groups.Where(g => g.Prunable && scores[g.Id] is not null
+            && !(options.KeepNarrowGroupsWhole && g.Size < 2 * options.ChannelMultiple)).ToList();
         if (options.Schedule == PruningSchedule.Uniform) return Uniform(prunable, kept, cost, target, options);
         return Global(prunable, scores, kept, cost, target, options);
     }

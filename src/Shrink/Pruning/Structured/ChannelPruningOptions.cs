@@ -27,6 +27,12 @@ public sealed record ChannelPruningOptions
     /// </summary>
     public int ChannelMultiple { get; init; } = 8;
 
+    /// <summary>
+    /// Leave groups narrower than two <see cref="ChannelMultiple"/>s whole instead of rounding them to half multiples:
+    /// a 16-channel layer cut to 8 leaves ORT's 16-wide blocked kernels on AVX-512.
+    /// </summary>
+    public bool KeepNarrowGroupsWhole { get; init; }
+
     /// <summary>With the global schedule, rank blocks of channels by importance per unit of cost removed rather than by importance alone.</summary>
     public bool CostAwareRanking { get; init; }
 
