@@ -1,0 +1,21 @@
+using Shrink.Graph;
+
+namespace Shrink.Pruning.Dependency;
+
+/// <summary>What a <see cref="ChannelAttributeEdit"/> rewrites.</summary>
+public enum ChannelAttributeKind
+{
+    /// <summary>The <c>group</c> attribute of a depthwise Conv: it becomes the number of channels kept.</summary>
+    DepthwiseGroup,
+
+    /// <summary>One entry of a Reshape's constant shape: it becomes kept channels × block.</summary>
+    ReshapeShape,
+}
+
+/// <summary>A non-weight edit that removing channels requires.</summary>
+/// <param name="Kind">What is rewritten.</param>
+/// <param name="Node">The node.</param>
+/// <param name="Layout">The channels whose kept count sets the new value.</param>
+/// <param name="ShapeTensor">For <see cref="ChannelAttributeKind.ReshapeShape"/>: the int64 shape initializer.</param>
+/// <param name="Index">For <see cref="ChannelAttributeKind.ReshapeShape"/>: the entry to rewrite.</param>
+public sealed record ChannelAttributeEdit(ChannelAttributeKind Kind, Node Node, ChannelLayout Layout, string? ShapeTensor = null, int Index = 0);

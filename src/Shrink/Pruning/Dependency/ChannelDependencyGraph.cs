@@ -1,0 +1,564 @@
+using Shrink.Graph;
+using Shrink.Onnx;
+
+namespace Shrink.Pruning.Dependency;
+
+/// <summary>
+/// The channel dependency graph of a model (after Torch-Pruning's DepGraph, on ONNX): every Conv/ConvTranspose/Gemm/MatMul
+/// with a constant weight creates a group of output channels; the channels flow through BatchNormalization, elementwise
+/// activations, pooling, Flatten/Reshape (as blocks of H·W positions) and Concat (as offset segments) to the weights that
+/// read them; residual Add/Mul tie the groups of their operands into one. Anything not proved safe (an unknown op, a
+/// grouped conv, a Reshape that mixes channels, a value that reaches a graph output) leaves the groups involved alone,
+/// with the reason. Building the graph does not change the model.
+/// </summary>
+public sealed class ChannelDependencyGraph
+{
+    private static readonly HashSet<string> Unary = new(StringComparer.Ordinal)
+    {
+        "Relu", "LeakyRelu", "PRelu", "Sigmoid", "Tanh", "Clip", "HardSwish", "HardSigmoid", "Elu", "Selu", "Celu", "Softplus",
+        "Softsign", "Gelu", "Erf", "Mish", "ThresholdedRelu", "Identity", "Neg", "Abs", "Exp", "Sqrt", "Reciprocal", "Cast",
+        "Floor", "Ceil", "Round", "Sin", "Cos", "Dropout",
+    };
+
+    private static readonly HashSet<string> Binary = new(StringComparer.Ordinal) { "Add", "Sub", "Mul", "Div", "Max", "Min", "Sum", "Mean", "Pow" };
+
+    private static readonly HashSet<string> Pooling = new(StringComparer.Ordinal)
+    {
+        "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "LpPool", "GlobalLpPool",
+    };
+
+    private static readonly HashSet<string> LinearReshape = new(StringComparer.Ordinal) { "Flatten", "Reshape", "Squeeze", "Unsqueeze" };
+
+    private ChannelDependencyGraph(IReadOnlyList<ChannelGroup> groups, IReadOnlyList<ChannelTensorSlice> slices,
+        IReadOnlyList<ChannelAttributeEdit> attributeEdits, IReadOnlyDictionary<string, ChannelLayout> layouts)
+    {
+        Groups = groups;
+        Slices = slices;
+        AttributeEdits = attributeEdits;
+        Layouts = layouts;
+    }
+
+    /// <summary>All channel groups, prunable or not.</summary>
+    public IReadOnlyList<ChannelGroup> Groups { get; }
+
+    /// <summary>Every initializer axis that channel removal gathers.</summary>
+    public IReadOnlyList<ChannelTensorSlice> Slices { get; }
+
+    /// <summary>Attribute and shape-constant rewrites that channel removal needs.</summary>
+    public IReadOnlyList<ChannelAttributeEdit> AttributeEdits { get; }
+
+    /// <summary>The channel layout of every value that carries grouped channels.</summary>
+    public IReadOnlyDictionary<string, ChannelLayout> Layouts { get; }
+
+    /// <summary>
+    /// Builds the graph of <paramref name="model"/>. <paramref name="shapes"/> are measured value shapes (any batch size;
+    /// see <c>ValueShapeProbe</c>): Flatten/Reshape need them to prove that channels stay whole.
+    /// </summary>
+    public static ChannelDependencyGraph Build(OnnxModel model, IReadOnlyDictionary<string, long[]> shapes)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(shapes);
+        return new Builder(model.Graph, shapes).Run();
+    }
+
+    private sealed class RawGroup(int size)
+    {
+        public int Size { get; } = size;
+        public int Parent { get; set; } = -1;
+        public List<ChannelProducer> Producers { get; } = [];
+        public List<ChannelConsumer> Consumers { get; } = [];
+        public List<ChannelBatchNorm> BatchNorms { get; } = [];
+        public List<string> Reasons { get; } = [];
+    }
+
+    private sealed class Builder(ModelGraph graph, IReadOnlyDictionary<string, long[]> shapes)
+    {
+        private readonly List<RawGroup> _groups = [];
+        private readonly Dictionary<string, ChannelLayout> _layouts = new(StringComparer.Ordinal);
+        private readonly List<ChannelTensorSlice> _slices = [];
+        private readonly List<ChannelAttributeEdit> _edits = [];
+
+        public ChannelDependencyGraph Run()
+        {
+            foreach (var node in graph.TopologicalOrder()) Visit(node);
+            foreach (var output in graph.Outputs)
+                if (_layouts.TryGetValue(output.Name, out var layout)) Refuse(layout, $"its channels reach graph output '{output.Name}'");
+            CheckSharedInitializers();
+            return Finish();
+        }
+
+        private int Find(int id)
+        {
+            while (_groups[id].Parent >= 0) id = _groups[id].Parent;
+            return id;
+        }
+
+        private void Union(int a, int b, Node at)
+        {
+            a = Find(a);
+            b = Find(b);
+            if (a == b) return;
+            var ga = _groups[a];
+            var gb = _groups[b];
+            if (ga.Size != gb.Size)
+            {
+                ga.Reasons.Add($"{at.DisplayName} ({at.OpType}) ties it to a group of {gb.Size} channels");
+                gb.Reasons.Add($"{at.DisplayName} ({at.OpType}) ties it to a group of {ga.Size} channels");
+                return;
+            }
+            gb.Parent = a;
+            ga.Producers.AddRange(gb.Producers);
+            ga.Consumers.AddRange(gb.Consumers);
+            ga.BatchNorms.AddRange(gb.BatchNorms);
+            ga.Reasons.AddRange(gb.Reasons);
+        }
+
+        private RawGroup Group(int id) => _groups[Find(id)];
+
+        private int NewGroup(int size)
+        {
+            _groups.Add(new RawGroup(size));
+            return _groups.Count - 1;
+        }
+
+        private void Refuse(ChannelLayout layout, string reason)
+        {
+            foreach (var s in layout.Segments)
+            {
+                var g = Group(s.GroupId);
+                if (!g.Reasons.Contains(reason)) g.Reasons.Add(reason);
+            }
+        }
+
+        private void RefuseInputs(Node node, string reason)
+        {
+            foreach (var input in node.Inputs)
+                if (_layouts.TryGetValue(input, out var layout)) Refuse(layout, reason);
+        }
+
+        private ChannelLayout? LayoutOf(Node node, int input) =>
+            node.Inputs.Count > input && _layouts.TryGetValue(node.Inputs[input], out var l) ? l : null;
+
+        private long[]? ShapeOf(string value) =>
+            shapes.TryGetValue(value, out var s) ? s : graph.FindInitializer(value)?.Dims.ToArray();
+
+        private void Visit(Node node)
+        {
+            bool defaultDomain = node.Domain.Length == 0 || node.Domain == "ai.onnx";
+            bool anyLayout = node.Inputs.Any(_layouts.ContainsKey);
+            string op = node.OpType;
+            if (!defaultDomain)
+            {
+                if (anyLayout) RefuseInputs(node, $"unsupported op {node.Domain}.{op} at {node.DisplayName}");
+                return;
+            }
+            switch (op)
+            {
+                case "Conv": VisitConv(node); return;
+                case "ConvTranspose": VisitConvTranspose(node); return;
+                case "Gemm": VisitGemm(node); return;
+                case "MatMul": VisitMatMul(node); return;
+            }
+            if (!anyLayout) return;
+            if (node.HasSubgraph)
+            {
+                RefuseInputs(node, $"{op} {node.DisplayName} reads the channels inside a subgraph");
+                return;
+            }
+            if (Unary.Contains(op)) VisitUnary(node);
+            else if (Binary.Contains(op)) VisitElementwise(node);
+            else if (op == "BatchNormalization") VisitBatchNorm(node);
+            else if (Pooling.Contains(op)) VisitPooling(node);
+            else if (LinearReshape.Contains(op)) VisitReshape(node);
+            else if (op == "Transpose") VisitTranspose(node);
+            else if (op == "Concat") VisitConcat(node);
+            else RefuseInputs(node, $"unsupported op {op} at {node.DisplayName}");
+        }
+
+        private void VisitUnary(Node node)
+        {
+            var layout = LayoutOf(node, 0);
+            if (layout is null) return;
+            // Extra outputs (Dropout's mask) or extra computed inputs are not understood.
+            if (node.Outputs.Skip(1).Any(o => o.Length > 0 && graph.Consumers(o).Count > 0 || graph.IsGraphOutput(o)))
+            {
+                RefuseInputs(node, $"{node.OpType} {node.DisplayName} has a second output in use");
+                return;
+            }
+            for (int i = 1; i < node.Inputs.Count; i++)
+            {
+                string input = node.Inputs[i];
+                if (input.Length == 0) continue;
+                if (graph.FindInitializer(input) is { } constant)
+                {
+                    if (node.OpType == "PRelu" && !SliceConstant(node, constant, layout)) return;
+                    if (node.OpType != "PRelu" && constant.ElementCount != 1)
+                    {
+                        RefuseInputs(node, $"{node.OpType} {node.DisplayName} has a non-scalar parameter '{input}'");
+                        return;
+                    }
+                }
+                else
+                {
+                    RefuseInputs(node, $"{node.OpType} {node.DisplayName} has a computed parameter '{input}'");
+                    return;
+                }
+            }
+            _layouts[node.Outputs[0]] = layout;
+        }
+
+        /// <summary>Records a per-channel constant operand; false (after refusing) when it broadcasts in a way we cannot slice.</summary>
+        private bool SliceConstant(Node node, TensorData constant, ChannelLayout layout)
+        {
+            int rank = constant.Dims.Count;
+            int axis = layout.Axis - (layout.Rank - rank);
+            if (axis < 0 || constant.Dims[axis] == 1) return true;
+            if (constant.Dims[axis] != layout.Channels * layout.Block)
+            {
+                Refuse(layout, $"{node.OpType} {node.DisplayName}: constant '{constant.Name}' does not broadcast per channel");
+                return false;
+            }
+            _slices.Add(new ChannelTensorSlice(constant.Name, axis, layout, node, "parameter"));
+            return true;
+        }
+
+        private void VisitElementwise(Node node)
+        {
+            ChannelLayout? first = null;
+            var computed = new List<ChannelLayout>();
+            for (int i = 0; i < node.Inputs.Count; i++)
+            {
+                string input = node.Inputs[i];
+                if (input.Length == 0 || graph.FindInitializer(input) is not null) continue;
+                if (!_layouts.TryGetValue(input, out var layout))
+                {
+                    var shape = ShapeOf(input);
+                    // A computed operand without channels is fine only when it is a broadcast scalar.
+                    if (shape is not null && shape.Aggregate(1L, (a, b) => a * b) == 1) continue;
+                    RefuseInputs(node, $"{node.OpType} {node.DisplayName} mixes the channels with '{input}', whose channels are not tracked");
+                    return;
+                }
+                computed.Add(layout);
+                first ??= layout;
+            }
+            if (first is null) return;
+            foreach (var other in computed.Skip(1))
+            {
+                if (!first.SameShape(other))
+                {
+                    RefuseInputs(node, $"{node.OpType} {node.DisplayName} combines channel layouts that do not line up");
+                    return;
+                }
+            }
+            foreach (var other in computed.Skip(1))
+                for (int s = 0; s < first.Segments.Count; s++) Union(first.Segments[s].GroupId, other.Segments[s].GroupId, node);
+            foreach (var input in node.Inputs)
+                if (input.Length > 0 && graph.FindInitializer(input) is { } constant && !SliceConstant(node, constant, first)) return;
+            _layouts[node.Outputs[0]] = first;
+        }
+
+        private void VisitBatchNorm(Node node)
+        {
+            var layout = LayoutOf(node, 0);
+            if (layout is null) return;
+            if (layout.Axis != 1 || layout.Block != 1 || node.Outputs.Skip(1).Any(o => o.Length > 0))
+            {
+                RefuseInputs(node, $"BatchNormalization {node.DisplayName} is not an inference-mode BN over axis 1");
+                return;
+            }
+            for (int i = 1; i <= 4; i++)
+            {
+                if (node.Inputs.Count <= i || graph.FindInitializer(node.Inputs[i]) is null)
+                {
+                    RefuseInputs(node, $"BatchNormalization {node.DisplayName} has computed parameters");
+                    return;
+                }
+            }
+            for (int i = 1; i <= 4; i++) _slices.Add(new ChannelTensorSlice(node.Inputs[i], 0, layout, node, "parameter"));
+            int offset = 0;
+            foreach (var s in layout.Segments)
+            {
+                Group(s.GroupId).BatchNorms.Add(new ChannelBatchNorm(node, node.Inputs[1], offset));
+                offset += s.Count;
+            }
+            _layouts[node.Outputs[0]] = layout;
+        }
+
+        private void VisitPooling(Node node)
+        {
+            var layout = LayoutOf(node, 0);
+            if (layout is null) return;
+            if (layout.Axis != 1 || layout.Block != 1 || node.Outputs.Skip(1).Any(o => o.Length > 0))
+            {
+                RefuseInputs(node, $"{node.OpType} {node.DisplayName} pools a value whose channels are not on axis 1");
+                return;
+            }
+            _layouts[node.Outputs[0]] = layout;
+        }
+
+        private void VisitTranspose(Node node)
+        {
+            var layout = LayoutOf(node, 0);
+            if (layout is null) return;
+            var perm = node.GetInts("perm")?.Select(p => (int)p).ToArray() ?? Enumerable.Range(0, layout.Rank).Reverse().ToArray();
+            int axis = Array.IndexOf(perm, layout.Axis);
+            if (layout.Block != 1 || axis < 0)
+            {
+                RefuseInputs(node, $"Transpose {node.DisplayName} splits flattened channels");
+                return;
+            }
+            _layouts[node.Outputs[0]] = layout with { Axis = axis };
+        }
+
+        /// <summary>Flatten, Reshape, Squeeze, Unsqueeze: the data order is unchanged, so channels stay whole when some output axis starts at the same outer index.</summary>
+        private void VisitReshape(Node node)
+        {
+            var layout = LayoutOf(node, 0);
+            if (layout is null) return;
+            var inShape = ShapeOf(node.Inputs[0]);
+            var outShape = ShapeOf(node.Outputs[0]);
+            string refusal = $"{node.OpType} {node.DisplayName} mixes channels (shape unknown or channel axis split)";
+            if (inShape is null || outShape is null || inShape.Length != layout.Rank)
+            {
+                RefuseInputs(node, refusal);
+                return;
+            }
+            long outer = 1;
+            for (int i = 0; i < layout.Axis; i++) outer *= inShape[i];
+            long perChannel = layout.Block;
+            for (int i = layout.Axis + 1; i < inShape.Length; i++) perChannel *= inShape[i];
+            int channels = layout.Channels;
+            long prefix = 1;
+            for (int j = 0; j < outShape.Length; j++)
+            {
+                if (prefix == outer && outShape[j] >= channels && outShape[j] % channels == 0)
+                {
+                    long block = outShape[j] / channels;
+                    long inner = 1;
+                    for (int i = j + 1; i < outShape.Length; i++) inner *= outShape[i];
+                    if (block * inner == perChannel)
+                    {
+                        if (node.OpType == "Reshape" && !PlanShapeEdit(node, layout, j, block)) return;
+                        _layouts[node.Outputs[0]] = new ChannelLayout(layout.Segments, j, outShape.Length, block);
+                        return;
+                    }
+                }
+                prefix *= outShape[j];
+                if (prefix > outer) break;
+            }
+            RefuseInputs(node, refusal);
+        }
+
+        private bool PlanShapeEdit(Node node, ChannelLayout layout, int index, long block)
+        {
+            var shape = node.Inputs.Count > 1 ? graph.FindInitializer(node.Inputs[1]) : null;
+            if (shape is null || shape.Type != ElementType.Int64 || shape.Dims.Count != 1 || shape.ElementCount <= index)
+            {
+                RefuseInputs(node, $"Reshape {node.DisplayName} takes a computed shape");
+                return false;
+            }
+            long entry = shape.AsSpan<long>()[index];
+            if (entry == -1) return true;
+            if (entry == 0 && (index != layout.Axis || block != layout.Block))
+            {
+                RefuseInputs(node, $"Reshape {node.DisplayName} copies a dimension that is not the channel axis");
+                return false;
+            }
+            if (entry == 0) return true;
+            var outLayout = new ChannelLayout(layout.Segments, index, (int)shape.ElementCount, block);
+            _edits.Add(new ChannelAttributeEdit(ChannelAttributeKind.ReshapeShape, node, outLayout, shape.Name, index));
+            return true;
+        }
+
+        private void VisitConcat(Node node)
+        {
+            var layouts = node.Inputs.Select(i => _layouts.GetValueOrDefault(i)).ToList();
+            var first = layouts.First(l => l is not null)!;
+            int axis = (int)node.GetInt("axis", 0);
+            if (axis < 0) axis += first.Rank;
+            if (axis != first.Axis)
+            {
+                // Concatenating along another axis ties the inputs channel by channel, as an elementwise op does.
+                VisitElementwise(node);
+                return;
+            }
+            if (layouts.Any(l => l is null || l.Block != first.Block || l.Rank != first.Rank || l.Axis != first.Axis))
+            {
+                RefuseInputs(node, $"Concat {node.DisplayName} joins values whose channels are not all tracked");
+                return;
+            }
+            _layouts[node.Outputs[0]] = first with { Segments = layouts.SelectMany(l => l!.Segments).ToArray() };
+        }
+
+        private void AddConsumer(Node node, string weight, int axis, ChannelLayout layout, string input)
+        {
+            _slices.Add(new ChannelTensorSlice(weight, axis, layout, node, "input"));
+            int offset = 0;
+            foreach (var s in layout.Segments)
+            {
+                Group(s.GroupId).Consumers.Add(new ChannelConsumer(node, weight, axis, offset, layout.Block, input, layout.Axis));
+                offset += s.Count;
+            }
+        }
+
+        private void AddProducer(Node node, TensorData weight, int axis, int rank, string? bias, int biasAxis)
+        {
+            int size = (int)weight.Dims[axis];
+            int id = NewGroup(size);
+            var layout = ChannelLayout.Single(id, size, rank == 2 || node.OpType is "Conv" or "ConvTranspose" ? 1 : rank - 1, rank);
+            _groups[id].Producers.Add(new ChannelProducer(node, weight.Name, axis, node.Outputs[0]));
+            _slices.Add(new ChannelTensorSlice(weight.Name, axis, layout, node, "output"));
+            if (bias is not null) _slices.Add(new ChannelTensorSlice(bias, biasAxis, layout, node, "bias"));
+            _layouts[node.Outputs[0]] = layout;
+        }
+
+        private void VisitConv(Node node)
+        {
+            var weight = graph.FindInitializer(node.Inputs[1]);
+            var layout = LayoutOf(node, 0);
+            if (weight is null || weight.Dims.Count < 3)
+            {
+                if (layout is not null) Refuse(layout, $"Conv {node.DisplayName} has a computed weight");
+                return;
+            }
+            string? bias = node.Inputs.Count > 2 && node.Inputs[2].Length > 0 ? node.Inputs[2] : null;
+            if (bias is not null && graph.FindInitializer(bias) is null)
+            {
+                if (layout is not null) Refuse(layout, $"Conv {node.DisplayName} has a computed bias");
+                return;
+            }
+            long group = node.GetInt("group", 1);
+            long outChannels = weight.Dims[0];
+            long inChannels = weight.Dims[1] * group;
+            int rank = weight.Dims.Count;
+            if (layout is not null && (layout.Axis != 1 || layout.Block != 1 || layout.Channels != inChannels))
+            {
+                Refuse(layout, $"Conv {node.DisplayName} reads channels that are not on axis 1");
+                layout = null;
+            }
+            if (group == 1)
+            {
+                if (layout is not null) AddConsumer(node, weight.Name, 1, layout, node.Inputs[0]);
+                AddProducer(node, weight, 0, rank, bias, 0);
+                return;
+            }
+            if (group == inChannels && group == outChannels && weight.Dims[1] == 1 && layout is not null)
+            {
+                // Depthwise: channel c in is channel c out; removing it drops filter c and one group.
+                _slices.Add(new ChannelTensorSlice(weight.Name, 0, layout, node, "depthwise"));
+                if (bias is not null) _slices.Add(new ChannelTensorSlice(bias, 0, layout, node, "bias"));
+                _edits.Add(new ChannelAttributeEdit(ChannelAttributeKind.DepthwiseGroup, node, layout));
+                _layouts[node.Outputs[0]] = layout;
+                return;
+            }
+            if (layout is not null) Refuse(layout, $"grouped Conv {node.DisplayName} (group={group})");
+            // Its output channels come in groups; we leave them whole.
+            int id = NewGroup((int)outChannels);
+            _groups[id].Producers.Add(new ChannelProducer(node, weight.Name, 0, node.Outputs[0]));
+            _groups[id].Reasons.Add($"produced by grouped Conv {node.DisplayName} (group={group})");
+            _layouts[node.Outputs[0]] = ChannelLayout.Single(id, (int)outChannels, 1, rank);
+        }
+
+        private void VisitConvTranspose(Node node)
+        {
+            var weight = graph.FindInitializer(node.Inputs[1]);
+            var layout = LayoutOf(node, 0);
+            long group = node.GetInt("group", 1);
+            string? bias = node.Inputs.Count > 2 && node.Inputs[2].Length > 0 ? node.Inputs[2] : null;
+            if (weight is null || group != 1 || (bias is not null && graph.FindInitializer(bias) is null)
+                || (layout is not null && (layout.Axis != 1 || layout.Block != 1)))
+            {
+                if (layout is not null) Refuse(layout, $"ConvTranspose {node.DisplayName} is grouped or has computed parameters");
+                return;
+            }
+            if (layout is not null) AddConsumer(node, weight.Name, 0, layout, node.Inputs[0]);
+            AddProducer(node, weight, 1, weight.Dims.Count, bias, 0);
+        }
+
+        private void VisitGemm(Node node)
+        {
+            var weight = graph.FindInitializer(node.Inputs[1]);
+            var layout = LayoutOf(node, 0);
+            bool transB = node.GetInt("transB", 0) != 0;
+            string? bias = node.Inputs.Count > 2 && node.Inputs[2].Length > 0 ? node.Inputs[2] : null;
+            var biasTensor = bias is null ? null : graph.FindInitializer(bias);
+            if (weight is null || weight.Dims.Count != 2 || node.GetInt("transA", 0) != 0 || (bias is not null && biasTensor is null))
+            {
+                if (layout is not null) Refuse(layout, $"Gemm {node.DisplayName} has transA or computed operands");
+                return;
+            }
+            long k = transB ? weight.Dims[1] : weight.Dims[0];
+            if (layout is not null)
+            {
+                if (layout.Axis != 1 || layout.Rank != 2 || layout.Channels * layout.Block != k)
+                    Refuse(layout, $"Gemm {node.DisplayName} reads channels that are not its features");
+                else AddConsumer(node, weight.Name, transB ? 1 : 0, layout, node.Inputs[0]);
+            }
+            int outAxis = transB ? 0 : 1;
+            long n = weight.Dims[outAxis];
+            // C broadcasts over rows: per-feature when its last dim is N, nothing to slice when it is a scalar.
+            if (biasTensor is not null && biasTensor.ElementCount != 1 && !(biasTensor.Dims.Count >= 1 && biasTensor.Dims[^1] == n && biasTensor.ElementCount == n))
+            {
+                int id = NewGroup((int)n);
+                _groups[id].Reasons.Add($"Gemm {node.DisplayName} has a full-matrix C");
+                _layouts[node.Outputs[0]] = ChannelLayout.Single(id, (int)n, 1, 2);
+                return;
+            }
+            AddProducer(node, weight, outAxis, 2, biasTensor is not null && biasTensor.ElementCount != 1 ? bias : null, biasTensor is null ? 0 : biasTensor.Dims.Count - 1);
+        }
+
+        private void VisitMatMul(Node node)
+        {
+            var weight = graph.FindInitializer(node.Inputs[1]);
+            var layout = LayoutOf(node, 0);
+            if (weight is null || weight.Dims.Count != 2 || _layouts.ContainsKey(node.Inputs[1]))
+            {
+                RefuseInputs(node, $"MatMul {node.DisplayName} multiplies two computed values");
+                return;
+            }
+            var inShape = ShapeOf(node.Inputs[0]);
+            int rank = inShape?.Length ?? layout?.Rank ?? 2;
+            if (layout is not null)
+            {
+                if (layout.Axis != layout.Rank - 1 || layout.Channels * layout.Block != weight.Dims[0])
+                    Refuse(layout, $"MatMul {node.DisplayName} reads channels that are not its last axis");
+                else AddConsumer(node, weight.Name, 0, layout, node.Inputs[0]);
+            }
+            AddProducer(node, weight, 1, rank, null, 0);
+        }
+
+        private void CheckSharedInitializers()
+        {
+            foreach (var byTensor in _slices.GroupBy(s => s.Tensor))
+            {
+                var readers = graph.Consumers(byTensor.Key);
+                bool shared = readers.Count > 1;
+                bool conflicting = byTensor.GroupBy(s => s.Axis).Any(a => a.Select(s => s.Layout).Distinct().Count() > 1
+                    && !a.All(s => s.Layout.SameShape(a.First().Layout) && s.Layout.Segments.Select(x => Find(x.GroupId)).SequenceEqual(a.First().Layout.Segments.Select(x => Find(x.GroupId)))));
+                if (shared || conflicting || graph.IsGraphOutput(byTensor.Key))
+                    foreach (var s in byTensor) Refuse(s.Layout, $"initializer '{byTensor.Key}' is shared by several nodes");
+            }
+        }
+
+        private ChannelDependencyGraph Finish()
+        {
+            var map = new Dictionary<int, int>();
+            var groups = new List<ChannelGroup>();
+            for (int i = 0; i < _groups.Count; i++)
+            {
+                if (_groups[i].Parent >= 0) continue;
+                var g = _groups[i];
+                map[i] = groups.Count;
+                groups.Add(new ChannelGroup(groups.Count, g.Size, g.Producers.ToArray(), g.Consumers.ToArray(), g.BatchNorms.ToArray(), g.Reasons.ToArray()));
+            }
+            int Remap(int id) => map[Find(id)];
+            var layouts = _layouts.ToDictionary(kv => kv.Key, kv => kv.Value.Remap(Remap), StringComparer.Ordinal);
+            var slices = _slices
+                .Select(s => s with { Layout = s.Layout.Remap(Remap) })
+                .DistinctBy(s => (s.Tensor, s.Axis))
+                .ToArray();
+            var edits = _edits.Select(e => e with { Layout = e.Layout.Remap(Remap) }).ToArray();
+            return new ChannelDependencyGraph(groups, slices, edits, layouts);
+        }
+    }
+}

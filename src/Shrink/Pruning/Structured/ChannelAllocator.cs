@@ -1,0 +1,126 @@
+using System.Globalization;
+using Shrink.Pruning.Dependency;
+
+namespace Shrink.Pruning.Structured;
+
+/// <summary>
+/// Decides how many channels each prunable group keeps so that the cost falls to the target, with kernel-friendly
+/// counts, and which ones (the highest scores).
+/// </summary>
+internal static class ChannelAllocator
+{
+    /// <summary>The rounding step of a group: the multiple, halved until the group holds at least two steps.</summary>
+    public static int StepOf(int size, int multiple)
+    {
+        int m = Math.Max(1, multiple);
+        while (m > 1 && size < 2 * m) m /= 2;
+        return m;
+    }
+
+    /// <summary>The largest allowed count below <paramref name="kept"/>: a multiple of the step (the full size is always allowed).</summary>
+    private static int NextLower(int kept, int step) => kept % step == 0 ? kept - step : kept - kept % step;
+
+    /// <summary>The kept counts per group (all groups; unprunable ones keep everything).</summary>
+    public static int[] Allocate(IReadOnlyList<ChannelGroup> groups, IReadOnlyList<double[]?> scores, PruningCostModel cost, double target, ChannelPruningOptions options)
+    {
+        var kept = groups.Select(g => g.Size).ToArray();
+        var prunable = groups.Where(g => g.Prunable && scores[g.Id] is not null
+            && !(options.KeepNarrowGroupsWhole && g.Size < 2 * options.ChannelMultiple)).ToList();
+        if (options.Schedule == PruningSchedule.Uniform) return Uniform(prunable, kept, cost, target, options);
+        return Global(prunable, scores, kept, cost, target, options);
+    }
+
+    private static int[] Uniform(List<ChannelGroup> prunable, int[] kept, PruningCostModel cost, double target, ChannelPruningOptions options)
+    {
+        int[] At(double rate)
+        {
+            var k = (int[])kept.Clone();
+            foreach (var g in prunable)
+            {
+                int step = StepOf(g.Size, options.ChannelMultiple);
+                double want = g.Size * (1 - rate);
+                int rounded = (int)Math.Ceiling(want / step - 1e-9) * step;
+                k[g.Id] = Math.Min(g.Size, rounded);
+            }
+            return k;
+        }
+        double lo = 0, hi = 1;
+        if (cost.Evaluate(At(1 - 1e-9)) > target)
+        {
+            // Even one step per group is not enough: removing more would empty a layer.
+            var widest = prunable.OrderBy(g => g.Size).FirstOrDefault();
+            throw new ShrinkException(widest is null
+                ? "channel pruning: no channel group can be pruned safely, so the target cannot be reached."
+                : $"channel pruning: reaching the target with a uniform rate would empty layer {widest.Name} ({widest.Size} channels); lower the sparsity.");
+        }
+        for (int i = 0; i < 40; i++)
+        {
+            double mid = (lo + hi) / 2;
+            if (cost.Evaluate(At(mid)) <= target) hi = mid; else lo = mid;
+        }
+        return At(hi);
+    }
+
+    private static int[] Global(List<ChannelGroup> prunable, IReadOnlyList<double[]?> scores, int[] kept, PruningCostModel cost, double target, ChannelPruningOptions options)
+    {
+        // Ascending order of each group's channels, and scores normalized by the group mean so groups compare.
+        var order = new Dictionary<int, int[]>();
+        var normalized = new Dictionary<int, double[]>();
+        var floor = new Dictionary<int, int>();
+        foreach (var g in prunable)
+        {
+            var s = scores[g.Id]!;
+            double mean = s.Average();
+            normalized[g.Id] = s.Select(v => mean > 0 ? v / mean : 1.0).ToArray();
+            order[g.Id] = Enumerable.Range(0, g.Size).OrderBy(c => s[c]).ThenBy(c => c).ToArray();
+            int step = StepOf(g.Size, options.ChannelMultiple);
+            int min = Math.Max(1, (int)Math.Ceiling(g.Size * options.MinKeepFraction - 1e-9));
+            floor[g.Id] = Math.Min(g.Size, (min + step - 1) / step * step);
+        }
+        double current = cost.Evaluate(kept);
+        while (current > target)
+        {
+            ChannelGroup? best = null;
+            double bestPriority = double.PositiveInfinity;
+            int bestNext = 0;
+            double bestCost = 0;
+            foreach (var g in prunable)
+            {
+                int step = StepOf(g.Size, options.ChannelMultiple);
+                int next = NextLower(kept[g.Id], step);
+                if (next < floor[g.Id] || next <= 0) continue;
+                double chunk = 0;
+                for (int r = g.Size - kept[g.Id]; r < g.Size - next; r++) chunk += normalized[g.Id][order[g.Id][r]];
+                chunk /= kept[g.Id] - next;
+                int saved = kept[g.Id];
+                kept[g.Id] = next;
+                double after = cost.Evaluate(kept);
+                kept[g.Id] = saved;
+                double priority = options.CostAwareRanking ? chunk / Math.Max(current - after, 1e-12) : chunk;
+                if (priority < bestPriority)
+                {
+                    best = g;
+                    bestPriority = priority;
+                    bestNext = next;
+                    bestCost = after;
+                }
+            }
+            if (best is null)
+            {
+                throw new ShrinkException(string.Create(CultureInfo.InvariantCulture,
+                    $"channel pruning: every prunable group is at its floor ({options.MinKeepFraction:P0} of its channels) and the model still has {current / cost.Total:P1} of its {options.Target.ToString().ToLowerInvariant()}; lower the sparsity or the floor (groups: {string.Join(", ", prunable.Select(g => g.Name))})."));
+            }
+            kept[best.Id] = bestNext;
+            current = bestCost;
+        }
+        return kept;
+    }
+
+    /// <summary>The sorted indices of the <c>kept[g]</c> highest-scoring channels of each group.</summary>
+    public static int[][] KeepIndices(IReadOnlyList<ChannelGroup> groups, IReadOnlyList<double[]?> scores, IReadOnlyList<int> kept) =>
+        groups.Select(g =>
+        {
+            if (kept[g.Id] == g.Size || scores[g.Id] is not { } s) return Enumerable.Range(0, g.Size).ToArray();
+            return Enumerable.Range(0, g.Size).OrderByDescending(c => s[c]).ThenBy(c => c).Take(kept[g.Id]).Order().ToArray();
+        }).ToArray();
+}

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Globalization;
+using Shrink.Data;
+using Shrink.Evaluation;
+using Shrink.Graph.Passes;
+using Shrink.Onnx;
+using Shrink.Pruning.Dependency;
+using Shrink.Pruning.Importance;
+using Shrink.Runtime;
+
+namespace Shrink.Pruning.Structured;
+
+/// <summary>
+/// Structured channel pruning on the ONNX graph: pre-process (promote constants, upgrade to opset 13), build the channel
+/// dependency graph, score every prunable group with the criterion, decide the kept counts (uniform or global, rounded
+/// to kernel-friendly multiples) until the MACs or parameters fall by the sparsity, remove the channels physically, fold
+/// BatchNormalization, optionally refit the layers by least squares toward the unpruned model, and check that ONNX Runtime
+/// loads the result with the same interface. The input model is never modified.
+/// </summary>
+public sealed class ChannelPruner(ChannelPruningOptions options)
+{
+    /// <summary>
+    /// Prunes <paramref name="model"/>. <paramref name="openData"/> opens calibration data for the model's inputs; it is
+    /// required by data-aware criteria and by <see cref="ChannelPruningOptions.Reconstruct"/>, otherwise optional.
+    /// </summary>
+    /// <exception cref="ShrinkException">Bad options, missing data, or a sparsity that cannot be reached without emptying a layer.</exception>
+    public ChannelPruningResult Prune(OnnxModel model, Func<IReadOnlyList<ModelInputSpec>, IDataSource>? openData = null, IProgress<ProgressInfo>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var clock = Stopwatch.StartNew();
+        Validate();
+        var criterion = ChannelImportances.Create(options.Criterion);
+        var prepared = model.Clone();
+        var preprocessing = new List<string>();
+        foreach (IGraphPass pass in new IGraphPass[] { new PromoteConstantsToInitializers(), new UpgradeOpset(13) })
+        {
+            var r = pass.Apply(prepared);
+            if (r.Changes > 0) preprocessing.Add($"{pass.Name}: {r.Changes} change(s)");
+        }
+
+        var inputs = ModelInputs.Of(prepared);
+        bool needsData = criterion.NeedsData || options.Reconstruct;
+        using var data = openData is null ? null : FixedBatchDataSource.ForModel(openData(inputs), inputs);
+        if (needsData && data is null)
+        {
+            string why = criterion.NeedsData ? $"the '{criterion.Name}' criterion" : "reconstruct";
+            throw new ShrinkException($"{model.Name}: {why} needs calibration data; pass a data set.");
+        }
+        using var probeData = data is null ? new RandomDataSource(inputs, new Dictionary<string, long[]>(), 1) : null;
+        var sample = (data ?? probeData!).ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data!.Description}: empty calibration data set.");
+        var shapes = ValueShapeProbe.Measure(prepared, sample);
+
+        var dependencies = ChannelDependencyGraph.Build(prepared, shapes);
+        var groups = dependencies.Groups;
+        ChannelActivationStatistics? activations = null;
+        if (criterion.NeedsData)
+        {
+            var values = groups.Where(g => g.Prunable).SelectMany(ChannelActivationStatistics.ValuesOf).Select(v => v.Value).Distinct()
+                .ToDictionary(v => v, v => dependencies.Layouts[v], StringComparer.Ordinal);
+            activations = ChannelActivationStatistics.Collect(prepared, values, shapes, data!, options.Samples, options.BatchSize, progress);
+        }
+        var context = new ImportanceContext(prepared.Graph, activations, options.IncludeConsumers);
+        var scores = groups.Select(g => g.Prunable ? criterion.Score(g, context) : null).ToArray();
+
+        var cost = PruningCostModel.Build(prepared.Graph, dependencies, shapes, options.Target);
+        double target = cost.Total * (1 - options.Sparsity);
+        var kept = ChannelAllocator.Allocate(groups, scores, cost, target, options);
+        var keep = ChannelAllocator.KeepIndices(groups, scores, kept);
+
+        var reference = prepared.Clone();
+        new FoldBatchNormalization().Apply(reference);
+        var pruned = prepared.Clone();
+        ChannelSurgery.Apply(pruned.Graph, dependencies, keep);
+        new FoldBatchNormalization().Apply(pruned);
+        pruned.Graph.RemoveUnusedInitializers();
+
+        IReadOnlyList<LayerRefit> refits = [];
+        if (options.Reconstruct)
+        {
+            var targets = RefitTargets(dependencies, keep);
+            refits = new LeastSquaresRefit(options).Run(reference, pruned, targets, data!, progress);
+        }
+
+        CheckInterface(model, pruned);
+        var before = Statistics(reference, sample);
+        var after = Statistics(pruned, sample);
+        return new ChannelPruningResult
+        {
+            Model = pruned,
+            Groups = groups.Where(g => g.Prunable).Select(g => new ChannelGroupDecision(g.Name, g.Producers.Select(p => p.Node.DisplayName).ToArray(), g.Size, kept[g.Id], criterion.Name)).ToArray(),
+            LeftAlone = groups.Where(g => !g.Prunable).Select(g => new ChannelGroupLeftAlone(g.Name, g.Size, g.LeftAloneReasons)).ToArray(),
+            Refits = refits,
+            ParametersBefore = before.Parameters,
+            ParametersAfter = after.Parameters,
+            MacsBefore = before.MacsPerSample ?? 0,
+            MacsAfter = after.MacsPerSample ?? 0,
+            Method = string.Create(CultureInfo.InvariantCulture,
+                $"{criterion.Name}, {options.Schedule.ToString().ToLowerInvariant()} schedule, {options.Sparsity:P0} of {options.Target.ToString().ToLowerInvariant()}, multiples of {options.ChannelMultiple}{(options.Reconstruct ? ", least-squares reconstruction" : "")}"),
+            Preprocessing = preprocessing,
+            Seconds = clock.Elapsed.TotalSeconds,
+        };
+    }
+
+    private void Validate()
+    {
+        if (!(options.Sparsity >= 0 && options.Sparsity < 1))
+            throw new ShrinkException(string.Create(CultureInfo.InvariantCulture, $"channel pruning: sparsity {options.Sparsity} is outside [0, 1)."));
+        if (!(options.MinKeepFraction > 0 && options.MinKeepFraction <= 1))
+            throw new ShrinkException(string.Create(CultureInfo.InvariantCulture, $"channel pruning: the per-layer floor {options.MinKeepFraction} is outside (0, 1]."));
+        if (options.ChannelMultiple < 1)
+            throw new ShrinkException($"channel pruning: the channel multiple {options.ChannelMultiple} must be at least 1.");
+        if (options.Samples < 1 || options.BatchSize < 1 || options.ReconstructionRows < 1)
+            throw new ShrinkException("channel pruning: samples, batch size and reconstruction rows must be positive.");
+        if (!(options.RidgeFactor >= 0))
+            throw new ShrinkException("channel pruning: the ridge factor must be non-negative.");
+    }
+
+    /// <summary>Every weight consumer whose input lost channels, with the output channels it keeps.</summary>
+    private static List<LeastSquaresRefit.Target> RefitTargets(ChannelDependencyGraph dependencies, int[][] keep)
+    {
+        var keptOutputs = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        foreach (var g in dependencies.Groups)
+            foreach (var p in g.Producers)
+                if (keep[g.Id].Length < g.Size) keptOutputs[p.Output] = keep[g.Id];
+        return dependencies.Slices
+            .Where(s => s.Role == "input" && s.Layout.KeptPositions(keep) is not null)
+            .Select(s => s.Node.Outputs[0])
+            .Distinct()
+            .Select(o => new LeastSquaresRefit.Target(o, keptOutputs.GetValueOrDefault(o)))
+            .ToList();
+    }
+
+    private static ModelStatistics Statistics(OnnxModel model, DataBatch sample) =>
+        ModelStatistics.Compute(model, ValueShapeProbe.Measure(model, sample));
+
+    private static void CheckInterface(OnnxModel original, OnnxModel pruned)
+    {
+        string Describe(OnnxModel m) => string.Join(";", m.Graph.Inputs.Concat(m.Graph.Outputs).Select(v => $"{v.Name}:{v.Type}{v.ShapeText}"));
+        if (Describe(original) != Describe(pruned))
+            throw new InvalidOperationException($"{original.Name}: channel pruning changed the model's interface; this is a bug.");
+        try
+        {
+            using var session = ModelSession.Open(pruned, new RuntimeOptions(), original.Name + " (pruned)");
+        }
+        catch (ShrinkException e)
+        {
+            throw new InvalidOperationException($"{original.Name}: ONNX Runtime cannot load the pruned model; this is a bug. {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+namespace Shrink.Pruning.Structured;
+
+/// <summary>Typed options of structured channel pruning.</summary>
+public sealed record ChannelPruningOptions
+{
+    /// <summary>Fraction of the <see cref="Target"/> measure to remove, in [0, 1).</summary>
+    public double Sparsity { get; init; } = 0.5;
+
+    /// <summary>What <see cref="Sparsity"/> is a fraction of: MACs (default) or parameters.</summary>
+    public PruningTarget Target { get; init; } = PruningTarget.Macs;
+
+    /// <summary>The importance criterion by name (<c>l1</c>, <c>l2</c>, <c>bn-scale</c>, <c>activation</c>, <c>reconstruction</c>).</summary>
+    public string Criterion { get; init; } = "l1";
+
+    /// <summary>Whether weight-norm criteria also sum the consumers' input slices.</summary>
+    public bool IncludeConsumers { get; init; }
+
+    /// <summary>Uniform per-group rate, or a global ranking with a per-group floor (default).</summary>
+    public PruningSchedule Schedule { get; init; } = PruningSchedule.Global;
+
+    /// <summary>With the global schedule, every group keeps at least this fraction of its channels.</summary>
+    public double MinKeepFraction { get; init; } = 0.25;
+
+    /// <summary>
+    /// Kept channel counts are multiples of this (halved for groups narrower than twice it); 1 disables rounding. ORT's
+    /// blocked (NCHWc) convolutions work in blocks of 16 channels on AVX-512 and 8 on AVX2.
+    /// </summary>
+    public int ChannelMultiple { get; init; } = 8;
+
+    /// <summary>
+    /// Leave groups narrower than two <see cref="ChannelMultiple"/>s whole instead of rounding them to half multiples:
+    /// a 16-channel layer cut to 8 leaves ORT's 16-wide blocked kernels on AVX-512.
+    /// </summary>
+    public bool KeepNarrowGroupsWhole { get; init; }
+
+    /// <summary>With the global schedule, rank blocks of channels by importance per unit of cost removed rather than by importance alone.</summary>
+    public bool CostAwareRanking { get; init; }
+
+    /// <summary>Refit each layer whose input lost channels by ridge least squares toward the unpruned model's output (needs data).</summary>
+    public bool Reconstruct { get; init; }
+
+    /// <summary>Ridge strength relative to the mean diagonal of XᵀX.</summary>
+    public double RidgeFactor { get; init; } = 1e-3;
+
+    /// <summary>Most rows (output positions) per layer in a refit; positions are taken at a fixed stride.</summary>
+    public long ReconstructionRows { get; init; } = 65_536;
+
+    /// <summary>Calibration samples for data-aware criteria and the refit.</summary>
+    public long Samples { get; init; } = 512;
+
+    /// <summary>Batch size while running calibration data.</summary>
+    public int BatchSize { get; init; } = 64;
+}

@@ -1,0 +1,138 @@
+using Onnx;
+using Shrink.Data;
+using Shrink.Graph;
+using Shrink.Numerics;
+using Shrink.Onnx;
+using Shrink.Runtime;
+
+namespace Shrink.Pruning.Structured;
+
+/// <summary>
+/// Recovery without training (ThiNet, "channel pruning by reconstruction"): after channel removal, each layer whose input
+/// lost channels is refitted, in topological order, by ridge least squares so that its output on calibration data matches
+/// the UNPRUNED model's output at the same point. Inputs come from the pruned model as refitted so far, so every refit
+/// also absorbs the error of the layers before it. Conv (2-D kernel, group 1), Gemm and MatMul with constant weights.
+/// </summary>
+internal sealed class LeastSquaresRefit(ChannelPruningOptions options)
+{
+    /// <summary>One layer to refit: the node's output name and the reference output channels it still writes (null: all).</summary>
+    public sealed record Target(string Output, int[]? KeptOutputs);
+
+    /// <summary>Refits <paramref name="targets"/> of <paramref name="pruned"/> in place, toward <paramref name="reference"/>.</summary>
+    public IReadOnlyList<LayerRefit> Run(OnnxModel reference, OnnxModel pruned, IReadOnlyList<Target> targets, IDataSource data, IProgress<ProgressInfo>? progress)
+    {
+        var results = new List<LayerRefit>();
+        var order = pruned.Graph.TopologicalOrder().Select((n, i) => (n.Outputs[0], i)).ToDictionary(p => p.Item1, p => p.i, StringComparer.Ordinal);
+        var sorted = targets.Where(t => order.ContainsKey(t.Output)).OrderBy(t => order[t.Output]).ToList();
+        for (int k = 0; k < sorted.Count; k++)
+        {
+            results.Add(RefitOne(reference, pruned, sorted[k], data));
+            progress?.Report(new ProgressInfo("reconstruct", k + 1, sorted.Count));
+        }
+        return results;
+    }
+
+    private LayerRefit RefitOne(OnnxModel reference, OnnxModel pruned, Target target, IDataSource data)
+    {
+        var graph = pruned.Graph;
+        var node = graph.Producer(target.Output)!;
+        var weight = graph.FindInitializer(node.Inputs[1]);
+        string name = node.DisplayName;
+        if (weight is null || weight.Type != ElementType.Float || graph.Consumers(weight.Name).Count > 1)
+            return new LayerRefit(name, 0, 0, double.NaN, double.NaN, "weight is not a float initializer of its own");
+        var layer = LayerShape.Of(node, weight);
+        if (layer is null)
+            return new LayerRefit(name, 0, 0, double.NaN, double.NaN, $"{node.OpType} with these attributes is not refitted");
+        string? biasName = node.Inputs.Count > 2 && node.Inputs[2].Length > 0 ? node.Inputs[2] : null;
+        var bias = biasName is null ? null : graph.FindInitializer(biasName);
+        if (biasName is not null && (bias is null || bias.Type != ElementType.Float || graph.Consumers(biasName).Count > 1))
+            return new LayerRefit(name, 0, 0, double.NaN, double.NaN, "bias is not a float initializer of its own");
+        bool fitBias = layer.CanHaveBias;
+        int cols = layer.InputFeatures + (fitBias ? 1 : 0);
+        int outputs = layer.OutputFeatures;
+
+        var gram = new float[cols * cols];
+        var cross = new float[cols * outputs];
+        double targetEnergy = 0;
+        long rows = 0;
+        string input = node.Inputs[0];
+        bool inputIsGraphInput = graph.Inputs.Any(i => i.Name == input);
+        using var prunedSession = ModelSession.Open(Expose(pruned, input), new RuntimeOptions { Optimize = false });
+        using var referenceSession = ModelSession.Open(Expose(reference, target.Output), new RuntimeOptions { Optimize = false });
+        int step = 1;
+        long counter = 0;
+        float[] columns = [], targetsT = [];
+        foreach (var batch in data.ReadBatches(options.BatchSize, options.Samples))
+        {
+            var x = inputIsGraphInput ? FromBatch(batch, input) : prunedSession.Run(batch).First(o => o.Name == input);
+            var y = referenceSession.Run(batch).First(o => o.Name == target.Output);
+            long batchRows = layer.RowCount(y.Shape);
+            if (rows == 0 && counter == 0)
+            {
+                long total = batchRows * Math.Max(1, Math.Min(options.Samples, data.Count ?? options.Samples)) / Math.Max(1, batch.Count);
+                step = (int)Math.Max(1, (total + options.ReconstructionRows - 1) / options.ReconstructionRows);
+                if (step > 1 && step % 2 == 0) step++; // an odd stride does not alias with even spatial sizes
+            }
+            int selected = (int)((batchRows - ((step - counter % step) % step) + step - 1) / step);
+            if (selected <= 0) { counter += batchRows; continue; }
+            if (columns.Length < cols * selected) columns = new float[cols * selected];
+            if (targetsT.Length < outputs * selected) targetsT = new float[outputs * selected];
+            long first = (step - counter % step) % step;
+            layer.Fill(x, y, target.KeptOutputs, first, step, selected, fitBias, columns, targetsT);
+            counter += batchRows;
+            rows += selected;
+            for (int i = 0; i < outputs * selected; i++) targetEnergy += (double)targetsT[i] * targetsT[i];
+            DenseMatrix.Gemm(false, true, cols, cols, selected, 1f, columns, 0, selected, columns, 0, selected, 1f, gram, 0, cols);
+            DenseMatrix.Gemm(false, true, cols, outputs, selected, 1f, columns, 0, selected, targetsT, 0, selected, 1f, cross, 0, outputs);
+        }
+        if (rows == 0) throw new ShrinkException($"{data.Description}: empty calibration data set.");
+        var current = layer.ReadWeights(weight.ToFloatArray(), bias?.ToFloatArray(), fitBias);
+        double before = Error(gram, cross, current, cols, outputs, targetEnergy);
+        var solved = RidgeSolver.Solve(gram, cross, cols, outputs, options.RidgeFactor);
+        if (solved is null)
+            return new LayerRefit(name, rows, cols, before, before, "the normal equations are singular");
+        double after = Error(gram, cross, solved, cols, outputs, targetEnergy);
+        if (!(after < before))
+            return new LayerRefit(name, rows, cols, before, before, "the refit did not lower the error; weights kept");
+        graph.SetInitializer(TensorData.FromFloats(weight.Name, weight.Dims.ToArray(), layer.WriteWeights(solved)));
+        if (fitBias)
+        {
+            var newBias = new float[outputs];
+            for (int j = 0; j < outputs; j++) newBias[j] = solved[(cols - 1) * outputs + j];
+            if (bias is not null && bias.ElementCount == outputs)
+                graph.SetInitializer(TensorData.FromFloats(bias.Name, bias.Dims.ToArray(), newBias));
+            else
+            {
+                string added = graph.UniqueName(weight.Name + "_bias");
+                graph.SetInitializer(TensorData.FromFloats(added, [outputs], newBias));
+                if (node.Inputs.Count > 2) graph.SetInput(node, 2, added);
+                else graph.AddInput(node, added);
+            }
+        }
+        return new LayerRefit(name, rows, cols, before, after);
+    }
+
+    /// <summary>‖Y − XW‖² / ‖Y‖² from the normal-equation sums: (ΣY² − 2·tr(WᵀH) + tr(WᵀGW)) / ΣY².</summary>
+    private static double Error(float[] gram, float[] cross, float[] w, int n, int m, double energy)
+    {
+        double e = energy;
+        var gw = new float[n * m];
+        DenseMatrix.Gemm(false, false, n, m, n, 1f, gram, 0, n, w, 0, m, 0f, gw, 0, m);
+        for (int i = 0; i < n * m; i++) e += (double)w[i] * (gw[i] - 2.0 * cross[i]);
+        return Math.Max(0, e) / Math.Max(energy, 1e-30);
+    }
+
+    private static Runtime.OutputTensor FromBatch(DataBatch batch, string input)
+    {
+        var t = batch.Inputs.First(i => i.Name == input);
+        return new Runtime.OutputTensor(input, t.Shape, t.Data as float[] ?? throw new ShrinkException($"Input '{input}' is not float; cannot refit the layer reading it."));
+    }
+
+    private static OnnxModel Expose(OnnxModel model, string value)
+    {
+        var copy = model.Clone();
+        if (!copy.Proto.Graph.Output.Any(o => o.Name == value) && !copy.Proto.Graph.Input.Any(i => i.Name == value))
+            copy.Proto.Graph.Output.Add(new ValueInfoProto { Name = value });
+        return OnnxModel.FromProto(copy.Proto, model.Name);
+    }
+}

@@ -1,0 +1,68 @@
+using Shrink.Evaluation;
+using Shrink.Graph;
+using Shrink.Pruning.Dependency;
+
+namespace Shrink.Pruning.Structured;
+
+/// <summary>
+/// The MACs or parameters of a model as a function of the channels each group keeps: every weight tensor and every
+/// MAC-bearing node scales with the kept fraction of each of its sliced axes (output and input channels multiply).
+/// </summary>
+public sealed class PruningCostModel
+{
+    private readonly double _fixed;
+    private readonly (double Cost, ChannelLayout[] Layouts)[] _terms;
+
+    private PruningCostModel(double fixedCost, (double, ChannelLayout[])[] terms)
+    {
+        _fixed = fixedCost;
+        _terms = terms;
+    }
+
+    /// <summary>The cost with nothing removed.</summary>
+    public double Total => _fixed + _terms.Sum(t => t.Cost);
+
+    /// <summary>The cost when group g keeps <c>kept[g]</c> channels.</summary>
+    public double Evaluate(IReadOnlyList<int> kept)
+    {
+        double total = _fixed;
+        foreach (var (cost, layouts) in _terms)
+        {
+            double f = cost;
+            foreach (var l in layouts) f *= l.KeptFraction(kept);
+            total += f;
+        }
+        return total;
+    }
+
+    /// <summary>Builds the model of <paramref name="target"/> for <paramref name="graph"/>; <paramref name="shapes"/> are value shapes at batch 1.</summary>
+    public static PruningCostModel Build(ModelGraph graph, ChannelDependencyGraph dependencies, IReadOnlyDictionary<string, long[]> shapes, PruningTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(dependencies);
+        var byTensor = dependencies.Slices.GroupBy(s => s.Tensor).ToDictionary(g => g.Key, g => g.Select(s => s.Layout).ToArray(), StringComparer.Ordinal);
+        var terms = new List<(double, ChannelLayout[])>();
+        double fixedCost = 0;
+        if (target == PruningTarget.Params)
+        {
+            foreach (var t in graph.Initializers.Values)
+            {
+                if (t.Type is ElementType.Int64 or ElementType.String or ElementType.Bool || t.Dims.Count == 0) continue;
+                if (byTensor.TryGetValue(t.Name, out var layouts)) terms.Add((t.ElementCount, layouts));
+                else fixedCost += t.ElementCount;
+            }
+        }
+        else
+        {
+            foreach (var node in graph.Nodes)
+            {
+                long macs = MacCounter.Count(node, graph, shapes);
+                if (macs == 0) continue;
+                var weight = OpFacts.For(node) is { } facts && node.Inputs.Count > facts.WeightInput ? node.Inputs[facts.WeightInput] : null;
+                if (weight is not null && byTensor.TryGetValue(weight, out var layouts)) terms.Add((macs, layouts));
+                else fixedCost += macs;
+            }
+        }
+        return new PruningCostModel(fixedCost, terms.ToArray());
+    }
+}
