@@ -34,6 +34,7 @@ internal static class QuantizeCommand
         var actOrder = new Option<bool>("--act-order") { Description = "GPTQ: quantize columns by decreasing Hessian diagonal (default true; --act-order false to turn off)", DefaultValueFactory = _ => true };
         var damp = new Option<double>("--damp") { Description = "GPTQ dampening, a fraction of the mean Hessian diagonal", DefaultValueFactory = _ => 0.01 };
         var clipSteps = new Option<int?>("--clip-steps") { Description = "Clipping ranges tried per group (1: plain abs-max; default 1 for rtn, 20 for gptq)" };
+        var floatTargets = new Option<bool>("--float-targets") { Description = "Sequential GPTQ: round each layer toward the float model's output at that layer, correcting the error earlier layers left (default true)", DefaultValueFactory = _ => true };
         var nonSequential = new Option<bool>("--non-sequential") { Description = "GPTQ: calibrate every layer on the float model in one pass (faster) instead of layer by layer on the quantized model" };
         var symmetric = new Option<bool>("--symmetric-activations") { Description = "Symmetric activation ranges (zero point in the middle)" };
         var perTensor = new Option<bool>("--per-tensor-weights") { Description = "One weight scale per tensor instead of per output channel" };
@@ -47,7 +48,7 @@ internal static class QuantizeCommand
         var command = new Command("quantize", "Quantize to int8 (calibrated static QDQ fused by ONNX Runtime into integer kernels, or dynamic), or weights only to 2-8 bits with --weights (GPTQ or round-to-nearest).")
         {
             model, output, mode, calibration, percentile, activations, symmetric, perTensor, excludeNodes, excludeOps, report, json, analysis, batch,
-            weights, groupSize, method, asymmetric, actOrder, damp, clipSteps, nonSequential,
+            weights, groupSize, method, asymmetric, actOrder, damp, clipSteps, nonSequential, floatTargets,
         };
         data.AddTo(command);
         command.SetAction(parse =>
@@ -67,6 +68,7 @@ internal static class QuantizeCommand
                     Damp = parse.GetValue(damp),
                     ClipSteps = parse.GetValue(clipSteps),
                     Sequential = !parse.GetValue(nonSequential),
+                    TargetFloatOutputs = parse.GetValue(floatTargets),
                     Samples = parse.GetValue(data.Samples) ?? 256,
                     BatchSize = Positive(parse.GetValue(batch), "--calibration-batch"),
                     ExcludeNodes = List(parse.GetValue(excludeNodes)),

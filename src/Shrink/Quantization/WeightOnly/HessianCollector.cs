@@ -11,8 +11,12 @@ namespace Shrink.Quantization.WeightOnly;
 /// </summary>
 public static class HessianCollector
 {
-    /// <summary>Fills <paramref name="hessians"/> from up to <paramref name="samples"/> samples of <paramref name="data"/>.</summary>
-    public static void Collect(OnnxModel model, IReadOnlyList<LayerHessian> hessians, IDataSource data, long samples, int batchSize)
+    /// <summary>
+    /// Fills <paramref name="hessians"/> from up to <paramref name="samples"/> samples of <paramref name="data"/>. With
+    /// <paramref name="floatModel"/>, each layer's input is also computed by that model on the same batch, and the pair
+    /// accumulates <see cref="LayerHessian.Cross"/> (inputs that are graph inputs are the same in both and skip it).
+    /// </summary>
+    public static void Collect(OnnxModel model, IReadOnlyList<LayerHessian> hessians, IDataSource data, long samples, int batchSize, OnnxModel? floatModel = null)
     {
         var byInput = hessians.GroupBy(h => h.Layer.Input, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         var graphInputs = new HashSet<string>(model.Graph.Inputs.Select(i => i.Name), StringComparer.Ordinal);
@@ -23,6 +27,8 @@ public static class HessianCollector
         var outputs = byInput.Keys.Where(n => !graphInputs.Contains(n)).ToArray();
 
         using var session = ModelSession.Open(OnnxModel.FromProto(augmented.Proto, model.Name), new RuntimeOptions { Optimize = false });
+        using var floatSession = floatModel is null || outputs.Length == 0 ? null : ModelSession.Open(WithOutputs(floatModel, outputs), new RuntimeOptions { Optimize = false });
+        var floatValues = new Dictionary<string, float[]>(StringComparer.Ordinal);
         long seen = 0;
         foreach (var batch in data.ReadBatches(batchSize, samples))
         {
@@ -31,10 +37,16 @@ public static class HessianCollector
                     foreach (var h in list) h.Add(values, input.Shape);
             if (outputs.Length > 0)
             {
+                if (floatSession is not null)
+                {
+                    using var floatPrepared = floatSession.Prepare(batch);
+                    floatSession.RunVisit(floatPrepared, outputs, (name, values, _) => floatValues[name] = values.ToArray());
+                }
                 using var prepared = session.Prepare(batch);
                 session.RunVisit(prepared, outputs, (name, values, shape) =>
                 {
-                    foreach (var h in byInput[name]) h.Add(values, shape);
+                    var reference = floatValues.GetValueOrDefault(name);
+                    foreach (var h in byInput[name]) h.Add(values, shape, reference);
                 });
             }
             seen += batch.Count;
@@ -43,5 +55,14 @@ public static class HessianCollector
         var empty = hessians.FirstOrDefault(h => h.Rows == 0);
         if (empty is not null)
             throw new ShrinkException($"'{empty.Layer.Name}': calibration saw no float values for its input '{empty.Layer.Input}'.");
+    }
+
+    private static OnnxModel WithOutputs(OnnxModel model, IReadOnlyList<string> outputs)
+    {
+        var augmented = model.Clone();
+        var existing = new HashSet<string>(augmented.Proto.Graph.Output.Select(o => o.Name), StringComparer.Ordinal);
+        foreach (var name in outputs)
+            if (existing.Add(name)) augmented.Proto.Graph.Output.Add(new ValueInfoProto { Name = name });
+        return OnnxModel.FromProto(augmented.Proto, model.Name + " (float)");
     }
 }

@@ -59,73 +59,93 @@ public sealed class LayerHessian
 
     private static int Get(IReadOnlyList<long> values, int index, int fallback) => index < values.Count ? (int)values[index] : fallback;
 
+    /// <summary>
+    /// Σ x_f·x_qᵀ over the rows added with <see cref="Add(ReadOnlySpan{float}, IReadOnlyList{long}, ReadOnlySpan{float})"/>:
+    /// the float model's inputs against the quantized model's, [Cols × Cols]; null until such a pair is added.
+    /// </summary>
+    public float[]? Cross { get; private set; }
+
     /// <summary>Adds one batch of the layer's input, of shape <paramref name="shape"/>.</summary>
-    public void Add(ReadOnlySpan<float> input, IReadOnlyList<long> shape)
+    public void Add(ReadOnlySpan<float> input, IReadOnlyList<long> shape) => Add(input, shape, default);
+
+    /// <summary>
+    /// Adds one batch of the layer's input as the quantized model computes it (<paramref name="input"/>) and, when not
+    /// empty, the same batch as the float model computes it (<paramref name="floatInput"/>, same shape), which also
+    /// accumulates <see cref="Cross"/>.
+    /// </summary>
+    public void Add(ReadOnlySpan<float> input, IReadOnlyList<long> shape, ReadOnlySpan<float> floatInput)
     {
+        var geometry = Geometry(shape);
+        bool pair = !floatInput.IsEmpty;
+        if (pair && floatInput.Length != input.Length)
+            throw new ShrinkException($"'{Layer.Name}': the float and quantized inputs differ in size ({floatInput.Length} vs {input.Length}).");
+        if (pair) Cross ??= new float[(long)Cols * Cols];
         var buffer = ArrayPool<float>.Shared.Rent(ChunkRows * Cols);
+        var floatBuffer = pair ? ArrayPool<float>.Shared.Rent(ChunkRows * Cols) : null;
         try
         {
-            if (Layer.Node.OpType == "Conv") AddPatches(input, shape, buffer);
-            else AddRows(input, shape, buffer);
+            for (long r0 = 0; r0 < geometry.Rows; r0 += ChunkRows)
+            {
+                int n = (int)Math.Min(ChunkRows, geometry.Rows - r0);
+                for (int i = 0; i < n; i++)
+                {
+                    FillRow(input, geometry, r0 + i, buffer.AsSpan(i * Cols, Cols));
+                    if (pair) FillRow(floatInput, geometry, r0 + i, floatBuffer.AsSpan(i * Cols, Cols));
+                }
+                DenseMatrix.Gemm(true, false, Cols, Cols, n, 1f, buffer, 0, Cols, buffer, 0, Cols, 1f, Matrix, 0, Cols);
+                if (pair) DenseMatrix.Gemm(true, false, Cols, Cols, n, 1f, floatBuffer!, 0, Cols, buffer, 0, Cols, 1f, Cross!, 0, Cols);
+                Rows += n;
+            }
         }
         finally
         {
             ArrayPool<float>.Shared.Return(buffer);
+            if (floatBuffer is not null) ArrayPool<float>.Shared.Return(floatBuffer);
         }
     }
 
-    private void AddRows(ReadOnlySpan<float> input, IReadOnlyList<long> shape, float[] buffer)
+    private readonly record struct InputGeometry(long Rows, int Height, int Width, int OutHeight, int OutWidth, int PadTop, int PadLeft);
+
+    private InputGeometry Geometry(IReadOnlyList<long> shape)
     {
-        if (shape.Count == 0 || shape[^1] != Cols)
-            throw new ShrinkException($"'{Layer.Name}': its input has shape [{string.Join(",", shape)}], expected a last axis of {Cols}.");
-        long rows = input.Length / Cols;
-        for (long r0 = 0; r0 < rows; r0 += ChunkRows)
+        if (Layer.Node.OpType != "Conv")
         {
-            int n = (int)Math.Min(ChunkRows, rows - r0);
-            input.Slice((int)(r0 * Cols), n * Cols).CopyTo(buffer);
-            Accumulate(buffer, n);
+            if (shape.Count == 0 || shape[^1] != Cols)
+                throw new ShrinkException($"'{Layer.Name}': its input has shape [{string.Join(",", shape)}], expected a last axis of {Cols}.");
+            return new InputGeometry(shape.Aggregate(1L, (a, b) => a * b) / Cols, 0, 0, 0, 0, 0, 0);
         }
-    }
-
-    private void AddPatches(ReadOnlySpan<float> input, IReadOnlyList<long> shape, float[] buffer)
-    {
         bool oneD = Layer.WeightDims.Length == 3;
         if (shape.Count != (oneD ? 3 : 4) || shape[1] != _channels)
             throw new ShrinkException($"'{Layer.Name}': its input has shape [{string.Join(",", shape)}], expected {(oneD ? 3 : 4)}-D with {_channels} channels.");
-        int batch = (int)shape[0], h = oneD ? 1 : (int)shape[2], w = (int)shape[^1];
+        int h = oneD ? 1 : (int)shape[2], w = (int)shape[^1];
         var (pt, pl, oh, ow) = OutputGeometry(h, w);
-        int n = 0;
-        for (int b = 0; b < batch; b++)
+        return new InputGeometry(shape[0] * oh * ow, h, w, oh, ow, pt, pl);
+    }
+
+    // Row r of X: a row of a MatMul/Gemm input, or the im2col patch of output position r = (b, oy, ox) of a Conv.
+    private void FillRow(ReadOnlySpan<float> input, in InputGeometry g, long r, Span<float> row)
+    {
+        if (Layer.Node.OpType != "Conv")
         {
-            for (int oy = 0; oy < oh; oy++)
+            input.Slice((int)(r * Cols), Cols).CopyTo(row);
+            return;
+        }
+        int ox = (int)(r % g.OutWidth), oy = (int)(r / g.OutWidth % g.OutHeight), b = (int)(r / ((long)g.OutWidth * g.OutHeight));
+        int k = 0, h = g.Height, w = g.Width;
+        for (int c = 0; c < _channels; c++)
+        {
+            int plane = (b * _channels + c) * h * w;
+            for (int ky = 0; ky < _kh; ky++)
             {
-                for (int ox = 0; ox < ow; ox++)
+                int y = oy * _sh - g.PadTop + ky * _dh;
+                bool rowInside = (uint)y < (uint)h;
+                for (int kx = 0; kx < _kw; kx++, k++)
                 {
-                    var row = buffer.AsSpan(n * Cols, Cols);
-                    int k = 0;
-                    for (int c = 0; c < _channels; c++)
-                    {
-                        int plane = (b * _channels + c) * h * w;
-                        for (int ky = 0; ky < _kh; ky++)
-                        {
-                            int y = oy * _sh - pt + ky * _dh;
-                            bool rowInside = (uint)y < (uint)h;
-                            for (int kx = 0; kx < _kw; kx++, k++)
-                            {
-                                int x = ox * _sw - pl + kx * _dw;
-                                row[k] = rowInside && (uint)x < (uint)w ? input[plane + y * w + x] : 0f;
-                            }
-                        }
-                    }
-                    if (++n == ChunkRows)
-                    {
-                        Accumulate(buffer, n);
-                        n = 0;
-                    }
+                    int x = ox * _sw - g.PadLeft + kx * _dw;
+                    row[k] = rowInside && (uint)x < (uint)w ? input[plane + y * w + x] : 0f;
                 }
             }
         }
-        if (n > 0) Accumulate(buffer, n);
     }
 
     // Pads and output size; auto_pad SAME_* splits the total padding as ONNX defines (the extra one at the end for UPPER).
@@ -151,11 +171,5 @@ public sealed class LayerHessian
         int output = (size + stride - 1) / stride;
         int total = Math.Max(0, (output - 1) * stride + (kernel - 1) * dilation + 1 - size);
         return upper ? (total / 2, total - total / 2) : (total - total / 2, total / 2);
-    }
-
-    private void Accumulate(float[] rows, int n)
-    {
-        DenseMatrix.Gemm(true, false, Cols, Cols, n, 1f, rows, 0, Cols, rows, 0, Cols, 1f, Matrix, 0, Cols);
-        Rows += n;
     }
 }

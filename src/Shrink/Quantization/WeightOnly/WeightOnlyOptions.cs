@@ -33,6 +33,13 @@ public sealed record WeightOnlyOptions
     /// </summary>
     public bool Sequential { get; init; } = true;
 
+    /// <summary>
+    /// Sequential GPTQ: round each layer toward what the float model computes at that layer from its own inputs, not
+    /// toward the float weight on the quantized model's inputs, so each layer absorbs part of the error the layers before
+    /// it left (GPTAQ-style asymmetric calibration). Costs a second model run per layer group.
+    /// </summary>
+    public bool TargetFloatOutputs { get; init; } = true;
+
     /// <summary>GPTQ: columns per lazy block.</summary>
     public int BlockSize { get; init; } = 128;
 

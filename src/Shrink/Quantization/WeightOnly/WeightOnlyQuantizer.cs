@@ -73,7 +73,7 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
                 {
                     var clock = Stopwatch.StartNew();
                     var hessians = group.Where(l => CanCollect(l)).Select(l => new LayerHessian(l)).ToList();
-                    if (hessians.Count > 0) HessianCollector.Collect(working, hessians, data!, options.Samples, options.BatchSize);
+                    if (hessians.Count > 0) HessianCollector.Collect(working, hessians, data!, options.Samples, options.BatchSize, options.TargetFloatOutputs ? prepared : null);
                     hessianOf = hessians.ToDictionary(h => h.Layer);
                     calibrationSeconds += clock.Elapsed.TotalSeconds;
                 }
@@ -85,9 +85,11 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
                 {
                     var clock = Stopwatch.StartNew();
                     var w = layer.ReadMatrix(prepared.Graph);
-                    var h = hessianOf.GetValueOrDefault(layer)?.Matrix;
+                    var hessian = hessianOf.GetValueOrDefault(layer);
+                    var h = hessian?.Matrix;
+                    var target = hessian?.Cross is { } cross && method.NeedsHessian ? FloatOutputTarget(w, h!, cross, layer.Rows, layer.Cols, options.Damp) : w;
                     var use = method.NeedsHessian && h is null ? rtn : method;
-                    var q = use.Round(w, layer.Rows, layer.Cols, use.NeedsHessian ? h : null, use == method ? settings : rtnSettings);
+                    var q = use.Round(use.NeedsHessian ? target : w, layer.Rows, layer.Cols, use.NeedsHessian ? h : null, use == method ? settings : rtnSettings);
                     double seconds = clock.Elapsed.TotalSeconds;
                     roundingSeconds += seconds;
                     var dequantized = q.Dequantize();
@@ -127,6 +129,37 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
             CalibrationSeconds = calibrationSeconds,
             RoundingSeconds = roundingSeconds,
         };
+    }
+
+    /// <summary>
+    /// The float weight W* = W·C·H⁻¹ that, fed the quantized model's inputs X_q, best reproduces what the float layer
+    /// computes from the float model's inputs X_f (C = Σ x_f·x_qᵀ, H = Σ x_q·x_qᵀ): rounding W* under H then minimizes
+    /// ‖W·X_f − Ŵ·X_q‖², so each layer also corrects the error the layers before it left (as in GPTAQ). Computed as
+    /// W + W·(C − H)·(H + λI)⁻¹, which is W itself when the inputs agree.
+    /// </summary>
+    public static float[] FloatOutputTarget(float[] w, float[] h, float[] cross, int rows, int cols, double damp)
+    {
+        var diff = new float[(long)cols * cols];
+        for (long i = 0; i < diff.Length; i++) diff[i] = cross[i] - h[i];
+        var wd = new float[(long)rows * cols];
+        DenseMatrix.Gemm(false, false, rows, cols, cols, 1f, w, 0, cols, diff, 0, cols, 0f, wd, 0, cols);
+        // (H + λI) = L·Lᵀ; Y = WD·(L·Lᵀ)⁻¹ = (WD·L⁻ᵀ)·L⁻¹.
+        var l = (float[])h.Clone();
+        double mean = 0;
+        for (int i = 0; i < cols; i++) mean += h[(long)i * cols + i];
+        mean = Math.Max(mean / cols, 1e-12);
+        for (int i = 0; i < cols; i++)
+        {
+            if (h[(long)i * cols + i] == 0) l[(long)i * cols + i] = (float)mean;
+            l[(long)i * cols + i] += (float)(damp * mean);
+        }
+        if (!DenseMatrix.TryCholesky(l, cols)) return w;
+        DenseMatrix.InvertLowerTriangular(l, cols);
+        var t = new float[(long)rows * cols];
+        DenseMatrix.Gemm(false, true, rows, cols, cols, 1f, wd, 0, cols, l, 0, cols, 0f, t, 0, cols);
+        var target = (float[])w.Clone();
+        DenseMatrix.Gemm(false, false, rows, cols, cols, 1f, t, 0, cols, l, 0, cols, 1f, target, 0, cols);
+        return target;
     }
 
     private static bool CanCollect(WeightLayer layer) => layer.Node.OpType != "Conv" || LayerHessian.SupportsConv(layer, out _);
