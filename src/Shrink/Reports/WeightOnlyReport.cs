@@ -15,7 +15,7 @@ public static class WeightOnlyReport
         string method = r.Layers.FirstOrDefault(l => !l.Method.StartsWith("rtn (", StringComparison.Ordinal))?.Method ?? o.Method;
         var summary = new MarkdownTable("item", "value")
             .Add("weights", $"{o.Bits}-bit {(o.Symmetric ? "symmetric" : "asymmetric")}, {(o.GroupSize == 0 ? "one group per output channel" : $"groups of {o.GroupSize}")}")
-            .Add("rounding", method == "gptq" ? $"gptq (act-order {(o.ActOrder ? "on" : "off")}, damp {o.Damp.ToString(CultureInfo.InvariantCulture)}, clip search {o.RoundingSettings("gptq").ClipSteps} steps)" : $"{method}{(o.RoundingSettings(method).ClipSteps > 1 ? $", clip search {o.RoundingSettings(method).ClipSteps} steps" : "")}")
+            .Add("rounding", method == "gptq" ? $"gptq (act-order {(o.ActOrder ? "on" : "off")}, damp {o.Damp.ToString(CultureInfo.InvariantCulture)}, clip search {o.RoundingSettings("gptq").ClipSteps} steps, {(o.Sequential ? o.TargetFloatOutputs ? "sequential toward the float model's outputs" : "sequential" : "from the float model's inputs")})" : $"{method}{(o.RoundingSettings(method).ClipSteps > 1 ? $", clip search {o.RoundingSettings(method).ClipSteps} steps" : "")}")
             .Add("quantized layers", string.Join(", ", r.Layers.GroupBy(l => l.OpType).Select(g => $"{g.Key} ×{g.Count()}")))
             .Add("weight bytes", $"{Format.Bytes(r.FloatWeightBytes)} → {Format.Bytes(r.QuantizedWeightBytes)} ({(double)r.QuantizedWeightBytes / Math.Max(1, r.FloatWeightBytes):F3}×)")
             .Add("model size", $"{Format.Bytes(inputBytes)} → {Format.Bytes(outputBytes)} ({(double)outputBytes / Math.Max(1, inputBytes):F2}×)");
@@ -36,7 +36,12 @@ public static class WeightOnlyReport
         var layers = new MarkdownTable("layer", "op", "N×K", "method", "stored as", "RTN error", $"{method} error", "time");
         foreach (var l in r.Layers.Take(maxLayers))
             layers.Add(l.Name, l.OpType, $"{l.Rows}×{l.Cols}", l.Method, l.Format, Error(l.RtnError), Error(l.MethodError), $"{l.Seconds * 1000:F0} ms");
-        var layerNotes = new List<string> { "Error: ‖(W − Ŵ)X‖² / ‖WX‖² on the calibration inputs of each layer (lower is better); – without data." };
+        var layerNotes = new List<string>
+        {
+            method == "gptq" && o.Sequential && o.TargetFloatOutputs
+                ? "Error: ‖W·X_f − Ŵ·X_q‖² / ‖W·X_f‖², the layer's output on the quantized model's inputs X_q against the float layer on the float model's inputs X_f, over the calibration data (lower is better). RTN is measured the same way, on the same inputs."
+                : "Error: ‖(W − Ŵ)X‖² / ‖WX‖² on the calibration inputs of each layer (lower is better); – without data.",
+        };
         if (r.Layers.Count > maxLayers) layerNotes.Add($"{r.Layers.Count - maxLayers} more layers in the Markdown report (--report).");
         sections.Add(new ReportSection("Layers", layers, layerNotes));
         return sections;

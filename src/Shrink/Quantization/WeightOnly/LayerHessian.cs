@@ -65,6 +65,9 @@ public sealed class LayerHessian
     /// </summary>
     public float[]? Cross { get; private set; }
 
+    /// <summary>Σ x_f·x_fᵀ of the float model's inputs, alongside <see cref="Cross"/>; null until a pair is added.</summary>
+    public float[]? FloatMatrix { get; private set; }
+
     /// <summary>Adds one batch of the layer's input, of shape <paramref name="shape"/>.</summary>
     public void Add(ReadOnlySpan<float> input, IReadOnlyList<long> shape) => Add(input, shape, default);
 
@@ -79,7 +82,11 @@ public sealed class LayerHessian
         bool pair = !floatInput.IsEmpty;
         if (pair && floatInput.Length != input.Length)
             throw new ShrinkException($"'{Layer.Name}': the float and quantized inputs differ in size ({floatInput.Length} vs {input.Length}).");
-        if (pair) Cross ??= new float[(long)Cols * Cols];
+        if (pair)
+        {
+            Cross ??= new float[(long)Cols * Cols];
+            FloatMatrix ??= new float[(long)Cols * Cols];
+        }
         var buffer = ArrayPool<float>.Shared.Rent(ChunkRows * Cols);
         var floatBuffer = pair ? ArrayPool<float>.Shared.Rent(ChunkRows * Cols) : null;
         try
@@ -93,7 +100,11 @@ public sealed class LayerHessian
                     if (pair) FillRow(floatInput, geometry, r0 + i, floatBuffer.AsSpan(i * Cols, Cols));
                 }
                 DenseMatrix.Gemm(true, false, Cols, Cols, n, 1f, buffer, 0, Cols, buffer, 0, Cols, 1f, Matrix, 0, Cols);
-                if (pair) DenseMatrix.Gemm(true, false, Cols, Cols, n, 1f, floatBuffer!, 0, Cols, buffer, 0, Cols, 1f, Cross!, 0, Cols);
+                if (pair)
+                {
+                    DenseMatrix.Gemm(true, false, Cols, Cols, n, 1f, floatBuffer!, 0, Cols, buffer, 0, Cols, 1f, Cross!, 0, Cols);
+                    DenseMatrix.Gemm(true, false, Cols, Cols, n, 1f, floatBuffer!, 0, Cols, floatBuffer!, 0, Cols, 1f, FloatMatrix!, 0, Cols);
+                }
                 Rows += n;
             }
         }

@@ -96,9 +96,17 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
                     double? rtnError = null, error = null;
                     if (h is not null && options.MeasureLayerErrors)
                     {
-                        error = RelativeOutputError(w, dequantized, h, layer.Rows, layer.Cols);
-                        rtnError = use == rtn && use.Name == "rtn" && settings == rtnSettings ? error
-                            : RelativeOutputError(w, rtn.Round(w, layer.Rows, layer.Cols, null, rtnSettings).Dequantize(), h, layer.Rows, layer.Cols);
+                        var rtnWeights = use == rtn && settings == rtnSettings ? dequantized : rtn.Round(w, layer.Rows, layer.Cols, null, rtnSettings).Dequantize();
+                        if (hessian!.Cross is { } c && hessian.FloatMatrix is { } hf)
+                        {
+                            error = RelativeOutputError(w, hf, dequantized, h, c, layer.Rows, layer.Cols);
+                            rtnError = RelativeOutputError(w, hf, rtnWeights, h, c, layer.Rows, layer.Cols);
+                        }
+                        else
+                        {
+                            error = RelativeOutputError(w, dequantized, h, layer.Rows, layer.Cols);
+                            rtnError = RelativeOutputError(w, rtnWeights, h, layer.Rows, layer.Cols);
+                        }
                     }
                     if (sequential) layer.WriteMatrix(working.Graph, dequantized);
                     decisions.Add((layer, q));
@@ -200,6 +208,21 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
         for (int i = 0; i < w.Length; i++) delta[i] = w[i] - wq[i];
         double num = Quadratic(delta, h, rows, cols), den = Quadratic(w, h, rows, cols);
         return den > 0 ? num / den : 0;
+    }
+
+    /// <summary>
+    /// ‖W·X_f − Ŵ·X_q‖² / ‖W·X_f‖²: the layer's output on the quantized model's inputs against the float layer's on the
+    /// float model's, from H_f = X_fᵀX_f, H = X_qᵀX_q and C = X_fᵀX_q.
+    /// </summary>
+    public static double RelativeOutputError(float[] w, float[] floatHessian, float[] wq, float[] h, float[] cross, int rows, int cols)
+    {
+        double reference = Quadratic(w, floatHessian, rows, cols);
+        var wc = new float[(long)rows * cols];
+        DenseMatrix.Gemm(false, false, rows, cols, cols, 1f, w, 0, cols, cross, 0, cols, 0f, wc, 0, cols);
+        double mixed = 0;
+        for (long i = 0; i < wc.Length; i++) mixed += (double)wc[i] * wq[i];
+        double num = reference - 2 * mixed + Quadratic(wq, h, rows, cols);
+        return reference > 0 ? Math.Max(num, 0) / reference : 0;
     }
 
     private static double Quadratic(float[] m, float[] h, int rows, int cols)

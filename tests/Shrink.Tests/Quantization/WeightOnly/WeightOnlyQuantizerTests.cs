@@ -92,4 +92,53 @@ public sealed class WeightOnlyQuantizerTests
         var e = Assert.Throws<ShrinkException>(() => new WeightOnlyQuantizer(new WeightOnlyOptions { Method = "rtn" }).Quantize(model, null));
         Assert.Contains("W1", e.Message);
     }
+
+    [Fact]
+    public void Float_output_target_is_the_weight_itself_when_inputs_agree_and_the_least_squares_fit_otherwise()
+    {
+        var rng = new Random(8);
+        int rows = 6, cols = 10, n = 400;
+        var w = Enumerable.Range(0, rows * cols).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        var xf = Enumerable.Range(0, n * cols).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        // The quantized model's inputs drift systematically (shrunk and mixed), as accumulated rounding errors do.
+        var xq = xf.Select((v, i) => 0.8f * v + 0.15f * xf[i / cols * cols + (i % cols + 1) % cols]).ToArray();
+        float[] Gram(float[] a, float[] b)
+        {
+            var g = new float[cols * cols];
+            for (int r = 0; r < n; r++)
+                for (int i = 0; i < cols; i++)
+                    for (int j = 0; j < cols; j++) g[i * cols + j] += a[r * cols + i] * b[r * cols + j];
+            return g;
+        }
+        var h = Gram(xq, xq);
+        Assert.Equal(w, WeightOnlyQuantizer.FloatOutputTarget(w, h, h, rows, cols, 0.01), new Close(1e-5f));
+
+        var target = WeightOnlyQuantizer.FloatOutputTarget(w, h, Gram(xf, xq), rows, cols, 1e-6);
+        double Loss(float[] m)
+        {
+            double sum = 0;
+            for (int r = 0; r < n; r++)
+            {
+                for (int o = 0; o < rows; o++)
+                {
+                    double d = 0;
+                    for (int k = 0; k < cols; k++) d += w[o * cols + k] * xf[r * cols + k] - m[o * cols + k] * xq[r * cols + k];
+                    sum += d * d;
+                }
+            }
+            return sum;
+        }
+        // W* fits the float outputs from the drifted inputs better than W does, and no small step away improves it.
+        Assert.True(Loss(target) < 0.01 * Loss(w), $"{Loss(target):G4} vs {Loss(w):G4}");
+        var nudged = (float[])target.Clone();
+        nudged[3] += 0.01f;
+        Assert.True(Loss(target) < Loss(nudged));
+    }
+
+    private sealed class Close(float tolerance) : IEqualityComparer<float>
+    {
+        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
+
+        public int GetHashCode(float obj) => 0;
+    }
 }
