@@ -7,6 +7,7 @@ var root = new RootCommand("shrink: make ONNX models smaller and faster, and mea
     InspectCommand.Create(),
     EvalCommand.Create(),
     QuantizeCommand.Create(),
+    PruneCommand.Create(),
     BenchCommand.Create(),
 };
 return Cli.Run(root, args);

@@ -200,7 +200,7 @@ internal static class QuantizeCommand
     }
 
     // The quantized model takes the same inputs, so it keeps the preprocessing sidecar: `shrink eval OUT` then just works.
-    private static void CopySidecar(string input, string output)
+    internal static void CopySidecar(string input, string output)
     {
         string from = Preprocessing.SidecarPath(input), to = Preprocessing.SidecarPath(output);
         if (File.Exists(from) && Path.GetFullPath(from) != Path.GetFullPath(to))

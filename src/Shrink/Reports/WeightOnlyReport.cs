@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Shrink.Quantization.WeightOnly;
 
 namespace Shrink.Reports;
@@ -48,21 +47,8 @@ public static class WeightOnlyReport
     }
 
     /// <summary>The whole report as Markdown.</summary>
-    public static string ToMarkdown(WeightOnlyResult r, string input, string output, long inputBytes, long outputBytes)
-    {
-        var sb = new StringBuilder();
-        sb.AppendLine($"# Weight-only quantization of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`");
-        foreach (var s in Sections(r, inputBytes, outputBytes))
-        {
-            sb.AppendLine().AppendLine($"## {s.Title}").AppendLine().Append(s.Table);
-            if (s.Notes is { Count: > 0 })
-            {
-                sb.AppendLine();
-                foreach (var n in s.Notes) sb.AppendLine($"- {n}");
-            }
-        }
-        return sb.ToString();
-    }
+    public static string ToMarkdown(WeightOnlyResult r, string input, string output, long inputBytes, long outputBytes) =>
+        ReportSection.ToMarkdown($"Weight-only quantization of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`", Sections(r, inputBytes, outputBytes));
 
     private static string Error(double? e) => e is double v ? v.ToString(v < 1e-3 ? "0.00e0" : "F4", CultureInfo.InvariantCulture) : "–";
 }

@@ -1,0 +1,107 @@
+using System.CommandLine;
+using System.Globalization;
+using Shrink.Cli.Terminal;
+using Shrink.Data;
+using Shrink.Onnx;
+using Shrink.Pruning.Structured;
+using Shrink.Reports;
+
+namespace Shrink.Cli.Commands;
+
+/// <summary><c>shrink prune</c>: structured channel pruning (channels physically removed), unstructured and N:M sparsity.</summary>
+internal static class PruneCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("MODEL") { Description = "The float ONNX model" };
+        var output = new Option<string>("--output", "-o") { Description = "Where to write the pruned model", Required = true };
+        var sparsity = new Option<double>("--sparsity") { Description = "Fraction to remove, in [0, 1): of MACs or parameters (--target) for channel pruning, of weights for unstructured", Required = true };
+        var target = new Option<string>("--target") { Description = "Channel pruning: what --sparsity is a fraction of: macs (default) or params", DefaultValueFactory = _ => "macs" };
+        target.AcceptOnlyFromAmong("macs", "params");
+        var granularity = new Option<string>("--granularity") { Description = "channel (default: remove whole channels, a smaller dense model), unstructured, 2:4 or 4:8 (zeros in the weights)", DefaultValueFactory = _ => "channel" };
+        granularity.AcceptOnlyFromAmong("channel", "unstructured", "2:4", "4:8");
+        var criterion = new Option<string>("--criterion") { Description = "Channel importance: l1 (default), l2, bn-scale, activation (mean |a| on --data) or reconstruction (output error on --data)", DefaultValueFactory = _ => "l1" };
+        criterion.AcceptOnlyFromAmong("l1", "l2", "bn-scale", "activation", "reconstruction");
+        var schedule = new Option<string>("--schedule") { Description = "Per-layer rates: global (default: one ranking, with a per-layer floor) or uniform", DefaultValueFactory = _ => "global" };
+        schedule.AcceptOnlyFromAmong("global", "uniform", "pqi", "fair");
+        var reconstruct = new Option<bool>("--reconstruct") { Description = "Recover accuracy without training: refit the next layers by least squares toward the unpruned model's outputs (needs --data)" };
+        var multiple = new Option<int?>("--channel-multiple") { Description = "Keep channel counts multiples of this (ORT's blocked convolutions are 16 wide on AVX-512); 1 disables" };
+        var report = new Option<string?>("--report") { Description = "Write a Markdown report" };
+        var json = CommonOptions.Json();
+        var data = new DataArguments(dataRequired: false);
+        var command = new Command("prune", "Prune a model: remove whole channels (a smaller dense model that runs faster) or zero weights, with optional least-squares recovery from calibration data.")
+        {
+            model, output, sparsity, target, granularity, criterion, schedule, reconstruct, multiple, report, json,
+        };
+        data.AddTo(command);
+        command.SetAction(parse =>
+        {
+            string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
+            if (Path.GetFullPath(input) == Path.GetFullPath(outPath))
+                throw new UsageException("--output must differ from the input model: the input is never modified.");
+            double rate = parse.GetValue(sparsity);
+            if (!(rate >= 0 && rate < 1)) throw new UsageException($"--sparsity must be in [0, 1), not {rate.ToString(CultureInfo.InvariantCulture)}.");
+            string scheduleName = parse.GetValue(schedule)!;
+            if (scheduleName is "pqi" or "fair")
+                throw new UsageException($"--schedule {scheduleName} is not implemented yet; use global or uniform.");
+            if (parse.GetValue(granularity) != "channel")
+                throw new UsageException($"--granularity {parse.GetValue(granularity)} is not available in this build; use channel.");
+            var onnx = OnnxModel.Load(input);
+            Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open = null;
+            if (parse.GetValue(data.Data) is string dataSpec)
+            {
+                var dataOptions = data.Bind(parse, input);
+                open = inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs);
+            }
+            var options = new ChannelPruningOptions
+            {
+                Sparsity = rate,
+                Target = parse.GetValue(target) == "params" ? PruningTarget.Params : PruningTarget.Macs,
+                Criterion = parse.GetValue(criterion)!,
+                Schedule = scheduleName == "uniform" ? PruningSchedule.Uniform : PruningSchedule.Global,
+                Reconstruct = parse.GetValue(reconstruct),
+                Samples = parse.GetValue(data.Samples) ?? 512,
+            };
+            if (parse.GetValue(multiple) is int m)
+                options = options with { ChannelMultiple = m > 0 ? m : throw new UsageException("--channel-multiple must be positive.") };
+            if ((options.Reconstruct || options.Criterion is "activation" or "reconstruction") && open is null)
+                throw new UsageException($"{(options.Reconstruct ? "--reconstruct" : $"--criterion {options.Criterion}")} needs calibration data: --data PATH.");
+            var result = ConsoleOutput.WithProgress("prune", progress => new ChannelPruner(options).Prune(onnx, open, progress));
+            string? dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
+            if (dir is not null) Directory.CreateDirectory(dir);
+            result.Model.Save(outPath);
+            QuantizeCommand.CopySidecar(input, outPath);
+            long inBytes = onnx.SizeOnDisk ?? 0, outBytes = new FileInfo(outPath).Length;
+            string? jsonTarget = parse.GetValue(json);
+            if (jsonTarget != "-")
+            {
+                foreach (var s in ChannelPruningReport.Sections(result, inBytes, outBytes, maxRows: 16)) ConsoleOutput.Write(s);
+                Console.Out.WriteLine($"wrote {outPath}");
+            }
+            JsonOutput.Write(jsonTarget, new
+            {
+                model = input,
+                output = outPath,
+                granularity = "channel",
+                method = result.Method,
+                parameters_before = result.ParametersBefore,
+                parameters_after = result.ParametersAfter,
+                macs_before = result.MacsBefore,
+                macs_after = result.MacsAfter,
+                size_bytes = outBytes,
+                input_size_bytes = inBytes,
+                seconds = result.Seconds,
+                groups = result.Groups,
+                left_alone = result.LeftAlone,
+                refits = result.Refits,
+            });
+            if (parse.GetValue(report) is string reportPath)
+            {
+                JsonOutput.WriteText(reportPath, ChannelPruningReport.ToMarkdown(result, input, outPath, inBytes, outBytes));
+                ConsoleOutput.Note($"report written to {reportPath}");
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,51 @@
+using System.Globalization;
+using Shrink.Pruning.Structured;
+
+namespace Shrink.Reports;
+
+/// <summary>Tables of a <see cref="ChannelPruningResult"/>: what shrank, which groups were cut or left alone, and the refits.</summary>
+public static class ChannelPruningReport
+{
+    /// <summary>The sections; <paramref name="maxRows"/> caps each table (console use).</summary>
+    public static IReadOnlyList<ReportSection> Sections(ChannelPruningResult r, long inputBytes, long outputBytes, int maxRows = int.MaxValue)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var sections = new List<ReportSection>();
+        var summary = new MarkdownTable("item", "value")
+            .Add("method", r.Method)
+            .Add("parameters", $"{Format.Count(r.ParametersBefore)} → {Format.Count(r.ParametersAfter)} ({Removed(r.ParametersBefore, r.ParametersAfter)} removed)")
+            .Add("MACs per sample", $"{Format.Macs(r.MacsBefore)} → {Format.Macs(r.MacsAfter)} ({Removed(r.MacsBefore, r.MacsAfter)} removed)")
+            .Add("size", $"{Format.Bytes(inputBytes)} → {Format.Bytes(outputBytes)} ({(double)outputBytes / Math.Max(1, inputBytes):F2}×)")
+            .Add("time", string.Create(c, $"{r.Seconds:F2} s"));
+        sections.Add(new ReportSection("Channel pruning", summary, r.Preprocessing.Select(p => "pre-processing: " + p).ToList()));
+
+        var groups = new MarkdownTable("group", "producers", "channels", "kept", "criterion");
+        foreach (var g in r.Groups.Take(maxRows))
+            groups.Add(g.Group, string.Join(", ", g.Producers), g.Channels.ToString(c), g.Kept.ToString(c), g.Criterion);
+        var notes = new List<string> { "A group is a set of channels that must go together (a conv's outputs, the convs tied by a residual Add, their consumers' inputs)." };
+        if (r.Groups.Count > maxRows) notes.Add($"{r.Groups.Count - maxRows} more groups in the Markdown report (--report).");
+        sections.Add(new ReportSection("Groups", groups, notes));
+
+        if (r.LeftAlone.Count > 0)
+        {
+            var left = new MarkdownTable("group", "channels", "why it was left alone");
+            foreach (var g in r.LeftAlone.Take(maxRows)) left.Add(g.Group, g.Channels.ToString(c), string.Join("; ", g.Reasons));
+            sections.Add(new ReportSection("Left alone", left, ["Groups whose removal cannot be proved safe are left intact; this is not an error."]));
+        }
+
+        if (r.Refits.Count > 0)
+        {
+            var refits = new MarkdownTable("layer", "rows", "unknowns", "error before refit", "after");
+            foreach (var f in r.Refits.Take(maxRows))
+                refits.Add(f.Node, f.Rows.ToString("N0", c), f.Unknowns.ToString(c), f.RelativeErrorBefore.ToString("F4", c), f.RelativeErrorAfter.ToString("F4", c) + (f.Note is null ? "" : $" ({f.Note})"));
+            sections.Add(new ReportSection("Least-squares refits", refits, ["Relative squared error of the layer's output against the unpruned model's, on calibration data."]));
+        }
+        return sections;
+    }
+
+    /// <summary>The whole report as Markdown.</summary>
+    public static string ToMarkdown(ChannelPruningResult r, string input, string output, long inputBytes, long outputBytes) =>
+        ReportSection.ToMarkdown($"Channel pruning of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`", Sections(r, inputBytes, outputBytes));
+
+    private static string Removed(long before, long after) => before > 0 ? (100.0 * (before - after) / before).ToString("F1", CultureInfo.InvariantCulture) + " %" : "–";
+}
