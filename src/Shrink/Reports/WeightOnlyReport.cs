@@ -13,7 +13,7 @@ public static class WeightOnlyReport
         var sections = new List<ReportSection>();
         string method = r.Layers.FirstOrDefault(l => !l.Method.StartsWith("rtn (", StringComparison.Ordinal))?.Method ?? o.Method;
         var summary = new MarkdownTable("item", "value")
-            .Add("weights", $"{o.Bits}-bit {(o.Symmetric ? "symmetric" : "asymmetric")}, {(o.GroupSize == 0 ? "one group per output channel" : $"groups of {o.GroupSize}")}")
+            .Add("weights", $"{(r.Layers.Select(l => l.Bits).Distinct().Count() > 1 ? "mixed " + string.Join("/", r.Layers.Select(l => l.Bits).Distinct().Order()) : o.Bits.ToString(CultureInfo.InvariantCulture))}-bit {(o.Symmetric ? "symmetric" : "asymmetric")}, {(o.GroupSize == 0 ? "one group per output channel" : $"groups of {o.GroupSize}")}")
             .Add("rounding", method == "gptq" ? $"gptq (act-order {(o.ActOrder ? "on" : "off")}, damp {o.Damp.ToString(CultureInfo.InvariantCulture)}, clip search {o.RoundingSettings("gptq").ClipSteps} steps, {(o.Sequential ? o.TargetFloatOutputs ? "sequential toward the float model's outputs" : "sequential" : "from the float model's inputs")})" : $"{method}{(o.RoundingSettings(method).ClipSteps > 1 ? $", clip search {o.RoundingSettings(method).ClipSteps} steps" : "")}")
             .Add("quantized layers", string.Join(", ", r.Layers.GroupBy(l => l.OpType).Select(g => $"{g.Key} ×{g.Count()}")))
             .Add("weight bytes", $"{Format.Bytes(r.FloatWeightBytes)} → {Format.Bytes(r.QuantizedWeightBytes)} ({(double)r.QuantizedWeightBytes / Math.Max(1, r.FloatWeightBytes):F3}×)")
@@ -21,7 +21,7 @@ public static class WeightOnlyReport
         if (r.Calibration is not null) summary.Add("calibration", $"{r.Calibration} ({r.CalibrationSeconds:F2} s)");
         summary.Add("rounding time", $"{r.RoundingSeconds:F2} s");
         var notes = r.Preprocessing.Select(p => "pre-processing: " + p).ToList();
-        if (o.Bits == 3) notes.Add("3-bit codes are stored in 4-bit containers (ONNX has no 3-bit type): the accuracy is that of 3 bits, the size that of 4.");
+        if (r.Layers.Any(l => l.Bits == 3)) notes.Add("3-bit codes are stored in 4-bit containers (ONNX has no 3-bit type): the accuracy is that of 3 bits, the size that of 4.");
         if (o.Export.Int8Activations) notes.Add("int8 activations: MatMulNBits layers quantize their inputs to int8 at run time (accuracy_level 4); Conv layers keep float activations.");
         sections.Add(new ReportSection("Weight-only quantization", summary, notes));
 
@@ -32,9 +32,9 @@ public static class WeightOnlyReport
             sections.Add(new ReportSection("Left in float", left));
         }
 
-        var layers = new MarkdownTable("layer", "op", "N×K", "method", "stored as", "RTN error", $"{method} error", "time");
+        var layers = new MarkdownTable("layer", "op", "N×K", "bits", "method", "stored as", "RTN error", $"{method} error", "time");
         foreach (var l in r.Layers.Take(maxLayers))
-            layers.Add(l.Name, l.OpType, $"{l.Rows}×{l.Cols}", l.Method, l.Format, Error(l.RtnError), Error(l.MethodError), $"{l.Seconds * 1000:F0} ms");
+            layers.Add(l.Name, l.OpType, $"{l.Rows}×{l.Cols}", l.Bits.ToString(CultureInfo.InvariantCulture), l.Method, l.Format, Error(l.RtnError), Error(l.MethodError), $"{l.Seconds * 1000:F0} ms");
         var layerNotes = new List<string>
         {
             method == "gptq" && o.Sequential && o.TargetFloatOutputs

@@ -10,4 +10,5 @@ namespace Shrink.Quantization.WeightOnly;
 /// <param name="RtnError">Relative output error ‖(W − Ŵ)X‖²/‖WX‖² of round-to-nearest on the calibration inputs, or null without data.</param>
 /// <param name="MethodError">The same for the method used, or null without data.</param>
 /// <param name="Seconds">Time spent rounding this layer.</param>
-public sealed record WeightLayerResult(string Name, string OpType, int Rows, int Cols, string Method, string Format, double? RtnError, double? MethodError, double Seconds);
+/// <param name="Bits">Bits of this layer's weights.</param>
+public sealed record WeightLayerResult(string Name, string OpType, int Rows, int Cols, string Method, string Format, double? RtnError, double? MethodError, double Seconds, int Bits);

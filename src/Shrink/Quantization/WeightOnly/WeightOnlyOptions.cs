@@ -9,6 +9,16 @@ public sealed record WeightOnlyOptions
     /// <summary>Columns per group along the reduction axis; 0 for one group per output channel.</summary>
     public int GroupSize { get; init; } = 32;
 
+    /// <summary>
+    /// Per-layer bit widths by node name (or display name), overriding <see cref="Bits"/> (mixed precision); 0 keeps that
+    /// layer in float.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> LayerBits { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>The bit width of <paramref name="node"/>: its <see cref="LayerBits"/> entry, else <see cref="Bits"/>.</summary>
+    public int BitsFor(Graph.Node node) =>
+        LayerBits.TryGetValue(node.Name, out int b) || LayerBits.TryGetValue(node.DisplayName, out b) ? b : Bits;
+
     /// <summary>Rounding method name: <c>rtn</c> (no data needed) or <c>gptq</c> (needs calibration data).</summary>
     public string Method { get; init; } = "gptq";
 
@@ -76,6 +86,8 @@ public sealed record WeightOnlyOptions
     public void Validate()
     {
         if (Bits is not (2 or 3 or 4 or 8)) throw new ShrinkException($"Weight bits must be 2, 3, 4 or 8, not {Bits}.");
+        foreach (var (layer, bits) in LayerBits)
+            if (bits is not (0 or 2 or 3 or 4 or 8)) throw new ShrinkException($"Layer '{layer}': bits must be 0 (float), 2, 3, 4 or 8, not {bits}.");
         if (GroupSize < 0) throw new ShrinkException($"The group size must be 0 (per channel) or positive, not {GroupSize}.");
         if (!(Damp > 0) || double.IsInfinity(Damp)) throw new ShrinkException($"GPTQ dampening must be positive, not {Damp}.");
         if (BlockSize <= 0) throw new ShrinkException($"The GPTQ block size must be positive, not {BlockSize}.");

@@ -89,14 +89,17 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
                     var h = hessian?.Matrix;
                     var target = hessian?.Cross is { } cross && method.NeedsHessian ? FloatOutputTarget(w, h!, cross, layer.Rows, layer.Cols, options.Damp) : w;
                     var use = method.NeedsHessian && h is null ? rtn : method;
-                    var q = use.Round(use.NeedsHessian ? target : w, layer.Rows, layer.Cols, use.NeedsHessian ? h : null, use == method ? settings : rtnSettings);
+                    int bits = options.BitsFor(layer.Node);
+                    var layerSettings = (use == method ? settings : rtnSettings) with { Grid = new WeightGrid(bits, options.Symmetric) };
+                    var layerRtnSettings = rtnSettings with { Grid = layerSettings.Grid };
+                    var q = use.Round(use.NeedsHessian ? target : w, layer.Rows, layer.Cols, use.NeedsHessian ? h : null, layerSettings);
                     double seconds = clock.Elapsed.TotalSeconds;
                     roundingSeconds += seconds;
                     var dequantized = q.Dequantize();
                     double? rtnError = null, error = null;
                     if (h is not null && options.MeasureLayerErrors)
                     {
-                        var rtnWeights = use == rtn && settings == rtnSettings ? dequantized : rtn.Round(w, layer.Rows, layer.Cols, null, rtnSettings).Dequantize();
+                        var rtnWeights = use == rtn && layerSettings == layerRtnSettings ? dequantized : rtn.Round(w, layer.Rows, layer.Cols, null, layerRtnSettings).Dequantize();
                         if (hessian!.Cross is { } c && hessian.FloatMatrix is { } hf)
                         {
                             error = RelativeOutputError(w, hf, dequantized, h, c, layer.Rows, layer.Cols);
@@ -128,7 +131,7 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
             Model = prepared,
             Options = options,
             Preprocessing = preprocessing,
-            Layers = layers.Select(l => new WeightLayerResult(l.Name, l.Node.OpType, l.Rows, l.Cols, results[l].Method, exported[l].Format, results[l].RtnError, results[l].Error, results[l].Seconds)).ToList(),
+            Layers = layers.Select(l => new WeightLayerResult(l.Name, l.Node.OpType, l.Rows, l.Cols, results[l].Method, exported[l].Format, results[l].RtnError, results[l].Error, results[l].Seconds, options.BitsFor(l.Node))).ToList(),
             LeftInFloat = leftInFloat,
             Decisions = decisions,
             FloatWeightBytes = floatBytes,
@@ -183,6 +186,11 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
             if (options.ExcludeNodes.Contains(node.Name) || options.ExcludeNodes.Contains(node.DisplayName) || options.ExcludeOps.Contains(node.OpType))
             {
                 left.Add((node.DisplayName, node.OpType, "excluded"));
+                continue;
+            }
+            if (options.BitsFor(node) == 0)
+            {
+                left.Add((node.DisplayName, node.OpType, "kept in float by the per-layer bit widths"));
                 continue;
             }
             var layer = WeightLayer.TryCreate(node, graph, out var reason);

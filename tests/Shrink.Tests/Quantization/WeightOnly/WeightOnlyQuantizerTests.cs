@@ -62,6 +62,18 @@ public sealed class WeightOnlyQuantizerTests
     }
 
     [Fact]
+    public void Per_layer_bit_widths_mix_precisions_and_zero_keeps_a_layer_float()
+    {
+        var mixed = new WeightOnlyQuantizer(new WeightOnlyOptions { Method = "rtn", LayerBits = new Dictionary<string, int> { ["fc1"] = 8, ["fc2"] = 2 } }).Quantize(Mlp(), null);
+        Assert.Equal([8, 2], mixed.Layers.Select(l => l.Bits));
+        Assert.Equal([8L, 2L], mixed.Model.Graph.Nodes.Where(n => n.OpType == "MatMulNBits").Select(n => n.GetInt("bits", 0)));
+        var partial = new WeightOnlyQuantizer(new WeightOnlyOptions { Method = "rtn", LayerBits = new Dictionary<string, int> { ["fc1"] = 0 } }).Quantize(Mlp(), null);
+        Assert.Equal(["fc2"], partial.Layers.Select(l => l.Name));
+        Assert.Contains(partial.Model.Graph.Nodes, n => n.OpType == "MatMul");
+        Assert.Throws<ShrinkException>(() => new WeightOnlyQuantizer(new WeightOnlyOptions { Method = "rtn", LayerBits = new Dictionary<string, int> { ["fc1"] = 6 } }).Quantize(Mlp(), null));
+    }
+
+    [Fact]
     public void Excluded_nodes_stay_float_and_are_listed()
     {
         var result = new WeightOnlyQuantizer(new WeightOnlyOptions { Method = "rtn", ExcludeNodes = new HashSet<string> { "fc2" } }).Quantize(Mlp(), null);
