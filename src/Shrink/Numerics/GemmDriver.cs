@@ -104,6 +104,7 @@ internal static unsafe class GemmDriver
         float alpha, float beta, int m, int mc, int jc, int ncur, int p0, int kcur)
     {
         /// <summary>Rows [i0, i1) of C against B slivers [s0, s1) of the packed panel.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int i0, int i1, int s0, int s1)
         {
             int mr = kernel.Mr, nr = kernel.Nr;

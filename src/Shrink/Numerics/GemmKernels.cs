@@ -11,6 +11,7 @@ namespace Shrink.Numerics;
 internal static unsafe class GemmKernels
 {
     /// <summary>Vector512 micro-kernel: a 8×32 tile of C from packed slivers of A (8 rows) and B (32 columns).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Kernel512(float* a, float* b, int kc, float* c, int ldc, float alpha, float beta)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
@@ -88,6 +89,7 @@ internal static unsafe class GemmKernels
     }
 
     /// <summary>Vector256 micro-kernel: a 6×16 tile of C from packed slivers of A (6 rows) and B (16 columns).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Kernel256(float* a, float* b, int kc, float* c, int ldc, float alpha, float beta)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -151,6 +153,7 @@ internal static unsafe class GemmKernels
     }
 
     /// <summary>Vector128 micro-kernel: a 8×8 tile of C from packed slivers of A (8 rows) and B (8 columns).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Kernel128(float* a, float* b, int kc, float* c, int ldc, float alpha, float beta)
     {
         Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
@@ -228,6 +231,7 @@ internal static unsafe class GemmKernels
     }
 
     /// <summary>Scalar fallback micro-kernel: a 4×4 tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void KernelScalar(float* a, float* b, int kc, float* c, int ldc, float alpha, float beta)
     {
         float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Shrink.Numerics;
 
 /// <summary>
@@ -11,6 +12,7 @@ internal static unsafe class GemmPacking
     /// <paramref name="trans"/> A is stored [k×m], so op(A)[i, p] = a[p·lda + i]. With <paramref name="lower"/> entries
     /// above the diagonal (p &gt; i) are packed as zeros whatever the array holds there.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(float* a, int lda, bool trans, bool lower, int row0, int col0, int mc, int kc, int mr, float* dst)
     {
         for (int i0 = 0; i0 < mc; i0 += mr)
@@ -60,6 +62,7 @@ internal static unsafe class GemmPacking
     /// kc×nr floats (column index fastest), at <paramref name="dst"/> + sliver·kc·nr. With <paramref name="trans"/> B is
     /// stored [n×k], so op(B)[p, j] = b[j·ldb + p].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(float* b, int ldb, bool trans, int row0, int col0, int kc, int nc, int nr, float* dst,
         int sliver0, int sliver1)
     {
