@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Shrink.Numerics;
 
@@ -15,6 +16,7 @@ internal static unsafe class GemmKernels
     public static void Kernel512(float* a, float* b, int kc, float* c, int ldc, float alpha, float beta)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        PrefetchTile(c, ldc, 8, 32);
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector512.Load(b);
@@ -93,6 +95,7 @@ internal static unsafe class GemmKernels
     public static void Kernel256(float* a, float* b, int kc, float* c, int ldc, float alpha, float beta)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        PrefetchTile(c, ldc, 6, 16);
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector256.Load(b);
@@ -157,6 +160,7 @@ internal static unsafe class GemmKernels
     public static void Kernel128(float* a, float* b, int kc, float* c, int ldc, float alpha, float beta)
     {
         Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        PrefetchTile(c, ldc, 8, 8);
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector128.Load(b);
@@ -259,6 +263,19 @@ internal static unsafe class GemmKernels
         c[1] = beta == 0 ? alpha * x1 : alpha * x1 + beta * c[1];
         c[2] = beta == 0 ? alpha * x2 : alpha * x2 + beta * c[2];
         c[3] = beta == 0 ? alpha * x3 : alpha * x3 + beta * c[3];
+    }
+
+    // C is touched once per kernel call, after the k loop: start fetching it now so that its misses overlap the FMAs.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTile(float* c, int ldc, int rows, int cols)
+    {
+        if (!Sse.IsSupported) return;
+        for (int i = 0; i < rows; i++)
+        {
+            float* row = c + (long)i * ldc;
+            Sse.Prefetch0(row);
+            Sse.Prefetch0(row + cols - 1);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
