@@ -10,7 +10,8 @@ public static class DenseMatrix
     /// <summary>
     /// C = beta·C + alpha·op(A)·op(B), with op(A) of shape [m×k] and op(B) of shape [k×n]. <paramref name="transA"/> reads A
     /// stored as [k×m] (row-major, leading dimension <paramref name="lda"/>); <paramref name="transB"/> reads B stored as [n×k].
-    /// With beta == 0 the old contents of C are ignored (even NaN). C must not overlap A or B.
+    /// With beta == 0 the old contents of C are ignored (even NaN); with alpha == 0 or k == 0, A and B are not read
+    /// (C = beta·C, as in BLAS). C must not overlap A or B.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A size is negative or a matrix reaches outside its array.</exception>
     public static void Gemm(bool transA, bool transB, int m, int n, int k, float alpha,

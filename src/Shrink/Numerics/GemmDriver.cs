@@ -5,10 +5,13 @@ using System.Runtime.InteropServices;
 namespace Shrink.Numerics;
 
 /// <summary>
-/// Blocked, packed, optionally parallel GEMM (Goto/BLIS loop nest) over row-major arrays:
-/// for each Nc-wide column panel and Kc-deep slice, op(B) is packed once and shared, then independent Mc-row blocks of C
-/// (split further by columns when there are too few) are handed to workers, each packing its own block of op(A) and
-/// running the micro-kernel over the tiles of its block.
+/// Blocked, packed, optionally parallel GEMM (Goto/BLIS loop nest) over row-major arrays. Two schedules:
+/// <list type="bullet">
+/// <item>Tall (m &gt; Mc): per Nc-wide column panel and Kc-deep slice, op(B) is packed once and shared, and independent
+/// row blocks of C go to the workers, each packing its own block of op(A).</item>
+/// <item>Wide (m ≤ Mc, all of op(A)'s rows fit one block): workers take column ranges of C, pack all of op(A) themselves
+/// and pack each Nr-wide sliver of op(B) right before using it, while it is hot in L1.</item>
+/// </list>
 /// </summary>
 internal static unsafe class GemmDriver
 {
@@ -18,16 +21,18 @@ internal static unsafe class GemmDriver
     // Below this many multiply-adds a problem stays on the calling thread (a Parallel.For costs some microseconds).
     private const long ParallelLimit = 1 << 21;
 
-    // Packed A block of the current thread: pinned (the pinned heap never moves it), so workers can hold raw pointers.
+    // Packing space of the current thread (a block of op(A), then one sliver of op(B)). Pinned (the pinned heap never
+    // moves it), so it can be used through raw pointers without fixing it.
     [ThreadStatic]
-    private static float[]? t_packA;
+    private static float[]? t_pack;
 
     /// <summary>
     /// C = beta·C + alpha·op(A)·op(B); arguments as in <see cref="DenseMatrix.Gemm"/>, already validated, and C must not
-    /// overlap A or B. At most <paramref name="maxThreads"/> threads work on it.
+    /// overlap A or B. At most <paramref name="maxThreads"/> threads work on it; <paramref name="structure"/> says which
+    /// zero or unneeded parts may be skipped.
     /// </summary>
-    public static void Run(GemmKernel kernel, int maxThreads, GemmStructure structure, bool transA, bool transB, int m, int n, int k, float alpha,
-        float[] a, int aOffset, int lda, float[] b, int bOffset, int ldb, float beta, float[] c, int cOffset, int ldc)
+    public static void Run(GemmKernel kernel, int maxThreads, GemmStructure structure, bool transA, bool transB, int m, int n, int k,
+        float alpha, float[] a, int aOffset, int lda, float[] b, int bOffset, int ldb, float beta, float[] c, int cOffset, int ldc)
     {
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0)
@@ -42,77 +47,154 @@ internal static unsafe class GemmDriver
         }
 
         int threads = (long)m * n * k >= ParallelLimit ? Math.Max(1, Math.Min(maxThreads, Environment.ProcessorCount)) : 1;
-        int mr = kernel.Mr, nr = kernel.Nr;
-        int ncMax = Math.Min(kernel.Nc, RoundUp(n, nr));
-        int kcMax = Math.Min(kernel.Kc, k);
 
-        // Row blocks: at most Mc rows, evenly sized, and at least one per thread when m allows it so that no worker packs
-        // the same rows of A as another.
-        int rowBlocks = Math.Max(Ceil(m, kernel.Mc), Math.Min(threads, Ceil(m, mr)));
-        int mc = RoundUp(Ceil(m, rowBlocks), mr);
-        rowBlocks = Ceil(m, mc);
+        // Aᵀ·A or A·Aᵀ (one operand read twice) is symmetric: with beta == 0 only the lower triangle needs computing, the
+        // upper one is its mirror image (the same products summed in the same order, so nothing changes but the time).
+        bool gram = structure == GemmStructure.General && beta == 0 && m == n && transA != transB && m > kernel.Mc
+            && ReferenceEquals(a, b) && aOffset == bOffset && lda == ldb;
+        if (gram) structure = GemmStructure.LowerC;
 
-        // 16 floats of slack to align the packed panels on 64 bytes.
-        float[] packBArray = ArrayPool<float>.Shared.Rent(kcMax * ncMax + 16);
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            var op = new Operands(kernel, structure, transA, transB, pa + aOffset, lda, pb + bOffset, ldb, pc + cOffset, ldc,
+                alpha, m, n, k);
+            if (m <= kernel.Mc) RunWide(op, beta, threads);
+            else RunTall(op, beta, threads);
+        }
+        if (gram) MirrorLower(c, cOffset, ldc, m, threads);
+    }
+
+    /// <summary>Copies the strict lower triangle of the [n×n] block onto the upper one, in square tiles for locality.</summary>
+    private static void MirrorLower(float[] c, int offset, int ld, int n, int threads)
+    {
+        const int Tile = 64;
+        int tiles = Ceil(n, Tile);
+        Parallel.For(0, tiles, new ParallelOptions { MaxDegreeOfParallelism = threads }, ti =>
+        {
+            // Tile row ti of the upper triangle: rows i0.., columns from the diagonal on.
+            int i0 = ti * Tile, i1 = Math.Min(n, i0 + Tile);
+            for (int j0 = i0; j0 < n; j0 += Tile)
+            {
+                int j1 = Math.Min(n, j0 + Tile);
+                for (int i = i0; i < i1; i++)
+                {
+                    int row = offset + i * ld;
+                    for (int j = Math.Max(j0, i + 1); j < j1; j++) c[row + j] = c[offset + j * ld + i];
+                }
+            }
+        });
+    }
+
+    private static void RunWide(Operands op, float beta, int threads)
+    {
+        var kernel = op.Kernel;
+        int slivers = Ceil(op.N, kernel.Nr);
+        // A few chunks per thread, so that uneven chunks (triangular structures) still balance.
+        int chunks = threads == 1 ? 1 : Math.Min(slivers, 4 * threads);
+        if (chunks == 1)
+        {
+            WideChunk(op, beta, 0, slivers);
+            return;
+        }
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads },
+            t => WideChunk(op, beta, slivers * t / chunks, slivers * (t + 1) / chunks));
+    }
+
+    private static void WideChunk(Operands op, float beta, int s0, int s1)
+    {
+        for (int p0 = 0; p0 < op.K; p0 += op.Kernel.Kc)
+        {
+            op.Compute(p0, Math.Min(op.Kernel.Kc, op.K - p0), p0 == 0 ? beta : 1f, 0, op.N, null, 0, op.M, op.M, s0, s1);
+        }
+    }
+
+    private static void RunTall(Operands op, float beta, int threads)
+    {
+        var kernel = op.Kernel;
+        int nr = kernel.Nr;
+        // Row blocks of at most Mc rows, evenly sized, as many as a multiple of the threads (dynamic scheduling alone
+        // would leave one thread idle for the last block of, say, three).
+        int rowBlocks = RoundUp(Ceil(op.M, kernel.Mc), threads);
+        int mc = RoundUp(Ceil(op.M, rowBlocks), kernel.Mr);
+        rowBlocks = Ceil(op.M, mc);
+        int ncMax = Math.Min(kernel.Nc, RoundUp(op.N, nr));
+        int kcMax = Math.Min(kernel.Kc, op.K);
+
+        // 16 floats of slack to align the shared packed panel on 64 bytes.
+        float[] packArray = ArrayPool<float>.Shared.Rent(kcMax * ncMax + 16);
         try
         {
-            fixed (float* pa = a, pb = b, pc = c, pbRaw = packBArray)
+            fixed (float* packRaw = packArray)
             {
-                float* aBase = pa + aOffset, bBase = pb + bOffset, cBase = pc + cOffset;
-                float* packB = Align(pbRaw);
-                for (int jc = 0; jc < n; jc += kernel.Nc)
+                float* packB = Align(packRaw);
+                nint packAddr = (nint)packB;
+                var options = new ParallelOptions { MaxDegreeOfParallelism = threads };
+                for (int jc = 0; jc < op.N; jc += kernel.Nc)
                 {
-                    int ncur = Math.Min(kernel.Nc, n - jc);
+                    int ncur = Math.Min(kernel.Nc, op.N - jc);
                     int slivers = Ceil(ncur, nr);
-                    for (int p0 = 0; p0 < k; p0 += kernel.Kc)
+                    for (int p0 = 0; p0 < op.K; p0 += kernel.Kc)
                     {
-                        int kcur = Math.Min(kernel.Kc, k - p0);
+                        int kcur = Math.Min(kernel.Kc, op.K - p0);
                         float betaNow = p0 == 0 ? beta : 1f;
-                        var job = new Job(kernel, structure, transA, aBase, lda, cBase, ldc, packB, alpha, betaNow, m, mc, jc, ncur, p0, kcur);
                         if (threads == 1)
                         {
-                            GemmPacking.PackB(bBase, ldb, transB, p0, jc, kcur, ncur, nr, packB, 0, slivers);
-                            job.Run(0, m, 0, slivers);
+                            op.PackB(p0, kcur, jc, ncur, 0, slivers, packB);
+                            op.Compute(p0, kcur, betaNow, jc, ncur, packB, 0, op.M, mc, 0, slivers);
                             continue;
                         }
 
-                        nint bAddr = (nint)bBase, packAddr = (nint)packB;
-                        int bParts = Math.Min(threads, slivers);
-                        Parallel.For(0, bParts, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-                            GemmPacking.PackB((float*)bAddr, ldb, transB, p0, jc, kcur, ncur, nr, (float*)packAddr,
-                                slivers * t / bParts, slivers * (t + 1) / bParts));
-
-                        // Too few row blocks for the threads: cut the panel's columns too (each piece repacks its A rows).
-                        int colChunks = rowBlocks >= threads ? 1 : Math.Min(slivers, Ceil(2 * threads, rowBlocks));
-                        Parallel.For(0, rowBlocks * colChunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, task =>
-                        {
-                            int rb = task / colChunks, cb = task % colChunks;
-                            job.Run(rb * mc, Math.Min(m, (rb + 1) * mc), slivers * cb / colChunks, slivers * (cb + 1) / colChunks);
-                        });
+                        int parts = Math.Min(threads, slivers);
+                        Parallel.For(0, parts, options,
+                            t => op.PackB(p0, kcur, jc, ncur, slivers * t / parts, slivers * (t + 1) / parts, (float*)packAddr));
+                        Parallel.For(0, rowBlocks, options,
+                            rb => op.Compute(p0, kcur, betaNow, jc, ncur, (float*)packAddr, rb * mc, Math.Min(op.M, (rb + 1) * mc), mc, 0, slivers));
                     }
                 }
             }
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(packBArray);
+            ArrayPool<float>.Shared.Return(packArray);
         }
     }
 
-    /// <summary>One Kc-deep slice of one column panel: the state the workers share.</summary>
-    private readonly struct Job(GemmKernel kernel, GemmStructure structure, bool transA, float* a, int lda, float* c, int ldc, float* packB,
-        float alpha, float beta, int m, int mc, int jc, int ncur, int p0, int kcur)
+    /// <summary>The operands of one product (pointers already at their offsets): the state the workers share.</summary>
+    private readonly struct Operands(GemmKernel kernel, GemmStructure structure, bool transA, bool transB,
+        float* a, int lda, float* b, int ldb, float* c, int ldc, float alpha, int m, int n, int k)
     {
-        /// <summary>Rows [i0, i1) of C against B slivers [s0, s1) of the packed panel.</summary>
-        public void Run(int i0, int i1, int s0, int s1)
+        public GemmKernel Kernel => kernel;
+
+        public int M => m;
+
+        public int N => n;
+
+        public int K => k;
+
+        /// <summary>Packs slivers [s0, s1) of op(B)[p0..p0+kcur, jc..jc+ncur] into the shared panel.</summary>
+        public void PackB(int p0, int kcur, int jc, int ncur, int s0, int s1, float* panel)
+        {
+            for (int s = s0; s < s1; s++)
+                GemmPacking.PackB(b, ldb, transB, structure == GemmStructure.LowerB, p0, jc, kcur, ncur, kernel.Nr, s,
+                    panel + (long)s * kcur * kernel.Nr);
+        }
+
+        /// <summary>
+        /// Rows [i0, i1) of C, in blocks of <paramref name="mc"/>, against slivers [s0, s1) of the column panel at
+        /// <paramref name="jc"/>, for the k slice [p0, p0+kcur). <paramref name="panel"/> is the shared packed panel of
+        /// op(B), or null to pack each sliver here.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Compute(int p0, int kcur, float beta, int jc, int ncur, float* panel, int i0, int i1, int mc, int s0, int s1)
         {
             int mr = kernel.Mr, nr = kernel.Nr;
             var compute = kernel.Compute;
-            float* packA = PackABuffer(RoundUp(mc, mr) * kernel.Kc);
+            float* packA = PackBuffer(RoundUp(mc, mr) * kernel.Kc + kernel.Kc * nr);
+            float* sliver = packA + RoundUp(mc, mr) * kernel.Kc;
             float* tile = stackalloc float[mr * nr];
             for (int ic = i0; ic < i1; ic += mc)
             {
-                int mcur = Math.Min(mc, Math.Min(i1, m) - ic);
+                int mcur = Math.Min(mc, i1 - ic);
                 int kc = kcur, sEnd = s1;
                 if (structure == GemmStructure.LowerA)
                 {
@@ -130,20 +212,29 @@ internal static unsafe class GemmDriver
                 {
                     int jr = s * nr;
                     int cols = Math.Min(nr, ncur - jr);
-                    float* bp = packB + (long)s * kcur * nr;
+                    float* bp = panel + (long)s * kcur * nr;
+                    if (panel == null)
+                    {
+                        GemmPacking.PackB(b, ldb, transB, structure == GemmStructure.LowerB, p0, jc, kcur, ncur, nr, s, sliver);
+                        bp = sliver;
+                    }
+                    // A lower-triangular op(B) is zero above the sliver's first column: start the k loop below that
+                    // (a sliver with nothing left still runs, with no steps, to apply beta).
+                    int ks = structure == GemmStructure.LowerB ? GemmPacking.SkippedRows(p0, jc + jr, kc) : 0;
+                    bp += (long)ks * nr;
                     for (int ir = 0; ir < mcur; ir += mr)
                     {
                         int rows = Math.Min(mr, mcur - ir);
-                        float* ap = packA + (long)ir * kc;
+                        float* ap = packA + (long)ir * kc + (long)ks * mr;
                         float* cp = c + (long)(ic + ir) * ldc + jc + jr;
                         if (rows == mr && cols == nr)
                         {
-                            compute(ap, bp, kc, cp, ldc, alpha, beta);
+                            compute(ap, bp, kc - ks, cp, ldc, alpha, beta);
                             continue;
                         }
 
                         // Ragged edge: full tile into scratch, then merge the valid part.
-                        compute(ap, bp, kc, tile, nr, 1f, 0f);
+                        compute(ap, bp, kc - ks, tile, nr, 1f, 0f);
                         for (int r = 0; r < rows; r++)
                         {
                             float* cr = cp + (long)r * ldc;
@@ -157,13 +248,13 @@ internal static unsafe class GemmDriver
         }
     }
 
-    private static float* PackABuffer(int floats)
+    private static float* PackBuffer(int floats)
     {
-        var buffer = t_packA;
+        var buffer = t_pack;
         if (buffer is null || buffer.Length < floats + 16)
         {
             buffer = GC.AllocateUninitializedArray<float>(floats + 16, pinned: true);
-            t_packA = buffer;
+            t_pack = buffer;
         }
         return Align((float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer)));
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Shrink.Numerics;
 
 /// <summary>
@@ -11,6 +12,7 @@ internal static unsafe class GemmPacking
     /// <paramref name="trans"/> A is stored [k×m], so op(A)[i, p] = a[p·lda + i]. With <paramref name="lower"/> entries
     /// above the diagonal (p &gt; i) are packed as zeros whatever the array holds there.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(float* a, int lda, bool trans, bool lower, int row0, int col0, int mc, int kc, int mr, float* dst)
     {
         for (int i0 = 0; i0 < mc; i0 += mr)
@@ -56,50 +58,56 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>
-    /// Packs slivers <paramref name="sliver0"/>..<paramref name="sliver1"/> of op(B)[row0..row0+kc, col0..col0+nc], each
-    /// kc×nr floats (column index fastest), at <paramref name="dst"/> + sliver·kc·nr. With <paramref name="trans"/> B is
-    /// stored [n×k], so op(B)[p, j] = b[j·ldb + p].
+    /// Packs sliver <paramref name="sliver"/> (columns sliver·nr onward) of op(B)[row0..row0+kc, col0..col0+nc] as kc×nr
+    /// floats (column index fastest) at <paramref name="dst"/>. With <paramref name="trans"/> B is stored [n×k], so
+    /// op(B)[p, j] = b[j·ldb + p]. With <paramref name="lower"/> op(B) is taken as lower triangular: the zero rows above the
+    /// sliver's first column are not packed at all (<see cref="GemmDriver"/> starts that sliver's k loop below them) and
+    /// the remaining entries above the diagonal are packed as zeros.
     /// </summary>
-    public static void PackB(float* b, int ldb, bool trans, int row0, int col0, int kc, int nc, int nr, float* dst,
-        int sliver0, int sliver1)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackB(float* b, int ldb, bool trans, bool lower, int row0, int col0, int kc, int nc, int nr, int sliver, float* dst)
     {
-        for (int s = sliver0; s < sliver1; s++)
+        int j0 = sliver * nr;
+        int cols = Math.Min(nr, nc - j0);
+        int pStart = lower ? SkippedRows(row0, col0 + j0, kc) : 0;
+        if (trans)
         {
-            int j0 = s * nr;
-            int cols = Math.Min(nr, nc - j0);
-            float* d0 = dst + (long)s * kc * nr;
-            if (trans)
+            for (int jj = 0; jj < cols; jj++)
             {
-                for (int jj = 0; jj < cols; jj++)
-                {
-                    float* src = b + (long)(col0 + j0 + jj) * ldb + row0;
-                    float* d = d0 + jj;
-                    for (int p = 0; p < kc; p++, d += nr) *d = src[p];
-                }
-                for (int jj = cols; jj < nr; jj++)
-                {
-                    float* d = d0 + jj;
-                    for (int p = 0; p < kc; p++, d += nr) *d = 0;
-                }
+                float* src = b + (long)(col0 + j0 + jj) * ldb + row0;
+                float* d = dst + (long)pStart * nr + jj;
+                int p = pStart;
+                for (int pValid = lower ? Math.Max(pStart, SkippedRows(row0, col0 + j0 + jj, kc)) : 0; p < pValid; p++, d += nr) *d = 0;
+                for (; p < kc; p++, d += nr) *d = src[p];
             }
-            else
+            for (int jj = cols; jj < nr; jj++)
             {
-                float* src = b + (long)row0 * ldb + col0 + j0;
-                float* d = d0;
-                for (int p = 0; p < kc; p++, src += ldb, d += nr)
+                float* d = dst + (long)pStart * nr + jj;
+                for (int p = pStart; p < kc; p++, d += nr) *d = 0;
+            }
+        }
+        else
+        {
+            float* src = b + (long)(row0 + pStart) * ldb + col0 + j0;
+            float* d = dst + (long)pStart * nr;
+            for (int p = pStart; p < kc; p++, src += ldb, d += nr)
+            {
+                // Columns right of the diagonal (j > p) read as zero.
+                int valid = lower ? Math.Clamp(row0 + p - col0 - j0 + 1, 0, cols) : cols;
+                if (valid == nr)
                 {
-                    if (cols == nr)
-                    {
-                        new ReadOnlySpan<float>(src, nr).CopyTo(new Span<float>(d, nr));
-                    }
-                    else
-                    {
-                        int jj = 0;
-                        for (; jj < cols; jj++) d[jj] = src[jj];
-                        for (; jj < nr; jj++) d[jj] = 0;
-                    }
+                    new ReadOnlySpan<float>(src, nr).CopyTo(new Span<float>(d, nr));
+                }
+                else
+                {
+                    int jj = 0;
+                    for (; jj < valid; jj++) d[jj] = src[jj];
+                    for (; jj < nr; jj++) d[jj] = 0;
                 }
             }
         }
     }
+
+    /// <summary>Rows of a lower-triangular op(B) slice starting at row <paramref name="row0"/> that are zero in column <paramref name="col"/>.</summary>
+    public static int SkippedRows(int row0, int col, int kc) => Math.Clamp(col - row0, 0, kc);
 }

@@ -14,4 +14,7 @@ internal enum GemmStructure
 
     /// <summary>op(A) is lower triangular (op(A)[i, p] = 0 for p &gt; i): the zero part of each row block's k range is skipped.</summary>
     LowerA,
+
+    /// <summary>op(B) is lower triangular (op(B)[p, j] = 0 for j &gt; p): each column sliver skips the zero top of its k range.</summary>
+    LowerB,
 }

@@ -3,9 +3,10 @@ using System.Buffers;
 namespace Shrink.Numerics;
 
 /// <summary>
-/// Blocked in-place inverse of a lower-triangular matrix, right to left by block columns: with L = [[L11, 0], [L21, L22]]
-/// and L22⁻¹ already in place, the block column becomes [L11⁻¹; −L22⁻¹·(L21·L11⁻¹)]. The small inverses are done in
-/// double, the two products by GEMM (the second one skipping the zero upper part of L22⁻¹).
+/// Blocked in-place inverse of a lower-triangular matrix, top to bottom by block rows: with the rows above already
+/// inverted, block row i becomes [−Lii⁻¹·(Li,:i·(L:i,:i)⁻¹), Lii⁻¹]. The small inverse is done in double, the two
+/// products by GEMM; the big one contracts over the rows of the inverse computed so far, so its packing is contiguous
+/// copies, and it skips that inverse's zero upper part.
 /// </summary>
 internal static class TriangularInverse
 {
@@ -19,28 +20,25 @@ internal static class TriangularInverse
         int nb = Math.Min(blockSize, n);
         double[] block = ArrayPool<double>.Shared.Rent(nb * nb + nb);
         float[] inverse = ArrayPool<float>.Shared.Rent(nb * nb);
-        float[] product = ArrayPool<float>.Shared.Rent(Math.Max(0, n - nb) * nb);
+        float[] product = ArrayPool<float>.Shared.Rent(nb * (n - nb));
         try
         {
-            for (int c0 = (n - 1) / nb * nb; c0 >= 0; c0 -= nb)
+            for (int r0 = 0; r0 < n; r0 += nb)
             {
-                int jb = Math.Min(nb, n - c0);
-                var l11 = block.AsSpan(0, jb * jb);
-                TriangularKernels.LoadLower(l, c0 * n + c0, n, jb, l11);
-                TriangularKernels.InvertLower(l11, jb, block.AsSpan(jb * jb, jb));
-                TriangularKernels.StoreLower(l11, jb, inverse, 0, jb);
-
-                int r = c0 + jb, rows = n - r;
-                if (rows > 0)
+                int jb = Math.Min(nb, n - r0);
+                var lii = block.AsSpan(0, jb * jb);
+                TriangularKernels.LoadLower(l, r0 * n + r0, n, jb, lii);
+                TriangularKernels.InvertLower(lii, jb, block.AsSpan(jb * jb, jb));
+                TriangularKernels.StoreLower(lii, jb, inverse, 0, jb);
+                if (r0 > 0)
                 {
-                    // T = L21·L11⁻¹, then the block column below the diagonal = −L22⁻¹·T.
-                    GemmDriver.Run(kernel, Environment.ProcessorCount, GemmStructure.General, false, false, rows, jb, jb, 1f,
-                        l, r * n + c0, n, inverse, 0, jb, 0f, product, 0, jb);
-                    GemmDriver.Run(kernel, Environment.ProcessorCount, GemmStructure.LowerA, false, false, rows, jb, rows, -1f,
-                        l, r * n + r, n, product, 0, jb, 0f, l, r * n + c0, n);
+                    // Y = Li,:i·(L:i,:i)⁻¹, then the row block left of the diagonal = −Lii⁻¹·Y.
+                    GemmDriver.Run(kernel, Environment.ProcessorCount, GemmStructure.LowerB, false, false, jb, r0, r0, 1f,
+                        l, r0 * n, n, l, 0, n, 0f, product, 0, r0);
+                    GemmDriver.Run(kernel, Environment.ProcessorCount, GemmStructure.General, false, false, jb, r0, jb, -1f,
+                        inverse, 0, jb, product, 0, r0, 0f, l, r0 * n, n);
                 }
-                for (int i = 0; i < jb; i++)
-                    for (int j = 0; j <= i; j++) l[(c0 + i) * n + c0 + j] = inverse[i * jb + j];
+                for (int i = 0; i < jb; i++) Array.Copy(inverse, i * jb, l, (r0 + i) * n + r0, i + 1);
             }
         }
         finally

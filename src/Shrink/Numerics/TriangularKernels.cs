@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Shrink.Numerics;
 
@@ -12,6 +13,7 @@ internal static class TriangularKernels
     /// Lower Cholesky of the [n×n] block in place (only the lower triangle is read or written). Returns false on a pivot
     /// that is not positive and finite.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Cholesky(Span<double> a, int n)
     {
         for (int j = 0; j < n; j++)
@@ -28,6 +30,7 @@ internal static class TriangularKernels
     }
 
     /// <summary>Inverts the lower-triangular [n×n] block in place; the strict upper triangle is neither read nor written.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InvertLower(Span<double> l, int n, Span<double> scratch)
     {
         // Column j of L⁻¹ solves L·x = e_j and reads only columns ≥ j of L, which are still intact.

@@ -130,6 +130,25 @@ public sealed class DenseMatrixTests
         CheckGemm(kernel, Math.Max(2, Environment.ProcessorCount), true, false, 17, 4100, 513, 1f, 1f, 1, 62);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Gram_products_with_beta_zero_are_full_and_symmetric(bool transA)
+    {
+        // XᵀX (or X·Xᵀ) from a single operand takes the lower-triangle-and-mirror path; the result must be all of C.
+        int n = 300, k = 77, pad = 3, offset = 5;
+        int ld = (transA ? n : k) + pad;
+        var x = Random(offset + (transA ? k : n) * ld, 95);
+        var c = new float[n * (n + 1)];
+        Array.Fill(c, float.NaN);
+        for (int i = 0; i < n; i++) c[i * (n + 1) + n] = 7f; // the padding column, outside C, must stay as it is
+        var expected = ReferenceGemm(transA, !transA, n, n, k, 0.5f, x, offset, ld, x, offset, ld, 0f, c, 0, n + 1);
+        DenseMatrix.Gemm(transA, !transA, n, n, k, 0.5f, x, offset, ld, x, offset, ld, 0f, c, 0, n + 1);
+        AssertClose(expected, c, 0.5 * Math.Sqrt(k));
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < i; j++) Assert.Equal(c[i * (n + 1) + j], c[j * (n + 1) + i]);
+    }
+
     [Fact]
     public void Public_gemm_matches_the_reference_and_checks_bounds()
     {
@@ -167,6 +186,21 @@ public sealed class DenseMatrixTests
         GemmDriver.Run(kernel, 2, GemmStructure.LowerC, false, true, m, m, 40, -1f, x, 0, 40, x, 0, 40, 1f, d, 0, m);
         for (int i = 0; i < m; i++)
             for (int j = 0; j <= i; j++) Assert.True(Math.Abs(d[i * m + j] - full[i * m + j]) <= 1e-4 * 8, $"({i},{j})");
+
+        // LowerB: op(B) lower triangular with garbage above the diagonal; slivers right of a whole K slice still get beta.
+        foreach (bool transB in new[] { false, true })
+        {
+            int kb = 600, nb = 590;
+            var lhs = Random(70 * kb, 84);
+            var tri = Random(kb * nb, 85);
+            var triClean = (float[])tri.Clone();
+            for (int p = 0; p < kb; p++)
+                for (int j = p + 1; j < nb; j++) triClean[transB ? j * kb + p : p * nb + j] = 0;
+            var e = Random(70 * nb, 86);
+            var want = ReferenceGemm(false, transB, 70, nb, kb, 1f, lhs, 0, kb, triClean, 0, transB ? kb : nb, 0.5f, e, 0, nb);
+            GemmDriver.Run(kernel, 2, GemmStructure.LowerB, false, transB, 70, nb, kb, 1f, lhs, 0, kb, tri, 0, transB ? kb : nb, 0.5f, e, 0, nb);
+            AssertClose(want, e, Math.Sqrt(kb));
+        }
     }
 
     private static float[] Spd(int n, int seed)
