@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics.Tensors;
 using Shrink.Numerics;
 
 namespace Shrink.Quantization.WeightOnly;
@@ -89,6 +90,7 @@ public sealed class LayerHessian
         }
         var buffer = ArrayPool<float>.Shared.Rent(ChunkRows * Cols);
         var floatBuffer = pair ? ArrayPool<float>.Shared.Rent(ChunkRows * Cols) : null;
+        var gram = ArrayPool<float>.Shared.Rent(Cols * Cols);
         try
         {
             for (long r0 = 0; r0 < geometry.Rows; r0 += ChunkRows)
@@ -99,11 +101,14 @@ public sealed class LayerHessian
                     FillRow(input, geometry, r0 + i, buffer.AsSpan(i * Cols, Cols));
                     if (pair) FillRow(floatInput, geometry, r0 + i, floatBuffer.AsSpan(i * Cols, Cols));
                 }
-                DenseMatrix.Gemm(true, false, Cols, Cols, n, 1f, buffer, 0, Cols, buffer, 0, Cols, 1f, Matrix, 0, Cols);
+                // A Gram product into a scratch (beta 0) computes one triangle and mirrors it: half the work of accumulating.
+                DenseMatrix.Gemm(true, false, Cols, Cols, n, 1f, buffer, 0, Cols, buffer, 0, Cols, 0f, gram, 0, Cols);
+                TensorPrimitives.Add(Matrix, gram.AsSpan(0, Matrix.Length), Matrix);
                 if (pair)
                 {
                     DenseMatrix.Gemm(true, false, Cols, Cols, n, 1f, floatBuffer!, 0, Cols, buffer, 0, Cols, 1f, Cross!, 0, Cols);
-                    DenseMatrix.Gemm(true, false, Cols, Cols, n, 1f, floatBuffer!, 0, Cols, floatBuffer!, 0, Cols, 1f, FloatMatrix!, 0, Cols);
+                    DenseMatrix.Gemm(true, false, Cols, Cols, n, 1f, floatBuffer!, 0, Cols, floatBuffer!, 0, Cols, 0f, gram, 0, Cols);
+                    TensorPrimitives.Add(FloatMatrix!, gram.AsSpan(0, FloatMatrix!.Length), FloatMatrix);
                 }
                 Rows += n;
             }
@@ -111,6 +116,7 @@ public sealed class LayerHessian
         finally
         {
             ArrayPool<float>.Shared.Return(buffer);
+            ArrayPool<float>.Shared.Return(gram);
             if (floatBuffer is not null) ArrayPool<float>.Shared.Return(floatBuffer);
         }
     }
