@@ -30,6 +30,7 @@ internal static class QuantizeCommand
         var groupSize = new Option<int>("--group-size") { Description = "With --weights: columns per scale along the reduction axis (32, 64, 128...), 0 for one per output channel", DefaultValueFactory = _ => 32 };
         var method = new Option<string?>("--method") { Description = "With --weights: gptq (default with --data; data-aware rounding with error feedback) or rtn (round to nearest, no data needed)" };
         method.AcceptOnlyFromAmong("rtn", "gptq");
+        var symmetricWeights = new Option<bool>("--symmetric") { Description = "With --weights: symmetric grid, no zero points stored (the default)" };
         var asymmetric = new Option<bool>("--asymmetric") { Description = "With --weights: a zero point per group (default symmetric, no zero points stored)" };
         var actOrder = new Option<bool>("--act-order") { Description = "GPTQ: quantize columns by decreasing Hessian diagonal (default true; --act-order false to turn off)", DefaultValueFactory = _ => true };
         var damp = new Option<double>("--damp") { Description = "GPTQ dampening, a fraction of the mean Hessian diagonal", DefaultValueFactory = _ => 0.01 };
@@ -48,7 +49,7 @@ internal static class QuantizeCommand
         var command = new Command("quantize", "Quantize to int8 (calibrated static QDQ fused by ONNX Runtime into integer kernels, or dynamic), or weights only to 2-8 bits with --weights (GPTQ or round-to-nearest).")
         {
             model, output, mode, calibration, percentile, activations, symmetric, perTensor, excludeNodes, excludeOps, report, json, analysis, batch,
-            weights, groupSize, method, asymmetric, actOrder, damp, clipSteps, nonSequential, floatTargets,
+            weights, groupSize, method, symmetricWeights, asymmetric, actOrder, damp, clipSteps, nonSequential, floatTargets,
         };
         data.AddTo(command);
         command.SetAction(parse =>
@@ -58,6 +59,7 @@ internal static class QuantizeCommand
                 throw new UsageException("--output must differ from the input model: the input is never modified.");
             if (parse.GetValue(weights) is string weightType)
             {
+                if (parse.GetValue(symmetricWeights) && parse.GetValue(asymmetric)) throw new UsageException("--symmetric and --asymmetric exclude each other.");
                 var weightOptions = new WeightOnlyOptions
                 {
                     Bits = weightType[3..] switch { "4" => 4, "3" => 3, "2" => 2, _ => 8 },

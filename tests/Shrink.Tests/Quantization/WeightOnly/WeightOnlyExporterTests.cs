@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Onnx;
+using Shrink.Graph;
 using Shrink.Onnx;
 using Shrink.Quantization.WeightOnly;
 using Shrink.Tests.TestSupport;
@@ -109,10 +110,28 @@ public sealed class WeightOnlyExporterTests
     [Theory]
     [InlineData(8, 0, true)]
     [InlineData(8, 0, false)]
+    [InlineData(4, 0, true)]
+    [InlineData(4, 16, true)]
+    [InlineData(4, 16, false)]
+    [InlineData(3, 32, true)]
+    [InlineData(2, 8, true)]
     public void Conv_weights_go_through_dequantize_linear(int bits, int group, bool symmetric)
     {
         var (exported, reference, model) = ExportAndReference(Conv(4, 6, 3), [2, 4, 8, 8], new WeightRoundingSettings { Grid = new(bits, symmetric), GroupSize = group });
-        Assert.Contains(model.Graph.Nodes, n => n.OpType == "DequantizeLinear");
+        var dq = model.Graph.Nodes.Single(n => n.OpType == "DequantizeLinear");
+        var stored = model.Graph.FindInitializer(dq.Inputs[0])!;
+        Assert.Equal(bits <= 4 ? 4 : 8, stored.Type.BitWidth());
+        if (bits <= 4 || group > 0) Assert.Equal(21, model.OpsetVersion()); // int4 and blocked scales need opset 21
+        Assert.Equal(group > 0, model.Graph.Nodes.Any(n => n.OpType == "Reshape")); // groups run along C·kh·kw
+        AssertClose(reference, exported);
+    }
+
+    [Fact]
+    public void Groups_matmulnbits_cannot_carry_fall_back_to_blocked_dequantize_linear()
+    {
+        var (exported, reference, model) = ExportAndReference(Linear("MatMul", 96, 40), [5, 96], new WeightRoundingSettings { Grid = new(4, true), GroupSize = 24 });
+        Assert.DoesNotContain(model.Graph.Nodes, n => n.OpType == "MatMulNBits");
+        Assert.Equal(24, model.Graph.Nodes.Single(n => n.OpType == "DequantizeLinear").GetInt("block_size", 0));
         AssertClose(reference, exported);
     }
 
