@@ -7,7 +7,8 @@ namespace Shrink.Bench;
 /// <c>phases IN OUT</c>, <c>parsemapped IN</c> and <c>quantizemem MODEL DATA N</c> are what it runs in child processes,
 /// <c>generate DIR</c> writes the two generated models to a folder for a closer look, and
 /// <c>int8 [--quick] [--out PATH]</c> runs the int8 quantization benchmark (bench/RESULTS-int8.md), and
-/// <c>weightonly [--quick] [--out PATH]</c> the weight-only low-bit benchmark (bench/RESULTS-weightonly.md).
+/// <c>weightonly [--quick] [--out PATH]</c> the weight-only low-bit benchmark (bench/RESULTS-weightonly.md), and
+/// <c>prune [--quick] [--out PATH]</c> the pruning benchmark (bench/RESULTS-prune.md).
 /// </summary>
 internal static class Program
 {
@@ -25,6 +26,11 @@ internal static class Program
                 bool quick = args.Contains("--quick");
                 int outAt = Array.IndexOf(args, "--out");
                 return Int8Benchmark.Run(quick, outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-int8.md"));
+            }
+            if (args.Length >= 1 && args[0] == "prune")
+            {
+                int outAt = Array.IndexOf(args, "--out");
+                return PruneBenchmark.Run(args.Contains("--quick"), outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-prune.md"));
             }
             if (args.Length >= 1 && args[0] == "weightonly")
             {

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Shrink.Data;
+using Shrink.Evaluation;
+using Shrink.Onnx;
+using Shrink.Pruning.Structured;
+using Shrink.Runtime;
+
+namespace Shrink.Bench;
+
+/// <summary>
+/// <c>prune</c>: pruning on the reference models with PyTorch's own pruning measured in the same run
+/// (bench/torch_prune.py), written to bench/RESULTS-prune.md.
+/// </summary>
+internal static class PruneBenchmark
+{
+    private const string Fmnist = "/usr/share/datasets/fashion-mnist";
+    private static readonly string Calibration = Path.Combine(Fmnist, "train-images-idx3-ubyte.gz");
+    private static readonly string Test = Path.Combine(Fmnist, "t10k-images-idx3-ubyte.gz");
+
+    private sealed record Row(string Model, string Setting, double Fp32, double Accuracy, double MacsRemoved, double ParamsRemoved, double? SpeedupB64, double? SpeedupB1, double Seconds, string? Target, bool? Met);
+
+    public static int Run(bool quick, string outPath)
+    {
+        string root = Int8Benchmark.RepoRoot();
+        string models = Path.GetFullPath(Path.Combine(root, "..", "shared", "models"));
+        if (!Directory.Exists(models) || !File.Exists(Test))
+        {
+            Console.Error.WriteLine($"needs {models} and {Fmnist} (apt-get install dataset-fashion-mnist)");
+            return 1;
+        }
+        var clock = Stopwatch.StartNew();
+        string temp = Directory.CreateTempSubdirectory("shrink-prune-bench-").FullName;
+        try
+        {
+            var rows = new List<Row>();
+            var resnet = new ChannelPruningOptions { Sparsity = 0.5, Target = PruningTarget.Macs };
+            foreach (bool reconstruct in new[] { false, true })
+            {
+                rows.Add(Channel(models, temp, "resnet8", resnet with { Reconstruct = reconstruct }, $"channels, 50 % of MACs, default criterion{(reconstruct ? ", least-squares refit" : ", no refit")}", quick,
+                    reconstruct ? "drop ≤ 3 pt and ≥ 1.6× at b64" : null, r => reconstruct ? r.Fp32 - r.Accuracy <= 0.03 && r.SpeedupB64 >= 1.6 && r.MacsRemoved >= 0.5 : null));
+                Console.WriteLine($"{rows[^1].Model} {rows[^1].Setting}: {rows[^1].Accuracy:F4}, MACs −{rows[^1].MacsRemoved:P1}, b64 {rows[^1].SpeedupB64:F2}x");
+            }
+            foreach (bool reconstruct in new[] { false, true })
+            {
+                rows.Add(Channel(models, temp, "cnn_small", new ChannelPruningOptions { Sparsity = 0.5, Target = PruningTarget.Macs, Reconstruct = reconstruct },
+                    $"channels, 50 % of MACs{(reconstruct ? ", least-squares refit" : ", no refit")}", quick, null, _ => null));
+                Console.WriteLine($"{rows[^1].Model} {rows[^1].Setting}: {rows[^1].Accuracy:F4}, MACs −{rows[^1].MacsRemoved:P1}, b64 {rows[^1].SpeedupB64:F2}x");
+            }
+            var torch = Torch(root, models);
+            string report = Report(rows, torch, quick, clock.Elapsed.TotalSeconds);
+            AtomicFile.WriteAllText(outPath, report);
+            Console.WriteLine($"wrote {outPath} in {clock.Elapsed.TotalSeconds:F0} s");
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(temp, recursive: true);
+        }
+    }
+
+    private static Func<IReadOnlyList<ModelInputSpec>, IDataSource> Open(string data, string model) =>
+        inputs => DataSourceFactory.Open(data, new DataOptions { Preprocessing = Preprocessing.LoadSidecar(model)! }, inputs);
+
+    private static Row Channel(string models, string temp, string name, ChannelPruningOptions options, string setting, bool quick, string? target, Func<Row, bool?> met)
+    {
+        string fp32 = Path.Combine(models, name + ".onnx");
+        var sw = Stopwatch.StartNew();
+        var result = new ChannelPruner(options).Prune(OnnxModel.Load(fp32), Open(Calibration, fp32));
+        double seconds = sw.Elapsed.TotalSeconds;
+        string path = Path.Combine(temp, $"{name}.pruned.onnx");
+        result.Model.Save(path);
+        var eval = new ModelEvaluator(new EvaluationOptions
+        {
+            LatencyBatchSizes = [1, 64],
+            MaxSamples = quick ? 2000 : null,
+            EvalBatchSize = 500,
+            Runtime = new RuntimeOptions { IntraOpThreads = 1 },
+            Latency = new LatencyMeter { Runs = quick ? 30 : 300, WarmupRuns = 10 },
+        }).Evaluate(path, fp32, Open(Test, fp32));
+        var row = new Row(name, setting, eval.ReferenceAccuracy!.Value, eval.Accuracy!.Value,
+            1 - (double)result.MacsAfter / result.MacsBefore, 1 - (double)result.ParametersAfter / result.ParametersBefore,
+            eval.Speedup?["64"], eval.Speedup?["1"], seconds, target, null);
+        return row with { Met = met(row) };
+    }
+
+    private static JsonElement? Torch(string root, string models)
+    {
+        try
+        {
+            var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = root };
+            start.ArgumentList.Add(Path.Combine(root, "bench", "torch_prune.py"));
+            start.ArgumentList.Add(models);
+            using var p = Process.Start(start)!;
+            var err = p.StandardError.ReadToEndAsync();
+            string stdout = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            if (p.ExitCode != 0)
+            {
+                Console.Error.WriteLine($"torch_prune.py failed: {err.Result}");
+                return null;
+            }
+            return JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement.Clone();
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+
+    private static string Report(List<Row> rows, JsonElement? torch, bool quick, double seconds)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine("# Shrink pruning benchmark").AppendLine();
+        sb.AppendLine(c, $"Generated by `dotnet run --project bench/Shrink.Bench -c Release -- prune{(quick ? " --quick" : "")}` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC in {seconds:F0} s; {MachineInfo.CpuModel()}, {Environment.ProcessorCount} logical processors, ONNX Runtime {OrtInfo.Version}.").AppendLine();
+        sb.AppendLine(c, $"Models: `../shared/models`. Accuracy: {(quick ? "the first 2,000" : "all 10,000")} Fashion-MNIST test images. Calibration (data-aware criteria, refits): the first 512 training images. No training anywhere. Latency: **one intra-op thread**, pruned and unpruned interleaved run by run, medians; the machine is a shared 2-core VM, so ratios are noisy.").AppendLine();
+        sb.AppendLine("## Channel pruning (channels physically removed)").AppendLine();
+        sb.AppendLine("| model | setting | fp32 | pruned | drop (pt) | MACs removed | params removed | ORT speedup b1 | ORT speedup b64 | target | met | tool time |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var r in rows)
+            sb.AppendLine(c, $"| {r.Model} | {r.Setting} | {r.Fp32:F4} | {r.Accuracy:F4} | {100 * (r.Fp32 - r.Accuracy):F2} | {100 * r.MacsRemoved:F1} % | {100 * r.ParamsRemoved:F1} % | {r.SpeedupB1:F2}× | {r.SpeedupB64:F2}× | {r.Target ?? "–"} | {(r.Met is bool m ? m ? "yes" : "no" : "–")} | {r.Seconds:F1} s |");
+        sb.AppendLine();
+        sb.AppendLine("## PyTorch on the same models, same run (torch.nn.utils.prune, no fine-tuning)").AppendLine();
+        if (torch is { } t)
+        {
+            sb.AppendLine("| model | fp32 | global L1 50 % | global L1 70 % | global L1 90 % | 30 % of filters zeroed by L1 |");
+            sb.AppendLine("|---|---|---|---|---|---|");
+            foreach (var m in t.EnumerateObject())
+            {
+                var v = m.Value;
+                string F(string key) => v.TryGetProperty(key, out var e) && e.ValueKind == JsonValueKind.Number ? e.GetDouble().ToString("F4", c) : "–";
+                sb.AppendLine(c, $"| {m.Name} | {F("fp32")} | {F("global_l1_50")} | {F("global_l1_70")} | {F("global_l1_90")} | {F("filters_l1_30")} |");
+            }
+        }
+        else
+        {
+            sb.AppendLine("PyTorch was not available (`/usr/bin/python3` with `python3-torch`).");
+        }
+        return sb.ToString();
+    }
+}
