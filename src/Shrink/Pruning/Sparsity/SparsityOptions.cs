@@ -16,6 +16,15 @@ public sealed record SparsityOptions
     public SparsityScope Scope { get; init; } = SparsityScope.Global;
 
     /// <summary>
+    /// How the global scope splits its budget between layers (<see cref="SparsityCriteria"/>): one ranking of all
+    /// weights by <c>magnitude</c> (|w|, data-free, as PyTorch) or by <c>energy</c> (w²·E[x²] as a share of the layer's
+    /// output energy, needs data; much better once BatchNormalization is folded into the weights). Null picks
+    /// <c>energy</c> when calibration data is given and <c>magnitude</c> otherwise. Inside a layer the weights go by
+    /// magnitude, or by the SparseGPT saliency with <see cref="Reconstruct"/>. Unused by the layer scope and N:M.
+    /// </summary>
+    public string? Criterion { get; init; }
+
+    /// <summary>
     /// Update the kept weights to compensate for the pruned ones (SparseGPT: an OBS update with the layer input's
     /// XᵀX, layers in order, each from the already-pruned model's activations, masks chosen adaptively per block by
     /// w²/[H⁻¹]²_cc). Needs calibration data. Without it, plain magnitude pruning (no data needed).
@@ -45,6 +54,7 @@ public sealed record SparsityOptions
     {
         if (!(Sparsity >= 0 && Sparsity < 1)) throw new ShrinkException($"The sparsity must be in [0, 1), not {Sparsity}.");
         ArgumentNullException.ThrowIfNull(Granularity);
+        if (Criterion is not null) SparsityCriteria.Create(Criterion);
         if (!Enum.IsDefined(Scope)) throw new ShrinkException($"Unknown sparsity scope {Scope}.");
         if (!(Damp > 0) || double.IsInfinity(Damp)) throw new ShrinkException($"The reconstruction dampening must be positive, not {Damp}.");
         if (BlockSize <= 0) throw new ShrinkException($"The reconstruction block size must be positive, not {BlockSize}.");

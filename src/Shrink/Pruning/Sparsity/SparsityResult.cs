@@ -18,6 +18,9 @@ public sealed class SparsityResult
     /// <summary>The mask kind (<c>unstructured</c>, <c>2:4</c>...).</summary>
     public required string Mask { get; init; }
 
+    /// <summary>The criterion used to rank weights (<c>magnitude</c>, <c>energy</c>).</summary>
+    public required string Criterion { get; init; }
+
     /// <summary>Pre-processing that changed the graph (constant promotion, BatchNormalization folding, opset upgrade).</summary>
     public required IReadOnlyList<string> Preprocessing { get; init; }
 
