@@ -1,0 +1,15 @@
+namespace Shrink.Pruning.Sparsity;
+
+/// <summary>How an unstructured sparsity rate is spread over the layers.</summary>
+public enum SparsityScope
+{
+    /// <summary>
+    /// One magnitude threshold over all pruned layers' weights together (as PyTorch's
+    /// <c>prune.global_unstructured</c> with L1): layers with many small weights lose more. With reconstruction, each
+    /// layer is pruned at the rate this global ranking implies for it.
+    /// </summary>
+    Global,
+
+    /// <summary>The same rate in every layer.</summary>
+    Layer,
+}
