@@ -109,7 +109,11 @@ public sealed class SparsityPrunerTests
     {
         var result = new SparsityPruner(new SparsityOptions
         {
-            Sparsity = 0.6, Scope = SparsityScope.Layer, Granularity = SparsityGranularity.Parse(granularity), Reconstruct = true, Samples = 128,
+            Sparsity = 0.6,
+            Scope = SparsityScope.Layer,
+            Granularity = SparsityGranularity.Parse(granularity),
+            Reconstruct = true,
+            Samples = 128,
         }).Prune(Mixed(), Random(128));
         Assert.All(result.Layers, l => Assert.True(l.Error < l.SelectionError, $"{l.Name}: SparseGPT {l.Error:G3} vs magnitude {l.SelectionError:G3}"));
     }
