@@ -3,6 +3,7 @@ using System.Globalization;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
 using Shrink.Onnx;
+using Shrink.Pruning.Sparsity;
 using Shrink.Pruning.Structured;
 using Shrink.Reports;
 
@@ -18,20 +19,23 @@ internal static class PruneCommand
         var sparsity = new Option<double>("--sparsity") { Description = "Fraction to remove, in [0, 1): of MACs or parameters (--target) for channel pruning, of weights for unstructured", Required = true };
         var target = new Option<string>("--target") { Description = "Channel pruning: what --sparsity is a fraction of: macs (default) or params", DefaultValueFactory = _ => "macs" };
         target.AcceptOnlyFromAmong("macs", "params");
-        var granularity = new Option<string>("--granularity") { Description = "channel (default: remove whole channels, a smaller dense model), unstructured, 2:4 or 4:8 (zeros in the weights)", DefaultValueFactory = _ => "channel" };
+        var granularity = new Option<string>("--granularity") { Description = "channel (default: remove whole channels, a smaller dense model), unstructured, 2:4 or 4:8 (zeros in the weights, along the reduction axis for N:M)", DefaultValueFactory = _ => "channel" };
         granularity.AcceptOnlyFromAmong("channel", "unstructured", "2:4", "4:8");
         var criterion = new Option<string>("--criterion") { Description = "Channel importance: l1 (default), l2, bn-scale, activation (mean |a| on --data) or reconstruction (output error on --data)", DefaultValueFactory = _ => "l1" };
         criterion.AcceptOnlyFromAmong("l1", "l2", "bn-scale", "activation", "reconstruction");
         var schedule = new Option<string>("--schedule") { Description = "Per-layer rates: global (default: one ranking, with a per-layer floor) or uniform", DefaultValueFactory = _ => "global" };
         schedule.AcceptOnlyFromAmong("global", "uniform", "pqi", "fair");
         var reconstruct = new Option<bool>("--reconstruct") { Description = "Recover accuracy without training: refit the next layers by least squares toward the unpruned model's outputs (needs --data)" };
+        var scope = new Option<string>("--scope") { Description = "Unstructured: global (default: one magnitude ranking over all layers) or layer (the same rate in each)", DefaultValueFactory = _ => "global" };
+        scope.AcceptOnlyFromAmong("global", "layer");
+        var excludeNodes = new Option<string?>("--exclude-nodes") { Description = "Unstructured/N:M: comma-separated node names to leave dense" };
         var multiple = new Option<int?>("--channel-multiple") { Description = "Keep channel counts multiples of this (ORT's blocked convolutions are 16 wide on AVX-512); 1 disables" };
         var report = new Option<string?>("--report") { Description = "Write a Markdown report" };
         var json = CommonOptions.Json();
         var data = new DataArguments(dataRequired: false);
         var command = new Command("prune", "Prune a model: remove whole channels (a smaller dense model that runs faster) or zero weights, with optional least-squares recovery from calibration data.")
         {
-            model, output, sparsity, target, granularity, criterion, schedule, reconstruct, multiple, report, json,
+            model, output, sparsity, target, granularity, criterion, schedule, scope, excludeNodes, reconstruct, multiple, report, json,
         };
         data.AddTo(command);
         command.SetAction(parse =>
@@ -44,8 +48,6 @@ internal static class PruneCommand
             string scheduleName = parse.GetValue(schedule)!;
             if (scheduleName is "pqi" or "fair")
                 throw new UsageException($"--schedule {scheduleName} is not implemented yet; use global or uniform.");
-            if (parse.GetValue(granularity) != "channel")
-                throw new UsageException($"--granularity {parse.GetValue(granularity)} is not available in this build; use channel.");
             var onnx = OnnxModel.Load(input);
             Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open = null;
             if (parse.GetValue(data.Data) is string dataSpec)
@@ -53,6 +55,8 @@ internal static class PruneCommand
                 var dataOptions = data.Bind(parse, input);
                 open = inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs);
             }
+            if (parse.GetValue(granularity) is string pattern && pattern != "channel")
+                return Sparsity(parse, input, outPath, onnx, open, pattern, rate, scope, excludeNodes, reconstruct, data, report, json);
             var options = new ChannelPruningOptions
             {
                 Sparsity = rate,
@@ -103,5 +107,55 @@ internal static class PruneCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    // Unstructured and N:M: zeros in the weights, the model keeps its shapes.
+    private static int Sparsity(ParseResult parse, string input, string outPath, OnnxModel onnx, Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open, string pattern, double rate,
+        Option<string> scope, Option<string?> excludeNodes, Option<bool> reconstruct, DataArguments data, Option<string?> report, Option<string?> json)
+    {
+        var options = new SparsityOptions
+        {
+            Sparsity = rate,
+            Granularity = SparsityGranularity.Parse(pattern),
+            Scope = parse.GetValue(scope) == "layer" ? SparsityScope.Layer : SparsityScope.Global,
+            Reconstruct = parse.GetValue(reconstruct),
+            Samples = parse.GetValue(data.Samples) ?? 512,
+            ExcludeNodes = new HashSet<string>((parse.GetValue(excludeNodes) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal),
+        };
+        if (options.Reconstruct && open is null) throw new UsageException("--reconstruct needs calibration data: --data PATH.");
+        var result = ConsoleOutput.WithProgress("prune", progress => new SparsityPruner(options).Prune(onnx, open, progress));
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        result.Model.Save(outPath);
+        QuantizeCommand.CopySidecar(input, outPath);
+        string? jsonTarget = parse.GetValue(json);
+        if (jsonTarget != "-")
+        {
+            foreach (var s in SparsityReport.Sections(result, maxLayers: 16)) ConsoleOutput.Write(s);
+            Console.Out.WriteLine($"wrote {outPath}");
+        }
+        JsonOutput.Write(jsonTarget, new
+        {
+            model = input,
+            output = outPath,
+            granularity = options.Granularity.ToString(),
+            mask = result.Mask,
+            criterion = result.Criterion,
+            sparsity = result.Sparsity,
+            weights = result.Weights,
+            nonzero_weights = result.NonzeroWeightsAfter,
+            nonzero_parameters_before = result.NonzeroParametersBefore,
+            nonzero_parameters_after = result.NonzeroParametersAfter,
+            calibration = result.Calibration,
+            seconds = result.CalibrationSeconds + result.PruningSeconds,
+            layers = result.Layers,
+            left_dense = result.LeftDense.Select(l => new { name = l.Name, op = l.OpType, reason = l.Reason }),
+        });
+        if (parse.GetValue(report) is string reportPath)
+        {
+            JsonOutput.WriteText(reportPath, SparsityReport.ToMarkdown(result, input, outPath));
+            ConsoleOutput.Note($"report written to {reportPath}");
+        }
+        return ExitCodes.Ok;
     }
 }

@@ -1,0 +1,86 @@
+using System.CommandLine;
+using Shrink.Cli.Terminal;
+using Shrink.Data;
+using Shrink.Onnx;
+using Shrink.Pruning.LowRank;
+using Shrink.Reports;
+
+namespace Shrink.Cli.Commands;
+
+/// <summary><c>shrink lowrank</c>: truncated-SVD factorization of Gemm/MatMul and 1×1 Conv weights into two smaller ops.</summary>
+internal static class LowRankCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("MODEL") { Description = "The float ONNX model" };
+        var output = new Option<string>("--output", "-o") { Description = "Where to write the factored model", Required = true };
+        var ratio = new Option<double?>("--ratio") { Description = "Keep this fraction of each layer's parameters (a layer is factored only when that saves parameters)" };
+        var energy = new Option<double?>("--energy") { Description = "Keep the smallest rank holding this fraction of the singular-value energy Σσ²" };
+        var whiten = new Option<bool>("--whiten") { Description = "Data-aware: decompose W·S with S = chol(XᵀX) from --data, which minimizes the output error instead of the weight error" };
+        var excludeNodes = new Option<string?>("--exclude-nodes") { Description = "Comma-separated node names to leave alone" };
+        var report = new Option<string?>("--report") { Description = "Write a Markdown report" };
+        var json = CommonOptions.Json();
+        var data = new DataArguments(dataRequired: false);
+        var command = new Command("lowrank", "Factor Gemm/MatMul (and 1×1 Conv) weights by truncated SVD into two smaller ops, by a parameter ratio or an energy threshold.")
+        {
+            model, output, ratio, energy, whiten, excludeNodes, report, json,
+        };
+        data.AddTo(command);
+        command.SetAction(parse =>
+        {
+            string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
+            if (Path.GetFullPath(input) == Path.GetFullPath(outPath))
+                throw new UsageException("--output must differ from the input model: the input is never modified.");
+            double? r = parse.GetValue(ratio), e = parse.GetValue(energy);
+            if (r is null == e is null) throw new UsageException("give exactly one of --ratio R or --energy E.");
+            var options = new LowRankOptions
+            {
+                Ratio = r,
+                Energy = e,
+                Whiten = parse.GetValue(whiten),
+                Samples = parse.GetValue(data.Samples) ?? 512,
+                ExcludeNodes = new HashSet<string>((parse.GetValue(excludeNodes) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal),
+            };
+            Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open = null;
+            if (parse.GetValue(data.Data) is string dataSpec)
+            {
+                var dataOptions = data.Bind(parse, input);
+                open = inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs);
+            }
+            if (options.Whiten && open is null) throw new UsageException("--whiten needs calibration data: --data PATH.");
+            var onnx = OnnxModel.Load(input);
+            var result = ConsoleOutput.WithProgress("lowrank", progress => new LowRankFactorizer(options).Factorize(onnx, open, progress));
+            string? dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
+            if (dir is not null) Directory.CreateDirectory(dir);
+            result.Model.Save(outPath);
+            QuantizeCommand.CopySidecar(input, outPath);
+            string? jsonTarget = parse.GetValue(json);
+            if (jsonTarget != "-")
+            {
+                foreach (var s in LowRankReport.Sections(result, maxLayers: 16)) ConsoleOutput.Write(s);
+                Console.Out.WriteLine($"wrote {outPath}");
+            }
+            JsonOutput.Write(jsonTarget, new
+            {
+                model = input,
+                output = outPath,
+                ratio = r,
+                energy = e,
+                whiten = options.Whiten,
+                parameters_before = result.ParametersBefore,
+                parameters_after = result.ParametersAfter,
+                calibration = result.Calibration,
+                seconds = result.CalibrationSeconds + result.FactorSeconds,
+                layers = result.Layers,
+                left_alone = result.LeftAlone.Select(l => new { name = l.Name, op = l.OpType, reason = l.Reason }),
+            });
+            if (parse.GetValue(report) is string reportPath)
+            {
+                JsonOutput.WriteText(reportPath, LowRankReport.ToMarkdown(result, input, outPath));
+                ConsoleOutput.Note($"report written to {reportPath}");
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,39 @@
+using System.Globalization;
+using Shrink.Pruning.LowRank;
+
+namespace Shrink.Reports;
+
+/// <summary>Tables of a <see cref="LowRankResult"/>: the rank chosen per layer, the parameters saved and the error.</summary>
+public static class LowRankReport
+{
+    /// <summary>The sections; <paramref name="maxLayers"/> caps the per-layer table (console use).</summary>
+    public static IReadOnlyList<ReportSection> Sections(LowRankResult r, int maxLayers = int.MaxValue)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var o = r.Options;
+        var summary = new MarkdownTable("item", "value")
+            .Add("rank rule", o.Ratio is double ratio ? $"keep {ratio.ToString("P0", c)} of each layer's parameters" : $"keep {o.Energy?.ToString("P1", c)} of the singular-value energy")
+            .Add("decomposition", o.Whiten ? "SVD of W·S, S = chol(XᵀX) from calibration data (minimizes the output error)" : "SVD of W (minimizes the weight error)")
+            .Add("factored layers", $"{r.Layers.Count(l => l.Rank is not null)} of {r.Layers.Count}")
+            .Add("parameters", $"{Format.Count(r.ParametersBefore)} → {Format.Count(r.ParametersAfter)} ({(double)r.ParametersAfter / Math.Max(1, r.ParametersBefore):F2}×)");
+        if (r.Calibration is not null) summary.Add("calibration", $"{r.Calibration} ({r.CalibrationSeconds.ToString("F2", c)} s)");
+        summary.Add("factorization time", $"{r.FactorSeconds.ToString("F2", c)} s");
+        var sections = new List<ReportSection> { new("Low-rank factorization", summary, r.Preprocessing.Select(p => "pre-processing: " + p).ToList()) };
+        var layers = new MarkdownTable("layer", "op", "N×K", "rank", "parameters", "energy kept", "output error", "note");
+        foreach (var l in r.Layers.Take(maxLayers))
+            layers.Add(l.Name, l.OpType, $"{l.Rows}×{l.Cols}", l.Rank?.ToString(c) ?? "–", $"{Format.Count(l.ParametersBefore)} → {Format.Count(l.ParametersAfter)}",
+                Format.Percent(l.EnergyKept), l.OutputError is double e ? e.ToString("F4", c) : "–", l.Note ?? "");
+        sections.Add(new ReportSection("Layers", layers, ["Output error: ‖(W − Ŵ)X‖² / ‖WX‖² on each layer's calibration inputs; – without data."]));
+        if (r.LeftAlone.Count > 0)
+        {
+            var left = new MarkdownTable("node", "op", "reason");
+            foreach (var (name, op, reason) in r.LeftAlone) left.Add(name, op, reason);
+            sections.Add(new ReportSection("Left alone", left));
+        }
+        return sections;
+    }
+
+    /// <summary>The whole report as Markdown.</summary>
+    public static string ToMarkdown(LowRankResult r, string input, string output) =>
+        ReportSection.ToMarkdown($"Low-rank factorization of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`", Sections(r));
+}

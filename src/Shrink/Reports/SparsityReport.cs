@@ -1,0 +1,45 @@
+using System.Globalization;
+using Shrink.Pruning.Sparsity;
+
+namespace Shrink.Reports;
+
+/// <summary>Tables of a <see cref="SparsityResult"/>: the sparsity reached overall and per layer, and each layer's error.</summary>
+public static class SparsityReport
+{
+    /// <summary>The sections; <paramref name="maxLayers"/> caps the per-layer table (console use).</summary>
+    public static IReadOnlyList<ReportSection> Sections(SparsityResult r, int maxLayers = int.MaxValue)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var o = r.Options;
+        var summary = new MarkdownTable("item", "value")
+            .Add("pattern", $"{r.Mask}{(o.Granularity.IsUnstructured ? $", {(o.Scope == SparsityScope.Global ? "global" : "per layer")} scope" : "")}")
+            .Add("criterion", r.Criterion)
+            .Add("weight update", o.Reconstruct ? "SparseGPT (OBS update from the layer input's XᵀX, layer by layer)" : "none (plain masks)")
+            .Add("weights zeroed", $"{Format.Count(r.Weights - r.NonzeroWeightsAfter)} of {Format.Count(r.Weights)} ({Format.Percent(r.Sparsity)})")
+            .Add("nonzero parameters", $"{Format.Count(r.NonzeroParametersBefore)} → {Format.Count(r.NonzeroParametersAfter)}");
+        if (r.Calibration is not null) summary.Add("calibration", $"{r.Calibration} ({r.CalibrationSeconds.ToString("F2", c)} s)");
+        summary.Add("pruning time", $"{r.PruningSeconds.ToString("F2", c)} s");
+        var notes = r.Preprocessing.Select(p => "pre-processing: " + p).ToList();
+        notes.Add("The zeros are stored as dense float tensors: ONNX Runtime has no sparse kernels on CPU, so this shrinks a compressed download, not the latency. Channel pruning (--granularity channel) gives a faster model.");
+        var sections = new List<ReportSection> { new("Sparsity", summary, notes) };
+        if (r.LeftDense.Count > 0)
+        {
+            var left = new MarkdownTable("node", "op", "reason");
+            foreach (var (name, op, reason) in r.LeftDense) left.Add(name, op, reason);
+            sections.Add(new ReportSection("Left dense", left));
+        }
+        var layers = new MarkdownTable("layer", "op", "N×K", "method", "sparsity", "error, magnitude mask", "error, method");
+        foreach (var l in r.Layers.Take(maxLayers))
+            layers.Add(l.Name, l.OpType, $"{l.Rows}×{l.Cols}", l.Method, Format.Percent(l.Sparsity), Error(l.SelectionError), Error(l.Error));
+        var layerNotes = new List<string> { "Error: ‖(W − Ŵ)X‖² / ‖WX‖² on each layer's calibration inputs; – without data." };
+        if (r.Layers.Count > maxLayers) layerNotes.Add($"{r.Layers.Count - maxLayers} more layers in the Markdown report (--report).");
+        sections.Add(new ReportSection("Layers", layers, layerNotes));
+        return sections;
+    }
+
+    /// <summary>The whole report as Markdown.</summary>
+    public static string ToMarkdown(SparsityResult r, string input, string output) =>
+        ReportSection.ToMarkdown($"Sparsity pruning of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`", Sections(r));
+
+    private static string Error(double? e) => e is double v ? v.ToString(v < 1e-3 ? "0.00e0" : "F4", CultureInfo.InvariantCulture) : "–";
+}
