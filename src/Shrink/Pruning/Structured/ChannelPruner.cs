@@ -66,6 +66,11 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         double target = cost.Total * (1 - options.Sparsity);
         var kept = ChannelAllocator.Allocate(groups, scores, cost, target, options);
         var keep = ChannelAllocator.KeepIndices(groups, scores, kept);
+        if (options.GreedySelection && data is not null)
+        {
+            var selected = GreedyChannelSelection.Select(prepared, dependencies, kept, data, options, progress);
+            for (int g = 0; g < keep.Length; g++) keep[g] = selected[g] ?? keep[g];
+        }
 
         var reference = prepared.Clone();
         new FoldBatchNormalization().Apply(reference);

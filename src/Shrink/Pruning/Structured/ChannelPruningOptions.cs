@@ -36,6 +36,13 @@ public sealed record ChannelPruningOptions
     /// <summary>With the global schedule, rank blocks of channels by importance per unit of cost removed rather than by importance alone.</summary>
     public bool CostAwareRanking { get; init; }
 
+    /// <summary>
+    /// With calibration data, choose which channels a group keeps (once its count is decided) by greedy backward
+    /// elimination on the consumers' least-squares reconstruction error (ThiNet-style), instead of keeping the
+    /// highest-scoring channels; groups whose consumers cannot be refitted keep their highest scores.
+    /// </summary>
+    public bool GreedySelection { get; init; } = true;
+
     /// <summary>Refit each layer whose input lost channels by ridge least squares toward the unpruned model's output (needs data).</summary>
     public bool Reconstruct { get; init; }
 

@@ -26,13 +26,31 @@ internal sealed class LeastSquaresRefit(ChannelPruningOptions options)
         var sorted = targets.Where(t => order.ContainsKey(t.Output)).OrderBy(t => order[t.Output]).ToList();
         for (int k = 0; k < sorted.Count; k++)
         {
-            results.Add(RefitOne(reference, pruned, sorted[k], data));
+            results.Add(RefitOne(reference, pruned, sorted[k], ResidualOf(pruned.Graph, sorted[k].Output, order), data));
             progress?.Report(new ProgressInfo("reconstruct", k + 1, sorted.Count));
         }
         return results;
     }
 
-    private LayerRefit RefitOne(OnnxModel reference, OnnxModel pruned, Target target, IDataSource data)
+    /// <summary>
+    /// When <paramref name="output"/> feeds only a two-input Add whose other input is computed earlier in topological
+    /// order (so it is final by the time this layer is refitted), the Add's output and that other input: the layer is then
+    /// fitted so that its output plus the other branch's CURRENT value matches the unpruned sum, which also absorbs the
+    /// error of the other branch (a pruned shortcut, an identity branch whose producers were pruned). Otherwise null.
+    /// </summary>
+    private static (string Sum, string Other)? ResidualOf(ModelGraph graph, string output, Dictionary<string, int> order)
+    {
+        var consumers = graph.Consumers(output);
+        if (consumers.Count != 1 || graph.IsGraphOutput(output)) return null;
+        var add = consumers[0];
+        if (add.OpType != "Add" || add.Inputs.Count != 2 || add.Inputs[0] == add.Inputs[1]) return null;
+        string other = add.Inputs[0] == output ? add.Inputs[1] : add.Inputs[0];
+        var producer = graph.Producer(other);
+        if (producer is null || !order.TryGetValue(producer.Outputs[0], out int otherIndex) || otherIndex >= order[output]) return null;
+        return (add.Outputs[0], other);
+    }
+
+    private LayerRefit RefitOne(OnnxModel reference, OnnxModel pruned, Target target, (string Sum, string Other)? residual, IDataSource data)
     {
         var graph = pruned.Graph;
         var node = graph.Producer(target.Output)!;
@@ -57,15 +75,23 @@ internal sealed class LeastSquaresRefit(ChannelPruningOptions options)
         long rows = 0;
         string input = node.Inputs[0];
         bool inputIsGraphInput = graph.Inputs.Any(i => i.Name == input);
-        using var prunedSession = ModelSession.Open(Expose(pruned, input), new RuntimeOptions { Optimize = false });
-        using var referenceSession = ModelSession.Open(Expose(reference, target.Output), new RuntimeOptions { Optimize = false });
+        string referenceValue = residual?.Sum ?? target.Output;
+        using var prunedSession = ModelSession.Open(Expose(pruned, residual is { } r ? [input, r.Other] : [input]), new RuntimeOptions { Optimize = false });
+        using var referenceSession = ModelSession.Open(Expose(reference, [referenceValue]), new RuntimeOptions { Optimize = false });
         int step = 1;
         long counter = 0;
         float[] columns = [], targetsT = [];
         foreach (var batch in data.ReadBatches(options.BatchSize, options.Samples))
         {
-            var x = inputIsGraphInput ? FromBatch(batch, input) : prunedSession.Run(batch).First(o => o.Name == input);
-            var y = referenceSession.Run(batch).First(o => o.Name == target.Output);
+            IReadOnlyList<Runtime.OutputTensor> prunedOutputs = inputIsGraphInput && residual is null ? [] : prunedSession.Run(batch);
+            var x = inputIsGraphInput ? FromBatch(batch, input) : prunedOutputs.First(o => o.Name == input);
+            var y = referenceSession.Run(batch).First(o => o.Name == referenceValue);
+            var keptOutputs = target.KeptOutputs;
+            if (residual is { } res)
+            {
+                y = Subtract(y, keptOutputs, prunedOutputs.First(o => o.Name == res.Other));
+                keptOutputs = null;
+            }
             long batchRows = layer.RowCount(y.Shape);
             if (rows == 0 && counter == 0)
             {
@@ -78,7 +104,7 @@ internal sealed class LeastSquaresRefit(ChannelPruningOptions options)
             if (columns.Length < cols * selected) columns = new float[cols * selected];
             if (targetsT.Length < outputs * selected) targetsT = new float[outputs * selected];
             long first = (step - counter % step) % step;
-            layer.Fill(x, y, target.KeptOutputs, first, step, selected, fitBias, columns, targetsT);
+            layer.Fill(x, y, keptOutputs, first, step, selected, fitBias, columns, targetsT);
             counter += batchRows;
             rows += selected;
             for (int i = 0; i < outputs * selected; i++) targetEnergy += (double)targetsT[i] * targetsT[i];
@@ -128,11 +154,32 @@ internal sealed class LeastSquaresRefit(ChannelPruningOptions options)
         return new Runtime.OutputTensor(input, t.Shape, t.Data as float[] ?? throw new ShrinkException($"Input '{input}' is not float; cannot refit the layer reading it."));
     }
 
-    private static OnnxModel Expose(OnnxModel model, string value)
+    /// <summary>The reference sum's kept channels minus the pruned other branch: y'[n, j, …] = sum[n, kept[j], …] − other[n, j, …].</summary>
+    private static Runtime.OutputTensor Subtract(Runtime.OutputTensor sum, int[]? kept, Runtime.OutputTensor other)
+    {
+        int channels = (int)other.Shape[1];
+        int refChannels = (int)sum.Shape[1];
+        long batch = other.Shape[0];
+        long inner = 1;
+        for (int i = 2; i < other.Shape.Length; i++) inner *= other.Shape[i];
+        if (sum.Shape[0] != batch || sum.Data.Length != batch * refChannels * inner || (kept is null ? refChannels != channels : kept.Length != channels))
+            throw new InvalidOperationException($"Residual refit: '{sum.Name}' {string.Join('x', sum.Shape)} does not match '{other.Name}' {string.Join('x', other.Shape)}; this is a bug.");
+        var data = new float[other.Data.Length];
+        for (long n = 0; n < batch; n++)
+            for (int j = 0; j < channels; j++)
+            {
+                long from = (n * refChannels + (kept?[j] ?? j)) * inner, to = (n * channels + j) * inner;
+                for (long i = 0; i < inner; i++) data[to + i] = sum.Data[from + i] - other.Data[to + i];
+            }
+        return new Runtime.OutputTensor(sum.Name, other.Shape, data);
+    }
+
+    private static OnnxModel Expose(OnnxModel model, IReadOnlyList<string> values)
     {
         var copy = model.Clone();
-        if (!copy.Proto.Graph.Output.Any(o => o.Name == value) && !copy.Proto.Graph.Input.Any(i => i.Name == value))
-            copy.Proto.Graph.Output.Add(new ValueInfoProto { Name = value });
+        foreach (var value in values)
+            if (!copy.Proto.Graph.Output.Any(o => o.Name == value) && !copy.Proto.Graph.Input.Any(i => i.Name == value))
+                copy.Proto.Graph.Output.Add(new ValueInfoProto { Name = value });
         return OnnxModel.FromProto(copy.Proto, model.Name);
     }
 }
