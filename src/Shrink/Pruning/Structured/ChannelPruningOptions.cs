@@ -46,6 +46,13 @@ public sealed record ChannelPruningOptions
     /// <summary>Refit each layer whose input lost channels by ridge least squares toward the unpruned model's output (needs data).</summary>
     public bool Reconstruct { get; init; }
 
+    /// <summary>
+    /// With <see cref="Reconstruct"/>: where two refittable layers meet at a residual Add (a block's last conv and its
+    /// projection shortcut), refit both jointly so that their SUM matches the unpruned sum; other layers feeding an Add
+    /// are fitted so that their output plus the other branch's current value matches it.
+    /// </summary>
+    public bool JointResidualRefit { get; init; } = true;
+
     /// <summary>Ridge strength relative to the mean diagonal of XᵀX.</summary>
     public double RidgeFactor { get; init; } = 1e-3;
 

@@ -65,8 +65,11 @@ internal sealed class LeastSquaresRefit(ChannelPruningOptions options)
         var bias = biasName is null ? null : graph.FindInitializer(biasName);
         if (biasName is not null && (bias is null || bias.Type != ElementType.Float || graph.Consumers(biasName).Count > 1))
             return new LayerRefit(name, 0, 0, double.NaN, double.NaN, "bias is not a float initializer of its own");
+        var partner = residual is { } rp ? PartnerOf(graph, rp.Other, node) : null;
+        if (partner is not null) name = $"{name} + {partner.Node.DisplayName}";
         bool fitBias = layer.CanHaveBias;
-        int cols = layer.InputFeatures + (fitBias ? 1 : 0);
+        int mainCols = layer.InputFeatures + (fitBias ? 1 : 0);
+        int cols = mainCols + (partner?.Layer.InputFeatures ?? 0);
         int outputs = layer.OutputFeatures;
 
         var gram = new float[cols * cols];
@@ -76,20 +79,23 @@ internal sealed class LeastSquaresRefit(ChannelPruningOptions options)
         string input = node.Inputs[0];
         bool inputIsGraphInput = graph.Inputs.Any(i => i.Name == input);
         string referenceValue = residual?.Sum ?? target.Output;
-        using var prunedSession = ModelSession.Open(Expose(pruned, residual is { } r ? [input, r.Other] : [input]), new RuntimeOptions { Optimize = false });
+        var exposed = new List<string> { input };
+        if (residual is { } r) exposed.Add(partner is null ? r.Other : partner.Node.Inputs[0]);
+        using var prunedSession = ModelSession.Open(Expose(pruned, exposed), new RuntimeOptions { Optimize = false });
         using var referenceSession = ModelSession.Open(Expose(reference, [referenceValue]), new RuntimeOptions { Optimize = false });
         int step = 1;
         long counter = 0;
-        float[] columns = [], targetsT = [];
+        float[] columns = [], targetsT = [], partnerColumns = [], scratch = [];
         foreach (var batch in data.ReadBatches(options.BatchSize, options.Samples))
         {
             IReadOnlyList<Runtime.OutputTensor> prunedOutputs = inputIsGraphInput && residual is null ? [] : prunedSession.Run(batch);
-            var x = inputIsGraphInput ? FromBatch(batch, input) : prunedOutputs.First(o => o.Name == input);
+            Runtime.OutputTensor Value(string v) => prunedOutputs.FirstOrDefault(o => o.Name == v) ?? FromBatch(batch, v);
+            var x = Value(input);
             var y = referenceSession.Run(batch).First(o => o.Name == referenceValue);
             var keptOutputs = target.KeptOutputs;
-            if (residual is { } res)
+            if (residual is { } res && partner is null)
             {
-                y = Subtract(y, keptOutputs, prunedOutputs.First(o => o.Name == res.Other));
+                y = Subtract(y, keptOutputs, Value(res.Other));
                 keptOutputs = null;
             }
             long batchRows = layer.RowCount(y.Shape);
@@ -105,6 +111,14 @@ internal sealed class LeastSquaresRefit(ChannelPruningOptions options)
             if (targetsT.Length < outputs * selected) targetsT = new float[outputs * selected];
             long first = (step - counter % step) % step;
             layer.Fill(x, y, keptOutputs, first, step, selected, fitBias, columns, targetsT);
+            if (partner is not null)
+            {
+                int partnerCols = partner.Layer.InputFeatures;
+                if (partnerColumns.Length < partnerCols * selected) partnerColumns = new float[partnerCols * selected];
+                if (scratch.Length < outputs * selected) scratch = new float[outputs * selected];
+                partner.Layer.Fill(Value(partner.Node.Inputs[0]), y, keptOutputs, first, step, selected, false, partnerColumns, scratch);
+                Array.Copy(partnerColumns, 0, columns, mainCols * selected, partnerCols * selected);
+            }
             counter += batchRows;
             rows += selected;
             for (int i = 0; i < outputs * selected; i++) targetEnergy += (double)targetsT[i] * targetsT[i];
@@ -112,7 +126,17 @@ internal sealed class LeastSquaresRefit(ChannelPruningOptions options)
             DenseMatrix.Gemm(false, true, cols, outputs, selected, 1f, columns, 0, selected, targetsT, 0, selected, 1f, cross, 0, outputs);
         }
         if (rows == 0) throw new ShrinkException($"{data.Description}: empty calibration data set.");
-        var current = layer.ReadWeights(weight.ToFloatArray(), bias?.ToFloatArray(), fitBias);
+        var current = new float[cols * outputs];
+        layer.ReadWeights(weight.ToFloatArray(), bias?.ToFloatArray(), fitBias).CopyTo(current, 0);
+        if (partner is not null)
+        {
+            partner.Layer.ReadWeights(partner.Weight.ToFloatArray(), null, false).CopyTo(current, mainCols * outputs);
+            if (partner.Bias is not null && fitBias)
+            {
+                var pb = partner.Bias.ToFloatArray();
+                for (int j = 0; j < outputs; j++) current[(mainCols - 1) * outputs + j] += pb.Length == 1 ? pb[0] : pb[j];
+            }
+        }
         double before = Error(gram, cross, current, cols, outputs, targetEnergy);
         var solved = RidgeSolver.Solve(gram, cross, cols, outputs, options.RidgeFactor);
         if (solved is null)
@@ -124,7 +148,7 @@ internal sealed class LeastSquaresRefit(ChannelPruningOptions options)
         if (fitBias)
         {
             var newBias = new float[outputs];
-            for (int j = 0; j < outputs; j++) newBias[j] = solved[(cols - 1) * outputs + j];
+            for (int j = 0; j < outputs; j++) newBias[j] = solved[(mainCols - 1) * outputs + j];
             if (bias is not null && bias.ElementCount == outputs)
                 graph.SetInitializer(TensorData.FromFloats(bias.Name, bias.Dims.ToArray(), newBias));
             else
@@ -135,7 +159,37 @@ internal sealed class LeastSquaresRefit(ChannelPruningOptions options)
                 else graph.AddInput(node, added);
             }
         }
+        if (partner is not null)
+        {
+            var rest = solved.AsSpan(mainCols * outputs).ToArray();
+            graph.SetInitializer(TensorData.FromFloats(partner.Weight.Name, partner.Weight.Dims.ToArray(), partner.Layer.WriteWeights(rest)));
+            if (partner.Bias is not null && fitBias)
+                graph.SetInitializer(TensorData.FromFloats(partner.Bias.Name, partner.Bias.Dims.ToArray(), new float[partner.Bias.ElementCount]));
+        }
         return new LayerRefit(name, rows, cols, before, after);
+    }
+
+    /// <summary>A refittable layer that takes part in a joint fit.</summary>
+    private sealed record Part(Node Node, TensorData Weight, TensorData? Bias, LayerShape Layer);
+
+    /// <summary>
+    /// The layer that writes <paramref name="other"/> (the other input of the Add that <paramref name="main"/> feeds), when
+    /// it is a refittable Conv/Gemm/MatMul with weights (and bias) of its own whose output only feeds that Add: both are
+    /// then refitted jointly toward the unpruned sum, one least-squares problem over both layers' inputs.
+    /// </summary>
+    private Part? PartnerOf(ModelGraph graph, string other, Node main)
+    {
+        if (!options.JointResidualRefit) return null;
+        var node = graph.Producer(other);
+        if (node is null || node == main || node.Inputs.Count < 2 || graph.Consumers(other).Count != 1 || graph.IsGraphOutput(other)) return null;
+        var weight = graph.FindInitializer(node.Inputs[1]);
+        if (weight is null || weight.Type != ElementType.Float || graph.Consumers(weight.Name).Count > 1) return null;
+        var layer = LayerShape.Of(node, weight);
+        if (layer is null) return null;
+        string? biasName = node.Inputs.Count > 2 && node.Inputs[2].Length > 0 ? node.Inputs[2] : null;
+        var bias = biasName is null ? null : graph.FindInitializer(biasName);
+        if (biasName is not null && (bias is null || bias.Type != ElementType.Float || graph.Consumers(biasName).Count > 1)) return null;
+        return new Part(node, weight, bias, layer);
     }
 
     /// <summary>‖Y − XW‖² / ‖Y‖² from the normal-equation sums: (ΣY² − 2·tr(WᵀH) + tr(WᵀGW)) / ΣY².</summary>
