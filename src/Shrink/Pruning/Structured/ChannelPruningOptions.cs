@@ -23,15 +23,22 @@ public sealed record ChannelPruningOptions
 
     /// <summary>
     /// Kept channel counts are multiples of this (halved for groups narrower than twice it); 1 disables rounding. ORT's
-    /// blocked (NCHWc) convolutions work in blocks of 16 channels on AVX-512 and 8 on AVX2.
+    /// blocked (NCHWc) convolutions work in blocks of 16 channels on AVX-512 and 8 on AVX2; other counts are padded to a
+    /// block (an 8-output conv costs almost as much as a 16-output one), so 16 is the default.
     /// </summary>
-    public int ChannelMultiple { get; init; } = 8;
+    public int ChannelMultiple { get; init; } = 16;
 
     /// <summary>
     /// Leave groups narrower than two <see cref="ChannelMultiple"/>s whole instead of rounding them to half multiples:
     /// a 16-channel layer cut to 8 leaves ORT's 16-wide blocked kernels on AVX-512.
     /// </summary>
     public bool KeepNarrowGroupsWhole { get; init; }
+
+    /// <summary>
+    /// Explicit kept channel counts, keyed by the name of any node that produces the group (or its output value): these
+    /// groups keep exactly that many channels (not rounded), the others are allocated by the schedule toward the sparsity.
+    /// </summary>
+    public IReadOnlyDictionary<string, int>? KeptChannels { get; init; }
 
     /// <summary>With the global schedule, rank blocks of channels by importance per unit of cost removed rather than by importance alone.</summary>
     public bool CostAwareRanking { get; init; }
