@@ -24,10 +24,31 @@ internal static class ChannelAllocator
     public static int[] Allocate(IReadOnlyList<ChannelGroup> groups, IReadOnlyList<double[]?> scores, PruningCostModel cost, double target, ChannelPruningOptions options)
     {
         var kept = groups.Select(g => g.Size).ToArray();
-        var prunable = groups.Where(g => g.Prunable && scores[g.Id] is not null
+        var fixedCounts = FixedCounts(groups, options);
+        foreach (var (id, count) in fixedCounts) kept[id] = count;
+        var prunable = groups.Where(g => g.Prunable && scores[g.Id] is not null && !fixedCounts.ContainsKey(g.Id)
             && !(options.KeepNarrowGroupsWhole && g.Size < 2 * options.ChannelMultiple)).ToList();
+        if (prunable.Count == 0 && fixedCounts.Count > 0) return kept;
         if (options.Schedule == PruningSchedule.Uniform) return Uniform(prunable, kept, cost, target, options);
         return Global(prunable, scores, kept, cost, target, options);
+    }
+
+    /// <summary>The groups named in <see cref="ChannelPruningOptions.KeptChannels"/> (by any producer node), with their counts.</summary>
+    private static Dictionary<int, int> FixedCounts(IReadOnlyList<ChannelGroup> groups, ChannelPruningOptions options)
+    {
+        var result = new Dictionary<int, int>();
+        if (options.KeptChannels is not { Count: > 0 } wanted) return result;
+        foreach (var (name, count) in wanted)
+        {
+            var group = groups.FirstOrDefault(g => g.Producers.Any(p => p.Node.Name == name || p.Node.DisplayName == name || p.Output == name))
+                ?? throw new ShrinkException($"channel pruning: no channel group is produced by '{name}'; name a Conv/Gemm/MatMul node (or its output) that creates channels.");
+            if (!group.Prunable)
+                throw new ShrinkException($"channel pruning: group {group.Name} cannot be pruned safely ({string.Join("; ", group.LeftAloneReasons)}).");
+            if (count < 1 || count > group.Size)
+                throw new ShrinkException($"channel pruning: group {group.Name} has {group.Size} channels; {count} cannot be kept.");
+            result[group.Id] = count;
+        }
+        return result;
     }
 
     private static int[] Uniform(List<ChannelGroup> prunable, int[] kept, PruningCostModel cost, double target, ChannelPruningOptions options)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Shrink.Data;
 using Shrink.Evaluation;
+using Shrink.Graph;
 using Shrink.Graph.Passes;
 using Shrink.Onnx;
 using Shrink.Pruning.Dependency;
@@ -66,6 +67,11 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         double target = cost.Total * (1 - options.Sparsity);
         var kept = ChannelAllocator.Allocate(groups, scores, cost, target, options);
         var keep = ChannelAllocator.KeepIndices(groups, scores, kept);
+        if (options.GreedySelection && data is not null)
+        {
+            var selected = GreedyChannelSelection.Select(prepared, dependencies, kept, data, options, progress);
+            for (int g = 0; g < keep.Length; g++) keep[g] = selected[g] ?? keep[g];
+        }
 
         var reference = prepared.Clone();
         new FoldBatchNormalization().Apply(reference);
@@ -77,7 +83,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         IReadOnlyList<LayerRefit> refits = [];
         if (options.Reconstruct)
         {
-            var targets = RefitTargets(dependencies, keep);
+            var targets = RefitTargets(prepared.Graph, dependencies, keep);
             refits = new LeastSquaresRefit(options).Run(reference, pruned, targets, data!, progress);
         }
 
@@ -115,19 +121,28 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
             throw new ShrinkException("channel pruning: the ridge factor must be non-negative.");
     }
 
-    /// <summary>Every weight consumer whose input lost channels, with the output channels it keeps.</summary>
-    private static List<LeastSquaresRefit.Target> RefitTargets(ChannelDependencyGraph dependencies, int[][] keep)
+    /// <summary>
+    /// Every weight layer of the dependency graph (producers and consumers) from the first one whose input lost
+    /// channels on, in topological order, with the output channels it keeps: layers downstream of a pruned one are
+    /// refitted too, so that each absorbs the error of what comes before it (not only those whose input shrank).
+    /// </summary>
+    private static List<LeastSquaresRefit.Target> RefitTargets(ModelGraph graph, ChannelDependencyGraph dependencies, int[][] keep)
     {
         var keptOutputs = new Dictionary<string, int[]>(StringComparer.Ordinal);
         foreach (var g in dependencies.Groups)
             foreach (var p in g.Producers)
                 if (keep[g.Id].Length < g.Size) keptOutputs[p.Output] = keep[g.Id];
-        return dependencies.Slices
-            .Where(s => s.Role == "input" && s.Layout.KeptPositions(keep) is not null)
-            .Select(s => s.Node.Outputs[0])
-            .Distinct()
-            .Select(o => new LeastSquaresRefit.Target(o, keptOutputs.GetValueOrDefault(o)))
-            .ToList();
+        var layers = new HashSet<string>(dependencies.Groups.SelectMany(g => g.Producers.Select(p => p.Output).Concat(g.Consumers.Select(c => c.Node.Outputs[0]))), StringComparer.Ordinal);
+        var shrunk = new HashSet<string>(dependencies.Slices.Where(s => s.Role == "input" && s.Layout.KeptPositions(keep) is not null).Select(s => s.Node.Outputs[0]), StringComparer.Ordinal);
+        var targets = new List<LeastSquaresRefit.Target>();
+        bool started = false;
+        foreach (var node in graph.TopologicalOrder())
+        {
+            string output = node.Outputs[0];
+            started |= shrunk.Contains(output);
+            if (started && layers.Contains(output)) targets.Add(new LeastSquaresRefit.Target(output, keptOutputs.GetValueOrDefault(output)));
+        }
+        return targets;
     }
 
     private static ModelStatistics Statistics(OnnxModel model, DataBatch sample) =>

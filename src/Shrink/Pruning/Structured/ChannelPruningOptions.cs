@@ -23,9 +23,10 @@ public sealed record ChannelPruningOptions
 
     /// <summary>
     /// Kept channel counts are multiples of this (halved for groups narrower than twice it); 1 disables rounding. ORT's
-    /// blocked (NCHWc) convolutions work in blocks of 16 channels on AVX-512 and 8 on AVX2.
+    /// blocked (NCHWc) convolutions work in blocks of 16 channels on AVX-512 and 8 on AVX2; other counts are padded to a
+    /// block (an 8-output conv costs almost as much as a 16-output one), so 16 is the default.
     /// </summary>
-    public int ChannelMultiple { get; init; } = 8;
+    public int ChannelMultiple { get; init; } = 16;
 
     /// <summary>
     /// Leave groups narrower than two <see cref="ChannelMultiple"/>s whole instead of rounding them to half multiples:
@@ -33,11 +34,31 @@ public sealed record ChannelPruningOptions
     /// </summary>
     public bool KeepNarrowGroupsWhole { get; init; }
 
+    /// <summary>
+    /// Explicit kept channel counts, keyed by the name of any node that produces the group (or its output value): these
+    /// groups keep exactly that many channels (not rounded), the others are allocated by the schedule toward the sparsity.
+    /// </summary>
+    public IReadOnlyDictionary<string, int>? KeptChannels { get; init; }
+
     /// <summary>With the global schedule, rank blocks of channels by importance per unit of cost removed rather than by importance alone.</summary>
     public bool CostAwareRanking { get; init; }
 
+    /// <summary>
+    /// With calibration data, choose which channels a group keeps (once its count is decided) by greedy backward
+    /// elimination on the consumers' least-squares reconstruction error (ThiNet-style), instead of keeping the
+    /// highest-scoring channels; groups whose consumers cannot be refitted keep their highest scores.
+    /// </summary>
+    public bool GreedySelection { get; init; } = true;
+
     /// <summary>Refit each layer whose input lost channels by ridge least squares toward the unpruned model's output (needs data).</summary>
     public bool Reconstruct { get; init; }
+
+    /// <summary>
+    /// With <see cref="Reconstruct"/>: where two refittable layers meet at a residual Add (a block's last conv and its
+    /// projection shortcut), refit both jointly so that their SUM matches the unpruned sum; other layers feeding an Add
+    /// are fitted so that their output plus the other branch's current value matches it.
+    /// </summary>
+    public bool JointResidualRefit { get; init; } = true;
 
     /// <summary>Ridge strength relative to the mean diagonal of XᵀX.</summary>
     public double RidgeFactor { get; init; } = 1e-3;

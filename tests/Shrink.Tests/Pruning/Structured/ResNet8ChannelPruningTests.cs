@@ -15,11 +15,9 @@ public class ResNet8ChannelPruningTests(ITestOutputHelper output)
         string modelPath = Path.Combine(RepoPaths.SharedModels, "resnet8.onnx");
         var model = OnnxModel.Load(modelPath);
         var preprocessing = Preprocessing.LoadSidecar(modelPath) ?? new();
+        // Defaults (global l1 allocation in multiples of 16, greedy reconstruction-based channel selection, joint residual refit).
         var options = new ChannelPruningOptions
         {
-            Sparsity = 0.5,
-            Criterion = "reconstruction",
-            ChannelMultiple = 8,
             Reconstruct = true,
             Samples = 128,
             ReconstructionRows = 8_192,
@@ -27,7 +25,7 @@ public class ResNet8ChannelPruningTests(ITestOutputHelper output)
         var result = new ChannelPruner(options).Prune(model,
             inputs => DataSourceFactory.Open(FashionMnist.TrainImages, new DataOptions { Preprocessing = preprocessing }, inputs));
         foreach (var g in result.Groups) output.WriteLine($"{g.Group}: {g.Channels} -> {g.Kept}");
-        Assert.True(result.MacsAfter <= result.MacsBefore * 0.55, $"MACs {result.MacsBefore} -> {result.MacsAfter}");
+        Assert.True(result.MacsAfter <= result.MacsBefore * 0.5, $"MACs {result.MacsBefore} -> {result.MacsAfter}");
         Assert.Equal(6, result.Groups.Count); // three residual-tied groups and three block-inner groups
         Assert.Single(result.LeftAlone);      // the classifier's 10 logits
 
@@ -37,6 +35,7 @@ public class ResNet8ChannelPruningTests(ITestOutputHelper output)
         var evaluation = new ModelEvaluator(new EvaluationOptions { LatencyBatchSizes = [], MaxSamples = 2000 }).Evaluate(pruned, null,
             inputs => DataSourceFactory.Open(FashionMnist.TestImages, new DataOptions { Preprocessing = preprocessing }, inputs));
         output.WriteLine($"accuracy on 2,000 test images: {evaluation.Accuracy:F4}; MACs {result.MacsBefore} -> {result.MacsAfter}; {result.Seconds:F1} s");
-        Assert.True(evaluation.Accuracy >= 0.85, $"accuracy {evaluation.Accuracy}");
+        // Measured 0.8943 on the full 10k test set with 512 calibration samples (fp32: 0.9168); 2k images, 128 samples here.
+        Assert.True(evaluation.Accuracy >= 0.87, $"accuracy {evaluation.Accuracy}");
     }
 }
