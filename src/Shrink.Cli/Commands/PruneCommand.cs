@@ -29,13 +29,14 @@ internal static class PruneCommand
         var scope = new Option<string>("--scope") { Description = "Unstructured: global (default: one magnitude ranking over all layers) or layer (the same rate in each)", DefaultValueFactory = _ => "global" };
         scope.AcceptOnlyFromAmong("global", "layer");
         var excludeNodes = new Option<string?>("--exclude-nodes") { Description = "Unstructured/N:M: comma-separated node names to leave dense" };
+        var keep = new Option<string?>("--keep") { Description = "Channel pruning: explicit kept channels per group, NODE=COUNT,... keyed by a producing node's name (others are allocated as usual)" };
         var multiple = new Option<int?>("--channel-multiple") { Description = "Keep channel counts multiples of this (ORT's blocked convolutions are 16 wide on AVX-512); 1 disables" };
         var report = new Option<string?>("--report") { Description = "Write a Markdown report" };
         var json = CommonOptions.Json();
         var data = new DataArguments(dataRequired: false);
         var command = new Command("prune", "Prune a model: remove whole channels (a smaller dense model that runs faster) or zero weights, with optional least-squares recovery from calibration data.")
         {
-            model, output, sparsity, target, granularity, criterion, schedule, scope, excludeNodes, reconstruct, multiple, report, json,
+            model, output, sparsity, target, granularity, criterion, schedule, scope, excludeNodes, reconstruct, keep, multiple, report, json,
         };
         data.AddTo(command);
         command.SetAction(parse =>
@@ -66,6 +67,8 @@ internal static class PruneCommand
                 Reconstruct = parse.GetValue(reconstruct),
                 Samples = parse.GetValue(data.Samples) ?? 512,
             };
+            if (parse.GetValue(keep) is string kept)
+                options = options with { KeptChannels = ParseKept(kept) };
             if (parse.GetValue(multiple) is int m)
                 options = options with { ChannelMultiple = m > 0 ? m : throw new UsageException("--channel-multiple must be positive.") };
             if ((options.Reconstruct || options.Criterion is "activation" or "reconstruction") && open is null)
@@ -107,6 +110,19 @@ internal static class PruneCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static Dictionary<string, int> ParseKept(string text)
+    {
+        var kept = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int eq = part.LastIndexOf('=');
+            if (eq <= 0 || !int.TryParse(part[(eq + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int count) || count <= 0)
+                throw new UsageException($"--keep takes NODE=COUNT pairs with a positive count, not '{part}'.");
+            kept[part[..eq]] = count;
+        }
+        return kept;
     }
 
     // Unstructured and N:M: zeros in the weights, the model keeps its shapes.
