@@ -1,0 +1,87 @@
+using System.Text.Json;
+using Shrink.Onnx;
+using Shrink.Tests.TestSupport;
+
+namespace Shrink.Tests.Cli;
+
+public sealed class PruneCliTests
+{
+    private static string Calibration => Path.Combine(RepoPaths.RepoRoot, "samples", "fashion-mnist", "train512-images-idx3-ubyte.gz");
+
+    [Fact]
+    public void Channel_pruning_with_refit_writes_a_smaller_model_with_the_same_interface()
+    {
+        using var dir = new TempDirectory();
+        string output = dir.File("pruned.onnx"), json = dir.File("p.json"), report = dir.File("p.md");
+        var r = ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", output, "--sparsity", "0.4", "--reconstruct", "--data", Calibration, "--json", json, "--report", report);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
+        {
+            var root = doc.RootElement;
+            Assert.True(root.GetProperty("macs_after").GetInt64() <= 0.65 * root.GetProperty("macs_before").GetInt64());
+            Assert.NotEqual(0, root.GetProperty("refits").GetArrayLength());
+        }
+        Assert.Contains("## Groups", File.ReadAllText(report));
+        var original = OnnxModel.Load(ShrinkCli.Sample);
+        var pruned = OnnxModel.Load(output);
+        Assert.Equal(original.Graph.Inputs.Select(i => i.Name), pruned.Graph.Inputs.Select(i => i.Name));
+        Assert.Equal(original.Graph.Outputs.Select(o => o.Name), pruned.Graph.Outputs.Select(o => o.Name));
+        Assert.True(new FileInfo(output).Length < new FileInfo(ShrinkCli.Sample).Length);
+
+        var e = ShrinkCli.Run("eval", output, "--reference", ShrinkCli.Sample, "--data", ShrinkCli.SampleImages, "--batch", "8", "--runs", "5", "--json", "-");
+        Assert.True(e.ExitCode == 0, e.Stderr);
+        using var eval = JsonDocument.Parse(e.Stdout);
+        double drop = eval.RootElement.GetProperty("reference_accuracy").GetDouble() - eval.RootElement.GetProperty("accuracy").GetDouble();
+        Assert.True(drop <= 0.04, $"pruning lost {drop * 100:F2} points on the 1,000 sample images");
+    }
+
+    [Theory]
+    [InlineData("unstructured")]
+    [InlineData("2:4")]
+    public void Sparsity_patterns_zero_the_weights_and_report_them(string pattern)
+    {
+        using var dir = new TempDirectory();
+        string output = dir.File("sparse.onnx");
+        var r = ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", output, "--sparsity", "0.5", "--granularity", pattern, "--json", "-");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        Assert.InRange(doc.RootElement.GetProperty("sparsity").GetDouble(), 0.49, 0.51);
+        Assert.True(File.Exists(output));
+    }
+
+    [Fact]
+    public void Lowrank_factors_the_dense_layers()
+    {
+        using var dir = new TempDirectory();
+        var r = ShrinkCli.Run("lowrank", ShrinkCli.Sample, "-o", dir.File("lr.onnx"), "--energy", "0.9", "--json", "-");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        Assert.True(doc.RootElement.GetProperty("parameters_after").GetInt64() < doc.RootElement.GetProperty("parameters_before").GetInt64());
+        Assert.Equal(2, ShrinkCli.Run("lowrank", ShrinkCli.Sample, "-o", dir.File("x.onnx"), "--energy", "0.9", "--ratio", "0.5").ExitCode);
+    }
+
+    [Theory]
+    [InlineData("--sparsity", "1.0")]
+    [InlineData("--sparsity", "-0.1")]
+    [InlineData("--schedule", "pqi")]
+    [InlineData("--granularity", "3:3")]
+    public void Bad_rates_and_unimplemented_schedules_are_usage_errors_and_write_nothing(string option, string value)
+    {
+        using var dir = new TempDirectory();
+        var args = new List<string> { "prune", ShrinkCli.Sample, "-o", dir.File("o.onnx") };
+        if (option != "--sparsity") args.AddRange(["--sparsity", "0.5"]);
+        args.AddRange([option, value]);
+        var r = ShrinkCli.Run([.. args]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.False(File.Exists(dir.File("o.onnx")));
+    }
+
+    [Fact]
+    public void Reconstruct_without_data_is_a_usage_error()
+    {
+        using var dir = new TempDirectory();
+        var r = ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", dir.File("o.onnx"), "--sparsity", "0.5", "--reconstruct");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--data", r.Stderr);
+    }
+}
