@@ -8,6 +8,7 @@ var root = new RootCommand("shrink: make ONNX models smaller and faster, and mea
     EvalCommand.Create(),
     QuantizeCommand.Create(),
     PruneCommand.Create(),
+    SensitivityCommand.Create(),
     BenchCommand.Create(),
 };
 return Cli.Run(root, args);
