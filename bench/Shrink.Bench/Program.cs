@@ -6,9 +6,10 @@ namespace Shrink.Bench;
 /// Entry point: <c>Shrink.Bench [--quick] [--out PATH]</c> runs the benchmark; the subcommands <c>loadsave IN OUT</c>,
 /// <c>phases IN OUT</c>, <c>parsemapped IN</c> and <c>quantizemem MODEL DATA N</c> are what it runs in child processes,
 /// <c>generate DIR</c> writes the two generated models to a folder for a closer look, and
-/// <c>int8 [--quick] [--out PATH]</c> runs the int8 quantization benchmark (bench/RESULTS-int8.md), and
-/// <c>weightonly [--quick] [--out PATH]</c> the weight-only low-bit benchmark (bench/RESULTS-weightonly.md), and
-/// <c>prune [--quick] [--out PATH]</c> the pruning benchmark (bench/RESULTS-prune.md).
+/// <c>int8 [--quick] [--out PATH]</c> runs the int8 quantization benchmark (bench/RESULTS-int8.md),
+/// <c>weightonly [--quick] [--out PATH]</c> the weight-only low-bit benchmark (bench/RESULTS-weightonly.md),
+/// <c>prune [--quick] [--out PATH]</c> the pruning benchmark (bench/RESULTS-prune.md), and
+/// <c>mixed [--quick] [--out PATH]</c> the mixed-precision benchmark (bench/RESULTS-mixed.md).
 /// </summary>
 internal static class Program
 {
@@ -36,6 +37,11 @@ internal static class Program
             {
                 int outAt = Array.IndexOf(args, "--out");
                 return WeightOnlyBenchmark.Run(args.Contains("--quick"), outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-weightonly.md"));
+            }
+            if (args.Length >= 1 && args[0] == "mixed")
+            {
+                int outAt = Array.IndexOf(args, "--out");
+                return MixedPrecisionBenchmark.Run(args.Contains("--quick"), outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-mixed.md"));
             }
             if (BenchOptions.IsHelp(args))
             {

@@ -9,6 +9,8 @@ var root = new RootCommand("shrink: make ONNX models smaller and faster, and mea
     QuantizeCommand.Create(),
     PruneCommand.Create(),
     LowRankCommand.Create(),
+    SensitivityCommand.Create(),
+    TuneCommand.Create(),
     BenchCommand.Create(),
 };
 return Cli.Run(root, args);

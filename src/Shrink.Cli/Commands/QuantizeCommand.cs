@@ -52,39 +52,44 @@ internal static class QuantizeCommand
             weights, groupSize, method, symmetricWeights, asymmetric, actOrder, damp, clipSteps, nonSequential, floatTargets,
         };
         data.AddTo(command);
+        WeightOnlyOptions WeightOptions(ParseResult parse, string weightType) => new WeightOnlyOptions
+        {
+            Bits = weightType[3..] switch { "4" => 4, "3" => 3, "2" => 2, _ => 8 },
+            GroupSize = parse.GetValue(groupSize) >= 0 ? parse.GetValue(groupSize) : throw new UsageException("--group-size must be 0 or positive."),
+            Method = parse.GetValue(method) ?? (parse.GetValue(data.Data) is null ? "rtn" : "gptq"),
+            Symmetric = !parse.GetValue(asymmetric),
+            ActOrder = parse.GetValue(actOrder),
+            Damp = parse.GetValue(damp),
+            ClipSteps = parse.GetValue(clipSteps),
+            Sequential = !parse.GetValue(nonSequential),
+            TargetFloatOutputs = parse.GetValue(floatTargets),
+            Samples = parse.GetValue(data.Samples) ?? 256,
+            BatchSize = Positive(parse.GetValue(batch), "--calibration-batch"),
+            ExcludeNodes = List(parse.GetValue(excludeNodes)),
+            ExcludeOps = List(parse.GetValue(excludeOps)),
+            Export = new WeightExportSettings
+            {
+                Int8Activations = parse.GetValue(activations) switch
+                {
+                    null or "float" => false,
+                    "int8" => true,
+                    _ => throw new UsageException("--activations uint8 is for static int8; weight-only takes float or int8 (MatMulNBits quantizes its inputs at run time)."),
+                },
+            },
+        };
+        var mixed = new MixedQuantizeAction();
+        mixed.AddTo(command);
         command.SetAction(parse =>
         {
             string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
             if (Path.GetFullPath(input) == Path.GetFullPath(outPath))
                 throw new UsageException("--output must differ from the input model: the input is never modified.");
+            if (parse.GetValue(mixed.Mixed) && parse.GetValue(weights) is not null) throw new UsageException("--mixed chooses each layer's width from --bits; leave out --weights.");
+            if (parse.GetValue(mixed.Mixed)) return mixed.Run(parse, input, outPath, WeightOptions(parse, "int8"), parse.GetValue(method), data, report, json);
             if (parse.GetValue(weights) is string weightType)
             {
                 if (parse.GetValue(symmetricWeights) && parse.GetValue(asymmetric)) throw new UsageException("--symmetric and --asymmetric exclude each other.");
-                var weightOptions = new WeightOnlyOptions
-                {
-                    Bits = weightType[3..] switch { "4" => 4, "3" => 3, "2" => 2, _ => 8 },
-                    GroupSize = parse.GetValue(groupSize) >= 0 ? parse.GetValue(groupSize) : throw new UsageException("--group-size must be 0 or positive."),
-                    Method = parse.GetValue(method) ?? (parse.GetValue(data.Data) is null ? "rtn" : "gptq"),
-                    Symmetric = !parse.GetValue(asymmetric),
-                    ActOrder = parse.GetValue(actOrder),
-                    Damp = parse.GetValue(damp),
-                    ClipSteps = parse.GetValue(clipSteps),
-                    Sequential = !parse.GetValue(nonSequential),
-                    TargetFloatOutputs = parse.GetValue(floatTargets),
-                    Samples = parse.GetValue(data.Samples) ?? 256,
-                    BatchSize = Positive(parse.GetValue(batch), "--calibration-batch"),
-                    ExcludeNodes = List(parse.GetValue(excludeNodes)),
-                    ExcludeOps = List(parse.GetValue(excludeOps)),
-                    Export = new WeightExportSettings
-                    {
-                        Int8Activations = parse.GetValue(activations) switch
-                        {
-                            null or "float" => false,
-                            "int8" => true,
-                            _ => throw new UsageException("--activations uint8 is for static int8; weight-only takes float or int8 (MatMulNBits quantizes its inputs at run time)."),
-                        },
-                    },
-                };
+                var weightOptions = WeightOptions(parse, weightType);
                 if (parse.GetValue(mode) != "static") throw new UsageException("--mode applies to int8 activation quantization; leave it out with --weights.");
                 return WeightOnly(parse, input, outPath, weightOptions, data, report, json);
             }

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using Shrink.Cli.Terminal;
+using Shrink.Data;
+using Shrink.Onnx;
+using Shrink.Quantization.MixedPrecision;
+using Shrink.Quantization.WeightOnly;
+using Shrink.Reports;
+
+namespace Shrink.Cli.Commands;
+
+/// <summary><c>shrink quantize --mixed</c>: a bit width per layer chosen by an integer program under a size or BOPs budget, then weight-only quantization.</summary>
+internal sealed class MixedQuantizeAction
+{
+    public Option<bool> Mixed { get; } = new("--mixed") { Description = "Mixed precision: choose each layer's width from --bits by sensitivity under a budget (--size-ratio, --size-bytes, --bops-ratio)" };
+    public Option<double?> SizeRatio { get; } = new("--size-ratio") { Description = "With --mixed: model size as a fraction of the float model's" };
+    public Option<long?> SizeBytes { get; } = new("--size-bytes") { Description = "With --mixed: model size in bytes" };
+    public Option<double?> BopsRatio { get; } = new("--bops-ratio") { Description = "With --mixed: bit operations (MACs × weight bits × 32) as a fraction of the float model's" };
+    public Option<double?> LatencyMs { get; } = new("--latency-ms") { Description = "With --mixed: a latency budget (not implemented yet)" };
+    public Option<string> Accounting { get; } = new("--size-accounting") { Description = "With --mixed: stored (bytes as written: 3-bit codes in 4-bit containers) or nominal (b bits per weight + scales)", DefaultValueFactory = _ => "stored" };
+    public SensitivityArguments Sensitivity { get; } = new();
+
+    public MixedQuantizeAction() => Accounting.AcceptOnlyFromAmong("stored", "nominal");
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { Mixed, SizeRatio, SizeBytes, BopsRatio, LatencyMs, Accounting }) command.Add(o);
+        Sensitivity.AddTo(command);
+    }
+
+    public static MixedPrecisionBudget? Budget(ParseResult parse, MixedQuantizeAction a, bool required)
+    {
+        if (parse.GetValue(a.LatencyMs) is not null)
+            throw new UsageException("--latency-ms is not implemented yet (it needs a per-layer latency table measured on this machine); use --size-ratio, --size-bytes or --bops-ratio.");
+        var given = new List<MixedPrecisionBudget>();
+        if (parse.GetValue(a.SizeRatio) is double r) given.Add(new(BudgetKind.SizeRatio, r > 0 ? r : throw new UsageException("--size-ratio must be positive.")));
+        if (parse.GetValue(a.SizeBytes) is long n) given.Add(new(BudgetKind.SizeBytes, n > 0 ? n : throw new UsageException("--size-bytes must be positive.")));
+        if (parse.GetValue(a.BopsRatio) is double q) given.Add(new(BudgetKind.BopsRatio, q > 0 ? q : throw new UsageException("--bops-ratio must be positive.")));
+        if (given.Count > 1) throw new UsageException("Give one budget: --size-ratio, --size-bytes or --bops-ratio.");
+        if (given.Count == 0 && required) throw new UsageException("--mixed needs a budget: --size-ratio R, --size-bytes N or --bops-ratio R.");
+        return given.FirstOrDefault();
+    }
+
+    public int Run(ParseResult parse, string input, string outPath, WeightOnlyOptions weightOptions, string? method, DataArguments data, Option<string?> report, Option<string?> json)
+    {
+        var budget = Budget(parse, this, required: true)!;
+        string dataSpec = parse.GetValue(data.Data) ?? throw new UsageException("--mixed needs calibration data to measure sensitivities: --data PATH.");
+        var onnx = OnnxModel.Load(input);
+        var sensitivityOptions = Sensitivity.Bind(parse, data, weightOptions.GroupSize, weightOptions.ExcludeNodes, weightOptions.ExcludeOps);
+        var sensitivity = Sensitivity.Measure(parse, input, onnx, sensitivityOptions, data);
+        var accounting = parse.GetValue(Accounting) == "nominal" ? SizeAccounting.Nominal : SizeAccounting.Stored;
+        var planner = new MixedPrecisionPlanner(onnx, sensitivity, weightOptions.GroupSize, weightOptions.Symmetric, accounting, weightOptions.ExcludeNodes, weightOptions.ExcludeOps, onnx.SizeOnDisk);
+        var dataOptions = data.Bind(parse, input);
+        if (budget.Kind == BudgetKind.BopsRatio)
+        {
+            using var source = DataSourceFactory.Open(dataSpec, dataOptions, Runtime.ModelInputs.Of(onnx));
+            planner.MeasureMacs(source.ReadBatches(1, 1).First());
+        }
+        var plan = planner.Plan(budget);
+        var options = weightOptions with { Method = method ?? "rtn", LayerBits = plan.LayerBits, Bits = sensitivity.Bits.Max() };
+        var result = ConsoleOutput.WithProgress("quantize", progress =>
+            new WeightOnlyQuantizer(options).Quantize(onnx, inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs), progress));
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        result.Model.Save(outPath);
+        QuantizeCommand.CopySidecar(input, outPath);
+        long inBytes = onnx.SizeOnDisk ?? 0, outBytes = new FileInfo(outPath).Length;
+        var sections = MixedPrecisionReport.Sections(plan, sensitivity, outBytes).Concat(WeightOnlyReport.Sections(result, inBytes, outBytes)).ToList();
+        string? target = parse.GetValue(json);
+        if (target != "-")
+        {
+            foreach (var s in sections) ConsoleOutput.Write(s);
+            Console.Out.WriteLine($"wrote {outPath}");
+        }
+        JsonOutput.Write(target, new
+        {
+            model = input,
+            output = outPath,
+            mode = "mixed",
+            method = options.Method,
+            budget = plan.Budget.ToString(),
+            budget_value = plan.BudgetValue,
+            minimum = plan.Bounds.Minimum,
+            maximum = plan.Bounds.Float,
+            used = plan.Used,
+            predicted_bytes = plan.PredictedBytes,
+            size_bytes = outBytes,
+            input_size_bytes = inBytes,
+            size_accounting = accounting.ToString().ToLowerInvariant(),
+            total_omega = plan.TotalOmega,
+            optimal = plan.Optimal,
+            layer_bits = plan.LayerBits,
+            layers = plan.Layers,
+        });
+        if (parse.GetValue(report) is string reportPath)
+        {
+            JsonOutput.WriteText(reportPath, ReportSection.ToMarkdown($"Mixed-precision quantization of `{Path.GetFileName(input)}` → `{Path.GetFileName(outPath)}`", sections));
+            ConsoleOutput.Note($"report written to {reportPath}");
+        }
+        return ExitCodes.Ok;
+    }
+}

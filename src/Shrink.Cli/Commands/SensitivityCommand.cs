@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Shrink.Cli.Terminal;
+using Shrink.Onnx;
+using Shrink.Reports;
+
+namespace Shrink.Cli.Commands;
+
+/// <summary><c>shrink sensitivity</c>: Ω(layer, bits) for every quantizable layer, by Hutchinson Hessian traces or measured perturbation.</summary>
+internal static class SensitivityCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("MODEL") { Description = "The float ONNX model" };
+        var groupSize = new Option<int>("--group-size") { Description = "Columns per scale of the round-to-nearest reference (0: per output channel)", DefaultValueFactory = _ => 32 };
+        var report = new Option<string?>("--report") { Description = "Write a Markdown report" };
+        var json = CommonOptions.Json();
+        var data = new DataArguments(dataRequired: true);
+        var sensitivity = new SensitivityArguments(methodIsSensitivity: true);
+        var command = new Command("sensitivity", "Measure how much each layer loses when its weights are rounded to each bit width: Ω(layer, bits), by Hessian traces (Hutchinson, forward passes only) or measured loss change. Cached beside the model as MODEL.sensitivity.json.")
+        {
+            model, groupSize, report, json,
+        };
+        data.AddTo(command);
+        sensitivity.AddTo(command);
+        command.SetAction(parse =>
+        {
+            string input = parse.GetValue(model)!;
+            int group = parse.GetValue(groupSize) >= 0 ? parse.GetValue(groupSize) : throw new UsageException("--group-size must be 0 or positive.");
+            var onnx = OnnxModel.Load(input);
+            var options = sensitivity.Bind(parse, data, group, new HashSet<string>(), new HashSet<string>());
+            var result = sensitivity.Measure(parse, input, onnx, options, data);
+            string? target = parse.GetValue(json);
+            if (target != "-")
+                foreach (var s in SensitivityReport.Sections(result)) ConsoleOutput.Write(s);
+            JsonOutput.Write(target, new
+            {
+                model = input,
+                method = result.Method,
+                loss = result.Loss,
+                bits = result.Bits,
+                samples = result.Samples,
+                base_loss = result.BaseLoss,
+                seconds = result.Seconds,
+                from_cache = result.FromCache,
+                layers = result.Layers.Select(l => new
+                {
+                    name = l.Name,
+                    op = l.OpType,
+                    parameters = l.Parameters,
+                    trace = l.Trace,
+                    trace_standard_error = l.TraceStandardError,
+                    probes = l.Probes,
+                    quantization_error = l.QuantizationError.ToDictionary(e => e.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), e => e.Value),
+                    omega = l.Omega.ToDictionary(e => e.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), e => e.Value),
+                }),
+                skipped = result.Skipped,
+            });
+            if (parse.GetValue(report) is string reportPath)
+            {
+                JsonOutput.WriteText(reportPath, SensitivityReport.ToMarkdown(result, input));
+                ConsoleOutput.Note($"report written to {reportPath}");
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,11 @@
+namespace Shrink.Quantization.MixedPrecision;
+
+/// <summary>A way to score how much quantizing one layer to each bit width hurts: Ω(layer, bits).</summary>
+public interface ISensitivityMetric
+{
+    /// <summary>The name the CLI and options use.</summary>
+    string Name { get; }
+
+    /// <summary>Scores the layer whose weight <paramref name="session"/> takes as an input.</summary>
+    LayerSensitivity Measure(WeightInputSession session, ReferenceQuantizer quantizer, SensitivityOptions options, int layerIndex);
+}

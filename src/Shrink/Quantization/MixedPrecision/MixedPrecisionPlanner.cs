@@ -1,0 +1,117 @@
+using System.Globalization;
+using Shrink.Data;
+using Shrink.Evaluation;
+using Shrink.Onnx;
+using Shrink.Runtime;
+
+namespace Shrink.Quantization.MixedPrecision;
+
+/// <summary>
+/// Turns per-layer sensitivities and a budget (size or BOPs) into one width per layer by the integer program of
+/// <see cref="BitAllocator"/>. Layers excluded from the sensitivity analysis keep their precision and count in the fixed
+/// part of the budget.
+/// </summary>
+public sealed class MixedPrecisionPlanner
+{
+    private readonly OnnxModel _prepared;
+    private readonly SensitivityResult _sensitivity;
+    private readonly Dictionary<string, (string OpType, long Parameters)> _layerInfo;
+    private IReadOnlyDictionary<string, long>? _macs;
+    private long _floatMacs;
+
+    /// <summary>
+    /// Prepares a planner for <paramref name="model"/> (not modified). <paramref name="floatModelBytes"/> is the float
+    /// model's file size (null: serialized size). The exclusions must be those the sensitivity was measured with.
+    /// </summary>
+    public MixedPrecisionPlanner(OnnxModel model, SensitivityResult sensitivity, int groupSize, bool symmetric, SizeAccounting accounting,
+        IReadOnlySet<string> excludeNodes, IReadOnlySet<string> excludeOps, long? floatModelBytes = null)
+    {
+        _prepared = MixedPrecisionLayers.Prepare(model);
+        _sensitivity = sensitivity;
+        Accounting = accounting;
+        Sizes = LayerSizeTable.Measure(_prepared, sensitivity.Bits, groupSize, symmetric, accounting, excludeNodes, excludeOps, floatModelBytes);
+        var missing = Sizes.LayerBytes.Keys.Where(k => sensitivity.Layers.All(l => l.Name != k)).ToList();
+        if (missing.Count > 0) throw new ShrinkException($"The sensitivity result has no entry for layer(s) {string.Join(", ", missing)}; measure it again for this model.");
+        _layerInfo = sensitivity.Layers.ToDictionary(l => l.Name, l => (l.OpType, l.Parameters), StringComparer.Ordinal);
+    }
+
+    /// <summary>The size table.</summary>
+    public LayerSizeTable Sizes { get; }
+
+    /// <summary>How sizes are counted.</summary>
+    public SizeAccounting Accounting { get; }
+
+    /// <summary>The layers as an allocation problem over sizes in bytes.</summary>
+    public IReadOnlyList<AllocationLayer> SizeProblem() =>
+        Sizes.LayerBytes.Select(l => new AllocationLayer(l.Key, Omega(l.Key), l.Value)).ToList();
+
+    /// <summary>Measures MACs per layer on one sample (needed for BOPs budgets).</summary>
+    public void MeasureMacs(DataBatch sample)
+    {
+        var shapes = ValueShapeProbe.Measure(_prepared, sample);
+        var graph = _prepared.Graph;
+        var macs = new Dictionary<string, long>(StringComparer.Ordinal);
+        long total = 0;
+        foreach (var node in graph.Nodes)
+        {
+            long m = MacCounter.Count(node, graph, shapes);
+            total += m;
+            string key = node.Name.Length > 0 ? node.Name : node.DisplayName;
+            if (Sizes.LayerBytes.ContainsKey(key)) macs[key] = m;
+        }
+        _macs = macs;
+        _floatMacs = total;
+    }
+
+    /// <summary>The plan for <paramref name="budget"/>; throws <see cref="ShrinkException"/> with both bounds when it is outside them.</summary>
+    public MixedPrecisionPlan Plan(MixedPrecisionBudget budget)
+    {
+        IReadOnlyList<AllocationLayer> problem;
+        long fixedPart, floatTotal, limit;
+        string unit;
+        if (budget.Kind == BudgetKind.BopsRatio)
+        {
+            if (_macs is null) throw new InvalidOperationException("Call MeasureMacs before planning a BOPs budget.");
+            // Activations stay float (32 bits); weights at b bits: a layer costs MACs × b × 32 BOPs.
+            problem = Sizes.LayerBytes.Select(l => new AllocationLayer(l.Key, Omega(l.Key), l.Value.ToDictionary(v => v.Key, v => _macs[l.Key] * v.Key * 32L))).ToList();
+            floatTotal = _floatMacs * 32 * 32;
+            fixedPart = (_floatMacs - _macs.Values.Sum()) * 32 * 32;
+            limit = (long)Math.Floor(budget.Value * floatTotal);
+            unit = "BOPs";
+        }
+        else
+        {
+            problem = SizeProblem();
+            floatTotal = Sizes.FloatModelBytes;
+            fixedPart = Sizes.FixedBytes;
+            limit = budget.Kind == BudgetKind.SizeBytes ? (long)budget.Value : (long)Math.Floor(budget.Value * floatTotal);
+            unit = "bytes";
+        }
+        long minimum = fixedPart + BitAllocator.MinimumResource(problem);
+        if (limit < minimum || limit > floatTotal)
+            throw new ShrinkException(string.Create(CultureInfo.InvariantCulture,
+                $"The budget {budget} ({limit:N0} {unit}) is outside what mixed precision can reach: at least {minimum:N0} {unit} (every layer at {_sensitivity.Bits.Min()} bits, ratio {(double)minimum / floatTotal:F4}) and at most {floatTotal:N0} {unit} (the float model)."));
+        var allocation = BitAllocator.Solve(problem, limit - fixedPart)
+            ?? throw new ShrinkException($"The solver found no allocation within {limit:N0} {unit}.");
+        var layers = Sizes.LayerBytes.Keys.Select(k =>
+        {
+            int b = allocation.Bits[k];
+            return new LayerPlan(k, _layerInfo[k].OpType, _layerInfo[k].Parameters, b, Omega(k)[b], Sizes.LayerBytes[k][b], Sizes.FloatLayerBytes[k]);
+        }).ToList();
+        return new MixedPrecisionPlan
+        {
+            LayerBits = allocation.Bits,
+            Layers = layers,
+            Budget = budget,
+            BudgetValue = limit,
+            Used = fixedPart + allocation.Resource,
+            Bounds = (minimum, floatTotal),
+            PredictedBytes = Sizes.TotalBytes(allocation.Bits),
+            TotalOmega = allocation.Cost,
+            Optimal = allocation.Optimal,
+            Accounting = Accounting,
+        };
+    }
+
+    private IReadOnlyDictionary<int, double> Omega(string layer) => _sensitivity.Layers.First(l => l.Name == layer).Omega;
+}

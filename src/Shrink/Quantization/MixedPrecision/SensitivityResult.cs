@@ -1,0 +1,32 @@
+namespace Shrink.Quantization.MixedPrecision;
+
+/// <summary>Per-layer sensitivities of a model, in graph order.</summary>
+public sealed record SensitivityResult
+{
+    /// <summary>hutchinson or perturbation.</summary>
+    public required string Method { get; init; }
+
+    /// <summary>The loss: <c>ce</c> (cross-entropy against labels) or <c>kl</c> (KL divergence from the float model's outputs).</summary>
+    public required string Loss { get; init; }
+
+    /// <summary>The bit widths scored.</summary>
+    public required IReadOnlyList<int> Bits { get; init; }
+
+    /// <summary>Calibration samples used.</summary>
+    public required long Samples { get; init; }
+
+    /// <summary>The float model's loss on the calibration data (0 for KL up to rounding).</summary>
+    public double BaseLoss { get; init; }
+
+    /// <summary>One entry per scored layer, in graph order.</summary>
+    public required IReadOnlyList<LayerSensitivity> Layers { get; init; }
+
+    /// <summary>Layers that were not scored, with the reason.</summary>
+    public IReadOnlyList<SkippedLayer> Skipped { get; init; } = [];
+
+    /// <summary>Total seconds.</summary>
+    public double Seconds { get; init; }
+
+    /// <summary>Whether this result came from the cache beside the model.</summary>
+    public bool FromCache { get; init; }
+}

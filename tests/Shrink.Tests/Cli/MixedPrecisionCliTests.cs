@@ -1,0 +1,82 @@
+using System.Text.Json;
+using Shrink.Tests.TestSupport;
+
+namespace Shrink.Tests.Cli;
+
+public sealed class MixedPrecisionCliTests
+{
+    private static string Calibration => Path.Combine(RepoPaths.RepoRoot, "samples", "fashion-mnist", "train512-images-idx3-ubyte.gz");
+
+    // A copy of the sample, so the sensitivity cache lands in the temporary folder.
+    private static string CopySample(TempDirectory dir)
+    {
+        string model = dir.File("cnn.onnx");
+        File.Copy(ShrinkCli.Sample, model);
+        File.Copy(Path.ChangeExtension(ShrinkCli.Sample, ".preprocess.json"), dir.File("cnn.preprocess.json"));
+        return model;
+    }
+
+    [Fact]
+    public void Sensitivity_scores_every_layer_and_width_and_is_cached_beside_the_model()
+    {
+        using var dir = new TempDirectory();
+        string model = CopySample(dir), json = dir.File("s.json"), report = dir.File("s.md");
+        var r = ShrinkCli.Run("sensitivity", model, "--data", Calibration, "--samples", "64", "--max-probes", "8", "--json", json, "--report", report);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("layers", r.Stderr); // progress over the layers
+        using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
+        {
+            var layers = doc.RootElement.GetProperty("layers").EnumerateArray().ToList();
+            Assert.Equal(4, layers.Count);
+            foreach (var l in layers)
+            {
+                var omega = l.GetProperty("omega");
+                Assert.True(omega.GetProperty("2").GetDouble() > omega.GetProperty("8").GetDouble(), l.ToString());
+                Assert.True(l.GetProperty("trace").GetDouble() > 0);
+            }
+            Assert.Equal("kl", doc.RootElement.GetProperty("loss").GetString());
+        }
+        Assert.Contains("Ω 3-bit", File.ReadAllText(report));
+        Assert.True(File.Exists(dir.File("cnn.sensitivity.json")));
+        var again = ShrinkCli.Run("sensitivity", model, "--data", Calibration, "--samples", "64", "--max-probes", "8", "--json", "-");
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Contains("read from", again.Stderr);
+        Assert.True(JsonDocument.Parse(again.Stdout).RootElement.GetProperty("from_cache").GetBoolean());
+    }
+
+    [Fact]
+    public void Quantize_mixed_meets_the_size_budget_and_refuses_unreachable_ones()
+    {
+        using var dir = new TempDirectory();
+        string model = CopySample(dir), output = dir.File("mixed.onnx"), json = dir.File("m.json");
+        var q = ShrinkCli.Run(["quantize", model, "-o", output, "--mixed", "--size-ratio", "0.2", "--bits", "2,4,8", "--json", json, "--sensitivity", "perturbation", "--data", Calibration, "--samples", "64"]);
+        Assert.True(q.ExitCode == 0, q.Stderr);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
+        {
+            var root = doc.RootElement;
+            Assert.True(root.GetProperty("predicted_bytes").GetInt64() <= root.GetProperty("budget_value").GetInt64());
+            Assert.InRange(root.GetProperty("size_bytes").GetInt64(), 0, (long)(1.01 * root.GetProperty("budget_value").GetInt64()));
+            var bits = root.GetProperty("layer_bits").EnumerateObject().Select(p => p.Value.GetInt32()).ToList();
+            Assert.Equal(4, bits.Count);
+            Assert.True(bits.Distinct().Count() > 1, "a 0.2 budget between uniform 4 and 8 bits should mix widths");
+        }
+        var low = ShrinkCli.Run("quantize", model, "-o", dir.File("x.onnx"), "--mixed", "--size-ratio", "0.01", "--sensitivity", "perturbation", "--data", Calibration, "--samples", "64");
+        Assert.Equal(1, low.ExitCode);
+        Assert.Contains("at least", low.Stderr);
+        Assert.Contains("at most", low.Stderr);
+        var latency = ShrinkCli.Run("quantize", model, "-o", dir.File("x.onnx"), "--mixed", "--latency-ms", "1", "--data", Calibration);
+        Assert.Equal(2, latency.ExitCode);
+        Assert.Contains("not implemented", latency.Stderr);
+        Assert.Equal(2, ShrinkCli.Run("quantize", model, "-o", dir.File("x.onnx"), "--mixed", "--data", Calibration).ExitCode); // no budget
+    }
+
+    [Fact]
+    public void Tune_with_accuracy_on_unlabelled_data_names_top1_agreement()
+    {
+        using var dir = new TempDirectory();
+        string model = CopySample(dir);
+        var r = ShrinkCli.Run("tune", model, "-o", dir.File("t.onnx"), "--max-drop", "0.5", "--data", Calibration, "--eval-data", "random:16");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--metric top1_agreement", r.Stderr);
+    }
+}
