@@ -11,6 +11,7 @@ var root = new RootCommand("shrink: make ONNX models smaller and faster, and mea
     LowRankCommand.Create(),
     SensitivityCommand.Create(),
     TuneCommand.Create(),
+    ParetoCommand.Create(),
     BenchCommand.Create(),
 };
 return Cli.Run(root, args);
