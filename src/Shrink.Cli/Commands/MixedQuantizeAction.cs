@@ -15,7 +15,9 @@ internal sealed class MixedQuantizeAction
     public Option<double?> SizeRatio { get; } = new("--size-ratio") { Description = "With --mixed: model size as a fraction of the float model's" };
     public Option<long?> SizeBytes { get; } = new("--size-bytes") { Description = "With --mixed: model size in bytes" };
     public Option<double?> BopsRatio { get; } = new("--bops-ratio") { Description = "With --mixed: bit operations (MACs × weight bits × 32) as a fraction of the float model's" };
-    public Option<double?> LatencyMs { get; } = new("--latency-ms") { Description = "With --mixed: a latency budget (not implemented yet)" };
+    public Option<double?> LatencyMs { get; } = new("--latency-ms") { Description = "With --mixed: a latency budget in ms, from a per-layer ONNX Runtime latency table measured here (one thread, --latency-batch)" };
+
+    public Option<int> LatencyBatch { get; } = new("--latency-batch") { Description = "With --latency-ms: the batch size the latency table is measured at", DefaultValueFactory = _ => 1 };
     public Option<string> Accounting { get; } = new("--size-accounting") { Description = "With --mixed: stored (bytes as written: 3-bit codes in 4-bit containers) or nominal (b bits per weight + scales)", DefaultValueFactory = _ => "stored" };
     public SensitivityArguments Sensitivity { get; } = new();
 
@@ -23,20 +25,19 @@ internal sealed class MixedQuantizeAction
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Mixed, SizeRatio, SizeBytes, BopsRatio, LatencyMs, Accounting }) command.Add(o);
+        foreach (var o in new Option[] { Mixed, SizeRatio, SizeBytes, BopsRatio, LatencyMs, LatencyBatch, Accounting }) command.Add(o);
         Sensitivity.AddTo(command);
     }
 
     public static MixedPrecisionBudget? Budget(ParseResult parse, MixedQuantizeAction a, bool required)
     {
-        if (parse.GetValue(a.LatencyMs) is not null)
-            throw new UsageException("--latency-ms is not implemented yet (it needs a per-layer latency table measured on this machine); use --size-ratio, --size-bytes or --bops-ratio.");
         var given = new List<MixedPrecisionBudget>();
+        if (parse.GetValue(a.LatencyMs) is double ms) given.Add(new(BudgetKind.LatencyMs, ms > 0 ? ms : throw new UsageException("--latency-ms must be positive.")));
         if (parse.GetValue(a.SizeRatio) is double r) given.Add(new(BudgetKind.SizeRatio, r > 0 ? r : throw new UsageException("--size-ratio must be positive.")));
         if (parse.GetValue(a.SizeBytes) is long n) given.Add(new(BudgetKind.SizeBytes, n > 0 ? n : throw new UsageException("--size-bytes must be positive.")));
         if (parse.GetValue(a.BopsRatio) is double q) given.Add(new(BudgetKind.BopsRatio, q > 0 ? q : throw new UsageException("--bops-ratio must be positive.")));
-        if (given.Count > 1) throw new UsageException("Give one budget: --size-ratio, --size-bytes or --bops-ratio.");
-        if (given.Count == 0 && required) throw new UsageException("--mixed needs a budget: --size-ratio R, --size-bytes N or --bops-ratio R.");
+        if (given.Count > 1) throw new UsageException("Give one budget: --size-ratio, --size-bytes, --bops-ratio or --latency-ms.");
+        if (given.Count == 0 && required) throw new UsageException("--mixed needs a budget: --size-ratio R, --size-bytes N, --bops-ratio R or --latency-ms T.");
         return given.FirstOrDefault();
     }
 
@@ -55,6 +56,14 @@ internal sealed class MixedQuantizeAction
             using var source = DataSourceFactory.Open(dataSpec, dataOptions, Runtime.ModelInputs.Of(onnx));
             planner.MeasureMacs(source.ReadBatches(1, 1).First());
         }
+        if (budget.Kind == BudgetKind.LatencyMs)
+        {
+            int latencyBatch = parse.GetValue(LatencyBatch) > 0 ? parse.GetValue(LatencyBatch) : throw new UsageException("--latency-batch must be positive.");
+            using var source = DataSourceFactory.Open(dataSpec, dataOptions, Runtime.ModelInputs.Of(onnx));
+            var sample = source.ReadBatches(latencyBatch, latencyBatch).First();
+            planner.Latency = ConsoleOutput.WithProgress("latency", progress =>
+                LayerLatencyTable.Measure(onnx, sensitivity.Bits, weightOptions.GroupSize, weightOptions.Symmetric, sample, weightOptions.ExcludeNodes, weightOptions.ExcludeOps, progress));
+        }
         var plan = planner.Plan(budget);
         var options = weightOptions with { Method = method ?? "rtn", LayerBits = plan.LayerBits, Bits = sensitivity.Bits.Max() };
         var result = ConsoleOutput.WithProgress("quantize", progress =>
@@ -64,6 +73,8 @@ internal sealed class MixedQuantizeAction
         result.Model.Save(outPath);
         QuantizeCommand.CopySidecar(input, outPath);
         long inBytes = onnx.SizeOnDisk ?? 0, outBytes = new FileInfo(outPath).Length;
+        if (planner.Latency is { } table)
+            ConsoleOutput.Note(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"predicted latency {table.PredictedMs(plan.LayerBits):F3} ms at batch {table.BatchSize} (float {table.ModelMs:F3} ms, fastest reachable {table.FastestMs:F3} ms), one thread"));
         var sections = MixedPrecisionReport.Sections(plan, sensitivity, outBytes).Concat(WeightOnlyReport.Sections(result, inBytes, outBytes)).ToList();
         string? target = parse.GetValue(json);
         if (target != "-")
@@ -89,6 +100,9 @@ internal sealed class MixedQuantizeAction
             total_omega = plan.TotalOmega,
             optimal = plan.Optimal,
             layer_bits = plan.LayerBits,
+            predicted_latency_ms = planner.Latency?.PredictedMs(plan.LayerBits),
+            float_latency_ms = planner.Latency?.ModelMs,
+            latency_table_ms = planner.Latency?.LayerMs,
             layers = plan.Layers,
         });
         if (parse.GetValue(report) is string reportPath)

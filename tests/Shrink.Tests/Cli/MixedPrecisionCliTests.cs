@@ -64,9 +64,19 @@ public sealed class MixedPrecisionCliTests
         Assert.Equal(1, low.ExitCode);
         Assert.Contains("at least", low.Stderr);
         Assert.Contains("at most", low.Stderr);
-        var latency = ShrinkCli.Run("quantize", model, "-o", dir.File("x.onnx"), "--mixed", "--latency-ms", "1", "--data", Calibration);
-        Assert.Equal(2, latency.ExitCode);
-        Assert.Contains("not implemented", latency.Stderr);
+        // A latency budget below what any width reaches is refused with the fastest achievable time; a loose one plans within it.
+        var tooFast = ShrinkCli.Run("quantize", model, "-o", dir.File("x.onnx"), "--mixed", "--latency-ms", "0.0001", "--bits", "4,8", "--sensitivity", "perturbation", "--data", Calibration, "--samples", "64");
+        Assert.Equal(1, tooFast.ExitCode);
+        Assert.Contains("fastest", tooFast.Stderr);
+        Assert.False(File.Exists(dir.File("x.onnx")));
+        var loose = ShrinkCli.Run("quantize", model, "-o", dir.File("x.onnx"), "--mixed", "--latency-ms", "1000", "--bits", "4,8", "--sensitivity", "perturbation", "--data", Calibration, "--samples", "64", "--json", "-");
+        Assert.True(loose.ExitCode == 0, loose.Stderr);
+        using (var doc = JsonDocument.Parse(loose.Stdout))
+        {
+            double predicted = doc.RootElement.GetProperty("predicted_latency_ms").GetDouble();
+            Assert.InRange(predicted, 1e-4, 1000);
+            Assert.Equal(4, doc.RootElement.GetProperty("latency_table_ms").EnumerateObject().Count());
+        }
         Assert.Equal(2, ShrinkCli.Run("quantize", model, "-o", dir.File("x.onnx"), "--mixed", "--data", Calibration).ExitCode); // no budget
     }
 

@@ -11,4 +11,7 @@ public enum BudgetKind
 
     /// <summary>Bit operations (MACs × weight bits × activation bits) as a fraction of the float model's.</summary>
     BopsRatio,
+
+    /// <summary>Predicted ONNX Runtime milliseconds from a <see cref="LayerLatencyTable"/> measured on this machine.</summary>
+    LatencyMs,
 }

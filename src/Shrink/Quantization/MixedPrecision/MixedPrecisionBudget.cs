@@ -10,6 +10,7 @@ public sealed record MixedPrecisionBudget(BudgetKind Kind, double Value)
     {
         BudgetKind.SizeRatio => $"--size-ratio {Value.ToString(CultureInfo.InvariantCulture)}",
         BudgetKind.SizeBytes => $"--size-bytes {Value.ToString(CultureInfo.InvariantCulture)}",
+        BudgetKind.LatencyMs => $"--latency-ms {Value.ToString(CultureInfo.InvariantCulture)}",
         _ => $"--bops-ratio {Value.ToString(CultureInfo.InvariantCulture)}",
     };
 }

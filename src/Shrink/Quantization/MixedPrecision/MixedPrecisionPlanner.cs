@@ -63,6 +63,9 @@ public sealed class MixedPrecisionPlanner
         _floatMacs = total;
     }
 
+    /// <summary>The per-layer latency table a <see cref="BudgetKind.LatencyMs"/> budget plans against (null until set).</summary>
+    public LayerLatencyTable? Latency { get; set; }
+
     /// <summary>The plan for <paramref name="budget"/>; throws <see cref="ShrinkException"/> with both bounds when it is outside them.</summary>
     public MixedPrecisionPlan Plan(MixedPrecisionBudget budget)
     {
@@ -78,6 +81,21 @@ public sealed class MixedPrecisionPlanner
             fixedPart = (_floatMacs - _macs.Values.Sum()) * 32 * 32;
             limit = (long)Math.Floor(budget.Value * floatTotal);
             unit = "BOPs";
+        }
+        else if (budget.Kind == BudgetKind.LatencyMs)
+        {
+            if (Latency is null) throw new InvalidOperationException("Set Latency (a measured LayerLatencyTable) before planning a latency budget.");
+            // Tenths of microseconds keep the integer program exact enough.
+            const double unitsPerMs = 10_000;
+            problem = Sizes.LayerBytes.Select(l => new AllocationLayer(l.Key, Omega(l.Key), Latency.LayerMs[l.Key].Where(v => l.Value.ContainsKey(v.Key)).ToDictionary(v => v.Key, v => (long)Math.Round(v.Value * unitsPerMs)))).ToList();
+            fixedPart = (long)Math.Round(Latency.FixedMs * unitsPerMs);
+            limit = (long)Math.Floor(budget.Value * unitsPerMs);
+            long fastest = fixedPart + BitAllocator.MinimumResource(problem);
+            if (limit < fastest)
+                throw new ShrinkException(string.Create(CultureInfo.InvariantCulture,
+                    $"The latency budget {budget.Value:F3} ms is below the fastest this model reaches with {string.Join("/", _sensitivity.Bits)}-bit weights: {fastest / unitsPerMs:F3} ms at batch {Latency.BatchSize}, one thread (float: {Latency.ModelMs:F3} ms)."));
+            floatTotal = long.MaxValue;
+            unit = "0.1 µs";
         }
         else
         {
