@@ -39,9 +39,15 @@ public sealed class ModelSession : IDisposable
     public static ModelSession Open(string path, RuntimeOptions? options = null)
     {
         // Validate the file with our reader first: its messages name the node or tensor, ORT's often do not.
-        OnnxModel.Load(path, new ModelLoadOptions { LoadExternalData = false });
+        var model = OnnxModel.Load(path, new ModelLoadOptions { LoadExternalData = false });
+        options ??= new RuntimeOptions();
+        if (options.FoldWeightDequantize is null) options = options with { FoldWeightDequantize = IsWeightOnly(model) };
         return Create(null, options, path, sessionFromPath: Path.GetFullPath(path));
     }
+
+    /// <summary>True when the model dequantizes weights but quantizes no activations (weight-only quantization).</summary>
+    public static bool IsWeightOnly(OnnxModel model) =>
+        model.Graph.Nodes.Any(n => n.OpType == "DequantizeLinear") && !model.Graph.Nodes.Any(n => n.OpType is "QuantizeLinear" or "DynamicQuantizeLinear");
 
     /// <summary>Creates a session for an in-memory model; models over 2 GB go through a temporary folder with external data.</summary>
     public static ModelSession Open(OnnxModel model, RuntimeOptions? options = null, string? displayName = null) =>
@@ -59,6 +65,7 @@ public sealed class ModelSession : IDisposable
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         if (options.OptimizedModelPath is not null) so.OptimizedModelFilePath = options.OptimizedModelPath;
+        if (options.FoldWeightDequantize ?? (model is not null && IsWeightOnly(model))) so.AddSessionConfigEntry("session.disable_quant_qdq", "1");
         string? tempDir = null;
         try
         {
