@@ -114,6 +114,8 @@ internal static class PruneBenchmark
                 ($"unstructured {rate:P0} global, magnitude ranking, no data", baseOptions with { Criterion = "magnitude" }, false, pytorch, "PyTorch global L1 (same run)"),
                 ($"unstructured {rate:P0} global, output-energy ranking (data), no weight update", baseOptions with { Criterion = "energy" }, true, pytorch, "PyTorch global L1 (same run)"),
                 ($"unstructured {rate:P0} global, SparseGPT `--reconstruct` (default ranking)", baseOptions with { Reconstruct = true }, true, probe, "SparseGPT probe (global-L1 rates)"),
+                ($"unstructured {rate:P0}, `--schedule pqi` (PQ-Index rates), no update", baseOptions with { Scope = SparsityScope.Pqi }, false, pytorch, "PyTorch global L1 (same run)"),
+                ($"unstructured {rate:P0}, `--schedule pqi`, SparseGPT", baseOptions with { Scope = SparsityScope.Pqi, Reconstruct = true }, true, probe, "SparseGPT probe (global-L1 rates)"),
                 ("2:4, no weight update", new SparsityOptions { Granularity = SparsityGranularity.NOfM(2, 4) }, false, null, ""),
                 ("2:4, SparseGPT `--reconstruct`", new SparsityOptions { Granularity = SparsityGranularity.NOfM(2, 4), Reconstruct = true }, true, null, ""),
             ];

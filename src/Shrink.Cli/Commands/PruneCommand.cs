@@ -23,7 +23,7 @@ internal static class PruneCommand
         granularity.AcceptOnlyFromAmong("channel", "unstructured", "2:4", "4:8");
         var criterion = new Option<string>("--criterion") { Description = "Channel importance: l1 (default), l2, bn-scale, activation (mean |a| on --data) or reconstruction (output error on --data)", DefaultValueFactory = _ => "l1" };
         criterion.AcceptOnlyFromAmong("l1", "l2", "bn-scale", "activation", "reconstruction");
-        var schedule = new Option<string>("--schedule") { Description = "Per-layer rates: global (default: one ranking, with a per-layer floor) or uniform", DefaultValueFactory = _ => "global" };
+        var schedule = new Option<string>("--schedule") { Description = "Per-layer rates: global (default: one ranking, with a per-layer floor), uniform, or pqi (unstructured: rates from each layer's PQ Index)", DefaultValueFactory = _ => "global" };
         schedule.AcceptOnlyFromAmong("global", "uniform", "pqi", "fair");
         var reconstruct = new Option<bool>("--reconstruct") { Description = "Recover accuracy without training: refit the next layers by least squares toward the unpruned model's outputs (needs --data)" };
         var scope = new Option<string>("--scope") { Description = "Unstructured: global (default: one magnitude ranking over all layers) or layer (the same rate in each)", DefaultValueFactory = _ => "global" };
@@ -47,8 +47,10 @@ internal static class PruneCommand
             double rate = parse.GetValue(sparsity);
             if (!(rate >= 0 && rate < 1)) throw new UsageException($"--sparsity must be in [0, 1), not {rate.ToString(CultureInfo.InvariantCulture)}.");
             string scheduleName = parse.GetValue(schedule)!;
-            if (scheduleName is "pqi" or "fair")
-                throw new UsageException($"--schedule {scheduleName} is not implemented yet; use global or uniform.");
+            if (scheduleName == "fair")
+                throw new UsageException("--schedule fair is not implemented yet; use global, uniform or (unstructured) pqi.");
+            if (scheduleName == "pqi" && parse.GetValue(granularity) != "unstructured")
+                throw new UsageException("--schedule pqi sets per-layer rates of unstructured pruning (--granularity unstructured); channel pruning takes global or uniform.");
             var onnx = OnnxModel.Load(input);
             Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open = null;
             if (parse.GetValue(data.Data) is string dataSpec)
@@ -57,7 +59,7 @@ internal static class PruneCommand
                 open = inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs);
             }
             if (parse.GetValue(granularity) is string pattern && pattern != "channel")
-                return Sparsity(parse, input, outPath, onnx, open, pattern, rate, scope, excludeNodes, reconstruct, data, report, json);
+                return Sparsity(parse, input, outPath, onnx, open, pattern, rate, scheduleName == "pqi" ? "pqi" : parse.GetValue(scope)!, excludeNodes, reconstruct, data, report, json);
             var options = new ChannelPruningOptions
             {
                 Sparsity = rate,
@@ -127,13 +129,13 @@ internal static class PruneCommand
 
     // Unstructured and N:M: zeros in the weights, the model keeps its shapes.
     private static int Sparsity(ParseResult parse, string input, string outPath, OnnxModel onnx, Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open, string pattern, double rate,
-        Option<string> scope, Option<string?> excludeNodes, Option<bool> reconstruct, DataArguments data, Option<string?> report, Option<string?> json)
+        string scope, Option<string?> excludeNodes, Option<bool> reconstruct, DataArguments data, Option<string?> report, Option<string?> json)
     {
         var options = new SparsityOptions
         {
             Sparsity = rate,
             Granularity = SparsityGranularity.Parse(pattern),
-            Scope = parse.GetValue(scope) == "layer" ? SparsityScope.Layer : SparsityScope.Global,
+            Scope = scope switch { "layer" => SparsityScope.Layer, "pqi" => SparsityScope.Pqi, _ => SparsityScope.Global },
             Reconstruct = parse.GetValue(reconstruct),
             Samples = parse.GetValue(data.Samples) ?? 512,
             ExcludeNodes = new HashSet<string>((parse.GetValue(excludeNodes) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal),

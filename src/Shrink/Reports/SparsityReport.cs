@@ -12,7 +12,7 @@ public static class SparsityReport
         var c = CultureInfo.InvariantCulture;
         var o = r.Options;
         var summary = new MarkdownTable("item", "value")
-            .Add("pattern", $"{r.Mask}{(o.Granularity.IsUnstructured ? $", {(o.Scope == SparsityScope.Global ? "global" : "per layer")} scope" : "")}")
+            .Add("pattern", $"{r.Mask}{(o.Granularity.IsUnstructured ? $", {(o.Scope switch { SparsityScope.Global => "global ranking", SparsityScope.Pqi => "per-layer rates from the PQ Index", _ => "the same rate per layer" })}" : "")}")
             .Add("criterion", r.Criterion)
             .Add("weight update", o.Reconstruct ? "SparseGPT (OBS update from the layer input's XᵀX, layer by layer)" : "none (plain masks)")
             .Add("weights zeroed", $"{Format.Count(r.Weights - r.NonzeroWeightsAfter)} of {Format.Count(r.Weights)} ({Format.Percent(r.Sparsity)})")

@@ -160,6 +160,8 @@ public sealed class SparsityPruner(SparsityOptions options)
             return layers.Select(l => mask.ZerosFor(l.Rows, l.Cols, 0)).ToArray();
         if (options.Scope == SparsityScope.Layer)
             return weights.Select(w => (long)Math.Round(options.Sparsity * w.LongLength)).ToArray();
+        if (options.Scope == SparsityScope.Pqi)
+            return PqIndexSchedule.ZerosPerLayer(weights, options.Sparsity);
         long total = weights.Sum(w => w.LongLength);
         return GlobalMagnitudeRanking.ZerosPerLayer(scores!, (long)Math.Round(options.Sparsity * total));
     }

@@ -12,4 +12,10 @@ public enum SparsityScope
 
     /// <summary>The same rate in every layer.</summary>
     Layer,
+
+    /// <summary>
+    /// Per-layer rates from each layer's PQ Index (<see cref="PqIndexSchedule"/>): layers whose weights are already
+    /// concentrated lose more. Data-free and scale-invariant.
+    /// </summary>
+    Pqi,
 }
