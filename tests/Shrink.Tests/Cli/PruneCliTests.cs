@@ -64,6 +64,7 @@ public sealed class PruneCliTests
     [InlineData("--sparsity", "1.0")]
     [InlineData("--sparsity", "-0.1")]
     [InlineData("--schedule", "pqi")]
+    [InlineData("--schedule", "fair")]
     [InlineData("--granularity", "3:3")]
     public void Bad_rates_and_unimplemented_schedules_are_usage_errors_and_write_nothing(string option, string value)
     {
