@@ -50,10 +50,7 @@ internal static class LowRankCommand
             if (options.Whiten && open is null) throw new UsageException("--whiten needs calibration data: --data PATH.");
             var onnx = OnnxModel.Load(input);
             var result = ConsoleOutput.WithProgress("lowrank", progress => new LowRankFactorizer(options).Factorize(onnx, open, progress));
-            string? dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
-            if (dir is not null) Directory.CreateDirectory(dir);
-            result.Model.Save(outPath);
-            QuantizeCommand.CopySidecar(input, outPath);
+            ModelOutput.Save(result.Model, input, outPath);
             string? jsonTarget = parse.GetValue(json);
             if (jsonTarget != "-")
             {

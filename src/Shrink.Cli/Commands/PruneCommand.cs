@@ -76,11 +76,7 @@ internal static class PruneCommand
             if ((options.Reconstruct || options.Criterion is "activation" or "reconstruction") && open is null)
                 throw new UsageException($"{(options.Reconstruct ? "--reconstruct" : $"--criterion {options.Criterion}")} needs calibration data: --data PATH.");
             var result = ConsoleOutput.WithProgress("prune", progress => new ChannelPruner(options).Prune(onnx, open, progress));
-            string? dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
-            if (dir is not null) Directory.CreateDirectory(dir);
-            result.Model.Save(outPath);
-            QuantizeCommand.CopySidecar(input, outPath);
-            long inBytes = onnx.SizeOnDisk ?? 0, outBytes = new FileInfo(outPath).Length;
+            long outBytes = ModelOutput.Save(result.Model, input, outPath), inBytes = onnx.SizeOnDisk ?? 0;
             string? jsonTarget = parse.GetValue(json);
             if (jsonTarget != "-")
             {
@@ -142,10 +138,7 @@ internal static class PruneCommand
         };
         if (options.Reconstruct && open is null) throw new UsageException("--reconstruct needs calibration data: --data PATH.");
         var result = ConsoleOutput.WithProgress("prune", progress => new SparsityPruner(options).Prune(onnx, open, progress));
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        result.Model.Save(outPath);
-        QuantizeCommand.CopySidecar(input, outPath);
+        ModelOutput.Save(result.Model, input, outPath);
         string? jsonTarget = parse.GetValue(json);
         if (jsonTarget != "-")
         {

@@ -120,11 +120,7 @@ internal static class QuantizeCommand
                 result = ConsoleOutput.WithProgress("quantize", progress =>
                     new StaticQuantizer(options).Quantize(onnx, inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs), progress));
             }
-            string? dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
-            if (dir is not null) Directory.CreateDirectory(dir);
-            result.Model.Save(outPath);
-            CopySidecar(input, outPath);
-            long inBytes = onnx.SizeOnDisk ?? 0, outBytes = new FileInfo(outPath).Length;
+            long outBytes = ModelOutput.Save(result.Model, input, outPath), inBytes = onnx.SizeOnDisk ?? 0;
             string? target = parse.GetValue(json);
             if (target != "-")
             {
@@ -169,11 +165,7 @@ internal static class QuantizeCommand
             open = inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs);
         }
         var result = ConsoleOutput.WithProgress("quantize", progress => new WeightOnlyQuantizer(options).Quantize(onnx, open, progress));
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        result.Model.Save(outPath);
-        CopySidecar(input, outPath);
-        long inBytes = onnx.SizeOnDisk ?? 0, outBytes = new FileInfo(outPath).Length;
+        long outBytes = ModelOutput.Save(result.Model, input, outPath), inBytes = onnx.SizeOnDisk ?? 0;
         string? target = parse.GetValue(json);
         if (target != "-")
         {
@@ -204,14 +196,6 @@ internal static class QuantizeCommand
             ConsoleOutput.Note($"report written to {reportPath}");
         }
         return ExitCodes.Ok;
-    }
-
-    // The quantized model takes the same inputs, so it keeps the preprocessing sidecar: `shrink eval OUT` then just works.
-    internal static void CopySidecar(string input, string output)
-    {
-        string from = Preprocessing.SidecarPath(input), to = Preprocessing.SidecarPath(output);
-        if (File.Exists(from) && Path.GetFullPath(from) != Path.GetFullPath(to))
-            JsonOutput.WriteText(to, File.ReadAllText(from));
     }
 
     private static HashSet<string> List(string? text) =>

@@ -82,11 +82,7 @@ internal static class TuneCommand
                 long? outBytes = null;
                 if (tuning.Best is not null)
                 {
-                    string? dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
-                    if (dir is not null) Directory.CreateDirectory(dir);
-                    File.Copy(Path.Combine(temp, $"trial{tuning.Best.Index}.onnx"), outPath, overwrite: true);
-                    QuantizeCommand.CopySidecar(input, outPath);
-                    outBytes = new FileInfo(outPath).Length;
+                    outBytes = ModelOutput.Copy(Path.Combine(temp, $"trial{tuning.Best.Index}.onnx"), input, outPath);
                     if (target != "-") Console.Out.WriteLine($"wrote {outPath}");
                 }
                 JsonOutput.Write(target, new
