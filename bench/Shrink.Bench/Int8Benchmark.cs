@@ -127,29 +127,8 @@ internal static class Int8Benchmark
         return peaks;
     }
 
-    private static JsonElement? Torch(string root, string models)
-    {
-        try
-        {
-            var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = root };
-            start.ArgumentList.Add(Path.Combine(root, "bench", "torch_int8.py"));
-            start.ArgumentList.Add(models);
-            using var p = Process.Start(start)!;
-            var err = p.StandardError.ReadToEndAsync();
-            string stdout = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            if (p.ExitCode != 0)
-            {
-                Console.Error.WriteLine($"torch_int8.py failed: {err.Result}");
-                return null;
-            }
-            return JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement.Clone();
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return null;
-        }
-    }
+    private static JsonElement? Torch(string root, string models) =>
+        PythonScript.RunJson(Path.Combine(root, "bench", "torch_int8.py"), root, models);
 
     private static string Report(List<Row> rows, Dictionary<string, double> tool, Dictionary<int, double> memory, JsonElement? torch, bool quick, double seconds)
     {

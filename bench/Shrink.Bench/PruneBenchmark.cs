@@ -156,29 +156,8 @@ internal static class PruneBenchmark
         return rows;
     }
 
-    private static JsonElement? Torch(string root, string models)
-    {
-        try
-        {
-            var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = root };
-            start.ArgumentList.Add(Path.Combine(root, "bench", "torch_prune.py"));
-            start.ArgumentList.Add(models);
-            using var p = Process.Start(start)!;
-            var err = p.StandardError.ReadToEndAsync();
-            string stdout = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            if (p.ExitCode != 0)
-            {
-                Console.Error.WriteLine($"torch_prune.py failed: {err.Result}");
-                return null;
-            }
-            return JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement.Clone();
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return null;
-        }
-    }
+    private static JsonElement? Torch(string root, string models) =>
+        PythonScript.RunJson(Path.Combine(root, "bench", "torch_prune.py"), root, models);
 
     private static string Report(List<Row> rows, List<SparseRow> sparse, List<LowRankRow> lowRank, JsonElement? torch, bool quick, double seconds)
     {

@@ -141,25 +141,10 @@ internal static partial class WeightOnlyBenchmark
         Console.WriteLine($"GPTQ unblocked: {unblocked:F2} s");
 
         double? torch = null;
-        string line = "not run";
-        try
-        {
-            var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            start.ArgumentList.Add(Path.Combine(baselines, "gptq_anchor.py"));
-            start.ArgumentList.Add(n.ToString(CultureInfo.InvariantCulture));
-            start.ArgumentList.Add(rows.ToString(CultureInfo.InvariantCulture));
-            using var p = Process.Start(start)!;
-            string stdout = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            line = stdout.Trim();
-            var m = TotalSeconds().Match(line);
-            if (m.Success) torch = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-            Console.WriteLine(line);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            line = "python3 not available: " + e.Message;
-        }
+        string line = PythonScript.Run(Path.Combine(baselines, "gptq_anchor.py"), null, n.ToString(CultureInfo.InvariantCulture), rows.ToString(CultureInfo.InvariantCulture))?.Trim() ?? "not run";
+        var m = TotalSeconds().Match(line);
+        if (m.Success) torch = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        Console.WriteLine(line);
         return new SpeedResult(n, rows, hessian, blocked, unblocked, torch, line);
     }
 
