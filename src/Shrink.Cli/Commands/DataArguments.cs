@@ -59,6 +59,14 @@ internal sealed class DataArguments
         return new DataOptions { Preprocessing = p, LabelsPath = parse.GetValue(Labels), ShapeOverrides = shapes, Seed = parse.GetValue(Seed) };
     }
 
+    /// <summary>Opens --data for <paramref name="modelPath"/> when it was given, else null (for methods that may run without data).</summary>
+    public Func<IReadOnlyList<ModelInputSpec>, IDataSource>? OpenIfGiven(ParseResult parse, string modelPath)
+    {
+        if (parse.GetValue(Data) is not string spec) return null;
+        var options = Bind(parse, modelPath);
+        return inputs => DataSourceFactory.Open(spec, options, inputs);
+    }
+
     private static float[] Floats(string text, string option) =>
         text.Split(',').Select(s => float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) ? v : throw new UsageException($"{option}: '{s}' is not a number.")).ToArray();
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Shrink.Cli.Terminal;
-using Shrink.Data;
 using Shrink.Onnx;
 using Shrink.Pruning.LowRank;
 using Shrink.Reports;
@@ -41,23 +40,12 @@ internal static class LowRankCommand
                 Samples = parse.GetValue(data.Samples) ?? 512,
                 ExcludeNodes = new HashSet<string>((parse.GetValue(excludeNodes) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal),
             };
-            Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open = null;
-            if (parse.GetValue(data.Data) is string dataSpec)
-            {
-                var dataOptions = data.Bind(parse, input);
-                open = inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs);
-            }
+            var open = data.OpenIfGiven(parse, input);
             if (options.Whiten && open is null) throw new UsageException("--whiten needs calibration data: --data PATH.");
             var onnx = OnnxModel.Load(input);
             var result = ConsoleOutput.WithProgress("lowrank", progress => new LowRankFactorizer(options).Factorize(onnx, open, progress));
             ModelOutput.Save(result.Model, input, outPath);
-            string? jsonTarget = parse.GetValue(json);
-            if (jsonTarget != "-")
-            {
-                foreach (var s in LowRankReport.Sections(result, maxLayers: 16)) ConsoleOutput.Write(s);
-                Console.Out.WriteLine($"wrote {outPath}");
-            }
-            JsonOutput.Write(jsonTarget, new
+            ResultOutput.Emit(parse, json, report, LowRankReport.Sections(result, maxLayers: 16), outPath, new
             {
                 model = input,
                 output = outPath,
@@ -70,12 +58,7 @@ internal static class LowRankCommand
                 seconds = result.CalibrationSeconds + result.FactorSeconds,
                 layers = result.Layers,
                 left_alone = result.LeftAlone.Select(l => new { name = l.Name, op = l.OpType, reason = l.Reason }),
-            });
-            if (parse.GetValue(report) is string reportPath)
-            {
-                JsonOutput.WriteText(reportPath, LowRankReport.ToMarkdown(result, input, outPath));
-                ConsoleOutput.Note($"report written to {reportPath}");
-            }
+            }, () => LowRankReport.ToMarkdown(result, input, outPath));
             return ExitCodes.Ok;
         });
         return command;

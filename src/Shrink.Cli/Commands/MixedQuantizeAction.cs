@@ -72,13 +72,7 @@ internal sealed class MixedQuantizeAction
         if (planner.Latency is { } table)
             ConsoleOutput.Note(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"predicted latency {table.PredictedMs(plan.LayerBits):F3} ms at batch {table.BatchSize} (float {table.ModelMs:F3} ms, fastest reachable {table.FastestMs:F3} ms), one thread"));
         var sections = MixedPrecisionReport.Sections(plan, sensitivity, outBytes).Concat(WeightOnlyReport.Sections(result, inBytes, outBytes)).ToList();
-        string? target = parse.GetValue(json);
-        if (target != "-")
-        {
-            foreach (var s in sections) ConsoleOutput.Write(s);
-            Console.Out.WriteLine($"wrote {outPath}");
-        }
-        JsonOutput.Write(target, new
+        ResultOutput.Emit(parse, json, report, sections, outPath, new
         {
             model = input,
             output = outPath,
@@ -100,12 +94,7 @@ internal sealed class MixedQuantizeAction
             float_latency_ms = planner.Latency?.ModelMs,
             latency_table_ms = planner.Latency?.LayerMs,
             layers = plan.Layers,
-        });
-        if (parse.GetValue(report) is string reportPath)
-        {
-            JsonOutput.WriteText(reportPath, ReportSection.ToMarkdown($"Mixed-precision quantization of `{Path.GetFileName(input)}` → `{Path.GetFileName(outPath)}`", sections));
-            ConsoleOutput.Note($"report written to {reportPath}");
-        }
+        }, () => ReportSection.ToMarkdown($"Mixed-precision quantization of `{Path.GetFileName(input)}` → `{Path.GetFileName(outPath)}`", sections));
         return ExitCodes.Ok;
     }
 }

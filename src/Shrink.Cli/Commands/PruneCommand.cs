@@ -52,12 +52,7 @@ internal static class PruneCommand
             if (scheduleName == "pqi" && parse.GetValue(granularity) != "unstructured")
                 throw new UsageException("--schedule pqi sets per-layer rates of unstructured pruning (--granularity unstructured); channel pruning takes global or uniform.");
             var onnx = OnnxModel.Load(input);
-            Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open = null;
-            if (parse.GetValue(data.Data) is string dataSpec)
-            {
-                var dataOptions = data.Bind(parse, input);
-                open = inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs);
-            }
+            var open = data.OpenIfGiven(parse, input);
             if (parse.GetValue(granularity) is string pattern && pattern != "channel")
                 return Sparsity(parse, input, outPath, onnx, open, pattern, rate, scheduleName == "pqi" ? "pqi" : parse.GetValue(scope)!, excludeNodes, reconstruct, data, report, json);
             var options = new ChannelPruningOptions
@@ -77,13 +72,7 @@ internal static class PruneCommand
                 throw new UsageException($"{(options.Reconstruct ? "--reconstruct" : $"--criterion {options.Criterion}")} needs calibration data: --data PATH.");
             var result = ConsoleOutput.WithProgress("prune", progress => new ChannelPruner(options).Prune(onnx, open, progress));
             long outBytes = ModelOutput.Save(result.Model, input, outPath), inBytes = onnx.SizeOnDisk ?? 0;
-            string? jsonTarget = parse.GetValue(json);
-            if (jsonTarget != "-")
-            {
-                foreach (var s in ChannelPruningReport.Sections(result, inBytes, outBytes, maxRows: 16)) ConsoleOutput.Write(s);
-                Console.Out.WriteLine($"wrote {outPath}");
-            }
-            JsonOutput.Write(jsonTarget, new
+            ResultOutput.Emit(parse, json, report, ChannelPruningReport.Sections(result, inBytes, outBytes, maxRows: 16), outPath, new
             {
                 model = input,
                 output = outPath,
@@ -99,12 +88,7 @@ internal static class PruneCommand
                 groups = result.Groups,
                 left_alone = result.LeftAlone,
                 refits = result.Refits,
-            });
-            if (parse.GetValue(report) is string reportPath)
-            {
-                JsonOutput.WriteText(reportPath, ChannelPruningReport.ToMarkdown(result, input, outPath, inBytes, outBytes));
-                ConsoleOutput.Note($"report written to {reportPath}");
-            }
+            }, () => ChannelPruningReport.ToMarkdown(result, input, outPath, inBytes, outBytes));
             return ExitCodes.Ok;
         });
         return command;
@@ -139,13 +123,7 @@ internal static class PruneCommand
         if (options.Reconstruct && open is null) throw new UsageException("--reconstruct needs calibration data: --data PATH.");
         var result = ConsoleOutput.WithProgress("prune", progress => new SparsityPruner(options).Prune(onnx, open, progress));
         ModelOutput.Save(result.Model, input, outPath);
-        string? jsonTarget = parse.GetValue(json);
-        if (jsonTarget != "-")
-        {
-            foreach (var s in SparsityReport.Sections(result, maxLayers: 16)) ConsoleOutput.Write(s);
-            Console.Out.WriteLine($"wrote {outPath}");
-        }
-        JsonOutput.Write(jsonTarget, new
+        ResultOutput.Emit(parse, json, report, SparsityReport.Sections(result, maxLayers: 16), outPath, new
         {
             model = input,
             output = outPath,
@@ -161,12 +139,7 @@ internal static class PruneCommand
             seconds = result.CalibrationSeconds + result.PruningSeconds,
             layers = result.Layers,
             left_dense = result.LeftDense.Select(l => new { name = l.Name, op = l.OpType, reason = l.Reason }),
-        });
-        if (parse.GetValue(report) is string reportPath)
-        {
-            JsonOutput.WriteText(reportPath, SparsityReport.ToMarkdown(result, input, outPath));
-            ConsoleOutput.Note($"report written to {reportPath}");
-        }
+        }, () => SparsityReport.ToMarkdown(result, input, outPath));
         return ExitCodes.Ok;
     }
 }

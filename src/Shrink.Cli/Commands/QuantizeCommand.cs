@@ -121,13 +121,7 @@ internal static class QuantizeCommand
                     new StaticQuantizer(options).Quantize(onnx, inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs), progress));
             }
             long outBytes = ModelOutput.Save(result.Model, input, outPath), inBytes = onnx.SizeOnDisk ?? 0;
-            string? target = parse.GetValue(json);
-            if (target != "-")
-            {
-                foreach (var s in QuantizationReport.Sections(result, inBytes, outBytes, maxLayers: 12)) ConsoleOutput.Write(s);
-                Console.Out.WriteLine($"wrote {outPath}");
-            }
-            JsonOutput.Write(target, new
+            ResultOutput.Emit(parse, json, report, QuantizationReport.Sections(result, inBytes, outBytes, maxLayers: 12), outPath, new
             {
                 model = input,
                 output = outPath,
@@ -144,12 +138,7 @@ internal static class QuantizeCommand
                 layers = result.Layers,
                 output_fidelity = result.Output,
                 suggestions = result.Suggestions,
-            });
-            if (parse.GetValue(report) is string reportPath)
-            {
-                JsonOutput.WriteText(reportPath, QuantizationReport.ToMarkdown(result, input, outPath, inBytes, outBytes));
-                ConsoleOutput.Note($"report written to {reportPath}");
-            }
+            }, () => QuantizationReport.ToMarkdown(result, input, outPath, inBytes, outBytes));
             return ExitCodes.Ok;
         });
         return command;
@@ -158,21 +147,10 @@ internal static class QuantizeCommand
     private static int WeightOnly(ParseResult parse, string input, string outPath, WeightOnlyOptions options, DataArguments data, Option<string?> report, Option<string?> json)
     {
         var onnx = OnnxModel.Load(input);
-        Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open = null;
-        if (parse.GetValue(data.Data) is string dataSpec)
-        {
-            var dataOptions = data.Bind(parse, input);
-            open = inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs);
-        }
+        var open = data.OpenIfGiven(parse, input);
         var result = ConsoleOutput.WithProgress("quantize", progress => new WeightOnlyQuantizer(options).Quantize(onnx, open, progress));
         long outBytes = ModelOutput.Save(result.Model, input, outPath), inBytes = onnx.SizeOnDisk ?? 0;
-        string? target = parse.GetValue(json);
-        if (target != "-")
-        {
-            foreach (var s in WeightOnlyReport.Sections(result, inBytes, outBytes, maxLayers: 16)) ConsoleOutput.Write(s);
-            Console.Out.WriteLine($"wrote {outPath}");
-        }
-        JsonOutput.Write(target, new
+        ResultOutput.Emit(parse, json, report, WeightOnlyReport.Sections(result, inBytes, outBytes, maxLayers: 16), outPath, new
         {
             model = input,
             output = outPath,
@@ -189,12 +167,7 @@ internal static class QuantizeCommand
             rounding_seconds = result.RoundingSeconds,
             layers = result.Layers,
             left_in_float = result.LeftInFloat.Select(l => new { name = l.Name, op = l.OpType, reason = l.Reason }),
-        });
-        if (parse.GetValue(report) is string reportPath)
-        {
-            JsonOutput.WriteText(reportPath, WeightOnlyReport.ToMarkdown(result, input, outPath, inBytes, outBytes));
-            ConsoleOutput.Note($"report written to {reportPath}");
-        }
+        }, () => WeightOnlyReport.ToMarkdown(result, input, outPath, inBytes, outBytes));
         return ExitCodes.Ok;
     }
 
