@@ -7,34 +7,8 @@ namespace Shrink.Pruning.Sparsity;
 /// <summary>The Conv/Gemm/MatMul layers with their own constant float weight, in graph order, and the ones left alone with why.</summary>
 internal static class PrunableLayers
 {
-    public static (List<WeightLayer> Layers, List<(string Name, string OpType, string Reason)> Left) Select(OnnxModel model, IReadOnlySet<string> excludeNodes)
-    {
-        var graph = model.Graph;
-        var layers = new List<WeightLayer>();
-        var left = new List<(string, string, string)>();
-        foreach (var node in graph.TopologicalOrder())
-        {
-            if (node.OpType is not ("Conv" or "Gemm" or "MatMul" or "ConvTranspose") || (node.Domain.Length > 0 && node.Domain != "ai.onnx")) continue;
-            if (excludeNodes.Contains(node.Name) || excludeNodes.Contains(node.DisplayName))
-            {
-                left.Add((node.DisplayName, node.OpType, "excluded"));
-                continue;
-            }
-            var layer = WeightLayer.TryCreate(node, graph, out var reason);
-            if (layer is null)
-            {
-                if (reason != "the weight is computed, not a constant") left.Add((node.DisplayName, node.OpType, reason!));
-                continue;
-            }
-            if (graph.Consumers(layer.WeightName).Count > 1 || graph.IsGraphOutput(layer.WeightName))
-            {
-                left.Add((node.DisplayName, node.OpType, "its weight is shared with other nodes"));
-                continue;
-            }
-            layers.Add(layer);
-        }
-        return (layers, left);
-    }
+    public static (List<WeightLayer> Layers, List<(string Name, string OpType, string Reason)> Left) Select(OnnxModel model, IReadOnlySet<string> excludeNodes) =>
+        WeightLayer.SelectAll(model.Graph, node => excludeNodes.Contains(node.Name) || excludeNodes.Contains(node.DisplayName) ? "excluded" : null);
 
     /// <summary>Whether XᵀX of the layer's input can be collected (not a grouped or 3-D conv).</summary>
     public static bool CanCollect(WeightLayer layer, out string? reason)

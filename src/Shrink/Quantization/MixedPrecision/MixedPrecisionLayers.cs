@@ -20,31 +20,9 @@ public static class MixedPrecisionLayers
     /// <summary>The layers of a pre-processed model, in graph order, and the weighted nodes left out with the reason.</summary>
     public static (List<WeightLayer> Layers, List<SkippedLayer> Skipped) Select(OnnxModel prepared, IReadOnlySet<string> excludeNodes, IReadOnlySet<string> excludeOps)
     {
-        var graph = prepared.Graph;
-        var layers = new List<WeightLayer>();
-        var skipped = new List<SkippedLayer>();
-        foreach (var node in graph.TopologicalOrder())
-        {
-            if (node.OpType is not ("Conv" or "Gemm" or "MatMul" or "ConvTranspose") || (node.Domain.Length > 0 && node.Domain != "ai.onnx")) continue;
-            if (excludeNodes.Contains(node.Name) || excludeNodes.Contains(node.DisplayName) || excludeOps.Contains(node.OpType))
-            {
-                skipped.Add(new SkippedLayer(node.DisplayName, node.OpType, "excluded"));
-                continue;
-            }
-            var layer = WeightLayer.TryCreate(node, graph, out var reason);
-            if (layer is null)
-            {
-                if (reason != "the weight is computed, not a constant") skipped.Add(new SkippedLayer(node.DisplayName, node.OpType, reason!));
-                continue;
-            }
-            if (graph.Consumers(layer.WeightName).Count > 1 || graph.IsGraphOutput(layer.WeightName))
-            {
-                skipped.Add(new SkippedLayer(node.DisplayName, node.OpType, "its weight is shared with other nodes"));
-                continue;
-            }
-            layers.Add(layer);
-        }
-        return (layers, skipped);
+        var (layers, left) = WeightLayer.SelectAll(prepared.Graph, node =>
+            excludeNodes.Contains(node.Name) || excludeNodes.Contains(node.DisplayName) || excludeOps.Contains(node.OpType) ? "excluded" : null);
+        return (layers, left.Select(l => new SkippedLayer(l.Name, l.OpType, l.Reason)).ToList());
     }
 
     /// <summary>The key of a layer in <see cref="WeightOnlyOptions.LayerBits"/>: its node name, or display name when unnamed.</summary>

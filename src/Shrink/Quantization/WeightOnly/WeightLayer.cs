@@ -60,7 +60,7 @@ public sealed class WeightLayer
             return null;
         }
         var weight = facts.ConstantWeight(node, graph);
-        if (weight is null) { reason = "the weight is computed, not a constant"; return null; }
+        if (weight is null) { reason = ComputedWeight; return null; }
         if (weight.Type != ElementType.Float) { reason = $"the weight is {weight.Type.OnnxName()}, not float"; return null; }
         var dims = weight.Dims;
         switch (node.OpType)
@@ -88,6 +88,41 @@ public sealed class WeightLayer
                 return null;
         }
     }
+
+    /// <summary>
+    /// The Conv/Gemm/MatMul layers of <paramref name="graph"/> with their own constant float weight, in graph order, and
+    /// the weighted nodes left out with the reason: <paramref name="leaveOut"/>'s (e.g. "excluded"), no layer view, or a
+    /// weight shared with other nodes. Nodes whose weight is computed (MatMul of two activations) are not listed.
+    /// </summary>
+    public static (List<WeightLayer> Layers, List<(string Name, string OpType, string Reason)> Left) SelectAll(ModelGraph graph, Func<Node, string?>? leaveOut = null)
+    {
+        var layers = new List<WeightLayer>();
+        var left = new List<(string, string, string)>();
+        foreach (var node in graph.TopologicalOrder())
+        {
+            if (node.OpType is not ("Conv" or "Gemm" or "MatMul" or "ConvTranspose") || (node.Domain.Length > 0 && node.Domain != "ai.onnx")) continue;
+            if (leaveOut?.Invoke(node) is string why)
+            {
+                left.Add((node.DisplayName, node.OpType, why));
+                continue;
+            }
+            var layer = TryCreate(node, graph, out var reason);
+            if (layer is null)
+            {
+                if (reason != ComputedWeight) left.Add((node.DisplayName, node.OpType, reason!));
+                continue;
+            }
+            if (graph.Consumers(layer.WeightName).Count > 1 || graph.IsGraphOutput(layer.WeightName))
+            {
+                left.Add((node.DisplayName, node.OpType, "its weight is shared with other nodes"));
+                continue;
+            }
+            layers.Add(layer);
+        }
+        return (layers, left);
+    }
+
+    private const string ComputedWeight = "the weight is computed, not a constant";
 
     /// <summary>W as a row-major [Rows × Cols] copy of the weight in <paramref name="graph"/>.</summary>
     public float[] ReadMatrix(ModelGraph graph)

@@ -175,39 +175,11 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
 
     private static bool CanCollect(WeightLayer layer) => layer.Node.OpType != "Conv" || LayerHessian.SupportsConv(layer, out _);
 
-    private (List<WeightLayer> Layers, List<(string Name, string OpType, string Reason)> Left) SelectLayers(OnnxModel model)
-    {
-        var graph = model.Graph;
-        var layers = new List<WeightLayer>();
-        var left = new List<(string, string, string)>();
-        foreach (var node in graph.TopologicalOrder())
-        {
-            if (node.OpType is not ("Conv" or "Gemm" or "MatMul" or "ConvTranspose") || (node.Domain.Length > 0 && node.Domain != "ai.onnx")) continue;
-            if (options.ExcludeNodes.Contains(node.Name) || options.ExcludeNodes.Contains(node.DisplayName) || options.ExcludeOps.Contains(node.OpType))
-            {
-                left.Add((node.DisplayName, node.OpType, "excluded"));
-                continue;
-            }
-            if (options.BitsFor(node) == 0)
-            {
-                left.Add((node.DisplayName, node.OpType, "kept in float by the per-layer bit widths"));
-                continue;
-            }
-            var layer = WeightLayer.TryCreate(node, graph, out var reason);
-            if (layer is null)
-            {
-                if (reason != "the weight is computed, not a constant") left.Add((node.DisplayName, node.OpType, reason!));
-                continue;
-            }
-            if (graph.Consumers(layer.WeightName).Count > 1 || graph.IsGraphOutput(layer.WeightName))
-            {
-                left.Add((node.DisplayName, node.OpType, "its weight is shared with other nodes"));
-                continue;
-            }
-            layers.Add(layer);
-        }
-        return (layers, left);
-    }
+    private (List<WeightLayer> Layers, List<(string Name, string OpType, string Reason)> Left) SelectLayers(OnnxModel model) =>
+        WeightLayer.SelectAll(model.Graph, node =>
+            options.ExcludeNodes.Contains(node.Name) || options.ExcludeNodes.Contains(node.DisplayName) || options.ExcludeOps.Contains(node.OpType) ? "excluded"
+            : options.BitsFor(node) == 0 ? "kept in float by the per-layer bit widths"
+            : null);
 
     /// <summary>‖(W − Ŵ)X‖² / ‖WX‖² from H = XᵀX: tr(ΔW·H·ΔWᵀ) / tr(W·H·Wᵀ).</summary>
     public static double RelativeOutputError(float[] w, float[] wq, float[] h, int rows, int cols)
