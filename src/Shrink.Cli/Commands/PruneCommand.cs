@@ -16,7 +16,7 @@ internal static class PruneCommand
     {
         var model = new Argument<string>("MODEL") { Description = "The float ONNX model" };
         var output = new Option<string>("--output", "-o") { Description = "Where to write the pruned model", Required = true };
-        var sparsity = new Option<double>("--sparsity") { Description = "Fraction to remove, in [0, 1): of MACs or parameters (--target) for channel pruning, of weights for unstructured", Required = true };
+        var sparsity = new Option<double?>("--sparsity") { Description = "Fraction to remove, in [0, 1): of MACs or parameters (--target) for channel pruning, of weights for unstructured (not used by 2:4 and 4:8, whose pattern fixes the rate)" };
         var target = new Option<string>("--target") { Description = "Channel pruning: what --sparsity is a fraction of: macs (default) or params", DefaultValueFactory = _ => "macs" };
         target.AcceptOnlyFromAmong("macs", "params");
         var granularity = new Option<string>("--granularity") { Description = "channel (default: remove whole channels, a smaller dense model), unstructured, 2:4 or 4:8 (zeros in the weights, along the reduction axis for N:M)", DefaultValueFactory = _ => "channel" };
@@ -26,6 +26,7 @@ internal static class PruneCommand
         var schedule = new Option<string>("--schedule") { Description = "Per-layer rates: global (default: one ranking, with a per-layer floor), uniform, or pqi (unstructured: rates from each layer's PQ Index)", DefaultValueFactory = _ => "global" };
         schedule.AcceptOnlyFromAmong("global", "uniform", "pqi", "fair");
         var reconstruct = new Option<bool>("--reconstruct") { Description = "Recover accuracy without training: refit the next layers by least squares toward the unpruned model's outputs (needs --data)" };
+        var floatTargets = new Option<bool>("--float-targets") { Description = "Unstructured/N:M with --reconstruct: prune each layer toward the unpruned model's output at that layer, correcting the error earlier layers left (default true)", DefaultValueFactory = _ => true };
         var scope = new Option<string>("--scope") { Description = "Unstructured: global (default: one magnitude ranking over all layers) or layer (the same rate in each)", DefaultValueFactory = _ => "global" };
         scope.AcceptOnlyFromAmong("global", "layer");
         var excludeNodes = new Option<string?>("--exclude-nodes") { Description = "Unstructured/N:M: comma-separated node names to leave dense" };
@@ -36,7 +37,7 @@ internal static class PruneCommand
         var data = new DataArguments(dataRequired: false);
         var command = new Command("prune", "Prune a model: remove whole channels (a smaller dense model that runs faster) or zero weights, with optional least-squares recovery from calibration data.")
         {
-            model, output, sparsity, target, granularity, criterion, schedule, scope, excludeNodes, reconstruct, keep, multiple, report, json,
+            model, output, sparsity, target, granularity, criterion, schedule, scope, excludeNodes, reconstruct, floatTargets, keep, multiple, report, json,
         };
         data.AddTo(command);
         command.SetAction(parse =>
@@ -44,7 +45,8 @@ internal static class PruneCommand
             string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
             if (Path.GetFullPath(input) == Path.GetFullPath(outPath))
                 throw new UsageException("--output must differ from the input model: the input is never modified.");
-            double rate = parse.GetValue(sparsity);
+            bool nm = parse.GetValue(granularity) is "2:4" or "4:8";
+            double rate = parse.GetValue(sparsity) ?? (nm ? 0.5 : throw new UsageException("--sparsity is required (except for --granularity 2:4 and 4:8, whose pattern fixes the rate)."));
             if (!(rate >= 0 && rate < 1)) throw new UsageException($"--sparsity must be in [0, 1), not {rate.ToString(CultureInfo.InvariantCulture)}.");
             string scheduleName = parse.GetValue(schedule)!;
             if (scheduleName == "fair")
@@ -54,7 +56,7 @@ internal static class PruneCommand
             var onnx = OnnxModel.Load(input);
             var open = data.OpenIfGiven(parse, input);
             if (parse.GetValue(granularity) is string pattern && pattern != "channel")
-                return Sparsity(parse, input, outPath, onnx, open, pattern, rate, scheduleName == "pqi" ? "pqi" : parse.GetValue(scope)!, excludeNodes, reconstruct, data, report, json);
+                return Sparsity(parse, input, outPath, onnx, open, pattern, rate, scheduleName == "pqi" ? "pqi" : parse.GetValue(scope)!, excludeNodes, reconstruct, floatTargets, data, report, json);
             var options = new ChannelPruningOptions
             {
                 Sparsity = rate,
@@ -109,7 +111,7 @@ internal static class PruneCommand
 
     // Unstructured and N:M: zeros in the weights, the model keeps its shapes.
     private static int Sparsity(ParseResult parse, string input, string outPath, OnnxModel onnx, Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open, string pattern, double rate,
-        string scope, Option<string?> excludeNodes, Option<bool> reconstruct, DataArguments data, Option<string?> report, Option<string?> json)
+        string scope, Option<string?> excludeNodes, Option<bool> reconstruct, Option<bool> floatTargets, DataArguments data, Option<string?> report, Option<string?> json)
     {
         var options = new SparsityOptions
         {
@@ -117,6 +119,7 @@ internal static class PruneCommand
             Granularity = SparsityGranularity.Parse(pattern),
             Scope = scope switch { "layer" => SparsityScope.Layer, "pqi" => SparsityScope.Pqi, _ => SparsityScope.Global },
             Reconstruct = parse.GetValue(reconstruct),
+            TargetFloatOutputs = parse.GetValue(floatTargets),
             Samples = parse.GetValue(data.Samples) ?? 512,
             ExcludeNodes = new HashSet<string>((parse.GetValue(excludeNodes) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal),
         };

@@ -31,6 +31,14 @@ public sealed record SparsityOptions
     /// </summary>
     public bool Reconstruct { get; init; }
 
+    /// <summary>
+    /// With <see cref="Reconstruct"/>: prune toward what each float layer computes from the unpruned model's inputs
+    /// (W* = W·C·H⁻¹, C the cross moment of unpruned and pruned inputs), so each layer also corrects the error the
+    /// layers before it left (as GPTAQ does for quantization); false fits each layer to its own dense output on the
+    /// pruned model's inputs (plain SparseGPT).
+    /// </summary>
+    public bool TargetFloatOutputs { get; init; } = true;
+
     /// <summary>Reconstruction dampening, as a fraction of the mean Hessian diagonal.</summary>
     public double Damp { get; init; } = 0.01;
 

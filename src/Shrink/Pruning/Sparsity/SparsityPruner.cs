@@ -41,6 +41,17 @@ public sealed class SparsityPruner(SparsityOptions options)
         if (layers.Count == 0)
             throw new ShrinkException($"{source}: nothing to prune: no Conv, Gemm or MatMul with a constant float weight{(leftDense.Count > 0 ? $" ({leftDense[0].Name}: {leftDense[0].Reason})" : "")}.");
         var mask = options.Granularity.CreateMask();
+        if (mask.Period > 0)
+        {
+            // N:M kernels (cuSPARSELt; NVIDIA's ASP skips such layers too) need whole groups of M along the reduction axis.
+            foreach (var layer in layers.Where(l => l.Cols % mask.Period != 0).ToList())
+            {
+                layers.Remove(layer);
+                leftDense.Add((layer.Name, layer.Node.OpType, $"reduction length {layer.Cols} is not a multiple of {mask.Period}, so {mask.Name} groups do not fit"));
+            }
+            if (layers.Count == 0)
+                throw new ShrinkException($"{source}: nothing to prune with {mask.Name}: no layer's reduction length is a multiple of {mask.Period}.");
+        }
         var magnitude = new MagnitudeCriterion();
         bool global = options.Scope == SparsityScope.Global && options.Granularity.IsUnstructured;
         var criterion = global ? SparsityCriteria.Create(options.Criterion ?? (openData is null ? "magnitude" : "energy")) : magnitude;
@@ -82,6 +93,8 @@ public sealed class SparsityPruner(SparsityOptions options)
 
             var index = layers.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i);
             var working = options.Reconstruct ? prepared.Clone() : prepared;
+            // The unpruned model, for the float-output targets (prepared itself receives the pruned weights).
+            var reference = options.Reconstruct && options.TargetFloatOutputs ? prepared.Clone() : null;
             int done = 0;
             // Layers that share an input are calibrated together; the groups run in graph order.
             foreach (var group in layers.GroupBy(l => l.Input, StringComparer.Ordinal).Select(g => g.ToList()))
@@ -91,7 +104,7 @@ public sealed class SparsityPruner(SparsityOptions options)
                 {
                     var clock = Stopwatch.StartNew();
                     var hessians = group.Where(l => PrunableLayers.CanCollect(l, out _)).Select(l => new LayerHessian(l)).ToList();
-                    if (hessians.Count > 0) HessianCollector.Collect(working, hessians, data!, options.Samples, options.BatchSize);
+                    if (hessians.Count > 0) HessianCollector.Collect(working, hessians, data!, options.Samples, options.BatchSize, reference);
                     hessianOf = hessians.ToDictionary(h => h.Layer);
                     calibrationSeconds += clock.Elapsed.TotalSeconds;
                 }
@@ -100,18 +113,28 @@ public sealed class SparsityPruner(SparsityOptions options)
                     int i = index[layer];
                     var clock = Stopwatch.StartNew();
                     var w = weights[i];
-                    var h = hessianOf.GetValueOrDefault(layer)?.Matrix;
+                    var hessian = hessianOf.GetValueOrDefault(layer);
+                    var h = hessian?.Matrix;
                     // Inside a layer the weights go by magnitude; the criterion only split the global budget between layers.
                     var selected = ApplyMask(w, magnitude.Score(w, layer.Rows, layer.Cols, default), layer.Rows, layer.Cols, mask, zeros[i]);
                     bool update = options.Reconstruct && h is not null;
-                    var pruned = update ? SparseGptUpdate.Prune(w, layer.Rows, layer.Cols, h!, mask, zeros[i], options.Damp, options.BlockSize) : selected;
+                    var target = update && hessian!.Cross is { } cross ? WeightOnlyQuantizer.FloatOutputTarget(w, h!, cross, layer.Rows, layer.Cols, options.Damp) : w;
+                    var pruned = update ? SparseGptUpdate.Prune(target, layer.Rows, layer.Cols, h!, mask, zeros[i], options.Damp, options.BlockSize) : selected;
                     double seconds = clock.Elapsed.TotalSeconds;
                     pruningSeconds += seconds;
                     double? selectionError = null, error = null;
                     if (h is not null && options.MeasureLayerErrors)
                     {
-                        selectionError = WeightOnlyQuantizer.RelativeOutputError(w, selected, h, layer.Rows, layer.Cols);
-                        error = update ? WeightOnlyQuantizer.RelativeOutputError(w, pruned, h, layer.Rows, layer.Cols) : selectionError;
+                        if (hessian!.Cross is { } c && hessian.FloatMatrix is { } hf)
+                        {
+                            selectionError = WeightOnlyQuantizer.RelativeOutputError(w, hf, selected, h, c, layer.Rows, layer.Cols);
+                            error = WeightOnlyQuantizer.RelativeOutputError(w, hf, pruned, h, c, layer.Rows, layer.Cols);
+                        }
+                        else
+                        {
+                            selectionError = WeightOnlyQuantizer.RelativeOutputError(w, selected, h, layer.Rows, layer.Cols);
+                            error = update ? WeightOnlyQuantizer.RelativeOutputError(w, pruned, h, layer.Rows, layer.Cols) : selectionError;
+                        }
                     }
                     layer.WriteMatrix(working.Graph, pruned);
                     if (!ReferenceEquals(working, prepared)) layer.WriteMatrix(prepared.Graph, pruned);
