@@ -23,10 +23,11 @@ internal static class PruneCommand
         granularity.AcceptOnlyFromAmong("channel", "unstructured", "2:4", "4:8");
         var criterion = new Option<string>("--criterion") { Description = "Channel importance: l1 (default), l2, bn-scale, activation (mean |a| on --data) or reconstruction (output error on --data)", DefaultValueFactory = _ => "l1" };
         criterion.AcceptOnlyFromAmong("l1", "l2", "bn-scale", "activation", "reconstruction");
-        var schedule = new Option<string>("--schedule") { Description = "Per-layer rates: global (default: one ranking, with a per-layer floor), uniform, or pqi (unstructured: rates from each layer's PQ Index)", DefaultValueFactory = _ => "global" };
-        schedule.AcceptOnlyFromAmong("global", "uniform", "pqi", "fair");
+        var schedule = new Option<string>("--schedule") { Description = "Per-layer rates: global (default: one ranking, with a per-layer floor), uniform, pqi (unstructured: rates from each layer's PQ Index) or sensitivity (unstructured, needs --data: each layer pruned alone at a grid of rates, the output's KL measured, rates chosen by an integer program)", DefaultValueFactory = _ => "global" };
+        schedule.AcceptOnlyFromAmong("global", "uniform", "pqi", "sensitivity", "fair");
         var reconstruct = new Option<bool>("--reconstruct") { Description = "Recover accuracy without training: refit the next layers by least squares toward the unpruned model's outputs (needs --data)" };
         var floatTargets = new Option<bool>("--float-targets") { Description = "Unstructured/N:M with --reconstruct: prune each layer toward the unpruned model's output at that layer, correcting the error earlier layers left (default true)", DefaultValueFactory = _ => true };
+        var damp = new Option<double>("--damp") { Description = "Unstructured/N:M with --reconstruct: SparseGPT dampening, a fraction of the mean Hessian diagonal", DefaultValueFactory = _ => 0.01 };
         var scope = new Option<string>("--scope") { Description = "Unstructured: global (default: one magnitude ranking over all layers) or layer (the same rate in each)", DefaultValueFactory = _ => "global" };
         scope.AcceptOnlyFromAmong("global", "layer");
         var excludeNodes = new Option<string?>("--exclude-nodes") { Description = "Unstructured/N:M: comma-separated node names to leave dense" };
@@ -37,7 +38,7 @@ internal static class PruneCommand
         var data = new DataArguments(dataRequired: false);
         var command = new Command("prune", "Prune a model: remove whole channels (a smaller dense model that runs faster) or zero weights, with optional least-squares recovery from calibration data.")
         {
-            model, output, sparsity, target, granularity, criterion, schedule, scope, excludeNodes, reconstruct, floatTargets, keep, multiple, report, json,
+            model, output, sparsity, target, granularity, criterion, schedule, scope, excludeNodes, reconstruct, floatTargets, damp, keep, multiple, report, json,
         };
         data.AddTo(command);
         command.SetAction(parse =>
@@ -51,12 +52,12 @@ internal static class PruneCommand
             string scheduleName = parse.GetValue(schedule)!;
             if (scheduleName == "fair")
                 throw new UsageException("--schedule fair is not implemented yet; use global, uniform or (unstructured) pqi.");
-            if (scheduleName == "pqi" && parse.GetValue(granularity) != "unstructured")
-                throw new UsageException("--schedule pqi sets per-layer rates of unstructured pruning (--granularity unstructured); channel pruning takes global or uniform.");
+            if (scheduleName is "pqi" or "sensitivity" && parse.GetValue(granularity) != "unstructured")
+                throw new UsageException($"--schedule {scheduleName} sets per-layer rates of unstructured pruning (--granularity unstructured); channel pruning takes global or uniform.");
             var onnx = OnnxModel.Load(input);
             var open = data.OpenIfGiven(parse, input);
             if (parse.GetValue(granularity) is string pattern && pattern != "channel")
-                return Sparsity(parse, input, outPath, onnx, open, pattern, rate, scheduleName == "pqi" ? "pqi" : parse.GetValue(scope)!, excludeNodes, reconstruct, floatTargets, data, report, json);
+                return Sparsity(parse, input, outPath, onnx, open, pattern, rate, scheduleName is "pqi" or "sensitivity" ? scheduleName : parse.GetValue(scope)!, excludeNodes, reconstruct, floatTargets, damp, data, report, json);
             var options = new ChannelPruningOptions
             {
                 Sparsity = rate,
@@ -111,15 +112,16 @@ internal static class PruneCommand
 
     // Unstructured and N:M: zeros in the weights, the model keeps its shapes.
     private static int Sparsity(ParseResult parse, string input, string outPath, OnnxModel onnx, Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open, string pattern, double rate,
-        string scope, Option<string?> excludeNodes, Option<bool> reconstruct, Option<bool> floatTargets, DataArguments data, Option<string?> report, Option<string?> json)
+        string scope, Option<string?> excludeNodes, Option<bool> reconstruct, Option<bool> floatTargets, Option<double> damp, DataArguments data, Option<string?> report, Option<string?> json)
     {
         var options = new SparsityOptions
         {
             Sparsity = rate,
             Granularity = SparsityGranularity.Parse(pattern),
-            Scope = scope switch { "layer" => SparsityScope.Layer, "pqi" => SparsityScope.Pqi, _ => SparsityScope.Global },
+            Scope = scope switch { "layer" => SparsityScope.Layer, "pqi" => SparsityScope.Pqi, "sensitivity" => SparsityScope.Sensitivity, _ => SparsityScope.Global },
             Reconstruct = parse.GetValue(reconstruct),
             TargetFloatOutputs = parse.GetValue(floatTargets),
+            Damp = parse.GetValue(damp),
             Samples = parse.GetValue(data.Samples) ?? 512,
             ExcludeNodes = new HashSet<string>((parse.GetValue(excludeNodes) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal),
         };

@@ -12,12 +12,13 @@ public static class SparsityReport
         var c = CultureInfo.InvariantCulture;
         var o = r.Options;
         var summary = new MarkdownTable("item", "value")
-            .Add("pattern", $"{r.Mask}{(o.Granularity.IsUnstructured ? $", {(o.Scope switch { SparsityScope.Global => "global ranking", SparsityScope.Pqi => "per-layer rates from the PQ Index", _ => "the same rate per layer" })}" : "")}")
+            .Add("pattern", $"{r.Mask}{(o.Granularity.IsUnstructured ? $", {(o.Scope switch { SparsityScope.Global => "global ranking", SparsityScope.Pqi => "per-layer rates from the PQ Index", SparsityScope.Sensitivity => "per-layer rates from measured output sensitivity (integer program)", _ => "the same rate per layer" })}" : "")}")
             .Add("criterion", r.Criterion)
             .Add("weight update", o.Reconstruct ? "SparseGPT (OBS update from the layer input's XᵀX, layer by layer)" : "none (plain masks)")
             .Add("weights zeroed", $"{Format.Count(r.Weights - r.NonzeroWeightsAfter)} of {Format.Count(r.Weights)} ({Format.Percent(r.Sparsity)})")
             .Add("nonzero parameters", $"{Format.Count(r.NonzeroParametersBefore)} → {Format.Count(r.NonzeroParametersAfter)}");
         if (r.Calibration is not null) summary.Add("calibration", $"{r.Calibration} ({r.CalibrationSeconds.ToString("F2", c)} s)");
+        if (r.ScheduleSeconds > 0) summary.Add("rate sensitivity", $"{Format.Count(r.Options.SensitivitySamples)} samples, {SensitivityRateSchedule.Rates.Count - 1} rates per layer ({r.ScheduleSeconds.ToString("F2", c)} s)");
         summary.Add("pruning time", $"{r.PruningSeconds.ToString("F2", c)} s");
         var notes = r.Preprocessing.Select(p => "pre-processing: " + p).ToList();
         notes.Add("The zeros are stored as dense float tensors: ONNX Runtime has no sparse kernels on CPU, so this shrinks a compressed download, not the latency. Channel pruning (--granularity channel) gives a faster model.");
@@ -28,10 +29,17 @@ public static class SparsityReport
             foreach (var (name, op, reason) in r.LeftDense) left.Add(name, op, reason);
             sections.Add(new ReportSection("Left dense", left));
         }
-        var layers = new MarkdownTable("layer", "op", "N×K", "method", "sparsity", "error, magnitude mask", "error, method");
+        bool sensitivity = r.Layers.Any(l => l.LossIncrease is not null);
+        var layers = sensitivity
+            ? new MarkdownTable("layer", "op", "N×K", "method", "sparsity", "error, magnitude mask", "error, method", "ΔKL alone")
+            : new MarkdownTable("layer", "op", "N×K", "method", "sparsity", "error, magnitude mask", "error, method");
         foreach (var l in r.Layers.Take(maxLayers))
-            layers.Add(l.Name, l.OpType, $"{l.Rows}×{l.Cols}", l.Method, Format.Percent(l.Sparsity), Error(l.SelectionError), Error(l.Error));
+        {
+            if (sensitivity) layers.Add(l.Name, l.OpType, $"{l.Rows}×{l.Cols}", l.Method, Format.Percent(l.Sparsity), Error(l.SelectionError), Error(l.Error), Error(l.LossIncrease));
+            else layers.Add(l.Name, l.OpType, $"{l.Rows}×{l.Cols}", l.Method, Format.Percent(l.Sparsity), Error(l.SelectionError), Error(l.Error));
+        }
         var layerNotes = new List<string> { "Error: ‖(W − Ŵ)X‖² / ‖WX‖² on each layer's calibration inputs; – without data." };
+        if (sensitivity) layerNotes.Add("ΔKL alone: the calibration loss increase (KL to the unpruned model's output) with only this layer pruned at its grid rate; the rates minimize the sum.");
         if (r.Layers.Count > maxLayers) layerNotes.Add($"{r.Layers.Count - maxLayers} more layers in the Markdown report (--report).");
         sections.Add(new ReportSection("Layers", layers, layerNotes));
         return sections;

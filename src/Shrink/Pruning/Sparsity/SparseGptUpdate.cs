@@ -19,12 +19,16 @@ public static class SparseGptUpdate
     /// are not modified. A <paramref name="damp"/> so large that H⁻¹ is nearly diagonal and uniform makes this plain
     /// magnitude pruning (per block) with almost no update.
     /// </summary>
-    public static float[] Prune(float[] weight, int rows, int cols, float[] hessian, ISparsityMask mask, long zeros, double damp, int blockSize)
+    public static float[] Prune(float[] weight, int rows, int cols, float[] hessian, ISparsityMask mask, long zeros, double damp, int blockSize) =>
+        Prune(weight, rows, cols, Factor(hessian, cols, damp), mask, zeros, blockSize);
+
+    /// <summary>
+    /// The part of the update that depends on the layer input only (the upper Cholesky factor of the dampened H⁻¹ and
+    /// the inputs that never fire), to prune one layer at several rates without refactoring H each time.
+    /// </summary>
+    public static SparseGptFactor Factor(float[] hessian, int cols, double damp)
     {
-        ArgumentNullException.ThrowIfNull(mask);
-        ArgumentOutOfRangeException.ThrowIfLessThan(weight.LongLength, (long)rows * cols, nameof(weight));
         ArgumentOutOfRangeException.ThrowIfLessThan(hessian.LongLength, (long)cols * cols, nameof(hessian));
-        zeros = mask.ZerosFor(rows, cols, zeros);
         var h = hessian.AsSpan(0, cols * cols).ToArray();
         var dead = new bool[cols];
         for (int i = 0; i < cols; i++)
@@ -33,7 +37,19 @@ public static class SparseGptUpdate
             dead[i] = true;
             h[(long)i * cols + i] = 1;
         }
-        var v = GptqRounding.UpperCholeskyOfInverse(h, cols, damp);
+        return new SparseGptFactor(cols, GptqRounding.UpperCholeskyOfInverse(h, cols, damp), dead);
+    }
+
+    /// <summary>The pruned and updated weight, with the input's factor from <see cref="Factor"/>.</summary>
+    public static float[] Prune(float[] weight, int rows, int cols, SparseGptFactor factor, ISparsityMask mask, long zeros, int blockSize)
+    {
+        ArgumentNullException.ThrowIfNull(mask);
+        ArgumentNullException.ThrowIfNull(factor);
+        ArgumentOutOfRangeException.ThrowIfLessThan(weight.LongLength, (long)rows * cols, nameof(weight));
+        if (factor.Cols != cols) throw new ArgumentException($"The factor is for {factor.Cols} columns, not {cols}.", nameof(factor));
+        zeros = mask.ZerosFor(rows, cols, zeros);
+        var v = factor.UpperInverse;
+        var dead = factor.Dead;
         var wt = WeightLayer.Transpose(weight, rows, cols); // column c of W is row c of wt: contiguous
 
         int period = mask.Period;

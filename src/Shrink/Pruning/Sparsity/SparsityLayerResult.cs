@@ -14,5 +14,9 @@ namespace Shrink.Pruning.Sparsity;
 /// </param>
 /// <param name="Error">The same for the method used, or null without data.</param>
 /// <param name="Seconds">Time spent choosing the mask and updating the weights.</param>
+/// <param name="LossIncrease">
+/// With the sensitivity schedule: the calibration loss increase (KL to the unpruned model) measured with only this layer
+/// pruned at its chosen grid rate; null otherwise.
+/// </param>
 public sealed record SparsityLayerResult(string Name, string OpType, int Rows, int Cols, string Method, double TargetSparsity, double Sparsity,
-    double? SelectionError, double? Error, double Seconds);
+    double? SelectionError, double? Error, double Seconds, double? LossIncrease = null);

@@ -48,6 +48,9 @@ public sealed record SparsityOptions
     /// <summary>Calibration samples.</summary>
     public long Samples { get; init; } = 512;
 
+    /// <summary>Calibration samples on which the sensitivity schedule measures each layer's loss (the first ones).</summary>
+    public long SensitivitySamples { get; init; } = 256;
+
     /// <summary>Batch size while calibrating.</summary>
     public int BatchSize { get; init; } = 32;
 
@@ -66,6 +69,6 @@ public sealed record SparsityOptions
         if (!Enum.IsDefined(Scope)) throw new ShrinkException($"Unknown sparsity scope {Scope}.");
         if (!(Damp > 0) || double.IsInfinity(Damp)) throw new ShrinkException($"The reconstruction dampening must be positive, not {Damp}.");
         if (BlockSize <= 0) throw new ShrinkException($"The reconstruction block size must be positive, not {BlockSize}.");
-        if (Samples <= 0 || BatchSize <= 0) throw new ShrinkException("Calibration samples and batch size must be positive.");
+        if (Samples <= 0 || BatchSize <= 0 || SensitivitySamples <= 0) throw new ShrinkException("Calibration samples and batch size must be positive.");
     }
 }

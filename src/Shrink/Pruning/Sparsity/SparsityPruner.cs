@@ -59,7 +59,7 @@ public sealed class SparsityPruner(SparsityOptions options)
             throw new ShrinkException($"{source}: the sparsity criterion '{criterion.Name}' needs calibration data (--data PATH); 'magnitude' needs none.");
         var weights = layers.Select(l => l.ReadMatrix(prepared.Graph)).ToList();
         var results = new Dictionary<WeightLayer, SparsityLayerResult>();
-        double calibrationSeconds = 0, pruningSeconds = 0;
+        double calibrationSeconds = 0, pruningSeconds = 0, scheduleSeconds = 0;
         IDataSource? data = null;
         try
         {
@@ -74,7 +74,10 @@ public sealed class SparsityPruner(SparsityOptions options)
             // for the per-layer errors.
             Dictionary<WeightLayer, LayerHessian> unpruned = [];
             bool rankOnData = criterion.NeedsData;
-            if (data is not null && (rankOnData || (!options.Reconstruct && options.MeasureLayerErrors)))
+            bool bySensitivity = options.Scope == SparsityScope.Sensitivity && options.Granularity.IsUnstructured;
+            if (bySensitivity && data is null)
+                throw new ShrinkException($"{source}: the sensitivity schedule measures each layer's effect on the output and needs calibration data (--data PATH).");
+            if (data is not null && (rankOnData || (bySensitivity && options.Reconstruct) || (!options.Reconstruct && options.MeasureLayerErrors)))
             {
                 var clock = Stopwatch.StartNew();
                 var hessians = layers.Where(l => PrunableLayers.CanCollect(l, out _)).Select(l => new LayerHessian(l)).ToList();
@@ -84,7 +87,22 @@ public sealed class SparsityPruner(SparsityOptions options)
                 calibrationSeconds += clock.Elapsed.TotalSeconds;
             }
             var scores = global ? layers.Select((l, i) => Score(criterion, weights[i], l, unpruned.GetValueOrDefault(l)?.Matrix)).ToList() : null;
-            var zeros = ZerosPerLayer(layers, weights, scores, mask);
+            long[] zeros;
+            double[]? lossIncrease = null;
+            if (bySensitivity)
+            {
+                var clock = Stopwatch.StartNew();
+                var factors = options.Reconstruct
+                    ? unpruned.ToDictionary(p => p.Key, p => SparseGptUpdate.Factor(p.Value.Matrix, p.Key.Cols, options.Damp))
+                    : [];
+                var batches = data!.ReadBatches(options.BatchSize, options.SensitivitySamples).ToList();
+                (zeros, lossIncrease) = SensitivityRateSchedule.Plan(prepared, layers, weights, factors, batches, options.Sparsity, mask, options.BlockSize, progress);
+                scheduleSeconds = clock.Elapsed.TotalSeconds;
+            }
+            else
+            {
+                zeros = ZerosPerLayer(layers, weights, scores, mask);
+            }
             for (int i = 0; i < layers.Count; i++)
             {
                 if (zeros[i] >= weights[i].LongLength && weights[i].Length > 0)
@@ -143,7 +161,7 @@ public sealed class SparsityPruner(SparsityOptions options)
                     long size = w.LongLength;
                     results[layer] = new SparsityLayerResult(layer.Name, layer.Node.OpType, layer.Rows, layer.Cols, method,
                         size == 0 ? 0 : (double)mask.ZerosFor(layer.Rows, layer.Cols, zeros[i]) / size,
-                        size == 0 ? 0 : (double)pruned.LongCount(v => v == 0) / size, selectionError, error, seconds);
+                        size == 0 ? 0 : (double)pruned.LongCount(v => v == 0) / size, selectionError, error, seconds, lossIncrease?[i]);
                     progress?.Report(new ProgressInfo("layers", ++done, layers.Count));
                 }
             }
@@ -173,6 +191,7 @@ public sealed class SparsityPruner(SparsityOptions options)
             Calibration = data is null ? null : $"{Math.Min(options.Samples, data.Count ?? options.Samples)} samples{(options.Reconstruct ? ", sequential" : ", from the unpruned model")}",
             CalibrationSeconds = calibrationSeconds,
             PruningSeconds = pruningSeconds,
+            ScheduleSeconds = scheduleSeconds,
         };
     }
 

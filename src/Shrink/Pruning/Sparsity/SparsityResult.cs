@@ -59,4 +59,7 @@ public sealed class SparsityResult
 
     /// <summary>Seconds spent choosing masks and updating weights.</summary>
     public double PruningSeconds { get; init; }
+
+    /// <summary>Seconds spent measuring per-layer rate sensitivity (the sensitivity schedule), 0 otherwise.</summary>
+    public double ScheduleSeconds { get; init; }
 }

@@ -18,4 +18,11 @@ public enum SparsityScope
     /// concentrated lose more. Data-free and scale-invariant.
     /// </summary>
     Pqi,
+
+    /// <summary>
+    /// Per-layer rates from measured output sensitivity (<see cref="SensitivityRateSchedule"/>): each layer pruned alone
+    /// at a grid of rates on calibration data, then an integer program picks the rates with the least summed loss
+    /// increase. Needs data.
+    /// </summary>
+    Sensitivity,
 }
