@@ -59,6 +59,13 @@ internal static class PruneBenchmark
                     $"`--sparsity 0.5`{(reconstruct ? " `--reconstruct`" : " (no refit)")}", quick, null, _ => null));
                 Console.WriteLine($"{rows[^1].Model} {rows[^1].Setting}: {rows[^1].Accuracy:F4}, MACs −{rows[^1].MacsRemoved:P1}, b64 {rows[^1].SpeedupB64:F2}x");
             }
+            // FAIR-Pruner-style depths (tolerance of difference between class separation and reconstruction), α searched to the target.
+            foreach (string name in new[] { "resnet8", "cnn_small" })
+            {
+                var fair = new ChannelPruningOptions { Sparsity = 0.5, Target = PruningTarget.Macs, Schedule = PruningSchedule.Fair, Reconstruct = true };
+                rows.Add(Channel(models, temp, name, fair, "`--sparsity 0.5 --schedule fair --reconstruct`", quick, name == "resnet8" ? goal : null, name == "resnet8" ? meets : _ => null));
+                Console.WriteLine($"{rows[^1].Model} {rows[^1].Setting}: {rows[^1].Accuracy:F4}, MACs −{rows[^1].MacsRemoved:P1}, b64 {rows[^1].SpeedupB64:F2}x");
+            }
             var torch = Torch(root, models);
             var sparse = Sparse(models, temp, quick, torch);
             var lowRank = LowRank(models, temp, quick);

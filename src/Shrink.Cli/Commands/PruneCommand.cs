@@ -3,6 +3,7 @@ using System.Globalization;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
 using Shrink.Onnx;
+using Shrink.Pruning.Importance;
 using Shrink.Pruning.Sparsity;
 using Shrink.Pruning.Structured;
 using Shrink.Reports;
@@ -23,8 +24,10 @@ internal static class PruneCommand
         granularity.AcceptOnlyFromAmong("channel", "unstructured", "2:4", "4:8");
         var criterion = new Option<string>("--criterion") { Description = "Channel importance: l1 (default), l2, bn-scale, activation (mean |a| on --data) or reconstruction (output error on --data)", DefaultValueFactory = _ => "l1" };
         criterion.AcceptOnlyFromAmong("l1", "l2", "bn-scale", "activation", "reconstruction");
-        var schedule = new Option<string>("--schedule") { Description = "Per-layer rates: global (default: one ranking, with a per-layer floor), uniform, pqi (unstructured: rates from each layer's PQ Index) or sensitivity (unstructured, needs --data: each layer pruned alone at a grid of rates, the output's KL measured, rates chosen by an integer program)", DefaultValueFactory = _ => "global" };
+        var schedule = new Option<string>("--schedule") { Description = "Per-layer rates: global (default: one ranking, with a per-layer floor), uniform, fair (channels: FAIR-Pruner tolerance of difference between class separation and reconstruction, needs --data), pqi (unstructured: rates from each layer's PQ Index) or sensitivity (unstructured, needs --data: each layer pruned alone at a grid of rates, the output's KL measured, rates chosen by an integer program)", DefaultValueFactory = _ => "global" };
         schedule.AcceptOnlyFromAmong("global", "uniform", "pqi", "sensitivity", "fair");
+        var fairLabels = new Option<string>("--fair-labels") { Description = "With --schedule fair: the classes of the calibration samples, predicted (default: the unpruned model's arg-max, no labels file) or data (the data's labels, see --labels)", DefaultValueFactory = _ => "predicted" };
+        fairLabels.AcceptOnlyFromAmong("predicted", "data");
         var reconstruct = new Option<bool>("--reconstruct") { Description = "Recover accuracy without training: refit the next layers by least squares toward the unpruned model's outputs (needs --data)" };
         var floatTargets = new Option<bool>("--float-targets") { Description = "Unstructured/N:M with --reconstruct: prune each layer toward the unpruned model's output at that layer, correcting the error earlier layers left (default true)", DefaultValueFactory = _ => true };
         var damp = new Option<double>("--damp") { Description = "Unstructured/N:M with --reconstruct: SparseGPT dampening, a fraction of the mean Hessian diagonal", DefaultValueFactory = _ => 0.01 };
@@ -38,7 +41,7 @@ internal static class PruneCommand
         var data = new DataArguments(dataRequired: false);
         var command = new Command("prune", "Prune a model: remove whole channels (a smaller dense model that runs faster) or zero weights, with optional least-squares recovery from calibration data.")
         {
-            model, output, sparsity, target, granularity, criterion, schedule, scope, excludeNodes, reconstruct, floatTargets, damp, keep, multiple, report, json,
+            model, output, sparsity, target, granularity, criterion, schedule, fairLabels, scope, excludeNodes, reconstruct, floatTargets, damp, keep, multiple, report, json,
         };
         data.AddTo(command);
         command.SetAction(parse =>
@@ -50,10 +53,14 @@ internal static class PruneCommand
             double rate = parse.GetValue(sparsity) ?? (nm ? 0.5 : throw new UsageException("--sparsity is required (except for --granularity 2:4 and 4:8, whose pattern fixes the rate)."));
             if (!(rate >= 0 && rate < 1)) throw new UsageException($"--sparsity must be in [0, 1), not {rate.ToString(CultureInfo.InvariantCulture)}.");
             string scheduleName = parse.GetValue(schedule)!;
-            if (scheduleName == "fair")
-                throw new UsageException("--schedule fair is not implemented yet; use global, uniform or (unstructured) pqi.");
+            if (scheduleName == "fair" && parse.GetValue(granularity) != "channel")
+                throw new UsageException("--schedule fair sets how many channels each group loses (structured pruning, --granularity channel); unstructured and N:M sparsity take --scope global|layer or --schedule pqi|sensitivity.");
+            if (scheduleName != "fair" && parse.GetResult(fairLabels) is { Implicit: false })
+                throw new UsageException("--fair-labels applies to --schedule fair only.");
+            if (scheduleName == "fair" && parse.GetResult(criterion) is { Implicit: false })
+                throw new UsageException("--schedule fair ranks channels by its own two scores (class separation and reconstruction); leave out --criterion.");
             if (scheduleName is "pqi" or "sensitivity" && parse.GetValue(granularity) != "unstructured")
-                throw new UsageException($"--schedule {scheduleName} sets per-layer rates of unstructured pruning (--granularity unstructured); channel pruning takes global or uniform.");
+                throw new UsageException($"--schedule {scheduleName} sets per-layer rates of unstructured pruning (--granularity unstructured); channel pruning takes global, uniform or fair.");
             var onnx = OnnxModel.Load(input);
             var open = data.OpenIfGiven(parse, input);
             if (parse.GetValue(granularity) is string pattern && pattern != "channel")
@@ -63,7 +70,8 @@ internal static class PruneCommand
                 Sparsity = rate,
                 Target = parse.GetValue(target) == "params" ? PruningTarget.Params : PruningTarget.Macs,
                 Criterion = parse.GetValue(criterion)!,
-                Schedule = scheduleName == "uniform" ? PruningSchedule.Uniform : PruningSchedule.Global,
+                Schedule = scheduleName switch { "uniform" => PruningSchedule.Uniform, "fair" => PruningSchedule.Fair, _ => PruningSchedule.Global },
+                FairLabels = parse.GetValue(fairLabels) == "data" ? ClassLabelSource.Data : ClassLabelSource.Predicted,
                 Reconstruct = parse.GetValue(reconstruct),
                 Samples = parse.GetValue(data.Samples) ?? 512,
             };
@@ -71,6 +79,8 @@ internal static class PruneCommand
                 options = options with { KeptChannels = ParseKept(kept) };
             if (parse.GetValue(multiple) is int m)
                 options = options with { ChannelMultiple = m > 0 ? m : throw new UsageException("--channel-multiple must be positive.") };
+            if (options.Schedule == PruningSchedule.Fair && open is null)
+                throw new UsageException("--schedule fair needs calibration data: --data PATH (the classes are the model's own predictions unless --fair-labels data).");
             if ((options.Reconstruct || options.Criterion is "activation" or "reconstruction") && open is null)
                 throw new UsageException($"{(options.Reconstruct ? "--reconstruct" : $"--criterion {options.Criterion}")} needs calibration data: --data PATH.");
             var result = ConsoleOutput.WithProgress("prune", progress => new ChannelPruner(options).Prune(onnx, open, progress));
@@ -89,6 +99,7 @@ internal static class PruneCommand
                 input_size_bytes = inBytes,
                 seconds = result.Seconds,
                 groups = result.Groups,
+                fair = result.Fair,
                 left_alone = result.LeftAlone,
                 refits = result.Refits,
             }, () => ChannelPruningReport.ToMarkdown(result, input, outPath, inBytes, outBytes));

@@ -26,6 +26,21 @@ public static class ChannelPruningReport
         if (r.Groups.Count > maxRows) notes.Add($"{r.Groups.Count - maxRows} more groups in the Markdown report (--report).");
         sections.Add(new ReportSection("Groups", groups, notes));
 
+        if (r.Fair is { } fair)
+        {
+            var counts = new MarkdownTable("group", "channels", "ToD count k", "ToD(k)", "kept");
+            foreach (var g in fair.Groups.Take(maxRows))
+                counts.Add(g.Group, g.Channels.ToString(c), g.TodCount.ToString(c), g.Tod.ToString("F3", c), g.Kept.ToString(c));
+            var fairNotes = new List<string>
+            {
+                fair.Scale < 1
+                    ? string.Create(c, $"Even α = 0 (no removed channel among the most important by reconstruction) removes more than the target, so every group's α = 0 count was scaled by {fair.Scale:F3}.")
+                    : string.Create(c, $"α = {fair.Alpha:G4}: the smallest tolerance of difference that reaches the target, shared by every group."),
+                "k: the most channels a group may lose with ToD(k) ≤ α, where ToD(k) is the fraction of its k least class-separating channels (utilization) that rank among its k most important by reconstruction. Kept: n − k rounded up to the channel multiple, at least the floor.",
+            };
+            sections.Add(new ReportSection("Fair schedule", counts, fairNotes));
+        }
+
         if (r.LeftAlone.Count > 0)
         {
             var left = new MarkdownTable("group", "channels", "why it was left alone");

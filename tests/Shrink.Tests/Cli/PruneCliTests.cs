@@ -64,9 +64,8 @@ public sealed class PruneCliTests
     [InlineData("--sparsity", "1.0")]
     [InlineData("--sparsity", "-0.1")]
     [InlineData("--schedule", "pqi")]
-    [InlineData("--schedule", "fair")]
     [InlineData("--granularity", "3:3")]
-    public void Bad_rates_and_unimplemented_schedules_are_usage_errors_and_write_nothing(string option, string value)
+    public void Bad_rates_and_misplaced_schedules_are_usage_errors_and_write_nothing(string option, string value)
     {
         using var dir = new TempDirectory();
         var args = new List<string> { "prune", ShrinkCli.Sample, "-o", dir.File("o.onnx") };
@@ -84,5 +83,38 @@ public sealed class PruneCliTests
         var r = ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", dir.File("o.onnx"), "--sparsity", "0.5", "--reconstruct");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--data", r.Stderr);
+    }
+
+    [Fact]
+    public void Fair_schedule_reports_its_tolerance_and_counts()
+    {
+        using var dir = new TempDirectory();
+        string output = dir.File("fair.onnx"), report = dir.File("fair.md");
+        var r = ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", output, "--sparsity", "0.4", "--schedule", "fair", "--data", Calibration, "--samples", "128", "--json", "-", "--report", report);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var root = doc.RootElement;
+        Assert.True(root.GetProperty("macs_after").GetInt64() <= 0.6 * root.GetProperty("macs_before").GetInt64());
+        var fair = root.GetProperty("fair");
+        Assert.InRange(fair.GetProperty("alpha").GetDouble(), 0, 1);
+        Assert.NotEqual(0, fair.GetProperty("groups").GetArrayLength());
+        Assert.Contains("## Fair schedule", File.ReadAllText(report));
+        Assert.True(File.Exists(output));
+    }
+
+    [Theory]
+    [InlineData("--granularity", "unstructured", "--schedule fair sets how many channels")]
+    [InlineData("--criterion", "l2", "leave out --criterion")]
+    [InlineData("--fair-labels", "data", null)]
+    public void Fair_schedule_misuse_is_a_usage_error(string option, string value, string? message)
+    {
+        using var dir = new TempDirectory();
+        // Without --data for the last case: fair needs calibration data.
+        var args = new List<string> { "prune", ShrinkCli.Sample, "-o", dir.File("o.onnx"), "--sparsity", "0.5", "--schedule", "fair", option, value };
+        if (message is not null) args.AddRange(["--data", Calibration]);
+        var r = ShrinkCli.Run([.. args]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(message ?? "--data", r.Stderr);
+        Assert.False(File.Exists(dir.File("o.onnx")));
     }
 }

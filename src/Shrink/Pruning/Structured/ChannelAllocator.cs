@@ -20,17 +20,40 @@ internal static class ChannelAllocator
     /// <summary>The largest allowed count below <paramref name="kept"/>: a multiple of the step (the full size is always allowed).</summary>
     private static int NextLower(int kept, int step) => kept % step == 0 ? kept - step : kept - kept % step;
 
-    /// <summary>The kept counts per group (all groups; unprunable ones keep everything).</summary>
+    /// <summary><paramref name="count"/> rounded up to a multiple of the group's step, at most <paramref name="size"/>.</summary>
+    public static int RoundUp(double count, int size, int multiple)
+    {
+        int step = StepOf(size, multiple);
+        return Math.Min(size, (int)Math.Ceiling(count / step - 1e-9) * step);
+    }
+
+    /// <summary>The fewest channels a group of <paramref name="size"/> may keep: <see cref="ChannelPruningOptions.MinKeepFraction"/> of it, rounded up to its step.</summary>
+    public static int FloorOf(int size, ChannelPruningOptions options) =>
+        RoundUp(Math.Max(1, (int)Math.Ceiling(size * options.MinKeepFraction - 1e-9)), size, options.ChannelMultiple);
+
+    /// <summary>The kept counts per group (all groups; unprunable ones keep everything) for the uniform and global schedules.</summary>
     public static int[] Allocate(IReadOnlyList<ChannelGroup> groups, IReadOnlyList<double[]?> scores, PruningCostModel cost, double target, ChannelPruningOptions options)
+    {
+        if (options.Schedule == PruningSchedule.Fair)
+            throw new InvalidOperationException("The fair schedule is allocated by FairSchedule, from two scores.");
+        var (kept, prunable, fixedCount) = Start(groups, scores, options);
+        if (prunable.Count == 0 && fixedCount > 0) return kept;
+        if (options.Schedule == PruningSchedule.Uniform) return Uniform(prunable, kept, cost, target, options);
+        return Global(prunable, scores, kept, cost, target, options);
+    }
+
+    /// <summary>
+    /// The starting point of every schedule: counts fixed by <see cref="ChannelPruningOptions.KeptChannels"/> applied, the
+    /// other groups whole, and the groups the schedule may cut (prunable, scored, not fixed, not narrow when those stay whole).
+    /// </summary>
+    public static (int[] Kept, List<ChannelGroup> Prunable, int FixedCount) Start(IReadOnlyList<ChannelGroup> groups, IReadOnlyList<double[]?> scores, ChannelPruningOptions options)
     {
         var kept = groups.Select(g => g.Size).ToArray();
         var fixedCounts = FixedCounts(groups, options);
         foreach (var (id, count) in fixedCounts) kept[id] = count;
         var prunable = groups.Where(g => g.Prunable && scores[g.Id] is not null && !fixedCounts.ContainsKey(g.Id)
             && !(options.KeepNarrowGroupsWhole && g.Size < 2 * options.ChannelMultiple)).ToList();
-        if (prunable.Count == 0 && fixedCounts.Count > 0) return kept;
-        if (options.Schedule == PruningSchedule.Uniform) return Uniform(prunable, kept, cost, target, options);
-        return Global(prunable, scores, kept, cost, target, options);
+        return (kept, prunable, fixedCounts.Count);
     }
 
     /// <summary>The groups named in <see cref="ChannelPruningOptions.KeptChannels"/> (by any producer node), with their counts.</summary>
@@ -56,13 +79,7 @@ internal static class ChannelAllocator
         int[] At(double rate)
         {
             var k = (int[])kept.Clone();
-            foreach (var g in prunable)
-            {
-                int step = StepOf(g.Size, options.ChannelMultiple);
-                double want = g.Size * (1 - rate);
-                int rounded = (int)Math.Ceiling(want / step - 1e-9) * step;
-                k[g.Id] = Math.Min(g.Size, rounded);
-            }
+            foreach (var g in prunable) k[g.Id] = RoundUp(g.Size * (1 - rate), g.Size, options.ChannelMultiple);
             return k;
         }
         double lo = 0, hi = 1;
@@ -94,9 +111,7 @@ internal static class ChannelAllocator
             double mean = s.Average();
             normalized[g.Id] = s.Select(v => mean > 0 ? v / mean : 1.0).ToArray();
             order[g.Id] = Enumerable.Range(0, g.Size).OrderBy(c => s[c]).ThenBy(c => c).ToArray();
-            int step = StepOf(g.Size, options.ChannelMultiple);
-            int min = Math.Max(1, (int)Math.Ceiling(g.Size * options.MinKeepFraction - 1e-9));
-            floor[g.Id] = Math.Min(g.Size, (min + step - 1) / step * step);
+            floor[g.Id] = FloorOf(g.Size, options);
         }
         double current = cost.Evaluate(kept);
         while (current > target)

@@ -13,10 +13,11 @@ namespace Shrink.Pruning.Structured;
 
 /// <summary>
 /// Structured channel pruning on the ONNX graph: pre-process (promote constants, upgrade to opset 13), build the channel
-/// dependency graph, score every prunable group with the criterion, decide the kept counts (uniform or global, rounded
-/// to kernel-friendly multiples) until the MACs or parameters fall by the sparsity, remove the channels physically, fold
-/// BatchNormalization, optionally refit the layers by least squares toward the unpruned model, and check that ONNX Runtime
-/// loads the result with the same interface. The input model is never modified.
+/// dependency graph, score every prunable group with the criterion, decide the kept counts (uniform, global, or fair from
+/// class-separation and reconstruction scores; rounded to kernel-friendly multiples) until the MACs or parameters fall by
+/// the sparsity, remove the channels physically, fold BatchNormalization, optionally refit the layers by least squares
+/// toward the unpruned model, and check that ONNX Runtime loads the result with the same interface. The input model is
+/// never modified.
 /// </summary>
 public sealed class ChannelPruner(ChannelPruningOptions options)
 {
@@ -30,7 +31,8 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         ArgumentNullException.ThrowIfNull(model);
         var clock = Stopwatch.StartNew();
         Validate();
-        var criterion = ChannelImportances.Create(options.Criterion);
+        bool fair = options.Schedule == PruningSchedule.Fair;
+        var criterion = fair ? new ReconstructionImportance() : ChannelImportances.Create(options.Criterion);
         var prepared = model.Clone();
         var preprocessing = new List<string>();
         foreach (IGraphPass pass in new IGraphPass[] { new PromoteConstantsToInitializers(), new UpgradeOpset(13) })
@@ -44,7 +46,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         using var data = openData is null ? null : FixedBatchDataSource.ForModel(openData(inputs), inputs);
         if (needsData && data is null)
         {
-            string why = criterion.NeedsData ? $"the '{criterion.Name}' criterion" : "reconstruct";
+            string why = fair ? "the fair schedule" : criterion.NeedsData ? $"the '{criterion.Name}' criterion" : "reconstruct";
             throw new ShrinkException($"{model.Name}: {why} needs calibration data; pass a data set.");
         }
         using var probeData = data is null ? new RandomDataSource(inputs, new Dictionary<string, long[]>(), 1) : null;
@@ -54,18 +56,32 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         var dependencies = ChannelDependencyGraph.Build(prepared, shapes);
         var groups = dependencies.Groups;
         ChannelActivationStatistics? activations = null;
+        var statisticsValues = groups.Where(g => g.Prunable).SelectMany(ChannelActivationStatistics.ValuesOf).Select(v => v.Value).Distinct()
+            .ToDictionary(v => v, v => dependencies.Layouts[v], StringComparer.Ordinal);
         if (criterion.NeedsData)
-        {
-            var values = groups.Where(g => g.Prunable).SelectMany(ChannelActivationStatistics.ValuesOf).Select(v => v.Value).Distinct()
-                .ToDictionary(v => v, v => dependencies.Layouts[v], StringComparer.Ordinal);
-            activations = ChannelActivationStatistics.Collect(prepared, values, shapes, data!, options.Samples, options.BatchSize, progress);
-        }
+            activations = ChannelActivationStatistics.Collect(prepared, statisticsValues, shapes, data!, options.Samples, options.BatchSize, progress);
         var context = new ImportanceContext(prepared.Graph, activations, options.IncludeConsumers);
         var scores = groups.Select(g => g.Prunable ? criterion.Score(g, context) : null).ToArray();
 
         var cost = PruningCostModel.Build(prepared.Graph, dependencies, shapes, options.Target);
         double target = cost.Total * (1 - options.Sparsity);
-        var kept = ChannelAllocator.Allocate(groups, scores, cost, target, options);
+        int[] kept;
+        FairScheduleResult? fairResult = null;
+        string ranking = criterion.Name;
+        if (fair)
+        {
+            // FAIR: utilization (class separation) proposes what to remove, reconstruction protects; the channels that go
+            // are the lowest-utilization ones unless the greedy least-squares selection below chooses them.
+            var classes = ClassConditionalActivations.Collect(prepared, statisticsValues, data!, options.Samples, options.BatchSize, options.FairLabels, progress);
+            var utilization = groups.Select(g => g.Prunable ? UtilizationScore.Score(g, classes) : null).ToArray();
+            (kept, fairResult) = FairSchedule.Allocate(groups, utilization, scores, cost, target, options);
+            scores = utilization;
+            ranking = "utilization";
+        }
+        else
+        {
+            kept = ChannelAllocator.Allocate(groups, scores, cost, target, options);
+        }
         var keep = ChannelAllocator.KeepIndices(groups, scores, kept);
         if (options.GreedySelection && data is not null)
         {
@@ -93,18 +109,30 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         return new ChannelPruningResult
         {
             Model = pruned,
-            Groups = groups.Where(g => g.Prunable).Select(g => new ChannelGroupDecision(g.Name, g.Producers.Select(p => p.Node.DisplayName).ToArray(), g.Size, kept[g.Id], criterion.Name)).ToArray(),
+            Groups = groups.Where(g => g.Prunable).Select(g => new ChannelGroupDecision(g.Name, g.Producers.Select(p => p.Node.DisplayName).ToArray(), g.Size, kept[g.Id], ranking)).ToArray(),
+            Fair = fairResult,
             LeftAlone = groups.Where(g => !g.Prunable).Select(g => new ChannelGroupLeftAlone(g.Name, g.Size, g.LeftAloneReasons)).ToArray(),
             Refits = refits,
             ParametersBefore = before.Parameters,
             ParametersAfter = after.Parameters,
             MacsBefore = before.MacsPerSample ?? 0,
             MacsAfter = after.MacsPerSample ?? 0,
-            Method = string.Create(CultureInfo.InvariantCulture,
-                $"{criterion.Name}, {options.Schedule.ToString().ToLowerInvariant()} schedule, {options.Sparsity:P0} of {options.Target.ToString().ToLowerInvariant()}, multiples of {options.ChannelMultiple}{(options.Reconstruct ? ", least-squares reconstruction" : "")}"),
+            Method = Describe(criterion.Name, fairResult),
             Preprocessing = preprocessing,
             Seconds = clock.Elapsed.TotalSeconds,
         };
+    }
+
+    private string Describe(string criterion, FairScheduleResult? fair)
+    {
+        var c = CultureInfo.InvariantCulture;
+        string scores = criterion, schedule = options.Schedule.ToString().ToLowerInvariant() + " schedule";
+        if (fair is not null)
+        {
+            scores = $"utilization ({(options.FairLabels == ClassLabelSource.Data ? "data labels" : "predicted classes")}) and reconstruction";
+            schedule += fair.Scale < 1 ? string.Create(c, $" (α = 0, counts × {fair.Scale:F3})") : string.Create(c, $" (α = {fair.Alpha:G4})");
+        }
+        return string.Create(c, $"{scores}, {schedule}, {options.Sparsity:P0} of {options.Target.ToString().ToLowerInvariant()}, multiples of {options.ChannelMultiple}{(options.Reconstruct ? ", least-squares reconstruction" : "")}");
     }
 
     private void Validate()

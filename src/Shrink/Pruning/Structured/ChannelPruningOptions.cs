@@ -1,3 +1,5 @@
+using Shrink.Pruning.Importance;
+
 namespace Shrink.Pruning.Structured;
 
 /// <summary>Typed options of structured channel pruning.</summary>
@@ -9,16 +11,26 @@ public sealed record ChannelPruningOptions
     /// <summary>What <see cref="Sparsity"/> is a fraction of: MACs (default) or parameters.</summary>
     public PruningTarget Target { get; init; } = PruningTarget.Macs;
 
-    /// <summary>The importance criterion by name (<c>l1</c>, <c>l2</c>, <c>bn-scale</c>, <c>activation</c>, <c>reconstruction</c>).</summary>
+    /// <summary>
+    /// The importance criterion by name (<c>l1</c>, <c>l2</c>, <c>bn-scale</c>, <c>activation</c>, <c>reconstruction</c>).
+    /// Not used by the fair schedule, which ranks by its own two scores (utilization and reconstruction).
+    /// </summary>
     public string Criterion { get; init; } = "l1";
 
     /// <summary>Whether weight-norm criteria also sum the consumers' input slices.</summary>
     public bool IncludeConsumers { get; init; }
 
-    /// <summary>Uniform per-group rate, or a global ranking with a per-group floor (default).</summary>
+    /// <summary>How the removal is spread over the groups: a global ranking with a per-group floor (default), a uniform rate, or the fair schedule (tolerance of difference).</summary>
     public PruningSchedule Schedule { get; init; } = PruningSchedule.Global;
 
-    /// <summary>With the global schedule, every group keeps at least this fraction of its channels.</summary>
+    /// <summary>
+    /// With the fair schedule: the classes of the calibration samples for the utilization score, the unpruned model's
+    /// predictions (default: no labels file needed, and it measures what the pruned model must keep telling apart) or the
+    /// data's labels.
+    /// </summary>
+    public ClassLabelSource FairLabels { get; init; } = ClassLabelSource.Predicted;
+
+    /// <summary>With the global and fair schedules, every group keeps at least this fraction of its channels.</summary>
     public double MinKeepFraction { get; init; } = 0.25;
 
     /// <summary>

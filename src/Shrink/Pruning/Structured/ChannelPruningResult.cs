@@ -17,6 +17,9 @@ public sealed record ChannelPruningResult
     /// <summary>Least-squares refits, when <see cref="ChannelPruningOptions.Reconstruct"/> was on.</summary>
     public required IReadOnlyList<LayerRefit> Refits { get; init; }
 
+    /// <summary>With the fair schedule: the tolerance α chosen and each group's count; null otherwise.</summary>
+    public FairScheduleResult? Fair { get; init; }
+
     /// <summary>Parameters of the pre-processed input model (BatchNormalization folded).</summary>
     public required long ParametersBefore { get; init; }
 

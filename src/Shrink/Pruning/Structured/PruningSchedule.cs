@@ -11,4 +11,11 @@ public enum PruningSchedule
     /// down to a per-group floor, until the model reaches the target.
     /// </summary>
     Global,
+
+    /// <summary>
+    /// FAIR-Pruner-style per-group depths: a group loses its least class-separating channels (utilization score) only as
+    /// far as the reconstruction score agrees they are unimportant, within one tolerance α chosen to reach the target
+    /// (needs calibration data; see <see cref="ChannelPruningOptions.FairLabels"/>).
+    /// </summary>
+    Fair,
 }
