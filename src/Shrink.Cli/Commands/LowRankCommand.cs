@@ -13,14 +13,14 @@ internal static class LowRankCommand
     {
         var model = new Argument<string>("MODEL") { Description = "The float ONNX model" };
         var output = new Option<string>("--output", "-o") { Description = "Where to write the factored model", Required = true };
-        var ratio = new Option<double?>("--ratio") { Description = "Keep this fraction of each layer's parameters (a layer is factored only when that saves parameters)" };
-        var energy = new Option<double?>("--energy") { Description = "Keep the smallest rank holding this fraction of the singular-value energy Σσ²" };
+        var ratio = new Option<double?>("--ratio") { Description = "Keep this fraction of the candidate layers' weight parameters (Σ N·K of the Gemm/MatMul/1×1 Conv weights, not of the whole model); ranks are split across layers to minimize the summed fraction of discarded singular-value energy, and a layer may stay whole" };
+        var energy = new Option<double?>("--energy") { Description = "Per layer, keep the smallest rank holding this fraction of the singular-value energy Σσ² (factored only where that saves parameters)" };
         var whiten = new Option<bool>("--whiten") { Description = "Data-aware: decompose W·S with S = chol(XᵀX) from --data, which minimizes the output error instead of the weight error" };
         var excludeNodes = new Option<string?>("--exclude-nodes") { Description = "Comma-separated node names to leave alone" };
         var report = new Option<string?>("--report") { Description = "Write a Markdown report" };
         var json = CommonOptions.Json();
         var data = new DataArguments(dataRequired: false);
-        var command = new Command("lowrank", "Factor Gemm/MatMul (and 1×1 Conv) weights by truncated SVD into two smaller ops, by a parameter ratio or an energy threshold.")
+        var command = new Command("lowrank", "Factor Gemm/MatMul (and 1×1 Conv) weights by truncated SVD into two smaller ops, by a parameter budget over those layers or a per-layer energy threshold.")
         {
             model, output, ratio, energy, whiten, excludeNodes, report, json,
         };
@@ -54,6 +54,9 @@ internal static class LowRankCommand
                 whiten = options.Whiten,
                 parameters_before = result.ParametersBefore,
                 parameters_after = result.ParametersAfter,
+                candidate_parameters_before = result.CandidateParametersBefore,
+                candidate_parameters_after = result.CandidateParametersAfter,
+                parameter_budget = result.ParameterBudget,
                 calibration = result.Calibration,
                 seconds = result.CalibrationSeconds + result.FactorSeconds,
                 layers = result.Layers,

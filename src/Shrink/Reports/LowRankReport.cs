@@ -12,10 +12,13 @@ public static class LowRankReport
         var c = CultureInfo.InvariantCulture;
         var o = r.Options;
         var summary = new MarkdownTable("item", "value")
-            .Add("rank rule", o.Ratio is double ratio ? $"keep {ratio.ToString("P0", c)} of each layer's parameters" : $"keep {o.Energy?.ToString("P1", c)} of the singular-value energy")
+            .Add("rank rule", o.Ratio is double ratio
+                ? $"keep {ratio.ToString("P0", c)} of the candidate layers' weights ({Format.Count(r.ParameterBudget ?? 0)} of {Format.Count(r.CandidateParametersBefore)}), ranks split across layers to minimize the summed discarded energy fraction"
+                : $"keep {o.Energy?.ToString("P1", c)} of each layer's singular-value energy")
             .Add("decomposition", o.Whiten ? "SVD of W·S, S = chol(XᵀX) from calibration data (minimizes the output error)" : "SVD of W (minimizes the weight error)")
             .Add("factored layers", $"{r.Layers.Count(l => l.Rank is not null)} of {r.Layers.Count}")
-            .Add("parameters", $"{Format.Count(r.ParametersBefore)} → {Format.Count(r.ParametersAfter)} ({(double)r.ParametersAfter / Math.Max(1, r.ParametersBefore):F2}×)");
+            .Add("candidate weights", $"{Format.Count(r.CandidateParametersBefore)} → {Format.Count(r.CandidateParametersAfter)} ({((double)r.CandidateParametersAfter / Math.Max(1, r.CandidateParametersBefore)).ToString("P1", c)} kept)")
+            .Add("model parameters", $"{Format.Count(r.ParametersBefore)} → {Format.Count(r.ParametersAfter)} ({(double)r.ParametersAfter / Math.Max(1, r.ParametersBefore):F2}×)");
         if (r.Calibration is not null) summary.Add("calibration", $"{r.Calibration} ({r.CalibrationSeconds.ToString("F2", c)} s)");
         summary.Add("factorization time", $"{r.FactorSeconds.ToString("F2", c)} s");
         var sections = new List<ReportSection> { new("Low-rank factorization", summary, r.Preprocessing.Select(p => "pre-processing: " + p).ToList()) };

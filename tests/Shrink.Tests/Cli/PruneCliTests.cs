@@ -58,6 +58,14 @@ public sealed class PruneCliTests
         using var doc = JsonDocument.Parse(r.Stdout);
         Assert.True(doc.RootElement.GetProperty("parameters_after").GetInt64() < doc.RootElement.GetProperty("parameters_before").GetInt64());
         Assert.Equal(2, ShrinkCli.Run("lowrank", ShrinkCli.Sample, "-o", dir.File("x.onnx"), "--energy", "0.9", "--ratio", "0.5").ExitCode);
+
+        // --ratio is a budget over the candidate layers' weights, and the JSON says what was reached.
+        r = ShrinkCli.Run("lowrank", ShrinkCli.Sample, "-o", dir.File("half.onnx"), "--ratio", "0.5", "--json", "-");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var half = JsonDocument.Parse(r.Stdout);
+        long before = half.RootElement.GetProperty("candidate_parameters_before").GetInt64(), budget = half.RootElement.GetProperty("parameter_budget").GetInt64();
+        Assert.Equal(before / 2, budget);
+        Assert.InRange(half.RootElement.GetProperty("candidate_parameters_after").GetInt64(), 1, budget);
     }
 
     [Theory]

@@ -12,10 +12,11 @@ namespace Shrink.Pruning.LowRank;
 
 /// <summary>
 /// Low-rank factorization by truncated SVD: each Gemm, MatMul and 1×1 Conv weight W [N × K] becomes A·B with A [N × r]
-/// and B [r × K], written as two smaller ops (see the rank rules in <see cref="LowRankOptions"/>). Plain SVD minimizes
-/// ‖W − AB‖; with whitening, the SVD of W·S (S the Cholesky factor of the layer input's XᵀX) minimizes the output error
-/// ‖(W − AB)X‖ instead. Pre-processes like the quantizers, checks that ONNX Runtime loads the result with the same
-/// interface, and never modifies the input model.
+/// and B [r × K], written as two smaller ops. Three steps: decompose every candidate, decide the ranks (a per-layer
+/// energy threshold, or a parameter budget split across the layers; see <see cref="LowRankOptions"/>), then rewrite.
+/// Plain SVD minimizes ‖W − AB‖; with whitening, the SVD of W·S (S the Cholesky factor of the layer input's XᵀX)
+/// minimizes the output error ‖(W − AB)X‖ instead. Pre-processes like the quantizers, checks that ONNX Runtime loads
+/// the result with the same interface, and never modifies the input model.
 /// </summary>
 public sealed class LowRankFactorizer(LowRankOptions options)
 {
@@ -48,7 +49,7 @@ public sealed class LowRankFactorizer(LowRankOptions options)
         if (layers.Count == 0)
             throw new ShrinkException($"{source}: nothing to factor: no Gemm, MatMul or 1×1 Conv with a constant float weight{(leftAlone.Count > 0 ? $" ({leftAlone[0].Name}: {leftAlone[0].Reason})" : "")}.");
 
-        double calibrationSeconds = 0, factorSeconds = 0;
+        double calibrationSeconds = 0;
         Dictionary<WeightLayer, LayerHessian> hessians = [];
         string? calibration = null;
         if (openData is not null && (options.Whiten || options.MeasureLayerErrors))
@@ -64,34 +65,46 @@ public sealed class LowRankFactorizer(LowRankOptions options)
             calibrationSeconds = clock.Elapsed.TotalSeconds;
         }
 
-        var results = new List<LowRankLayerResult>();
-        int done = 0;
+        // 1. Spectra: the SVD of every candidate's W, or of W·S when whitening.
+        var decomposed = new List<(WeightLayer Layer, float[] W, float[]? S, TruncatedSvd Svd)>();
+        var factorClock = Stopwatch.StartNew();
         foreach (var layer in layers)
         {
-            var clock = Stopwatch.StartNew();
             int n = layer.Rows, k = layer.Cols;
             var w = layer.ReadMatrix(prepared.Graph);
-            var h = hessians.GetValueOrDefault(layer)?.Matrix;
-            float[]? s = options.Whiten ? WhiteningFactor(h!, k, options.Damp, layer.Name) : null;
+            float[]? s = options.Whiten ? WhiteningFactor(hessians[layer].Matrix, k, options.Damp, layer.Name) : null;
             float[] target = w;
             if (s is not null)
             {
                 target = new float[w.Length];
                 DenseMatrix.Gemm(false, false, n, k, k, 1f, w, 0, k, s, 0, k, 0f, target, 0, k);
             }
-            var svd = TruncatedSvd.Of(target, n, k);
-            int rank = options.Ratio is double ratio ? (int)Math.Floor(ratio * n * k / (n + k)) : svd.RankForEnergy(options.Energy!.Value);
-            long full = (long)n * k, factored = (long)rank * (n + k);
-            string? note = rank < 1 ? (options.Ratio is null ? "zero weight" : $"ratio {options.Ratio} leaves less than rank 1")
-                : factored >= full ? $"rank {rank} saves no parameters (r(N+K) ≥ N·K)" : null;
+            decomposed.Add((layer, w, s, TruncatedSvd.Of(target, n, k)));
+            progress?.Report(new ProgressInfo("decomposing", decomposed.Count, layers.Count));
+        }
+
+        // 2. Ranks: a per-layer energy threshold, or the parameter budget split across layers (null: left whole).
+        var spectra = decomposed.Select(d => new LayerSpectrum(d.Layer.Name, d.Layer.Rows, d.Layer.Cols, d.Svd.SingularValues)).ToList();
+        long candidateBefore = spectra.Sum(l => l.FullParameters);
+        var (ranks, notes, budget) = DecideRanks(spectra, decomposed.Select(d => d.Svd).ToList(), source);
+        double factorSeconds = factorClock.Elapsed.TotalSeconds;
+
+        // 3. The rewrite.
+        var results = new List<LowRankLayerResult>();
+        for (int i = 0; i < decomposed.Count; i++)
+        {
+            factorClock.Restart();
+            var (layer, w, s, svd) = decomposed[i];
+            decomposed[i] = default; // the SVD holds a double copy of the weight: let it go once used
+            int n = layer.Rows, k = layer.Cols;
             double? error = null;
-            if (note is null)
+            if (ranks[i] is int rank)
             {
                 var (leftD, rightD) = svd.Factors(rank);
                 if (s is not null) rightD = SolveRight(rightD, rank, s, k);
                 var left = leftD.Select(v => (float)v).ToArray();
                 var right = rightD.Select(v => (float)v).ToArray();
-                if (h is not null && options.MeasureLayerErrors)
+                if (hessians.GetValueOrDefault(layer)?.Matrix is { } h && options.MeasureLayerErrors)
                 {
                     var product = new float[w.Length];
                     DenseMatrix.Gemm(false, false, n, k, rank, 1f, left, 0, rank, right, 0, k, 0f, product, 0, k);
@@ -99,10 +112,11 @@ public sealed class LowRankFactorizer(LowRankOptions options)
                 }
                 LowRankRewrite.Apply(prepared.Graph, layer, left, right, rank);
             }
-            factorSeconds += clock.Elapsed.TotalSeconds;
-            results.Add(new LowRankLayerResult(layer.Name, layer.Node.OpType, n, k, note is null ? rank : null, full, note is null ? factored : full,
-                note is null ? svd.EnergyOf(rank) : 1, error, note));
-            progress?.Report(new ProgressInfo("layers", ++done, layers.Count));
+            factorSeconds += factorClock.Elapsed.TotalSeconds;
+            long full = spectra[i].FullParameters;
+            results.Add(new LowRankLayerResult(layer.Name, layer.Node.OpType, n, k, ranks[i], full, ranks[i] is int r ? spectra[i].ParametersAt(r) : full,
+                ranks[i] is int kept ? 1 - spectra[i].DiscardedAt(kept) : 1, error, notes[i]));
+            progress?.Report(new ProgressInfo("layers", i + 1, layers.Count));
         }
 
         StaticQuantizer.CheckInterface(model, prepared, source);
@@ -116,10 +130,48 @@ public sealed class LowRankFactorizer(LowRankOptions options)
             LeftAlone = leftAlone,
             ParametersBefore = before,
             ParametersAfter = after,
+            CandidateParametersBefore = candidateBefore,
+            CandidateParametersAfter = results.Sum(l => l.ParametersAfter),
+            ParameterBudget = budget,
             Calibration = calibration,
             CalibrationSeconds = calibrationSeconds,
             FactorSeconds = factorSeconds,
         };
+    }
+
+    /// <summary>
+    /// The rank of each layer (null: left whole, with the reason): the energy threshold's per layer, or the parameter
+    /// budget split across the layers by <see cref="RankAllocator"/>.
+    /// </summary>
+    private (int?[] Ranks, string?[] Notes, long? Budget) DecideRanks(List<LayerSpectrum> spectra, List<TruncatedSvd> svds, string source)
+    {
+        var ranks = new int?[spectra.Count];
+        var notes = new string?[spectra.Count];
+        if (options.Ratio is double ratio)
+        {
+            long total = spectra.Sum(l => l.FullParameters), budget = (long)Math.Floor(ratio * total);
+            long minimum = RankAllocator.MinimumParameters(spectra);
+            if (budget < minimum)
+                throw new ShrinkException($"{source}: --ratio {ratio} keeps {budget:N0} of the {total:N0} weight parameters of the {spectra.Count} candidate layer(s), " +
+                    $"but rank 1 everywhere already keeps {minimum:N0} (ratio ≥ {(double)minimum / total:G3}).");
+            ranks = RankAllocator.Allocate(spectra, budget);
+            for (int i = 0; i < spectra.Count; i++)
+            {
+                var l = spectra[i];
+                if (ranks[i] is not null) continue;
+                notes[i] = l.MaxSavingRank < 1 ? "no rank saves parameters (r(N+K) ≥ N·K)"
+                    : $"kept whole by the budget: rank {l.MaxSavingRank} would save {l.FullParameters - l.ParametersAt(l.MaxSavingRank):N0} parameters for {l.DiscardedAt(l.MaxSavingRank):P2} of its energy";
+            }
+            return (ranks, notes, budget);
+        }
+        for (int i = 0; i < spectra.Count; i++)
+        {
+            int rank = svds[i].RankForEnergy(options.Energy!.Value);
+            if (rank < 1) notes[i] = "zero weight";
+            else if (rank > spectra[i].MaxSavingRank) notes[i] = $"rank {rank} saves no parameters (r(N+K) ≥ N·K)";
+            else ranks[i] = rank;
+        }
+        return (ranks, notes, null);
     }
 
     private static string? Unfactorable(WeightLayer layer)

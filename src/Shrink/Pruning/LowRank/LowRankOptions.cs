@@ -4,7 +4,12 @@ namespace Shrink.Pruning.LowRank;
 public sealed record LowRankOptions
 {
     /// <summary>
-    /// Keep this fraction of each layer's parameters, in (0, 1): rank r = ⌊Ratio·N·K/(N + K)⌋ for an [N × K] weight.
+    /// A parameter budget, in (0, 1): keep this fraction of the candidate layers' weight parameters, Σ N·K over the
+    /// Gemm, MatMul and 1×1 Conv weights that could be factored (not of the whole model: other layers and biases are
+    /// neither counted nor changed). Ranks are split across the layers to minimize the summed fraction of each layer's
+    /// Σσ² that truncation discards (its relative output error, when whitening), and a layer stays whole where that is
+    /// the better use of its parameters. The reached fraction (at most Ratio) is
+    /// <see cref="LowRankResult.CandidateParametersAfter"/> / <see cref="LowRankResult.CandidateParametersBefore"/>.
     /// </summary>
     public double? Ratio { get; init; }
 

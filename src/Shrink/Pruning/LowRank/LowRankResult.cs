@@ -26,6 +26,15 @@ public sealed class LowRankResult
     /// <summary>Float parameters of the whole model after.</summary>
     public long ParametersAfter { get; init; }
 
+    /// <summary>Weight parameters (Σ N·K) of the candidate layers before: what <see cref="LowRankOptions.Ratio"/> is a fraction of.</summary>
+    public long CandidateParametersBefore { get; init; }
+
+    /// <summary>Weight parameters of the candidate layers after (r·(N + K) where factored, N·K where left whole).</summary>
+    public long CandidateParametersAfter { get; init; }
+
+    /// <summary>The candidate layers' parameter budget, ⌊Ratio × <see cref="CandidateParametersBefore"/>⌋; null with an energy threshold.</summary>
+    public long? ParameterBudget { get; init; }
+
     /// <summary>Calibration summary, or null when no data was used.</summary>
     public string? Calibration { get; init; }
 

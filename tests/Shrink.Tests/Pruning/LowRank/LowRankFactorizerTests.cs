@@ -89,16 +89,51 @@ public sealed class LowRankFactorizerTests
         Assert.True(RelativeError(WeightOnlyExporterTests.Run(result.Model, [2, 16, 5, 5]), WeightOnlyExporterTests.Run(model, [2, 16, 5, 5])) < 1e-9);
     }
 
-    [Theory]
-    [InlineData(0.25, "matmul", 4)]  // ⌊0.25·48·32/80⌋
-    [InlineData(0.5, "gemm_t", 10)]  // ⌊0.5·40·48/88⌋
-    [InlineData(0.5, "gemm_n", 7)]   // ⌊0.5·24·40/64⌋
-    public void Ratio_picks_the_rank_that_keeps_that_fraction_of_parameters(double ratio, string name, int expected)
+    [Fact]
+    public void Ratio_is_a_budget_over_the_candidate_layers_weights()
     {
-        var result = new LowRankFactorizer(new LowRankOptions { Ratio = ratio }).Factorize(Dense(), null);
-        var layer = result.Layers.Single(l => l.Name == name);
-        Assert.Equal(expected, layer.Rank);
-        Assert.Equal((long)expected * (layer.Rows + layer.Cols), layer.ParametersAfter);
+        // Weights 32×48 + 40×48 + 40×24 = 4,416 parameters, every one of rank 3: rank 3 everywhere (696) is exact, and
+        // the budget buys nothing beyond it.
+        var model = Dense();
+        var result = new LowRankFactorizer(new LowRankOptions { Ratio = 0.25 }).Factorize(model, null);
+        Assert.Equal(4416, result.CandidateParametersBefore);
+        Assert.Equal(1104, result.ParameterBudget);
+        Assert.All(result.Layers, l => Assert.Equal(3, l.Rank));
+        Assert.Equal(696, result.CandidateParametersAfter);
+        Assert.Equal(result.Layers.Sum(l => l.ParametersAfter), result.CandidateParametersAfter);
+        Assert.True(RelativeError(WeightOnlyExporterTests.Run(result.Model, [8, 32]), WeightOnlyExporterTests.Run(model, [8, 32])) < 1e-9);
+
+        // 5 % of 4,416 is 220, below rank 1 everywhere (80 + 88 + 64): refused with both figures.
+        var e = Assert.Throws<ShrinkException>(() => new LowRankFactorizer(new LowRankOptions { Ratio = 0.05 }).Factorize(Dense(), null));
+        Assert.Contains("220", e.Message);
+        Assert.Contains("232", e.Message);
+        var tight = new LowRankFactorizer(new LowRankOptions { Ratio = 0.06 }).Factorize(Dense(), null);
+        Assert.All(tight.Layers, l => Assert.Equal(1, l.Rank));
+    }
+
+    [Fact]
+    public void Under_a_budget_a_small_full_rank_head_stays_whole_and_the_large_layer_pays()
+    {
+        // input [batch, 64] → MatMul [64, 96] (rank 4 plus a little noise) → Relu → MatMul [96, 6] (full rank) → output.
+        // Half of the 6,144 + 576 weights: the head whole (576) leaves rank 17 for the body (160 per rank); a per-layer
+        // half would have cut the head to rank 2 of 6.
+        var graph = new GraphProto { Name = "head" };
+        graph.Input.Add(FloatInfo("input", "batch", 64));
+        graph.Output.Add(FloatInfo("output", "batch", 6));
+        graph.Initializer.Add(FloatTensor("W0", [64, 96], LowRank(64, 96, 4, 21).Zip(RandomFloats(64 * 96, 22), (a, b) => a + 0.01f * b).ToArray()));
+        graph.Initializer.Add(FloatTensor("W1", [96, 6], RandomFloats(96 * 6, 23)));
+        graph.Node.Add(Node("MatMul", ["input", "W0"], ["h0"], "body"));
+        graph.Node.Add(Node("Relu", ["h0"], ["a0"], "relu"));
+        graph.Node.Add(Node("MatMul", ["a0", "W1"], ["output"], "head"));
+        var model = OnnxModel.FromProto(Model(graph), "head");
+        var result = new LowRankFactorizer(new LowRankOptions { Ratio = 0.5, Whiten = true }).Factorize(model, Random(256));
+        var head = result.Layers.Single(l => l.Name == "head");
+        Assert.Null(head.Rank);
+        Assert.Contains("kept whole", head.Note);
+        Assert.Equal(17, result.Layers.Single(l => l.Name == "body").Rank);
+        Assert.Equal(17 * 160 + 576, result.CandidateParametersAfter);
+        Assert.True(result.CandidateParametersAfter <= result.ParameterBudget);
+        Assert.True(RelativeError(WeightOnlyExporterTests.Run(result.Model, [8, 64]), WeightOnlyExporterTests.Run(model, [8, 64])) < 1e-3);
     }
 
     [Fact]
