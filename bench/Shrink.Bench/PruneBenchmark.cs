@@ -111,20 +111,30 @@ internal static class PruneBenchmark
     private static List<SparseRow> Sparse(string models, string temp, bool quick, JsonElement? torch)
     {
         var rows = new List<SparseRow>();
-        (string Model, double Rate, double Probe)[] cases = [("resnet8", 0.7, 0.8814), ("cnn_small", 0.9, 0.9112), ("vit_tiny", 0.5, 0.8691)];
-        foreach (var (name, rate, probe) in cases)
+        // The issue's targets: SparseGPT-style update with better rates; 2:4 with the update within a drop (fp32 − drop).
+        (string Model, double Rate, double Probe, double Target, double? TwoFourDrop)[] cases =
+            [("resnet8", 0.7, 0.8814, 0.89, null), ("cnn_small", 0.9, 0.9112, 0.914, 0.005), ("vit_tiny", 0.5, 0.8691, 0.872, 0.015)];
+        foreach (var (name, rate, probe, target, twoFourDrop) in cases)
         {
             double? pytorch = torch is { } t && t.TryGetProperty(name, out var m) ? m.GetProperty($"global_l1_{(int)(rate * 100)}").GetDouble() : null;
+            double? fp32Accuracy = torch is { } t2 && t2.TryGetProperty(name, out var m2) ? m2.GetProperty("fp32").GetDouble() : null;
             var baseOptions = new SparsityOptions { Sparsity = rate };
+            var twoFour = new SparsityOptions { Granularity = SparsityGranularity.NOfM(2, 4) };
+            string sgLabel = $"issue target (probe {probe:F4})";
             (string Label, SparsityOptions Options, bool Data, double? Reference, string ReferenceLabel)[] settings =
             [
                 ($"unstructured {rate:P0} global, magnitude ranking, no data", baseOptions with { Criterion = "magnitude" }, false, pytorch, "PyTorch global L1 (same run)"),
                 ($"unstructured {rate:P0} global, output-energy ranking (data), no weight update", baseOptions with { Criterion = "energy" }, true, pytorch, "PyTorch global L1 (same run)"),
-                ($"unstructured {rate:P0} global, SparseGPT `--reconstruct` (default ranking)", baseOptions with { Reconstruct = true }, true, probe, "SparseGPT probe (global-L1 rates)"),
+                ($"unstructured {rate:P0}, `--schedule sensitivity` (measured KL per layer and rate, CP-SAT), no update", baseOptions with { Scope = SparsityScope.Sensitivity }, true, pytorch, "PyTorch global L1 (same run)"),
                 ($"unstructured {rate:P0}, `--schedule pqi` (PQ-Index rates), no update", baseOptions with { Scope = SparsityScope.Pqi }, false, pytorch, "PyTorch global L1 (same run)"),
-                ($"unstructured {rate:P0}, `--schedule pqi`, SparseGPT", baseOptions with { Scope = SparsityScope.Pqi, Reconstruct = true }, true, probe, "SparseGPT probe (global-L1 rates)"),
-                ("2:4, no weight update", new SparsityOptions { Granularity = SparsityGranularity.NOfM(2, 4) }, false, null, ""),
-                ("2:4, SparseGPT `--reconstruct`", new SparsityOptions { Granularity = SparsityGranularity.NOfM(2, 4), Reconstruct = true }, true, null, ""),
+                ($"unstructured {rate:P0} global, plain SparseGPT (`--float-targets false`)", baseOptions with { Reconstruct = true, TargetFloatOutputs = false }, true, target, sgLabel),
+                ($"unstructured {rate:P0} global, SparseGPT toward the unpruned outputs (`--reconstruct`, default)", baseOptions with { Reconstruct = true }, true, target, sgLabel),
+                ($"unstructured {rate:P0}, `--schedule sensitivity`, SparseGPT", baseOptions with { Scope = SparsityScope.Sensitivity, Reconstruct = true }, true, target, sgLabel),
+                ($"unstructured {rate:P0}, `--schedule pqi`, SparseGPT", baseOptions with { Scope = SparsityScope.Pqi, Reconstruct = true }, true, target, sgLabel),
+                ("2:4, no weight update", twoFour, false, null, ""),
+                ("2:4, plain SparseGPT (`--float-targets false`)", twoFour with { Reconstruct = true, TargetFloatOutputs = false }, true, null, ""),
+                ("2:4, SparseGPT `--reconstruct` (default)", twoFour with { Reconstruct = true }, true,
+                    twoFourDrop is double drop && fp32Accuracy is double f ? f - drop : null, twoFourDrop is double d ? $"issue target: drop ≤ {100 * d:0.#} pt" : ""),
             ];
             foreach (var (label, options, data, reference, referenceLabel) in settings)
             {
@@ -195,7 +205,7 @@ internal static class PruneBenchmark
         sb.AppendLine();
         sb.AppendLine("PyTorch's L1 filter zeroing of 30 % of the filters (no repair), same run: see the last table; the issue's reference figures are 0.1505 (resnet8) and 0.8447 (cnn_small).").AppendLine();
         sb.AppendLine("## Unstructured and 2:4 sparsity (zeros in dense tensors)").AppendLine();
-        sb.AppendLine("Targets: without a weight update, at least PyTorch's global L1 at the same rate; with SparseGPT, above the probe. ONNX Runtime has no sparse CPU kernels, so these models are not faster.").AppendLine();
+        sb.AppendLine("Targets: without a weight update, at least PyTorch's global L1 at the same rate; with the SparseGPT update, the issue's figures (resnet8 70 % ≥ 0.89, cnn_small 90 % ≥ 0.914, vit_tiny 50 % ≥ 0.872; a PyTorch SparseGPT probe reached 0.8814 / 0.9112 / 0.8691); 2:4 with the update, a drop ≤ 0.5 pt on cnn_small and ≤ 1.5 pt on vit_tiny. By default the update fits each layer to the unpruned model's output at that layer (the error earlier layers left included), and N:M leaves layers whose reduction length is not a multiple of M dense (cnn_small's and vit_tiny's first conv: 1·3·3 and 1·7·7 inputs). ONNX Runtime has no sparse CPU kernels, so these models are not faster.").AppendLine();
         sb.AppendLine("| model | setting | fp32 | pruned | sparsity reached | reference | reference figure | ≥ reference | tool time |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var r in sparse)

@@ -25,6 +25,8 @@ internal static class LowRankCommand
             model, output, ratio, energy, whiten, excludeNodes, report, json,
         };
         data.AddTo(command);
+        var evaluate = new EvaluationArguments();
+        evaluate.AddTo(command);
         command.SetAction(parse =>
         {
             string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
@@ -61,7 +63,7 @@ internal static class LowRankCommand
                 seconds = result.CalibrationSeconds + result.FactorSeconds,
                 layers = result.Layers,
                 left_alone = result.LeftAlone.Select(l => new { name = l.Name, op = l.OpType, reason = l.Reason }),
-            }, () => LowRankReport.ToMarkdown(result, input, outPath));
+            }, () => LowRankReport.ToMarkdown(result, input, outPath), evaluate.Run(parse, data, input, outPath));
             return ExitCodes.Ok;
         });
         return command;

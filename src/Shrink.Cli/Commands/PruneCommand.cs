@@ -44,6 +44,8 @@ internal static class PruneCommand
             model, output, sparsity, target, granularity, criterion, schedule, fairLabels, scope, excludeNodes, reconstruct, floatTargets, damp, keep, multiple, report, json,
         };
         data.AddTo(command);
+        var evaluate = new EvaluationArguments();
+        evaluate.AddTo(command);
         command.SetAction(parse =>
         {
             string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
@@ -64,7 +66,7 @@ internal static class PruneCommand
             var onnx = OnnxModel.Load(input);
             var open = data.OpenIfGiven(parse, input);
             if (parse.GetValue(granularity) is string pattern && pattern != "channel")
-                return Sparsity(parse, input, outPath, onnx, open, pattern, rate, scheduleName is "pqi" or "sensitivity" ? scheduleName : parse.GetValue(scope)!, excludeNodes, reconstruct, floatTargets, damp, data, report, json);
+                return Sparsity(parse, input, outPath, onnx, open, pattern, rate, scheduleName is "pqi" or "sensitivity" ? scheduleName : parse.GetValue(scope)!, excludeNodes, reconstruct, floatTargets, damp, data, evaluate, report, json);
             var options = new ChannelPruningOptions
             {
                 Sparsity = rate,
@@ -102,7 +104,7 @@ internal static class PruneCommand
                 fair = result.Fair,
                 left_alone = result.LeftAlone,
                 refits = result.Refits,
-            }, () => ChannelPruningReport.ToMarkdown(result, input, outPath, inBytes, outBytes));
+            }, () => ChannelPruningReport.ToMarkdown(result, input, outPath, inBytes, outBytes), evaluate.Run(parse, data, input, outPath));
             return ExitCodes.Ok;
         });
         return command;
@@ -123,7 +125,7 @@ internal static class PruneCommand
 
     // Unstructured and N:M: zeros in the weights, the model keeps its shapes.
     private static int Sparsity(ParseResult parse, string input, string outPath, OnnxModel onnx, Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open, string pattern, double rate,
-        string scope, Option<string?> excludeNodes, Option<bool> reconstruct, Option<bool> floatTargets, Option<double> damp, DataArguments data, Option<string?> report, Option<string?> json)
+        string scope, Option<string?> excludeNodes, Option<bool> reconstruct, Option<bool> floatTargets, Option<double> damp, DataArguments data, EvaluationArguments evaluate, Option<string?> report, Option<string?> json)
     {
         var options = new SparsityOptions
         {
@@ -155,7 +157,7 @@ internal static class PruneCommand
             seconds = result.CalibrationSeconds + result.PruningSeconds,
             layers = result.Layers,
             left_dense = result.LeftDense.Select(l => new { name = l.Name, op = l.OpType, reason = l.Reason }),
-        }, () => SparsityReport.ToMarkdown(result, input, outPath));
+        }, () => SparsityReport.ToMarkdown(result, input, outPath), evaluate.Run(parse, data, input, outPath));
         return ExitCodes.Ok;
     }
 }

@@ -6,10 +6,13 @@ namespace Shrink.Reports;
 public sealed record ReportSection(string Title, MarkdownTable Table, IReadOnlyList<string>? Notes = null)
 {
     /// <summary>A Markdown document: a level-1 <paramref name="title"/>, then each section as a level-2 heading, table and notes.</summary>
-    public static string ToMarkdown(string title, IEnumerable<ReportSection> sections)
+    public static string ToMarkdown(string title, IEnumerable<ReportSection> sections) => $"# {title}{Environment.NewLine}" + SectionsToMarkdown(sections);
+
+    /// <summary>Each section as a level-2 heading, table and notes (to append to a document).</summary>
+    public static string SectionsToMarkdown(IEnumerable<ReportSection> sections)
     {
+        ArgumentNullException.ThrowIfNull(sections);
         var sb = new StringBuilder();
-        sb.AppendLine($"# {title}");
         foreach (var s in sections)
         {
             sb.AppendLine().AppendLine($"## {s.Title}").AppendLine().Append(s.Table);

@@ -50,6 +50,28 @@ public sealed class PruneCliTests
     }
 
     [Fact]
+    public void Two_four_needs_no_rate_and_eval_data_adds_the_before_and_after_measurements()
+    {
+        using var dir = new TempDirectory();
+        string output = dir.File("24.onnx"), json = dir.File("24.json"), report = dir.File("24.md");
+        var r = ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", output, "--granularity", "2:4", "--eval-data", ShrinkCli.SampleImages, "--eval-samples", "200",
+            "--eval-batch", "4", "--json", json, "--report", report);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
+        {
+            var evaluation = doc.RootElement.GetProperty("evaluation");
+            Assert.InRange(evaluation.GetProperty("accuracy").GetDouble(), 0.5, 1.0);
+            Assert.InRange(evaluation.GetProperty("reference_accuracy").GetDouble(), 0.5, 1.0);
+            Assert.Equal(200, evaluation.GetProperty("samples").GetInt64());
+        }
+        string text = File.ReadAllText(report);
+        Assert.Contains("## After vs before: Latency", text, StringComparison.Ordinal);
+        Assert.Contains("## Layers", text, StringComparison.Ordinal);
+        // Unstructured pruning still needs its rate.
+        Assert.Equal(2, ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", dir.File("u.onnx"), "--granularity", "unstructured").ExitCode);
+    }
+
+    [Fact]
     public void Lowrank_factors_the_dense_layers()
     {
         using var dir = new TempDirectory();
