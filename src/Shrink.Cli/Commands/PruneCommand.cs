@@ -22,8 +22,8 @@ internal static class PruneCommand
         target.AcceptOnlyFromAmong("macs", "params");
         var granularity = new Option<string>("--granularity") { Description = "channel (default: remove whole channels, a smaller dense model), unstructured, 2:4 or 4:8 (zeros in the weights, along the reduction axis for N:M)", DefaultValueFactory = _ => "channel" };
         granularity.AcceptOnlyFromAmong("channel", "unstructured", "2:4", "4:8");
-        var criterion = new Option<string>("--criterion") { Description = "Channel importance: l1 (default), l2, bn-scale, activation (mean |a| on --data) or reconstruction (output error on --data)", DefaultValueFactory = _ => "l1" };
-        criterion.AcceptOnlyFromAmong("l1", "l2", "bn-scale", "activation", "reconstruction");
+        var criterion = new Option<string>("--criterion") { Description = "Channel importance: l1 (default), l2, bn-scale, activation (mean |a| on --data) or reconstruction (output error on --data). Unstructured global ranking: magnitude (default without --data) or energy (default with --data)", DefaultValueFactory = _ => "l1" };
+        criterion.AcceptOnlyFromAmong("l1", "l2", "bn-scale", "activation", "reconstruction", "magnitude", "energy");
         var schedule = new Option<string>("--schedule") { Description = "Per-layer rates: global (default: one ranking, with a per-layer floor), uniform, fair (channels: FAIR-Pruner tolerance of difference between class separation and reconstruction, needs --data), pqi (unstructured: rates from each layer's PQ Index) or sensitivity (unstructured, needs --data: each layer pruned alone at a grid of rates, the output's KL measured, rates chosen by an integer program)", DefaultValueFactory = _ => "global" };
         schedule.AcceptOnlyFromAmong("global", "uniform", "pqi", "sensitivity", "fair");
         var fairLabels = new Option<string>("--fair-labels") { Description = "With --schedule fair: the classes of the calibration samples, predicted (default: the unpruned model's arg-max, no labels file) or data (the data's labels, see --labels)", DefaultValueFactory = _ => "predicted" };
@@ -59,6 +59,12 @@ internal static class PruneCommand
                 throw new UsageException("--schedule fair sets how many channels each group loses (structured pruning, --granularity channel); unstructured and N:M sparsity take --scope global|layer or --schedule pqi|sensitivity.");
             if (scheduleName != "fair" && parse.GetResult(fairLabels) is { Implicit: false })
                 throw new UsageException("--fair-labels applies to --schedule fair only.");
+            bool channel = parse.GetValue(granularity) == "channel";
+            string? criterionGiven = parse.GetResult(criterion) is { Implicit: false } ? parse.GetValue(criterion) : null;
+            if (criterionGiven is not null && channel == (criterionGiven is "magnitude" or "energy"))
+                throw new UsageException(channel
+                    ? $"--criterion {criterionGiven} ranks weights for unstructured pruning; channels take l1, l2, bn-scale, activation or reconstruction."
+                    : $"--criterion {criterionGiven} ranks channels; the unstructured global ranking takes magnitude or energy.");
             if (scheduleName == "fair" && parse.GetResult(criterion) is { Implicit: false })
                 throw new UsageException("--schedule fair ranks channels by its own two scores (class separation and reconstruction); leave out --criterion.");
             if (scheduleName is "pqi" or "sensitivity" && parse.GetValue(granularity) != "unstructured")
@@ -66,7 +72,7 @@ internal static class PruneCommand
             var onnx = OnnxModel.Load(input);
             var open = data.OpenIfGiven(parse, input);
             if (parse.GetValue(granularity) is string pattern && pattern != "channel")
-                return Sparsity(parse, input, outPath, onnx, open, pattern, rate, scheduleName is "pqi" or "sensitivity" ? scheduleName : parse.GetValue(scope)!, excludeNodes, reconstruct, floatTargets, damp, data, evaluate, report, json);
+                return Sparsity(parse, input, outPath, onnx, open, pattern, rate, scheduleName is "pqi" or "sensitivity" ? scheduleName : parse.GetValue(scope)!, excludeNodes, reconstruct, floatTargets, damp, criterionGiven, data, evaluate, report, json);
             var options = new ChannelPruningOptions
             {
                 Sparsity = rate,
@@ -125,12 +131,13 @@ internal static class PruneCommand
 
     // Unstructured and N:M: zeros in the weights, the model keeps its shapes.
     private static int Sparsity(ParseResult parse, string input, string outPath, OnnxModel onnx, Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open, string pattern, double rate,
-        string scope, Option<string?> excludeNodes, Option<bool> reconstruct, Option<bool> floatTargets, Option<double> damp, DataArguments data, EvaluationArguments evaluate, Option<string?> report, Option<string?> json)
+        string scope, Option<string?> excludeNodes, Option<bool> reconstruct, Option<bool> floatTargets, Option<double> damp, string? criterion, DataArguments data, EvaluationArguments evaluate, Option<string?> report, Option<string?> json)
     {
         var options = new SparsityOptions
         {
             Sparsity = rate,
             Granularity = SparsityGranularity.Parse(pattern),
+            Criterion = criterion,
             Scope = scope switch { "layer" => SparsityScope.Layer, "pqi" => SparsityScope.Pqi, "sensitivity" => SparsityScope.Sensitivity, _ => SparsityScope.Global },
             Reconstruct = parse.GetValue(reconstruct),
             TargetFloatOutputs = parse.GetValue(floatTargets),

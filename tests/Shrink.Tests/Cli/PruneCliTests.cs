@@ -69,6 +69,13 @@ public sealed class PruneCliTests
         Assert.Contains("## Layers", text, StringComparison.Ordinal);
         // Unstructured pruning still needs its rate.
         Assert.Equal(2, ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", dir.File("u.onnx"), "--granularity", "unstructured").ExitCode);
+        // Weight criteria and channel criteria do not mix.
+        Assert.Equal(2, ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", dir.File("u.onnx"), "--granularity", "unstructured", "--sparsity", "0.5", "--criterion", "l1").ExitCode);
+        Assert.Equal(2, ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", dir.File("u.onnx"), "--sparsity", "0.5", "--criterion", "magnitude").ExitCode);
+        var magnitude = ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", dir.File("m.onnx"), "--granularity", "unstructured", "--sparsity", "0.5", "--criterion", "magnitude", "--json", "-");
+        Assert.True(magnitude.ExitCode == 0, magnitude.Stderr);
+        using var m = JsonDocument.Parse(magnitude.Stdout);
+        Assert.Equal("magnitude", m.RootElement.GetProperty("criterion").GetString());
     }
 
     [Fact]
