@@ -23,6 +23,14 @@ internal sealed class EvaluationArguments
         foreach (var o in new Option[] { Data, Labels, Samples, Batches }) command.Add(o);
     }
 
+    /// <summary>Refuses a missing <c>--eval-data</c> before any work is done (the command would otherwise fail after writing its output).</summary>
+    public void Validate(ParseResult parse)
+    {
+        if (parse.GetValue(Data) is not string spec || spec.StartsWith("random:", StringComparison.Ordinal)) return;
+        if (!File.Exists(spec) && !Directory.Exists(spec)) throw new UsageException($"--eval-data {spec}: no such file or folder.");
+        if (parse.GetValue(Samples) is long n && n <= 0) throw new UsageException("--eval-samples must be positive.");
+    }
+
     /// <summary>Evaluates <paramref name="output"/> against <paramref name="input"/>; null when --eval-data was not given.</summary>
     public EvaluationResult? Run(ParseResult parse, DataArguments data, string input, string output)
     {

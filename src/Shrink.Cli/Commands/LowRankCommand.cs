@@ -29,6 +29,7 @@ internal static class LowRankCommand
         evaluate.AddTo(command);
         command.SetAction(parse =>
         {
+            evaluate.Validate(parse);
             string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
             if (Path.GetFullPath(input) == Path.GetFullPath(outPath))
                 throw new UsageException("--output must differ from the input model: the input is never modified.");

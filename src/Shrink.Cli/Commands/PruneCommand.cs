@@ -48,6 +48,7 @@ internal static class PruneCommand
         evaluate.AddTo(command);
         command.SetAction(parse =>
         {
+            evaluate.Validate(parse);
             string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
             if (Path.GetFullPath(input) == Path.GetFullPath(outPath))
                 throw new UsageException("--output must differ from the input model: the input is never modified.");
@@ -68,7 +69,7 @@ internal static class PruneCommand
             if (scheduleName == "fair" && parse.GetResult(criterion) is { Implicit: false })
                 throw new UsageException("--schedule fair ranks channels by its own two scores (class separation and reconstruction); leave out --criterion.");
             if (scheduleName is "pqi" or "sensitivity" && parse.GetValue(granularity) != "unstructured")
-                throw new UsageException($"--schedule {scheduleName} sets per-layer rates of unstructured pruning (--granularity unstructured); channel pruning takes global, uniform or fair.");
+                throw new UsageException($"--schedule {scheduleName} sets per-layer rates of unstructured pruning (--granularity unstructured); channel pruning takes global, uniform or fair, and N:M fixes its own rate.");
             var onnx = OnnxModel.Load(input);
             var open = data.OpenIfGiven(parse, input);
             if (parse.GetValue(granularity) is string pattern && pattern != "channel")

@@ -69,6 +69,9 @@ public sealed class PruneCliTests
         Assert.Contains("## Layers", text, StringComparison.Ordinal);
         // Unstructured pruning still needs its rate.
         Assert.Equal(2, ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", dir.File("u.onnx"), "--granularity", "unstructured").ExitCode);
+        // A missing --eval-data is refused before anything is written.
+        Assert.Equal(2, ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", dir.File("e.onnx"), "--sparsity", "0.5", "--eval-data", dir.File("missing.gz")).ExitCode);
+        Assert.False(File.Exists(dir.File("e.onnx")));
         // Weight criteria and channel criteria do not mix.
         Assert.Equal(2, ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", dir.File("u.onnx"), "--granularity", "unstructured", "--sparsity", "0.5", "--criterion", "l1").ExitCode);
         Assert.Equal(2, ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", dir.File("u.onnx"), "--sparsity", "0.5", "--criterion", "magnitude").ExitCode);
