@@ -18,8 +18,9 @@ internal static class PruneCommand
         var model = new Argument<string>("MODEL") { Description = "The float ONNX model" };
         var output = new Option<string>("--output", "-o") { Description = "Where to write the pruned model", Required = true };
         var sparsity = new Option<double?>("--sparsity") { Description = "Fraction to remove, in [0, 1): of MACs or parameters (--target) for channel pruning, of weights for unstructured (not used by 2:4 and 4:8, whose pattern fixes the rate)" };
-        var target = new Option<string>("--target") { Description = "Channel pruning: what --sparsity is a fraction of: macs (default) or params", DefaultValueFactory = _ => "macs" };
-        target.AcceptOnlyFromAmong("macs", "params");
+        var target = new Option<string>("--target") { Description = "Channel pruning: what --sparsity is a fraction of: macs (default), params, or latency (ONNX Runtime time at --latency-batch with one thread, each layer timed alone at the channel counts tried)", DefaultValueFactory = _ => "macs" };
+        target.AcceptOnlyFromAmong("macs", "params", "latency");
+        var latencyBatch = new Option<int>("--latency-batch") { Description = "With --target latency: the batch size timed", DefaultValueFactory = _ => 64 };
         var granularity = new Option<string>("--granularity") { Description = "channel (default: remove whole channels, a smaller dense model), unstructured, 2:4 or 4:8 (zeros in the weights, along the reduction axis for N:M)", DefaultValueFactory = _ => "channel" };
         granularity.AcceptOnlyFromAmong("channel", "unstructured", "2:4", "4:8");
         var criterion = new Option<string>("--criterion") { Description = "Channel importance: l1 (default), l2, bn-scale, activation (mean |a| on --data) or reconstruction (output error on --data). Unstructured global ranking: magnitude (default without --data) or energy (default with --data)", DefaultValueFactory = _ => "l1" };
@@ -41,7 +42,7 @@ internal static class PruneCommand
         var data = new DataArguments(dataRequired: false);
         var command = new Command("prune", "Prune a model: remove whole channels (a smaller dense model that runs faster) or zero weights, with optional least-squares recovery from calibration data.")
         {
-            model, output, sparsity, target, granularity, criterion, schedule, fairLabels, scope, excludeNodes, reconstruct, floatTargets, damp, keep, multiple, report, json,
+            model, output, sparsity, target, latencyBatch, granularity, criterion, schedule, fairLabels, scope, excludeNodes, reconstruct, floatTargets, damp, keep, multiple, report, json,
         };
         data.AddTo(command);
         var evaluate = new EvaluationArguments();
@@ -61,6 +62,10 @@ internal static class PruneCommand
             if (scheduleName != "fair" && parse.GetResult(fairLabels) is { Implicit: false })
                 throw new UsageException("--fair-labels applies to --schedule fair only.");
             bool channel = parse.GetValue(granularity) == "channel";
+            if (!channel && parse.GetResult(target) is { Implicit: false })
+                throw new UsageException("--target applies to channel pruning; unstructured and N:M --sparsity is a fraction of the weights.");
+            if (parse.GetResult(latencyBatch) is { Implicit: false } && parse.GetValue(target) != "latency")
+                throw new UsageException("--latency-batch applies to --target latency only.");
             string? criterionGiven = parse.GetResult(criterion) is { Implicit: false } ? parse.GetValue(criterion) : null;
             if (criterionGiven is not null && channel == (criterionGiven is "magnitude" or "energy"))
                 throw new UsageException(channel
@@ -77,7 +82,8 @@ internal static class PruneCommand
             var options = new ChannelPruningOptions
             {
                 Sparsity = rate,
-                Target = parse.GetValue(target) == "params" ? PruningTarget.Params : PruningTarget.Macs,
+                Target = parse.GetValue(target) switch { "params" => PruningTarget.Params, "latency" => PruningTarget.Latency, _ => PruningTarget.Macs },
+                LatencyBatchSize = parse.GetValue(latencyBatch) is int lb and > 0 ? lb : throw new UsageException("--latency-batch must be positive."),
                 Criterion = parse.GetValue(criterion)!,
                 Schedule = scheduleName switch { "uniform" => PruningSchedule.Uniform, "fair" => PruningSchedule.Fair, _ => PruningSchedule.Global },
                 FairLabels = parse.GetValue(fairLabels) == "data" ? ClassLabelSource.Data : ClassLabelSource.Predicted,
@@ -109,6 +115,7 @@ internal static class PruneCommand
                 seconds = result.Seconds,
                 groups = result.Groups,
                 fair = result.Fair,
+                latency = result.Latency,
                 left_alone = result.LeftAlone,
                 refits = result.Refits,
             }, () => ChannelPruningReport.ToMarkdown(result, input, outPath, inBytes, outBytes), evaluate.Run(parse, data, input, outPath));

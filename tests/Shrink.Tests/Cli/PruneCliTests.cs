@@ -157,4 +157,31 @@ public sealed class PruneCliTests
         Assert.Contains(message ?? "--data", r.Stderr);
         Assert.False(File.Exists(dir.File("o.onnx")));
     }
+    [Fact]
+    public void Latency_target_reports_the_timed_speedup_it_reached()
+    {
+        using var dir = new TempDirectory();
+        string output = dir.File("fast.onnx");
+        var r = ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", output, "--sparsity", "0.3", "--target", "latency", "--latency-batch", "16", "--json", "-");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var latency = doc.RootElement.GetProperty("latency");
+        Assert.Equal(16, latency.GetProperty("batch_size").GetInt32());
+        Assert.True(latency.GetProperty("after_ms").GetDouble() <= 0.7 * latency.GetProperty("before_ms").GetDouble() + 1e-9);
+        Assert.True(File.Exists(output));
+    }
+
+    [Theory]
+    [InlineData("--granularity unstructured --target latency", "--target applies to channel pruning")]
+    [InlineData("--latency-batch 8", "--latency-batch applies to --target latency")]
+    public void Latency_options_out_of_place_are_usage_errors(string extra, string message)
+    {
+        using var dir = new TempDirectory();
+        var args = new List<string> { "prune", ShrinkCli.Sample, "-o", dir.File("o.onnx"), "--sparsity", "0.5" };
+        args.AddRange(extra.Split(' '));
+        var r = ShrinkCli.Run([.. args]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(message, r.Stderr);
+        Assert.False(File.Exists(dir.File("o.onnx")));
+    }
 }

@@ -32,7 +32,7 @@ internal static class ChannelAllocator
         RoundUp(Math.Max(1, (int)Math.Ceiling(size * options.MinKeepFraction - 1e-9)), size, options.ChannelMultiple);
 
     /// <summary>The kept counts per group (all groups; unprunable ones keep everything) for the uniform and global schedules.</summary>
-    public static int[] Allocate(IReadOnlyList<ChannelGroup> groups, IReadOnlyList<double[]?> scores, PruningCostModel cost, double target, ChannelPruningOptions options)
+    public static int[] Allocate(IReadOnlyList<ChannelGroup> groups, IReadOnlyList<double[]?> scores, IPruningCost cost, double target, ChannelPruningOptions options)
     {
         if (options.Schedule == PruningSchedule.Fair)
             throw new InvalidOperationException("The fair schedule is allocated by FairSchedule, from two scores.");
@@ -74,7 +74,7 @@ internal static class ChannelAllocator
         return result;
     }
 
-    private static int[] Uniform(List<ChannelGroup> prunable, int[] kept, PruningCostModel cost, double target, ChannelPruningOptions options)
+    private static int[] Uniform(List<ChannelGroup> prunable, int[] kept, IPruningCost cost, double target, ChannelPruningOptions options)
     {
         int[] At(double rate)
         {
@@ -99,7 +99,7 @@ internal static class ChannelAllocator
         return At(hi);
     }
 
-    private static int[] Global(List<ChannelGroup> prunable, IReadOnlyList<double[]?> scores, int[] kept, PruningCostModel cost, double target, ChannelPruningOptions options)
+    private static int[] Global(List<ChannelGroup> prunable, IReadOnlyList<double[]?> scores, int[] kept, IPruningCost cost, double target, ChannelPruningOptions options)
     {
         // Ascending order of each group's channels, and scores normalized by the group mean so groups compare.
         var order = new Dictionary<int, int[]>();
@@ -132,7 +132,7 @@ internal static class ChannelAllocator
                 kept[g.Id] = next;
                 double after = cost.Evaluate(kept);
                 kept[g.Id] = saved;
-                double priority = options.CostAwareRanking ? chunk / Math.Max(current - after, 1e-12) : chunk;
+                double priority = options.CostAwareRanking || options.Target == PruningTarget.Latency ? chunk / Math.Max(current - after, 1e-12) : chunk;
                 if (priority < bestPriority)
                 {
                     best = g;

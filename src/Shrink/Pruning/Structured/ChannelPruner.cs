@@ -63,8 +63,10 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         var context = new ImportanceContext(prepared.Graph, activations, options.IncludeConsumers);
         var scores = groups.Select(g => g.Prunable ? criterion.Score(g, context) : null).ToArray();
 
-        var cost = PruningCostModel.Build(prepared.Graph, dependencies, shapes, options.Target);
-        double target = cost.Total * (1 - options.Sparsity);
+        using var latency = options.Target == PruningTarget.Latency ? LatencyCostModel.Create(prepared, dependencies, options.LatencyBatchSize) : null;
+        IPruningCost cost = latency ?? (IPruningCost)PruningCostModel.Build(prepared.Graph, dependencies, shapes, options.Target);
+        double total = cost.Total;
+        double target = total * (1 - options.Sparsity);
         int[] kept;
         FairScheduleResult? fairResult = null;
         string ranking = criterion.Name;
@@ -82,6 +84,8 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         {
             kept = ChannelAllocator.Allocate(groups, scores, cost, target, options);
         }
+        LatencyPrediction? predicted = latency is null ? null
+            : new LatencyPrediction(latency.BatchSize, total, latency.Evaluate(kept), latency.Measurements, latency.Seconds);
         var keep = ChannelAllocator.KeepIndices(groups, scores, kept);
         if (options.GreedySelection && data is not null)
         {
@@ -111,6 +115,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
             Model = pruned,
             Groups = groups.Where(g => g.Prunable).Select(g => new ChannelGroupDecision(g.Name, g.Producers.Select(p => p.Node.DisplayName).ToArray(), g.Size, kept[g.Id], ranking)).ToArray(),
             Fair = fairResult,
+            Latency = predicted,
             LeftAlone = groups.Where(g => !g.Prunable).Select(g => new ChannelGroupLeftAlone(g.Name, g.Size, g.LeftAloneReasons)).ToArray(),
             Refits = refits,
             ParametersBefore = before.Parameters,
@@ -132,8 +137,12 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
             scores = $"utilization ({(options.FairLabels == ClassLabelSource.Data ? "data labels" : "predicted classes")}) and reconstruction";
             schedule += fair.Scale < 1 ? string.Create(c, $" (α = 0, counts × {fair.Scale:F3})") : string.Create(c, $" (α = {fair.Alpha:G4})");
         }
-        return string.Create(c, $"{scores}, {schedule}, {options.Sparsity:P0} of {options.Target.ToString().ToLowerInvariant()}, multiples of {options.ChannelMultiple}{(options.Reconstruct ? ", least-squares reconstruction" : "")}");
+        return string.Create(c, $"{scores}, {schedule}, {options.Sparsity:P0} of {Measure(options)}, multiples of {options.ChannelMultiple}{(options.Reconstruct ? ", least-squares reconstruction" : "")}");
     }
+
+    private static string Measure(ChannelPruningOptions options) => options.Target == PruningTarget.Latency
+        ? string.Create(CultureInfo.InvariantCulture, $"ORT latency at batch {options.LatencyBatchSize} (1 thread, measured)")
+        : options.Target.ToString().ToLowerInvariant();
 
     private void Validate()
     {
@@ -145,6 +154,8 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
             throw new ShrinkException($"channel pruning: the channel multiple {options.ChannelMultiple} must be at least 1.");
         if (options.Samples < 1 || options.BatchSize < 1 || options.ReconstructionRows < 1)
             throw new ShrinkException("channel pruning: samples, batch size and reconstruction rows must be positive.");
+        if (options.LatencyBatchSize < 1)
+            throw new ShrinkException("channel pruning: the latency batch size must be positive.");
         if (!(options.RidgeFactor >= 0))
             throw new ShrinkException("channel pruning: the ridge factor must be non-negative.");
     }

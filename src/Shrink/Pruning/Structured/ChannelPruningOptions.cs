@@ -8,8 +8,11 @@ public sealed record ChannelPruningOptions
     /// <summary>Fraction of the <see cref="Target"/> measure to remove, in [0, 1).</summary>
     public double Sparsity { get; init; } = 0.5;
 
-    /// <summary>What <see cref="Sparsity"/> is a fraction of: MACs (default) or parameters.</summary>
+    /// <summary>What <see cref="Sparsity"/> is a fraction of: MACs (default), parameters, or measured latency.</summary>
     public PruningTarget Target { get; init; } = PruningTarget.Macs;
+
+    /// <summary>With <see cref="PruningTarget.Latency"/>: the batch size at which the layers and the model are timed.</summary>
+    public int LatencyBatchSize { get; init; } = 64;
 
     /// <summary>
     /// The importance criterion by name (<c>l1</c>, <c>l2</c>, <c>bn-scale</c>, <c>activation</c>, <c>reconstruction</c>).
@@ -52,7 +55,10 @@ public sealed record ChannelPruningOptions
     /// </summary>
     public IReadOnlyDictionary<string, int>? KeptChannels { get; init; }
 
-    /// <summary>With the global schedule, rank blocks of channels by importance per unit of cost removed rather than by importance alone.</summary>
+    /// <summary>
+    /// With the global schedule, rank blocks of channels by importance per unit of cost removed rather than by importance
+    /// alone. Always on with <see cref="PruningTarget.Latency"/>, where a block that saves no time should not go first.
+    /// </summary>
     public bool CostAwareRanking { get; init; }
 
     /// <summary>

@@ -20,6 +20,9 @@ public sealed record ChannelPruningResult
     /// <summary>With the fair schedule: the tolerance α chosen and each group's count; null otherwise.</summary>
     public FairScheduleResult? Fair { get; init; }
 
+    /// <summary>With <see cref="PruningTarget.Latency"/>: the measured and predicted latencies; null otherwise.</summary>
+    public LatencyPrediction? Latency { get; init; }
+
     /// <summary>Parameters of the pre-processed input model (BatchNormalization folded).</summary>
     public required long ParametersBefore { get; init; }
 

@@ -25,7 +25,7 @@ internal static class FairSchedule
     /// <param name="options">Channel multiple, floor, fixed counts.</param>
     /// <exception cref="ShrinkException">Even α = 1 (every group at its floor) leaves the cost above the target.</exception>
     public static (int[] Kept, FairScheduleResult Result) Allocate(IReadOnlyList<ChannelGroup> groups, IReadOnlyList<double[]?> utilization,
-        IReadOnlyList<double[]?> reconstruction, PruningCostModel cost, double target, ChannelPruningOptions options)
+        IReadOnlyList<double[]?> reconstruction, IPruningCost cost, double target, ChannelPruningOptions options)
     {
         var (start, prunable, fixedCount) = ChannelAllocator.Start(groups, utilization, options);
         prunable = prunable.Where(g => reconstruction[g.Id] is not null).ToList();

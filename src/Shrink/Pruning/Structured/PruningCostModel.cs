@@ -8,7 +8,7 @@ namespace Shrink.Pruning.Structured;
 /// The MACs or parameters of a model as a function of the channels each group keeps: every weight tensor and every
 /// MAC-bearing node scales with the kept fraction of each of its sliced axes (output and input channels multiply).
 /// </summary>
-public sealed class PruningCostModel
+public sealed class PruningCostModel : IPruningCost
 {
     private readonly double _fixed;
     private readonly (double Cost, ChannelLayout[] Layouts)[] _terms;
@@ -19,10 +19,10 @@ public sealed class PruningCostModel
         _terms = terms;
     }
 
-    /// <summary>The cost with nothing removed.</summary>
+    /// <inheritdoc />
     public double Total => _fixed + _terms.Sum(t => t.Cost);
 
-    /// <summary>The cost when group g keeps <c>kept[g]</c> channels.</summary>
+    /// <inheritdoc />
     public double Evaluate(IReadOnlyList<int> kept)
     {
         double total = _fixed;
@@ -38,6 +38,7 @@ public sealed class PruningCostModel
     /// <summary>Builds the model of <paramref name="target"/> for <paramref name="graph"/>; <paramref name="shapes"/> are value shapes at batch 1.</summary>
     public static PruningCostModel Build(ModelGraph graph, ChannelDependencyGraph dependencies, IReadOnlyDictionary<string, long[]> shapes, PruningTarget target)
     {
+        if (target == PruningTarget.Latency) throw new ArgumentException("Latency is measured by LatencyCostModel.", nameof(target));
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(dependencies);
         var byTensor = dependencies.Slices.GroupBy(s => s.Tensor).ToDictionary(g => g.Key, g => g.Select(s => s.Layout).ToArray(), StringComparer.Ordinal);

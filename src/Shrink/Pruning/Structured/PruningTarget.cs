@@ -8,4 +8,10 @@ public enum PruningTarget
 
     /// <summary>Parameters (weight elements).</summary>
     Params,
+
+    /// <summary>
+    /// ONNX Runtime latency at <see cref="ChannelPruningOptions.LatencyBatchSize"/> with one intra-op thread, predicted
+    /// from every weight layer timed alone at the channel counts the schedule tries (see <see cref="LatencyCostModel"/>).
+    /// </summary>
+    Latency,
 }

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Globalization;
+using Shrink.Data;
+using Shrink.Evaluation;
+using Shrink.Graph.Passes;
+using Shrink.Onnx;
+using Shrink.Pruning.Dependency;
+using Shrink.Runtime;
+
+namespace Shrink.Pruning.Structured;
+
+/// <summary>
+/// The measured ONNX Runtime latency of the model as a function of the channels each group keeps, rather than a time
+/// assumed proportional to MACs: ORT's blocked convolutions pad channels to blocks of 8 or 16 (a conv cut from 16 to 8
+/// channels may run no faster), and layout changes, fused activations and small layers do not scale with MACs. Each
+/// channel configuration the schedule asks about is cut out of the model for real (the first channels of each group:
+/// which channels go does not change the time; BatchNormalization folded as in the output) and the whole model is
+/// timed at <see cref="BatchSize"/> with one intra-op thread. Timing one layer alone misled here: its layout reorders
+/// cost more than the layer, so early wide layers looked cheap to cut. Timings are cached per configuration and taken
+/// lazily, so only configurations the schedule visits are run; the global schedule visits about one per prunable group
+/// per step it takes.
+/// </summary>
+public sealed class LatencyCostModel : IPruningCost, IDisposable
+{
+    private readonly OnnxModel _model;
+    private readonly ChannelDependencyGraph _dependencies;
+    private readonly Dictionary<string, double> _cache = new(StringComparer.Ordinal);
+    private readonly LatencyMeter _meter;
+    private readonly RuntimeOptions _runtime = new() { IntraOpThreads = 1 };
+    private readonly DataBatch _batch;
+    private readonly RandomDataSource _random;
+    private readonly int[] _full;
+    private readonly Stopwatch _clock = new();
+
+    private LatencyCostModel(OnnxModel model, ChannelDependencyGraph dependencies, int batchSize, double secondsPerTiming)
+    {
+        _model = model;
+        _dependencies = dependencies;
+        BatchSize = batchSize;
+        _meter = new LatencyMeter { WarmupRuns = 2, TargetSeconds = secondsPerTiming, MinRuns = 7, MaxRuns = 200 };
+        _random = new RandomDataSource(ModelInputs.Of(model), new Dictionary<string, long[]>(), batchSize);
+        _batch = _random.ReadBatches(batchSize, batchSize).First();
+        _full = dependencies.Groups.Select(g => g.Size).ToArray();
+    }
+
+    /// <summary>The batch size timed.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Channel configurations timed so far.</summary>
+    public int Measurements => _cache.Count;
+
+    /// <summary>Seconds spent cutting and timing models.</summary>
+    public double Seconds => _clock.Elapsed.TotalSeconds;
+
+    /// <summary>Measured median milliseconds of the model with nothing removed.</summary>
+    public double Total => Evaluate(_full);
+
+    /// <summary>Measured median milliseconds when group g keeps <c>kept[g]</c> channels (timed on first use).</summary>
+    public double Evaluate(IReadOnlyList<int> kept)
+    {
+        ArgumentNullException.ThrowIfNull(kept);
+        string key = string.Join(',', kept.Select(k => k.ToString(CultureInfo.InvariantCulture)));
+        if (_cache.TryGetValue(key, out double ms)) return ms;
+        _clock.Start();
+        try
+        {
+            var cut = _model.Clone();
+            ChannelSurgery.Apply(cut.Graph, _dependencies, kept.Select(k => Enumerable.Range(0, k).ToArray()).ToArray());
+            new FoldBatchNormalization().Apply(cut);
+            cut.Graph.RemoveUnusedInitializers();
+            using var session = ModelSession.Open(cut, _runtime, _model.Name + " (timing)");
+            using var prepared = session.Prepare(_batch);
+            ms = _meter.Measure(_batch.Count, [(session, prepared)])[0].MedianMs;
+        }
+        finally
+        {
+            _clock.Stop();
+        }
+        _cache[key] = ms;
+        return ms;
+    }
+
+    /// <summary>
+    /// A cost model for <paramref name="model"/> (the graph <paramref name="dependencies"/> was built on; not modified),
+    /// timed on random inputs at <paramref name="batchSize"/>, about <paramref name="secondsPerTiming"/> per configuration.
+    /// </summary>
+    public static LatencyCostModel Create(OnnxModel model, ChannelDependencyGraph dependencies, int batchSize, double secondsPerTiming = 0.15)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(dependencies);
+        if (batchSize < 1) throw new ShrinkException($"channel pruning: the latency batch size {batchSize} must be at least 1.");
+        return new LatencyCostModel(model, dependencies, batchSize, secondsPerTiming);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _random.Dispose();
+}
