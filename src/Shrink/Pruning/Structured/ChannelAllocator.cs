@@ -114,12 +114,23 @@ internal static class ChannelAllocator
             floor[g.Id] = FloorOf(g.Size, options);
         }
         double current = cost.Evaluate(kept);
+        // Without cost-aware ranking only the chosen step's cost is needed: one evaluation per step, which matters when
+        // each evaluation is a timed model (latency target).
+        bool costAware = options.CostAwareRanking;
+        double CostWith(ChannelGroup g, int count)
+        {
+            int saved = kept[g.Id];
+            kept[g.Id] = count;
+            double after = cost.Evaluate(kept);
+            kept[g.Id] = saved;
+            return after;
+        }
         while (current > target)
         {
             ChannelGroup? best = null;
             double bestPriority = double.PositiveInfinity;
             int bestNext = 0;
-            double bestCost = 0;
+            double bestCost = double.NaN;
             foreach (var g in prunable)
             {
                 int step = StepOf(g.Size, options.ChannelMultiple);
@@ -128,11 +139,8 @@ internal static class ChannelAllocator
                 double chunk = 0;
                 for (int r = g.Size - kept[g.Id]; r < g.Size - next; r++) chunk += normalized[g.Id][order[g.Id][r]];
                 chunk /= kept[g.Id] - next;
-                int saved = kept[g.Id];
-                kept[g.Id] = next;
-                double after = cost.Evaluate(kept);
-                kept[g.Id] = saved;
-                double priority = options.CostAwareRanking || options.Target == PruningTarget.Latency ? chunk / Math.Max(current - after, 1e-12) : chunk;
+                double after = costAware ? CostWith(g, next) : double.NaN;
+                double priority = costAware ? chunk / Math.Max(current - after, 1e-12) : chunk;
                 if (priority < bestPriority)
                 {
                     best = g;
@@ -146,8 +154,8 @@ internal static class ChannelAllocator
                 throw new ShrinkException(string.Create(CultureInfo.InvariantCulture,
                     $"channel pruning: every prunable group is at its floor ({options.MinKeepFraction:P0} of its channels) and the model still has {current / cost.Total:P1} of its {options.Target.ToString().ToLowerInvariant()}; lower the sparsity or the floor (groups: {string.Join(", ", prunable.Select(g => g.Name))})."));
             }
+            current = costAware ? bestCost : CostWith(best, bestNext);
             kept[best.Id] = bestNext;
-            current = bestCost;
         }
         return kept;
     }

@@ -57,7 +57,9 @@ public sealed record ChannelPruningOptions
 
     /// <summary>
     /// With the global schedule, rank blocks of channels by importance per unit of cost removed rather than by importance
-    /// alone. Always on with <see cref="PruningTarget.Latency"/>, where a block that saves no time should not go first.
+    /// alone. Off by default, also for <see cref="PruningTarget.Latency"/>: on resnet8 ranking by importance per measured
+    /// millisecond cut the early high-resolution layers first and lost more accuracy at the same measured speed (0.8860 at
+    /// 1.71× against 0.8943 at 1.70× by importance alone).
     /// </summary>
     public bool CostAwareRanking { get; init; }
 
