@@ -20,6 +20,7 @@ internal static class PruneCommand
         var sparsity = new Option<double?>("--sparsity") { Description = "Fraction to remove, in [0, 1): of MACs or parameters (--target) for channel pruning, of weights for unstructured (not used by 2:4 and 4:8, whose pattern fixes the rate)" };
         var target = new Option<string>("--target") { Description = "Channel pruning: what --sparsity is a fraction of: macs (default), params, or latency (ONNX Runtime time at --latency-batch with one thread, each layer timed alone at the channel counts tried)", DefaultValueFactory = _ => "macs" };
         target.AcceptOnlyFromAmong("macs", "params", "latency");
+        var speedup = new Option<double?>("--speedup") { Description = "Channel pruning: the ORT speedup to reach at --latency-batch, measured while choosing; short for --target latency --sparsity (1 - 1/SPEEDUP)" };
         var latencyBatch = new Option<int>("--latency-batch") { Description = "With --target latency: the batch size timed", DefaultValueFactory = _ => 64 };
         var granularity = new Option<string>("--granularity") { Description = "channel (default: remove whole channels, a smaller dense model), unstructured, 2:4 or 4:8 (zeros in the weights, along the reduction axis for N:M)", DefaultValueFactory = _ => "channel" };
         granularity.AcceptOnlyFromAmong("channel", "unstructured", "2:4", "4:8");
@@ -42,7 +43,7 @@ internal static class PruneCommand
         var data = new DataArguments(dataRequired: false);
         var command = new Command("prune", "Prune a model: remove whole channels (a smaller dense model that runs faster) or zero weights, with optional least-squares recovery from calibration data.")
         {
-            model, output, sparsity, target, latencyBatch, granularity, criterion, schedule, fairLabels, scope, excludeNodes, reconstruct, floatTargets, damp, keep, multiple, report, json,
+            model, output, sparsity, target, speedup, latencyBatch, granularity, criterion, schedule, fairLabels, scope, excludeNodes, reconstruct, floatTargets, damp, keep, multiple, report, json,
         };
         data.AddTo(command);
         var evaluate = new EvaluationArguments();
@@ -54,7 +55,17 @@ internal static class PruneCommand
             if (Path.GetFullPath(input) == Path.GetFullPath(outPath))
                 throw new UsageException("--output must differ from the input model: the input is never modified.");
             bool nm = parse.GetValue(granularity) is "2:4" or "4:8";
-            double rate = parse.GetValue(sparsity) ?? (nm ? 0.5 : throw new UsageException("--sparsity is required (except for --granularity 2:4 and 4:8, whose pattern fixes the rate)."));
+            double? wantedSpeedup = parse.GetValue(speedup);
+            if (wantedSpeedup is double x)
+            {
+                if (parse.GetValue(sparsity) is not null || parse.GetResult(target) is { Implicit: false })
+                    throw new UsageException("--speedup sets the target and the rate itself (--target latency --sparsity 1 - 1/SPEEDUP); leave out --sparsity and --target.");
+                if (parse.GetValue(granularity) != "channel")
+                    throw new UsageException("--speedup applies to channel pruning: unstructured and N:M zeros do not make ORT faster on CPU.");
+                if (!(x >= 1)) throw new UsageException($"--speedup must be at least 1, not {x.ToString(CultureInfo.InvariantCulture)}.");
+            }
+            double rate = wantedSpeedup is double sx ? 1 - 1 / sx
+                : parse.GetValue(sparsity) ?? (nm ? 0.5 : throw new UsageException("--sparsity is required (except for --granularity 2:4 and 4:8, whose pattern fixes the rate, and with --speedup)."));
             if (!(rate >= 0 && rate < 1)) throw new UsageException($"--sparsity must be in [0, 1), not {rate.ToString(CultureInfo.InvariantCulture)}.");
             string scheduleName = parse.GetValue(schedule)!;
             if (scheduleName == "fair" && parse.GetValue(granularity) != "channel")
@@ -64,8 +75,9 @@ internal static class PruneCommand
             bool channel = parse.GetValue(granularity) == "channel";
             if (!channel && parse.GetResult(target) is { Implicit: false })
                 throw new UsageException("--target applies to channel pruning; unstructured and N:M --sparsity is a fraction of the weights.");
-            if (parse.GetResult(latencyBatch) is { Implicit: false } && parse.GetValue(target) != "latency")
-                throw new UsageException("--latency-batch applies to --target latency only.");
+            bool latencyTarget = wantedSpeedup is not null || parse.GetValue(target) == "latency";
+            if (parse.GetResult(latencyBatch) is { Implicit: false } && !latencyTarget)
+                throw new UsageException("--latency-batch applies to --target latency (or --speedup) only.");
             string? criterionGiven = parse.GetResult(criterion) is { Implicit: false } ? parse.GetValue(criterion) : null;
             if (criterionGiven is not null && channel == (criterionGiven is "magnitude" or "energy"))
                 throw new UsageException(channel
@@ -82,7 +94,7 @@ internal static class PruneCommand
             var options = new ChannelPruningOptions
             {
                 Sparsity = rate,
-                Target = parse.GetValue(target) switch { "params" => PruningTarget.Params, "latency" => PruningTarget.Latency, _ => PruningTarget.Macs },
+                Target = latencyTarget ? PruningTarget.Latency : parse.GetValue(target) == "params" ? PruningTarget.Params : PruningTarget.Macs,
                 LatencyBatchSize = parse.GetValue(latencyBatch) is int lb and > 0 ? lb : throw new UsageException("--latency-batch must be positive."),
                 Criterion = parse.GetValue(criterion)!,
                 Schedule = scheduleName switch { "uniform" => PruningSchedule.Uniform, "fair" => PruningSchedule.Fair, _ => PruningSchedule.Global },

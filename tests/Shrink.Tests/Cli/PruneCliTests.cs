@@ -162,22 +162,26 @@ public sealed class PruneCliTests
     {
         using var dir = new TempDirectory();
         string output = dir.File("fast.onnx");
-        var r = ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", output, "--sparsity", "0.3", "--target", "latency", "--latency-batch", "16", "--json", "-");
+        var r = ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", output, "--speedup", "1.4", "--latency-batch", "16", "--json", "-");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var doc = JsonDocument.Parse(r.Stdout);
         var latency = doc.RootElement.GetProperty("latency");
         Assert.Equal(16, latency.GetProperty("batch_size").GetInt32());
-        Assert.True(latency.GetProperty("after_ms").GetDouble() <= 0.7 * latency.GetProperty("before_ms").GetDouble() + 1e-9);
+        Assert.True(latency.GetProperty("before_ms").GetDouble() >= 1.4 * latency.GetProperty("after_ms").GetDouble() - 1e-9);
+        Assert.Contains("ORT latency at batch 16", doc.RootElement.GetProperty("method").GetString(), StringComparison.Ordinal);
         Assert.True(File.Exists(output));
     }
 
     [Theory]
-    [InlineData("--granularity unstructured --target latency", "--target applies to channel pruning")]
-    [InlineData("--latency-batch 8", "--latency-batch applies to --target latency")]
+    [InlineData("--sparsity 0.5 --granularity unstructured --target latency", "--target applies to channel pruning")]
+    [InlineData("--sparsity 0.5 --latency-batch 8", "--latency-batch applies to --target latency")]
+    [InlineData("--speedup 2 --sparsity 0.5", "leave out --sparsity and --target")]
+    [InlineData("--speedup 0.5", "--speedup must be at least 1")]
+    [InlineData("--speedup 2 --granularity 2:4", "--speedup applies to channel pruning")]
     public void Latency_options_out_of_place_are_usage_errors(string extra, string message)
     {
         using var dir = new TempDirectory();
-        var args = new List<string> { "prune", ShrinkCli.Sample, "-o", dir.File("o.onnx"), "--sparsity", "0.5" };
+        var args = new List<string> { "prune", ShrinkCli.Sample, "-o", dir.File("o.onnx") };
         args.AddRange(extra.Split(' '));
         var r = ShrinkCli.Run([.. args]);
         Assert.Equal(2, r.ExitCode);

@@ -63,7 +63,8 @@ public sealed class SparsityPruner(SparsityOptions options)
         IDataSource? data = null;
         try
         {
-            if (openData is not null && (options.Reconstruct || options.MeasureLayerErrors || criterion.NeedsData))
+            bool bySensitivity = options.Scope == SparsityScope.Sensitivity && options.Granularity.IsUnstructured;
+            if (openData is not null && (options.Reconstruct || options.MeasureLayerErrors || criterion.NeedsData || bySensitivity))
             {
                 var inputs = ModelInputs.Of(prepared);
                 // Read once: the sequential update passes over the same samples once per layer group.
@@ -74,7 +75,6 @@ public sealed class SparsityPruner(SparsityOptions options)
             // for the per-layer errors.
             Dictionary<WeightLayer, LayerHessian> unpruned = [];
             bool rankOnData = criterion.NeedsData;
-            bool bySensitivity = options.Scope == SparsityScope.Sensitivity && options.Granularity.IsUnstructured;
             if (bySensitivity && data is null)
                 throw new ShrinkException($"{source}: the sensitivity schedule measures each layer's effect on the output and needs calibration data (--data PATH).");
             if (data is not null && (rankOnData || (bySensitivity && options.Reconstruct) || (!options.Reconstruct && options.MeasureLayerErrors)))

@@ -15,10 +15,11 @@ namespace Shrink.Pruning.Structured;
 /// channels may run no faster), and layout changes, fused activations and small layers do not scale with MACs. Each
 /// channel configuration the schedule asks about is cut out of the model for real (the first channels of each group:
 /// which channels go does not change the time; BatchNormalization folded as in the output) and the whole model is
-/// timed at <see cref="BatchSize"/> with one intra-op thread. Timing one layer alone misled here: its layout reorders
-/// cost more than the layer, so early wide layers looked cheap to cut. Timings are cached per configuration and taken
-/// lazily, so only configurations the schedule visits are run; the global schedule visits about one per prunable group
-/// per step it takes.
+/// timed at <see cref="BatchSize"/> with one intra-op thread, interleaved run by run with the unpruned model: the cost
+/// is the unpruned model's time × the measured ratio, so load on a shared machine that comes and goes between
+/// configurations does not move the figures. (Timing one layer alone misled here: its layout reorders cost more than
+/// the layer, so early wide layers looked cheap to cut.) Timings are cached per configuration and taken lazily, so only
+/// configurations the schedule visits are run: one per step of the global schedule.
 /// </summary>
 public sealed class LatencyCostModel : IPruningCost, IDisposable
 {
@@ -30,7 +31,10 @@ public sealed class LatencyCostModel : IPruningCost, IDisposable
     private readonly DataBatch _batch;
     private readonly RandomDataSource _random;
     private readonly int[] _full;
+    private readonly string _fullKey;
     private readonly Stopwatch _clock = new();
+    private readonly ModelSession _reference;
+    private readonly PreparedInputs _referenceInputs;
 
     private LatencyCostModel(OnnxModel model, ChannelDependencyGraph dependencies, int batchSize, double secondsPerTiming)
     {
@@ -41,36 +45,55 @@ public sealed class LatencyCostModel : IPruningCost, IDisposable
         _random = new RandomDataSource(ModelInputs.Of(model), new Dictionary<string, long[]>(), batchSize);
         _batch = _random.ReadBatches(batchSize, batchSize).First();
         _full = dependencies.Groups.Select(g => g.Size).ToArray();
+        _fullKey = Key(_full);
+        _clock.Start();
+        _reference = Open(_full);
+        _referenceInputs = _reference.Prepare(_batch);
+        _cache[_fullKey] = new LatencyMeter { WarmupRuns = 3, TargetSeconds = 2 * secondsPerTiming, MinRuns = 10, MaxRuns = 400 }
+            .Measure(_batch.Count, [(_reference, _referenceInputs)])[0].MedianMs;
+        _clock.Stop();
+    }
+
+    private static string Key(IReadOnlyList<int> kept) => string.Join(',', kept.Select(k => k.ToString(CultureInfo.InvariantCulture)));
+
+    // The model with the first kept[g] channels of each group, BatchNormalization folded as in the output.
+    private ModelSession Open(IReadOnlyList<int> kept)
+    {
+        var cut = _model.Clone();
+        ChannelSurgery.Apply(cut.Graph, _dependencies, kept.Select(k => Enumerable.Range(0, k).ToArray()).ToArray());
+        new FoldBatchNormalization().Apply(cut);
+        cut.Graph.RemoveUnusedInitializers();
+        return ModelSession.Open(cut, _runtime, _model.Name + " (timing)");
     }
 
     /// <summary>The batch size timed.</summary>
     public int BatchSize { get; }
 
-    /// <summary>Channel configurations timed so far.</summary>
+    /// <summary>Channel configurations timed so far, the unpruned one included.</summary>
     public int Measurements => _cache.Count;
 
     /// <summary>Seconds spent cutting and timing models.</summary>
     public double Seconds => _clock.Elapsed.TotalSeconds;
 
     /// <summary>Measured median milliseconds of the model with nothing removed.</summary>
-    public double Total => Evaluate(_full);
+    public double Total => _cache[_fullKey];
 
-    /// <summary>Measured median milliseconds when group g keeps <c>kept[g]</c> channels (timed on first use).</summary>
+    /// <summary>
+    /// Milliseconds when group g keeps <c>kept[g]</c> channels: <see cref="Total"/> × the median ratio to the unpruned
+    /// model timed side by side (measured on first use).
+    /// </summary>
     public double Evaluate(IReadOnlyList<int> kept)
     {
         ArgumentNullException.ThrowIfNull(kept);
-        string key = string.Join(',', kept.Select(k => k.ToString(CultureInfo.InvariantCulture)));
+        string key = Key(kept);
         if (_cache.TryGetValue(key, out double ms)) return ms;
         _clock.Start();
         try
         {
-            var cut = _model.Clone();
-            ChannelSurgery.Apply(cut.Graph, _dependencies, kept.Select(k => Enumerable.Range(0, k).ToArray()).ToArray());
-            new FoldBatchNormalization().Apply(cut);
-            cut.Graph.RemoveUnusedInitializers();
-            using var session = ModelSession.Open(cut, _runtime, _model.Name + " (timing)");
+            using var session = Open(kept);
             using var prepared = session.Prepare(_batch);
-            ms = _meter.Measure(_batch.Count, [(session, prepared)])[0].MedianMs;
+            var stats = _meter.Measure(_batch.Count, [(_reference, _referenceInputs), (session, prepared)]);
+            ms = Total * stats[1].MedianMs / stats[0].MedianMs;
         }
         finally
         {
@@ -93,5 +116,10 @@ public sealed class LatencyCostModel : IPruningCost, IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _random.Dispose();
+    public void Dispose()
+    {
+        _referenceInputs.Dispose();
+        _reference.Dispose();
+        _random.Dispose();
+    }
 }

@@ -45,11 +45,12 @@ public sealed class SensitivityRateScheduleTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Pruner_with_the_sensitivity_schedule_reaches_the_rate_and_reports_each_layers_loss(bool reconstruct)
+    [InlineData(false, true)]
+    [InlineData(false, false)] // the data must be read for the schedule alone, without per-layer errors or an update
+    [InlineData(true, true)]
+    public void Pruner_with_the_sensitivity_schedule_reaches_the_rate_and_reports_each_layers_loss(bool reconstruct, bool layerErrors)
     {
-        var result = new SparsityPruner(new SparsityOptions { Sparsity = 0.6, Scope = SparsityScope.Sensitivity, Reconstruct = reconstruct, Samples = 64, SensitivitySamples = 32 })
+        var result = new SparsityPruner(new SparsityOptions { Sparsity = 0.6, Scope = SparsityScope.Sensitivity, Reconstruct = reconstruct, MeasureLayerErrors = layerErrors, Samples = 64, SensitivitySamples = 32 })
             .Prune(Mixed(), Random(64));
         long total = 0, zeros = 0;
         foreach (var name in LayerNames)
