@@ -8,14 +8,21 @@ public enum ChannelAttributeKind
     /// <summary>The <c>group</c> attribute of a depthwise Conv: it becomes the number of channels kept.</summary>
     DepthwiseGroup,
 
-    /// <summary>One entry of a Reshape's constant shape: it becomes kept channels × block.</summary>
+    /// <summary>One entry of a Reshape's constant shape: it becomes kept channels × block × repeats.</summary>
     ReshapeShape,
+
+    /// <summary>
+    /// One input of the Concat that computes a Reshape's shape (Shape/Gather/Unsqueeze pieces and constants, as PyTorch
+    /// exports <c>x.reshape(B, T, H, dh)</c>): the one-element piece is replaced by a new constant, kept channels × block × repeats.
+    /// </summary>
+    ShapeConcatInput,
 }
 
 /// <summary>A non-weight edit that removing channels requires.</summary>
 /// <param name="Kind">What is rewritten.</param>
-/// <param name="Node">The node.</param>
+/// <param name="Node">The node (for <see cref="ChannelAttributeKind.ShapeConcatInput"/>, the Concat that builds the shape).</param>
 /// <param name="Layout">The channels whose kept count sets the new value.</param>
 /// <param name="ShapeTensor">For <see cref="ChannelAttributeKind.ReshapeShape"/>: the int64 shape initializer.</param>
-/// <param name="Index">For <see cref="ChannelAttributeKind.ReshapeShape"/>: the entry to rewrite.</param>
+/// <param name="Index">For <see cref="ChannelAttributeKind.ReshapeShape"/>: the entry to rewrite; for
+/// <see cref="ChannelAttributeKind.ShapeConcatInput"/>: the input of <paramref name="Node"/> (the Concat) to replace.</param>
 public sealed record ChannelAttributeEdit(ChannelAttributeKind Kind, Node Node, ChannelLayout Layout, string? ShapeTensor = null, int Index = 0);
