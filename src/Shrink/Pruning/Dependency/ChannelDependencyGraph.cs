@@ -721,8 +721,8 @@ public sealed class ChannelDependencyGraph
                 RefuseInputs(node, $"MatMul {node.DisplayName} multiplies two computed values");
                 return;
             }
-            var inShape = ShapeOf(node.Inputs[0]);
-            int rank = inShape?.Length ?? layout?.Rank ?? 2;
+            // The output's measured shape: a graph input's is not measured.
+            int rank = ShapeOf(node.Outputs[0])?.Length ?? ShapeOf(node.Inputs[0])?.Length ?? layout?.Rank ?? 2;
             if (layout is not null)
             {
                 if (layout.Axis != layout.Rank - 1 || layout.Repeats != 1 || layout.Extent != weight.Dims[0])

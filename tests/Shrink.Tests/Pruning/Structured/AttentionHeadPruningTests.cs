@@ -1,0 +1,64 @@
+using Shrink.Data;
+using Shrink.Onnx;
+using Shrink.Pruning.Structured;
+using Shrink.Tests.TestSupport;
+
+namespace Shrink.Tests.Pruning.Structured;
+
+public class AttentionHeadPruningTests
+{
+    private static float[] Run(byte[] model, int d) =>
+        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(Assert.Single(OrtRunner.RunOnce(model, AttentionFixtures.Input(d))).Bytes).ToArray();
+
+    [Theory]
+    [InlineData(2, 4, AttentionShapes.Constant, false)]
+    [InlineData(2, 4, AttentionShapes.Computed, false)]
+    [InlineData(4, 2, AttentionShapes.Computed, false)]
+    [InlineData(4, 2, AttentionShapes.Constant, true)]
+    public void RemovingHeadsEqualsZeroingTheirOutputProjectionRows(int heads, int headSize, AttentionShapes shapes, bool separate)
+    {
+        int d = heads * headSize;
+        int[] weak = heads == 2 ? [0] : [1, 3];
+        var proto = AttentionFixtures.Block(heads, headSize, shapes, separate, weak);
+        var options = new ChannelPruningOptions
+        {
+            Sparsity = 0,
+            ChannelMultiple = 16,
+            KeptChannels = new Dictionary<string, int> { [AttentionFixtures.QkvNode] = heads - weak.Length },
+        };
+        var result = new ChannelPruner(options).Prune(OnnxModel.FromProto(proto.Clone()));
+
+        var group = Assert.Single(result.Groups);
+        Assert.Equal(heads, group.Channels);
+        Assert.Equal(headSize, group.HeadSize);
+        Assert.Equal(heads - weak.Length, group.Kept);
+        int keptWidth = (heads - weak.Length) * headSize;
+        Assert.Equal([d, separate ? keptWidth : 3 * keptWidth], PruningAssert.Dims(result.Model, AttentionFixtures.QkvWeight));
+        Assert.Equal([keptWidth, d], PruningAssert.Dims(result.Model, AttentionFixtures.OutputWeight));
+        Assert.True(result.MacsAfter < result.MacsBefore);
+
+        var reference = proto;
+        foreach (int h in weak) reference = AttentionFixtures.WithoutHead(reference, h, headSize);
+        var expected = Run(TinyModels.Bytes(reference), d);
+        var actual = Run(result.Model.ToByteArray(), d);
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4f * (1 + Math.Abs(expected[i])), $"output[{i}]: {expected[i]} vs {actual[i]}");
+    }
+
+    [Fact]
+    public void PrunedBlockLoadsWithTheSameInterfaceAndShapes()
+    {
+        var proto = AttentionFixtures.Block(heads: 4, headSize: 2, AttentionShapes.Computed);
+        var options = new ChannelPruningOptions { Sparsity = 0.3, ChannelMultiple = 16, Reconstruct = true, Samples = 32, BatchSize = 8 };
+        var result = new ChannelPruner(options).Prune(OnnxModel.FromProto(proto.Clone()),
+            inputs => new RandomDataSource(inputs, new Dictionary<string, long[]>(), 32));
+        var group = Assert.Single(result.Groups);
+        Assert.InRange(group.Kept, 1, 3); // whole heads, not rounded to the channel multiple
+        Assert.Contains(result.Refits, r => r.Node.Contains("o_matmul", StringComparison.Ordinal));
+        var before = Assert.Single(OrtRunner.RunOnce(TinyModels.Bytes(proto), AttentionFixtures.Input(8, batch: 3)));
+        var after = Assert.Single(OrtRunner.RunOnce(result.Model.ToByteArray(), AttentionFixtures.Input(8, batch: 3)));
+        Assert.Equal(before.Shape, after.Shape);
+        Assert.Equal(before.Name, after.Name);
+    }
+}
