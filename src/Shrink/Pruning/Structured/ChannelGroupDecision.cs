@@ -13,7 +13,7 @@ public sealed record ChannelGroupDecision(string Group, IReadOnlyList<string> Pr
     public string Unit => HeadSize is int dh ? $"{Channels} heads × {dh}" : Channels.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The units kept, for tables: "96" or "3 heads".</summary>
-    public string KeptUnit => HeadSize is null ? Kept.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{Kept} heads";
+    public string KeptUnit => HeadSize is null ? Kept.ToString(System.Globalization.CultureInfo.InvariantCulture) : Kept == 1 ? "1 head" : $"{Kept} heads";
 
     /// <summary>Channels removed.</summary>
     public int Removed => Channels - Kept;
