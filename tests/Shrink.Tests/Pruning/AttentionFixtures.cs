@@ -36,7 +36,9 @@ internal static class AttentionFixtures
     /// in <paramref name="weakHeads"/> are scaled by 0.05 (q, k, v columns and output-projection rows), so that a weight
     /// norm ranks them last.
     /// </summary>
-    public static ModelProto Block(int heads = 2, int headSize = 4, AttentionShapes shapes = AttentionShapes.Constant, bool separate = false, int[]? weakHeads = null)
+    /// <remarks>With <paramref name="mask"/>, a computed additive mask [batch, 1, 1, T] (from the input) is added to the scores, as BERT-style models do.</remarks>
+    public static ModelProto Block(int heads = 2, int headSize = 4, AttentionShapes shapes = AttentionShapes.Constant, bool separate = false,
+        int[]? weakHeads = null, bool mask = false)
     {
         int d = heads * headSize;
         var g = new GraphProto { Name = "attention" };
@@ -95,7 +97,16 @@ internal static class AttentionFixtures
         g.Node.Add(TinyModels.Node("MatMul", [q, "kt"], ["scores"], "qk_matmul"));
         g.Initializer.Add(TinyModels.FloatTensor("scale", [], [1f / MathF.Sqrt(headSize)]));
         g.Node.Add(TinyModels.Node("Mul", ["scores", "scale"], ["scaled"], "scale_mul"));
-        var softmax = TinyModels.Node("Softmax", ["scaled"], ["attn"], "softmax");
+        string logits = "scaled";
+        if (mask)
+        {
+            g.Node.Add(TinyModels.Node("ReduceSum", ["input", Int64(g, "mask_axes", [2])], ["mask_sum"], "mask_reducesum")); // [B, T, 1]
+            g.Node.Add(Transpose("mask_sum", "mask_row", 0, 2, 1));                                                          // [B, 1, T]
+            g.Node.Add(TinyModels.Node("Unsqueeze", ["mask_row", Int64(g, "mask_unsqueeze_axes", [1])], ["mask"], "mask_unsqueeze"));
+            g.Node.Add(TinyModels.Node("Add", ["scaled", "mask"], ["masked"], "mask_add"));
+            logits = "masked";
+        }
+        var softmax = TinyModels.Node("Softmax", [logits], ["attn"], "softmax");
         softmax.Attribute.Add(ChannelFixtures.Int("axis", -1));
         g.Node.Add(softmax);
         g.Node.Add(TinyModels.Node("MatMul", ["attn", v], ["context"], "av_matmul"));

@@ -234,22 +234,30 @@ public sealed class ChannelDependencyGraph
         {
             ChannelLayout? first = null;
             var computed = new List<ChannelLayout>();
+            var untracked = new List<string>();
             for (int i = 0; i < node.Inputs.Count; i++)
             {
                 string input = node.Inputs[i];
                 if (input.Length == 0 || graph.FindInitializer(input) is not null) continue;
                 if (!_layouts.TryGetValue(input, out var layout))
                 {
-                    var shape = ShapeOf(input);
-                    // A computed operand without channels is fine only when it is a broadcast scalar.
-                    if (shape is not null && shape.Aggregate(1L, (a, b) => a * b) == 1) continue;
-                    RefuseInputs(node, $"{node.OpType} {node.DisplayName} mixes the channels with '{input}', whose channels are not tracked");
-                    return;
+                    untracked.Add(input);
+                    continue;
                 }
                 computed.Add(layout);
                 first ??= layout;
             }
             if (first is null) return;
+            foreach (var input in untracked)
+            {
+                // A computed operand without channels is fine when it is a scalar or, for an elementwise op, broadcasts
+                // along the channel axis (an attention mask [B, 1, 1, T] over the heads): every channel meets the same values.
+                var shape = ShapeOf(input);
+                if (shape is not null && (shape.Aggregate(1L, (a, b) => a * b) == 1 || (node.OpType != "Concat" && BroadcastsOverChannels(shape, first))))
+                    continue;
+                RefuseInputs(node, $"{node.OpType} {node.DisplayName} mixes the channels with '{input}', whose channels are not tracked");
+                return;
+            }
             foreach (var other in computed.Skip(1))
             {
                 if (!first.SameShape(other))
@@ -263,6 +271,12 @@ public sealed class ChannelDependencyGraph
             foreach (var input in node.Inputs)
                 if (input.Length > 0 && graph.FindInitializer(input) is { } constant && !SliceConstant(node, constant, first)) return;
             _layouts[node.Outputs[0]] = first;
+        }
+
+        private static bool BroadcastsOverChannels(long[] shape, ChannelLayout layout)
+        {
+            int axis = layout.Axis - (layout.Rank - shape.Length);
+            return shape.Length <= layout.Rank && (axis < 0 || shape[axis] == 1);
         }
 
         private void VisitBatchNorm(Node node)

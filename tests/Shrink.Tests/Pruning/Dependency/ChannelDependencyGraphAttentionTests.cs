@@ -42,6 +42,22 @@ public class ChannelDependencyGraphAttentionTests
     }
 
     [Fact]
+    public void AMaskThatBroadcastsOverTheHeadsKeepsThemPrunableButOneThatDiffersPerHeadDoesNot()
+    {
+        var graph = Build(AttentionFixtures.Block(mask: true));
+        Assert.True(Assert.Single(graph.Groups, g => g.HeadSize is not null).Prunable);
+
+        // The mask made [B, 2, 1, T] (one row per head, untracked) by an Expand: the heads no longer meet the same values.
+        var proto = AttentionFixtures.Block(mask: true);
+        proto.Graph.Initializer.Add(TinyModels.RawTensor("per_head", TinyModels.Int64, [4], [.. new long[] { 1, 2, 1, 1 }.SelectMany(BitConverter.GetBytes)]));
+        var add = proto.Graph.Node.Single(n => n.Name == "mask_add");
+        add.Input[1] = "mask_per_head";
+        proto.Graph.Node.Insert(proto.Graph.Node.IndexOf(add), TinyModels.Node("Expand", ["mask", "per_head"], ["mask_per_head"], "mask_expand"));
+        var refused = Assert.Single(Build(proto).Groups, g => g.HeadSize is not null);
+        Assert.Contains(refused.LeftAloneReasons, r => r.Contains("mask_per_head", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void SoftmaxAcrossTheHeadsLeavesThemAlone()
     {
         var proto = AttentionFixtures.Block();

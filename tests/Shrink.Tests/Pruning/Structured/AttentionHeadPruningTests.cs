@@ -11,15 +11,15 @@ public class AttentionHeadPruningTests
         System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(Assert.Single(OrtRunner.RunOnce(model, AttentionFixtures.Input(d))).Bytes).ToArray();
 
     [Theory]
-    [InlineData(2, 4, AttentionShapes.Constant, false)]
-    [InlineData(2, 4, AttentionShapes.Computed, false)]
-    [InlineData(4, 2, AttentionShapes.Computed, false)]
-    [InlineData(4, 2, AttentionShapes.Constant, true)]
-    public void RemovingHeadsEqualsZeroingTheirOutputProjectionRows(int heads, int headSize, AttentionShapes shapes, bool separate)
+    [InlineData(2, 4, AttentionShapes.Constant, false, false)]
+    [InlineData(2, 4, AttentionShapes.Computed, false, false)]
+    [InlineData(4, 2, AttentionShapes.Computed, false, true)]
+    [InlineData(4, 2, AttentionShapes.Constant, true, false)]
+    public void RemovingHeadsEqualsZeroingTheirOutputProjectionRows(int heads, int headSize, AttentionShapes shapes, bool separate, bool mask)
     {
         int d = heads * headSize;
         int[] weak = heads == 2 ? [0] : [1, 3];
-        var proto = AttentionFixtures.Block(heads, headSize, shapes, separate, weak);
+        var proto = AttentionFixtures.Block(heads, headSize, shapes, separate, weak, mask);
         var options = new ChannelPruningOptions
         {
             Sparsity = 0,
