@@ -11,6 +11,9 @@ public enum AttentionShapes
 
     /// <summary>As PyTorch exports <c>x.reshape(B, T, 3, H, C // H)</c>: Shape/Gather/Unsqueeze pieces and constants joined by a Concat.</summary>
     Computed,
+
+    /// <summary>As Hugging Face writes <c>x.view(x.size()[:-1] + (H, dh))</c>: a Slice of the reshaped value's own Shape and constants.</summary>
+    Sliced,
 }
 
 /// <summary>
@@ -64,7 +67,12 @@ internal static class AttentionFixtures
 
         string Heads(string input, string name, long[] tail)
         {
-            string shape = shapes == AttentionShapes.Constant ? Int64(g, name + "_shape", [0, 0, .. tail]) : ComputedShape(g, name, tail, computeLast: false);
+            string shape = shapes switch
+            {
+                AttentionShapes.Constant => Int64(g, name + "_shape", [0, 0, .. tail]),
+                AttentionShapes.Sliced => SlicedShape(g, name, input, tail),
+                _ => ComputedShape(g, name, tail, computeLast: false),
+            };
             g.Node.Add(TinyModels.Node("Reshape", [input, shape], [name], name + "_reshape"));
             return name;
         }
@@ -111,7 +119,12 @@ internal static class AttentionFixtures
         g.Node.Add(softmax);
         g.Node.Add(TinyModels.Node("MatMul", ["attn", v], ["context"], "av_matmul"));
         g.Node.Add(Transpose("context", "context_t", 0, 2, 1, 3)); // [B, T, H, dh]
-        string merged = shapes == AttentionShapes.Constant ? Int64(g, "merge_shape", [0, 0, d]) : ComputedShape(g, "merge", [], computeLast: true);
+        string merged = shapes switch
+        {
+            AttentionShapes.Constant => Int64(g, "merge_shape", [0, 0, d]),
+            AttentionShapes.Sliced => SlicedShape(g, "merge", "context_t", [d]),
+            _ => ComputedShape(g, "merge", [], computeLast: true),
+        };
         g.Node.Add(TinyModels.Node("Reshape", ["context_t", merged], ["merged"], "merge_reshape"));
         var wo = TinyModels.RandomFloats(d * d, seed++);
         for (int r = 0; r < d; r++)
@@ -178,6 +191,17 @@ internal static class AttentionFixtures
         for (int i = 0; i < tail.Length; i++) pieces.Add(Int64(g, $"{name}_const{i}", [tail[i]]));
         if (computeLast) pieces.Add(Dim(2));
         var concat = TinyModels.Node("Concat", pieces.ToArray(), [name + "_shape_value"], name + "_concat");
+        concat.Attribute.Add(ChannelFixtures.Int("axis", 0));
+        g.Node.Add(concat);
+        return name + "_shape_value";
+    }
+
+    /// <summary>Concat(Slice(Shape(<paramref name="source"/>), 0, 2), tail constants): [B, T, tail…].</summary>
+    private static string SlicedShape(GraphProto g, string name, string source, long[] tail)
+    {
+        g.Node.Add(TinyModels.Node("Shape", [source], [name + "_shape_of"], name + "_shape"));
+        g.Node.Add(TinyModels.Node("Slice", [name + "_shape_of", Int64(g, name + "_starts", [0]), Int64(g, name + "_ends", [2])], [name + "_bt"], name + "_slice"));
+        var concat = TinyModels.Node("Concat", [name + "_bt", Int64(g, name + "_tail", tail)], [name + "_shape_value"], name + "_concat");
         concat.Attribute.Add(ChannelFixtures.Int("axis", 0));
         g.Node.Add(concat);
         return name + "_shape_value";

@@ -12,8 +12,9 @@ public enum ChannelAttributeKind
     ReshapeShape,
 
     /// <summary>
-    /// One input of the Concat that computes a Reshape's shape (Shape/Gather/Unsqueeze pieces and constants, as PyTorch
-    /// exports <c>x.reshape(B, T, H, dh)</c>): the one-element piece is replaced by a new constant, kept channels × block × repeats.
+    /// One input of the Concat that computes a Reshape's shape (Shape/Gather/Unsqueeze/Slice pieces and constants, as
+    /// PyTorch exports <c>x.reshape(B, T, H, dh)</c>): the piece is replaced by a new constant whose entry
+    /// <see cref="ChannelAttributeEdit.Element"/> is kept channels × block × repeats (the rest copied from the old constant).
     /// </summary>
     ShapeConcatInput,
 }
@@ -25,4 +26,6 @@ public enum ChannelAttributeKind
 /// <param name="ShapeTensor">For <see cref="ChannelAttributeKind.ReshapeShape"/>: the int64 shape initializer.</param>
 /// <param name="Index">For <see cref="ChannelAttributeKind.ReshapeShape"/>: the entry to rewrite; for
 /// <see cref="ChannelAttributeKind.ShapeConcatInput"/>: the input of <paramref name="Node"/> (the Concat) to replace.</param>
-public sealed record ChannelAttributeEdit(ChannelAttributeKind Kind, Node Node, ChannelLayout Layout, string? ShapeTensor = null, int Index = 0);
+/// <param name="Element">For <see cref="ChannelAttributeKind.ShapeConcatInput"/>: the entry inside that input (0 for a
+/// one-element piece; <paramref name="ShapeTensor"/> then names the constant piece, null for a computed one).</param>
+public sealed record ChannelAttributeEdit(ChannelAttributeKind Kind, Node Node, ChannelLayout Layout, string? ShapeTensor = null, int Index = 0, int Element = 0);

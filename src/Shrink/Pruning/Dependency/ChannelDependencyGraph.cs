@@ -180,6 +180,7 @@ public sealed class ChannelDependencyGraph
             else if (op == "Split") VisitSplit(node);
             else if (op == "Gather") VisitGather(node);
             else if (op is "Softmax" or "LogSoftmax") VisitSoftmax(node);
+            else if (op == "Shape") VisitShape(node);
             else RefuseInputs(node, $"unsupported op {op} at {node.DisplayName}");
         }
 
@@ -405,10 +406,10 @@ public sealed class ChannelDependencyGraph
             outLayout.Axis == layout.Axis && outLayout.Block == layout.Block && outLayout.Repeats == layout.Repeats;
 
         /// <summary>
-        /// A shape computed by a Concat of one-element pieces (PyTorch's <c>x.reshape(B, T, H, dh)</c>: B and T read by
-        /// Shape/Gather, H a constant, dh maybe computed): the piece at the channel entry is replaced by a new constant.
-        /// A computed piece is replaced only when the entry is fixed by the weights (block 1, or a head's dh), not by the
-        /// input's spatial size.
+        /// A shape computed by a Concat of pieces (PyTorch's <c>x.reshape(B, T, H, dh)</c>: B and T read by Shape/Gather
+        /// or a Slice of the Shape, H a constant, dh maybe computed): the piece holding the channel entry is replaced by a
+        /// new constant. A constant piece may hold several entries; a computed one must be that entry alone, and is
+        /// replaced only when the entry is fixed by the weights (block 1, or a head's dh), not by the input's spatial size.
         /// </summary>
         private bool PlanShapeConcatEdit(Node node, ChannelLayout layout, ChannelLayout outLayout)
         {
@@ -424,18 +425,19 @@ public sealed class ChannelDependencyGraph
                 var length = ShapeOf(concat.Inputs[i]);
                 if (length is null || length.Length != 1)
                     break;
-                if (position == outLayout.Axis && length[0] == 1)
+                int element = outLayout.Axis - position;
+                var constant = graph.FindInitializer(concat.Inputs[i]);
+                if (element < length[0] && (length[0] == 1 || constant is { Type: ElementType.Int64 }))
                 {
-                    var constant = graph.FindInitializer(concat.Inputs[i]);
-                    long? entry = constant is { Type: ElementType.Int64 } ? constant.AsSpan<long>()[0] : null;
+                    long? entry = constant is { Type: ElementType.Int64 } ? constant.AsSpan<long>()[element] : null;
                     if (entry == -1 || (entry == 0 && CopiesChannelAxis(layout, outLayout))) return true;
                     bool fixedByWeights = outLayout.Block == 1 || outLayout.Segments.All(s => Group(s.GroupId).HeadSize == outLayout.Block);
                     if (entry == 0 || (constant is null && !fixedByWeights))
                     {
-                        RefuseInputs(node, $"Reshape {node.DisplayName}: shape entry {position} (input {i} of {concat.DisplayName}) may not be kept channels × block");
+                        RefuseInputs(node, $"Reshape {node.DisplayName}: shape entry {outLayout.Axis} (input {i} of {concat.DisplayName}) may not be kept channels × block");
                         return false;
                     }
-                    _edits.Add(new ChannelAttributeEdit(ChannelAttributeKind.ShapeConcatInput, concat, outLayout, null, i));
+                    _edits.Add(new ChannelAttributeEdit(ChannelAttributeKind.ShapeConcatInput, concat, outLayout, constant?.Name, i, element));
                     return true;
                 }
                 position += (int)length[0];
@@ -494,6 +496,41 @@ public sealed class ChannelDependencyGraph
             }
             int rank = layout.Rank - 1 + indices.Dims.Count;
             _layouts[node.Outputs[0]] = layout with { Axis = layout.Axis < axis ? layout.Axis : layout.Axis - 1 + indices.Dims.Count, Rank = rank };
+        }
+
+        /// <summary>
+        /// Shape of a value with channels, read only for its other dims (Hugging Face's <c>x.size()[:-1] + (H, dh)</c>: a
+        /// Slice that ends before the channel axis, or a Gather of B or T): removing channels does not change what is read.
+        /// </summary>
+        private void VisitShape(Node node)
+        {
+            var layout = LayoutOf(node, 0);
+            if (layout is null) return;
+            string shape = node.Outputs[0];
+            if (node.Attribute("start") is null && node.Attribute("end") is null && !graph.IsGraphOutput(shape)
+                && graph.Consumers(shape).All(r => ReadsOtherDims(r, shape, layout)))
+                return;
+            RefuseInputs(node, $"Shape {node.DisplayName} reads the channel count");
+        }
+
+        private bool ReadsOtherDims(Node reader, string shape, ChannelLayout layout)
+        {
+            if (reader.Inputs[0] != shape || reader.Inputs.Skip(1).Contains(shape)) return false;
+            long[]? Constant(int input) => reader.Inputs.Count > input && reader.Inputs[input].Length > 0
+                && graph.FindInitializer(reader.Inputs[input]) is { Type: ElementType.Int64 } t ? t.AsSpan<long>().ToArray() : null;
+            bool Absent(int input) => reader.Inputs.Count <= input || reader.Inputs[input].Length == 0;
+            long Normalized(long index) => Math.Clamp(index < 0 ? index + layout.Rank : index, 0, layout.Rank);
+            switch (reader.OpType)
+            {
+                case "Gather":
+                    return Constant(1) is { } indices && indices.All(i => Normalized(i) != layout.Axis);
+                case "Slice":
+                    if (Constant(1) is not [long start] || Constant(2) is not [long end]) return false;
+                    if (!(Absent(3) || Constant(3) is [0]) || !(Absent(4) || Constant(4) is [1])) return false;
+                    return Normalized(end) <= layout.Axis || Normalized(start) > layout.Axis;
+                default:
+                    return false;
+            }
         }
 
         /// <summary>
@@ -569,7 +606,8 @@ public sealed class ChannelDependencyGraph
         /// <summary>
         /// The attention-head structure of a projection's output when it is recognizable: the output (after an optional
         /// constant bias Add) is read only by a Reshape that splits its last axis into [P, H, dh] (fused q,k,v: P = 3) or
-        /// [H, dh]. The heads then become the group's units; that they stay whole downstream is proved like any channel's.
+        /// [H, dh] (Shape nodes may read it too, for B and T). The heads then become the group's units; that they stay whole
+        /// downstream is proved like any channel's.
         /// </summary>
         private (int Heads, int HeadSize, int Parts)? HeadSplitOf(Node node, long columns)
         {
@@ -593,9 +631,10 @@ public sealed class ChannelDependencyGraph
             return ((int)heads, (int)headSize, (int)parts);
         }
 
+        /// <summary>The one node other than Shape that reads <paramref name="value"/>, if there is exactly one.</summary>
         private Node? SoleReader(string value)
         {
-            var readers = graph.Consumers(value);
+            var readers = graph.Consumers(value).Where(r => r.OpType != "Shape").ToList();
             return readers.Count == 1 && !graph.IsGraphOutput(value) ? readers[0] : null;
         }
 

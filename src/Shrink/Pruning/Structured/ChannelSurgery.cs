@@ -48,7 +48,9 @@ public static class ChannelSurgery
                 case ChannelAttributeKind.ShapeConcatInput:
                     // A new initializer: the old piece may be computed, or a constant other nodes read.
                     string piece = graph.UniqueName(node.Outputs[0] + "_pruned_" + edit.Index.ToString(CultureInfo.InvariantCulture));
-                    graph.SetInitializer(TensorData.Create<long>(piece, [1], [channels * edit.Layout.Block * edit.Layout.Repeats], ElementType.Int64));
+                    long[] entries = edit.ShapeTensor is null ? [0] : graph.FindInitializer(edit.ShapeTensor)!.AsSpan<long>().ToArray();
+                    entries[edit.Element] = channels * edit.Layout.Block * edit.Layout.Repeats;
+                    graph.SetInitializer(TensorData.Create<long>(piece, [entries.Length], entries, ElementType.Int64));
                     graph.SetInput(node, edit.Index, piece);
                     break;
             }

@@ -24,6 +24,7 @@ public class ChannelDependencyGraphAttentionTests
     [InlineData(AttentionShapes.Computed, false)]
     [InlineData(AttentionShapes.Constant, true)]
     [InlineData(AttentionShapes.Computed, true)]
+    [InlineData(AttentionShapes.Sliced, true)]
     public void FindsOneGroupOfHeadsFromTheProjectionsToTheOutputProjection(AttentionShapes shapes, bool separate)
     {
         var graph = Build(AttentionFixtures.Block(heads: 2, headSize: 4, shapes, separate));
@@ -55,6 +56,23 @@ public class ChannelDependencyGraphAttentionTests
         proto.Graph.Node.Insert(proto.Graph.Node.IndexOf(add), TinyModels.Node("Expand", ["mask", "per_head"], ["mask_per_head"], "mask_expand"));
         var refused = Assert.Single(Build(proto).Groups, g => g.HeadSize is not null);
         Assert.Contains(refused.LeftAloneReasons, r => r.Contains("mask_per_head", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AShapeThatReadsTheHeadCountLeavesThemAlone()
+    {
+        // The reshape back computes H·dh as Shape(context_t)[2] · dh: the head count is read, so it cannot be rewritten.
+        var proto = AttentionFixtures.Block(shapes: AttentionShapes.Sliced);
+        var concat = proto.Graph.Node.Single(n => n.Name == "merge_concat");
+        proto.Graph.Initializer.Add(TinyModels.RawTensor("h_index", TinyModels.Int64, [1], BitConverter.GetBytes(2L)));
+        proto.Graph.Initializer.Add(TinyModels.RawTensor("dh", TinyModels.Int64, [1], BitConverter.GetBytes(4L)));
+        int at = proto.Graph.Node.IndexOf(concat);
+        proto.Graph.Node.Insert(at, TinyModels.Node("Mul", ["merge_h", "dh"], ["merge_hd"], "merge_mul"));
+        proto.Graph.Node.Insert(at, TinyModels.Node("Gather", ["merge_shape_of", "h_index"], ["merge_h"], "merge_gather"));
+        concat.Input[1] = "merge_hd";
+        var heads = Assert.Single(Build(proto).Groups, g => g.HeadSize is not null);
+        Assert.False(heads.Prunable);
+        Assert.Contains(heads.LeftAloneReasons, r => r.Contains("Shape merge_shape reads the channel count", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -15,6 +15,8 @@ public class AttentionHeadPruningTests
     [InlineData(2, 4, AttentionShapes.Computed, false, false)]
     [InlineData(4, 2, AttentionShapes.Computed, false, true)]
     [InlineData(4, 2, AttentionShapes.Constant, true, false)]
+    [InlineData(2, 4, AttentionShapes.Sliced, true, true)]
+    [InlineData(4, 2, AttentionShapes.Sliced, false, false)]
     public void RemovingHeadsEqualsZeroingTheirOutputProjectionRows(int heads, int headSize, AttentionShapes shapes, bool separate, bool mask)
     {
         int d = heads * headSize;
