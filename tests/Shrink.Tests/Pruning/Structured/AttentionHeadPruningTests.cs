@@ -1,6 +1,9 @@
 using Shrink.Data;
+using Shrink.Evaluation;
 using Shrink.Onnx;
+using Shrink.Pruning.Dependency;
 using Shrink.Pruning.Structured;
+using Shrink.Runtime;
 using Shrink.Tests.TestSupport;
 
 namespace Shrink.Tests.Pruning.Structured;
@@ -46,6 +49,29 @@ public class AttentionHeadPruningTests
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++)
             Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4f * (1 + Math.Abs(expected[i])), $"output[{i}]: {expected[i]} vs {actual[i]}");
+    }
+
+    [Fact]
+    public void CostModelCountsTheAttentionMatMulsAsTheSurgeryLeavesThem()
+    {
+        var model = OnnxModel.FromProto(AttentionFixtures.Block(heads: 4, headSize: 2));
+        using var data = new RandomDataSource(ModelInputs.Of(model), new Dictionary<string, long[]>(), 1);
+        var sample = data.ReadBatches(1, 1).First();
+        var shapes = ValueShapeProbe.Measure(model, sample);
+        var dependencies = ChannelDependencyGraph.Build(model, shapes);
+        var cost = PruningCostModel.Build(model.Graph, dependencies, shapes, PruningTarget.Macs);
+        var heads = Assert.Single(dependencies.Groups, g => g.HeadSize is not null);
+        var keep = dependencies.Groups.Select(g => g == heads ? new[] { 0, 2 } : Enumerable.Range(0, g.Size).ToArray()).ToArray();
+        var pruned = model.Clone();
+        ChannelSurgery.Apply(pruned.Graph, dependencies, keep);
+
+        Assert.Equal((double)ModelStatistics.Compute(model, shapes).MacsPerSample!, cost.Total, 6);
+        double predicted = cost.Evaluate(keep.Select(k => k.Length).ToArray());
+        Assert.Equal((double)ModelStatistics.Compute(pruned, ValueShapeProbe.Measure(pruned, sample)).MacsPerSample!, predicted, 6);
+        // At batch 1: the output projection (T·D·D) and q·kᵀ and softmax·v (2·H·T·T·dh); the q,k,v projection reads the
+        // graph input, whose shape the probe does not measure, so it counts 0 on both sides. Two of four heads halve it all.
+        Assert.Equal(3 * 8 * 8 + 2 * 4 * 3 * 3 * 2, cost.Total, 6);
+        Assert.Equal(cost.Total / 2, predicted, 6);
     }
 
     [Fact]
