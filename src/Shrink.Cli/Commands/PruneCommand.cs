@@ -36,7 +36,7 @@ internal static class PruneCommand
         var scope = new Option<string>("--scope") { Description = "Unstructured: global (default: one magnitude ranking over all layers) or layer (the same rate in each)", DefaultValueFactory = _ => "global" };
         scope.AcceptOnlyFromAmong("global", "layer");
         var excludeNodes = new Option<string?>("--exclude-nodes") { Description = "Unstructured/N:M: comma-separated node names to leave dense" };
-        var keep = new Option<string?>("--keep") { Description = "Channel pruning: explicit kept channels per group, NODE=COUNT,... keyed by a producing node's name (others are allocated as usual)" };
+        var keep = new Option<string?>("--keep") { Description = "Channel pruning: explicit kept channels per group, NODE=COUNT,... keyed by a producing node's name, in heads for an attention group (others are allocated as usual)" };
         var multiple = new Option<int?>("--channel-multiple") { Description = "Keep channel counts multiples of this (ORT's blocked convolutions are 16 wide on AVX-512); 1 disables" };
         var report = new Option<string?>("--report") { Description = "Write a Markdown report" };
         var json = CommonOptions.Json();

@@ -26,8 +26,8 @@ public static class ChannelPruningReport
 
         var groups = new MarkdownTable("group", "producers", "channels", "kept", "criterion");
         foreach (var g in r.Groups.Take(maxRows))
-            groups.Add(g.Group, string.Join(", ", g.Producers), g.Channels.ToString(c), g.Kept.ToString(c), g.Criterion);
-        var notes = new List<string> { "A group is a set of channels that must go together (a conv's outputs, the convs tied by a residual Add, their consumers' inputs)." };
+            groups.Add(g.Group, string.Join(", ", g.Producers), g.Unit, g.KeptUnit, g.Criterion);
+        var notes = new List<string> { "A group is a set of channels that must go together (a conv's outputs, the convs tied by a residual Add, their consumers' inputs); an attention group's units are heads (q, k, v columns and output-projection rows)." };
         if (r.Groups.Count > maxRows) notes.Add($"{r.Groups.Count - maxRows} more groups in the Markdown report (--report).");
         sections.Add(new ReportSection("Groups", groups, notes));
 

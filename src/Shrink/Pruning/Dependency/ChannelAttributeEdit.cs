@@ -8,14 +8,24 @@ public enum ChannelAttributeKind
     /// <summary>The <c>group</c> attribute of a depthwise Conv: it becomes the number of channels kept.</summary>
     DepthwiseGroup,
 
-    /// <summary>One entry of a Reshape's constant shape: it becomes kept channels × block.</summary>
+    /// <summary>One entry of a Reshape's constant shape: it becomes kept channels × block × repeats.</summary>
     ReshapeShape,
+
+    /// <summary>
+    /// One input of the Concat that computes a Reshape's shape (Shape/Gather/Unsqueeze/Slice pieces and constants, as
+    /// PyTorch exports <c>x.reshape(B, T, H, dh)</c>): the piece is replaced by a new constant whose entry
+    /// <see cref="ChannelAttributeEdit.Element"/> is kept channels × block × repeats (the rest copied from the old constant).
+    /// </summary>
+    ShapeConcatInput,
 }
 
 /// <summary>A non-weight edit that removing channels requires.</summary>
 /// <param name="Kind">What is rewritten.</param>
-/// <param name="Node">The node.</param>
+/// <param name="Node">The node (for <see cref="ChannelAttributeKind.ShapeConcatInput"/>, the Concat that builds the shape).</param>
 /// <param name="Layout">The channels whose kept count sets the new value.</param>
 /// <param name="ShapeTensor">For <see cref="ChannelAttributeKind.ReshapeShape"/>: the int64 shape initializer.</param>
-/// <param name="Index">For <see cref="ChannelAttributeKind.ReshapeShape"/>: the entry to rewrite.</param>
-public sealed record ChannelAttributeEdit(ChannelAttributeKind Kind, Node Node, ChannelLayout Layout, string? ShapeTensor = null, int Index = 0);
+/// <param name="Index">For <see cref="ChannelAttributeKind.ReshapeShape"/>: the entry to rewrite; for
+/// <see cref="ChannelAttributeKind.ShapeConcatInput"/>: the input of <paramref name="Node"/> (the Concat) to replace.</param>
+/// <param name="Element">For <see cref="ChannelAttributeKind.ShapeConcatInput"/>: the entry inside that input (0 for a
+/// one-element piece; <paramref name="ShapeTensor"/> then names the constant piece, null for a computed one).</param>
+public sealed record ChannelAttributeEdit(ChannelAttributeKind Kind, Node Node, ChannelLayout Layout, string? ShapeTensor = null, int Index = 0, int Element = 0);

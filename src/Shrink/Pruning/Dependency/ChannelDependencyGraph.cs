@@ -7,9 +7,11 @@ namespace Shrink.Pruning.Dependency;
 /// The channel dependency graph of a model (after Torch-Pruning's DepGraph, on ONNX): every Conv/ConvTranspose/Gemm/MatMul
 /// with a constant weight creates a group of output channels; the channels flow through BatchNormalization, elementwise
 /// activations, pooling, Flatten/Reshape (as blocks of H·W positions) and Concat (as offset segments) to the weights that
-/// read them; residual Add/Mul tie the groups of their operands into one. Anything not proved safe (an unknown op, a
-/// grouped conv, a Reshape that mixes channels, a value that reaches a graph output) leaves the groups involved alone,
-/// with the reason. Building the graph does not change the model.
+/// read them; residual Add/Mul tie the groups of their operands into one. A MatMul whose output a Reshape splits into
+/// attention heads ([B, T, 3, H, dh] or [B, T, H, dh]) makes a group of heads instead of channels: the heads then flow
+/// through Transpose, Split, Softmax and the two attention MatMuls (where q, k and v tie) back to the output projection.
+/// Anything not proved safe (an unknown op, a grouped conv, a Reshape that mixes channels, a value that reaches a graph
+/// output) leaves the groups involved alone, with the reason. Building the graph does not change the model.
 /// </summary>
 public sealed class ChannelDependencyGraph
 {
@@ -69,6 +71,7 @@ public sealed class ChannelDependencyGraph
         public List<ChannelConsumer> Consumers { get; } = [];
         public List<ChannelBatchNorm> BatchNorms { get; } = [];
         public List<string> Reasons { get; } = [];
+        public int? HeadSize { get; set; }
     }
 
     private sealed class Builder(ModelGraph graph, IReadOnlyDictionary<string, long[]> shapes)
@@ -100,10 +103,10 @@ public sealed class ChannelDependencyGraph
             if (a == b) return;
             var ga = _groups[a];
             var gb = _groups[b];
-            if (ga.Size != gb.Size)
+            if (ga.Size != gb.Size || ga.HeadSize != gb.HeadSize)
             {
-                ga.Reasons.Add($"{at.DisplayName} ({at.OpType}) ties it to a group of {gb.Size} channels");
-                gb.Reasons.Add($"{at.DisplayName} ({at.OpType}) ties it to a group of {ga.Size} channels");
+                ga.Reasons.Add($"{at.DisplayName} ({at.OpType}) ties it to a group of {Unit(gb)}");
+                gb.Reasons.Add($"{at.DisplayName} ({at.OpType}) ties it to a group of {Unit(ga)}");
                 return;
             }
             gb.Parent = a;
@@ -114,6 +117,8 @@ public sealed class ChannelDependencyGraph
         }
 
         private RawGroup Group(int id) => _groups[Find(id)];
+
+        private static string Unit(RawGroup g) => g.HeadSize is int dh ? $"{g.Size} heads × {dh}" : $"{g.Size} channels";
 
         private int NewGroup(int size)
         {
@@ -172,6 +177,10 @@ public sealed class ChannelDependencyGraph
             else if (LinearReshape.Contains(op)) VisitReshape(node);
             else if (op == "Transpose") VisitTranspose(node);
             else if (op == "Concat") VisitConcat(node);
+            else if (op == "Split") VisitSplit(node);
+            else if (op == "Gather") VisitGather(node);
+            else if (op is "Softmax" or "LogSoftmax") VisitSoftmax(node);
+            else if (op == "Shape") VisitShape(node);
             else RefuseInputs(node, $"unsupported op {op} at {node.DisplayName}");
         }
 
@@ -213,7 +222,7 @@ public sealed class ChannelDependencyGraph
             int rank = constant.Dims.Count;
             int axis = layout.Axis - (layout.Rank - rank);
             if (axis < 0 || constant.Dims[axis] == 1) return true;
-            if (constant.Dims[axis] != layout.Channels * layout.Block)
+            if (constant.Dims[axis] != layout.Extent)
             {
                 Refuse(layout, $"{node.OpType} {node.DisplayName}: constant '{constant.Name}' does not broadcast per channel");
                 return false;
@@ -226,22 +235,30 @@ public sealed class ChannelDependencyGraph
         {
             ChannelLayout? first = null;
             var computed = new List<ChannelLayout>();
+            var untracked = new List<string>();
             for (int i = 0; i < node.Inputs.Count; i++)
             {
                 string input = node.Inputs[i];
                 if (input.Length == 0 || graph.FindInitializer(input) is not null) continue;
                 if (!_layouts.TryGetValue(input, out var layout))
                 {
-                    var shape = ShapeOf(input);
-                    // A computed operand without channels is fine only when it is a broadcast scalar.
-                    if (shape is not null && shape.Aggregate(1L, (a, b) => a * b) == 1) continue;
-                    RefuseInputs(node, $"{node.OpType} {node.DisplayName} mixes the channels with '{input}', whose channels are not tracked");
-                    return;
+                    untracked.Add(input);
+                    continue;
                 }
                 computed.Add(layout);
                 first ??= layout;
             }
             if (first is null) return;
+            foreach (var input in untracked)
+            {
+                // A computed operand without channels is fine when it is a scalar or, for an elementwise op, broadcasts
+                // along the channel axis (an attention mask [B, 1, 1, T] over the heads): every channel meets the same values.
+                var shape = ShapeOf(input);
+                if (shape is not null && (shape.Aggregate(1L, (a, b) => a * b) == 1 || (node.OpType != "Concat" && BroadcastsOverChannels(shape, first))))
+                    continue;
+                RefuseInputs(node, $"{node.OpType} {node.DisplayName} mixes the channels with '{input}', whose channels are not tracked");
+                return;
+            }
             foreach (var other in computed.Skip(1))
             {
                 if (!first.SameShape(other))
@@ -257,11 +274,17 @@ public sealed class ChannelDependencyGraph
             _layouts[node.Outputs[0]] = first;
         }
 
+        private static bool BroadcastsOverChannels(long[] shape, ChannelLayout layout)
+        {
+            int axis = layout.Axis - (layout.Rank - shape.Length);
+            return shape.Length <= layout.Rank && (axis < 0 || shape[axis] == 1);
+        }
+
         private void VisitBatchNorm(Node node)
         {
             var layout = LayoutOf(node, 0);
             if (layout is null) return;
-            if (layout.Axis != 1 || layout.Block != 1 || node.Outputs.Skip(1).Any(o => o.Length > 0))
+            if (layout.Axis != 1 || layout.Block != 1 || layout.Repeats != 1 || node.Outputs.Skip(1).Any(o => o.Length > 0))
             {
                 RefuseInputs(node, $"BatchNormalization {node.DisplayName} is not an inference-mode BN over axis 1");
                 return;
@@ -288,7 +311,7 @@ public sealed class ChannelDependencyGraph
         {
             var layout = LayoutOf(node, 0);
             if (layout is null) return;
-            if (layout.Axis != 1 || layout.Block != 1 || node.Outputs.Skip(1).Any(o => o.Length > 0))
+            if (layout.Axis != 1 || layout.Block != 1 || layout.Repeats != 1 || node.Outputs.Skip(1).Any(o => o.Length > 0))
             {
                 RefuseInputs(node, $"{node.OpType} {node.DisplayName} pools a value whose channels are not on axis 1");
                 return;
@@ -302,7 +325,7 @@ public sealed class ChannelDependencyGraph
             if (layout is null) return;
             var perm = node.GetInts("perm")?.Select(p => (int)p).ToArray() ?? Enumerable.Range(0, layout.Rank).Reverse().ToArray();
             int axis = Array.IndexOf(perm, layout.Axis);
-            if (layout.Block != 1 || axis < 0)
+            if (layout.Block != 1 || layout.Repeats != 1 || axis < 0)
             {
                 RefuseInputs(node, $"Transpose {node.DisplayName} splits flattened channels");
                 return;
@@ -328,29 +351,39 @@ public sealed class ChannelDependencyGraph
             long perChannel = layout.Block;
             for (int i = layout.Axis + 1; i < inShape.Length; i++) perChannel *= inShape[i];
             int channels = layout.Channels;
-            long prefix = 1;
-            for (int j = 0; j < outShape.Length; j++)
+            // A fused projection's repeats either move onto outer axes of their own ([B, T, 3·H·dh] → [B, T, 3, H, dh])
+            // or stay inside the channel axis.
+            foreach (int repeats in layout.Repeats == 1 ? new[] { 1 } : new[] { 1, layout.Repeats })
             {
-                if (prefix == outer && outShape[j] >= channels && outShape[j] % channels == 0)
+                long before = outer * (layout.Repeats / repeats);
+                long run = (long)channels * repeats;
+                long prefix = 1;
+                for (int j = 0; j < outShape.Length; j++)
                 {
-                    long block = outShape[j] / channels;
-                    long inner = 1;
-                    for (int i = j + 1; i < outShape.Length; i++) inner *= outShape[i];
-                    if (block * inner == perChannel)
+                    if (prefix == before && outShape[j] >= run && outShape[j] % run == 0)
                     {
-                        if (node.OpType == "Reshape" && !PlanShapeEdit(node, layout, j, block)) return;
-                        _layouts[node.Outputs[0]] = new ChannelLayout(layout.Segments, j, outShape.Length, block);
-                        return;
+                        long block = outShape[j] / run;
+                        long inner = 1;
+                        for (int i = j + 1; i < outShape.Length; i++) inner *= outShape[i];
+                        if (block * inner == perChannel)
+                        {
+                            var outLayout = new ChannelLayout(layout.Segments, j, outShape.Length, block, repeats);
+                            if (node.OpType == "Reshape" && !PlanShapeEdit(node, layout, outLayout)) return;
+                            _layouts[node.Outputs[0]] = outLayout;
+                            return;
+                        }
                     }
+                    prefix *= outShape[j];
+                    if (prefix > before) break;
                 }
-                prefix *= outShape[j];
-                if (prefix > outer) break;
             }
             RefuseInputs(node, refusal);
         }
 
-        private bool PlanShapeEdit(Node node, ChannelLayout layout, int index, long block)
+        private bool PlanShapeEdit(Node node, ChannelLayout layout, ChannelLayout outLayout)
         {
+            int index = outLayout.Axis;
+            if (node.Inputs.Count > 1 && graph.FindInitializer(node.Inputs[1]) is null) return PlanShapeConcatEdit(node, layout, outLayout);
             var shape = node.Inputs.Count > 1 ? graph.FindInitializer(node.Inputs[1]) : null;
             if (shape is null || shape.Type != ElementType.Int64 || shape.Dims.Count != 1 || shape.ElementCount <= index)
             {
@@ -359,15 +392,58 @@ public sealed class ChannelDependencyGraph
             }
             long entry = shape.AsSpan<long>()[index];
             if (entry == -1) return true;
-            if (entry == 0 && (index != layout.Axis || block != layout.Block))
+            if (entry == 0 && !CopiesChannelAxis(layout, outLayout))
             {
                 RefuseInputs(node, $"Reshape {node.DisplayName} copies a dimension that is not the channel axis");
                 return false;
             }
             if (entry == 0) return true;
-            var outLayout = new ChannelLayout(layout.Segments, index, (int)shape.ElementCount, block);
             _edits.Add(new ChannelAttributeEdit(ChannelAttributeKind.ReshapeShape, node, outLayout, shape.Name, index));
             return true;
+        }
+
+        private static bool CopiesChannelAxis(ChannelLayout layout, ChannelLayout outLayout) =>
+            outLayout.Axis == layout.Axis && outLayout.Block == layout.Block && outLayout.Repeats == layout.Repeats;
+
+        /// <summary>
+        /// A shape computed by a Concat of pieces (PyTorch's <c>x.reshape(B, T, H, dh)</c>: B and T read by Shape/Gather
+        /// or a Slice of the Shape, H a constant, dh maybe computed): the piece holding the channel entry is replaced by a
+        /// new constant. A constant piece may hold several entries; a computed one must be that entry alone, and is
+        /// replaced only when the entry is fixed by the weights (block 1, or a head's dh), not by the input's spatial size.
+        /// </summary>
+        private bool PlanShapeConcatEdit(Node node, ChannelLayout layout, ChannelLayout outLayout)
+        {
+            var concat = graph.Producer(node.Inputs[1]);
+            if (concat is not { OpType: "Concat" } || graph.Consumers(concat.Outputs[0]).Count != 1 || graph.IsGraphOutput(concat.Outputs[0]))
+            {
+                RefuseInputs(node, $"Reshape {node.DisplayName} takes a computed shape that is not a Concat read only by it");
+                return false;
+            }
+            int position = 0;
+            for (int i = 0; i < concat.Inputs.Count && position <= outLayout.Axis; i++)
+            {
+                var length = ShapeOf(concat.Inputs[i]);
+                if (length is null || length.Length != 1)
+                    break;
+                int element = outLayout.Axis - position;
+                var constant = graph.FindInitializer(concat.Inputs[i]);
+                if (element < length[0] && (length[0] == 1 || constant is { Type: ElementType.Int64 }))
+                {
+                    long? entry = constant is { Type: ElementType.Int64 } ? constant.AsSpan<long>()[element] : null;
+                    if (entry == -1 || (entry == 0 && CopiesChannelAxis(layout, outLayout))) return true;
+                    bool fixedByWeights = outLayout.Block == 1 || outLayout.Segments.All(s => Group(s.GroupId).HeadSize == outLayout.Block);
+                    if (entry == 0 || (constant is null && !fixedByWeights))
+                    {
+                        RefuseInputs(node, $"Reshape {node.DisplayName}: shape entry {outLayout.Axis} (input {i} of {concat.DisplayName}) may not be kept channels × block");
+                        return false;
+                    }
+                    _edits.Add(new ChannelAttributeEdit(ChannelAttributeKind.ShapeConcatInput, concat, outLayout, constant?.Name, i, element));
+                    return true;
+                }
+                position += (int)length[0];
+            }
+            RefuseInputs(node, $"Reshape {node.DisplayName}: {concat.DisplayName} does not build shape entry {outLayout.Axis} as a piece of its own");
+            return false;
         }
 
         private void VisitConcat(Node node)
@@ -382,12 +458,184 @@ public sealed class ChannelDependencyGraph
                 VisitElementwise(node);
                 return;
             }
-            if (layouts.Any(l => l is null || l.Block != first.Block || l.Rank != first.Rank || l.Axis != first.Axis))
+            if (layouts.Any(l => l is null || l.Block != first.Block || l.Rank != first.Rank || l.Axis != first.Axis || l.Repeats != 1))
             {
                 RefuseInputs(node, $"Concat {node.DisplayName} joins values whose channels are not all tracked");
                 return;
             }
             _layouts[node.Outputs[0]] = first with { Segments = layouts.SelectMany(l => l!.Segments).ToArray() };
+        }
+
+        /// <summary>Split along another axis than the channels' (q, k, v out of a fused projection): every part keeps the channels.</summary>
+        private void VisitSplit(Node node)
+        {
+            var layout = LayoutOf(node, 0);
+            if (layout is null) return;
+            int axis = (int)node.GetInt("axis", 0);
+            if (axis < 0) axis += layout.Rank;
+            if (axis == layout.Axis)
+            {
+                RefuseInputs(node, $"Split {node.DisplayName} splits the channel axis");
+                return;
+            }
+            foreach (var output in node.Outputs)
+                if (output.Length > 0) _layouts[output] = layout;
+        }
+
+        /// <summary>Gather of constant indices along another axis than the channels' (<c>qkv[0]</c>): the channels stay whole, on a shifted axis.</summary>
+        private void VisitGather(Node node)
+        {
+            var layout = LayoutOf(node, 0);
+            var indices = node.Inputs.Count > 1 ? graph.FindInitializer(node.Inputs[1]) : null;
+            int axis = (int)node.GetInt("axis", 0);
+            if (layout is not null && axis < 0) axis += layout.Rank;
+            if (layout is null || indices is null || axis == layout.Axis)
+            {
+                RefuseInputs(node, $"Gather {node.DisplayName} picks channels or takes computed indices");
+                return;
+            }
+            int rank = layout.Rank - 1 + indices.Dims.Count;
+            _layouts[node.Outputs[0]] = layout with { Axis = layout.Axis < axis ? layout.Axis : layout.Axis - 1 + indices.Dims.Count, Rank = rank };
+        }
+
+        /// <summary>
+        /// Shape of a value with channels, read only for its other dims (Hugging Face's <c>x.size()[:-1] + (H, dh)</c>: a
+        /// Slice that ends before the channel axis, or a Gather of B or T): removing channels does not change what is read.
+        /// </summary>
+        private void VisitShape(Node node)
+        {
+            var layout = LayoutOf(node, 0);
+            if (layout is null) return;
+            string shape = node.Outputs[0];
+            if (node.Attribute("start") is null && node.Attribute("end") is null && !graph.IsGraphOutput(shape)
+                && graph.Consumers(shape).All(r => ReadsOtherDims(r, shape, layout)))
+                return;
+            RefuseInputs(node, $"Shape {node.DisplayName} reads the channel count");
+        }
+
+        private bool ReadsOtherDims(Node reader, string shape, ChannelLayout layout)
+        {
+            if (reader.Inputs[0] != shape || reader.Inputs.Skip(1).Contains(shape)) return false;
+            long[]? Constant(int input) => reader.Inputs.Count > input && reader.Inputs[input].Length > 0
+                && graph.FindInitializer(reader.Inputs[input]) is { Type: ElementType.Int64 } t ? t.AsSpan<long>().ToArray() : null;
+            bool Absent(int input) => reader.Inputs.Count <= input || reader.Inputs[input].Length == 0;
+            long Normalized(long index) => Math.Clamp(index < 0 ? index + layout.Rank : index, 0, layout.Rank);
+            switch (reader.OpType)
+            {
+                case "Gather":
+                    return Constant(1) is { } indices && indices.All(i => Normalized(i) != layout.Axis);
+                case "Slice":
+                    if (Constant(1) is not [long start] || Constant(2) is not [long end]) return false;
+                    if (!(Absent(3) || Constant(3) is [0]) || !(Absent(4) || Constant(4) is [1])) return false;
+                    return Normalized(end) <= layout.Axis || Normalized(start) > layout.Axis;
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>
+        /// Softmax normalizes along its axis (before opset 13: over every axis from it on, the default being 1), so channels
+        /// on an earlier axis (attention heads) stay independent.
+        /// </summary>
+        private void VisitSoftmax(Node node)
+        {
+            var layout = LayoutOf(node, 0);
+            if (layout is null) return;
+            int axis = (int)node.GetInt("axis", 1);
+            if (axis < 0) axis += layout.Rank;
+            if (layout.Axis >= axis)
+            {
+                RefuseInputs(node, $"{node.OpType} {node.DisplayName} normalizes across the channels");
+                return;
+            }
+            _layouts[node.Outputs[0]] = layout;
+        }
+
+        /// <summary>
+        /// A MatMul of two computed values (attention's q·kᵀ and softmax·v) broadcasts over the axes before its last two, so
+        /// channels (heads) on such an axis stay whole; the operands' groups are tied (q with k, the attention with v). An
+        /// operand without tracked channels must broadcast along that axis.
+        /// </summary>
+        private void VisitBatchedMatMul(Node node)
+        {
+            var a = LayoutOf(node, 0);
+            var b = LayoutOf(node, 1);
+            if (a is null && b is null) return;
+            var shapesIn = new[] { ShapeOf(node.Inputs[0]), ShapeOf(node.Inputs[1]) };
+            var outShape = ShapeOf(node.Outputs[0]);
+            string refusal = $"MatMul {node.DisplayName} multiplies two computed values along the channel axis";
+            if (outShape is null || shapesIn.Any(s => s is null || s.Length < 3))
+            {
+                RefuseInputs(node, refusal);
+                return;
+            }
+            int rank = outShape.Length;
+            int axis = -1;
+            foreach (var (layout, shape) in new[] { (a, shapesIn[0]!), (b, shapesIn[1]!) })
+            {
+                if (layout is null) continue;
+                int aligned = layout.Axis + rank - shape.Length;
+                if (layout.Block != 1 || layout.Repeats != 1 || layout.Axis >= shape.Length - 2 || (axis >= 0 && aligned != axis))
+                {
+                    RefuseInputs(node, refusal);
+                    return;
+                }
+                axis = aligned;
+            }
+            foreach (var (layout, shape) in new[] { (a, shapesIn[0]!), (b, shapesIn[1]!) })
+            {
+                int own = axis - (rank - shape.Length);
+                if (layout is null && own >= 0 && shape[own] != 1)
+                {
+                    RefuseInputs(node, $"MatMul {node.DisplayName} mixes the channels with an operand whose channels are not tracked");
+                    return;
+                }
+            }
+            if (a is not null && b is not null)
+            {
+                if (a.Segments.Count != b.Segments.Count || a.Segments.Zip(b.Segments).Any(p => p.First.Count != p.Second.Count))
+                {
+                    RefuseInputs(node, $"MatMul {node.DisplayName} combines channel layouts that do not line up");
+                    return;
+                }
+                for (int s = 0; s < a.Segments.Count; s++) Union(a.Segments[s].GroupId, b.Segments[s].GroupId, node);
+            }
+            _layouts[node.Outputs[0]] = (a ?? b)! with { Axis = axis, Rank = rank };
+        }
+
+        /// <summary>
+        /// The attention-head structure of a projection's output when it is recognizable: the output (after an optional
+        /// constant bias Add) is read only by a Reshape that splits its last axis into [P, H, dh] (fused q,k,v: P = 3) or
+        /// [H, dh] (Shape nodes may read it too, for B and T). The heads then become the group's units; that they stay whole
+        /// downstream is proved like any channel's.
+        /// </summary>
+        private (int Heads, int HeadSize, int Parts)? HeadSplitOf(Node node, long columns)
+        {
+            string value = node.Outputs[0];
+            var reader = SoleReader(value);
+            if (reader is { OpType: "Add" } add && add.Inputs.Count == 2
+                && add.Inputs.Count(i => graph.FindInitializer(i) is { } bias && bias.ElementCount == columns) == 1)
+            {
+                value = add.Outputs[0];
+                reader = SoleReader(value);
+            }
+            if (reader is not { OpType: "Reshape" } reshape || reshape.Inputs[0] != value) return null;
+            var inShape = ShapeOf(value);
+            var outShape = ShapeOf(reshape.Outputs[0]);
+            if (inShape is not { Length: > 0 } || outShape is null || inShape[^1] != columns) return null;
+            int lead = inShape.Length - 1;
+            int tail = outShape.Length - lead;
+            if (tail is not (2 or 3) || !inShape.AsSpan(0, lead).SequenceEqual(outShape.AsSpan(0, lead))) return null;
+            long parts = tail == 3 ? outShape[lead] : 1, heads = outShape[^2], headSize = outShape[^1];
+            if (heads < 2 || headSize < 2 || parts < 1 || parts * heads * headSize != columns) return null;
+            return ((int)heads, (int)headSize, (int)parts);
+        }
+
+        /// <summary>The one node other than Shape that reads <paramref name="value"/>, if there is exactly one.</summary>
+        private Node? SoleReader(string value)
+        {
+            var readers = graph.Consumers(value).Where(r => r.OpType != "Shape").ToList();
+            return readers.Count == 1 && !graph.IsGraphOutput(value) ? readers[0] : null;
         }
 
         private void AddConsumer(Node node, string weight, int axis, ChannelLayout layout, string input)
@@ -401,12 +649,17 @@ public sealed class ChannelDependencyGraph
             }
         }
 
-        private void AddProducer(Node node, TensorData weight, int axis, int rank, string? bias, int biasAxis)
+        private void AddProducer(Node node, TensorData weight, int axis, int rank, string? bias, int biasAxis, (int Heads, int HeadSize, int Parts)? heads = null)
         {
-            int size = (int)weight.Dims[axis];
+            int size = heads?.Heads ?? (int)weight.Dims[axis];
             int id = NewGroup(size);
             var layout = ChannelLayout.Single(id, size, rank == 2 || node.OpType is "Conv" or "ConvTranspose" ? 1 : rank - 1, rank);
-            _groups[id].Producers.Add(new ChannelProducer(node, weight.Name, axis, node.Outputs[0]));
+            if (heads is { } h)
+            {
+                layout = layout with { Block = h.HeadSize, Repeats = h.Parts };
+                _groups[id].HeadSize = h.HeadSize;
+            }
+            _groups[id].Producers.Add(new ChannelProducer(node, weight.Name, axis, node.Outputs[0], layout.Block, layout.Repeats));
             _slices.Add(new ChannelTensorSlice(weight.Name, axis, layout, node, "output"));
             if (bias is not null) _slices.Add(new ChannelTensorSlice(bias, biasAxis, layout, node, "bias"));
             _layouts[node.Outputs[0]] = layout;
@@ -431,7 +684,7 @@ public sealed class ChannelDependencyGraph
             long outChannels = weight.Dims[0];
             long inChannels = weight.Dims[1] * group;
             int rank = weight.Dims.Count;
-            if (layout is not null && (layout.Axis != 1 || layout.Block != 1 || layout.Channels != inChannels))
+            if (layout is not null && (layout.Axis != 1 || layout.Block != 1 || layout.Repeats != 1 || layout.Channels != inChannels))
             {
                 Refuse(layout, $"Conv {node.DisplayName} reads channels that are not on axis 1");
                 layout = null;
@@ -466,7 +719,7 @@ public sealed class ChannelDependencyGraph
             long group = node.GetInt("group", 1);
             string? bias = node.Inputs.Count > 2 && node.Inputs[2].Length > 0 ? node.Inputs[2] : null;
             if (weight is null || group != 1 || (bias is not null && graph.FindInitializer(bias) is null)
-                || (layout is not null && (layout.Axis != 1 || layout.Block != 1)))
+                || (layout is not null && (layout.Axis != 1 || layout.Block != 1 || layout.Repeats != 1)))
             {
                 if (layout is not null) Refuse(layout, $"ConvTranspose {node.DisplayName} is grouped or has computed parameters");
                 return;
@@ -490,7 +743,7 @@ public sealed class ChannelDependencyGraph
             long k = transB ? weight.Dims[1] : weight.Dims[0];
             if (layout is not null)
             {
-                if (layout.Axis != 1 || layout.Rank != 2 || layout.Channels * layout.Block != k)
+                if (layout.Axis != 1 || layout.Rank != 2 || layout.Repeats != 1 || layout.Extent != k)
                     Refuse(layout, $"Gemm {node.DisplayName} reads channels that are not its features");
                 else AddConsumer(node, weight.Name, transB ? 1 : 0, layout, node.Inputs[0]);
             }
@@ -511,20 +764,25 @@ public sealed class ChannelDependencyGraph
         {
             var weight = graph.FindInitializer(node.Inputs[1]);
             var layout = LayoutOf(node, 0);
+            if (weight is null && graph.FindInitializer(node.Inputs[0]) is null)
+            {
+                VisitBatchedMatMul(node);
+                return;
+            }
             if (weight is null || weight.Dims.Count != 2 || _layouts.ContainsKey(node.Inputs[1]))
             {
                 RefuseInputs(node, $"MatMul {node.DisplayName} multiplies two computed values");
                 return;
             }
-            var inShape = ShapeOf(node.Inputs[0]);
-            int rank = inShape?.Length ?? layout?.Rank ?? 2;
+            // The output's measured shape: a graph input's is not measured.
+            int rank = ShapeOf(node.Outputs[0])?.Length ?? ShapeOf(node.Inputs[0])?.Length ?? layout?.Rank ?? 2;
             if (layout is not null)
             {
-                if (layout.Axis != layout.Rank - 1 || layout.Channels * layout.Block != weight.Dims[0])
+                if (layout.Axis != layout.Rank - 1 || layout.Repeats != 1 || layout.Extent != weight.Dims[0])
                     Refuse(layout, $"MatMul {node.DisplayName} reads channels that are not its last axis");
                 else AddConsumer(node, weight.Name, 0, layout, node.Inputs[0]);
             }
-            AddProducer(node, weight, 1, rank, null, 0);
+            AddProducer(node, weight, 1, rank, null, 0, HeadSplitOf(node, weight.Dims[1]));
         }
 
         private void CheckSharedInitializers()
@@ -549,7 +807,7 @@ public sealed class ChannelDependencyGraph
                 if (_groups[i].Parent >= 0) continue;
                 var g = _groups[i];
                 map[i] = groups.Count;
-                groups.Add(new ChannelGroup(groups.Count, g.Size, g.Producers.ToArray(), g.Consumers.ToArray(), g.BatchNorms.ToArray(), g.Reasons.ToArray()));
+                groups.Add(new ChannelGroup(groups.Count, g.Size, g.Producers.ToArray(), g.Consumers.ToArray(), g.BatchNorms.ToArray(), g.Reasons.ToArray(), g.HeadSize));
             }
             int Remap(int id) => map[Find(id)];
             var layouts = _layouts.ToDictionary(kv => kv.Key, kv => kv.Value.Remap(Remap), StringComparer.Ordinal);

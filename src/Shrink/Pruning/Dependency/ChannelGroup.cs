@@ -3,13 +3,15 @@ namespace Shrink.Pruning.Dependency;
 /// <summary>
 /// Channels that must be removed together: channel c of the group is output channel c of every producer (tied by
 /// residual Add/Mul), input channel c (at the group's offset) of every consumer, and channel c of every BatchNormalization,
-/// activation and per-channel constant in between.
+/// activation and per-channel constant in between. When the group's units are attention heads (<see cref="HeadSize"/> set),
+/// "channel" c is head c: its q, k and v columns in the projections and its rows of the output projection go together.
 /// </summary>
 public sealed class ChannelGroup
 {
     internal ChannelGroup(int id, int size, IReadOnlyList<ChannelProducer> producers, IReadOnlyList<ChannelConsumer> consumers,
-        IReadOnlyList<ChannelBatchNorm> batchNorms, IReadOnlyList<string> leftAloneReasons)
+        IReadOnlyList<ChannelBatchNorm> batchNorms, IReadOnlyList<string> leftAloneReasons, int? headSize = null)
     {
+        HeadSize = headSize;
         Id = id;
         Size = size;
         Producers = producers;
@@ -21,8 +23,14 @@ public sealed class ChannelGroup
     /// <summary>The group's index in <see cref="ChannelDependencyGraph.Groups"/>.</summary>
     public int Id { get; }
 
-    /// <summary>Channels in the group.</summary>
+    /// <summary>Channels in the group (heads, when <see cref="HeadSize"/> is set).</summary>
     public int Size { get; }
+
+    /// <summary>Positions per head (dh) when the group's units are attention heads; null for plain channels.</summary>
+    public int? HeadSize { get; }
+
+    /// <summary>The group's units for messages: "64 channels" or "4 heads × 16".</summary>
+    public string Unit => HeadSize is int dh ? $"{Size} heads × {dh}" : $"{Size} channels";
 
     /// <summary>The nodes whose output channels these are (several when a residual Add ties them).</summary>
     public IReadOnlyList<ChannelProducer> Producers { get; }
@@ -44,5 +52,5 @@ public sealed class ChannelGroup
         : Producers[0].Node.DisplayName + (Producers.Count > 1 ? $" (+{Producers.Count - 1} tied)" : "");
 
     /// <inheritdoc />
-    public override string ToString() => $"{Name}: {Size} channels";
+    public override string ToString() => $"{Name}: {Unit}";
 }

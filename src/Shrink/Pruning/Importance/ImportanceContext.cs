@@ -40,9 +40,10 @@ public sealed class ImportanceContext
 
     /// <summary>
     /// Adds, for each channel c of a group, Σ |w|^<paramref name="power"/> over the weight positions
-    /// (<paramref name="offset"/> + c)·<paramref name="block"/> … + <paramref name="block"/> − 1 along <paramref name="axis"/>.
+    /// (<paramref name="offset"/> + c)·<paramref name="block"/> … + <paramref name="block"/> − 1 along <paramref name="axis"/>,
+    /// in each of the <paramref name="repeats"/> equal runs of the axis (a fused q,k,v projection's three).
     /// </summary>
-    public void AccumulateNorms(string weight, int axis, int offset, long block, int power, Span<double> into)
+    public void AccumulateNorms(string weight, int axis, int offset, long block, int power, Span<double> into, int repeats = 1)
     {
         var values = Weight(weight);
         var dims = Dims(weight);
@@ -51,19 +52,23 @@ public sealed class ImportanceContext
         long inner = 1;
         for (int i = axis + 1; i < dims.Length; i++) inner *= dims[i];
         long axisLength = dims[axis];
+        long run = axisLength / Math.Max(1, repeats);
         for (long o = 0; o < outer; o++)
         {
-            for (int c = 0; c < into.Length; c++)
+            for (int r = 0; r < repeats; r++)
             {
-                double sum = 0;
-                long start = (o * axisLength + (offset + c) * block) * inner;
-                long count = block * inner;
-                for (long p = 0; p < count; p++)
+                for (int c = 0; c < into.Length; c++)
                 {
-                    double v = values[start + p];
-                    sum += power == 1 ? Math.Abs(v) : v * v;
+                    double sum = 0;
+                    long start = (o * axisLength + r * run + (offset + c) * block) * inner;
+                    long count = block * inner;
+                    for (long p = 0; p < count; p++)
+                    {
+                        double v = values[start + p];
+                        sum += power == 1 ? Math.Abs(v) : v * v;
+                    }
+                    into[c] += sum;
                 }
-                into[c] += sum;
             }
         }
     }

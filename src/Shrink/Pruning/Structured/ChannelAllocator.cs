@@ -17,6 +17,12 @@ internal static class ChannelAllocator
         return m;
     }
 
+    /// <summary>
+    /// The channel multiple of a group: <see cref="ChannelPruningOptions.ChannelMultiple"/>, or 1 for a head group, whose
+    /// units (heads of dh channels each) are already whole kernel tiles.
+    /// </summary>
+    public static int MultipleOf(ChannelGroup group, ChannelPruningOptions options) => group.HeadSize is null ? options.ChannelMultiple : 1;
+
     /// <summary>The largest allowed count below <paramref name="kept"/>: a multiple of the step (the full size is always allowed).</summary>
     private static int NextLower(int kept, int step) => kept % step == 0 ? kept - step : kept - kept % step;
 
@@ -27,9 +33,9 @@ internal static class ChannelAllocator
         return Math.Min(size, (int)Math.Ceiling(count / step - 1e-9) * step);
     }
 
-    /// <summary>The fewest channels a group of <paramref name="size"/> may keep: <see cref="ChannelPruningOptions.MinKeepFraction"/> of it, rounded up to its step.</summary>
-    public static int FloorOf(int size, ChannelPruningOptions options) =>
-        RoundUp(Math.Max(1, (int)Math.Ceiling(size * options.MinKeepFraction - 1e-9)), size, options.ChannelMultiple);
+    /// <summary>The fewest channels <paramref name="group"/> may keep: <see cref="ChannelPruningOptions.MinKeepFraction"/> of it, rounded up to its step.</summary>
+    public static int FloorOf(ChannelGroup group, ChannelPruningOptions options) =>
+        RoundUp(Math.Max(1, (int)Math.Ceiling(group.Size * options.MinKeepFraction - 1e-9)), group.Size, MultipleOf(group, options));
 
     /// <summary>The kept counts per group (all groups; unprunable ones keep everything) for the uniform and global schedules.</summary>
     public static int[] Allocate(IReadOnlyList<ChannelGroup> groups, IReadOnlyList<double[]?> scores, IPruningCost cost, double target, ChannelPruningOptions options)
@@ -52,7 +58,7 @@ internal static class ChannelAllocator
         var fixedCounts = FixedCounts(groups, options);
         foreach (var (id, count) in fixedCounts) kept[id] = count;
         var prunable = groups.Where(g => g.Prunable && scores[g.Id] is not null && !fixedCounts.ContainsKey(g.Id)
-            && !(options.KeepNarrowGroupsWhole && g.Size < 2 * options.ChannelMultiple)).ToList();
+            && !(options.KeepNarrowGroupsWhole && g.Size < 2 * MultipleOf(g, options))).ToList();
         return (kept, prunable, fixedCounts.Count);
     }
 
@@ -79,7 +85,7 @@ internal static class ChannelAllocator
         int[] At(double rate)
         {
             var k = (int[])kept.Clone();
-            foreach (var g in prunable) k[g.Id] = RoundUp(g.Size * (1 - rate), g.Size, options.ChannelMultiple);
+            foreach (var g in prunable) k[g.Id] = RoundUp(g.Size * (1 - rate), g.Size, MultipleOf(g, options));
             return k;
         }
         double lo = 0, hi = 1;
@@ -111,7 +117,7 @@ internal static class ChannelAllocator
             double mean = s.Average();
             normalized[g.Id] = s.Select(v => mean > 0 ? v / mean : 1.0).ToArray();
             order[g.Id] = Enumerable.Range(0, g.Size).OrderBy(c => s[c]).ThenBy(c => c).ToArray();
-            floor[g.Id] = FloorOf(g.Size, options);
+            floor[g.Id] = FloorOf(g, options);
         }
         double current = cost.Evaluate(kept);
         // Without cost-aware ranking only the chosen step's cost is needed: one evaluation per step, which matters when
@@ -133,7 +139,7 @@ internal static class ChannelAllocator
             double bestCost = double.NaN;
             foreach (var g in prunable)
             {
-                int step = StepOf(g.Size, options.ChannelMultiple);
+                int step = StepOf(g.Size, MultipleOf(g, options));
                 int next = NextLower(kept[g.Id], step);
                 if (next < floor[g.Id] || next <= 0) continue;
                 double chunk = 0;

@@ -89,6 +89,8 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         var keep = ChannelAllocator.KeepIndices(groups, scores, kept);
         if (options.GreedySelection && data is not null)
         {
+            // A head group's consumer (the output projection) reads dh columns per head, so the greedy elimination removes
+            // whole heads by the projection's reconstruction error.
             var selected = GreedyChannelSelection.Select(prepared, dependencies, kept, data, options, progress);
             for (int g = 0; g < keep.Length; g++) keep[g] = selected[g] ?? keep[g];
         }
@@ -113,7 +115,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         return new ChannelPruningResult
         {
             Model = pruned,
-            Groups = groups.Where(g => g.Prunable).Select(g => new ChannelGroupDecision(g.Name, g.Producers.Select(p => p.Node.DisplayName).ToArray(), g.Size, kept[g.Id], ranking)).ToArray(),
+            Groups = groups.Where(g => g.Prunable).Select(g => new ChannelGroupDecision(g.Name, g.Producers.Select(p => p.Node.DisplayName).ToArray(), g.Size, kept[g.Id], ranking, g.HeadSize)).ToArray(),
             Fair = fairResult,
             Latency = predicted,
             LeftAlone = groups.Where(g => !g.Prunable).Select(g => new ChannelGroupLeftAlone(g.Name, g.Size, g.LeftAloneReasons)).ToArray(),
@@ -170,7 +172,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         var keptOutputs = new Dictionary<string, int[]>(StringComparer.Ordinal);
         foreach (var g in dependencies.Groups)
             foreach (var p in g.Producers)
-                if (keep[g.Id].Length < g.Size) keptOutputs[p.Output] = keep[g.Id];
+                if (keep[g.Id].Length < g.Size) keptOutputs[p.Output] = ProducerColumns(g, p).KeptPositions(keep)!;
         var layers = new HashSet<string>(dependencies.Groups.SelectMany(g => g.Producers.Select(p => p.Output).Concat(g.Consumers.Select(c => c.Node.Outputs[0]))), StringComparer.Ordinal);
         var shrunk = new HashSet<string>(dependencies.Slices.Where(s => s.Role == "input" && s.Layout.KeptPositions(keep) is not null).Select(s => s.Node.Outputs[0]), StringComparer.Ordinal);
         var targets = new List<LeastSquaresRefit.Target>();
@@ -183,6 +185,10 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         }
         return targets;
     }
+
+    /// <summary>The producer's output positions as a layout of the group: a head owns dh columns in each of q, k and v.</summary>
+    private static ChannelLayout ProducerColumns(ChannelGroup group, ChannelProducer producer) =>
+        ChannelLayout.Single(group.Id, group.Size, 0, 1) with { Block = producer.Block, Repeats = producer.Repeats };
 
     private static ModelStatistics Statistics(OnnxModel model, DataBatch sample) =>
         ModelStatistics.Compute(model, ValueShapeProbe.Measure(model, sample));

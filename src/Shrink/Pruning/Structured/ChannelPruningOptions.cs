@@ -51,7 +51,8 @@ public sealed record ChannelPruningOptions
 
     /// <summary>
     /// Explicit kept channel counts, keyed by the name of any node that produces the group (or its output value): these
-    /// groups keep exactly that many channels (not rounded), the others are allocated by the schedule toward the sparsity.
+    /// groups keep exactly that many channels (heads, for an attention group; not rounded), the others are allocated by the
+    /// schedule toward the sparsity.
     /// </summary>
     public IReadOnlyDictionary<string, int>? KeptChannels { get; init; }
 

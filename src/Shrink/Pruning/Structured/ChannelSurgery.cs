@@ -1,3 +1,4 @@
+using System.Globalization;
 using Shrink.Graph;
 using Shrink.Pruning.Dependency;
 
@@ -5,7 +6,7 @@ namespace Shrink.Pruning.Structured;
 
 /// <summary>
 /// Removes channels physically: gathers the surviving positions of every initializer axis the dependency graph lists,
-/// rewrites depthwise <c>group</c> attributes and Reshape shape constants, and drops value_info that no longer holds.
+/// rewrites depthwise <c>group</c> attributes and Reshape shape constants (or the Concat pieces that compute them), and drops value_info that no longer holds.
 /// The graph's inputs, outputs and node names are unchanged.
 /// </summary>
 public static class ChannelSurgery
@@ -41,8 +42,16 @@ public static class ChannelSurgery
                 case ChannelAttributeKind.ReshapeShape:
                     var shape = graph.FindInitializer(edit.ShapeTensor!)!;
                     var values = shape.AsSpan<long>().ToArray();
-                    values[edit.Index] = channels * edit.Layout.Block;
+                    values[edit.Index] = channels * edit.Layout.Block * edit.Layout.Repeats;
                     graph.SetInitializer(TensorData.Create<long>(shape.Name, shape.Dims.ToArray(), values, ElementType.Int64));
+                    break;
+                case ChannelAttributeKind.ShapeConcatInput:
+                    // A new initializer: the old piece may be computed, or a constant other nodes read.
+                    string piece = graph.UniqueName(node.Outputs[0] + "_pruned_" + edit.Index.ToString(CultureInfo.InvariantCulture));
+                    long[] entries = edit.ShapeTensor is null ? [0] : graph.FindInitializer(edit.ShapeTensor)!.AsSpan<long>().ToArray();
+                    entries[edit.Element] = channels * edit.Layout.Block * edit.Layout.Repeats;
+                    graph.SetInitializer(TensorData.Create<long>(piece, [entries.Length], entries, ElementType.Int64));
+                    graph.SetInput(node, edit.Index, piece);
                     break;
             }
         }

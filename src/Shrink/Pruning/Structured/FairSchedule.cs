@@ -31,7 +31,7 @@ internal static class FairSchedule
         prunable = prunable.Where(g => reconstruction[g.Id] is not null).ToList();
         if (prunable.Count == 0 && fixedCount > 0) return (start, new FairScheduleResult(0, 1, [])); // every count given by hand
         var curves = prunable.Select(g => ToleranceOfDifference.Curve(utilization[g.Id]!, reconstruction[g.Id]!)).ToArray();
-        var floors = prunable.Select(g => ChannelAllocator.FloorOf(g.Size, options)).ToArray();
+        var floors = prunable.Select(g => ChannelAllocator.FloorOf(g, options)).ToArray();
 
         int[] Counts(double alpha, double scale) =>
             curves.Select(c => (int)Math.Floor(ToleranceOfDifference.Count(c, alpha) * scale + 1e-9)).ToArray();
@@ -41,7 +41,7 @@ internal static class FairSchedule
             for (int i = 0; i < prunable.Count; i++)
             {
                 var g = prunable[i];
-                kept[g.Id] = Math.Max(floors[i], ChannelAllocator.RoundUp(g.Size - counts[i], g.Size, options.ChannelMultiple));
+                kept[g.Id] = Math.Max(floors[i], ChannelAllocator.RoundUp(g.Size - counts[i], g.Size, ChannelAllocator.MultipleOf(g, options)));
             }
             return kept;
         }

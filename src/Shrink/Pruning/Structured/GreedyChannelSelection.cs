@@ -16,7 +16,8 @@ namespace Shrink.Pruning.Structured;
 /// through the unpruned model) and weights W, removing the columns B of a channel raises ‖Y − XW‖² by
 /// tr(W_Bᵀ·[(G⁻¹)_BB]⁻¹·W_B); after the removal G⁻¹ and W are updated in place (block downdate). The cost of a channel
 /// is the sum over the group's consumers, so residual-tied groups weigh every block that reads them. Unlike an
-/// independent per-channel score this sees correlated (redundant) channels.
+/// independent per-channel score this sees correlated (redundant) channels. A head group is selected in whole heads: its
+/// consumer, the output projection, reads dh columns per head (the consumer's block), which go out together.
 /// </summary>
 internal static class GreedyChannelSelection
 {

@@ -6,7 +6,9 @@ namespace Shrink.Pruning.Structured;
 
 /// <summary>
 /// The MACs or parameters of a model as a function of the channels each group keeps: every weight tensor and every
-/// MAC-bearing node scales with the kept fraction of each of its sliced axes (output and input channels multiply).
+/// MAC-bearing node scales with the kept fraction of each of its sliced axes (output and input channels multiply). A MatMul
+/// of two computed values whose output carries tracked channels (attention's q·kᵀ and softmax·v over heads) scales with
+/// the kept fraction of those.
 /// </summary>
 public sealed class PruningCostModel : IPruningCost
 {
@@ -61,6 +63,8 @@ public sealed class PruningCostModel : IPruningCost
                 if (macs == 0) continue;
                 var weight = OpFacts.For(node) is { } facts && node.Inputs.Count > facts.WeightInput ? node.Inputs[facts.WeightInput] : null;
                 if (weight is not null && byTensor.TryGetValue(weight, out var layouts)) terms.Add((macs, layouts));
+                else if (node.OpType == "MatMul" && node.Inputs.All(i => graph.FindInitializer(i) is null)
+                    && dependencies.Layouts.TryGetValue(node.Outputs[0], out var heads)) terms.Add((macs, [heads]));
                 else fixedCost += macs;
             }
         }
