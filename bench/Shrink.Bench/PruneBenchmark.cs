@@ -62,6 +62,16 @@ internal static class PruneBenchmark
                     $"`--sparsity 0.5`{(reconstruct ? " `--reconstruct`" : " (no refit)")}", quick, null, _ => null));
                 Console.WriteLine($"{rows[^1].Model} {rows[^1].Setting}: {rows[^1].Accuracy:F4}, MACs −{rows[^1].MacsRemoved:P1}, b64 {rows[^1].SpeedupB64:F2}x");
             }
+            // vit_tiny: attention heads (q,k,v columns and output-projection rows) and the MLP hidden width; the residual stream stays whole.
+            foreach (var (options, label) in new[]
+            {
+                (new ChannelPruningOptions { Sparsity = 0.3, Target = PruningTarget.Macs, Reconstruct = true }, "`--sparsity 0.3 --reconstruct` (heads + MLP)"),
+                (new ChannelPruningOptions { Sparsity = 1 - 1 / 1.3, Target = PruningTarget.Latency, Reconstruct = true }, "`--speedup 1.3 --reconstruct` (heads + MLP)"),
+            })
+            {
+                rows.Add(Channel(models, temp, "vit_tiny", options, label, quick, null, _ => null));
+                Console.WriteLine($"{rows[^1].Model} {rows[^1].Setting}: {rows[^1].Accuracy:F4}, MACs −{rows[^1].MacsRemoved:P1}, b64 {rows[^1].SpeedupB64:F2}x");
+            }
             // FAIR-Pruner-style depths (tolerance of difference between class separation and reconstruction), α searched to the target.
             foreach (string name in new[] { "resnet8", "cnn_small" })
             {
