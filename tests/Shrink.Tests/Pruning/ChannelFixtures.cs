@@ -54,6 +54,10 @@ internal sealed class ChannelFixtures
     /// <summary>Adds a float initializer.</summary>
     public void Initializer(string name, long[] dims, float[] values) => _graph.Initializer.Add(TinyModels.FloatTensor(name, dims, values));
 
+    /// <summary>Adds an int64 initializer (a Reshape shape).</summary>
+    public void Int64Initializer(string name, long[] values) =>
+        _graph.Initializer.Add(TinyModels.RawTensor(name, (int)TensorProto.Types.DataType.Int64, [values.Length], System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
+
     /// <summary>Adds any node.</summary>
     public string Op(string opType, string[] inputs, string output, params AttributeProto[] attributes)
     {

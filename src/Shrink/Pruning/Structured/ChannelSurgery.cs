@@ -43,7 +43,11 @@ public static class ChannelSurgery
                     var shape = graph.FindInitializer(edit.ShapeTensor!)!;
                     var values = shape.AsSpan<long>().ToArray();
                     values[edit.Index] = channels * edit.Layout.Block * edit.Layout.Repeats;
-                    graph.SetInitializer(TensorData.Create<long>(shape.Name, shape.Dims.ToArray(), values, ElementType.Int64));
+                    // A copy for this Reshape: exporters and optimizers share one shape constant between Reshapes,
+                    // and the others' channels may stay (or be cut to another count).
+                    string copy = graph.UniqueName(shape.Name + "_pruned");
+                    graph.SetInitializer(TensorData.Create<long>(copy, shape.Dims.ToArray(), values, ElementType.Int64));
+                    graph.SetInput(node, 1, copy);
                     break;
                 case ChannelAttributeKind.ShapeConcatInput:
                     // A new initializer: the old piece may be computed, or a constant other nodes read.

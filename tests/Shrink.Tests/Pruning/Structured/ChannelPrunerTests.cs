@@ -126,6 +126,30 @@ public class ChannelPrunerTests
     }
 
     [Fact]
+    public void AShapeConstantSharedWithAnUnprunedReshapeIsCopiedNotEditedInPlace()
+    {
+        var f = new ChannelFixtures();
+        f.Int64Initializer("flat_shape", [0, 4 * 36]);
+        f.Conv("input", "c1", 2, 4, zeroFilters: [1]);
+        f.Op("Relu", ["c1"], "r1");
+        f.Op("Reshape", ["r1", "flat_shape"], "flat1");
+        f.Gemm("flat1", "g1", 4 * 36, 3);
+        f.Conv("input", "c2", 2, 4);
+        f.Op("Relu", ["c2"], "r2");
+        f.Op("Reshape", ["r2", "flat_shape"], "flat2");
+        f.Gemm("flat2", "g2", 4 * 36, 3);
+        f.Op("Add", ["g1", "g2"], "output");
+        var proto = f.Build("output", "batch", 3);
+        var options = new ChannelPruningOptions { Sparsity = 0.1, ChannelMultiple = 1, KeptChannels = new Dictionary<string, int> { ["c2_conv"] = 4 } };
+        var result = new ChannelPruner(options).Prune(OnnxModel.FromProto(proto.Clone()));
+
+        Assert.Equal(3, result.Groups.Single(g => g.Producers.Contains("c1_conv")).Kept);
+        Assert.Equal([3, 3 * 36], PruningAssert.Dims(result.Model, "g1_W"));
+        Assert.Equal([3, 4 * 36], PruningAssert.Dims(result.Model, "g2_W"));
+        PruningAssert.LoadsWithSameInterface(proto, result.Model, identical: true);
+    }
+
+    [Fact]
     public void UnknownOpInThePathLeavesTheGroupAloneWithTheReason()
     {
         var f = new ChannelFixtures();
