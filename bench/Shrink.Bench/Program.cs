@@ -8,7 +8,9 @@ namespace Shrink.Bench;
 /// <c>generate DIR</c> writes the two generated models to a folder for a closer look, and
 /// <c>int8 [--quick] [--out PATH]</c> runs the int8 quantization benchmark (bench/RESULTS-int8.md),
 /// <c>weightonly [--quick] [--out PATH]</c> the weight-only low-bit benchmark (bench/RESULTS-weightonly.md),
-/// <c>prune [--quick] [--out PATH]</c> the pruning benchmark (bench/RESULTS-prune.md), and
+/// <c>prune [--quick] [--out PATH]</c> the pruning benchmark (bench/RESULTS-prune.md),
+/// <c>prune-sweep [--quick] [--out PATH]</c> resnet8's accuracy against speed over channel-pruning rates
+/// (bench/RESULTS-prune-sweep.md and bench/prune-resnet8.png), and
 /// <c>mixed [--quick] [--out PATH]</c> the mixed-precision benchmark (bench/RESULTS-mixed.md).
 /// </summary>
 internal static class Program
@@ -32,6 +34,11 @@ internal static class Program
             {
                 int outAt = Array.IndexOf(args, "--out");
                 return PruneBenchmark.Run(args.Contains("--quick"), outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-prune.md"));
+            }
+            if (args.Length >= 1 && args[0] == "prune-sweep")
+            {
+                int outAt = Array.IndexOf(args, "--out");
+                return PruneSweep.RunBenchmark(args.Contains("--quick"), outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-prune-sweep.md"));
             }
             if (args.Length >= 1 && args[0] == "weightonly")
             {

@@ -41,7 +41,7 @@ public sealed class LatencyCostModel : IPruningCost, IDisposable
         _model = model;
         _dependencies = dependencies;
         BatchSize = batchSize;
-        _meter = new LatencyMeter { WarmupRuns = 2, TargetSeconds = secondsPerTiming, MinRuns = 7, MaxRuns = 200 };
+        _meter = new LatencyMeter { WarmupRuns = 3, TargetSeconds = secondsPerTiming, MinRuns = 15, MaxRuns = 400 };
         _random = new RandomDataSource(ModelInputs.Of(model), new Dictionary<string, long[]>(), batchSize);
         _batch = _random.ReadBatches(batchSize, batchSize).First();
         _full = dependencies.Groups.Select(g => g.Size).ToArray();
@@ -107,7 +107,7 @@ public sealed class LatencyCostModel : IPruningCost, IDisposable
     /// A cost model for <paramref name="model"/> (the graph <paramref name="dependencies"/> was built on; not modified),
     /// timed on random inputs at <paramref name="batchSize"/>, about <paramref name="secondsPerTiming"/> per configuration.
     /// </summary>
-    public static LatencyCostModel Create(OnnxModel model, ChannelDependencyGraph dependencies, int batchSize, double secondsPerTiming = 0.15)
+    public static LatencyCostModel Create(OnnxModel model, ChannelDependencyGraph dependencies, int batchSize, double secondsPerTiming = 0.4)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(dependencies);
