@@ -253,8 +253,10 @@ public sealed class ChannelDependencyGraph
             {
                 // A computed operand without channels is fine when it is a scalar or, for an elementwise op, broadcasts
                 // along the channel axis (an attention mask [B, 1, 1, T] over the heads): every channel meets the same values.
-                var shape = ShapeOf(input);
-                if (shape is not null && (shape.Aggregate(1L, (a, b) => a * b) == 1 || (node.OpType != "Concat" && BroadcastsOverChannels(shape, first))))
+                // A graph input's shape is not measured; its declared shape (symbolic dims as -1) is enough to see a broadcast.
+                var shape = ShapeOf(input) ?? DeclaredInputShape(input);
+                bool scalar = shape is not null && shape.All(d => d >= 0) && shape.Aggregate(1L, (a, b) => a * b) == 1;
+                if (shape is not null && (scalar || (node.OpType != "Concat" && BroadcastsOverChannels(shape, first))))
                     continue;
                 RefuseInputs(node, $"{node.OpType} {node.DisplayName} mixes the channels with '{input}', whose channels are not tracked");
                 return;
@@ -273,6 +275,10 @@ public sealed class ChannelDependencyGraph
                 if (input.Length > 0 && graph.FindInitializer(input) is { } constant && !SliceConstant(node, constant, first)) return;
             _layouts[node.Outputs[0]] = first;
         }
+
+        /// <summary>The declared shape of a graph input, symbolic or unknown dims as -1; null when it is not a graph input with a shape.</summary>
+        private long[]? DeclaredInputShape(string value) =>
+            graph.Inputs.FirstOrDefault(i => i.Name == value)?.Shape?.Select(d => d.Value ?? -1).ToArray();
 
         private static bool BroadcastsOverChannels(long[] shape, ChannelLayout layout)
         {

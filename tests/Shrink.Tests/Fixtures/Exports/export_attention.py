@@ -1,0 +1,137 @@
+"""Tiny transformer-style models exported by torch.onnx, for checking channel/head pruning on real exporter graphs.
+
+Regenerate (torch 1.13, onnx): cd tests/Shrink.Tests/Fixtures/Exports && /usr/bin/python3 export_attention.py
+Every model has fixed seeds and random weights; the .onnx files are committed and read by the tests (no torch at test time).
+"""
+import os
+
+import torch
+import torch.nn as nn
+
+D, HEADS, TOKENS = 16, 4, 6
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class MhaBlock(nn.Module):
+    """Pre-norm transformer block around torch.nn.MultiheadAttention (batch_first)."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(D)
+        self.attn = nn.MultiheadAttention(D, HEADS, batch_first=True)
+        self.norm2 = nn.LayerNorm(D)
+        self.fc1 = nn.Linear(D, 2 * D)
+        self.fc2 = nn.Linear(2 * D, D)
+
+    def forward(self, x):
+        h = self.norm1(x)
+        x = x + self.attn(h, h, h, need_weights=False)[0]
+        return x + self.fc2(torch.relu(self.fc1(self.norm2(x))))
+
+
+class TimmAttention(nn.Module):
+    """timm's ViT attention: fused qkv, reshape into [B, N, 3, H, dh], permute, unbind (or index)."""
+
+    def __init__(self, unbind=True):
+        super().__init__()
+        self.heads = HEADS
+        self.scale = (D // HEADS) ** -0.5
+        self.unbind = unbind
+        self.norm = nn.LayerNorm(D)
+        self.qkv = nn.Linear(D, 3 * D)
+        self.proj = nn.Linear(D, D)
+
+    def forward(self, x):
+        B, N, C = x.shape
+        h = self.norm(x)
+        qkv = self.qkv(h).reshape(B, N, 3, self.heads, C // self.heads).permute(2, 0, 3, 1, 4)
+        if self.unbind:
+            q, k, v = qkv.unbind(0)
+        else:
+            q, k, v = qkv[0], qkv[1], qkv[2]
+        attn = (q @ k.transpose(-2, -1)) * self.scale
+        attn = attn.softmax(dim=-1)
+        y = (attn @ v).transpose(1, 2).reshape(B, N, C)
+        return x + self.proj(y)
+
+
+class BertAttention(nn.Module):
+    """Hugging Face BertSelfAttention + BertSelfOutput, with an additive mask [B, 1, 1, T]."""
+
+    def __init__(self):
+        super().__init__()
+        self.heads = HEADS
+        self.dh = D // HEADS
+        self.query = nn.Linear(D, D)
+        self.key = nn.Linear(D, D)
+        self.value = nn.Linear(D, D)
+        self.dense = nn.Linear(D, D)
+        self.norm = nn.LayerNorm(D)
+
+    def split(self, x):
+        x = x.view(x.size()[:-1] + (self.heads, self.dh))
+        return x.permute(0, 2, 1, 3)
+
+    def forward(self, x, mask):
+        q = self.split(self.query(x))
+        k = self.split(self.key(x))
+        v = self.split(self.value(x))
+        scores = torch.matmul(q, k.transpose(-1, -2)) / (self.dh ** 0.5)
+        scores = scores + mask
+        probs = nn.functional.softmax(scores, dim=-1)
+        context = torch.matmul(probs, v).permute(0, 2, 1, 3).contiguous()
+        B, T = x.shape[0], x.shape[1]
+        context = context.view(B, T, D)
+        return self.norm(self.dense(context) + x)
+
+
+class FlattenMlp(nn.Module):
+    """An MLP over a flattened [B, 4, 4] input (x.view(B, -1)), hidden layer only."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.fc1 = nn.Linear(4 * 4 * 4, 24)
+        self.fc2 = nn.Linear(24, 10)
+
+    def forward(self, x):
+        h = torch.relu(self.conv(x))
+        h = h.view(h.size(0), -1)
+        return self.fc2(torch.relu(self.fc1(h)))
+
+
+def randomize(model, seed):
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn_like(p) * 0.5)
+    return model.eval()
+
+
+def export(model, args, name, input_names, dynamic_axes, opset):
+    path = os.path.join(HERE, name)
+    torch.onnx.export(model, args, path, input_names=input_names, output_names=["y"], dynamic_axes=dynamic_axes,
+                      opset_version=opset, do_constant_folding=True)
+    print(f"{name}: {os.path.getsize(path)} bytes")
+
+
+def main():
+    torch.manual_seed(0)
+    x = torch.randn(2, TOKENS, D)
+    batch = {"x": {0: "batch"}, "y": {0: "batch"}}
+    batch_seq = {"x": {0: "batch", 1: "tokens"}, "y": {0: "batch", 1: "tokens"}}
+    for opset in (13, 17):
+        export(randomize(MhaBlock(), 1), (x,), f"mha_block_opset{opset}.onnx", ["x"], batch, opset)
+    export(randomize(TimmAttention(unbind=True), 2), (x,), "timm_unbind.onnx", ["x"], batch, 17)
+    export(randomize(TimmAttention(unbind=True), 2), (x,), "timm_unbind_dynseq.onnx", ["x"], batch_seq, 17)
+    export(randomize(TimmAttention(unbind=False), 2), (x,), "timm_index_dynseq.onnx", ["x"], batch_seq, 13)
+    mask = torch.zeros(2, 1, 1, TOKENS)
+    mask[:, :, :, -2:] = -10000.0
+    bert_axes = {"x": {0: "batch", 1: "tokens"}, "mask": {0: "batch", 3: "tokens"}, "y": {0: "batch", 1: "tokens"}}
+    export(randomize(BertAttention(), 3), (x, mask), "bert_attention.onnx", ["x", "mask"], bert_axes, 13)
+    image = torch.randn(2, 1, 4, 4)
+    export(randomize(FlattenMlp(), 4), (image,), "flatten_mlp.onnx", ["x"], batch, 13)
+
+
+if __name__ == "__main__":
+    main()
