@@ -179,6 +179,7 @@ public sealed class ChannelDependencyGraph
             else if (op == "Concat") VisitConcat(node);
             else if (op == "Split") VisitSplit(node);
             else if (op == "Gather") VisitGather(node);
+            else if (op == "Slice") VisitSlice(node);
             else if (op is "Softmax" or "LogSoftmax") VisitSoftmax(node);
             else if (op == "Shape") VisitShape(node);
             else RefuseInputs(node, $"unsupported op {op} at {node.DisplayName}");
@@ -487,6 +488,39 @@ public sealed class ChannelDependencyGraph
             foreach (var output in node.Outputs)
                 if (output.Length > 0) _layouts[output] = layout;
         }
+
+        /// <summary>
+        /// Slice along other axes than the channels' (a ViT's <c>x[:, 1:]</c>): the channels stay whole, whatever the bounds.
+        /// The sliced axes must be constant; a Slice of the channel axis (torch.nn.MultiheadAttention's chunk of its packed
+        /// q,k,v projection) is refused.
+        /// </summary>
+        private void VisitSlice(Node node)
+        {
+            var layout = LayoutOf(node, 0);
+            if (layout is null) return;
+            if (node.Inputs.Skip(1).Any(_layouts.ContainsKey))
+            {
+                RefuseInputs(node, $"Slice {node.DisplayName} takes its bounds from the channels");
+                return;
+            }
+            IReadOnlyList<long>? axes;
+            if (node.Inputs.Count == 1) axes = node.GetInts("axes") ?? (node.GetInts("starts") is { } starts ? Enumerable.Range(0, starts.Count).Select(i => (long)i).ToArray() : null);
+            else if (node.Inputs.Count > 3 && node.Inputs[3].Length > 0) axes = graph.FindInitializer(node.Inputs[3]) is { Type: ElementType.Int64 or ElementType.Int32 } t ? AsLongs(t) : null;
+            else axes = ShapeOf(node.Inputs[1]) is [long count] ? Enumerable.Range(0, (int)count).Select(i => (long)i).ToArray() : null;
+            if (axes is null)
+            {
+                RefuseInputs(node, $"Slice {node.DisplayName} takes computed axes");
+                return;
+            }
+            if (axes.Any(a => (a < 0 ? a + layout.Rank : a) == layout.Axis))
+            {
+                RefuseInputs(node, $"Slice {node.DisplayName} slices the channel axis {layout.Axis}");
+                return;
+            }
+            _layouts[node.Outputs[0]] = layout;
+        }
+
+        private static long[] AsLongs(TensorData t) => t.Type == ElementType.Int64 ? t.AsSpan<long>().ToArray() : t.AsSpan<int>().ToArray().Select(i => (long)i).ToArray();
 
         /// <summary>Gather of constant indices along another axis than the channels' (<c>qkv[0]</c>): the channels stay whole, on a shifted axis.</summary>
         private void VisitGather(Node node)

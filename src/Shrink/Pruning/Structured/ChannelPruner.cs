@@ -49,7 +49,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
             string why = fair ? "the fair schedule" : criterion.NeedsData ? $"the '{criterion.Name}' criterion" : "reconstruct";
             throw new ShrinkException($"{model.Name}: {why} needs calibration data; pass a data set.");
         }
-        using var probeData = data is null ? new RandomDataSource(inputs, new Dictionary<string, long[]>(), 1) : null;
+        using var probeData = data is null ? new RandomDataSource(inputs, options.ShapeOverrides ?? new Dictionary<string, long[]>(), 1) : null;
         var sample = (data ?? probeData!).ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data!.Description}: empty calibration data set.");
         var shapes = ValueShapeProbe.Measure(prepared, sample);
 
@@ -63,7 +63,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         var context = new ImportanceContext(prepared.Graph, activations, options.IncludeConsumers);
         var scores = groups.Select(g => g.Prunable ? criterion.Score(g, context) : null).ToArray();
 
-        using var latency = options.Target == PruningTarget.Latency ? LatencyCostModel.Create(prepared, dependencies, options.LatencyBatchSize) : null;
+        using var latency = options.Target == PruningTarget.Latency ? LatencyCostModel.Create(prepared, dependencies, options.LatencyBatchSize, shapeOverrides: options.ShapeOverrides) : null;
         IPruningCost cost = latency ?? (IPruningCost)PruningCostModel.Build(prepared.Graph, dependencies, shapes, options.Target);
         double total = cost.Total;
         double target = total * (1 - options.Sparsity);
