@@ -1,0 +1,168 @@
+using Microsoft.ML.OnnxRuntime;
+using Shrink.Data;
+using Shrink.Pruning.Structured;
+using Shrink.Tests.TestSupport;
+
+namespace Shrink.Tests.Pruning.Structured;
+
+/// <summary>
+/// Channel and head pruning on graphs that torch.onnx wrote (tests/Shrink.Tests/Fixtures/Exports): the pruned model loads
+/// in ORT with the original interface, removing units equals zeroing them in the original, and the groups left alone
+/// name the node that stopped them.
+/// </summary>
+public class ExportedModelPruningTests
+{
+    private static ChannelPruningOptions Options(Dictionary<string, int> kept, bool dynamicTokens, bool mask = false) => new()
+    {
+        Sparsity = 0,
+        ChannelMultiple = 1,
+        KeptChannels = kept,
+        ShapeOverrides = ProbeShapes(dynamicTokens, mask),
+    };
+
+    private static Dictionary<string, long[]>? ProbeShapes(bool dynamicTokens, bool mask)
+    {
+        if (!dynamicTokens) return null;
+        var shapes = new Dictionary<string, long[]> { ["x"] = [1, 6, ExportFixtures.D] };
+        if (mask) shapes["mask"] = [1, 1, 1, 6];
+        return shapes;
+    }
+
+    private static ChannelPruningResult Prune(string name, ChannelPruningOptions options) =>
+        new ChannelPruner(options).Prune(ExportFixtures.Load(name));
+
+    [Theory]
+    [InlineData("timm_unbind", "/qkv/MatMul", "/proj/MatMul", false, 6)]
+    [InlineData("timm_unbind_dynseq", "/qkv/MatMul", "/proj/MatMul", true, 5)]
+    [InlineData("timm_index_dynseq", "/qkv/MatMul", "/proj/MatMul", true, 5)]
+    [InlineData("bert_attention", "/query/MatMul", "/dense/MatMul", true, 5)]
+    public void RemovingHeadsEqualsZeroingTheirOutputProjectionRows(string name, string qkv, string projection, bool dynamicTokens, int tokens)
+    {
+        var result = Prune(name, Options(new() { [qkv] = 2 }, dynamicTokens, mask: name == "bert_attention"));
+
+        var group = Assert.Single(result.Groups);
+        Assert.Equal((4, ExportFixtures.HeadSize, 2), (group.Channels, group.HeadSize, group.Kept));
+        var original = ExportFixtures.Load(name);
+        int[] kept = ExportFixtures.KeptUnits(ExportFixtures.WeightOf(original, projection), ExportFixtures.WeightOf(result.Model, projection), 0, ExportFixtures.HeadSize);
+        Assert.Equal([8, ExportFixtures.D], ExportFixtures.WeightOf(result.Model, projection).Dims.ToArray());
+        Assert.Equal(group.Producers.Count == 1 ? 24 : 8, ExportFixtures.WeightOf(result.Model, qkv).Dims[1]);
+
+        ExportFixtures.ZeroUnits(ExportFixtures.WeightOf(original, projection), 0, ExportFixtures.HeadSize, Enumerable.Range(0, 4).Except(kept));
+        AssertSameInterfaceAndOutputs(name, original.ToByteArray(), result.Model.ToByteArray(), tokens);
+    }
+
+    [Theory]
+    [InlineData("mha_block_opset13")]
+    [InlineData("mha_block_opset17")]
+    public void MlpChannelsOfAMultiheadAttentionBlockArePrunedAsZeroingTheirFirstLinearColumns(string name)
+    {
+        var result = Prune(name, Options(new() { ["/fc1/MatMul"] = 20 }, dynamicTokens: false));
+
+        var group = Assert.Single(result.Groups);
+        Assert.Equal((32, 20), (group.Channels, group.Kept));
+        var original = ExportFixtures.Load(name);
+        var weight = ExportFixtures.WeightOf(original, "/fc1/MatMul");
+        int[] kept = ExportFixtures.KeptUnits(weight, ExportFixtures.WeightOf(result.Model, "/fc1/MatMul"), 1, 1);
+        var removed = Enumerable.Range(0, 32).Except(kept).ToArray();
+        ExportFixtures.ZeroUnits(weight, 1, 1, removed);
+        ExportFixtures.ZeroUnits(original.Graph.FindInitializer("fc1.bias")!, 0, 1, removed);
+        AssertSameInterfaceAndOutputs(name, original.ToByteArray(), result.Model.ToByteArray(), 6);
+    }
+
+    [Fact]
+    public void FlattenedConvChannelsAndHiddenChannelsArePrunedAsZeroingThem()
+    {
+        const string name = "flatten_mlp";
+        var result = Prune(name, Options(new() { ["/conv/Conv"] = 2, ["/fc1/Gemm"] = 16 }, dynamicTokens: false));
+
+        Assert.Equal([(4, 2), (24, 16)], result.Groups.Select(g => (g.Channels, g.Kept)).Order().ToArray());
+        var original = ExportFixtures.Load(name);
+        foreach (var (node, count) in new[] { ("/conv/Conv", 4), ("/fc1/Gemm", 24) })
+        {
+            // Matched by bias: fc1's rows also lost the columns of the removed conv channels.
+            var bias = original.Graph.FindInitializer(original.Graph.Nodes.Single(n => n.Name == node).Inputs[2])!;
+            int[] kept = ExportFixtures.KeptUnits(bias, result.Model.Graph.FindInitializer(bias.Name)!, 0, 1);
+            var removed = Enumerable.Range(0, count).Except(kept).ToArray();
+            ExportFixtures.ZeroUnits(ExportFixtures.WeightOf(original, node), 0, 1, removed);
+            ExportFixtures.ZeroUnits(bias, 0, 1, removed);
+        }
+        // fc1's columns that read a removed conv channel's 4 × 4 positions went with it.
+        Assert.Equal([16, 2 * 16], ExportFixtures.WeightOf(result.Model, "/fc1/Gemm").Dims.ToArray());
+        AssertSameInterfaceAndOutputs(name, original.ToByteArray(), result.Model.ToByteArray(), 0);
+    }
+
+    [Theory]
+    [InlineData("mha_block_opset13", "/attn/MatMul", "Slice /attn/Slice slices the channel axis 2")]
+    [InlineData("mha_block_opset13", "/attn/MatMul", "Shape /attn/Shape_3 reads the channel count")]
+    [InlineData("mha_block_opset17", "/attn/MatMul", "Slice /attn/Slice_2 slices the channel axis 2")]
+    [InlineData("mha_block_opset17", "/attn/Gemm", "Shape /attn/Shape_6 reads the channel count")]
+    [InlineData("timm_unbind", "/proj/MatMul", "Add /Add mixes the channels with 'x', whose channels are not tracked")]
+    [InlineData("bert_attention", "/dense/MatMul", "Add /Add_1 mixes the channels with 'x', whose channels are not tracked")]
+    [InlineData("flatten_mlp", "/fc2/Gemm", "its channels reach graph output 'y'")]
+    public void GroupsLeftAloneNameTheNodeThatStoppedThem(string name, string group, string reason)
+    {
+        var result = Prune(name, Options([], dynamicTokens: name == "bert_attention", mask: true));
+        var alone = Assert.Single(result.LeftAlone, g => g.Group == group);
+        Assert.Contains(reason, alone.Reasons);
+        Assert.DoesNotContain(result.Groups, g => g.Group == group);
+    }
+
+    [Theory]
+    [InlineData("mha_block_opset13", false)]
+    [InlineData("mha_block_opset17", false)]
+    [InlineData("timm_unbind", false)]
+    [InlineData("timm_unbind_dynseq", true)]
+    [InlineData("timm_index_dynseq", true)]
+    [InlineData("bert_attention", true)]
+    [InlineData("flatten_mlp", false)]
+    public void PrunedWithReconstructionLoadsWithTheSameInterface(string name, bool dynamicTokens)
+    {
+        var options = new ChannelPruningOptions
+        {
+            Sparsity = 0.2,
+            ChannelMultiple = 1,
+            Reconstruct = true,
+            Samples = 32,
+            BatchSize = 8,
+            ShapeOverrides = ProbeShapes(dynamicTokens, name == "bert_attention"),
+        };
+        var overrides = ProbeShapes(dynamicTokens, name == "bert_attention") ?? new Dictionary<string, long[]>();
+        var result = new ChannelPruner(options).Prune(ExportFixtures.Load(name), inputs => new RandomDataSource(inputs, overrides, 32));
+        Assert.NotEmpty(result.Groups);
+        Assert.True(result.MacsAfter < result.MacsBefore, $"MACs {result.MacsBefore} -> {result.MacsAfter}");
+        AssertSameInterface(File.ReadAllBytes(ExportFixtures.PathOf(name)), result.Model.ToByteArray(), name, dynamicTokens ? 5 : 6);
+    }
+
+    /// <summary>The same inputs and outputs (names, types, dims, symbolic dims) in ORT, and the same output shapes at batch 3.</summary>
+    private static (IReadOnlyList<OutputTensor> Expected, IReadOnlyList<OutputTensor> Actual) AssertSameInterface(byte[] original, byte[] pruned, string name, int tokens)
+    {
+        using var before = OrtRunner.Open(original);
+        using var after = OrtRunner.Open(pruned);
+        Assert.Equal(Describe(before.InputMetadata), Describe(after.InputMetadata));
+        Assert.Equal(Describe(before.OutputMetadata), Describe(after.OutputMetadata));
+        var inputs = ExportFixtures.Input(name, batch: 3, tokens);
+        var expected = OrtRunner.Run(before, inputs);
+        var actual = OrtRunner.Run(after, inputs);
+        Assert.Equal(expected.Select(e => (e.Name, e.ShapeText)), actual.Select(a => (a.Name, a.ShapeText)));
+        return (expected, actual);
+    }
+
+    private static void AssertSameInterfaceAndOutputs(string name, byte[] reference, byte[] pruned, int tokens)
+    {
+        AssertSameInterface(File.ReadAllBytes(ExportFixtures.PathOf(name)), pruned, name, tokens);
+        var (expected, actual) = AssertSameInterface(reference, pruned, name, tokens);
+        for (int o = 0; o < expected.Count; o++)
+        {
+            var e = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(expected[o].Bytes).ToArray();
+            var a = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(actual[o].Bytes).ToArray();
+            Assert.Equal(e.Length, a.Length);
+            for (int i = 0; i < e.Length; i++)
+                Assert.True(Math.Abs(e[i] - a[i]) <= 1e-4f * (1 + Math.Abs(e[i])), $"{expected[o].Name}[{i}]: {e[i]} vs {a[i]}");
+        }
+    }
+
+    private static string[] Describe(IReadOnlyDictionary<string, NodeMetadata> metadata) =>
+        metadata.OrderBy(m => m.Key, StringComparer.Ordinal)
+            .Select(m => $"{m.Key}:{m.Value.ElementDataType}[{string.Join(",", m.Value.Dimensions.Select((d, i) => d >= 0 ? d.ToString(System.Globalization.CultureInfo.InvariantCulture) : m.Value.SymbolicDimensions[i]))}]")
+            .ToArray();
+}
