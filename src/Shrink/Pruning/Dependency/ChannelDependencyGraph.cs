@@ -374,6 +374,11 @@ public sealed class ChannelDependencyGraph
                         for (int i = j + 1; i < outShape.Length; i++) inner *= outShape[i];
                         if (block * inner == perChannel)
                         {
+                            if (MayFoldBatch(node, inShape.AsSpan(0, layout.Axis), outShape.AsSpan(0, j)))
+                            {
+                                RefuseInputs(node, $"{node.OpType} {node.DisplayName} may fold a size-1 axis before the channels (the batch, measured at 1) into the channel axis");
+                                return;
+                            }
                             var outLayout = new ChannelLayout(layout.Segments, j, outShape.Length, block, repeats);
                             if (node.OpType == "Reshape" && !PlanShapeEdit(node, layout, outLayout)) return;
                             _layouts[node.Outputs[0]] = outLayout;
@@ -385,6 +390,17 @@ public sealed class ChannelDependencyGraph
                 }
             }
             RefuseInputs(node, refusal);
+        }
+
+        /// <summary>
+        /// Shapes are measured at batch 1, so a Reshape from [1, H, T, dh] to [H, T, dh] cannot be told from one to [B·H, T, dh]
+        /// (Hugging Face's BART, CLIP, Whisper; torch.nn.MultiheadAttention): heads folded with the batch. When the shape is
+        /// computed (or a Flatten), fewer size-1 axes before the channels in the output than in the input may be such a fold.
+        /// </summary>
+        private bool MayFoldBatch(Node node, ReadOnlySpan<long> outerIn, ReadOnlySpan<long> outerOut)
+        {
+            bool computed = node.OpType == "Flatten" || (node.OpType == "Reshape" && node.Inputs.Count > 1 && graph.FindInitializer(node.Inputs[1]) is null);
+            return computed && outerIn.Count(1L) > outerOut.Count(1L);
         }
 
         private bool PlanShapeEdit(Node node, ChannelLayout layout, ChannelLayout outLayout)
@@ -645,7 +661,7 @@ public sealed class ChannelDependencyGraph
 
         /// <summary>
         /// The attention-head structure of a projection's output when it is recognizable: the output (after an optional
-        /// constant bias Add) is read only by a Reshape that splits its last axis into [P, H, dh] (fused q,k,v: P = 3) or
+        /// constant bias Add, then an optional Mul or Div by a scalar constant) is read only by a Reshape that splits its last axis into [P, H, dh] (fused q,k,v: P = 3) or
         /// [H, dh] (Shape nodes may read it too, for B and T). The heads then become the group's units; that they stay whole
         /// downstream is proved like any channel's.
         /// </summary>
@@ -657,6 +673,14 @@ public sealed class ChannelDependencyGraph
                 && add.Inputs.Count(i => graph.FindInitializer(i) is { } bias && bias.ElementCount == columns) == 1)
             {
                 value = add.Outputs[0];
+                reader = SoleReader(value);
+            }
+            // Hugging Face's BART, CLIP and Whisper scale q before splitting it: q_proj(x) * scaling.
+            if (reader is { OpType: "Mul" or "Div" } scale && scale.Inputs.Count == 2 && scale.Inputs[0] == value
+                && graph.FindInitializer(scale.Inputs[1]) is { ElementCount: 1 } || reader is { OpType: "Mul" } mul && mul.Inputs.Count == 2
+                && mul.Inputs[1] == value && graph.FindInitializer(mul.Inputs[0]) is { ElementCount: 1 })
+            {
+                value = reader.Outputs[0];
                 reader = SoleReader(value);
             }
             if (reader is not { OpType: "Reshape" } reshape || reshape.Inputs[0] != value) return null;

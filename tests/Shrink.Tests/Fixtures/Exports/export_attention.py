@@ -85,6 +85,36 @@ class BertAttention(nn.Module):
         return self.norm(self.dense(context) + x)
 
 
+class BartAttention(nn.Module):
+    """Hugging Face BartAttention (also CLIP, Whisper): q scaled, heads merged into the batch axis (bsz * H, T, dh) for bmm."""
+
+    def __init__(self):
+        super().__init__()
+        self.heads = HEADS
+        self.dh = D // HEADS
+        self.scaling = self.dh ** -0.5
+        self.q_proj = nn.Linear(D, D)
+        self.k_proj = nn.Linear(D, D)
+        self.v_proj = nn.Linear(D, D)
+        self.out_proj = nn.Linear(D, D)
+
+    def shape(self, x, T, B):
+        return x.view(B, T, self.heads, self.dh).transpose(1, 2).contiguous()
+
+    def forward(self, x):
+        B, T, _ = x.size()
+        q = self.q_proj(x) * self.scaling
+        k = self.shape(self.k_proj(x), -1, B)
+        v = self.shape(self.v_proj(x), -1, B)
+        proj_shape = (B * self.heads, -1, self.dh)
+        q = self.shape(q, T, B).view(*proj_shape)
+        k = k.reshape(*proj_shape)
+        v = v.reshape(*proj_shape)
+        w = torch.softmax(torch.bmm(q, k.transpose(1, 2)), dim=-1)
+        out = torch.bmm(w, v).view(B, self.heads, T, self.dh).transpose(1, 2).reshape(B, T, D)
+        return x + self.out_proj(out)
+
+
 class FlattenMlp(nn.Module):
     """An MLP over a flattened [B, 4, 4] input (x.view(B, -1)), hidden layer only."""
 
@@ -125,6 +155,7 @@ def main():
     export(randomize(TimmAttention(unbind=True), 2), (x,), "timm_unbind.onnx", ["x"], batch, 17)
     export(randomize(TimmAttention(unbind=True), 2), (x,), "timm_unbind_dynseq.onnx", ["x"], batch_seq, 17)
     export(randomize(TimmAttention(unbind=False), 2), (x,), "timm_index_dynseq.onnx", ["x"], batch_seq, 13)
+    export(randomize(BartAttention(), 5), (x,), "bart_attention.onnx", ["x"], batch_seq, 13)
     mask = torch.zeros(2, 1, 1, TOKENS)
     mask[:, :, :, -2:] = -10000.0
     bert_axes = {"x": {0: "batch", 1: "tokens"}, "mask": {0: "batch", 3: "tokens"}, "y": {0: "batch", 1: "tokens"}}
