@@ -86,10 +86,12 @@ class BertAttention(nn.Module):
 
 
 class BartAttention(nn.Module):
-    """Hugging Face BartAttention (also CLIP, Whisper): q scaled, heads merged into the batch axis (bsz * H, T, dh) for bmm."""
+    """Hugging Face BartAttention (also CLIP, Whisper): q scaled, heads merged into the batch axis (bsz * H, T, dh) for bmm;
+    with fold=False the heads stay 4-D [B, H, T, dh] (the newer eager and SDPA paths)."""
 
-    def __init__(self):
+    def __init__(self, fold=True):
         super().__init__()
+        self.fold = fold
         self.heads = HEADS
         self.dh = D // HEADS
         self.scaling = self.dh ** -0.5
@@ -106,12 +108,15 @@ class BartAttention(nn.Module):
         q = self.q_proj(x) * self.scaling
         k = self.shape(self.k_proj(x), -1, B)
         v = self.shape(self.v_proj(x), -1, B)
-        proj_shape = (B * self.heads, -1, self.dh)
-        q = self.shape(q, T, B).view(*proj_shape)
-        k = k.reshape(*proj_shape)
-        v = v.reshape(*proj_shape)
-        w = torch.softmax(torch.bmm(q, k.transpose(1, 2)), dim=-1)
-        out = torch.bmm(w, v).view(B, self.heads, T, self.dh).transpose(1, 2).reshape(B, T, D)
+        q = self.shape(q, T, B)
+        if self.fold:
+            proj_shape = (B * self.heads, -1, self.dh)
+            q, k, v = q.view(*proj_shape), k.reshape(*proj_shape), v.reshape(*proj_shape)
+            w = torch.softmax(torch.bmm(q, k.transpose(1, 2)), dim=-1)
+            out = torch.bmm(w, v).view(B, self.heads, T, self.dh)
+        else:
+            out = torch.matmul(torch.softmax(torch.matmul(q, k.transpose(-1, -2)), dim=-1), v)
+        out = out.transpose(1, 2).reshape(B, T, D)
         return x + self.out_proj(out)
 
 
@@ -156,6 +161,7 @@ def main():
     export(randomize(TimmAttention(unbind=True), 2), (x,), "timm_unbind_dynseq.onnx", ["x"], batch_seq, 17)
     export(randomize(TimmAttention(unbind=False), 2), (x,), "timm_index_dynseq.onnx", ["x"], batch_seq, 13)
     export(randomize(BartAttention(), 5), (x,), "bart_attention.onnx", ["x"], batch_seq, 13)
+    export(randomize(BartAttention(fold=False), 5), (x,), "bart_attention_4d.onnx", ["x"], batch_seq, 13)
     mask = torch.zeros(2, 1, 1, TOKENS)
     mask[:, :, :, -2:] = -10000.0
     bert_axes = {"x": {0: "batch", 1: "tokens"}, "mask": {0: "batch", 3: "tokens"}, "y": {0: "batch", 1: "tokens"}}

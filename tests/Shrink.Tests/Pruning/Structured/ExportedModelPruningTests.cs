@@ -37,6 +37,7 @@ public class ExportedModelPruningTests
     [InlineData("timm_unbind_dynseq", "/qkv/MatMul", "/proj/MatMul")]
     [InlineData("timm_index_dynseq", "/qkv/MatMul", "/proj/MatMul")]
     [InlineData("bert_attention", "/query/MatMul", "/dense/MatMul")]
+    [InlineData("bart_attention_4d", "/q_proj/MatMul", "/out_proj/MatMul")]
     public void RemovingHeadsEqualsZeroingTheirOutputProjectionRows(string name, string qkv, string projection)
     {
         var result = Prune(name, Options(name, new() { [qkv] = 2 }));
@@ -118,6 +119,7 @@ public class ExportedModelPruningTests
     [InlineData("timm_unbind_dynseq")]
     [InlineData("timm_index_dynseq")]
     [InlineData("bert_attention")]
+    [InlineData("bart_attention_4d")]
     [InlineData("flatten_mlp")]
     public void PrunedWithReconstructionLoadsWithTheSameInterface(string name)
     {
