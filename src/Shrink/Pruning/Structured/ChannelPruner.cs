@@ -118,7 +118,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
             Groups = groups.Where(g => g.Prunable).Select(g => new ChannelGroupDecision(g.Name, g.Producers.Select(p => p.Node.DisplayName).ToArray(), g.Size, kept[g.Id], ranking, g.HeadSize)).ToArray(),
             Fair = fairResult,
             Latency = predicted,
-            LeftAlone = groups.Where(g => !g.Prunable).Select(g => new ChannelGroupLeftAlone(g.Name, g.Size, g.LeftAloneReasons)).ToArray(),
+            LeftAlone = groups.Where(g => !g.Prunable).Select(g => new ChannelGroupLeftAlone(g.Name, g.Size, g.LeftAloneReasons, g.HeadSize)).ToArray(),
             Refits = refits,
             ParametersBefore = before.Parameters,
             ParametersAfter = after.Parameters,
