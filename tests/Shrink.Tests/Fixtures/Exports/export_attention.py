@@ -120,6 +120,45 @@ class BartAttention(nn.Module):
         return x + self.out_proj(out)
 
 
+class Conv1D(nn.Module):
+    """Hugging Face's GPT-2 Conv1D: addmm over the flattened tokens, weight [in, out]."""
+
+    def __init__(self, nf, nx):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(nx, nf))
+        self.bias = nn.Parameter(torch.zeros(nf))
+
+    def forward(self, x):
+        size_out = x.size()[:-1] + (self.weight.size(-1),)
+        x = torch.addmm(self.bias, x.view(-1, x.size(-1)), self.weight)
+        return x.view(size_out)
+
+
+class Gpt2Attention(nn.Module):
+    """Hugging Face GPT2Attention: fused c_attn (Conv1D), split(D, dim=2), causal torch.where with a sliced buffer."""
+
+    def __init__(self):
+        super().__init__()
+        self.heads = HEADS
+        self.dh = D // HEADS
+        self.c_attn = Conv1D(3 * D, D)
+        self.c_proj = Conv1D(D, D)
+        self.register_buffer("causal", torch.tril(torch.ones(8, 8, dtype=torch.bool)).view(1, 1, 8, 8))
+
+    def split_heads(self, x):
+        return x.view(x.size()[:-1] + (self.heads, self.dh)).permute(0, 2, 1, 3)
+
+    def forward(self, x):
+        q, k, v = self.c_attn(x).split(D, dim=2)
+        q, k, v = self.split_heads(q), self.split_heads(k), self.split_heads(v)
+        w = torch.matmul(q, k.transpose(-1, -2)) / (self.dh ** 0.5)
+        T = q.size(-2)
+        w = torch.where(self.causal[:, :, :T, :T], w, torch.tensor(-10000.0))
+        out = torch.matmul(torch.softmax(w, dim=-1), v).permute(0, 2, 1, 3).contiguous()
+        out = out.view(out.size()[:-2] + (D,))
+        return x + self.c_proj(out)
+
+
 class FlattenMlp(nn.Module):
     """An MLP over a flattened [B, 4, 4] input (x.view(B, -1)), hidden layer only."""
 
@@ -162,6 +201,7 @@ def main():
     export(randomize(TimmAttention(unbind=False), 2), (x,), "timm_index_dynseq.onnx", ["x"], batch_seq, 13)
     export(randomize(BartAttention(), 5), (x,), "bart_attention.onnx", ["x"], batch_seq, 13)
     export(randomize(BartAttention(fold=False), 5), (x,), "bart_attention_4d.onnx", ["x"], batch_seq, 13)
+    export(randomize(Gpt2Attention(), 6), (x,), "gpt2_attention.onnx", ["x"], batch_seq, 13)
     mask = torch.zeros(2, 1, 1, TOKENS)
     mask[:, :, :, -2:] = -10000.0
     bert_axes = {"x": {0: "batch", 1: "tokens"}, "mask": {0: "batch", 3: "tokens"}, "y": {0: "batch", 1: "tokens"}}

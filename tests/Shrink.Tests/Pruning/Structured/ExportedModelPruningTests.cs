@@ -104,6 +104,7 @@ public class ExportedModelPruningTests
     [InlineData("bart_attention", "/q_proj/MatMul", "Reshape /Reshape_3 may fold a size-1 axis before the channels (the batch, measured at 1) into the channel axis")]
     [InlineData("bart_attention", "/v_proj/MatMul", "Reshape /Reshape_5 may fold a size-1 axis before the channels (the batch, measured at 1) into the channel axis")]
     [InlineData("bart_attention", "/out_proj/MatMul", "Add /Add mixes the channels with 'x', whose channels are not tracked")]
+    [InlineData("gpt2_attention", "/c_attn/Gemm", "Split /Split splits the channel axis")]
     public void GroupsLeftAloneNameTheNodeThatStoppedThem(string name, string group, string reason)
     {
         var result = Prune(name, Options(name, []));
