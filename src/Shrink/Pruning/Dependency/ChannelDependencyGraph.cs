@@ -7,7 +7,7 @@ namespace Shrink.Pruning.Dependency;
 /// The channel dependency graph of a model (after Torch-Pruning's DepGraph, on ONNX): every Conv/ConvTranspose/Gemm/MatMul
 /// with a constant weight creates a group of output channels; the channels flow through BatchNormalization, elementwise
 /// activations, pooling, Flatten/Reshape (as blocks of H·W positions) and Concat (as offset segments) to the weights that
-/// read them; residual Add/Mul tie the groups of their operands into one. A MatMul whose output a Reshape splits into
+/// read them; residual Add/Mul and Where (a masked_fill) tie the groups of their operands into one. A MatMul whose output a Reshape splits into
 /// attention heads ([B, T, 3, H, dh] or [B, T, H, dh]) makes a group of heads instead of channels: the heads then flow
 /// through Transpose, Split, Softmax and the two attention MatMuls (where q, k and v tie) back to the output projection.
 /// Anything not proved safe (an unknown op, a grouped conv, a Reshape that mixes channels, a value that reaches a graph
@@ -22,7 +22,7 @@ public sealed class ChannelDependencyGraph
         "Floor", "Ceil", "Round", "Sin", "Cos", "Dropout",
     };
 
-    private static readonly HashSet<string> Binary = new(StringComparer.Ordinal) { "Add", "Sub", "Mul", "Div", "Max", "Min", "Sum", "Mean", "Pow" };
+    private static readonly HashSet<string> Binary = new(StringComparer.Ordinal) { "Add", "Sub", "Mul", "Div", "Max", "Min", "Sum", "Mean", "Pow", "Where" };
 
     private static readonly HashSet<string> Pooling = new(StringComparer.Ordinal)
     {
