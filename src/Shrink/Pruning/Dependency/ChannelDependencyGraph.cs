@@ -489,13 +489,27 @@ public sealed class ChannelDependencyGraph
             _layouts[node.Outputs[0]] = first with { Segments = layouts.SelectMany(l => l!.Segments).ToArray() };
         }
 
-        /// <summary>Split along another axis than the channels' (q, k, v out of a fused projection): every part keeps the channels.</summary>
+        /// <summary>
+        /// Split along another axis than the channels' (q, k, v out of a fused projection's [.., 3, H, dh]): every part keeps
+        /// the channels. A Split of the channel axis is understood only into the runs of a fused projection (nanoGPT's
+        /// <c>qkv.split(D, dim=2)</c>), whose sizes are then rewritten.
+        /// </summary>
         private void VisitSplit(Node node)
         {
             var layout = LayoutOf(node, 0);
             if (layout is null) return;
             int axis = (int)node.GetInt("axis", 0);
             if (axis < 0) axis += layout.Rank;
+            if (axis == layout.Axis && layout.Repeats > 1 && node.Outputs.Count == layout.Repeats && node.Outputs.All(o => o.Length > 0)
+                && EqualSplit(node, layout.Extent / layout.Repeats))
+            {
+                // A fused projection's [q | k | v] runs, one per output: each part holds every head.
+                var part = layout with { Repeats = 1 };
+                if (node.Inputs.Count > 1 && node.Inputs[1].Length > 0)
+                    _edits.Add(new ChannelAttributeEdit(ChannelAttributeKind.SplitSizes, node, part, node.Inputs[1], 1));
+                foreach (var output in node.Outputs) _layouts[output] = part;
+                return;
+            }
             if (axis == layout.Axis)
             {
                 RefuseInputs(node, $"Split {node.DisplayName} splits the channel axis");
@@ -683,6 +697,13 @@ public sealed class ChannelDependencyGraph
                 value = reader.Outputs[0];
                 reader = SoleReader(value);
             }
+            if (reader is { OpType: "Split" } split) return FusedSplitIntoHeads(split, value, columns);
+            return ReshapeIntoHeads(value, reader, columns);
+        }
+
+        /// <summary>The heads of <paramref name="value"/> when <paramref name="reader"/> reshapes its last axis into [P, H, dh] or [H, dh].</summary>
+        private (int Heads, int HeadSize, int Parts)? ReshapeIntoHeads(string value, Node? reader, long columns)
+        {
             if (reader is not { OpType: "Reshape" } reshape || reshape.Inputs[0] != value) return null;
             var inShape = ShapeOf(value);
             var outShape = ShapeOf(reshape.Outputs[0]);
@@ -693,6 +714,37 @@ public sealed class ChannelDependencyGraph
             long parts = tail == 3 ? outShape[lead] : 1, heads = outShape[^2], headSize = outShape[^1];
             if (heads < 2 || headSize < 2 || parts < 1 || parts * heads * headSize != columns) return null;
             return ((int)heads, (int)headSize, (int)parts);
+        }
+
+        /// <summary>
+        /// nanoGPT's <c>q, k, v = self.c_attn(x).split(D, dim=2)</c>: a Split of the last axis into P equal parts, each
+        /// reshaped into the same [.., H, dh]. Head h then owns dh positions in each part, as in a fused [.., 3, H, dh].
+        /// </summary>
+        private (int Heads, int HeadSize, int Parts)? FusedSplitIntoHeads(Node split, string value, long columns)
+        {
+            var shape = ShapeOf(value);
+            int parts = split.Outputs.Count;
+            if (shape is not { Length: > 0 } || split.Inputs[0] != value || parts < 2 || columns % parts != 0) return null;
+            long axis = split.GetInt("axis", 0);
+            if (axis < 0) axis += shape.Length;
+            if (axis != shape.Length - 1 || !EqualSplit(split, columns / parts)) return null;
+            (int Heads, int HeadSize, int Parts)? found = null;
+            foreach (var output in split.Outputs)
+            {
+                if (output.Length == 0 || ReshapeIntoHeads(output, SoleReader(output), columns / parts) is not { Parts: 1 } each
+                    || (found is { } f && (f.Heads, f.HeadSize) != (each.Heads, each.HeadSize)))
+                    return null;
+                found = (each.Heads, each.HeadSize, parts);
+            }
+            return found;
+        }
+
+        /// <summary>Whether a Split makes parts of <paramref name="width"/> each: constant sizes all equal to it, or no sizes (equal parts).</summary>
+        private bool EqualSplit(Node split, long width)
+        {
+            if (split.Inputs.Count > 1 && split.Inputs[1].Length > 0)
+                return graph.FindInitializer(split.Inputs[1]) is { Type: ElementType.Int64 } sizes && sizes.AsSpan<long>().ToArray().All(w => w == width);
+            return split.Attribute("split") is null;
         }
 
         /// <summary>The one node other than Shape that reads <paramref name="value"/>, if there is exactly one.</summary>

@@ -120,6 +120,29 @@ class BartAttention(nn.Module):
         return x + self.out_proj(out)
 
 
+class NanoGptAttention(nn.Module):
+    """nanoGPT's CausalSelfAttention (eager path): fused c_attn split(D, dim=2), view + transpose, causal masked_fill."""
+
+    def __init__(self):
+        super().__init__()
+        self.heads = HEADS
+        self.c_attn = nn.Linear(D, 3 * D)
+        self.c_proj = nn.Linear(D, D)
+        self.register_buffer("bias", torch.tril(torch.ones(8, 8)).view(1, 1, 8, 8))
+
+    def forward(self, x):
+        B, T, C = x.size()
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        k = k.view(B, T, self.heads, C // self.heads).transpose(1, 2)
+        q = q.view(B, T, self.heads, C // self.heads).transpose(1, 2)
+        v = v.view(B, T, self.heads, C // self.heads).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / (k.size(-1) ** 0.5))
+        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))
+        y = torch.softmax(att, dim=-1) @ v
+        y = y.transpose(1, 2).contiguous().view(B, T, C)
+        return x + self.c_proj(y)
+
+
 class Conv1D(nn.Module):
     """Hugging Face's GPT-2 Conv1D: addmm over the flattened tokens, weight [in, out]."""
 
@@ -202,6 +225,7 @@ def main():
     export(randomize(BartAttention(), 5), (x,), "bart_attention.onnx", ["x"], batch_seq, 13)
     export(randomize(BartAttention(fold=False), 5), (x,), "bart_attention_4d.onnx", ["x"], batch_seq, 13)
     export(randomize(Gpt2Attention(), 6), (x,), "gpt2_attention.onnx", ["x"], batch_seq, 13)
+    export(randomize(NanoGptAttention(), 7), (x,), "nanogpt_attention.onnx", ["x"], batch_seq, 13)
     mask = torch.zeros(2, 1, 1, TOKENS)
     mask[:, :, :, -2:] = -10000.0
     bert_axes = {"x": {0: "batch", 1: "tokens"}, "mask": {0: "batch", 3: "tokens"}, "y": {0: "batch", 1: "tokens"}}

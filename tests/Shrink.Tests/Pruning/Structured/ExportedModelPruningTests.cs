@@ -38,6 +38,7 @@ public class ExportedModelPruningTests
     [InlineData("timm_index_dynseq", "/qkv/MatMul", "/proj/MatMul")]
     [InlineData("bert_attention", "/query/MatMul", "/dense/MatMul")]
     [InlineData("bart_attention_4d", "/q_proj/MatMul", "/out_proj/MatMul")]
+    [InlineData("nanogpt_attention", "/c_attn/MatMul", "/c_proj/MatMul")]
     public void RemovingHeadsEqualsZeroingTheirOutputProjectionRows(string name, string qkv, string projection)
     {
         var result = Prune(name, Options(name, new() { [qkv] = 2 }));
@@ -122,6 +123,7 @@ public class ExportedModelPruningTests
     [InlineData("timm_index_dynseq")]
     [InlineData("bert_attention")]
     [InlineData("bart_attention_4d")]
+    [InlineData("nanogpt_attention")]
     [InlineData("flatten_mlp")]
     public void PrunedWithReconstructionLoadsWithTheSameInterface(string name)
     {
