@@ -80,10 +80,13 @@ public sealed class ChannelDependencyGraph
         private readonly Dictionary<string, ChannelLayout> _layouts = new(StringComparer.Ordinal);
         private readonly List<ChannelTensorSlice> _slices = [];
         private readonly List<ChannelAttributeEdit> _edits = [];
+        private readonly Dictionary<string, (Node Shape, ChannelLayout Layout)> _channelCountReads = new(StringComparer.Ordinal);
 
         public ChannelDependencyGraph Run()
         {
             foreach (var node in graph.TopologicalOrder()) Visit(node);
+            // A Shape read of the channel count is fine only where the Reshape it feeds had that piece replaced.
+            foreach (var (shapeRead, layout) in _channelCountReads.Values) Refuse(layout, $"Shape {shapeRead.DisplayName} reads the channel count");
             foreach (var output in graph.Outputs)
                 if (_layouts.TryGetValue(output.Name, out var layout)) Refuse(layout, $"its channels reach graph output '{output.Name}'");
             CheckSharedInitializers();
@@ -395,12 +398,20 @@ public sealed class ChannelDependencyGraph
         /// <summary>
         /// Shapes are measured at batch 1, so a Reshape from [1, H, T, dh] to [H, T, dh] cannot be told from one to [B·H, T, dh]
         /// (Hugging Face's BART, CLIP, Whisper; torch.nn.MultiheadAttention): heads folded with the batch. When the shape is
-        /// computed (or a Flatten), fewer size-1 axes before the channels in the output than in the input may be such a fold.
+        /// computed (or a Flatten), fewer size-1 axes right before the channels in the output than in the input may be such a
+        /// fold (only axes next to the channel axis can merge into it; GPT-2's [1, T, D] to [T, D] folds the batch into T).
         /// </summary>
         private bool MayFoldBatch(Node node, ReadOnlySpan<long> outerIn, ReadOnlySpan<long> outerOut)
         {
             bool computed = node.OpType == "Flatten" || (node.OpType == "Reshape" && node.Inputs.Count > 1 && graph.FindInitializer(node.Inputs[1]) is null);
-            return computed && outerIn.Count(1L) > outerOut.Count(1L);
+            return computed && TrailingOnes(outerIn) > TrailingOnes(outerOut);
+        }
+
+        private static int TrailingOnes(ReadOnlySpan<long> dims)
+        {
+            int count = 0;
+            for (int i = dims.Length - 1; i >= 0 && dims[i] == 1; i--) count++;
+            return count;
         }
 
         private bool PlanShapeEdit(Node node, ChannelLayout layout, ChannelLayout outLayout)
@@ -461,6 +472,7 @@ public sealed class ChannelDependencyGraph
                         return false;
                     }
                     _edits.Add(new ChannelAttributeEdit(ChannelAttributeKind.ShapeConcatInput, concat, outLayout, constant?.Name, i, element));
+                    _channelCountReads.Remove(concat.Inputs[i]);
                     return true;
                 }
                 position += (int)length[0];
@@ -577,10 +589,56 @@ public sealed class ChannelDependencyGraph
             var layout = LayoutOf(node, 0);
             if (layout is null) return;
             string shape = node.Outputs[0];
+            var pieces = new List<string>();
             if (node.Attribute("start") is null && node.Attribute("end") is null && !graph.IsGraphOutput(shape)
-                && graph.Consumers(shape).All(r => ReadsOtherDims(r, shape, layout)))
+                && graph.Consumers(shape).All(r => ReadsOtherDims(r, shape, layout) || ReadsChannelCountInto(r, node, layout, pieces)))
+            {
+                // Held until the Reshape's visit: its edit must replace exactly these pieces.
+                foreach (var piece in pieces) _channelCountReads[piece] = (node, layout);
                 return;
+            }
             RefuseInputs(node, $"Shape {node.DisplayName} reads the channel count");
+        }
+
+        /// <summary>
+        /// A Gather or Slice of the channel entry alone whose value (through Squeeze/Unsqueeze/Cast) is one piece of the Concat
+        /// that computes the shape of a Reshape of the same value (GPT-2's <c>x.view(-1, x.size(-1))</c>): the piece is added
+        /// to <paramref name="pieces"/>, to be replaced by the Reshape's edit.
+        /// </summary>
+        private bool ReadsChannelCountInto(Node reader, Node shapeNode, ChannelLayout layout, List<string> pieces)
+        {
+            string shape = shapeNode.Outputs[0];
+            if (reader.Inputs[0] != shape || reader.Inputs.Skip(1).Contains(shape) || layout.Repeats != 1) return false;
+            long[]? Constant(int input) => reader.Inputs.Count > input && reader.Inputs[input].Length > 0
+                && graph.FindInitializer(reader.Inputs[input]) is { Type: ElementType.Int64 } t ? t.AsSpan<long>().ToArray() : null;
+            long Normalized(long index) => Math.Clamp(index < 0 ? index + layout.Rank : index, 0, layout.Rank);
+            bool channelEntry = reader.OpType switch
+            {
+                "Gather" => Constant(1) is [long index] && Normalized(index) == layout.Axis,
+                "Slice" => Constant(1) is [long start] && Constant(2) is [long end] && (reader.Inputs.Count <= 3 || Constant(3) is [0])
+                    && (reader.Inputs.Count <= 4 || Constant(4) is [1]) && Normalized(start) == layout.Axis && Normalized(end) == layout.Axis + 1,
+                _ => false,
+            };
+            if (!channelEntry) return false;
+            string value = reader.Outputs[0];
+            for (int hops = 0; hops < 4; hops++)
+            {
+                var readers = graph.Consumers(value);
+                if (readers.Count != 1 || graph.IsGraphOutput(value)) return false;
+                var next = readers[0];
+                if (next.OpType is "Squeeze" or "Unsqueeze" or "Cast" && next.Inputs[0] == value)
+                {
+                    value = next.Outputs[0];
+                    continue;
+                }
+                if (next.OpType != "Concat" || next.GetInt("axis", 0) != 0 || graph.IsGraphOutput(next.Outputs[0])) return false;
+                var shapeReaders = graph.Consumers(next.Outputs[0]);
+                if (shapeReaders is not [{ OpType: "Reshape" } reshape] || reshape.Inputs[0] != shapeNode.Inputs[0] || reshape.Inputs[1] != next.Outputs[0])
+                    return false;
+                pieces.Add(value);
+                return true;
+            }
+            return false;
         }
 
         private bool ReadsOtherDims(Node reader, string shape, ChannelLayout layout)
@@ -696,6 +754,14 @@ public sealed class ChannelDependencyGraph
             {
                 value = reader.Outputs[0];
                 reader = SoleReader(value);
+            }
+            // Hugging Face GPT-2's Conv1D runs over the flattened tokens: [B·T, 3·D] is reshaped back to [B, T, 3·D] first.
+            if (reader is { OpType: "Reshape" } lift && lift.Inputs[0] == value && ShapeOf(value) is { Length: > 0 } flat
+                && ShapeOf(lift.Outputs[0]) is { Length: > 0 } lifted && flat[^1] == columns && lifted[^1] == columns && lifted.Length > flat.Length
+                && SoleReader(lift.Outputs[0]) is { OpType: "Split" or "Reshape" } next && next.Inputs[0] == lift.Outputs[0])
+            {
+                value = lift.Outputs[0];
+                reader = next;
             }
             if (reader is { OpType: "Split" } split) return FusedSplitIntoHeads(split, value, columns);
             return ReshapeIntoHeads(value, reader, columns);
@@ -873,7 +939,8 @@ public sealed class ChannelDependencyGraph
                 _layouts[node.Outputs[0]] = ChannelLayout.Single(id, (int)n, 1, 2);
                 return;
             }
-            AddProducer(node, weight, outAxis, 2, biasTensor is not null && biasTensor.ElementCount != 1 ? bias : null, biasTensor is null ? 0 : biasTensor.Dims.Count - 1);
+            AddProducer(node, weight, outAxis, 2, biasTensor is not null && biasTensor.ElementCount != 1 ? bias : null, biasTensor is null ? 0 : biasTensor.Dims.Count - 1,
+                HeadSplitOf(node, n));
         }
 
         private void VisitMatMul(Node node)
