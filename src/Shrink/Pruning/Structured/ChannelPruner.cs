@@ -67,6 +67,11 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         IPruningCost cost = latency ?? (IPruningCost)PruningCostModel.Build(prepared.Graph, dependencies, shapes, options.Target);
         double total = cost.Total;
         double target = total * (1 - options.Sparsity);
+        if (options.Sparsity > 0 && !groups.Any(g => g.Prunable))
+        {
+            var alone = groups.Take(3).Select(g => $"{g.Name}: {g.LeftAloneReasons[0]}");
+            throw new ShrinkException($"{model.Name}: channel pruning: no group can be pruned safely ({string.Join("; ", alone)}{(groups.Count > 3 ? "; …" : "")}); --sparsity 0 lists every group left alone and why.");
+        }
         int[] kept;
         FairScheduleResult? fairResult = null;
         string ranking = criterion.Name;

@@ -116,6 +116,14 @@ public class ExportedModelPruningTests
         if (name == "bart_attention" && group != "/out_proj/MatMul") Assert.Equal("4 heads × 4", alone.Unit);
     }
 
+    [Fact]
+    public void AModelWithNothingToPruneSaysWhyInsteadOfMissingTheTarget()
+    {
+        var options = new ChannelPruningOptions { Sparsity = 0.3, ShapeOverrides = ProbeShapes("bart_attention") };
+        var error = Assert.Throws<ShrinkException>(() => new ChannelPruner(options).Prune(ExportFixtures.Load("bart_attention")));
+        Assert.Contains("no group can be pruned safely (/q_proj/MatMul: Reshape /Reshape_3 may fold", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("mha_block_opset13")]
     [InlineData("mha_block_opset17")]
