@@ -101,6 +101,7 @@ internal static class PruneCommand
                 FairLabels = parse.GetValue(fairLabels) == "data" ? ClassLabelSource.Data : ClassLabelSource.Predicted,
                 Reconstruct = parse.GetValue(reconstruct),
                 Samples = parse.GetValue(data.Samples) ?? 512,
+                ShapeOverrides = CommonOptions.ParseInputShapes(parse.GetValue(data.InputShape) ?? []),
             };
             if (parse.GetValue(keep) is string kept)
                 options = options with { KeptChannels = ParseKept(kept) };

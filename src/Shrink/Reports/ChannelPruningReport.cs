@@ -49,7 +49,7 @@ public static class ChannelPruningReport
         if (r.LeftAlone.Count > 0)
         {
             var left = new MarkdownTable("group", "channels", "why it was left alone");
-            foreach (var g in r.LeftAlone.Take(maxRows)) left.Add(g.Group, g.Channels.ToString(c), string.Join("; ", g.Reasons));
+            foreach (var g in r.LeftAlone.Take(maxRows)) left.Add(g.Group, g.Unit, string.Join("; ", g.Reasons));
             sections.Add(new ReportSection("Left alone", left, ["Groups whose removal cannot be proved safe are left intact; this is not an error."]));
         }
 

@@ -172,6 +172,24 @@ public sealed class PruneCliTests
         Assert.True(File.Exists(output));
     }
 
+    [Fact]
+    public void Input_shape_sizes_a_dynamic_token_axis_without_data()
+    {
+        using var dir = new TempDirectory();
+        string model = Path.Combine(RepoPaths.Exports, "timm_unbind_dynseq.onnx"), output = dir.File("heads.onnx");
+        var refused = ShrinkCli.Run("prune", model, "-o", output, "--sparsity", "0.3");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("pass --input-shape x=1,tokens,16", refused.Stderr, StringComparison.Ordinal);
+
+        var r = ShrinkCli.Run("prune", model, "-o", output, "--sparsity", "0.3", "--input-shape", "x=1,6,16", "--json", "-");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var heads = Assert.Single(doc.RootElement.GetProperty("groups").EnumerateArray());
+        Assert.Equal(4, heads.GetProperty("head_size").GetInt32());
+        Assert.True(heads.GetProperty("kept").GetInt32() < 4);
+        Assert.True(File.Exists(output));
+    }
+
     [Theory]
     [InlineData("--sparsity 0.5 --granularity unstructured --target latency", "--target applies to channel pruning")]
     [InlineData("--sparsity 0.5 --latency-batch 8", "--latency-batch applies to --target latency")]

@@ -20,6 +20,9 @@ internal static class RepoPaths
     /// <summary>The small reference CNN shipped in samples/ (a copy of the shared one), a realistic fixture that is always present.</summary>
     public static string CnnSmall => Path.Combine(RepoRoot, "samples", "cnn_small.onnx");
 
+    /// <summary>Tiny models exported by torch.onnx (tests/Shrink.Tests/Fixtures/Exports; export_attention.py regenerates them).</summary>
+    public static string Exports => Path.Combine(RepoRoot, "tests", "Shrink.Tests", "Fixtures", "Exports");
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -7,7 +7,7 @@ namespace Shrink.Pruning.Dependency;
 /// The channel dependency graph of a model (after Torch-Pruning's DepGraph, on ONNX): every Conv/ConvTranspose/Gemm/MatMul
 /// with a constant weight creates a group of output channels; the channels flow through BatchNormalization, elementwise
 /// activations, pooling, Flatten/Reshape (as blocks of H·W positions) and Concat (as offset segments) to the weights that
-/// read them; residual Add/Mul tie the groups of their operands into one. A MatMul whose output a Reshape splits into
+/// read them; residual Add/Mul and Where (a masked_fill) tie the groups of their operands into one. A MatMul whose output a Reshape splits into
 /// attention heads ([B, T, 3, H, dh] or [B, T, H, dh]) makes a group of heads instead of channels: the heads then flow
 /// through Transpose, Split, Softmax and the two attention MatMuls (where q, k and v tie) back to the output projection.
 /// Anything not proved safe (an unknown op, a grouped conv, a Reshape that mixes channels, a value that reaches a graph
@@ -22,7 +22,7 @@ public sealed class ChannelDependencyGraph
         "Floor", "Ceil", "Round", "Sin", "Cos", "Dropout",
     };
 
-    private static readonly HashSet<string> Binary = new(StringComparer.Ordinal) { "Add", "Sub", "Mul", "Div", "Max", "Min", "Sum", "Mean", "Pow" };
+    private static readonly HashSet<string> Binary = new(StringComparer.Ordinal) { "Add", "Sub", "Mul", "Div", "Max", "Min", "Sum", "Mean", "Pow", "Where" };
 
     private static readonly HashSet<string> Pooling = new(StringComparer.Ordinal)
     {
@@ -80,10 +80,13 @@ public sealed class ChannelDependencyGraph
         private readonly Dictionary<string, ChannelLayout> _layouts = new(StringComparer.Ordinal);
         private readonly List<ChannelTensorSlice> _slices = [];
         private readonly List<ChannelAttributeEdit> _edits = [];
+        private readonly Dictionary<string, (Node Shape, ChannelLayout Layout)> _channelCountReads = new(StringComparer.Ordinal);
 
         public ChannelDependencyGraph Run()
         {
             foreach (var node in graph.TopologicalOrder()) Visit(node);
+            // A Shape read of the channel count is fine only where the Reshape it feeds had that piece replaced.
+            foreach (var (shapeRead, layout) in _channelCountReads.Values) Refuse(layout, $"Shape {shapeRead.DisplayName} reads the channel count");
             foreach (var output in graph.Outputs)
                 if (_layouts.TryGetValue(output.Name, out var layout)) Refuse(layout, $"its channels reach graph output '{output.Name}'");
             CheckSharedInitializers();
@@ -179,6 +182,7 @@ public sealed class ChannelDependencyGraph
             else if (op == "Concat") VisitConcat(node);
             else if (op == "Split") VisitSplit(node);
             else if (op == "Gather") VisitGather(node);
+            else if (op == "Slice") VisitSlice(node);
             else if (op is "Softmax" or "LogSoftmax") VisitSoftmax(node);
             else if (op == "Shape") VisitShape(node);
             else RefuseInputs(node, $"unsupported op {op} at {node.DisplayName}");
@@ -253,8 +257,10 @@ public sealed class ChannelDependencyGraph
             {
                 // A computed operand without channels is fine when it is a scalar or, for an elementwise op, broadcasts
                 // along the channel axis (an attention mask [B, 1, 1, T] over the heads): every channel meets the same values.
-                var shape = ShapeOf(input);
-                if (shape is not null && (shape.Aggregate(1L, (a, b) => a * b) == 1 || (node.OpType != "Concat" && BroadcastsOverChannels(shape, first))))
+                // A graph input's shape is not measured; its declared shape (symbolic dims as -1) is enough to see a broadcast.
+                var shape = ShapeOf(input) ?? DeclaredInputShape(input);
+                bool scalar = shape is not null && shape.All(d => d >= 0) && shape.Aggregate(1L, (a, b) => a * b) == 1;
+                if (shape is not null && (scalar || (node.OpType != "Concat" && BroadcastsOverChannels(shape, first))))
                     continue;
                 RefuseInputs(node, $"{node.OpType} {node.DisplayName} mixes the channels with '{input}', whose channels are not tracked");
                 return;
@@ -273,6 +279,10 @@ public sealed class ChannelDependencyGraph
                 if (input.Length > 0 && graph.FindInitializer(input) is { } constant && !SliceConstant(node, constant, first)) return;
             _layouts[node.Outputs[0]] = first;
         }
+
+        /// <summary>The declared shape of a graph input, symbolic or unknown dims as -1; null when it is not a graph input with a shape.</summary>
+        private long[]? DeclaredInputShape(string value) =>
+            graph.Inputs.FirstOrDefault(i => i.Name == value)?.Shape?.Select(d => d.Value ?? -1).ToArray();
 
         private static bool BroadcastsOverChannels(long[] shape, ChannelLayout layout)
         {
@@ -367,6 +377,11 @@ public sealed class ChannelDependencyGraph
                         for (int i = j + 1; i < outShape.Length; i++) inner *= outShape[i];
                         if (block * inner == perChannel)
                         {
+                            if (MayFoldBatch(node, inShape.AsSpan(0, layout.Axis), outShape.AsSpan(0, j)))
+                            {
+                                RefuseInputs(node, $"{node.OpType} {node.DisplayName} may fold a size-1 axis before the channels (the batch, measured at 1) into the channel axis");
+                                return;
+                            }
                             var outLayout = new ChannelLayout(layout.Segments, j, outShape.Length, block, repeats);
                             if (node.OpType == "Reshape" && !PlanShapeEdit(node, layout, outLayout)) return;
                             _layouts[node.Outputs[0]] = outLayout;
@@ -378,6 +393,25 @@ public sealed class ChannelDependencyGraph
                 }
             }
             RefuseInputs(node, refusal);
+        }
+
+        /// <summary>
+        /// Shapes are measured at batch 1, so a Reshape from [1, H, T, dh] to [H, T, dh] cannot be told from one to [B·H, T, dh]
+        /// (Hugging Face's BART, CLIP, Whisper; torch.nn.MultiheadAttention): heads folded with the batch. When the shape is
+        /// computed (or a Flatten), fewer size-1 axes right before the channels in the output than in the input may be such a
+        /// fold (only axes next to the channel axis can merge into it; GPT-2's [1, T, D] to [T, D] folds the batch into T).
+        /// </summary>
+        private bool MayFoldBatch(Node node, ReadOnlySpan<long> outerIn, ReadOnlySpan<long> outerOut)
+        {
+            bool computed = node.OpType == "Flatten" || (node.OpType == "Reshape" && node.Inputs.Count > 1 && graph.FindInitializer(node.Inputs[1]) is null);
+            return computed && TrailingOnes(outerIn) > TrailingOnes(outerOut);
+        }
+
+        private static int TrailingOnes(ReadOnlySpan<long> dims)
+        {
+            int count = 0;
+            for (int i = dims.Length - 1; i >= 0 && dims[i] == 1; i--) count++;
+            return count;
         }
 
         private bool PlanShapeEdit(Node node, ChannelLayout layout, ChannelLayout outLayout)
@@ -438,6 +472,7 @@ public sealed class ChannelDependencyGraph
                         return false;
                     }
                     _edits.Add(new ChannelAttributeEdit(ChannelAttributeKind.ShapeConcatInput, concat, outLayout, constant?.Name, i, element));
+                    _channelCountReads.Remove(concat.Inputs[i]);
                     return true;
                 }
                 position += (int)length[0];
@@ -466,13 +501,27 @@ public sealed class ChannelDependencyGraph
             _layouts[node.Outputs[0]] = first with { Segments = layouts.SelectMany(l => l!.Segments).ToArray() };
         }
 
-        /// <summary>Split along another axis than the channels' (q, k, v out of a fused projection): every part keeps the channels.</summary>
+        /// <summary>
+        /// Split along another axis than the channels' (q, k, v out of a fused projection's [.., 3, H, dh]): every part keeps
+        /// the channels. A Split of the channel axis is understood only into the runs of a fused projection (nanoGPT's
+        /// <c>qkv.split(D, dim=2)</c>), whose sizes are then rewritten.
+        /// </summary>
         private void VisitSplit(Node node)
         {
             var layout = LayoutOf(node, 0);
             if (layout is null) return;
             int axis = (int)node.GetInt("axis", 0);
             if (axis < 0) axis += layout.Rank;
+            if (axis == layout.Axis && layout.Repeats > 1 && node.Outputs.Count == layout.Repeats && node.Outputs.All(o => o.Length > 0)
+                && EqualSplit(node, layout.Extent / layout.Repeats))
+            {
+                // A fused projection's [q | k | v] runs, one per output: each part holds every head.
+                var part = layout with { Repeats = 1 };
+                if (node.Inputs.Count > 1 && node.Inputs[1].Length > 0)
+                    _edits.Add(new ChannelAttributeEdit(ChannelAttributeKind.SplitSizes, node, part, node.Inputs[1], 1));
+                foreach (var output in node.Outputs) _layouts[output] = part;
+                return;
+            }
             if (axis == layout.Axis)
             {
                 RefuseInputs(node, $"Split {node.DisplayName} splits the channel axis");
@@ -481,6 +530,39 @@ public sealed class ChannelDependencyGraph
             foreach (var output in node.Outputs)
                 if (output.Length > 0) _layouts[output] = layout;
         }
+
+        /// <summary>
+        /// Slice along other axes than the channels' (a ViT's <c>x[:, 1:]</c>): the channels stay whole, whatever the bounds.
+        /// The sliced axes must be constant; a Slice of the channel axis (torch.nn.MultiheadAttention's chunk of its packed
+        /// q,k,v projection) is refused.
+        /// </summary>
+        private void VisitSlice(Node node)
+        {
+            var layout = LayoutOf(node, 0);
+            if (layout is null) return;
+            if (node.Inputs.Skip(1).Any(_layouts.ContainsKey))
+            {
+                RefuseInputs(node, $"Slice {node.DisplayName} takes its bounds from the channels");
+                return;
+            }
+            IReadOnlyList<long>? axes;
+            if (node.Inputs.Count == 1) axes = node.GetInts("axes") ?? (node.GetInts("starts") is { } starts ? Enumerable.Range(0, starts.Count).Select(i => (long)i).ToArray() : null);
+            else if (node.Inputs.Count > 3 && node.Inputs[3].Length > 0) axes = graph.FindInitializer(node.Inputs[3]) is { Type: ElementType.Int64 or ElementType.Int32 } t ? AsLongs(t) : null;
+            else axes = ShapeOf(node.Inputs[1]) is [long count] ? Enumerable.Range(0, (int)count).Select(i => (long)i).ToArray() : null;
+            if (axes is null)
+            {
+                RefuseInputs(node, $"Slice {node.DisplayName} takes computed axes");
+                return;
+            }
+            if (axes.Any(a => (a < 0 ? a + layout.Rank : a) == layout.Axis))
+            {
+                RefuseInputs(node, $"Slice {node.DisplayName} slices the channel axis {layout.Axis}");
+                return;
+            }
+            _layouts[node.Outputs[0]] = layout;
+        }
+
+        private static long[] AsLongs(TensorData t) => t.Type == ElementType.Int64 ? t.AsSpan<long>().ToArray() : t.AsSpan<int>().ToArray().Select(i => (long)i).ToArray();
 
         /// <summary>Gather of constant indices along another axis than the channels' (<c>qkv[0]</c>): the channels stay whole, on a shifted axis.</summary>
         private void VisitGather(Node node)
@@ -507,10 +589,56 @@ public sealed class ChannelDependencyGraph
             var layout = LayoutOf(node, 0);
             if (layout is null) return;
             string shape = node.Outputs[0];
+            var pieces = new List<string>();
             if (node.Attribute("start") is null && node.Attribute("end") is null && !graph.IsGraphOutput(shape)
-                && graph.Consumers(shape).All(r => ReadsOtherDims(r, shape, layout)))
+                && graph.Consumers(shape).All(r => ReadsOtherDims(r, shape, layout) || ReadsChannelCountInto(r, node, layout, pieces)))
+            {
+                // Held until the Reshape's visit: its edit must replace exactly these pieces.
+                foreach (var piece in pieces) _channelCountReads[piece] = (node, layout);
                 return;
+            }
             RefuseInputs(node, $"Shape {node.DisplayName} reads the channel count");
+        }
+
+        /// <summary>
+        /// A Gather or Slice of the channel entry alone whose value (through Squeeze/Unsqueeze/Cast) is one piece of the Concat
+        /// that computes the shape of a Reshape of the same value (GPT-2's <c>x.view(-1, x.size(-1))</c>): the piece is added
+        /// to <paramref name="pieces"/>, to be replaced by the Reshape's edit.
+        /// </summary>
+        private bool ReadsChannelCountInto(Node reader, Node shapeNode, ChannelLayout layout, List<string> pieces)
+        {
+            string shape = shapeNode.Outputs[0];
+            if (reader.Inputs[0] != shape || reader.Inputs.Skip(1).Contains(shape) || layout.Repeats != 1) return false;
+            long[]? Constant(int input) => reader.Inputs.Count > input && reader.Inputs[input].Length > 0
+                && graph.FindInitializer(reader.Inputs[input]) is { Type: ElementType.Int64 } t ? t.AsSpan<long>().ToArray() : null;
+            long Normalized(long index) => Math.Clamp(index < 0 ? index + layout.Rank : index, 0, layout.Rank);
+            bool channelEntry = reader.OpType switch
+            {
+                "Gather" => Constant(1) is [long index] && Normalized(index) == layout.Axis,
+                "Slice" => Constant(1) is [long start] && Constant(2) is [long end] && (reader.Inputs.Count <= 3 || Constant(3) is [0])
+                    && (reader.Inputs.Count <= 4 || Constant(4) is [1]) && Normalized(start) == layout.Axis && Normalized(end) == layout.Axis + 1,
+                _ => false,
+            };
+            if (!channelEntry) return false;
+            string value = reader.Outputs[0];
+            for (int hops = 0; hops < 4; hops++)
+            {
+                var readers = graph.Consumers(value);
+                if (readers.Count != 1 || graph.IsGraphOutput(value)) return false;
+                var next = readers[0];
+                if (next.OpType is "Squeeze" or "Unsqueeze" or "Cast" && next.Inputs[0] == value)
+                {
+                    value = next.Outputs[0];
+                    continue;
+                }
+                if (next.OpType != "Concat" || next.GetInt("axis", 0) != 0 || graph.IsGraphOutput(next.Outputs[0])) return false;
+                var shapeReaders = graph.Consumers(next.Outputs[0]);
+                if (shapeReaders is not [{ OpType: "Reshape" } reshape] || reshape.Inputs[0] != shapeNode.Inputs[0] || reshape.Inputs[1] != next.Outputs[0])
+                    return false;
+                pieces.Add(value);
+                return true;
+            }
+            return false;
         }
 
         private bool ReadsOtherDims(Node reader, string shape, ChannelLayout layout)
@@ -605,7 +733,7 @@ public sealed class ChannelDependencyGraph
 
         /// <summary>
         /// The attention-head structure of a projection's output when it is recognizable: the output (after an optional
-        /// constant bias Add) is read only by a Reshape that splits its last axis into [P, H, dh] (fused q,k,v: P = 3) or
+        /// constant bias Add, then an optional Mul or Div by a scalar constant) is read only by a Reshape that splits its last axis into [P, H, dh] (fused q,k,v: P = 3) or
         /// [H, dh] (Shape nodes may read it too, for B and T). The heads then become the group's units; that they stay whole
         /// downstream is proved like any channel's.
         /// </summary>
@@ -619,6 +747,29 @@ public sealed class ChannelDependencyGraph
                 value = add.Outputs[0];
                 reader = SoleReader(value);
             }
+            // Hugging Face's BART, CLIP and Whisper scale q before splitting it: q_proj(x) * scaling.
+            if (reader is { OpType: "Mul" or "Div" } scale && scale.Inputs.Count == 2 && scale.Inputs[0] == value
+                && graph.FindInitializer(scale.Inputs[1]) is { ElementCount: 1 } || reader is { OpType: "Mul" } mul && mul.Inputs.Count == 2
+                && mul.Inputs[1] == value && graph.FindInitializer(mul.Inputs[0]) is { ElementCount: 1 })
+            {
+                value = reader.Outputs[0];
+                reader = SoleReader(value);
+            }
+            // Hugging Face GPT-2's Conv1D runs over the flattened tokens: [B·T, 3·D] is reshaped back to [B, T, 3·D] first.
+            if (reader is { OpType: "Reshape" } lift && lift.Inputs[0] == value && ShapeOf(value) is { Length: > 0 } flat
+                && ShapeOf(lift.Outputs[0]) is { Length: > 0 } lifted && flat[^1] == columns && lifted[^1] == columns && lifted.Length > flat.Length
+                && SoleReader(lift.Outputs[0]) is { OpType: "Split" or "Reshape" } next && next.Inputs[0] == lift.Outputs[0])
+            {
+                value = lift.Outputs[0];
+                reader = next;
+            }
+            if (reader is { OpType: "Split" } split) return FusedSplitIntoHeads(split, value, columns);
+            return ReshapeIntoHeads(value, reader, columns);
+        }
+
+        /// <summary>The heads of <paramref name="value"/> when <paramref name="reader"/> reshapes its last axis into [P, H, dh] or [H, dh].</summary>
+        private (int Heads, int HeadSize, int Parts)? ReshapeIntoHeads(string value, Node? reader, long columns)
+        {
             if (reader is not { OpType: "Reshape" } reshape || reshape.Inputs[0] != value) return null;
             var inShape = ShapeOf(value);
             var outShape = ShapeOf(reshape.Outputs[0]);
@@ -629,6 +780,37 @@ public sealed class ChannelDependencyGraph
             long parts = tail == 3 ? outShape[lead] : 1, heads = outShape[^2], headSize = outShape[^1];
             if (heads < 2 || headSize < 2 || parts < 1 || parts * heads * headSize != columns) return null;
             return ((int)heads, (int)headSize, (int)parts);
+        }
+
+        /// <summary>
+        /// nanoGPT's <c>q, k, v = self.c_attn(x).split(D, dim=2)</c>: a Split of the last axis into P equal parts, each
+        /// reshaped into the same [.., H, dh]. Head h then owns dh positions in each part, as in a fused [.., 3, H, dh].
+        /// </summary>
+        private (int Heads, int HeadSize, int Parts)? FusedSplitIntoHeads(Node split, string value, long columns)
+        {
+            var shape = ShapeOf(value);
+            int parts = split.Outputs.Count;
+            if (shape is not { Length: > 0 } || split.Inputs[0] != value || parts < 2 || columns % parts != 0) return null;
+            long axis = split.GetInt("axis", 0);
+            if (axis < 0) axis += shape.Length;
+            if (axis != shape.Length - 1 || !EqualSplit(split, columns / parts)) return null;
+            (int Heads, int HeadSize, int Parts)? found = null;
+            foreach (var output in split.Outputs)
+            {
+                if (output.Length == 0 || ReshapeIntoHeads(output, SoleReader(output), columns / parts) is not { Parts: 1 } each
+                    || (found is { } f && (f.Heads, f.HeadSize) != (each.Heads, each.HeadSize)))
+                    return null;
+                found = (each.Heads, each.HeadSize, parts);
+            }
+            return found;
+        }
+
+        /// <summary>Whether a Split makes parts of <paramref name="width"/> each: constant sizes all equal to it, or no sizes (equal parts).</summary>
+        private bool EqualSplit(Node split, long width)
+        {
+            if (split.Inputs.Count > 1 && split.Inputs[1].Length > 0)
+                return graph.FindInitializer(split.Inputs[1]) is { Type: ElementType.Int64 } sizes && sizes.AsSpan<long>().ToArray().All(w => w == width);
+            return split.Attribute("split") is null;
         }
 
         /// <summary>The one node other than Shape that reads <paramref name="value"/>, if there is exactly one.</summary>
@@ -757,7 +939,8 @@ public sealed class ChannelDependencyGraph
                 _layouts[node.Outputs[0]] = ChannelLayout.Single(id, (int)n, 1, 2);
                 return;
             }
-            AddProducer(node, weight, outAxis, 2, biasTensor is not null && biasTensor.ElementCount != 1 ? bias : null, biasTensor is null ? 0 : biasTensor.Dims.Count - 1);
+            AddProducer(node, weight, outAxis, 2, biasTensor is not null && biasTensor.ElementCount != 1 ? bias : null, biasTensor is null ? 0 : biasTensor.Dims.Count - 1,
+                HeadSplitOf(node, n));
         }
 
         private void VisitMatMul(Node node)

@@ -49,7 +49,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
             string why = fair ? "the fair schedule" : criterion.NeedsData ? $"the '{criterion.Name}' criterion" : "reconstruct";
             throw new ShrinkException($"{model.Name}: {why} needs calibration data; pass a data set.");
         }
-        using var probeData = data is null ? new RandomDataSource(inputs, new Dictionary<string, long[]>(), 1) : null;
+        using var probeData = data is null ? new RandomDataSource(inputs, options.ShapeOverrides ?? new Dictionary<string, long[]>(), 1) : null;
         var sample = (data ?? probeData!).ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data!.Description}: empty calibration data set.");
         var shapes = ValueShapeProbe.Measure(prepared, sample);
 
@@ -63,10 +63,15 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         var context = new ImportanceContext(prepared.Graph, activations, options.IncludeConsumers);
         var scores = groups.Select(g => g.Prunable ? criterion.Score(g, context) : null).ToArray();
 
-        using var latency = options.Target == PruningTarget.Latency ? LatencyCostModel.Create(prepared, dependencies, options.LatencyBatchSize) : null;
+        using var latency = options.Target == PruningTarget.Latency ? LatencyCostModel.Create(prepared, dependencies, options.LatencyBatchSize, shapeOverrides: options.ShapeOverrides) : null;
         IPruningCost cost = latency ?? (IPruningCost)PruningCostModel.Build(prepared.Graph, dependencies, shapes, options.Target);
         double total = cost.Total;
         double target = total * (1 - options.Sparsity);
+        if (options.Sparsity > 0 && !groups.Any(g => g.Prunable))
+        {
+            var alone = groups.Take(3).Select(g => $"{g.Name}: {g.LeftAloneReasons[0]}");
+            throw new ShrinkException($"{model.Name}: channel pruning: no group can be pruned safely ({string.Join("; ", alone)}{(groups.Count > 3 ? "; …" : "")}); --sparsity 0 lists every group left alone and why.");
+        }
         int[] kept;
         FairScheduleResult? fairResult = null;
         string ranking = criterion.Name;
@@ -118,7 +123,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
             Groups = groups.Where(g => g.Prunable).Select(g => new ChannelGroupDecision(g.Name, g.Producers.Select(p => p.Node.DisplayName).ToArray(), g.Size, kept[g.Id], ranking, g.HeadSize)).ToArray(),
             Fair = fairResult,
             Latency = predicted,
-            LeftAlone = groups.Where(g => !g.Prunable).Select(g => new ChannelGroupLeftAlone(g.Name, g.Size, g.LeftAloneReasons)).ToArray(),
+            LeftAlone = groups.Where(g => !g.Prunable).Select(g => new ChannelGroupLeftAlone(g.Name, g.Size, g.LeftAloneReasons, g.HeadSize)).ToArray(),
             Refits = refits,
             ParametersBefore = before.Parameters,
             ParametersAfter = after.Parameters,

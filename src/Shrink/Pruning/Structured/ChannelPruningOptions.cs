@@ -92,4 +92,11 @@ public sealed record ChannelPruningOptions
 
     /// <summary>Batch size while running calibration data.</summary>
     public int BatchSize { get; init; } = 64;
+
+    /// <summary>
+    /// Sizes for symbolic input dims (input name → full shape, batch first) of the random sample that measures value shapes
+    /// when no calibration data is given, and of the latency timings: a sequence model exported with a dynamic token axis
+    /// needs one.
+    /// </summary>
+    public IReadOnlyDictionary<string, long[]>? ShapeOverrides { get; init; }
 }

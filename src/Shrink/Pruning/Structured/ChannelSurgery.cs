@@ -6,7 +6,8 @@ namespace Shrink.Pruning.Structured;
 
 /// <summary>
 /// Removes channels physically: gathers the surviving positions of every initializer axis the dependency graph lists,
-/// rewrites depthwise <c>group</c> attributes and Reshape shape constants (or the Concat pieces that compute them), and drops value_info that no longer holds.
+/// rewrites depthwise <c>group</c> attributes, Reshape shape constants (or the Concat pieces that compute them) and the
+/// sizes of a Split of a fused q,k,v projection, and drops value_info that no longer holds.
 /// The graph's inputs, outputs and node names are unchanged.
 /// </summary>
 public static class ChannelSurgery
@@ -56,6 +57,14 @@ public static class ChannelSurgery
                     entries[edit.Element] = channels * edit.Layout.Block * edit.Layout.Repeats;
                     graph.SetInitializer(TensorData.Create<long>(piece, [entries.Length], entries, ElementType.Int64));
                     graph.SetInput(node, edit.Index, piece);
+                    break;
+                case ChannelAttributeKind.SplitSizes:
+                    // A new initializer too: the old sizes may be read by other Splits.
+                    var oldSizes = graph.FindInitializer(edit.ShapeTensor!)!;
+                    string sizes = graph.UniqueName(node.Outputs[0] + "_pruned_split");
+                    var widths = Enumerable.Repeat(channels * edit.Layout.Block, (int)oldSizes.ElementCount).ToArray();
+                    graph.SetInitializer(TensorData.Create<long>(sizes, oldSizes.Dims.ToArray(), widths, ElementType.Int64));
+                    graph.SetInput(node, edit.Index, sizes);
                     break;
             }
         }

@@ -36,13 +36,14 @@ public sealed class LatencyCostModel : IPruningCost, IDisposable
     private readonly ModelSession _reference;
     private readonly PreparedInputs _referenceInputs;
 
-    private LatencyCostModel(OnnxModel model, ChannelDependencyGraph dependencies, int batchSize, double secondsPerTiming)
+    private LatencyCostModel(OnnxModel model, ChannelDependencyGraph dependencies, int batchSize, double secondsPerTiming,
+        IReadOnlyDictionary<string, long[]> shapeOverrides)
     {
         _model = model;
         _dependencies = dependencies;
         BatchSize = batchSize;
         _meter = new LatencyMeter { WarmupRuns = 3, TargetSeconds = secondsPerTiming, MinRuns = 15, MaxRuns = 400 };
-        _random = new RandomDataSource(ModelInputs.Of(model), new Dictionary<string, long[]>(), batchSize);
+        _random = new RandomDataSource(ModelInputs.Of(model), shapeOverrides, batchSize);
         _batch = _random.ReadBatches(batchSize, batchSize).First();
         _full = dependencies.Groups.Select(g => g.Size).ToArray();
         _fullKey = Key(_full);
@@ -105,14 +106,16 @@ public sealed class LatencyCostModel : IPruningCost, IDisposable
 
     /// <summary>
     /// A cost model for <paramref name="model"/> (the graph <paramref name="dependencies"/> was built on; not modified),
-    /// timed on random inputs at <paramref name="batchSize"/>, about <paramref name="secondsPerTiming"/> per configuration.
+    /// timed on random inputs at <paramref name="batchSize"/>, about <paramref name="secondsPerTiming"/> per configuration;
+    /// <paramref name="shapeOverrides"/> size the inputs' symbolic dims (input name → shape, batch first).
     /// </summary>
-    public static LatencyCostModel Create(OnnxModel model, ChannelDependencyGraph dependencies, int batchSize, double secondsPerTiming = 0.4)
+    public static LatencyCostModel Create(OnnxModel model, ChannelDependencyGraph dependencies, int batchSize, double secondsPerTiming = 0.4,
+        IReadOnlyDictionary<string, long[]>? shapeOverrides = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(dependencies);
         if (batchSize < 1) throw new ShrinkException($"channel pruning: the latency batch size {batchSize} must be at least 1.");
-        return new LatencyCostModel(model, dependencies, batchSize, secondsPerTiming);
+        return new LatencyCostModel(model, dependencies, batchSize, secondsPerTiming, shapeOverrides ?? new Dictionary<string, long[]>());
     }
 
     /// <inheritdoc />
