@@ -90,7 +90,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
             kept = ChannelAllocator.Allocate(groups, scores, cost, target, options);
         }
         LatencyPrediction? predicted = latency is null ? null
-            : new LatencyPrediction(latency.BatchSize, total, latency.Evaluate(kept), latency.Measurements, latency.Seconds);
+            : new LatencyPrediction(latency.BatchSize, latency.ReferenceMs, latency.ReferenceMs * latency.Evaluate(kept) / total, latency.Measurements, latency.Seconds);
         var keep = ChannelAllocator.KeepIndices(groups, scores, kept);
         if (options.GreedySelection && data is not null)
         {
