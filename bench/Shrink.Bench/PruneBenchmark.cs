@@ -18,9 +18,9 @@ namespace Shrink.Bench;
 /// </summary>
 internal static class PruneBenchmark
 {
-    private const string Fmnist = "/usr/share/datasets/fashion-mnist";
-    private static readonly string Calibration = Path.Combine(Fmnist, "train-images-idx3-ubyte.gz");
-    private static readonly string Test = Path.Combine(Fmnist, "t10k-images-idx3-ubyte.gz");
+    internal const string Fmnist = "/usr/share/datasets/fashion-mnist";
+    internal static readonly string Calibration = Path.Combine(Fmnist, "train-images-idx3-ubyte.gz");
+    internal static readonly string Test = Path.Combine(Fmnist, "t10k-images-idx3-ubyte.gz");
 
     private sealed record Row(string Model, string Setting, double Fp32, double Accuracy, double MacsRemoved, double ParamsRemoved, double? SpeedupB64, double? SpeedupB1, double Seconds, string? Target, bool? Met);
 
@@ -93,7 +93,8 @@ internal static class PruneBenchmark
         }
     }
 
-    private static Func<IReadOnlyList<ModelInputSpec>, IDataSource> Open(string data, string model) =>
+    /// <summary>Opens <paramref name="data"/> with the model's sidecar preprocessing.</summary>
+    internal static Func<IReadOnlyList<ModelInputSpec>, IDataSource> Open(string data, string model) =>
         inputs => DataSourceFactory.Open(data, new DataOptions { Preprocessing = Preprocessing.LoadSidecar(model)! }, inputs);
 
     private static Row Channel(string models, string temp, string name, ChannelPruningOptions options, string setting, bool quick, string? target, Func<Row, bool?> met)

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Shrink.Data;
 using Shrink.Evaluation;
 using Shrink.Onnx;
 using Shrink.Pruning.Structured;
@@ -15,17 +14,15 @@ namespace Shrink.Bench;
 /// </summary>
 internal static class PruneSweep
 {
-    private const string Fmnist = "/usr/share/datasets/fashion-mnist";
-
     /// <summary>The <c>prune-sweep</c> subcommand: writes <paramref name="outPath"/> and the plot beside it.</summary>
     public static int RunBenchmark(bool quick, string outPath)
     {
         string root = Int8Benchmark.RepoRoot();
         string model = Path.GetFullPath(Path.Combine(root, "..", "shared", "models", "resnet8.onnx"));
-        string calibration = Path.Combine(Fmnist, "train-images-idx3-ubyte.gz"), test = Path.Combine(Fmnist, "t10k-images-idx3-ubyte.gz");
+        string calibration = PruneBenchmark.Calibration, test = PruneBenchmark.Test;
         if (!File.Exists(model) || !File.Exists(test))
         {
-            Console.Error.WriteLine($"needs {model} and {Fmnist} (apt-get install dataset-fashion-mnist)");
+            Console.Error.WriteLine($"needs {model} and {PruneBenchmark.Fmnist} (apt-get install dataset-fashion-mnist)");
             return 1;
         }
         var clock = Stopwatch.StartNew();
@@ -74,7 +71,7 @@ internal static class PruneSweep
             ChannelPruningResult result;
             try
             {
-                result = new ChannelPruner(options).Prune(OnnxModel.Load(model), Open(calibration, model));
+                result = new ChannelPruner(options).Prune(OnnxModel.Load(model), PruneBenchmark.Open(calibration, model));
             }
             catch (ShrinkException e)
             {
@@ -91,7 +88,7 @@ internal static class PruneSweep
                 EvalBatchSize = 500,
                 Runtime = new RuntimeOptions { IntraOpThreads = 1 },
                 Latency = new LatencyMeter { Runs = quick ? 20 : 100, WarmupRuns = 5 },
-            }).Evaluate(path, model, Open(test, model));
+            }).Evaluate(path, model, PruneBenchmark.Open(test, model));
             var p = new Point(name, rate, eval.Accuracy!.Value, eval.ReferenceAccuracy!.Value, 1 - (double)result.MacsAfter / result.MacsBefore, eval.Speedup!["64"], seconds);
             points.Add(p);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sweep {name} {rate:G3}: {p.Accuracy:F4}, MACs −{p.MacsRemoved:P1}, b64 {p.SpeedupB64:F2}x"));
@@ -99,9 +96,6 @@ internal static class PruneSweep
         Plot(points, plotPath);
         return Table(points, failures, Path.GetFileName(plotPath));
     }
-
-    private static Func<IReadOnlyList<ModelInputSpec>, IDataSource> Open(string data, string model) =>
-        inputs => DataSourceFactory.Open(data, new DataOptions { Preprocessing = Preprocessing.LoadSidecar(model)! }, inputs);
 
     private static void Plot(List<Point> points, string path)
     {

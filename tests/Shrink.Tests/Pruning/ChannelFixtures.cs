@@ -56,7 +56,7 @@ internal sealed class ChannelFixtures
 
     /// <summary>Adds an int64 initializer (a Reshape shape).</summary>
     public void Int64Initializer(string name, long[] values) =>
-        _graph.Initializer.Add(TinyModels.RawTensor(name, (int)TensorProto.Types.DataType.Int64, [values.Length], System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray()));
+        _graph.Initializer.Add(TinyModels.RawTensor(name, TinyModels.Int64, [values.Length], [.. values.SelectMany(BitConverter.GetBytes)]));
 
     /// <summary>Adds any node.</summary>
     public string Op(string opType, string[] inputs, string output, params AttributeProto[] attributes)

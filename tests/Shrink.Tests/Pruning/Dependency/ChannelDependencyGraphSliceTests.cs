@@ -19,7 +19,7 @@ public class ChannelDependencyGraphSliceTests
         f.Conv("s1", "output", axis == 1 ? 3 : 4, 3); // along the channels: 3 of the 4 are left
         var proto = f.Build("output", "batch", 3, 4, 6);
         foreach (var (name, value) in new[] { ("starts", 1L), ("ends", 5L), ("axes", axis) })
-            proto.Graph.Initializer.Add(TinyModels.RawTensor(name, (int)TensorProto.Types.DataType.Int64, [1], BitConverter.GetBytes(value)));
+            proto.Graph.Initializer.Add(TinyModels.RawTensor(name, TinyModels.Int64, [1], BitConverter.GetBytes(value)));
         return proto;
     }
 
