@@ -30,9 +30,10 @@ internal static class BenchCommand
         command.SetAction(parse =>
         {
             var paths = parse.GetValue(models)!;
+            using var outputs = OutputTransaction.Begin([.. paths.Select(p => ("MODEL", (string?)p)), ("--data", parse.GetValue(data))], [("--json", parse.GetValue(json))]);
             var sizes = CommonOptions.ParseBatches(parse.GetValue(batches)!);
             var runtime = new RuntimeOptions { IntraOpThreads = CommonOptions.CheckThreads(parse.GetValue(threads)) };
-            var meter = new LatencyMeter { Runs = Math.Max(0, parse.GetValue(runs)), WarmupRuns = Math.Max(0, parse.GetValue(warmup)) };
+            var meter = new LatencyMeter { Runs = CommonOptions.NotNegative(parse.GetValue(runs), "--runs"), WarmupRuns = CommonOptions.NotNegative(parse.GetValue(warmup), "--warmup") };
             var sessions = new List<ModelSession>();
             try
             {

@@ -16,13 +16,28 @@ internal static class CommonOptions
 
     public static Option<string?> Json() => new("--json") { Description = "Also write the results as JSON to this file ('-' for standard output)" };
 
-    public static int[] ParseBatches(string text)
+    public static int[] ParseBatches(string text, string option = "--batch")
     {
-        var sizes = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int b) && b > 0 ? b : throw new UsageException($"--batch: '{s}' is not a positive integer."))
+        var sizes = List(text, option)
+            .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int b) && b > 0 ? b : throw new UsageException($"{option}: '{s}' is not a positive integer."))
             .Distinct().ToArray();
-        return sizes.Length > 0 ? sizes : throw new UsageException("--batch needs at least one batch size.");
+        return sizes.Length > 0 ? sizes : throw new UsageException($"{option} needs at least one batch size.");
     }
+
+    /// <summary>
+    /// Splits a comma-separated option value, refusing empty items (<c>3,,4</c>, <c>,,,</c>): a doubled comma is a typo
+    /// whose intent is unknown, so it is not silently dropped.
+    /// </summary>
+    public static string[] List(string text, string option)
+    {
+        var items = text.Split(',', StringSplitOptions.TrimEntries);
+        if (items.Length == 1 && items[0].Length == 0) return [];
+        if (items.Any(s => s.Length == 0)) throw new UsageException($"{option} '{text}' has an empty item; separate the values with single commas.");
+        return items;
+    }
+
+    /// <summary>Refuses a negative count given for <paramref name="option"/>.</summary>
+    public static int NotNegative(int value, string option) => value >= 0 ? value : throw new UsageException($"{option} must be 0 or positive, not {value}.");
 
     public static int CheckThreads(int threads) => threads > 0 ? threads : throw new UsageException("--threads must be at least 1.");
 
@@ -34,10 +49,53 @@ internal static class CommonOptions
         {
             int eq = spec.IndexOf('=', StringComparison.Ordinal);
             if (eq <= 0) throw new UsageException($"--input-shape must be name=d1,d2,..., not '{spec}'.");
-            result[spec[..eq]] = spec[(eq + 1)..].Split(',')
+            if (result.ContainsKey(spec[..eq])) throw new UsageException($"--input-shape gives '{spec[..eq]}' twice.");
+            result[spec[..eq]] = List(spec[(eq + 1)..], "--input-shape")
                 .Select(d => long.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out long v) && v > 0 ? v : throw new UsageException($"--input-shape '{spec}': '{d}' is not a positive integer."))
                 .ToArray();
         }
         return result;
+    }
+
+    /// <summary>Refuses --input-shape entries that name no input of <paramref name="model"/> or have the wrong rank.</summary>
+    public static void CheckInputShapes(IReadOnlyDictionary<string, long[]> shapes, Shrink.Onnx.OnnxModel model, string modelPath)
+    {
+        var inputs = Runtime.ModelInputs.Of(model).ToDictionary(i => i.Name, StringComparer.Ordinal);
+        foreach (var (name, dims) in shapes)
+        {
+            if (!inputs.TryGetValue(name, out var spec))
+                throw new UsageException($"--input-shape names '{name}', which is not an input of {modelPath} (inputs: {string.Join(", ", inputs.Keys)}).");
+            if (spec.Dims.Count != dims.Length)
+                throw new UsageException($"--input-shape {name}: {dims.Length} dims given, but input '{name}' of {modelPath} has rank {spec.Dims.Count}.");
+        }
+    }
+
+    /// <summary>Refuses names in <paramref name="names"/> that are not nodes of <paramref name="model"/>, suggesting close ones (a typo would otherwise be ignored silently).</summary>
+    public static void CheckNodeNames(IEnumerable<string> names, Shrink.Onnx.OnnxModel model, string option)
+    {
+        HashSet<string>? all = null;
+        foreach (var name in names)
+        {
+            all ??= new HashSet<string>(model.Graph.Nodes.SelectMany(n => new[] { n.Name, n.DisplayName }), StringComparer.Ordinal);
+            if (all.Contains(name)) continue;
+            var close = all.Where(n => n.Length > 0).Select(n => (n, d: EditDistance(n, name))).Where(x => x.d <= Math.Max(2, name.Length / 3)).OrderBy(x => x.d).Take(5).Select(x => x.n).ToList();
+            throw new UsageException($"{option} names '{name}', which is not a node of the model" + (close.Count > 0 ? $"; did you mean {string.Join(", ", close.Select(c => $"'{c}'"))}?" : " (see `shrink inspect MODEL` for node names)."));
+        }
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        if (Math.Abs(a.Length - b.Length) > 8) return int.MaxValue;
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++) previous[j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            (previous, current) = (current, previous);
+        }
+        return previous[b.Length];
     }
 }

@@ -28,6 +28,13 @@ internal sealed class DataArguments
             command.Add(o);
     }
 
+    /// <summary>The files these options read (for <see cref="OutputTransaction"/>: no output may overwrite them).</summary>
+    public IEnumerable<(string Role, string? Path)> InputPaths(ParseResult parse)
+    {
+        yield return ("--data", parse.GetValue(Data));
+        yield return ("--labels", parse.GetValue(Labels));
+    }
+
     /// <summary>Options from the sidecar beside the first of <paramref name="modelPaths"/> that has one, overridden by the flags given.</summary>
     public DataOptions Bind(ParseResult parse, params string?[] modelPaths)
     {
@@ -68,5 +75,5 @@ internal sealed class DataArguments
     }
 
     private static float[] Floats(string text, string option) =>
-        text.Split(',').Select(s => float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) ? v : throw new UsageException($"{option}: '{s}' is not a number.")).ToArray();
+        CommonOptions.List(text, option).Select(s => float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) ? v : throw new UsageException($"{option}: '{s}' is not a number.")).ToArray();
 }

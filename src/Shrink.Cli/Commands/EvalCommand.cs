@@ -31,6 +31,8 @@ internal static class EvalCommand
         {
             string modelPath = parse.GetValue(model)!;
             string? referencePath = parse.GetValue(reference);
+            using var outputs = OutputTransaction.Begin([("MODEL", modelPath), ("--reference", referencePath), .. data.InputPaths(parse)],
+                [("--report", parse.GetValue(report)), ("--json", parse.GetValue(json))]);
             var dataOptions = data.Bind(parse, modelPath, referencePath);
             string dataSpec = parse.GetValue(data.Data)!;
             var options = new EvaluationOptions
@@ -38,22 +40,25 @@ internal static class EvalCommand
                 LatencyBatchSizes = parse.GetValue(noLatency) ? [] : CommonOptions.ParseBatches(parse.GetValue(batches)!),
                 Runtime = new RuntimeOptions { IntraOpThreads = CommonOptions.CheckThreads(parse.GetValue(threads)) },
                 MaxSamples = parse.GetValue(data.Samples),
-                Latency = new LatencyMeter { Runs = Math.Max(0, parse.GetValue(runs)), WarmupRuns = Math.Max(0, parse.GetValue(warmup)) },
+                Latency = new LatencyMeter { Runs = CommonOptions.NotNegative(parse.GetValue(runs), "--runs"), WarmupRuns = CommonOptions.NotNegative(parse.GetValue(warmup), "--warmup") },
             };
             var result = ConsoleOutput.WithProgress("eval", progress =>
                 new ModelEvaluator(options).Evaluate(modelPath, referencePath, inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs), progress));
             string? jsonTarget = parse.GetValue(json);
+            if (jsonTarget is not null && jsonTarget != "-") outputs.StageText(jsonTarget, JsonOutput.Serialize(result) + "\n", "--json");
+            string? reportPath = parse.GetValue(report);
+            if (reportPath is not null) outputs.StageText(reportPath, EvaluationReport.ToMarkdown(result), "--report");
+            outputs.Commit();
             if (jsonTarget != "-")
             {
                 Console.Out.WriteLine($"{modelPath}" + (referencePath is null ? "" : $" vs reference {referencePath}"));
                 foreach (var section in EvaluationReport.Sections(result)) ConsoleOutput.Write(section);
             }
-            JsonOutput.Write(jsonTarget, result);
-            if (parse.GetValue(report) is string reportPath)
+            else
             {
-                JsonOutput.WriteText(reportPath, EvaluationReport.ToMarkdown(result));
-                ConsoleOutput.Note($"report written to {reportPath}");
+                Console.Out.WriteLine(JsonOutput.Serialize(result));
             }
+            if (reportPath is not null) ConsoleOutput.Note($"report written to {reportPath}");
             return ExitCodes.Ok;
         });
         return command;

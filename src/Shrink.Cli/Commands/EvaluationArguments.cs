@@ -26,9 +26,23 @@ internal sealed class EvaluationArguments
     /// <summary>Refuses a missing <c>--eval-data</c> before any work is done (the command would otherwise fail after writing its output).</summary>
     public void Validate(ParseResult parse)
     {
-        if (parse.GetValue(Data) is not string spec || spec.StartsWith("random:", StringComparison.Ordinal)) return;
-        if (!File.Exists(spec) && !Directory.Exists(spec)) throw new UsageException($"--eval-data {spec}: no such file or folder.");
+        bool given = parse.GetValue(Data) is not null;
+        foreach (var option in new Option[] { Labels, Samples, Batches })
+            if (!given && parse.GetResult(option) is { Implicit: false })
+                throw new UsageException($"{option.Name} applies to --eval-data; give --eval-data PATH or leave it out.");
         if (parse.GetValue(Samples) is long n && n <= 0) throw new UsageException("--eval-samples must be positive.");
+        CommonOptions.ParseBatches(parse.GetValue(Batches)!, "--eval-batch");
+        if (parse.GetValue(Data) is not string spec || spec.StartsWith("random:", StringComparison.Ordinal)) return;
+        if (spec.Length == 0) throw new UsageException("--eval-data: the path is empty.");
+        if (!File.Exists(spec) && !Directory.Exists(spec)) throw new UsageException($"--eval-data {spec}: no such file or folder.");
+        if (File.Exists(spec) && !Shrink.Onnx.FileIdentity.IsRegularFile(spec)) throw new UsageException($"--eval-data {spec} is not a regular file (a FIFO, device or socket).");
+    }
+
+    /// <summary>The files these options read (for <see cref="OutputTransaction"/>: no output may overwrite them).</summary>
+    public IEnumerable<(string Role, string? Path)> InputPaths(ParseResult parse)
+    {
+        yield return ("--eval-data", parse.GetValue(Data));
+        yield return ("--eval-labels", parse.GetValue(Labels));
     }
 
     /// <summary>Evaluates <paramref name="output"/> against <paramref name="input"/>; null when --eval-data was not given.</summary>
@@ -39,7 +53,7 @@ internal sealed class EvaluationArguments
         var dataOptions = data.Bind(parse, input) with { LabelsPath = parse.GetValue(Labels) };
         var options = new EvaluationOptions
         {
-            LatencyBatchSizes = CommonOptions.ParseBatches(parse.GetValue(Batches)!),
+            LatencyBatchSizes = CommonOptions.ParseBatches(parse.GetValue(Batches)!, "--eval-batch"),
             Runtime = new RuntimeOptions { IntraOpThreads = 1 },
             MaxSamples = parse.GetValue(Samples),
         };

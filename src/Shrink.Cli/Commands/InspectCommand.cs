@@ -3,7 +3,6 @@ using Shrink.Analysis;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
 using Shrink.Graph;
-using Shrink.Onnx;
 using Shrink.Reports;
 using Shrink.Runtime;
 
@@ -25,7 +24,8 @@ internal static class InspectCommand
         command.SetAction(parse =>
         {
             string path = parse.GetValue(model)!;
-            var onnx = OnnxModel.Load(path);
+            using var outputs = OutputTransaction.Begin([("MODEL", path)], [("--json", parse.GetValue(json))]);
+            var onnx = outputs.LoadModel(path);
             IReadOnlyDictionary<string, long[]>? valueShapes = null;
             string? macNote = null;
             if (!parse.GetValue(noMacs))

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Shrink.Cli.Terminal;
-using Shrink.Onnx;
 using Shrink.Pruning.LowRank;
 using Shrink.Reports;
 
@@ -31,8 +30,8 @@ internal static class LowRankCommand
         {
             evaluate.Validate(parse);
             string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
-            if (Path.GetFullPath(input) == Path.GetFullPath(outPath))
-                throw new UsageException("--output must differ from the input model: the input is never modified.");
+            using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse), .. evaluate.InputPaths(parse)],
+                [.. OutputTransaction.ModelOutputs(input, outPath), ("--report", parse.GetValue(report)), ("--json", parse.GetValue(json))]);
             double? r = parse.GetValue(ratio), e = parse.GetValue(energy);
             if (r is null == e is null) throw new UsageException("give exactly one of --ratio R or --energy E.");
             var options = new LowRankOptions
@@ -41,14 +40,17 @@ internal static class LowRankCommand
                 Energy = e,
                 Whiten = parse.GetValue(whiten),
                 Samples = parse.GetValue(data.Samples) ?? 512,
-                ExcludeNodes = new HashSet<string>((parse.GetValue(excludeNodes) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal),
+                ExcludeNodes = new HashSet<string>(CommonOptions.List(parse.GetValue(excludeNodes) ?? "", "--exclude-nodes"), StringComparer.Ordinal),
             };
             var open = data.OpenIfGiven(parse, input);
             if (options.Whiten && open is null) throw new UsageException("--whiten needs calibration data: --data PATH.");
-            var onnx = OnnxModel.Load(input);
+            if (r is double rv && !(rv > 0 && rv < 1)) throw new UsageException("--ratio must be in (0, 1).");
+            if (e is double ev && !(ev > 0 && ev <= 1)) throw new UsageException("--energy must be in (0, 1].");
+            var onnx = outputs.LoadModel(input);
+            CommonOptions.CheckNodeNames(options.ExcludeNodes, onnx, "--exclude-nodes");
             var result = ConsoleOutput.WithProgress("lowrank", progress => new LowRankFactorizer(options).Factorize(onnx, open, progress));
-            ModelOutput.Save(result.Model, input, outPath);
-            ResultOutput.Emit(parse, json, report, LowRankReport.Sections(result, maxLayers: 16), outPath, new
+            string staged = outputs.StageModel(result.Model, input, outPath);
+            ResultOutput.Emit(parse, outputs, json, report, LowRankReport.Sections(result, maxLayers: 16), outPath, new
             {
                 model = input,
                 output = outPath,
@@ -64,7 +66,7 @@ internal static class LowRankCommand
                 seconds = result.CalibrationSeconds + result.FactorSeconds,
                 layers = result.Layers,
                 left_alone = result.LeftAlone.Select(l => new { name = l.Name, op = l.OpType, reason = l.Reason }),
-            }, () => LowRankReport.ToMarkdown(result, input, outPath), evaluate.Run(parse, data, input, outPath));
+            }, () => LowRankReport.ToMarkdown(result, input, outPath), evaluate.Run(parse, data, input, staged));
             return ExitCodes.Ok;
         });
         return command;

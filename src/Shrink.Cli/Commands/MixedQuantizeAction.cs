@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
-using Shrink.Onnx;
 using Shrink.Quantization.MixedPrecision;
 using Shrink.Quantization.WeightOnly;
 using Shrink.Reports;
@@ -41,12 +40,15 @@ internal sealed class MixedQuantizeAction
         return given.FirstOrDefault();
     }
 
-    public int Run(ParseResult parse, string input, string outPath, WeightOnlyOptions weightOptions, string? method, DataArguments data, Option<string?> report, Option<string?> json)
+    public int Run(ParseResult parse, OutputTransaction outputs, string input, string outPath, WeightOnlyOptions weightOptions, string? method, DataArguments data, Option<string?> report, Option<string?> json)
     {
         var budget = Budget(parse, this, required: true)!;
         string dataSpec = parse.GetValue(data.Data) ?? throw new UsageException("--mixed needs calibration data to measure sensitivities: --data PATH.");
-        var onnx = OnnxModel.Load(input);
+        if (parse.GetResult(LatencyBatch) is { Implicit: false } && budget.Kind != BudgetKind.LatencyMs) throw new UsageException("--latency-batch applies to --latency-ms.");
+        if (parse.GetValue(LatencyBatch) <= 0) throw new UsageException("--latency-batch must be positive.");
         var sensitivityOptions = Sensitivity.Bind(parse, data, weightOptions.GroupSize, weightOptions.ExcludeNodes, weightOptions.ExcludeOps);
+        var onnx = outputs.LoadModel(input);
+        CommonOptions.CheckNodeNames(weightOptions.ExcludeNodes, onnx, "--exclude-nodes");
         var sensitivity = Sensitivity.Measure(parse, input, onnx, sensitivityOptions, data);
         var accounting = parse.GetValue(Accounting) == "nominal" ? SizeAccounting.Nominal : SizeAccounting.Stored;
         var planner = new MixedPrecisionPlanner(onnx, sensitivity, weightOptions.GroupSize, weightOptions.Symmetric, accounting, weightOptions.ExcludeNodes, weightOptions.ExcludeOps, onnx.SizeOnDisk);
@@ -68,11 +70,11 @@ internal sealed class MixedQuantizeAction
         var options = weightOptions with { Method = method ?? "rtn", LayerBits = plan.LayerBits, Bits = sensitivity.Bits.Max() };
         var result = ConsoleOutput.WithProgress("quantize", progress =>
             new WeightOnlyQuantizer(options).Quantize(onnx, inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs), progress));
-        long outBytes = ModelOutput.Save(result.Model, input, outPath), inBytes = onnx.SizeOnDisk ?? 0;
+        long outBytes = OutputTransaction.StagedSize(outputs.StageModel(result.Model, input, outPath)), inBytes = onnx.SizeOnDisk ?? 0;
         if (planner.Latency is { } table)
             ConsoleOutput.Note(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"predicted latency {table.PredictedMs(plan.LayerBits):F3} ms at batch {table.BatchSize} (float {table.ModelMs:F3} ms, fastest reachable {table.FastestMs:F3} ms), one thread"));
         var sections = MixedPrecisionReport.Sections(plan, sensitivity, outBytes).Concat(WeightOnlyReport.Sections(result, inBytes, outBytes)).ToList();
-        ResultOutput.Emit(parse, json, report, sections, outPath, new
+        ResultOutput.Emit(parse, outputs, json, report, sections, outPath, new
         {
             model = input,
             output = outPath,

@@ -3,7 +3,6 @@ using System.Globalization;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
 using Shrink.Evaluation;
-using Shrink.Onnx;
 using Shrink.Quantization.MixedPrecision;
 using Shrink.Quantization.WeightOnly;
 using Shrink.Reports;
@@ -42,7 +41,13 @@ internal static class ParetoCommand
             int group = parse.GetValue(groupSize) >= 0 ? parse.GetValue(groupSize) : throw new UsageException("--group-size must be 0 or positive.");
             int budgetCount = parse.GetValue(budgets) > 0 ? parse.GetValue(budgets) : throw new UsageException("--budgets must be positive.");
             int randomCount = parse.GetValue(random) >= 0 ? parse.GetValue(random) : throw new UsageException("--random must be 0 or positive.");
-            var onnx = OnnxModel.Load(input);
+            if (parse.GetValue(evalSamples) is long es && es <= 0) throw new UsageException("--eval-samples must be positive.");
+            if (dir.Length == 0) throw new UsageException("--output: the path is empty.");
+            string png = Path.Combine(dir, "pareto.png"), md = Path.Combine(dir, "pareto.md");
+            using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse), ("--eval-data", evalSpec)],
+                [("the plot in --output", png), ("the table in --output", md), ("the sensitivity cache", SensitivityCache.PathFor(input))]);
+            var sensitivityOptions = sensitivity.Bind(parse, data, group, new HashSet<string>(), new HashSet<string>());
+            var onnx = outputs.LoadModel(input);
             var evalOptions = new DataOptions { Preprocessing = data.Bind(parse, input).Preprocessing };
             Func<IReadOnlyList<ModelInputSpec>, IDataSource> openEval = inputs => DataSourceFactory.Open(evalSpec, evalOptions, inputs);
             if (metricName == "accuracy")
@@ -50,14 +55,12 @@ internal static class ParetoCommand
                 using var probe = openEval(Runtime.ModelInputs.Of(onnx));
                 if (!probe.HasLabels) throw new UsageException($"--metric accuracy needs labels for {evalSpec} (none found beside it); use --metric top1_agreement to compare with the float model instead.");
             }
-            var sensitivityOptions = sensitivity.Bind(parse, data, group, new HashSet<string>(), new HashSet<string>());
             var result = sensitivity.Measure(parse, input, onnx, sensitivityOptions, data);
             var sizeAccounting = parse.GetValue(accounting) == "nominal" ? SizeAccounting.Nominal : SizeAccounting.Stored;
             var planner = new MixedPrecisionPlanner(onnx, result, group, true, sizeAccounting, new HashSet<string>(), new HashSet<string>(), onnx.SizeOnDisk);
             string dataSpec = parse.GetValue(data.Data)!;
             var calibration = data.Bind(parse, input);
             var evaluator = new ModelEvaluator(new EvaluationOptions { LatencyBatchSizes = [], MaxSamples = parse.GetValue(evalSamples), EvalBatchSize = 250 });
-            Directory.CreateDirectory(dir);
             string temp = Directory.CreateTempSubdirectory("shrink-pareto-").FullName;
             try
             {
@@ -72,8 +75,8 @@ internal static class ParetoCommand
                     return (metricName == "accuracy" ? e.Accuracy!.Value : e.Top1Agreement!.Value, new FileInfo(path).Length);
                 }
                 var points = ConsoleOutput.WithProgress("pareto", progress => new ParetoSweep(planner, result.Bits).Run(Measure, budgetCount, randomCount, progress: progress));
-                string png = Path.Combine(dir, "pareto.png"), md = Path.Combine(dir, "pareto.md");
-                ParetoPlot.Save(points, metricName.Replace('_', ' '), $"{Path.GetFileNameWithoutExtension(input)}: {metricName.Replace('_', ' ')} vs size ({string.Join("/", result.Bits)} bits, {(group == 0 ? "per channel" : $"groups of {group}")}, {parse.GetValue(method)})", png, reference);
+                outputs.StageFile(png, "the plot in --output", path =>
+                    ParetoPlot.Save(points, metricName.Replace('_', ' '), $"{Path.GetFileNameWithoutExtension(input)}: {metricName.Replace('_', ' ')} vs size ({string.Join("/", result.Bits)} bits, {(group == 0 ? "per channel" : $"groups of {group}")}, {parse.GetValue(method)})", path, reference));
                 var table = new MarkdownTable("kind", "bits per layer", "planned bytes", "file bytes", metricName);
                 foreach (var p in points.OrderBy(p => p.Bytes))
                     table.Add(p.Kind, string.Join(" ", p.LayerBits.Values), p.PredictedBytes.ToString("N0", CultureInfo.InvariantCulture), p.Bytes.ToString("N0", CultureInfo.InvariantCulture), p.Metric.ToString("F4", CultureInfo.InvariantCulture));
@@ -84,7 +87,8 @@ internal static class ParetoCommand
                 };
                 if (reference is double fp32) notes.Add($"fp32 {metricName}: {fp32.ToString("F4", CultureInfo.InvariantCulture)}, {Format.Bytes(onnx.SizeOnDisk)}.");
                 var section = new ReportSection("Accuracy against size", table, notes);
-                JsonOutput.WriteText(md, ReportSection.ToMarkdown($"Mixed-precision sweep of `{Path.GetFileName(input)}`", [section]));
+                outputs.StageText(md, ReportSection.ToMarkdown($"Mixed-precision sweep of `{Path.GetFileName(input)}`", [section]), "the table in --output");
+                outputs.Commit();
                 ConsoleOutput.Write(section);
                 Console.Out.WriteLine($"wrote {png} and {md}");
                 return ExitCodes.Ok;

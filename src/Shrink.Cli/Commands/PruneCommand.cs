@@ -52,8 +52,8 @@ internal static class PruneCommand
         {
             evaluate.Validate(parse);
             string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
-            if (Path.GetFullPath(input) == Path.GetFullPath(outPath))
-                throw new UsageException("--output must differ from the input model: the input is never modified.");
+            using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse), .. evaluate.InputPaths(parse)],
+                [.. OutputTransaction.ModelOutputs(input, outPath), ("--report", parse.GetValue(report)), ("--json", parse.GetValue(json))]);
             bool nm = parse.GetValue(granularity) is "2:4" or "4:8";
             double? wantedSpeedup = parse.GetValue(speedup);
             if (wantedSpeedup is double x)
@@ -87,10 +87,19 @@ internal static class PruneCommand
                 throw new UsageException("--schedule fair ranks channels by its own two scores (class separation and reconstruction); leave out --criterion.");
             if (scheduleName is "pqi" or "sensitivity" && parse.GetValue(granularity) != "unstructured")
                 throw new UsageException($"--schedule {scheduleName} sets per-layer rates of unstructured pruning (--granularity unstructured); channel pruning takes global, uniform or fair, and N:M fixes its own rate.");
-            var onnx = OnnxModel.Load(input);
+            if (!(parse.GetValue(damp) > 0)) throw new UsageException("--damp must be positive.");
+            var excluded = new HashSet<string>(CommonOptions.List(parse.GetValue(excludeNodes) ?? "", "--exclude-nodes"), StringComparer.Ordinal);
+            if (channel && excluded.Count > 0) throw new UsageException("--exclude-nodes applies to unstructured and N:M sparsity; channel pruning takes --keep NODE=COUNT.");
+            var keptChannels = parse.GetValue(keep) is string keptText ? ParseKept(keptText) : null;
+            if (!channel && keptChannels is not null) throw new UsageException("--keep applies to channel pruning.");
+            var shapes = CommonOptions.ParseInputShapes(parse.GetValue(data.InputShape) ?? []);
+            var onnx = outputs.LoadModel(input);
+            CommonOptions.CheckNodeNames(excluded, onnx, "--exclude-nodes");
+            CommonOptions.CheckNodeNames(keptChannels?.Keys ?? Enumerable.Empty<string>(), onnx, "--keep");
+            CommonOptions.CheckInputShapes(shapes, onnx, input);
             var open = data.OpenIfGiven(parse, input);
             if (parse.GetValue(granularity) is string pattern && pattern != "channel")
-                return Sparsity(parse, input, outPath, onnx, open, pattern, rate, scheduleName is "pqi" or "sensitivity" ? scheduleName : parse.GetValue(scope)!, excludeNodes, reconstruct, floatTargets, damp, criterionGiven, data, evaluate, report, json);
+                return Sparsity(parse, outputs, input, outPath, onnx, open, pattern, rate, scheduleName is "pqi" or "sensitivity" ? scheduleName : parse.GetValue(scope)!, excludeNodes, reconstruct, floatTargets, damp, criterionGiven, data, evaluate, report, json);
             var options = new ChannelPruningOptions
             {
                 Sparsity = rate,
@@ -101,10 +110,10 @@ internal static class PruneCommand
                 FairLabels = parse.GetValue(fairLabels) == "data" ? ClassLabelSource.Data : ClassLabelSource.Predicted,
                 Reconstruct = parse.GetValue(reconstruct),
                 Samples = parse.GetValue(data.Samples) ?? 512,
-                ShapeOverrides = CommonOptions.ParseInputShapes(parse.GetValue(data.InputShape) ?? []),
+                ShapeOverrides = shapes,
             };
-            if (parse.GetValue(keep) is string kept)
-                options = options with { KeptChannels = ParseKept(kept) };
+            if (keptChannels is not null)
+                options = options with { KeptChannels = keptChannels };
             if (parse.GetValue(multiple) is int m)
                 options = options with { ChannelMultiple = m > 0 ? m : throw new UsageException("--channel-multiple must be positive.") };
             if (options.Schedule == PruningSchedule.Fair && open is null)
@@ -112,8 +121,9 @@ internal static class PruneCommand
             if ((options.Reconstruct || options.Criterion is "activation" or "reconstruction") && open is null)
                 throw new UsageException($"{(options.Reconstruct ? "--reconstruct" : $"--criterion {options.Criterion}")} needs calibration data: --data PATH.");
             var result = ConsoleOutput.WithProgress("prune", progress => new ChannelPruner(options).Prune(onnx, open, progress));
-            long outBytes = ModelOutput.Save(result.Model, input, outPath), inBytes = onnx.SizeOnDisk ?? 0;
-            ResultOutput.Emit(parse, json, report, ChannelPruningReport.Sections(result, inBytes, outBytes, maxRows: 16), outPath, new
+            string staged = outputs.StageModel(result.Model, input, outPath);
+            long outBytes = OutputTransaction.StagedSize(staged), inBytes = onnx.SizeOnDisk ?? 0;
+            ResultOutput.Emit(parse, outputs, json, report, ChannelPruningReport.Sections(result, inBytes, outBytes, maxRows: 16), outPath, new
             {
                 model = input,
                 output = outPath,
@@ -131,7 +141,7 @@ internal static class PruneCommand
                 latency = result.Latency,
                 left_alone = result.LeftAlone,
                 refits = result.Refits,
-            }, () => ChannelPruningReport.ToMarkdown(result, input, outPath, inBytes, outBytes), evaluate.Run(parse, data, input, outPath));
+            }, () => ChannelPruningReport.ToMarkdown(result, input, outPath, inBytes, outBytes), evaluate.Run(parse, data, input, staged));
             return ExitCodes.Ok;
         });
         return command;
@@ -140,18 +150,18 @@ internal static class PruneCommand
     private static Dictionary<string, int> ParseKept(string text)
     {
         var kept = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var part in CommonOptions.List(text, "--keep"))
         {
             int eq = part.LastIndexOf('=');
             if (eq <= 0 || !int.TryParse(part[(eq + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int count) || count <= 0)
                 throw new UsageException($"--keep takes NODE=COUNT pairs with a positive count, not '{part}'.");
-            kept[part[..eq]] = count;
+            if (!kept.TryAdd(part[..eq], count)) throw new UsageException($"--keep names '{part[..eq]}' twice.");
         }
-        return kept;
+        return kept.Count > 0 ? kept : throw new UsageException("--keep needs at least one NODE=COUNT pair.");
     }
 
     // Unstructured and N:M: zeros in the weights, the model keeps its shapes.
-    private static int Sparsity(ParseResult parse, string input, string outPath, OnnxModel onnx, Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open, string pattern, double rate,
+    private static int Sparsity(ParseResult parse, OutputTransaction outputs, string input, string outPath, OnnxModel onnx, Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open, string pattern, double rate,
         string scope, Option<string?> excludeNodes, Option<bool> reconstruct, Option<bool> floatTargets, Option<double> damp, string? criterion, DataArguments data, EvaluationArguments evaluate, Option<string?> report, Option<string?> json)
     {
         var options = new SparsityOptions
@@ -164,12 +174,12 @@ internal static class PruneCommand
             TargetFloatOutputs = parse.GetValue(floatTargets),
             Damp = parse.GetValue(damp),
             Samples = parse.GetValue(data.Samples) ?? 512,
-            ExcludeNodes = new HashSet<string>((parse.GetValue(excludeNodes) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal),
+            ExcludeNodes = new HashSet<string>(CommonOptions.List(parse.GetValue(excludeNodes) ?? "", "--exclude-nodes"), StringComparer.Ordinal),
         };
         if (options.Reconstruct && open is null) throw new UsageException("--reconstruct needs calibration data: --data PATH.");
         var result = ConsoleOutput.WithProgress("prune", progress => new SparsityPruner(options).Prune(onnx, open, progress));
-        ModelOutput.Save(result.Model, input, outPath);
-        ResultOutput.Emit(parse, json, report, SparsityReport.Sections(result, maxLayers: 16), outPath, new
+        string staged = outputs.StageModel(result.Model, input, outPath);
+        ResultOutput.Emit(parse, outputs, json, report, SparsityReport.Sections(result, maxLayers: 16), outPath, new
         {
             model = input,
             output = outPath,
@@ -185,7 +195,7 @@ internal static class PruneCommand
             seconds = result.CalibrationSeconds + result.PruningSeconds,
             layers = result.Layers,
             left_dense = result.LeftDense.Select(l => new { name = l.Name, op = l.OpType, reason = l.Reason }),
-        }, () => SparsityReport.ToMarkdown(result, input, outPath), evaluate.Run(parse, data, input, outPath));
+        }, () => SparsityReport.ToMarkdown(result, input, outPath), evaluate.Run(parse, data, input, staged));
         return ExitCodes.Ok;
     }
 }

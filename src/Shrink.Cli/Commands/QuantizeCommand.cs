@@ -3,7 +3,6 @@ using Shrink.Calibration;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
 using Shrink.Graph;
-using Shrink.Onnx;
 using Shrink.Quantization;
 using Shrink.Quantization.Dynamic;
 using Shrink.Quantization.WeightOnly;
@@ -65,8 +64,8 @@ internal static class QuantizeCommand
             TargetFloatOutputs = parse.GetValue(floatTargets),
             Samples = parse.GetValue(data.Samples) ?? 256,
             BatchSize = Positive(parse.GetValue(batch), "--calibration-batch"),
-            ExcludeNodes = List(parse.GetValue(excludeNodes)),
-            ExcludeOps = List(parse.GetValue(excludeOps)),
+            ExcludeNodes = List(parse.GetValue(excludeNodes), "--exclude-nodes"),
+            ExcludeOps = List(parse.GetValue(excludeOps), "--exclude-ops"),
             Export = new WeightExportSettings
             {
                 Int8Activations = parse.GetValue(activations) switch
@@ -82,17 +81,23 @@ internal static class QuantizeCommand
         command.SetAction(parse =>
         {
             string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
-            if (Path.GetFullPath(input) == Path.GetFullPath(outPath))
-                throw new UsageException("--output must differ from the input model: the input is never modified.");
+            var extraOutputs = parse.GetValue(mixed.Mixed) ? [("the sensitivity cache", (string?)Shrink.Quantization.MixedPrecision.SensitivityCache.PathFor(input))] : Array.Empty<(string, string?)>();
+            using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse)],
+                [.. OutputTransaction.ModelOutputs(input, outPath), ("--report", parse.GetValue(report)), ("--json", parse.GetValue(json)), .. extraOutputs]);
             if (parse.GetValue(mixed.Mixed) && parse.GetValue(weights) is not null) throw new UsageException("--mixed chooses each layer's width from --bits; leave out --weights.");
-            if (parse.GetValue(mixed.Mixed)) return mixed.Run(parse, input, outPath, WeightOptions(parse, "int8"), parse.GetValue(method), data, report, json);
+            CommonOptions.NotNegative(parse.GetValue(analysis), "--analysis-samples");
+            if (parse.GetValue(mixed.Mixed)) return mixed.Run(parse, outputs, input, outPath, WeightOptions(parse, "int8"), parse.GetValue(method), data, report, json);
             if (parse.GetValue(weights) is string weightType)
             {
                 if (parse.GetValue(symmetricWeights) && parse.GetValue(asymmetric)) throw new UsageException("--symmetric and --asymmetric exclude each other.");
                 var weightOptions = WeightOptions(parse, weightType);
                 if (parse.GetValue(mode) != "static") throw new UsageException("--mode applies to int8 activation quantization; leave it out with --weights.");
-                return WeightOnly(parse, input, outPath, weightOptions, data, report, json);
+                return WeightOnly(parse, outputs, input, outPath, weightOptions, data, report, json);
             }
+            double pct = parse.GetValue(percentile);
+            if (!(pct > 0 && pct <= 100)) throw new UsageException($"--percentile must be in (0, 100], not {pct.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+            if (parse.GetResult(percentile) is { Implicit: false } && parse.GetValue(calibration) != "percentile")
+                throw new UsageException("--percentile applies to --calibration percentile.");
             if (parse.GetValue(activations) == "float") throw new UsageException("--activations float needs --weights (weight-only quantization).");
             var options = new StaticQuantizationOptions
             {
@@ -103,11 +108,13 @@ internal static class QuantizeCommand
                 CalibrationSettings = new CalibrationSettings { Percentile = parse.GetValue(percentile) },
                 Samples = parse.GetValue(data.Samples) ?? 512,
                 BatchSize = Positive(parse.GetValue(batch), "--calibration-batch"),
-                ExcludeNodes = List(parse.GetValue(excludeNodes)),
-                ExcludeOps = List(parse.GetValue(excludeOps)),
+                ExcludeNodes = List(parse.GetValue(excludeNodes), "--exclude-nodes"),
+                ExcludeOps = List(parse.GetValue(excludeOps), "--exclude-ops"),
                 AnalysisSamples = Math.Max(0, parse.GetValue(analysis)),
             };
-            var onnx = OnnxModel.Load(input);
+            var onnx = outputs.LoadModel(input);
+            CommonOptions.CheckNodeNames(options.ExcludeNodes, onnx, "--exclude-nodes");
+            CommonOptions.CheckInputShapes(CommonOptions.ParseInputShapes(parse.GetValue(data.InputShape) ?? []), onnx, input);
             QuantizationResult result;
             if (parse.GetValue(mode) == "dynamic")
             {
@@ -120,8 +127,8 @@ internal static class QuantizeCommand
                 result = ConsoleOutput.WithProgress("quantize", progress =>
                     new StaticQuantizer(options).Quantize(onnx, inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs), progress));
             }
-            long outBytes = ModelOutput.Save(result.Model, input, outPath), inBytes = onnx.SizeOnDisk ?? 0;
-            ResultOutput.Emit(parse, json, report, QuantizationReport.Sections(result, inBytes, outBytes, maxLayers: 12), outPath, new
+            long outBytes = OutputTransaction.StagedSize(outputs.StageModel(result.Model, input, outPath)), inBytes = onnx.SizeOnDisk ?? 0;
+            ResultOutput.Emit(parse, outputs, json, report, QuantizationReport.Sections(result, inBytes, outBytes, maxLayers: 12), outPath, new
             {
                 model = input,
                 output = outPath,
@@ -144,13 +151,15 @@ internal static class QuantizeCommand
         return command;
     }
 
-    private static int WeightOnly(ParseResult parse, string input, string outPath, WeightOnlyOptions options, DataArguments data, Option<string?> report, Option<string?> json)
+    private static int WeightOnly(ParseResult parse, OutputTransaction outputs, string input, string outPath, WeightOnlyOptions options, DataArguments data, Option<string?> report, Option<string?> json)
     {
-        var onnx = OnnxModel.Load(input);
+        var onnx = outputs.LoadModel(input);
+        CommonOptions.CheckNodeNames(options.ExcludeNodes, onnx, "--exclude-nodes");
+        CommonOptions.CheckInputShapes(CommonOptions.ParseInputShapes(parse.GetValue(data.InputShape) ?? []), onnx, input);
         var open = data.OpenIfGiven(parse, input);
         var result = ConsoleOutput.WithProgress("quantize", progress => new WeightOnlyQuantizer(options).Quantize(onnx, open, progress));
-        long outBytes = ModelOutput.Save(result.Model, input, outPath), inBytes = onnx.SizeOnDisk ?? 0;
-        ResultOutput.Emit(parse, json, report, WeightOnlyReport.Sections(result, inBytes, outBytes, maxLayers: 16), outPath, new
+        long outBytes = OutputTransaction.StagedSize(outputs.StageModel(result.Model, input, outPath)), inBytes = onnx.SizeOnDisk ?? 0;
+        ResultOutput.Emit(parse, outputs, json, report, WeightOnlyReport.Sections(result, inBytes, outBytes, maxLayers: 16), outPath, new
         {
             model = input,
             output = outPath,
@@ -171,8 +180,8 @@ internal static class QuantizeCommand
         return ExitCodes.Ok;
     }
 
-    private static HashSet<string> List(string? text) =>
-        new((text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
+    private static HashSet<string> List(string? text, string option) =>
+        new(CommonOptions.List(text ?? "", option), StringComparer.Ordinal);
 
     private static int Positive(int value, string option) => value > 0 ? value : throw new UsageException($"{option} must be positive.");
 }

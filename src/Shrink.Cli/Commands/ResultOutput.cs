@@ -7,38 +7,51 @@ using Shrink.Reports;
 namespace Shrink.Cli.Commands;
 
 /// <summary>
-/// What every compressing command prints and writes once its model is saved: the tables on standard output (unless
-/// <c>--json -</c> takes it), the JSON results, and the Markdown report when <c>--report</c> asks for one. An
-/// evaluation of the output against the input (<c>--eval-data</c>) is appended to all three.
+/// What every compressing command prints and writes once its model is staged: the JSON results and the Markdown report
+/// (when <c>--json FILE</c> / <c>--report</c> ask for them) are staged beside the model, everything is committed at
+/// once (<see cref="OutputTransaction.Commit"/>: the model must load in ONNX Runtime), and only then are the tables
+/// printed on standard output (or the JSON, for <c>--json -</c>). An evaluation of the output against the input
+/// (<c>--eval-data</c>) is appended to all three.
 /// </summary>
 internal static class ResultOutput
 {
-    public static void Emit<T>(ParseResult parse, Option<string?> json, Option<string?> report, IEnumerable<ReportSection> console, string? wrote, T payload, Func<string> markdown,
+    public static void Emit<T>(ParseResult parse, OutputTransaction outputs, Option<string?> json, Option<string?> report, IEnumerable<ReportSection> console, string? wrote, T payload, Func<string> markdown,
         EvaluationResult? evaluation = null)
     {
         string? target = parse.GetValue(json);
         var evaluationSections = evaluation is null ? [] : EvaluationReport.Sections(evaluation).Select(s => s with { Title = "After vs before: " + s.Title }).ToList();
+        string? jsonText = null;
+        if (target is not null)
+        {
+            if (evaluation is null)
+            {
+                jsonText = JsonOutput.Serialize(payload);
+            }
+            else
+            {
+                var node = JsonNode.Parse(JsonOutput.Serialize(payload))!.AsObject();
+                node["evaluation"] = JsonNode.Parse(JsonOutput.Serialize(evaluation));
+                jsonText = JsonOutput.Serialize(node);
+            }
+            if (target != "-") outputs.StageText(target, jsonText + "\n", "--json");
+        }
+        string? reportPath = parse.GetValue(report);
+        if (reportPath is not null)
+        {
+            string text = markdown();
+            if (evaluationSections.Count > 0) text += ReportSection.SectionsToMarkdown(evaluationSections);
+            outputs.StageText(reportPath, text, "--report");
+        }
+        outputs.Commit();
         if (target != "-")
         {
             foreach (var s in console.Concat(evaluationSections)) ConsoleOutput.Write(s);
             if (wrote is not null) Console.Out.WriteLine($"wrote {wrote}");
         }
-        if (evaluation is null)
+        else
         {
-            JsonOutput.Write(target, payload);
+            Console.Out.WriteLine(jsonText);
         }
-        else if (target is not null)
-        {
-            var node = JsonNode.Parse(JsonOutput.Serialize(payload))!.AsObject();
-            node["evaluation"] = JsonNode.Parse(JsonOutput.Serialize(evaluation));
-            JsonOutput.Write(target, node);
-        }
-        if (parse.GetValue(report) is string reportPath)
-        {
-            string text = markdown();
-            if (evaluationSections.Count > 0) text += ReportSection.SectionsToMarkdown(evaluationSections);
-            JsonOutput.WriteText(reportPath, text);
-            ConsoleOutput.Note($"report written to {reportPath}");
-        }
+        if (reportPath is not null) ConsoleOutput.Note($"report written to {reportPath}");
     }
 }

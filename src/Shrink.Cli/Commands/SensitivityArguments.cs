@@ -30,7 +30,7 @@ internal sealed class SensitivityArguments
 
     public static int[] ParseBits(string text)
     {
-        var bits = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        var bits = CommonOptions.List(text, "--bits")
             .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int b) && b is 2 or 3 or 4 or 8 ? b : throw new UsageException($"--bits: '{s}' is not one of 2, 3, 4, 8."))
             .Distinct().Order().ToArray();
         return bits.Length > 0 ? bits : throw new UsageException("--bits needs at least one width.");

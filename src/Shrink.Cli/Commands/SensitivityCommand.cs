@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Shrink.Cli.Terminal;
-using Shrink.Onnx;
 using Shrink.Reports;
 
 namespace Shrink.Cli.Commands;
@@ -26,13 +25,13 @@ internal static class SensitivityCommand
         {
             string input = parse.GetValue(model)!;
             int group = parse.GetValue(groupSize) >= 0 ? parse.GetValue(groupSize) : throw new UsageException("--group-size must be 0 or positive.");
-            var onnx = OnnxModel.Load(input);
+            using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse)],
+                [("--report", parse.GetValue(report)), ("--json", parse.GetValue(json)), ("the sensitivity cache", Shrink.Quantization.MixedPrecision.SensitivityCache.PathFor(input))]);
             var options = sensitivity.Bind(parse, data, group, new HashSet<string>(), new HashSet<string>());
+            var onnx = outputs.LoadModel(input);
             var result = sensitivity.Measure(parse, input, onnx, options, data);
             string? target = parse.GetValue(json);
-            if (target != "-")
-                foreach (var s in SensitivityReport.Sections(result)) ConsoleOutput.Write(s);
-            JsonOutput.Write(target, new
+            string jsonText = JsonOutput.Serialize(new
             {
                 model = input,
                 method = result.Method,
@@ -55,11 +54,15 @@ internal static class SensitivityCommand
                 }),
                 skipped = result.Skipped,
             });
-            if (parse.GetValue(report) is string reportPath)
-            {
-                JsonOutput.WriteText(reportPath, SensitivityReport.ToMarkdown(result, input));
-                ConsoleOutput.Note($"report written to {reportPath}");
-            }
+            if (target is not null && target != "-") outputs.StageText(target, jsonText + "\n", "--json");
+            string? reportPath = parse.GetValue(report);
+            if (reportPath is not null) outputs.StageText(reportPath, SensitivityReport.ToMarkdown(result, input), "--report");
+            outputs.Commit();
+            if (target != "-")
+                foreach (var s in SensitivityReport.Sections(result)) ConsoleOutput.Write(s);
+            else
+                Console.Out.WriteLine(jsonText);
+            if (reportPath is not null) ConsoleOutput.Note($"report written to {reportPath}");
             return ExitCodes.Ok;
         });
         return command;

@@ -3,7 +3,6 @@ using System.Globalization;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
 using Shrink.Evaluation;
-using Shrink.Onnx;
 using Shrink.Quantization.MixedPrecision;
 using Shrink.Quantization.WeightOnly;
 using Shrink.Reports;
@@ -39,12 +38,15 @@ internal static class TuneCommand
         command.SetAction(parse =>
         {
             string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!, evalSpec = parse.GetValue(evalData)!, metricName = parse.GetValue(metric)!;
-            if (Path.GetFullPath(input) == Path.GetFullPath(outPath)) throw new UsageException("--output must differ from the input model: the input is never modified.");
+            using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse), ("--eval-data", evalSpec)],
+                [.. OutputTransaction.ModelOutputs(input, outPath), ("--report", parse.GetValue(report)), ("--json", parse.GetValue(json)), ("the sensitivity cache", SensitivityCache.PathFor(input))]);
+            if (parse.GetValue(evalSamples) is long es && es <= 0) throw new UsageException("--eval-samples must be positive.");
             double limit = parse.GetValue(maxDrop);
             if (!(limit >= 0)) throw new UsageException("--max-drop must be 0 or positive.");
             int trialsCap = parse.GetValue(maxTrials) > 0 ? parse.GetValue(maxTrials) : throw new UsageException("--max-trials must be positive.");
             int group = parse.GetValue(groupSize) >= 0 ? parse.GetValue(groupSize) : throw new UsageException("--group-size must be 0 or positive.");
-            var onnx = OnnxModel.Load(input);
+            var sensitivityOptions = sensitivity.Bind(parse, data, group, new HashSet<string>(), new HashSet<string>());
+            var onnx = outputs.LoadModel(input);
             var evalOptions = new DataOptions { Preprocessing = data.Bind(parse, input).Preprocessing };
             Func<IReadOnlyList<ModelInputSpec>, IDataSource> openEval = inputs => DataSourceFactory.Open(evalSpec, evalOptions, inputs);
             if (metricName == "accuracy")
@@ -52,7 +54,6 @@ internal static class TuneCommand
                 using var probe = openEval(Runtime.ModelInputs.Of(onnx));
                 if (!probe.HasLabels) throw new UsageException($"--metric accuracy needs labels for {evalSpec} (none found beside it); use --metric top1_agreement to compare with the float model instead.");
             }
-            var sensitivityOptions = sensitivity.Bind(parse, data, group, new HashSet<string>(), new HashSet<string>());
             var result = sensitivity.Measure(parse, input, onnx, sensitivityOptions, data);
             var planner = new MixedPrecisionPlanner(onnx, result, group, true, SizeAccounting.Stored, new HashSet<string>(), new HashSet<string>(), onnx.SizeOnDisk);
             string dataSpec = parse.GetValue(data.Data)!;
@@ -79,16 +80,13 @@ internal static class TuneCommand
                 var sections = TuningReport.Sections(tuning, metricName, planner.Sizes);
                 string? target = parse.GetValue(json);
                 if (target != "-") foreach (var s in sections) ConsoleOutput.Write(s);
-                long? outBytes = null;
-                if (tuning.Best is not null)
-                {
-                    outBytes = ModelOutput.Copy(Path.Combine(temp, $"trial{tuning.Best.Index}.onnx"), input, outPath);
-                    if (target != "-") Console.Out.WriteLine($"wrote {outPath}");
-                }
-                JsonOutput.Write(target, new
+                if (tuning.Best is null)
+                    throw new ShrinkException(string.Create(CultureInfo.InvariantCulture, $"No allocation of {string.Join("/", result.Bits)} bits kept the {metricName} drop within {limit} points in {tuning.Trials.Count} trial(s); nothing written."));
+                long? outBytes = OutputTransaction.StagedSize(outputs.StageModelCopy(Path.Combine(temp, $"trial{tuning.Best.Index}.onnx"), input, outPath));
+                string jsonText = JsonOutput.Serialize(new
                 {
                     model = input,
-                    output = tuning.Best is null ? null : outPath,
+                    output = outPath,
                     metric = metricName,
                     reference = tuning.ReferenceMetric,
                     max_drop = limit,
@@ -98,13 +96,14 @@ internal static class TuneCommand
                     trials = tuning.Trials,
                     chosen = tuning.Best?.Index,
                 });
-                if (parse.GetValue(report) is string reportPath)
-                {
-                    JsonOutput.WriteText(reportPath, ReportSection.ToMarkdown($"Accuracy-driven mixed precision for `{Path.GetFileName(input)}`", sections));
-                    ConsoleOutput.Note($"report written to {reportPath}");
-                }
-                if (tuning.Best is null)
-                    throw new ShrinkException(string.Create(CultureInfo.InvariantCulture, $"No allocation of {string.Join("/", result.Bits)} bits kept the {metricName} drop within {limit} points in {tuning.Trials.Count} trial(s); nothing written."));
+                if (target is not null && target != "-") outputs.StageText(target, jsonText + "\n", "--json");
+                string? reportPath = parse.GetValue(report);
+                if (reportPath is not null)
+                    outputs.StageText(reportPath, ReportSection.ToMarkdown($"Accuracy-driven mixed precision for `{Path.GetFileName(input)}`", sections), "--report");
+                outputs.Commit();
+                if (target == "-") Console.Out.WriteLine(jsonText);
+                else Console.Out.WriteLine($"wrote {outPath}");
+                if (reportPath is not null) ConsoleOutput.Note($"report written to {reportPath}");
                 return ExitCodes.Ok;
             }
             finally

@@ -161,8 +161,12 @@ public sealed class OnnxModel
     public void Save(string path, ModelSaveOptions? options = null)
     {
         string full = Path.GetFullPath(path);
-        if (SourcePath is not null && string.Equals(full, SourcePath, StringComparison.Ordinal))
+        var target = FileIdentity.Of(full);
+        if (SourcePath is not null && target.SameFileAs(FileIdentity.Of(SourcePath)))
             throw new ShrinkException($"{path}: refusing to overwrite the input model; choose another output path.");
+        foreach (var data in ExternalDataFiles)
+            if (target.SameFileAs(FileIdentity.Of(data)) || FileIdentity.Of(full + ".data").SameFileAs(FileIdentity.Of(data)))
+                throw new ShrinkException($"{path}: refusing to overwrite the input model's external data {data}; choose another output path.");
         Graph.SyncToProto();
         OnnxModelWriter.Write(this, full, options ?? new ModelSaveOptions());
     }

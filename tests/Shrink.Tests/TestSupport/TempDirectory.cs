@@ -12,7 +12,7 @@ internal sealed class TempDirectory : IDisposable
     public string Path { get; }
 
     /// <summary>A path inside the folder (not created).</summary>
-    public string File(string name) => System.IO.Path.Combine(Path, name);
+    public string File(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
     /// <summary>The names of all files below the folder, relative to it, sorted.</summary>
     public string[] ListFiles() =>
