@@ -16,7 +16,7 @@ internal static class InspectCommand
         var model = new Argument<string>("MODEL") { Description = "The ONNX model to inspect" };
         var json = CommonOptions.Json();
         var shapes = new Option<string[]>("--input-shape") { Description = "Fix symbolic dims to measure MACs: name=1,3,224,224 (repeatable)" };
-        var noMacs = new Option<bool>("--no-macs") { Description = "Do not run the model once to measure shapes and MACs" };
+        var noMacs = new Option<bool>("--no-macs") { Description = "Do not load the model in ONNX Runtime and run it once to check it and measure shapes and MACs" };
         var command = new Command("inspect", "Show opsets, inputs and outputs with shapes, the op histogram, parameters, size, MACs, and the nodes passes could quantize or prune.")
         {
             model, json, shapes, noMacs,
@@ -30,6 +30,7 @@ internal static class InspectCommand
             string? macNote = null;
             if (!parse.GetValue(noMacs))
             {
+                RefuseIfRuntimeCannotLoad(onnx);
                 try
                 {
                     var overrides = CommonOptions.ParseInputShapes(parse.GetValue(shapes) ?? []);
@@ -51,6 +52,21 @@ internal static class InspectCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    // A model ONNX Runtime refuses to load (a cycle, an unknown op, an attribute it rejects) is invalid: say so and
+    // fail, rather than print a report with a note that MACs were not measured. Running it on random data may
+    // still fail for a valid model (data-dependent shapes); that only costs the MAC count.
+    private static void RefuseIfRuntimeCannotLoad(OnnxModel onnx)
+    {
+        try
+        {
+            using var session = ModelSession.Open(onnx, new RuntimeOptions { Optimize = false });
+        }
+        catch (ShrinkException e) when (e.InnerException is Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        {
+            throw new ShrinkException($"invalid model: {e.Message}", e);
+        }
     }
 
     internal static IReadOnlyList<ReportSection> Sections(ModelInspection m, string? macNote)

@@ -48,6 +48,9 @@ internal static class ExternalDataResolver
         string full = ResolveLocation(location, root, modelPath, where);
         if (!streams.TryGetValue(full, out var stream))
         {
+            // Checked before opening: a FIFO would block forever, and devices, sockets and folders hold no tensor data.
+            if (FileKind.NotRegular(full) is string kind)
+                throw new ShrinkException($"{modelPath}: {where}: external data location '{location}' is {kind}, not a regular file.");
             if (!File.Exists(full))
                 throw new ShrinkException($"{modelPath}: {where}: external data file '{location}' not found.");
             streams[full] = stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
@@ -72,6 +75,8 @@ internal static class ExternalDataResolver
     /// <summary>The full path of an external-data location, refusing absolute paths and ones that leave <paramref name="root"/>.</summary>
     public static string ResolveLocation(string location, string root, string modelPath, string where)
     {
+        if (location.Contains('\0', StringComparison.Ordinal))
+            throw new ShrinkException($"{modelPath}: {where}: external data location '{location.Replace("\0", "\\0", StringComparison.Ordinal)}' contains a NUL character.");
         if (Path.IsPathRooted(location) || location.Contains(':', StringComparison.Ordinal))
             throw new ShrinkException($"{modelPath}: {where}: external data location '{location}' is absolute; it must be relative to the model's folder.");
         string full = Path.GetFullPath(Path.Combine(root, location));

@@ -64,11 +64,18 @@ public sealed class OnnxModel
     /// </summary>
     public static OnnxModel Load(string path, ModelLoadOptions? options = null)
     {
+        if (string.IsNullOrWhiteSpace(path))
+            throw new ShrinkException("The model path is empty; name an ONNX model file.");
+        if (path.Contains('\0', StringComparison.Ordinal))
+            throw new ShrinkException($"The model path '{path.Replace("\0", "\\0", StringComparison.Ordinal)}' contains a NUL character.");
         string full = Path.GetFullPath(path);
         if (Directory.Exists(full))
             throw new ShrinkException($"{path}: is a folder, not an ONNX model file.");
         if (!File.Exists(full))
             throw new ShrinkException($"{path}: file not found.");
+        // Opening a FIFO would block until something writes to it; devices and sockets are no model files either.
+        if (FileKind.NotRegular(full) is string kind)
+            throw new ShrinkException($"{path}: is {kind}, not a regular ONNX model file.");
         using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         if (stream.Length == 0)
             throw new ShrinkException($"{path}: the file is empty.");
