@@ -57,7 +57,7 @@ internal static class InspectCommand
     // A model ONNX Runtime refuses to load (a cycle, an unknown op, an attribute it rejects) is invalid: say so and
     // fail, rather than print a report with a note that MACs were not measured. Running it on random data may
     // still fail for a valid model (data-dependent shapes); that only costs the MAC count.
-    private static void RefuseIfRuntimeCannotLoad(OnnxModel onnx)
+    private static void RefuseIfRuntimeCannotLoad(Shrink.Onnx.OnnxModel onnx)
     {
         try
         {

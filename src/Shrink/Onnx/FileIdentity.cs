@@ -67,17 +67,11 @@ public readonly record struct FileIdentity(string RealPath, ulong Device, ulong 
 
     /// <summary>
     /// True when <paramref name="path"/> exists and is a regular file (symbolic links followed): not a folder, FIFO,
-    /// socket or device, which would block a reader or be written through. .NET reports FIFOs and devices as files, so
-    /// on Linux this reads the file type from <c>stat</c>; elsewhere it falls back to <see cref="File.Exists"/>.
+    /// socket or device, which would block a reader or be written through (.NET itself reports FIFOs and devices as files).
     /// </summary>
-    public static bool IsRegularFile(string path)
-    {
-        if (!File.Exists(path)) return false;
-        return !TryStatMode(path, out uint mode) || (mode & 0xF000) == 0x8000;
-    }
+    public static bool IsRegularFile(string path) => File.Exists(path) && FileKind.NotRegular(Path.GetFullPath(path)) is null;
 
-    // Linux only: struct stat begins with st_dev and st_ino (both 64-bit) on x86-64 and arm64; st_mode follows st_nlink
-    // (8 bytes) on x86-64 and comes right after st_ino on arm64.
+    // Linux only: struct stat begins with st_dev and st_ino (both 64-bit) on x86-64 and arm64.
     private static unsafe bool TryStat(string path, out ulong device, out ulong inode)
     {
         device = inode = 0;
@@ -86,15 +80,6 @@ public readonly record struct FileIdentity(string RealPath, ulong Device, ulong 
         device = *(ulong*)buffer;
         inode = *(ulong*)(buffer + 8);
         return inode != 0;
-    }
-
-    private static unsafe bool TryStatMode(string path, out uint mode)
-    {
-        mode = 0;
-        byte* buffer = stackalloc byte[512];
-        if (!Stat(path, buffer)) return false;
-        mode = *(uint*)(buffer + (RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 24 : 16));
-        return true;
     }
 
     private static unsafe bool Stat(string path, byte* buffer)

@@ -62,9 +62,15 @@ public sealed class InvalidModelCliTests
     }
 
     [Fact]
-    public void An_empty_model_argument_is_a_clean_failure()
+    public void An_empty_model_argument_is_a_usage_error()
     {
-        AssertRefused(ShrinkCli.Run("inspect", ""), "empty");
+        foreach (var args in new[] { new[] { "inspect", "" }, ["eval", "", "--data", "random:2"], ["quantize", "", "-o", "x.onnx", "--mode", "dynamic"] })
+        {
+            var r = ShrinkCli.Run(args);
+            Assert.Equal(2, r.ExitCode);
+            Assert.DoesNotContain("internal error", r.Stderr, StringComparison.Ordinal);
+            Assert.Contains("empty", r.Stderr, StringComparison.Ordinal);
+        }
     }
 
     [UnixFact]

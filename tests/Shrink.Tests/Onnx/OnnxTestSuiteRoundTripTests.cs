@@ -315,10 +315,19 @@ public sealed partial class OnnxTestSuiteRoundTripTests(ITestOutputHelper output
         int seed = 7;
         foreach (var (name, meta) in session.InputMetadata)
         {
-            if (meta.ElementDataType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float)
-                throw new NotSupportedException($"synthetic inputs are float only; '{name}' is {meta.ElementDataType}");
             long[] dims = meta.Dimensions.Select(d => d > 0 ? (long)d : 2L).ToArray();
             long count = dims.Aggregate(1L, (x, y) => x * y);
+            if (meta.ElementDataType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64)
+            {
+                // Token ids, time steps: small values every table in the shared models holds.
+                var ids = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+                ids.Dims.AddRange(dims);
+                for (long i = 0; i < count; i++) ids.Int64Data.Add(i % 3);
+                inputs[name] = ids;
+                continue;
+            }
+            if (meta.ElementDataType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float)
+                throw new NotSupportedException($"synthetic inputs are float or int64 only; '{name}' is {meta.ElementDataType}");
             inputs[name] = TinyModels.FloatTensor(name, dims, TinyModels.RandomFloats((int)count, seed++));
         }
         return inputs;
