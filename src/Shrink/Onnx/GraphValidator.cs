@@ -80,9 +80,8 @@ internal sealed class GraphValidator
         for (int i = 0; i < nodes.Count; i++)
         {
             var node = nodes[i];
-            string reader = $"node {Describe(node)}{where}";
             foreach (var input in node.Input)
-                Read(input, i, reader);
+                Read(input, i, null);
             foreach (var a in node.Attribute)
             {
                 if (a.G is not null) ReadAll(Check(a.G, $"{a.Name} of node {Describe(node)}{where}"), i);
@@ -112,7 +111,8 @@ internal sealed class GraphValidator
         }
         return unresolved;
 
-        void Read(string name, int reader, string readerText)
+        // readerText: who reads the value, for messages; null means node `reader` itself (described only if needed).
+        void Read(string name, int reader, string? readerText)
         {
             if (producer.TryGetValue(name, out int from))
             {
@@ -123,7 +123,7 @@ internal sealed class GraphValidator
             }
             else if (!defined.Contains(name))
             {
-                unresolved.TryAdd(name, readerText);
+                if (!unresolved.ContainsKey(name)) unresolved.Add(name, readerText ?? $"node {Describe(nodes[reader])}{where}");
             }
         }
 

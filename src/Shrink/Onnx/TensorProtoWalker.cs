@@ -29,6 +29,7 @@ internal static class TensorProtoWalker
 
     private static IEnumerable<(TensorProto, string)> InNode(NodeProto node, string scope)
     {
+        if (node.Attribute.Count == 0) yield break; // most nodes: no tensors, and no message text to build
         string where = $"node '{(node.Name.Length > 0 ? node.Name : node.OpType)}' ({node.OpType}) in {scope}";
         foreach (var a in node.Attribute)
         {
