@@ -21,10 +21,18 @@ public static class ModelInputs
         {
             var declared = model.Graph.Inputs.ToDictionary(v => v.Name, StringComparer.Ordinal);
             var tables = IndexTableAnalysis.TableSizes(model);
-            inputs = [.. inputs.Select(i => i with
+            inputs = [.. inputs.Select(i =>
             {
-                IsScalar = declared.TryGetValue(i.Name, out var v) && v.Shape is { Count: 0 },
-                IndexLimit = tables.TryGetValue(i.Name, out long size) ? size : null,
+                var shape = declared.TryGetValue(i.Name, out var v) ? v.Shape : null;
+                return i with
+                {
+                    IsScalar = shape is { Count: 0 },
+                    IndexLimit = tables.TryGetValue(i.Name, out long size) ? size : null,
+                    // A runtime reports a declared negative size as free; keep it, so that data sources refuse it by name.
+                    Dims = shape is not null && shape.Count == i.Dims.Count
+                        ? [.. i.Dims.Select((d, k) => d ?? (shape[k].Value is long n && n < 0 ? n : null))]
+                        : i.Dims,
+                };
             })];
         }
         return BatchAxes.Infer(inputs);
