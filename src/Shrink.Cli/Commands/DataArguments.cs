@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Shrink.Cli.Terminal;
 using Shrink.Data;
 
 namespace Shrink.Cli.Commands;
@@ -21,10 +22,14 @@ internal sealed class DataArguments
     public Option<string?> Color { get; } = new("--color") { Description = "keep, grayscale or rgb (image folders)" };
     public Option<string[]> InputShape { get; } = new("--input-shape") { Description = "Fix symbolic dims for random data: name=1,3,48,320 (repeatable)", AllowMultipleArgumentsPerToken = false };
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed for random data", DefaultValueFactory = _ => 0 };
+    public Option<string[]> InputRange { get; } = new("--input-range") { Description = "Value range of an input's random data: name=lo,hi (repeatable; e.g. token ids, a sample rate)", AllowMultipleArgumentsPerToken = false };
+    public Option<string[]> BatchAxis { get; } = new("--batch-axis") { Description = "The batch axis of an input where the inferred one is wrong: name=1 (repeatable; e.g. a recurrent state [layers,batch,hidden])", AllowMultipleArgumentsPerToken = false };
+
+    private static readonly HashSet<string> NotesSaid = [];
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Data, Labels, Samples, Input, Layout, Scale, Mean, Std, Resize, Color, InputShape, Seed })
+        foreach (var o in new Option[] { Data, Labels, Samples, Input, Layout, Scale, Mean, Std, Resize, Color, InputShape, Seed, InputRange, BatchAxis })
             command.Add(o);
     }
 
@@ -63,7 +68,72 @@ internal sealed class DataArguments
             p = p with { Color = Enum.TryParse<ColorMode>(color, ignoreCase: true, out var c) ? c : throw new UsageException($"--color must be keep, grayscale or rgb, not '{color}'.") };
         var shapes = CommonOptions.ParseInputShapes(parse.GetValue(InputShape) ?? []);
         if (parse.GetValue(Samples) is long n && n <= 0) throw new UsageException("--samples must be positive.");
-        return new DataOptions { Preprocessing = p, LabelsPath = parse.GetValue(Labels), ShapeOverrides = shapes, Seed = parse.GetValue(Seed) };
+        CheckSpec(parse.GetValue(Data), "--data");
+        if (parse.GetValue(Data) is string data) DataSourceFactory.CheckPaths(data, parse.GetValue(Labels));
+        return new DataOptions
+        {
+            Preprocessing = p,
+            LabelsPath = parse.GetValue(Labels),
+            ShapeOverrides = shapes,
+            Seed = parse.GetValue(Seed),
+            ValueRanges = ParseRanges(parse.GetValue(InputRange) ?? []),
+            BatchAxes = ParseBatchAxes(parse.GetValue(BatchAxis) ?? []),
+            Note = NoteOnce,
+        };
+    }
+
+    /// <summary>Refuses a malformed or absurd <c>random:N</c> (the count bounded by <see cref="RandomDataSource.MaxCount"/>) before any work.</summary>
+    public static void CheckSpec(string? spec, string option)
+    {
+        if (spec is null || !spec.StartsWith("random:", StringComparison.OrdinalIgnoreCase)) return;
+        string count = spec["random:".Length..];
+        if (!long.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out long n) || n <= 0)
+            throw new UsageException($"{option} {spec}: the sample count after random: must be a positive integer, e.g. random:100.");
+        if (n > RandomDataSource.MaxCount)
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"{option} {spec}: at most {RandomDataSource.MaxCount} random samples (random data carries no information past a few thousand)."));
+    }
+
+    /// <summary>Parses repeated <c>name=lo,hi</c> values of --input-range.</summary>
+    public static Dictionary<string, ValueRange> ParseRanges(IEnumerable<string> specs)
+    {
+        var result = new Dictionary<string, ValueRange>(StringComparer.Ordinal);
+        foreach (var spec in specs)
+        {
+            int eq = spec.LastIndexOf('=');
+            var parts = eq > 0 ? spec[(eq + 1)..].Split(',') : [];
+            if (parts.Length != 2
+                || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double lo) || !double.IsFinite(lo)
+                || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double hi) || !double.IsFinite(hi))
+                throw new UsageException($"--input-range must be name=lo,hi with two numbers, not '{spec}'.");
+            if (lo > hi)
+                throw new UsageException($"--input-range '{spec}': the low bound {parts[0]} is above the high bound {parts[1]}.");
+            result[spec[..eq]] = new ValueRange(lo, hi);
+        }
+        return result;
+    }
+
+    /// <summary>Parses repeated <c>name=axis</c> values of --batch-axis.</summary>
+    public static Dictionary<string, int> ParseBatchAxes(IEnumerable<string> specs)
+    {
+        var result = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var spec in specs)
+        {
+            int eq = spec.LastIndexOf('=');
+            if (eq <= 0 || !int.TryParse(spec.AsSpan(eq + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int axis))
+                throw new UsageException($"--batch-axis must be name=axis with a non-negative integer axis, not '{spec}'.");
+            result[spec[..eq]] = axis;
+        }
+        return result;
+    }
+
+    /// <summary>Shows each data note once per run, however many times the data is opened.</summary>
+    private static void NoteOnce(string text)
+    {
+        lock (NotesSaid)
+        {
+            if (!NotesSaid.Add(text)) return;
+        }
+        ConsoleOutput.Note(text);
     }
 
     /// <summary>Opens --data for <paramref name="modelPath"/> when it was given, else null (for methods that may run without data).</summary>

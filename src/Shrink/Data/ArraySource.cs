@@ -56,8 +56,8 @@ internal sealed class ArraySource
         {
             throw new ShrinkException($"{path}: not a labels file; expected IDX uint8 (magic 0x00000801) or a 1-D integer .npy.");
         }
-        if (labels.Count < data.Count)
-            throw new ShrinkException($"{path} has {labels.Count} labels but {data.Path} has {data.Count} samples.");
+        if (labels.Count != data.Count)
+            throw new ShrinkException($"{path} has {labels.Count} labels but {data.Path} has {data.Count} samples; the counts must match (the labels belong to another data set?).");
         return labels;
     }
 

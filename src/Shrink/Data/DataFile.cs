@@ -8,9 +8,10 @@ internal static class DataFile
     /// <summary>Deflate cannot compress better than about 1032:1, which bounds what a gzip file can hold.</summary>
     public const long MaxGzipRatio = 1032;
 
-    /// <summary>Opens <paramref name="path"/> for sequential reading.</summary>
+    /// <summary>Opens <paramref name="path"/> for sequential reading; anything but a regular file is refused unopened.</summary>
     public static Stream OpenRead(string path, out bool gzip)
     {
+        FileProbe.RequireRegularFile(path, "data file");
         FileStream file;
         try
         {

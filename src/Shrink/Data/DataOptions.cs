@@ -14,4 +14,13 @@ public sealed record DataOptions
 
     /// <summary>Seed for random data.</summary>
     public int Seed { get; init; }
+
+    /// <summary>Value ranges for random data, keyed by input name (from <c>--input-range name=lo,hi</c>).</summary>
+    public IReadOnlyDictionary<string, ValueRange> ValueRanges { get; init; } = new Dictionary<string, ValueRange>();
+
+    /// <summary>Batch axes by input name (from <c>--batch-axis name=1</c>), where the inferred one is wrong.</summary>
+    public IReadOnlyDictionary<string, int> BatchAxes { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Receives notes on how the data is fed (e.g. one sample per batch for a model whose batch is fixed at 1).</summary>
+    public Action<string>? Note { get; init; }
 }

@@ -11,24 +11,30 @@ public static class DataSourceFactory
     /// Opens <paramref name="spec"/>: <c>random:N</c> → <see cref="RandomDataSource"/>; a directory → <see cref="ImageFolderDataSource"/>;
     /// a <c>.npy</c> file → <see cref="NpyDataSource"/>; a file starting with IDX magic (after optional gzip) → <see cref="IdxDataSource"/>,
     /// whose labels, when <see cref="DataOptions.LabelsPath"/> is null, are looked for beside it (<c>images</c> → <c>labels</c>, <c>idx3</c> → <c>idx1</c>).
-    /// File data feeds <see cref="Preprocessing.InputName"/>, or the model's only input.
+    /// File data feeds <see cref="Preprocessing.InputName"/>, or the model's only input. Paths must be regular files or
+    /// folders (a FIFO or a device is refused before it is opened). The batch axes of <see cref="DataOptions.BatchAxes"/>
+    /// replace the inferred ones; a model whose batch dimension is fixed gets batches of exactly that size
+    /// (<see cref="FixedBatchDataSource"/>), said once through <see cref="DataOptions.Note"/>.
     /// </summary>
     /// <exception cref="ShrinkException">The spec, a file, or its fit with the model is wrong; the message names the path.</exception>
     public static IDataSource Open(string spec, DataOptions options, IReadOnlyList<ModelInputSpec> modelInputs)
+    {
+        modelInputs = BatchAxes.Override(modelInputs, options.BatchAxes);
+        return FixedBatchDataSource.ForModel(OpenSource(spec, options, modelInputs), modelInputs, options.Note);
+    }
+
+    private static IDataSource OpenSource(string spec, DataOptions options, IReadOnlyList<ModelInputSpec> modelInputs)
     {
         var preprocessing = options.Preprocessing;
         if (spec.StartsWith(RandomPrefix, StringComparison.OrdinalIgnoreCase))
         {
             if (!long.TryParse(spec.AsSpan(RandomPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out long count) || count <= 0)
-                throw new ShrinkException($"'{spec}': the sample count after random: must be a positive integer, e.g. random:100.");
+                throw new ShrinkException($"'{spec}': the sample count after random: must be a positive integer (at most {RandomDataSource.MaxCount}), e.g. random:100.");
             if (preprocessing.InputName is not null)
                 ResolveInput(modelInputs, preprocessing.InputName, spec);
-            return new RandomDataSource(modelInputs, options.ShapeOverrides, count, options.Seed);
+            return new RandomDataSource(modelInputs, options.ShapeOverrides, count, options.Seed, options.ValueRanges);
         }
-        if (!Directory.Exists(spec) && !File.Exists(spec))
-            throw new ShrinkException($"{spec}: data file or folder not found.");
-        if (options.LabelsPath is string labels && !File.Exists(labels))
-            throw new ShrinkException($"{labels}: labels file not found.");
+        CheckPaths(spec, options.LabelsPath);
         var input = ResolveInput(modelInputs, preprocessing.InputName, spec);
         if (Directory.Exists(spec))
             return new ImageFolderDataSource(spec, preprocessing, input);
@@ -37,6 +43,25 @@ public static class DataSourceFactory
         if (IdxHeader.Matches(DataFile.ReadPrefix(spec, 4)))
             return new IdxDataSource(spec, options.LabelsPath ?? FindIdxLabels(spec), preprocessing, input);
         throw new ShrinkException($"{spec}: not a recognised data set; expected an image folder, a .npy file, an IDX file (optionally gzipped) or random:N.");
+    }
+
+    /// <summary>
+    /// Checks, without opening anything, that a data spec names a regular file or a folder (or is <c>random:N</c>) and
+    /// that a labels path names a regular file: opening a FIFO blocks until someone writes to it, and a device never ends.
+    /// </summary>
+    /// <exception cref="ShrinkException">A path is missing, a FIFO, a device or (for labels) a folder; the message names it.</exception>
+    public static void CheckPaths(string spec, string? labelsPath)
+    {
+        if (!spec.StartsWith(RandomPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            string? kind = FileProbe.NotRegular(spec);
+            if (kind == "missing")
+                throw new ShrinkException($"{spec}: data file or folder not found.");
+            if (kind is not null and not "a folder")
+                throw new ShrinkException($"{spec}: is {kind}, not a regular file or a folder; the data must be a data file, an image folder or random:N.");
+        }
+        if (labelsPath is not null)
+            FileProbe.RequireRegularFile(labelsPath, "labels file");
     }
 
     private static ModelInputSpec ResolveInput(IReadOnlyList<ModelInputSpec> inputs, string? name, string spec)
@@ -63,6 +88,6 @@ public static class DataSourceFactory
         string dir = Path.GetDirectoryName(imagesPath) ?? "";
         return new[] { labels, labels.Replace("idx3", "idx1", StringComparison.Ordinal) }
             .Select(n => Path.Combine(dir, n))
-            .FirstOrDefault(File.Exists);
+            .FirstOrDefault(FileProbe.IsRegularFile);
     }
 }

@@ -11,7 +11,7 @@ public sealed class IdxDataSource : IDataSource
 
     /// <summary>Opens <paramref name="imagesPath"/> and checks its header, the labels, and the fit with <paramref name="input"/>.</summary>
     /// <param name="imagesPath">IDX file: magic 0x00000801 (N), 0x00000803 (N×H×W) or 0x00000804.</param>
-    /// <param name="labelsPath">IDX uint8 labels (magic 0x00000801) with at least N entries, or null for none.</param>
+    /// <param name="labelsPath">IDX uint8 labels (magic 0x00000801) with exactly N entries, or null for none.</param>
     /// <param name="preprocessing">Scale, mean, std and layout.</param>
     /// <param name="input">The model input the data feeds; it must take float32.</param>
     /// <exception cref="ShrinkException">A file is malformed, truncated or does not fit the model input.</exception>

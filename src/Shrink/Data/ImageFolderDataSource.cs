@@ -98,6 +98,7 @@ public sealed class ImageFolderDataSource : IDataSource
 
     private static ImageInfo PeekInfo(string file)
     {
+        FileProbe.RequireRegularFile(file, "image");
         try
         {
             using var stream = File.OpenRead(file);

@@ -11,6 +11,7 @@ internal sealed class ImageLoader(int height, int width, int channels, bool fixe
     /// <summary>The image in <paramref name="file"/> as HWC floats in 0..255; valid until the next call.</summary>
     public ReadOnlySpan<float> Load(string file)
     {
+        FileProbe.RequireRegularFile(file, "image");
         ImageResult image;
         try
         {

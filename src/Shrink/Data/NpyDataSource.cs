@@ -12,7 +12,7 @@ public sealed class NpyDataSource : IDataSource
 
     /// <summary>Opens <paramref name="path"/> and checks its header, the labels, and the fit with <paramref name="input"/>.</summary>
     /// <param name="path">The .npy file.</param>
-    /// <param name="labelsPath">A 1-D int64/int32/uint8 .npy or an IDX uint8 labels file with at least N entries, or null.</param>
+    /// <param name="labelsPath">A 1-D int64/int32/uint8 .npy or an IDX uint8 labels file with exactly N entries, or null.</param>
     /// <param name="preprocessing">Scale, mean, std and layout.</param>
     /// <param name="input">The model input the data feeds; it must take float32.</param>
     /// <exception cref="ShrinkException">A file is malformed, of an unsupported dtype or order, or does not fit the model input.</exception>

@@ -46,6 +46,7 @@ public sealed record Preprocessing
         string path = SidecarPath(modelPath);
         if (!File.Exists(path))
             return null;
+        FileProbe.RequireRegularFile(path, "preprocessing sidecar");
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });

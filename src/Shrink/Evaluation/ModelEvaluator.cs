@@ -24,7 +24,8 @@ public sealed class ModelEvaluator
         using var session = ModelSession.Open(modelPath, _options.Runtime);
         using var reference = referencePath is null ? null : ModelSession.Open(referencePath, _options.Runtime);
         if (reference is not null) CheckSameInterface(session, reference);
-        using var data = openData(session.Inputs);
+        // A model whose batch is fixed (often at 1) runs batches of exactly that size, whoever opened the data.
+        using var data = FixedBatchDataSource.ForModel(openData(session.Inputs), session.Inputs);
 
         var accuracy = new ClassificationAccuracy();
         var refAccuracy = new ClassificationAccuracy();
@@ -33,13 +34,16 @@ public sealed class ModelEvaluator
         if (!_options.SkipAccuracy)
         {
             long? total = _options.MaxSamples is long m && data.Count is long c ? Math.Min(m, c) : _options.MaxSamples ?? data.Count;
-            foreach (var batch in data.ReadBatches(_options.EvalBatchSize, _options.MaxSamples))
+            foreach (var read in data.ReadBatches(_options.EvalBatchSize, _options.MaxSamples))
             {
-                var outputs = session.Run(batch);
+                // A fixed-batch model's last batch may be padded by repeated samples: count only the real ones.
+                int real = total is long t ? (int)Math.Clamp(t - samples, 0, read.Count) : read.Count;
+                var batch = real == read.Count ? read : new DataBatch(read.Inputs, real, read.Labels?[..real]);
+                var outputs = Trim(session.Run(read), read.Count, real);
                 if (batch.Labels is not null) AddAccuracy(accuracy, outputs[0], batch, session.DisplayName);
                 if (reference is not null)
                 {
-                    var refOutputs = reference.Run(batch);
+                    var refOutputs = Trim(reference.Run(read), read.Count, real);
                     if (batch.Labels is not null) AddAccuracy(refAccuracy, refOutputs[0], batch, reference.DisplayName);
                     for (int k = 0; k < outputs.Count; k++)
                     {
@@ -92,6 +96,12 @@ public sealed class ModelEvaluator
         };
     }
 
+    /// <summary>The first <paramref name="real"/> rows of outputs batched along axis 0 (<paramref name="rows"/> rows in all).</summary>
+    private static IReadOnlyList<OutputTensor> Trim(IReadOnlyList<OutputTensor> outputs, int rows, int real) =>
+        real == rows ? outputs : [.. outputs.Select(o => o.Shape.Length > 0 && o.Shape[0] == rows
+            ? new OutputTensor(o.Name, [real, .. o.Shape[1..]], o.Data[..(int)(o.Data.LongLength / rows * real)])
+            : o)];
+
     private static string Key(int batchSize) => batchSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static void CheckSameInterface(ModelSession model, ModelSession reference)
@@ -120,8 +130,7 @@ public sealed class ModelEvaluator
         int done = 0;
         foreach (int b in _options.LatencyBatchSizes)
         {
-            var fixedBatch = session.Inputs.Select(i => i.Dims.Count > 0 ? i.Dims[0] : null).FirstOrDefault(d => d is not null);
-            if (fixedBatch is long fb && fb != b)
+            if (FixedBatchDataSource.FixedBatchOf(session.Inputs) is int fb && fb != b)
             {
                 notes.Add($"batch {b}: skipped, the model's batch dimension is fixed at {fb}");
                 continue;
@@ -146,7 +155,7 @@ public sealed class ModelEvaluator
         var model = OnnxModel.Load(path);
         IReadOnlyDictionary<string, long[]>? shapes = null;
         var one = data.ReadBatches(1, 1).FirstOrDefault();
-        if (one is not null && inputs.All(i => i.Dims.Count == 0 || i.Dims[0] is null or 1))
+        if (one is not null && inputs.All(i => i.FixedBatch is null or 1))
             shapes = ValueShapeProbe.Measure(model, one);
         return ModelStatistics.Compute(model, shapes);
     }

@@ -42,7 +42,7 @@ public sealed class ModelSession : IDisposable
         var model = OnnxModel.Load(path, new ModelLoadOptions { LoadExternalData = false });
         options ??= new RuntimeOptions();
         if (options.FoldWeightDequantize is null) options = options with { FoldWeightDequantize = IsWeightOnly(model) };
-        return Create(null, options, path, sessionFromPath: Path.GetFullPath(path));
+        return Create(null, options, path, sessionFromPath: Path.GetFullPath(path), described: model);
     }
 
     /// <summary>True when the model dequantizes weights but quantizes no activations (weight-only quantization).</summary>
@@ -51,9 +51,9 @@ public sealed class ModelSession : IDisposable
 
     /// <summary>Creates a session for an in-memory model; models over 2 GB go through a temporary folder with external data.</summary>
     public static ModelSession Open(OnnxModel model, RuntimeOptions? options = null, string? displayName = null) =>
-        Create(model, options, displayName ?? model.Name, sessionFromPath: null);
+        Create(model, options, displayName ?? model.Name, sessionFromPath: null, described: model);
 
-    private static ModelSession Create(OnnxModel? model, RuntimeOptions? options, string displayName, string? sessionFromPath)
+    private static ModelSession Create(OnnxModel? model, RuntimeOptions? options, string displayName, string? sessionFromPath, OnnxModel described)
     {
         options ??= new RuntimeOptions();
         var so = new SessionOptions
@@ -95,7 +95,7 @@ public sealed class ModelSession : IDisposable
                 return new ModelInputSpec(name, (ElementType)(int)meta.ElementDataType, dims, symbols);
             }).ToArray();
             var outputs = session.OutputNames.ToArray();
-            return new ModelSession(session, so, displayName, inputs, outputs, tempDir);
+            return new ModelSession(session, so, displayName, ModelInputs.Annotate(inputs, described), outputs, tempDir);
         }
         catch (OnnxRuntimeException e)
         {

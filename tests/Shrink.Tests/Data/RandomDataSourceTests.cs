@@ -107,4 +107,118 @@ public sealed class RandomDataSourceTests
         var e = Assert.Throws<ShrinkException>(() => new RandomDataSource([Input("text", ElementType.String, null, 1)], NoOverrides, 1));
         Assert.Contains("'text'", e.Message);
     }
+
+    [Theory]
+    [InlineData(1_000_000_000_000L)]
+    [InlineData(RandomDataSource.MaxCount + 1)]
+    public void Absurd_counts_are_refused_naming_the_limit(long count)
+    {
+        var e = Assert.Throws<ShrinkException>(() => new RandomDataSource([FloatInput(null, 4)], NoOverrides, count));
+        Assert.Contains($"random:{count}", e.Message);
+        Assert.Contains("10,000,000", e.Message);
+    }
+
+    [Fact]
+    public void The_largest_count_is_generated_batch_by_batch()
+    {
+        using var source = new RandomDataSource([FloatInput(null, 1000)], NoOverrides, RandomDataSource.MaxCount);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+
+        var batches = source.ReadBatches(8).Take(3).ToList();
+
+        Assert.Equal(RandomDataSource.MaxCount, source.Count);
+        Assert.All(batches, b => Assert.Equal([8L, 1000], b.Inputs[0].Shape));
+        // Three batches of 8 x 1000 floats, not ten million samples.
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 1 << 20);
+    }
+
+    [Theory]
+    [InlineData(-5L)]
+    [InlineData(0L)]
+    public void Non_positive_dims_are_refused_naming_the_input(long dim)
+    {
+        var e = Assert.Throws<ShrinkException>(() => new RandomDataSource([Input("frames", ElementType.Float, null, dim, 4)], NoOverrides, 4));
+        Assert.Contains("'frames'", e.Message);
+        Assert.Contains($"size {dim} at axis 1", e.Message);
+    }
+
+    [Fact]
+    public void Absurd_dims_are_refused_naming_the_input_instead_of_overflowing()
+    {
+        var overflow = Assert.Throws<ShrinkException>(() => new RandomDataSource([Input("volume", ElementType.Float, null, 1L << 40, 1L << 40)], NoOverrides, 4));
+        Assert.Contains("'volume'", overflow.Message);
+        var huge = Assert.Throws<ShrinkException>(() => new RandomDataSource([Input("volume", ElementType.Float, null, 100_000, 100_000)], NoOverrides, 4));
+        Assert.Contains("'volume'", huge.Message);
+        Assert.Contains("40,000,000,000 bytes", huge.Message);
+    }
+
+    [Fact]
+    public void Integer_inputs_stay_inside_the_table_they_index_masks_are_mostly_one()
+    {
+        var inputs = new[]
+        {
+            Input("input_ids", ElementType.Int64, null, 64) with { IndexLimit = 7 },
+            Input("token_type_ids", ElementType.Int64, null, 64) with { IndexLimit = 2 },
+            Input("attention_mask", ElementType.Int64, null, 64),
+            Input("other", ElementType.Int32, null, 64),
+        };
+        using var source = new RandomDataSource(inputs, NoOverrides, 50);
+
+        var batch = source.ReadBatches(50).Single();
+        var ids = (long[])batch.Inputs[0].Data;
+        var types = (long[])batch.Inputs[1].Data;
+        var mask = (long[])batch.Inputs[2].Data;
+        Assert.All(ids, v => Assert.InRange(v, 0, 6));
+        Assert.Contains(6L, ids);
+        Assert.Equal([0L, 1], types.Distinct().Order());
+        Assert.Equal([0L, 1], mask.Distinct().Order());
+        Assert.InRange(mask.Count(v => v == 1), mask.Length * 3 / 4, mask.Length - 1);
+        Assert.All((int[])batch.Inputs[3].Data, v => Assert.InRange(v, 0, 15));
+    }
+
+    [Fact]
+    public void Value_ranges_override_the_defaults_and_are_checked()
+    {
+        var inputs = new[] { Input("ids", ElementType.Int64, null, 32) with { IndexLimit = 7 }, FloatInput(null, 32) };
+        var ranges = new Dictionary<string, ValueRange> { ["ids"] = new(100, 102), ["x"] = new(-0.5, 0.5) };
+        using var source = new RandomDataSource(inputs, NoOverrides, 40, valueRanges: ranges);
+
+        var batch = source.ReadBatches(40).Single();
+        Assert.Equal([100L, 101, 102], ((long[])batch.Inputs[0].Data).Distinct().Order());
+        Assert.All((float[])batch.Inputs[1].Data, v => Assert.InRange(v, -0.5f, 0.5f));
+
+        var unknown = Assert.Throws<ShrinkException>(() => new RandomDataSource(inputs, NoOverrides, 4, valueRanges: new Dictionary<string, ValueRange> { ["idz"] = new(0, 1) }));
+        Assert.Contains("--input-range names 'idz'", unknown.Message);
+        var fraction = Assert.Throws<ShrinkException>(() => new RandomDataSource(inputs, NoOverrides, 4, valueRanges: new Dictionary<string, ValueRange> { ["ids"] = new(0, 1.5) }));
+        Assert.Contains("whole numbers", fraction.Message);
+    }
+
+    [Fact]
+    public void A_scalar_input_is_fed_one_positive_value_every_batch()
+    {
+        var inputs = new[] { FloatInput(null, 4), new ModelInputSpec("sample_rate", ElementType.Float, [], []) { IsScalar = true, BatchAxis = -1 } };
+        using var source = new RandomDataSource(inputs, NoOverrides, 5);
+
+        var batches = source.ReadBatches(2).ToList();
+        Assert.Equal(3, batches.Count);
+        Assert.All(batches, b => Assert.Empty(b.Inputs[1].Shape));
+        Assert.All(batches, b => Assert.Equal(-1, b.Inputs[1].BatchAxis));
+        Assert.All(batches, b => Assert.Equal(1f, Assert.Single((float[])b.Inputs[1].Data)));
+
+        var ranged = new RandomDataSource(inputs, NoOverrides, 2, valueRanges: new Dictionary<string, ValueRange> { ["sample_rate"] = new(16000, 16000) });
+        Assert.Equal(16000f, Assert.Single((float[])ranged.ReadBatches(2).Single().Inputs[1].Data));
+    }
+
+    [Fact]
+    public void Samples_are_stacked_along_each_inputs_batch_axis()
+    {
+        var inputs = new[] { FloatInput(null, 4), Input("h", ElementType.Float, 2, null, 4) with { BatchAxis = 1 } };
+        using var source = new RandomDataSource(inputs, NoOverrides, 5);
+
+        var batches = source.ReadBatches(3).ToList();
+        Assert.Equal([3L, 4], batches[0].Inputs[0].Shape);
+        Assert.Equal([2L, 3, 4], batches[0].Inputs[1].Shape);
+        Assert.Equal([2L, 2, 4], batches[1].Inputs[1].Shape);
+        Assert.Equal(1, batches[1].Inputs[1].BatchAxis);
+    }
 }
