@@ -32,6 +32,7 @@ internal sealed class EvaluationArguments
                 throw new UsageException($"{option.Name} applies to --eval-data; give --eval-data PATH or leave it out.");
         if (parse.GetValue(Samples) is long n && n <= 0) throw new UsageException("--eval-samples must be positive.");
         CommonOptions.ParseBatches(parse.GetValue(Batches)!, "--eval-batch");
+        DataArguments.CheckSpec(parse.GetValue(Data), "--eval-data");
         if (parse.GetValue(Data) is not string spec || spec.StartsWith("random:", StringComparison.Ordinal)) return;
         if (spec.Length == 0) throw new UsageException("--eval-data: the path is empty.");
         if (!File.Exists(spec) && !Directory.Exists(spec)) throw new UsageException($"--eval-data {spec}: no such file or folder.");
