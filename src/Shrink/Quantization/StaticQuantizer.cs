@@ -31,7 +31,7 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
         var inputs = ModelInputs.Of(prepared);
         using var data = FixedBatchDataSource.ForModel(openData(inputs), inputs);
         var first = data.ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data.Description}: empty calibration data set.");
-        var types = ValueShapeProbe.MeasureTypes(prepared, first);
+        var types = ValueShapeProbe.MeasureTypes(prepared, first, _planner.TypedValues(prepared.Graph));
         var plan = _planner.Plan(prepared.Graph, options, types);
         if (plan.Quantized.Count == 0)
             throw new ShrinkException($"{source}: nothing to quantize: no node has an int8 handler ({string.Join(", ", plan.LeftInFloat.Select(f => f.Node.OpType).Distinct().Take(8))}...).");

@@ -98,8 +98,7 @@ public sealed class DynamicQuantizer(StaticQuantizationOptions options)
         graph.SetInitializer(TensorData.Create<sbyte>(zName, [nCols], new sbyte[nCols], ElementType.Int8));
         var inputs = new List<string> { node.Inputs[0], qName, sName, zName };
         if (bias is not null) inputs.Add(bias);
-        int at = graph.IndexOf(node);
-        graph.AddNode("DynamicQuantizeMatMul", inputs, [node.Outputs[0]], node.Name.Length > 0 ? node.Name + "_quant" : null, domain: "com.microsoft", insertAt: at);
+        graph.AddNodeBefore(node, "DynamicQuantizeMatMul", inputs, [node.Outputs[0]], node.Name.Length > 0 ? node.Name + "_quant" : null, domain: "com.microsoft");
         graph.RemoveNode(node);
         return null;
     }

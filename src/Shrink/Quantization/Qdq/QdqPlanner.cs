@@ -33,6 +33,22 @@ public sealed class QdqPlanner(QdqOpRegistry registry)
         }
     }
 
+    /// <summary>
+    /// The values whose element types <see cref="Plan"/> can use: the inputs of the nodes that have a handler. A type probe
+    /// that measures only these opens far faster on a large graph than one that exposes every value.
+    /// </summary>
+    public IReadOnlyCollection<string> TypedValues(ModelGraph graph)
+    {
+        var values = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in graph.Nodes)
+        {
+            bool handled = (node.Domain.Length == 0 || node.Domain == "ai.onnx") && registry.Find(node.OpType) is not null;
+            if (!handled) continue;
+            foreach (var input in node.Inputs) if (input.Length > 0 && graph.FindInitializer(input) is null) values.Add(input);
+        }
+        return values;
+    }
+
     /// <summary>Marks the graph (not modified). <paramref name="valueTypes"/>: element types measured by a run, when value_info lacks them.</summary>
     public QdqPlan Plan(ModelGraph graph, StaticQuantizationOptions options, IReadOnlyDictionary<string, ElementType>? valueTypes = null)
     {

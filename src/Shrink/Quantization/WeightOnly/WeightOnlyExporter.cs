@@ -143,7 +143,7 @@ public static class WeightOnlyExporter
             while (inputs.Count < 5) inputs.Add("");
             inputs.Add(biasName);
         }
-        var replacement = graph.AddNode("MatMulNBits", inputs, [node.Outputs[0]], node.Name, "com.microsoft", graph.IndexOf(node));
+        var replacement = graph.AddNodeBefore(node, "MatMulNBits", inputs, [node.Outputs[0]], node.Name, "com.microsoft");
         replacement.SetInt("K", k);
         replacement.SetInt("N", n);
         replacement.SetInt("bits", container);
@@ -206,9 +206,8 @@ public static class WeightOnlyExporter
             graph.SetInitializer(small ? TensorData.Create<byte>(zName, scaleDims, NBitsPacking.Pack(zeros, 4), type) : TensorData.Create<byte>(zName, scaleDims, zeros, type));
             inputs.Add(zName);
         }
-        int at0 = graph.IndexOf(node);
         string dequantized = graph.UniqueName(stem + "_w_dequantized");
-        var dq = graph.AddNode("DequantizeLinear", inputs, [dequantized], graph.UniqueName(stem + "_w_DequantizeLinear"), insertAt: at0);
+        var dq = graph.AddNodeBefore(node, "DequantizeLinear", inputs, [dequantized], graph.UniqueName(stem + "_w_DequantizeLinear"));
         dq.SetInt("axis", axis);
         if (!perChannel) dq.SetInt("block_size", w.GroupSize);
         string weightValue = dequantized;
@@ -218,7 +217,7 @@ public static class WeightOnlyExporter
             string shapeName = graph.UniqueName(stem + "_w_shape");
             graph.SetInitializer(TensorData.Create<long>(shapeName, [layer.WeightDims.Length], layer.WeightDims, ElementType.Int64));
             weightValue = graph.UniqueName(stem + "_w_kernel");
-            graph.AddNode("Reshape", [dequantized, shapeName], [weightValue], graph.UniqueName(stem + "_w_Reshape"), insertAt: at0 + 1);
+            graph.AddNodeAfter(dq, "Reshape", [dequantized, shapeName], [weightValue], graph.UniqueName(stem + "_w_Reshape"));
         }
         graph.SetInput(node, OpFacts.For(node)!.WeightInput, weightValue);
         string storage = small ? (bits == 4 ? "int4" : $"int4 (holding {bits}-bit codes)") : "int8";
