@@ -32,7 +32,7 @@ public sealed class DynamicQuantizer(StaticQuantizationOptions options)
             else if (OpFacts.For(node) is not null) left.Add((node.OpType, reason, 1));
         }
         if (done.Count == 0)
-            throw new ShrinkException($"{source}: nothing to quantize dynamically: no MatMul or Gemm with a constant float weight.");
+            throw new ShrinkException($"{source}: nothing to quantize dynamically: no MatMul or Gemm with a constant float weight{Subgraphs.UntouchedWeightsNote(graph)}.");
         graph.RemoveUnusedInitializers();
         graph.SortTopologically();
         if (quantized.OpsetVersion("com.microsoft") == 0) quantized.SetOpsetVersion("com.microsoft", 1);
