@@ -2,6 +2,7 @@ using System.CommandLine;
 using Shrink.Analysis;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
+using Shrink.Evaluation;
 using Shrink.Graph;
 using Shrink.Reports;
 using Shrink.Runtime;
@@ -35,7 +36,7 @@ internal static class InspectCommand
                 {
                     var overrides = CommonOptions.ParseInputShapes(parse.GetValue(shapes) ?? []);
                     using var random = DataSourceFactory.Open("random:1", new DataOptions { ShapeOverrides = overrides }, ModelInputs.Of(onnx));
-                    valueShapes = ValueShapeProbe.Measure(onnx, random.ReadBatches(1, 1).First());
+                    valueShapes = ValueShapeProbe.Measure(onnx, random.ReadBatches(1, 1).First(), MacCounter.ValuesRead(onnx.Graph));
                 }
                 catch (ShrinkException e)
                 {

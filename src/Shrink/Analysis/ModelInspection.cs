@@ -1,6 +1,7 @@
 using Shrink.Evaluation;
 using Shrink.Graph;
 using Shrink.Onnx;
+using Shrink.Quantization.Qdq;
 
 namespace Shrink.Analysis;
 
@@ -34,11 +35,16 @@ public sealed record ModelInspection(
         int constants = graph.Nodes.Count(n => n.OpType == "Constant");
         if (constants > 0)
             warnings.Add($"{constants} Constant node(s) hold tensors; passes promote them to initializers first (promote-constants).");
-        foreach (var t in graph.Initializers.Values)
+        // Only weights, biases and normalization parameters must be finite; other constants (the −inf fill of a causal
+        // attention mask) are kept exact.
+        foreach (var (t, reader) in QdqPlanner.Parameters(graph))
         {
             long bad = t.IndexOfNonFinite();
-            if (bad >= 0) warnings.Add($"initializer '{t.Name}' holds NaN or Inf (element {bad}); quantization will refuse it.");
+            if (bad >= 0) warnings.Add($"initializer '{t.Name}' (read by '{reader.DisplayName}', {reader.OpType}) holds NaN or Inf (element {bad}); quantization will refuse it.");
         }
+        var (subgraphWeights, subgraphParameters) = Subgraphs.Weights(graph);
+        if (subgraphWeights > 0)
+            warnings.Add($"{subgraphWeights} weight tensor(s) ({subgraphParameters:N0} parameters) live inside If/Loop/Scan subgraphs: they are counted here, but no pass quantizes or prunes them yet.");
         var unnamed = graph.Nodes.Count(n => n.Name.Length == 0);
         if (unnamed > 0) warnings.Add($"{unnamed} node(s) have no name; messages refer to them as OpType(first output).");
         return new ModelInspection(

@@ -13,25 +13,28 @@ public sealed record ModelStatistics(
 {
     /// <summary>
     /// Computes the statistics. Parameters count the elements of numeric initializers of rank ≥ 1, except int64 ones
-    /// (shapes and indices) and quantization scales and zero points. <paramref name="shapes"/> are value shapes measured at batch size 1 (see
+    /// (shapes and indices) and quantization scales and zero points, in the main graph and in subgraphs (If branches, Loop
+    /// and Scan bodies); the op histogram counts the nodes of subgraphs too. <paramref name="shapes"/> are value shapes measured at batch size 1 (see
     /// <c>ValueShapeProbe</c>); without them MACs are null.
     /// </summary>
     public static ModelStatistics Compute(OnnxModel model, IReadOnlyDictionary<string, long[]>? shapes = null)
     {
         long parameters = 0, bytes = 0;
         // Scales and zero points of (De)QuantizeLinear describe the quantization; they are not parameters.
-        var quantizationMetadata = model.Graph.Nodes
+        var subgraphs = Subgraphs.Of(model.Graph).Select(s => s.Graph).ToList();
+        var allNodes = model.Graph.Nodes.Select(n => n.Proto).Concat(subgraphs.SelectMany(g => g.Node)).ToList();
+        var quantizationMetadata = allNodes
             .Where(n => n.OpType is "QuantizeLinear" or "DequantizeLinear" or "DynamicQuantizeMatMul" or "MatMulNBits")
-            .SelectMany(n => n.OpType is "QuantizeLinear" or "DequantizeLinear" ? n.Inputs.Skip(1) : n.Inputs.Skip(2).Take(2))
+            .SelectMany(n => n.OpType is "QuantizeLinear" or "DequantizeLinear" ? n.Input.Skip(1) : n.Input.Skip(2).Take(2))
             .ToHashSet(StringComparer.Ordinal);
-        foreach (var t in model.Graph.Initializers.Values)
+        foreach (var t in model.Graph.Initializers.Values.Concat(subgraphs.SelectMany(g => g.Initializer).Select(p => new TensorData(p))))
         {
             if (t.Type is ElementType.Int64 or ElementType.String or ElementType.Bool) continue;
             if (t.Dims.Count == 0 || quantizationMetadata.Contains(t.Name)) continue; // scalars are constants, not weights
             parameters += t.ElementCount;
             bytes += t.ByteCount;
         }
-        var histogram = model.Graph.Nodes
+        var histogram = allNodes
             .GroupBy(n => n.Domain.Length == 0 || n.Domain == "ai.onnx" ? n.OpType : $"{n.Domain}.{n.OpType}")
             .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count());

@@ -12,6 +12,17 @@ public sealed class Node
 {
     internal Node(NodeProto proto) => Proto = proto;
 
+    // Bookkeeping of the ModelGraph that holds this node: its place in the graph's linked node order (Order grows along
+    // it), its position in the last materialized node list, and the names the graph's indexes recorded for it, so an edit
+    // updates only this node's entries.
+    internal ModelGraph? Owner;
+    internal Node? Previous;
+    internal Node? Next;
+    internal long Order;
+    internal int Position;
+    internal string[]? IndexedReads;
+    internal string[]? IndexedWrites;
+
     /// <summary>The underlying protobuf (attributes, doc string). Edit inputs and outputs through <see cref="ModelGraph"/>.</summary>
     public NodeProto Proto { get; }
 

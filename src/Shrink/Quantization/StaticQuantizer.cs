@@ -10,7 +10,7 @@ using Shrink.Runtime;
 namespace Shrink.Quantization;
 
 /// <summary>
-/// Calibrated static int8 quantization to QDQ form: pre-process (promote constants, fold BatchNormalization, upgrade to
+/// Calibrated static int8 quantization to QDQ form: pre-process (promote constants, fold constant Casts/Transposes of initializers, fold BatchNormalization, upgrade to
 /// opset 13), mark, calibrate the marked activations on data, insert Q/DQ, check that ORT loads and fuses the result,
 /// and measure the per-layer error. The input model is never modified.
 /// </summary>
@@ -31,10 +31,10 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
         var inputs = ModelInputs.Of(prepared);
         using var data = FixedBatchDataSource.ForModel(openData(inputs), inputs);
         var first = data.ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data.Description}: empty calibration data set.");
-        var types = ValueShapeProbe.MeasureTypes(prepared, first);
+        var types = ValueShapeProbe.MeasureTypes(prepared, first, _planner.TypedValues(prepared.Graph));
         var plan = _planner.Plan(prepared.Graph, options, types);
         if (plan.Quantized.Count == 0)
-            throw new ShrinkException($"{source}: nothing to quantize: no node has an int8 handler ({string.Join(", ", plan.LeftInFloat.Select(f => f.Node.OpType).Distinct().Take(8))}...).");
+            throw new ShrinkException($"{source}: nothing to quantize: no node has an int8 handler ({string.Join(", ", plan.LeftInFloat.Select(f => f.Node.OpType).Distinct().Take(8))}...){Subgraphs.UntouchedWeightsNote(prepared.Graph)}.");
 
         var target = new QuantTarget(options.ActivationType == ElementType.UInt8 ? 0 : -128, options.ActivationType == ElementType.UInt8 ? 255 : 127, options.SymmetricActivations);
         var clock = Stopwatch.StartNew();
@@ -102,7 +102,7 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
     internal static IReadOnlyList<string> Preprocess(OnnxModel model)
     {
         var lines = new List<string>();
-        IGraphPass[] passes = [new PromoteConstantsToInitializers(), new UpgradeOpset(13), new FoldBatchNormalization()];
+        IGraphPass[] passes = [new PromoteConstantsToInitializers(), new FoldConstants(), new UpgradeOpset(13), new FoldBatchNormalization()];
         foreach (var pass in passes)
         {
             var result = pass.Apply(model);

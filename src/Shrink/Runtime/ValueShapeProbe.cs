@@ -12,30 +12,38 @@ namespace Shrink.Runtime;
 /// </summary>
 public static class ValueShapeProbe
 {
-    /// <summary>Runs <paramref name="model"/> on <paramref name="sample"/> and returns value name → shape.</summary>
-    public static IReadOnlyDictionary<string, long[]> Measure(OnnxModel model, DataBatch sample)
+    /// <summary>
+    /// Runs <paramref name="model"/> on <paramref name="sample"/> and returns value name → shape, for every value or only
+    /// for <paramref name="values"/> (and the graph outputs): ONNX Runtime takes longer to open a model the more outputs
+    /// it has, so callers that need a few shapes of a large graph should name them.
+    /// </summary>
+    public static IReadOnlyDictionary<string, long[]> Measure(OnnxModel model, DataBatch sample, IEnumerable<string>? values = null)
     {
-        using var session = OpenExposed(model);
+        using var session = OpenExposed(model, values);
         using var inputs = session.Prepare(sample);
         return session.RunShapes(inputs);
     }
 
-    /// <summary>Runs <paramref name="model"/> on <paramref name="sample"/> and returns value name → element type (exporters often omit it).</summary>
-    public static IReadOnlyDictionary<string, ElementType> MeasureTypes(OnnxModel model, DataBatch sample)
+    /// <summary>
+    /// Runs <paramref name="model"/> on <paramref name="sample"/> and returns value name → element type (exporters often
+    /// omit it), for every value or only for <paramref name="values"/> (and the graph outputs).
+    /// </summary>
+    public static IReadOnlyDictionary<string, ElementType> MeasureTypes(OnnxModel model, DataBatch sample, IEnumerable<string>? values = null)
     {
-        using var session = OpenExposed(model);
+        using var session = OpenExposed(model, values);
         using var inputs = session.Prepare(sample);
         return session.RunTypes(inputs);
     }
 
-    private static ModelSession OpenExposed(OnnxModel model)
+    private static ModelSession OpenExposed(OnnxModel model, IEnumerable<string>? values)
     {
         var probe = model.Clone();
         var graph = probe.Proto.Graph;
         var existing = new HashSet<string>(graph.Output.Select(o => o.Name));
+        var wanted = values?.ToHashSet(StringComparer.Ordinal);
         foreach (var node in graph.Node)
             foreach (var o in node.Output)
-                if (o.Length > 0 && existing.Add(o))
+                if (o.Length > 0 && (wanted is null || wanted.Contains(o)) && existing.Add(o))
                     graph.Output.Add(new ValueInfoProto { Name = o });
         // The clone's IR view was built before the outputs were added; ORT reads the proto directly.
         return ModelSession.Open(OnnxModel.FromProto(probe.Proto, model.Name), new RuntimeOptions { Optimize = false });

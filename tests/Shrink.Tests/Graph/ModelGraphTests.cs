@@ -318,4 +318,63 @@ public sealed class ModelGraphTests
             graph.RenameValue(name, "act");
         }
     }
+
+    [Fact]
+    public void Nodes_added_before_and_after_an_anchor_land_next_to_it_and_are_indexed()
+    {
+        var graph = OnnxModel.FromProto(Chain()).Graph;
+        var c = graph.Nodes.Single(n => n.Name == "n_c");
+        Assert.Equal(["n_d"], graph.Consumers("c").Select(n => n.Name)); // builds the indexes before the edits
+        var before = graph.AddNodeBefore(c, "Identity", ["a"], ["a2"], "before_c");
+        var after = graph.AddNodeAfter(c, "Identity", ["c"], ["c2"], "after_c");
+        // Many insertions into one gap force the order labels to be spread out again.
+        var anchor = after;
+        for (int i = 0; i < 100; i++) anchor = graph.AddNodeBefore(anchor, "Identity", ["c"], [$"c_{i}"], $"extra_{i}");
+
+        var names = graph.Nodes.Select(n => n.Name).ToList();
+        Assert.Equal(["n_a", "n_b", "before_c", "n_c"], names.Take(4));
+        Assert.Equal("extra_99", names[4]);
+        Assert.Equal("extra_0", names[103]);
+        Assert.Equal(["after_c", "n_d", "n_e", "n_f"], names.Skip(104));
+        Assert.Equal(3, graph.IndexOf(c));
+        Assert.Same(before, graph.Producer("a2"));
+        Assert.Equal(["before_c", "n_c", "n_f"], graph.Consumers("a").Select(n => n.Name)); // inserted before n_c, listed before it
+        // Consumers come in graph order, whatever the order of the insertions.
+        var readersOfC = graph.Consumers("c").Select(n => names.IndexOf(n.Name)).ToList();
+        Assert.Equal(readersOfC.Order(), readersOfC);
+        Assert.Equal(102, readersOfC.Count);
+
+        graph.RemoveNode(before);
+        Assert.Equal(-1, graph.IndexOf(before));
+        Assert.False(graph.Contains(before));
+        Assert.Null(graph.Producer("a2"));
+        Assert.Equal(["n_c", "n_f"], graph.Consumers("a").Select(n => n.Name));
+        Assert.Throws<InvalidOperationException>(() => graph.AddNodeAfter(before, "Identity", ["a"], ["z"]));
+    }
+
+    [Fact]
+    public void A_consumer_list_held_by_a_caller_stays_unchanged_while_the_graph_is_edited()
+    {
+        var graph = OnnxModel.FromProto(Chain()).Graph;
+        var readers = graph.Consumers("a");
+        foreach (var node in readers) graph.SetInput(node, node.Inputs.ToList().IndexOf("a"), "x"); // would throw if the list changed underneath
+        Assert.Equal(["n_c", "n_f"], readers.Select(n => n.Name));
+        Assert.Empty(graph.Consumers("a"));
+        Assert.Equal(["n_a", "n_b", "n_c", "n_f"], graph.Consumers("x").Select(n => n.Name));
+    }
+
+    [Fact]
+    public void Sorting_an_unordered_graph_keeps_its_indexes_in_graph_order()
+    {
+        var proto = Chain();
+        var reversed = proto.Graph.Node.Reverse().ToList();
+        proto.Graph.Node.Clear();
+        proto.Graph.Node.AddRange(reversed);
+        var graph = OnnxModel.FromProto(proto).Graph;
+        Assert.Equal(["n_f", "n_c"], graph.Consumers("a").Select(n => n.Name));
+        graph.SortTopologically();
+        AssertTopological(graph.Nodes, proto);
+        Assert.Equal(["n_c", "n_f"], graph.Consumers("a").Select(n => n.Name));
+        Assert.Equal(graph.Nodes, graph.TopologicalOrder());
+    }
 }

@@ -29,6 +29,7 @@ public sealed class FoldBatchNormalization : IGraphPass
         var graph = model.Graph;
         var details = new List<string>();
         var released = new HashSet<string>(StringComparer.Ordinal);
+        var staleInfos = new HashSet<string>(StringComparer.Ordinal);
         int folded = 0;
         foreach (var bn in graph.Nodes.Where(n => n.OpType == "BatchNormalization" && IsDefaultDomain(n)).ToList())
         {
@@ -38,9 +39,16 @@ public sealed class FoldBatchNormalization : IGraphPass
                 details.Add($"kept {bn.DisplayName}: {reason}");
                 continue;
             }
-            Fold(graph, plan, released);
+            Fold(graph, plan, released, staleInfos);
             folded++;
             details.Add($"folded {bn.DisplayName} into {plan.Producer.DisplayName} ({plan.Producer.OpType})");
+        }
+        // The producers' old output names are gone; their value_info goes in one pass over the list.
+        if (staleInfos.Count > 0)
+        {
+            var kept = graph.Proto.ValueInfo.Where(v => !staleInfos.Contains(v.Name)).ToList();
+            graph.Proto.ValueInfo.Clear();
+            graph.Proto.ValueInfo.AddRange(kept);
         }
         foreach (var name in released)
         {
@@ -201,7 +209,7 @@ public sealed class FoldBatchNormalization : IGraphPass
         return n;
     }
 
-    private static void Fold(ModelGraph graph, FoldPlan plan, HashSet<string> released)
+    private static void Fold(ModelGraph graph, FoldPlan plan, HashSet<string> released, HashSet<string> staleInfos)
     {
         var (bn, producer, w) = (plan.BatchNorm, plan.Producer, plan.Weight);
         string stem = producer.Name.Length > 0 ? producer.Name : producer.Outputs[0];
@@ -239,9 +247,7 @@ public sealed class FoldBatchNormalization : IGraphPass
         string oldOutput = producer.Outputs[0];
         graph.RemoveNode(bn);
         graph.SetOutput(producer, 0, bn.Outputs[0]);
-        var infos = graph.Proto.ValueInfo;
-        for (int i = infos.Count - 1; i >= 0; i--)
-            if (infos[i].Name == oldOutput) infos.RemoveAt(i);
+        staleInfos.Add(oldOutput);
         for (int k = 1; k < 5; k++) released.Add(bn.Inputs[k]);
     }
 

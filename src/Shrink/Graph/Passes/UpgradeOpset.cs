@@ -340,7 +340,7 @@ public sealed class UpgradeOpset : IGraphPass
         var to13 = RewriteTo13(graph, node, from, names);
         // A node replaced by the first step (Dropout, Upsample, Resize-10) is no longer in the graph; its replacement
         // is an opset-13 node that needs nothing later.
-        var after13 = to13 is null || graph.IndexOf(node) >= 0 ? RewriteAfter13(graph, node, from, names) : null;
+        var after13 = to13 is null || graph.Contains(node) ? RewriteAfter13(graph, node, from, names) : null;
         return to13 is null ? after13 : after13 is null ? to13 : $"{to13}; {after13}";
     }
 
@@ -508,23 +508,23 @@ public sealed class UpgradeOpset : IGraphPass
         string x = node.Inputs[0], y = node.Outputs[0];
         string stem = Stem(node);
         string flat = names.Next(stem + "_2d_in"), normalized = names.Next(stem + "_2d_out"), shape = names.Next(stem + "_shape");
-        int at = graph.IndexOf(node);
-        var flatten = graph.AddNode("Flatten", [x], [flat], names.Next(stem + "_flatten"), insertAt: at);
+        var flatten = graph.AddNodeBefore(node, "Flatten", [x], [flat], names.Next(stem + "_flatten"));
         flatten.SetInt("axis", axis);
-        graph.AddNode("Shape", [x], [shape], names.Next(stem + "_input_shape"), insertAt: at);
+        graph.AddNodeBefore(flatten, "Shape", [x], [shape], names.Next(stem + "_input_shape"));
         graph.SetInput(node, 0, flat);
         graph.SetOutput(node, 0, normalized);
         node.SetInt("axis", 1);
-        graph.AddNode("Reshape", [normalized, shape], [y], names.Next(stem + "_reshape"), insertAt: graph.IndexOf(node) + 1);
+        graph.AddNodeAfter(node, "Reshape", [normalized, shape], [y], names.Next(stem + "_reshape"));
         return $"axis {axis} of a rank-{(rank is int k ? k.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?")} input → Flatten, {node.OpType}(axis=1), Reshape";
     }
 
     // Swaps a node for a new one at the same position, keeping its name.
     private static Node Replace(ModelGraph graph, Node node, string opType, string[] inputs, string[] outputs)
     {
-        int at = graph.IndexOf(node);
+        // Removed first so the replacement can take over the outputs in the graph's indexes.
+        var next = node.Next;
         graph.RemoveNode(node);
-        var replacement = graph.AddNode(opType, inputs, outputs, node.Name, insertAt: at);
+        var replacement = next is null ? graph.AddNode(opType, inputs, outputs, node.Name) : graph.AddNodeBefore(next, opType, inputs, outputs, node.Name);
         if (node.Proto.DocString.Length > 0) replacement.Proto.DocString = node.Proto.DocString;
         return replacement;
     }
@@ -581,6 +581,7 @@ public sealed class UpgradeOpset : IGraphPass
     private sealed class Namer
     {
         private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int> _nextSuffix = new(StringComparer.Ordinal);
 
         public Namer(IEnumerable<ModelGraph> graphs)
         {
@@ -599,8 +600,13 @@ public sealed class UpgradeOpset : IGraphPass
 
         public string Next(string stem)
         {
-            string candidate = stem;
-            for (int i = 1; !_used.Add(candidate); i++) candidate = $"{stem}_{i}";
+            if (_used.Add(stem)) return stem;
+            // Suffixes below the one remembered for this stem are all taken, so asking often for one stem stays cheap.
+            int i = _nextSuffix.GetValueOrDefault(stem, 1);
+            string candidate;
+            do candidate = $"{stem}_{i++}";
+            while (!_used.Add(candidate));
+            _nextSuffix[stem] = i;
             return candidate;
         }
     }

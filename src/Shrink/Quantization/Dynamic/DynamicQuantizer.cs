@@ -32,7 +32,7 @@ public sealed class DynamicQuantizer(StaticQuantizationOptions options)
             else if (OpFacts.For(node) is not null) left.Add((node.OpType, reason, 1));
         }
         if (done.Count == 0)
-            throw new ShrinkException($"{source}: nothing to quantize dynamically: no MatMul or Gemm with a constant float weight.");
+            throw new ShrinkException($"{source}: nothing to quantize dynamically: no MatMul or Gemm with a constant float weight{Subgraphs.UntouchedWeightsNote(graph)}.");
         graph.RemoveUnusedInitializers();
         graph.SortTopologically();
         if (quantized.OpsetVersion("com.microsoft") == 0) quantized.SetOpsetVersion("com.microsoft", 1);
@@ -98,8 +98,7 @@ public sealed class DynamicQuantizer(StaticQuantizationOptions options)
         graph.SetInitializer(TensorData.Create<sbyte>(zName, [nCols], new sbyte[nCols], ElementType.Int8));
         var inputs = new List<string> { node.Inputs[0], qName, sName, zName };
         if (bias is not null) inputs.Add(bias);
-        int at = graph.IndexOf(node);
-        graph.AddNode("DynamicQuantizeMatMul", inputs, [node.Outputs[0]], node.Name.Length > 0 ? node.Name + "_quant" : null, domain: "com.microsoft", insertAt: at);
+        graph.AddNodeBefore(node, "DynamicQuantizeMatMul", inputs, [node.Outputs[0]], node.Name.Length > 0 ? node.Name + "_quant" : null, domain: "com.microsoft");
         graph.RemoveNode(node);
         return null;
     }

@@ -31,7 +31,7 @@ public static class QdqInserter
             graph.SetInitializer(TensorData.FromFloats(zero, [], [0f]));
             graph.SetInput(swap.Pool, 0, swap.Relu.Inputs[0]);
             graph.SetOutput(swap.Pool, 0, pooled);
-            graph.AddNode("Max", [pooled, zero], [y], graph.UniqueName(swap.Relu.DisplayName + "_after_pool"), insertAt: graph.IndexOf(swap.Pool) + 1);
+            graph.AddNodeAfter(swap.Pool, "Max", [pooled, zero], [y], graph.UniqueName(swap.Relu.DisplayName + "_after_pool"));
             graph.RemoveNode(swap.Relu);
         }
 
@@ -59,9 +59,11 @@ public static class QdqInserter
             var (scale, zp) = ParamNames(tensor);
             string quantized = graph.UniqueName(tensor + "_quantized"), dequantized = graph.UniqueName(tensor + "_dequantized");
             var producer = graph.Producer(tensor);
-            int at = producer is null ? 0 : graph.IndexOf(producer) + 1;
-            var q = graph.AddNode("QuantizeLinear", [tensor, scale, zp], [quantized], graph.UniqueName(tensor + "_QuantizeLinear"), insertAt: at);
-            graph.AddNode("DequantizeLinear", [quantized, scale, zp], [dequantized], graph.UniqueName(tensor + "_DequantizeLinear"), insertAt: at + 1);
+            string qName = graph.UniqueName(tensor + "_QuantizeLinear"), dqName = graph.UniqueName(tensor + "_DequantizeLinear");
+            var q = producer is null
+                ? graph.AddNode("QuantizeLinear", [tensor, scale, zp], [quantized], qName, insertAt: 0)
+                : graph.AddNodeAfter(producer, "QuantizeLinear", [tensor, scale, zp], [quantized], qName);
+            graph.AddNodeAfter(q, "DequantizeLinear", [quantized, scale, zp], [dequantized], dqName);
             graph.RedirectConsumers(tensor, dequantized, except: q);
             dequantizedNames[tensor] = dequantized;
             // The DequantizeLinear we just added reads 'quantized', not 'tensor', so it is unaffected.

@@ -65,13 +65,28 @@ public sealed class QdqPlan
     /// <summary>Nodes left in float and why.</summary>
     public List<FloatNode> LeftInFloat { get; } = [];
 
+    // The members of CalibratedTensors, for lookups that do not scan the list (it grows with the graph).
+    private readonly HashSet<string> _calibrated = new(StringComparer.Ordinal);
+
     /// <summary>True when <paramref name="tensor"/> is quantized (own or shared parameters).</summary>
-    public bool IsMarked(string tensor) => SharedWith.ContainsKey(tensor) || CalibratedTensors.Contains(tensor);
+    public bool IsMarked(string tensor)
+    {
+        if (SharedWith.ContainsKey(tensor)) return true;
+        if (_calibrated.Count != CalibratedTensors.Count)
+        {
+            // The list was edited directly.
+            _calibrated.Clear();
+            _calibrated.UnionWith(CalibratedTensors);
+        }
+        return _calibrated.Contains(tensor);
+    }
 
     /// <summary>Marks a tensor for its own calibrated parameters (once).</summary>
     public void MarkCalibrated(string tensor)
     {
-        if (!IsMarked(tensor)) CalibratedTensors.Add(tensor);
+        if (IsMarked(tensor)) return;
+        CalibratedTensors.Add(tensor);
+        _calibrated.Add(tensor);
     }
 
     /// <summary>The tensor whose calibrated parameters <paramref name="tensor"/> uses (following shares).</summary>

@@ -29,16 +29,16 @@ public static class WeightOnlyExporter
         {
             if (layer.Node.OpType is "MatMul" or "Gemm" && settings.PreferMatMulNBits && MatMulNBitsBlock(weight) is int block && BiasOf(layer, graph, out _))
             {
-                var before = graph.Initializers.Keys.ToHashSet();
-                string format = WriteMatMulNBits(graph, layer, weight, block, settings);
-                formats[layer] = (format, NewBytes(graph, before, layer));
+                var added = new List<string>();
+                string format = WriteMatMulNBits(graph, layer, weight, block, settings, added);
+                formats[layer] = (format, NewBytes(graph, added, layer));
                 usesContrib = true;
             }
             else
             {
-                var before = graph.Initializers.Keys.ToHashSet();
-                string format = WriteDequantize(graph, layer, weight, out bool opset21);
-                formats[layer] = (format, NewBytes(graph, before, layer));
+                var added = new List<string>();
+                string format = WriteDequantize(graph, layer, weight, added, out bool opset21);
+                formats[layer] = (format, NewBytes(graph, added, layer));
                 needs21 |= opset21;
             }
         }
@@ -52,9 +52,10 @@ public static class WeightOnlyExporter
         return formats;
     }
 
-    // Bytes of the initializers a rewrite added, not counting the moved bias and the reshape target.
-    private static long NewBytes(ModelGraph graph, HashSet<string> before, WeightLayer layer) =>
-        graph.Initializers.Values.Where(t => !before.Contains(t.Name) && t.Type != ElementType.Int64 && !(t.Type == ElementType.Float && t.Dims.Count == 1 && t.ElementCount == layer.Rows && t.Name.EndsWith("_bias", StringComparison.Ordinal)))
+    // Bytes of the initializers a rewrite added, not counting the moved bias and the reshape target. The rewrite lists
+    // what it added: comparing with a copy of every name taken before each layer made the export quadratic in layers.
+    private static long NewBytes(ModelGraph graph, List<string> added, WeightLayer layer) =>
+        added.Distinct(StringComparer.Ordinal).Select(name => graph.Initializers[name]).Where(t => t.Type != ElementType.Int64 && !(t.Type == ElementType.Float && t.Dims.Count == 1 && t.ElementCount == layer.Rows && t.Name.EndsWith("_bias", StringComparison.Ordinal)))
             .Sum(t => t.ByteCount);
 
     /// <summary>Bits of the container that carries codes of <paramref name="bits"/> bits.</summary>
@@ -93,8 +94,14 @@ public static class WeightOnlyExporter
         return true;
     }
 
-    private static string WriteMatMulNBits(ModelGraph graph, WeightLayer layer, QuantizedWeight w, int block, WeightExportSettings settings)
+    private static string WriteMatMulNBits(ModelGraph graph, WeightLayer layer, QuantizedWeight w, int block, WeightExportSettings settings, List<string> added)
     {
+        void SetInitializer(TensorData t)
+        {
+            graph.SetInitializer(t);
+            added.Add(t.Name);
+        }
+
         int bits = w.Grid.Bits, container = ContainerBits(bits);
         if (!MatMulNBitsWidths.Contains(container)) container = 4;
         int n = w.Rows, k = w.Cols, kBlocks = (k + block - 1) / block, blob = block * container / 8;
@@ -125,25 +132,25 @@ public static class WeightOnlyExporter
         var node = layer.Node;
         string stem = node.Name.Length > 0 ? node.Name : layer.WeightName;
         string bName = graph.UniqueName(stem + "_B_q" + bits), sName = graph.UniqueName(stem + "_scales");
-        graph.SetInitializer(TensorData.Create<byte>(bName, [n, kBlocks, blob], packed, ElementType.UInt8));
-        graph.SetInitializer(TensorData.FromFloats(sName, [n, kBlocks], scales));
+        SetInitializer(TensorData.Create<byte>(bName, [n, kBlocks, blob], packed, ElementType.UInt8));
+        SetInitializer(TensorData.FromFloats(sName, [n, kBlocks], scales));
         var inputs = new List<string> { node.Inputs[0], bName, sName };
         if (!w.Grid.Symmetric)
         {
             string zName = graph.UniqueName(stem + "_zero_points");
             var all = zeroRows.SelectMany(z => z).ToArray();
-            graph.SetInitializer(TensorData.Create<byte>(zName, [all.Length], all, ElementType.UInt8));
+            SetInitializer(TensorData.Create<byte>(zName, [all.Length], all, ElementType.UInt8));
             inputs.Add(zName);
         }
         BiasOf(layer, graph, out var bias);
         if (bias is not null)
         {
             string biasName = graph.UniqueName(stem + "_bias");
-            graph.SetInitializer(TensorData.FromFloats(biasName, [n], bias));
+            SetInitializer(TensorData.FromFloats(biasName, [n], bias));
             while (inputs.Count < 5) inputs.Add("");
             inputs.Add(biasName);
         }
-        var replacement = graph.AddNode("MatMulNBits", inputs, [node.Outputs[0]], node.Name, "com.microsoft", graph.IndexOf(node));
+        var replacement = graph.AddNodeBefore(node, "MatMulNBits", inputs, [node.Outputs[0]], node.Name, "com.microsoft");
         replacement.SetInt("K", k);
         replacement.SetInt("N", n);
         replacement.SetInt("bits", container);
@@ -153,8 +160,14 @@ public static class WeightOnlyExporter
         return $"MatMulNBits {container}-bit{(container != bits ? $" (holding {bits}-bit codes)" : "")}, block {block}{(settings.Int8Activations ? ", int8 activations" : "")}";
     }
 
-    private static string WriteDequantize(ModelGraph graph, WeightLayer layer, QuantizedWeight w, out bool needsOpset21)
+    private static string WriteDequantize(ModelGraph graph, WeightLayer layer, QuantizedWeight w, List<string> added, out bool needsOpset21)
     {
+        void SetInitializer(TensorData t)
+        {
+            graph.SetInitializer(t);
+            added.Add(t.Name);
+        }
+
         int bits = w.Grid.Bits;
         bool small = bits <= 4, perChannel = w.GroupCount == 1;
         var type = small ? (w.Grid.Symmetric ? ElementType.Int4 : ElementType.UInt4) : (w.Grid.Symmetric ? ElementType.Int8 : ElementType.UInt8);
@@ -195,20 +208,19 @@ public static class WeightOnlyExporter
         long[] scaleDims = perChannel ? [rows] : transposed ? [groups, rows] : [rows, groups];
         int axis = transposed ? (perChannel ? 1 : 0) : (perChannel ? 0 : 1);
         string qName = graph.UniqueName(stem + "_w_q" + bits), sName = graph.UniqueName(stem + "_w_scale");
-        graph.SetInitializer(small
+        SetInitializer(small
             ? TensorData.Create<byte>(qName, dims, w.Grid.Symmetric ? NBitsPacking.PackSigned(values, 4) : NBitsPacking.Pack(unsignedValues, 4), type)
             : w.Grid.Symmetric ? TensorData.Create<sbyte>(qName, dims, values, type) : TensorData.Create<byte>(qName, dims, unsignedValues, type));
-        graph.SetInitializer(TensorData.FromFloats(sName, scaleDims, scales));
+        SetInitializer(TensorData.FromFloats(sName, scaleDims, scales));
         var inputs = new List<string> { qName, sName };
         if (!w.Grid.Symmetric)
         {
             string zName = graph.UniqueName(stem + "_w_zero_point");
-            graph.SetInitializer(small ? TensorData.Create<byte>(zName, scaleDims, NBitsPacking.Pack(zeros, 4), type) : TensorData.Create<byte>(zName, scaleDims, zeros, type));
+            SetInitializer(small ? TensorData.Create<byte>(zName, scaleDims, NBitsPacking.Pack(zeros, 4), type) : TensorData.Create<byte>(zName, scaleDims, zeros, type));
             inputs.Add(zName);
         }
-        int at0 = graph.IndexOf(node);
         string dequantized = graph.UniqueName(stem + "_w_dequantized");
-        var dq = graph.AddNode("DequantizeLinear", inputs, [dequantized], graph.UniqueName(stem + "_w_DequantizeLinear"), insertAt: at0);
+        var dq = graph.AddNodeBefore(node, "DequantizeLinear", inputs, [dequantized], graph.UniqueName(stem + "_w_DequantizeLinear"));
         dq.SetInt("axis", axis);
         if (!perChannel) dq.SetInt("block_size", w.GroupSize);
         string weightValue = dequantized;
@@ -216,9 +228,9 @@ public static class WeightOnlyExporter
         {
             // Groups run along the flattened [C/group·Πk] axis, so the 2-D tensor is reshaped back to the kernel.
             string shapeName = graph.UniqueName(stem + "_w_shape");
-            graph.SetInitializer(TensorData.Create<long>(shapeName, [layer.WeightDims.Length], layer.WeightDims, ElementType.Int64));
+            SetInitializer(TensorData.Create<long>(shapeName, [layer.WeightDims.Length], layer.WeightDims, ElementType.Int64));
             weightValue = graph.UniqueName(stem + "_w_kernel");
-            graph.AddNode("Reshape", [dequantized, shapeName], [weightValue], graph.UniqueName(stem + "_w_Reshape"), insertAt: at0 + 1);
+            graph.AddNodeAfter(dq, "Reshape", [dequantized, shapeName], [weightValue], graph.UniqueName(stem + "_w_Reshape"));
         }
         graph.SetInput(node, OpFacts.For(node)!.WeightInput, weightValue);
         string storage = small ? (bits == 4 ? "int4" : $"int4 (holding {bits}-bit codes)") : "int8";

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Shrink.Data;
+using Shrink.Graph;
 using Shrink.Numerics;
 using Shrink.Onnx;
 using Shrink.Quantization.Qdq;
@@ -33,7 +34,7 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
 
         var (layers, leftInFloat) = SelectLayers(prepared);
         if (layers.Count == 0)
-            throw new ShrinkException($"{source}: nothing to quantize: no Conv, Gemm or MatMul with a constant float weight{(leftInFloat.Count > 0 ? $" ({leftInFloat[0].Name}: {leftInFloat[0].Reason})" : "")}.");
+            throw new ShrinkException($"{source}: nothing to quantize: no Conv, Gemm or MatMul with a constant float weight{(leftInFloat.Count > 0 ? $" ({leftInFloat[0].Name}: {leftInFloat[0].Reason})" : "")}{Subgraphs.UntouchedWeightsNote(prepared.Graph)}.");
 
         var rtn = new RoundToNearest();
         var rtnSettings = options.RoundingSettings("rtn");
