@@ -23,6 +23,7 @@ internal static class Program
             if (args.Length == 3 && args[0] == "phases") return ChildCommands.Phases(args[1], args[2]);
             if (args.Length == 2 && args[0] == "parsemapped") return ChildCommands.ParseMapped(args[1]);
             if (args.Length == 2 && args[0] == "generate") return Generate(args[1]);
+            if (args.Length == 2 && args[0] == "generate-cnn") return MemoryBenchmark.Generate(args[1]);
             if (args.Length == 4 && args[0] == "quantizemem") return ChildCommands.QuantizeMemory(args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
             if (args.Length >= 1 && args[0] == "int8")
             {
