@@ -11,7 +11,9 @@ namespace Shrink.Bench;
 /// <c>prune [--quick] [--out PATH]</c> the pruning benchmark (bench/RESULTS-prune.md),
 /// <c>prune-sweep [--quick] [--out PATH]</c> resnet8's accuracy against speed over channel-pruning rates
 /// (bench/RESULTS-prune-sweep.md and bench/prune-resnet8.png), and
-/// <c>mixed [--quick] [--out PATH]</c> the mixed-precision benchmark (bench/RESULTS-mixed.md).
+/// <c>mixed [--quick] [--out PATH]</c> the mixed-precision benchmark (bench/RESULTS-mixed.md),
+/// <c>memory [--shrink DLL] [--out PATH]</c> peak memory and time of quantize/eval on generated CNNs (bench/RESULTS-memory.md),
+/// and <c>generate-cnn DIR</c> writes those CNNs to a folder.
 /// </summary>
 internal static class Program
 {
@@ -23,6 +25,7 @@ internal static class Program
             if (args.Length == 3 && args[0] == "phases") return ChildCommands.Phases(args[1], args[2]);
             if (args.Length == 2 && args[0] == "parsemapped") return ChildCommands.ParseMapped(args[1]);
             if (args.Length == 2 && args[0] == "generate") return Generate(args[1]);
+            if (args.Length == 2 && args[0] == "generate-cnn") return MemoryBenchmark.Generate(args[1]);
             if (args.Length == 4 && args[0] == "quantizemem") return ChildCommands.QuantizeMemory(args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
             if (args.Length >= 1 && args[0] == "int8")
             {
@@ -44,6 +47,12 @@ internal static class Program
             {
                 int outAt = Array.IndexOf(args, "--out");
                 return WeightOnlyBenchmark.Run(args.Contains("--quick"), outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-weightonly.md"));
+            }
+            if (args.Length >= 1 && args[0] == "memory")
+            {
+                int outAt = Array.IndexOf(args, "--out"), dllAt = Array.IndexOf(args, "--shrink");
+                return MemoryBenchmark.Run(dllAt > 0 && dllAt + 1 < args.Length ? args[dllAt + 1] : null,
+                    outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-memory.md"));
             }
             if (args.Length >= 1 && args[0] == "mixed")
             {

@@ -20,6 +20,7 @@ internal static class CommonOptions
     {
         var sizes = List(text, option)
             .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int b) && b > 0 ? b : throw new UsageException($"{option}: '{s}' is not a positive integer."))
+            .Select(b => b <= MaxBatch ? b : throw new UsageException($"{option} {b} is over the limit of {MaxBatch}."))
             .Distinct().ToArray();
         return sizes.Length > 0 ? sizes : throw new UsageException($"{option} needs at least one batch size.");
     }
@@ -39,7 +40,19 @@ internal static class CommonOptions
     /// <summary>Refuses a negative count given for <paramref name="option"/>.</summary>
     public static int NotNegative(int value, string option) => value >= 0 ? value : throw new UsageException($"{option} must be 0 or positive, not {value}.");
 
-    public static int CheckThreads(int threads) => threads > 0 ? threads : throw new UsageException("--threads must be at least 1.");
+
+    /// <summary>The largest batch size timed.</summary>
+    public const int MaxBatch = 4096;
+
+    /// <summary>The most intra-op threads accepted.</summary>
+    public const int MaxThreads = 256;
+
+    public static int CheckThreads(int threads) => threads switch
+    {
+        < 1 => throw new UsageException("--threads must be at least 1."),
+        > MaxThreads => throw new UsageException($"--threads {threads} is over the limit of {MaxThreads} (this machine has {Environment.ProcessorCount} cores)."),
+        _ => threads,
+    };
 
     /// <summary>Parses repeated <c>name=d1,d2,...</c> values of --input-shape.</summary>
     public static Dictionary<string, long[]> ParseInputShapes(IEnumerable<string> specs)

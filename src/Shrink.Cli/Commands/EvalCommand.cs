@@ -21,10 +21,11 @@ internal static class EvalCommand
         var json = CommonOptions.Json();
         var report = new Option<string?>("--report") { Description = "Write a Markdown report to this file" };
         var noLatency = new Option<bool>("--no-latency") { Description = "Skip the timing" };
+        var memoryLimit = new Option<string?>("--memory-limit") { Description = "Activation memory one batch may take, e.g. 512M or 2G (default: half the available memory, at most 1G); the accuracy batch is lowered and larger latency batches skipped to fit" };
         var data = new DataArguments();
         var command = new Command("eval", "Measure a model: top-1/top-5 accuracy, fidelity to a reference, latency, size, parameters and MACs.")
         {
-            model, reference, batches, threads, runs, warmup, json, report, noLatency,
+            model, reference, batches, threads, runs, warmup, json, report, noLatency, memoryLimit,
         };
         data.AddTo(command);
         command.SetAction(parse =>
@@ -40,6 +41,7 @@ internal static class EvalCommand
                 LatencyBatchSizes = parse.GetValue(noLatency) ? [] : CommonOptions.ParseBatches(parse.GetValue(batches)!),
                 Runtime = new RuntimeOptions { IntraOpThreads = CommonOptions.CheckThreads(parse.GetValue(threads)) },
                 MaxSamples = parse.GetValue(data.Samples),
+                MemoryLimitBytes = QuantizeCommand.MemoryLimit(parse.GetValue(memoryLimit)),
                 Latency = new LatencyMeter { Runs = CommonOptions.NotNegative(parse.GetValue(runs), "--runs"), WarmupRuns = CommonOptions.NotNegative(parse.GetValue(warmup), "--warmup") },
             };
             var result = ConsoleOutput.WithProgress("eval", progress =>

@@ -43,11 +43,12 @@ internal static class QuantizeCommand
         var report = new Option<string?>("--report") { Description = "Write a Markdown report (per-layer error, fusion check, suggestions)" };
         var json = CommonOptions.Json();
         var analysis = new Option<int>("--analysis-samples") { Description = "Samples for the per-layer error report (0 skips it)", DefaultValueFactory = _ => 128 };
-        var batch = new Option<int>("--calibration-batch") { Description = "Batch size while calibrating", DefaultValueFactory = _ => 64 };
+        var batch = new Option<int>("--calibration-batch") { Description = $"Batch size while calibrating (at most {MaxBatch}; lowered to fit --memory-limit)", DefaultValueFactory = _ => 64 };
+        var memoryLimit = new Option<string?>("--memory-limit") { Description = "Activation memory calibration and the per-layer error may hold at once, e.g. 512M or 2G (default: half the available memory, at most 1G); the batch is lowered, or the tensors observed in several passes, to fit" };
         var data = new DataArguments(dataRequired: false);
         var command = new Command("quantize", "Quantize to int8 (calibrated static QDQ fused by ONNX Runtime into integer kernels, or dynamic), or weights only to 2-8 bits with --weights (GPTQ or round-to-nearest).")
         {
-            model, output, mode, calibration, percentile, activations, symmetric, perTensor, excludeNodes, excludeOps, report, json, analysis, batch,
+            model, output, mode, calibration, percentile, activations, symmetric, perTensor, excludeNodes, excludeOps, report, json, analysis, batch, memoryLimit,
             weights, groupSize, method, symmetricWeights, asymmetric, actOrder, damp, clipSteps, nonSequential, floatTargets,
         };
         data.AddTo(command);
@@ -59,11 +60,13 @@ internal static class QuantizeCommand
             Symmetric = !parse.GetValue(asymmetric),
             ActOrder = parse.GetValue(actOrder),
             Damp = parse.GetValue(damp),
-            ClipSteps = parse.GetValue(clipSteps),
+            ClipSteps = parse.GetValue(clipSteps) is int steps and (< 1 or > MaxClipSteps)
+                ? throw new UsageException($"--clip-steps {steps} is outside 1..{MaxClipSteps} (the limit on clipping ranges tried per group).")
+                : parse.GetValue(clipSteps),
             Sequential = !parse.GetValue(nonSequential),
             TargetFloatOutputs = parse.GetValue(floatTargets),
             Samples = parse.GetValue(data.Samples) ?? 256,
-            BatchSize = Positive(parse.GetValue(batch), "--calibration-batch"),
+            BatchSize = Batch(parse.GetValue(batch)),
             ExcludeNodes = List(parse.GetValue(excludeNodes), "--exclude-nodes"),
             ExcludeOps = List(parse.GetValue(excludeOps), "--exclude-ops"),
             Export = new WeightExportSettings
@@ -107,7 +110,8 @@ internal static class QuantizeCommand
                 Calibration = parse.GetValue(calibration)!,
                 CalibrationSettings = new CalibrationSettings { Percentile = parse.GetValue(percentile) },
                 Samples = parse.GetValue(data.Samples) ?? 512,
-                BatchSize = Positive(parse.GetValue(batch), "--calibration-batch"),
+                BatchSize = Batch(parse.GetValue(batch)),
+                MemoryLimitBytes = MemoryLimit(parse.GetValue(memoryLimit)),
                 ExcludeNodes = List(parse.GetValue(excludeNodes), "--exclude-nodes"),
                 ExcludeOps = List(parse.GetValue(excludeOps), "--exclude-ops"),
                 AnalysisSamples = Math.Max(0, parse.GetValue(analysis)),
@@ -183,5 +187,24 @@ internal static class QuantizeCommand
     private static HashSet<string> List(string? text, string option) =>
         new(CommonOptions.List(text ?? "", option), StringComparer.Ordinal);
 
-    private static int Positive(int value, string option) => value > 0 ? value : throw new UsageException($"{option} must be positive.");
+    /// <summary>The largest --calibration-batch accepted.</summary>
+    public const int MaxBatch = 4096;
+
+    /// <summary>The largest --clip-steps accepted (the default for GPTQ is 20).</summary>
+    public const int MaxClipSteps = 1000;
+
+    private static int Batch(int value) => value switch
+    {
+        <= 0 => throw new UsageException("--calibration-batch must be positive."),
+        > MaxBatch => throw new UsageException($"--calibration-batch {value} is over the limit of {MaxBatch}; the batch is lowered to fit --memory-limit anyway."),
+        _ => value,
+    };
+
+    /// <summary>Parses --memory-limit (null: the default budget).</summary>
+    internal static long? MemoryLimit(string? text)
+    {
+        if (text is null) return null;
+        long bytes = MemoryBudget.Parse(text) ?? throw new UsageException($"--memory-limit: '{text}' is not a size such as 512M or 2G.");
+        return bytes >= MemoryBudget.MinimumBytes ? bytes : throw new UsageException($"--memory-limit {text} is under the minimum of {MemoryBudget.Format(MemoryBudget.MinimumBytes)}.");
+    }
 }

@@ -20,6 +20,19 @@ public sealed record EvaluationOptions
     /// <summary>Skip the accuracy and fidelity pass.</summary>
     public bool SkipAccuracy { get; init; }
 
+    /// <summary>
+    /// Bytes of activations one batch may take (estimated from the three largest activations of one sample): the
+    /// accuracy pass uses a smaller batch and latency batches over it are skipped. Null: half the available memory, at
+    /// most 1 GiB (<see cref="Calibration.MemoryBudget.DefaultBytes"/>).
+    /// </summary>
+    public long? MemoryLimitBytes { get; init; }
+
+    /// <summary>
+    /// With automatic run counts, batch sizes whose single run would take longer than this (estimated from a run at
+    /// batch 1) are skipped with a note, so no configuration takes more than a few seconds to time.
+    /// </summary>
+    public double MaxRunSeconds { get; init; } = 0.3;
+
     /// <summary>The timing settings.</summary>
     public LatencyMeter Latency { get; init; } = new();
 }

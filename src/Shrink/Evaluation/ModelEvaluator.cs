@@ -1,3 +1,5 @@
+using System.Globalization;
+using Shrink.Calibration;
 using Shrink.Data;
 using Shrink.Onnx;
 using Shrink.Runtime;
@@ -27,6 +29,17 @@ public sealed class ModelEvaluator
         // A model whose batch is fixed (often at 1) runs batches of exactly that size, whoever opened the data.
         using var data = FixedBatchDataSource.ForModel(openData(session.Inputs), session.Inputs);
 
+        long budget = _options.MemoryLimitBytes ?? MemoryBudget.DefaultBytes();
+        var (stats, perSample) = Statistics(modelPath, session.Inputs, data);
+        var refStats = referencePath is null ? null : Statistics(referencePath, reference!.Inputs, data).Stats;
+        var notes = new List<string>();
+        int evalBatch = _options.EvalBatchSize;
+        if (perSample is long bytes && (long)evalBatch * bytes > budget)
+        {
+            evalBatch = (int)Math.Clamp(budget / bytes, 1, evalBatch);
+            notes.Add($"accuracy: batch {evalBatch} instead of {_options.EvalBatchSize} (about {MemoryBudget.Format(bytes)} of activations per sample, memory limit {MemoryBudget.Format(budget)})");
+        }
+
         var accuracy = new ClassificationAccuracy();
         var refAccuracy = new ClassificationAccuracy();
         var fidelity = session.OutputNames.Select(_ => new FidelityAccumulator()).ToArray();
@@ -34,7 +47,7 @@ public sealed class ModelEvaluator
         if (!_options.SkipAccuracy)
         {
             long? total = _options.MaxSamples is long m && data.Count is long c ? Math.Min(m, c) : _options.MaxSamples ?? data.Count;
-            foreach (var read in data.ReadBatches(_options.EvalBatchSize, _options.MaxSamples))
+            foreach (var read in data.ReadBatches(evalBatch, _options.MaxSamples))
             {
                 // A fixed-batch model's last batch may be padded by repeated samples: count only the real ones.
                 int real = total is long t ? (int)Math.Clamp(t - samples, 0, read.Count) : read.Count;
@@ -60,9 +73,7 @@ public sealed class ModelEvaluator
                 throw new ShrinkException($"{data.Description}: empty data set.");
         }
 
-        var (latency, refLatency, notes) = MeasureLatency(session, reference, data, progress);
-        var stats = Statistics(modelPath, session.Inputs, data);
-        var refStats = referencePath is null ? null : Statistics(referencePath, reference!.Inputs, data);
+        var (latency, refLatency) = MeasureLatency(session, reference, data, perSample, budget, notes, progress);
         bool labelled = accuracy.Count > 0;
         return new EvaluationResult
         {
@@ -121,19 +132,35 @@ public sealed class ModelEvaluator
         accuracy.Add(logits.Data, classes, batch.Labels);
     }
 
-    private (IReadOnlyList<LatencyStats> Model, IReadOnlyList<LatencyStats>? Reference, IReadOnlyList<string> Notes) MeasureLatency(
-        ModelSession session, ModelSession? reference, IDataSource data, IProgress<ProgressInfo>? progress)
+    private (IReadOnlyList<LatencyStats> Model, IReadOnlyList<LatencyStats>? Reference) MeasureLatency(
+        ModelSession session, ModelSession? reference, IDataSource data, long? perSample, long budget, List<string> notes, IProgress<ProgressInfo>? progress)
     {
         var model = new List<LatencyStats>();
         var refs = reference is null ? null : new List<LatencyStats>();
-        var notes = new List<string>();
         int done = 0;
+        double? secondsPerSample = null;
         foreach (int b in _options.LatencyBatchSizes)
         {
             if (FixedBatchDataSource.FixedBatchOf(session.Inputs) is int fb && fb != b)
             {
                 notes.Add($"batch {b}: skipped, the model's batch dimension is fixed at {fb}");
                 continue;
+            }
+            if (perSample is long bytes && b > 1 && (long)b * bytes > budget)
+            {
+                notes.Add($"batch {b} skipped: about {MemoryBudget.Format(b * bytes)} of activations, over the memory limit of {MemoryBudget.Format(budget)} ({MemoryBudget.Format(bytes)} per sample)");
+                continue;
+            }
+            if (b > 1 && _options.Latency.Runs <= 0 && FixedBatchDataSource.FixedBatchOf(session.Inputs) is null)
+            {
+                secondsPerSample ??= TimeOneSample(session, reference, data);
+                double estimate = b * secondsPerSample.Value;
+                if (estimate > _options.MaxRunSeconds)
+                {
+                    notes.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"batch {b} skipped: one run would take about {estimate:0.0} s ({b} × {secondsPerSample.Value * 1000:0.#} ms at batch 1), over the {_options.MaxRunSeconds:0.##} s limit per run; give --runs to time it anyway"));
+                    continue;
+                }
             }
             var first = data.ReadBatches(b, b).FirstOrDefault()
                 ?? throw new ShrinkException($"{data.Description}: empty data set.");
@@ -147,16 +174,46 @@ public sealed class ModelEvaluator
             refs?.Add(stats[1]);
             progress?.Report(new ProgressInfo("latency", ++done, _options.LatencyBatchSizes.Count));
         }
-        return (model, refs, notes);
+        return (model, refs);
     }
 
-    private static ModelStatistics Statistics(string path, IReadOnlyList<ModelInputSpec> inputs, IDataSource data)
+    /// <summary>Seconds of one run at batch 1 (the slower of the model and the reference, after one warm-up run each).</summary>
+    private static double TimeOneSample(ModelSession session, ModelSession? reference, IDataSource data)
+    {
+        var one = data.ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data.Description}: empty data set.");
+        double slowest = 0;
+        foreach (var s in reference is null ? [session] : new[] { session, reference })
+        {
+            using var inputs = s.Prepare(one);
+            s.RunDiscard(inputs);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            s.RunDiscard(inputs);
+            slowest = Math.Max(slowest, clock.Elapsed.TotalSeconds);
+        }
+        return slowest;
+    }
+
+    /// <summary>
+    /// Size, parameters and MACs, and an estimate of the activation bytes one sample takes in an optimized session:
+    /// its inputs plus the three largest values (ORT reuses buffers, so the live set is a few tensors, not all).
+    /// </summary>
+    private static (ModelStatistics Stats, long? BytesPerSample) Statistics(string path, IReadOnlyList<ModelInputSpec> inputs, IDataSource data)
     {
         var model = OnnxModel.Load(path);
         IReadOnlyDictionary<string, long[]>? shapes = null;
         var one = data.ReadBatches(1, 1).FirstOrDefault();
         if (one is not null && inputs.All(i => i.FixedBatch is null or 1))
             shapes = ValueShapeProbe.Measure(model, one);
-        return ModelStatistics.Compute(model, shapes);
+        long? perSample = shapes is null || one is null
+            ? null
+            : one.Inputs.Sum(i => (long)Buffer.ByteLength(i.Data)) + shapes.Values.Select(ElementBytes).OrderDescending().Take(3).Sum();
+        return (ModelStatistics.Compute(model, shapes), perSample);
+    }
+
+    private static long ElementBytes(long[] shape)
+    {
+        long n = sizeof(float);
+        foreach (long d in shape) n *= Math.Max(1, d);
+        return n;
     }
 }

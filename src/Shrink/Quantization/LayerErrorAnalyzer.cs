@@ -1,4 +1,4 @@
-using Onnx;
+using Shrink.Calibration;
 using Shrink.Data;
 using Shrink.Evaluation;
 using Shrink.Onnx;
@@ -16,7 +16,8 @@ public static class LayerErrorAnalyzer
 {
     /// <summary>Per-node errors sorted worst first (lowest SQNR), and the output fidelity of the whole model.</summary>
     public static (IReadOnlyList<LayerError> Layers, ExclusionTrial Output) Measure(
-        OnnxModel floatModel, OnnxModel quantized, QdqPlan plan, QdqApplication application, IDataSource data, long samples, int batchSize)
+        OnnxModel floatModel, OnnxModel quantized, QdqPlan plan, QdqApplication application, IDataSource data, long samples, int batchSize,
+        long? memoryBudget = null, Action<ActivationBatchPlan>? planned = null)
     {
         var folded = new Dictionary<Graph.Node, string>(ReferenceEqualityComparer.Instance);
         foreach (var f in plan.Folded) folded[f.Producer] = f.Activation.Outputs[0];
@@ -34,7 +35,7 @@ public static class LayerErrorAnalyzer
         }
         string firstOutput = floatModel.Graph.Outputs[0].Name;
         pairs[firstOutput] = firstOutput;
-        var accumulators = Compare(floatModel, quantized, pairs, data, samples, batchSize, firstOutput, out var outputFidelity);
+        var accumulators = Compare(floatModel, quantized, pairs, data, samples, batchSize, firstOutput, out var outputFidelity, memoryBudget, planned);
 
         var layers = rows.Select(r =>
         {
@@ -47,50 +48,63 @@ public static class LayerErrorAnalyzer
     }
 
     /// <summary>Output fidelity (first output) of a quantized model against the float model.</summary>
-    public static ExclusionTrial MeasureOutput(OnnxModel floatModel, OnnxModel quantized, IDataSource data, long samples, int batchSize, IReadOnlyList<string> excluded)
+    public static ExclusionTrial MeasureOutput(
+        OnnxModel floatModel, OnnxModel quantized, IDataSource data, long samples, int batchSize, IReadOnlyList<string> excluded, long? memoryBudget = null)
     {
         string first = floatModel.Graph.Outputs[0].Name;
-        Compare(floatModel, quantized, new Dictionary<string, string> { [first] = first }, data, samples, batchSize, first, out var fidelity);
+        Compare(floatModel, quantized, new Dictionary<string, string> { [first] = first }, data, samples, batchSize, first, out var fidelity, memoryBudget, null);
         return new ExclusionTrial(excluded, fidelity.SqnrDb, fidelity.ArgMaxAgreement);
     }
 
     private static Dictionary<string, FidelityAccumulator> Compare(
         OnnxModel floatModel, OnnxModel quantized, IReadOnlyDictionary<string, string> pairs, IDataSource data, long samples, int batchSize,
-        string firstOutput, out FidelityAccumulator outputFidelity)
+        string firstOutput, out FidelityAccumulator outputFidelity, long? memoryBudget, Action<ActivationBatchPlan>? planned)
     {
         var inputs = new HashSet<string>(floatModel.Graph.Inputs.Select(i => i.Name), StringComparer.Ordinal);
         // Graph inputs come from the batch on the float side; on the quantized side their dequantized copy is exposed.
         var floatNames = pairs.Keys.Where(k => !inputs.Contains(k)).ToArray();
-        var quantNames = pairs.Values.Where(v => !inputs.Contains(v)).Distinct().ToArray();
-        using var floatSession = ModelSession.Open(Expose(floatModel, floatNames), new RuntimeOptions { Optimize = false });
-        using var quantSession = ModelSession.Open(Expose(quantized, quantNames), new RuntimeOptions { Optimize = false });
+        var one = data.ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data.Description}: empty data set.");
+        // Each float activation is held three times per batch: ORT's output, our copy, and the quantized model's output.
+        var (plan, floatSession) = ActivationFootprint.Plan(floatModel, floatNames, one, copies: 3, memoryBudget ?? MemoryBudget.DefaultBytes(), batchSize);
+        planned?.Invoke(plan);
         var accumulators = pairs.Keys.ToDictionary(k => k, _ => new FidelityAccumulator(), StringComparer.Ordinal);
-        var reverse = pairs.Where(kv => !inputs.Contains(kv.Value)).ToDictionary(kv => kv.Value, kv => kv.Key, StringComparer.Ordinal);
-        foreach (var batch in data.ReadBatches(batchSize, samples))
+        var groups = plan.Groups.Select(g => (IReadOnlyList<string>)g).ToList();
+        // Keys that are graph inputs have no float output; they ride with the first pass.
+        groups[0] = groups[0].Concat(pairs.Keys.Where(inputs.Contains)).ToArray();
+        foreach (var group in groups)
         {
-            var reference = new Dictionary<string, float[]>(StringComparer.Ordinal);
-            foreach (var input in batch.Inputs)
-                if (input.Data is float[] x) reference[input.Name] = x;
-            using var prepared = floatSession.Prepare(batch);
-            floatSession.RunVisit(prepared, floatNames, (name, values) => reference[name] = values.ToArray());
-            using var preparedQ = quantSession.Prepare(batch);
-            quantSession.RunVisit(preparedQ, quantNames, (name, values) =>
+            var groupFloat = group.Where(k => !inputs.Contains(k)).ToArray();
+            var groupQuant = group.Select(k => pairs[k]).Where(v => !inputs.Contains(v)).Distinct().ToArray();
+            var reverse = group.Where(k => !inputs.Contains(pairs[k])).ToDictionary(k => pairs[k], k => k, StringComparer.Ordinal);
+            using var floatPass = floatSession ?? ModelSession.Open(ActivationFootprint.Expose(floatModel, groupFloat), new RuntimeOptions { Optimize = false });
+            floatSession = null;
+            using var quantPass = ModelSession.Open(ActivationFootprint.Expose(quantized, groupQuant), new RuntimeOptions { Optimize = false });
+            // Reference copies are reused from batch to batch (the last batch may be shorter).
+            var copies = new Dictionary<string, float[]>(StringComparer.Ordinal);
+            foreach (var batch in data.ReadBatches(plan.BatchSize, samples))
             {
-                string key = reverse[name];
-                int axis = key == firstOutput ? (int)(values.Length / batch.Count) : 0;
-                accumulators[key].Add(values, reference[key], axis);
-            });
+                var reference = new Dictionary<string, float[]>(StringComparer.Ordinal);
+                foreach (var input in batch.Inputs)
+                    if (input.Data is float[] x) reference[input.Name] = x;
+                using (var prepared = floatPass.Prepare(batch))
+                {
+                    floatPass.RunVisit(prepared, groupFloat, (name, values) =>
+                    {
+                        if (!copies.TryGetValue(name, out var copy) || copy.Length != values.Length) copies[name] = copy = new float[values.Length];
+                        values.CopyTo(copy);
+                        reference[name] = copy;
+                    });
+                }
+                using var preparedQ = quantPass.Prepare(batch);
+                quantPass.RunVisit(preparedQ, groupQuant, (name, values) =>
+                {
+                    string key = reverse[name];
+                    int axis = key == firstOutput ? (int)(values.Length / batch.Count) : 0;
+                    accumulators[key].Add(values, reference[key], axis);
+                });
+            }
         }
         outputFidelity = accumulators[firstOutput];
         return accumulators;
-    }
-
-    private static OnnxModel Expose(OnnxModel model, IReadOnlyList<string> names)
-    {
-        var copy = model.Clone();
-        var existing = new HashSet<string>(copy.Proto.Graph.Output.Select(o => o.Name), StringComparer.Ordinal);
-        foreach (var n in names)
-            if (existing.Add(n)) copy.Proto.Graph.Output.Add(new ValueInfoProto { Name = n });
-        return OnnxModel.FromProto(copy.Proto, model.Name);
     }
 }

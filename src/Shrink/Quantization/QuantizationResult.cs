@@ -40,6 +40,9 @@ public sealed record QuantizationResult
     /// <summary>Measured what-ifs: the same quantization with the k worst nodes left in float.</summary>
     public IReadOnlyList<ExclusionTrial> Suggestions { get; init; } = [];
 
+    /// <summary>How calibration and the per-layer analysis fitted the memory limit: activation bytes per sample and the batch chosen.</summary>
+    public IReadOnlyList<string> MemoryNotes { get; init; } = [];
+
     /// <summary>Calibration method and samples used.</summary>
     public string? Calibration { get; init; }
 

@@ -27,6 +27,13 @@ public sealed record StaticQuantizationOptions
     /// <summary>Batch size while calibrating.</summary>
     public int BatchSize { get; init; } = 64;
 
+    /// <summary>
+    /// Bytes of activations calibration and the per-layer analysis may hold at once; the batch is lowered below
+    /// <see cref="BatchSize"/> (or the tensors observed in several passes) to stay within it. Null: half the available
+    /// memory, at most 1 GiB (<see cref="MemoryBudget.DefaultBytes"/>).
+    /// </summary>
+    public long? MemoryLimitBytes { get; init; }
+
     /// <summary>Node names (or display names) to leave in float.</summary>
     public IReadOnlySet<string> ExcludeNodes { get; init; } = new HashSet<string>();
 

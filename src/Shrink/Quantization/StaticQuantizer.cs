@@ -37,9 +37,12 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
             throw new ShrinkException($"{source}: nothing to quantize: no node has an int8 handler ({string.Join(", ", plan.LeftInFloat.Select(f => f.Node.OpType).Distinct().Take(8))}...){Subgraphs.UntouchedWeightsNote(prepared.Graph)}.");
 
         var target = new QuantTarget(options.ActivationType == ElementType.UInt8 ? 0 : -128, options.ActivationType == ElementType.UInt8 ? 255 : 127, options.SymmetricActivations);
+        long budget = options.MemoryLimitBytes ?? MemoryBudget.DefaultBytes();
+        var notes = new List<string>();
         var clock = Stopwatch.StartNew();
         var ranges = new Dictionary<string, CalibrationRange>(
-            ActivationRangeCollector.Collect(prepared, plan.CalibratedTensors, data, method, target, options.Samples, options.BatchSize, progress), StringComparer.Ordinal);
+            ActivationRangeCollector.Collect(prepared, plan.CalibratedTensors, data, method, target, options.Samples, options.BatchSize, progress, budget,
+                p => notes.Add($"calibration: {p.Describe(options.BatchSize)}")), StringComparer.Ordinal);
         double calibrationSeconds = clock.Elapsed.TotalSeconds;
 
         clock.Restart();
@@ -57,7 +60,12 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
         if (options.AnalysisSamples > 0)
         {
             progress?.Report(new ProgressInfo("per-layer error", 0, options.SuggestExclusions + 1));
-            (layers, output) = LayerErrorAnalyzer.Measure(prepared, quantized, rebound, application, data, options.AnalysisSamples, options.BatchSize);
+            int analysisBatch = options.BatchSize;
+            (layers, output) = LayerErrorAnalyzer.Measure(prepared, quantized, rebound, application, data, options.AnalysisSamples, options.BatchSize, budget, p =>
+            {
+                analysisBatch = p.BatchSize;
+                notes.Add($"per-layer error: {p.Describe(options.BatchSize)}");
+            });
             var worst = layers.Where(l => l.OwnLossDb > 0).OrderByDescending(l => l.OwnLossDb).Select(l => l.Node).ToList();
             for (int k = 1; k <= Math.Min(options.SuggestExclusions, worst.Count); k++)
             {
@@ -69,11 +77,11 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
                 if (missing.Count > 0)
                 {
                     // Leaving a node in float moves int8 boundaries onto tensors not calibrated yet.
-                    foreach (var (t, r) in ActivationRangeCollector.Collect(prepared, missing, data, method, target, options.Samples, options.BatchSize))
+                    foreach (var (t, r) in ActivationRangeCollector.Collect(prepared, missing, data, method, target, options.Samples, options.BatchSize, memoryBudget: budget))
                         ranges[t] = r;
                 }
                 QdqInserter.Apply(trial, trialPlan, ranges, trialOptions);
-                suggestions.Add(LayerErrorAnalyzer.MeasureOutput(prepared, trial, data, options.AnalysisSamples, options.BatchSize, excluded));
+                suggestions.Add(LayerErrorAnalyzer.MeasureOutput(prepared, trial, data, options.AnalysisSamples, analysisBatch, excluded, budget));
                 progress?.Report(new ProgressInfo("per-layer error", k + 1, options.SuggestExclusions + 1));
             }
         }
@@ -92,6 +100,7 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
             Output = output,
             Suggestions = suggestions,
             Calibration = $"{method.Name}, {Math.Min(options.Samples, data.Count ?? options.Samples)} samples",
+            MemoryNotes = notes,
             CalibrationSeconds = calibrationSeconds,
             RewriteSeconds = rewriteSeconds,
             Plan = rebound,

@@ -19,7 +19,7 @@ public static class QuantizationReport
         summary.Add("rewrite", $"{r.RewriteSeconds:F2} s");
         if (r.FoldedActivations > 0) summary.Add("Relu/Clip folded into ranges", r.FoldedActivations.ToString(CultureInfo.InvariantCulture));
         if (r.Output is { } o) summary.Add("output fidelity (calibration data)", $"SQNR {Db(o.OutputSqnrDb)}, top-1 agreement {Format.Percent(o.Top1Agreement)}");
-        sections.Add(new ReportSection("Quantization", summary, r.Preprocessing.Select(p => "pre-processing: " + p).ToList()));
+        sections.Add(new ReportSection("Quantization", summary, r.Preprocessing.Select(p => "pre-processing: " + p).Concat(r.MemoryNotes.Select(m => "memory: " + m)).ToList()));
 
         if (r.LeftInFloat.Count > 0)
         {

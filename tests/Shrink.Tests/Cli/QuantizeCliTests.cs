@@ -90,4 +90,30 @@ public class QuantizeCliTests
         Assert.Contains("input", r.Stderr);
         Assert.False(File.Exists(dir.File("o.onnx")));
     }
+
+    [Theory]
+    [InlineData("4096", "--calibration-batch", "100000")]
+    [InlineData("1000", "--weights", "int4", "--clip-steps", "1000000000")]
+    [InlineData("minimum", "--memory-limit", "1K")]
+    public void Options_over_their_limit_are_refused_before_any_work_naming_the_limit(string limit, params string[] options)
+    {
+        using var dir = new TempDirectory();
+        string output = dir.File("out.onnx");
+        var r = ShrinkCli.Run(["quantize", ShrinkCli.Sample, "-o", output, "--data", Calibration, .. options]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(options[^2], r.Stderr);
+        Assert.Contains(limit, r.Stderr);
+        Assert.False(File.Exists(output));
+    }
+
+    [Theory]
+    [InlineData("256", "--threads", "1000")]
+    [InlineData("4096", "--batch", "100000")]
+    public void Eval_options_over_their_limit_are_refused_naming_the_limit(string limit, string option, string value)
+    {
+        var r = ShrinkCli.Run("eval", ShrinkCli.Sample, "--data", ShrinkCli.SampleImages, option, value);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(option, r.Stderr);
+        Assert.Contains(limit, r.Stderr);
+    }
 }

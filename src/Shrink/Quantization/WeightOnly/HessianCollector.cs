@@ -1,4 +1,3 @@
-using Onnx;
 using Shrink.Data;
 using Shrink.Onnx;
 using Shrink.Runtime;
@@ -16,31 +15,34 @@ public static class HessianCollector
     /// <paramref name="floatModel"/>, each layer's input is also computed by that model on the same batch, and the pair
     /// accumulates <see cref="LayerHessian.Cross"/> (inputs that are graph inputs are the same in both and skip it).
     /// </summary>
-    public static void Collect(OnnxModel model, IReadOnlyList<LayerHessian> hessians, IDataSource data, long samples, int batchSize, OnnxModel? floatModel = null)
+    public static void Collect(
+        OnnxModel model, IReadOnlyList<LayerHessian> hessians, IDataSource data, long samples, int batchSize, OnnxModel? floatModel = null)
     {
         var byInput = hessians.GroupBy(h => h.Layer.Input, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         var graphInputs = new HashSet<string>(model.Graph.Inputs.Select(i => i.Name), StringComparer.Ordinal);
-        var augmented = model.Clone();
-        var existing = new HashSet<string>(augmented.Proto.Graph.Output.Select(o => o.Name), StringComparer.Ordinal);
-        foreach (var name in byInput.Keys)
-            if (!graphInputs.Contains(name) && existing.Add(name)) augmented.Proto.Graph.Output.Add(new ValueInfoProto { Name = name });
         var outputs = byInput.Keys.Where(n => !graphInputs.Contains(n)).ToArray();
-
-        using var session = ModelSession.Open(OnnxModel.FromProto(augmented.Proto, model.Name), new RuntimeOptions { Optimize = false });
-        using var floatSession = floatModel is null || outputs.Length == 0 ? null : ModelSession.Open(WithOutputs(floatModel, outputs), new RuntimeOptions { Optimize = false });
-        var floatValues = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        // The batch stays as given: sequential GPTQ reads an in-memory copy of the data held in batches of that size.
         long seen = 0;
+        // The session computes only what the exposed values need: the layers after them are not run.
+        using var session = outputs.Length == 0 ? null : ModelSession.Open(ActivationFootprint.ExposeOnly(model, outputs), new RuntimeOptions { Optimize = false });
+        using var floatSession = floatModel is null || outputs.Length == 0 ? null : ModelSession.Open(ActivationFootprint.ExposeOnly(floatModel, outputs), new RuntimeOptions { Optimize = false });
+        var floatValues = new Dictionary<string, float[]>(StringComparer.Ordinal);
         foreach (var batch in data.ReadBatches(batchSize, samples))
         {
             foreach (var input in batch.Inputs)
                 if (byInput.TryGetValue(input.Name, out var list) && input.Data is float[] values)
                     foreach (var h in list) h.Add(values, input.Shape);
-            if (outputs.Length > 0)
+            if (session is not null)
             {
                 if (floatSession is not null)
                 {
                     using var floatPrepared = floatSession.Prepare(batch);
-                    floatSession.RunVisit(floatPrepared, outputs, (name, values, _) => floatValues[name] = values.ToArray());
+                    floatSession.RunVisit(floatPrepared, outputs, (name, values, _) =>
+                    {
+                        // Reused from batch to batch (the last batch may be shorter).
+                        if (!floatValues.TryGetValue(name, out var copy) || copy.Length != values.Length) floatValues[name] = copy = new float[values.Length];
+                        values.CopyTo(copy);
+                    });
                 }
                 using var prepared = session.Prepare(batch);
                 session.RunVisit(prepared, outputs, (name, values, shape) =>
@@ -55,14 +57,5 @@ public static class HessianCollector
         var empty = hessians.FirstOrDefault(h => h.Rows == 0);
         if (empty is not null)
             throw new ShrinkException($"'{empty.Layer.Name}': calibration saw no float values for its input '{empty.Layer.Input}'.");
-    }
-
-    private static OnnxModel WithOutputs(OnnxModel model, IReadOnlyList<string> outputs)
-    {
-        var augmented = model.Clone();
-        var existing = new HashSet<string>(augmented.Proto.Graph.Output.Select(o => o.Name), StringComparer.Ordinal);
-        foreach (var name in outputs)
-            if (existing.Add(name)) augmented.Proto.Graph.Output.Add(new ValueInfoProto { Name = name });
-        return OnnxModel.FromProto(augmented.Proto, model.Name + " (float)");
     }
 }
