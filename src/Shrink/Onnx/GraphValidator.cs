@@ -100,7 +100,7 @@ internal sealed class GraphValidator
             unresolved.TryAdd(o.Name, $"the output list of {scope}");
         }
 
-        RefuseCycles(nodes, edgeFrom, edgeTo, where);
+        RefuseCycles(nodes, edgeFrom, edgeTo, scope is null && graph.Name.Length > 0 ? $" of graph '{graph.Name}'" : where);
 
         Dictionary<string, ValueInfoProto>? shapes = null;
         foreach (var node in nodes)

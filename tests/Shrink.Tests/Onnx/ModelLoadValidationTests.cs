@@ -186,7 +186,7 @@ public sealed class ModelLoadValidationTests
         var model = TinyModels.MatMulReluAdd();
         model.Graph.Node[1].Input.Add("output");
         model.Graph.Node[1].OpType = "Add";
-        var e = LoadFails(model, "cycle.onnx", "cycle", "'relu'", "'add'");
+        var e = LoadFails(model, "cycle.onnx", "graph 'tiny' form a cycle", "'relu'", "'add'");
         Assert.DoesNotContain("'matmul'", e.Message, StringComparison.Ordinal);
     }
 
