@@ -50,10 +50,14 @@ internal static class SensitivityCommand
                     trace = l.Trace,
                     trace_standard_error = l.TraceStandardError,
                     probes = l.Probes,
+                    relative_standard_error = l.RelativeStandardError is double rse && double.IsFinite(rse) ? rse : (double?)null,
+                    stopped_by = l.StoppedBy,
+                    warning = l.Warning,
                     quantization_error = l.QuantizationError.ToDictionary(e => e.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), e => e.Value),
                     omega = l.Omega.ToDictionary(e => e.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), e => e.Value),
                 }),
                 skipped = result.Skipped,
+                warnings = result.Warnings,
             });
             if (parse.GetValue(report) is string reportPath)
             {
