@@ -66,14 +66,50 @@ internal sealed class MixedQuantizeAction
             planner.Latency = ConsoleOutput.WithProgress("latency", progress =>
                 LayerLatencyTable.Measure(onnx, sensitivity.Bits, weightOptions.GroupSize, weightOptions.Symmetric, sample, weightOptions.ExcludeNodes, weightOptions.ExcludeOps, progress));
         }
-        var plan = planner.Plan(budget);
-        var options = weightOptions with { Method = method ?? "rtn", LayerBits = plan.LayerBits, Bits = sensitivity.Bits.Max() };
-        var result = ConsoleOutput.WithProgress("quantize", progress =>
-            new WeightOnlyQuantizer(options).Quantize(onnx, inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs), progress));
-        long outBytes = OutputTransaction.StagedSize(outputs.StageModel(result.Model, input, outPath)), inBytes = onnx.SizeOnDisk ?? 0;
+        var options = weightOptions with { Method = method ?? "rtn", Bits = sensitivity.Bits.Max() };
+        WeightOnlyResult? result = null;
+        IReadOnlyDictionary<string, int>? resultBits = null;
+        WeightOnlyResult QuantizeFor(MixedPrecisionPlan p)
+        {
+            if (result is not null && ReferenceEquals(resultBits, p.LayerBits)) return result;
+            result = ConsoleOutput.WithProgress("quantize", progress =>
+                new WeightOnlyQuantizer(options with { LayerBits = p.LayerBits }).Quantize(onnx, inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs), progress));
+            resultBits = p.LayerBits;
+            return result;
+        }
+        // A size budget is a promise about the file written: each plan's model is written to a trial file and measured.
+        string trialFolder = Directory.CreateTempSubdirectory("shrink-size-trial-").FullName;
+        long Written(MixedPrecisionPlan p)
+        {
+            string trial = Path.Combine(trialFolder, Path.GetFileName(outPath));
+            try
+            {
+                QuantizeFor(p).Model.Save(trial);
+                return OutputTransaction.StagedSize(trial);
+            }
+            finally
+            {
+                File.Delete(trial);
+                File.Delete(trial + ".data");
+            }
+        }
+        MixedPrecisionPlan plan;
+        try
+        {
+            plan = planner.PlanWritten(budget, Written);
+        }
+        finally
+        {
+            Directory.Delete(trialFolder, recursive: true);
+        }
+        options = options with { LayerBits = plan.LayerBits };
+        var model = QuantizeFor(plan).Model;
+        long outBytes = OutputTransaction.StagedSize(outputs.StageModel(model, input, outPath)), inBytes = onnx.SizeOnDisk ?? 0;
+        if (plan.WrittenBytes is long promised && outBytes > plan.BudgetValue)
+            throw new ShrinkException($"{outPath}: wrote {outBytes:N0} bytes, over the {plan.Budget} budget ({plan.BudgetValue:N0} bytes; the trial file had {promised:N0}).");
         if (planner.Latency is { } table)
             ConsoleOutput.Note(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"predicted latency {table.PredictedMs(plan.LayerBits):F3} ms at batch {table.BatchSize} (float {table.ModelMs:F3} ms, fastest reachable {table.FastestMs:F3} ms), one thread"));
-        var sections = MixedPrecisionReport.Sections(plan, sensitivity, outBytes).Concat(WeightOnlyReport.Sections(result, inBytes, outBytes)).ToList();
+        var sections = MixedPrecisionReport.Sections(plan, sensitivity, outBytes).Concat(WeightOnlyReport.Sections(result!, inBytes, outBytes)).ToList();
         ResultOutput.Emit(parse, outputs, json, report, sections, outPath, new
         {
             model = input,

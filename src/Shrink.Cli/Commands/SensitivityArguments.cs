@@ -14,6 +14,7 @@ internal sealed class SensitivityArguments
     public Option<string> Sensitivity { get; } = new("--sensitivity") { Description = "Sensitivity metric: hutchinson (Hessian trace × rounding error) or perturbation (measured loss change)", DefaultValueFactory = _ => "hutchinson" };
     public Option<int> MaxProbes { get; } = new("--max-probes") { Description = "Hutchinson: the most probes per layer", DefaultValueFactory = _ => 64 };
     public Option<double> Tolerance { get; } = new("--tolerance") { Description = "Hutchinson: stop probing a layer when the relative standard error is below this", DefaultValueFactory = _ => 0.05 };
+    public Option<double> TimeBudget { get; } = new("--time-budget") { Description = "Hutchinson: seconds the whole analysis may take, split over the layers; a layer stops probing when its share is spent and reports the relative standard error it reached", DefaultValueFactory = _ => 120 };
     public Option<bool> NoCache { get; } = new("--no-cache") { Description = "Measure again instead of reusing MODEL.sensitivity.json" };
 
     public SensitivityArguments(bool methodIsSensitivity = false)
@@ -25,7 +26,7 @@ internal sealed class SensitivityArguments
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Bits, Sensitivity, MaxProbes, Tolerance, NoCache }) command.Add(o);
+        foreach (var o in new Option[] { Bits, Sensitivity, MaxProbes, Tolerance, TimeBudget, NoCache }) command.Add(o);
     }
 
     public static int[] ParseBits(string text)
@@ -42,6 +43,8 @@ internal sealed class SensitivityArguments
         if (probes < 2) throw new UsageException("--max-probes must be at least 2.");
         double tolerance = parse.GetValue(Tolerance);
         if (!(tolerance > 0)) throw new UsageException("--tolerance must be positive.");
+        double timeBudget = parse.GetValue(TimeBudget);
+        if (!(timeBudget > 0)) throw new UsageException("--time-budget must be a positive number of seconds.");
         return new SensitivityOptions
         {
             Bits = ParseBits(parse.GetValue(Bits)!),
@@ -52,6 +55,7 @@ internal sealed class SensitivityArguments
             MaxProbes = probes,
             MinProbes = Math.Min(8, probes),
             Tolerance = tolerance,
+            TimeBudgetSeconds = timeBudget,
             ExcludeNodes = excludeNodes,
             ExcludeOps = excludeOps,
         };
@@ -69,6 +73,7 @@ internal sealed class SensitivityArguments
         string dataKey = FormattableString.Invariant($"{(File.Exists(dataSpec) ? Path.GetFullPath(dataSpec) : dataSpec)}|{dataOptions.LabelsPath}|{pre.InputName}|{pre.Layout}|{pre.Scale}|{string.Join(",", pre.Mean)}|{string.Join(",", pre.Std)}|{pre.ResizeHeight}x{pre.ResizeWidth}|{pre.Color}|{dataOptions.Seed}");
         var result = SensitivityCache.GetOrCompute(modelPath, options, dataKey, Compute);
         if (result.FromCache) ConsoleOutput.Note($"sensitivity read from {SensitivityCache.PathFor(modelPath)}");
+        foreach (string warning in result.Warnings) ConsoleOutput.Note($"warning: {warning}");
         return result;
     }
 }

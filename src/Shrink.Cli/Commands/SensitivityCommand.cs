@@ -49,10 +49,14 @@ internal static class SensitivityCommand
                     trace = l.Trace,
                     trace_standard_error = l.TraceStandardError,
                     probes = l.Probes,
+                    relative_standard_error = l.RelativeStandardError is double rse && double.IsFinite(rse) ? rse : (double?)null,
+                    stopped_by = l.StoppedBy,
+                    warning = l.Warning,
                     quantization_error = l.QuantizationError.ToDictionary(e => e.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), e => e.Value),
                     omega = l.Omega.ToDictionary(e => e.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), e => e.Value),
                 }),
                 skipped = result.Skipped,
+                warnings = result.Warnings,
             });
             if (target is not null && target != "-") outputs.StageText(target, jsonText + "\n", "--json");
             string? reportPath = parse.GetValue(report);

@@ -81,6 +81,37 @@ public sealed class MixedPrecisionCliTests
     }
 
     [Fact]
+    public void Quantize_mixed_size_bytes_is_a_promise_about_the_file_written()
+    {
+        using var dir = new TempDirectory();
+        string model = CopySample(dir);
+        string[] common = ["--mixed", "--bits", "2,4,8", "--sensitivity", "perturbation", "--data", Calibration, "--samples", "64", "--json", "-"];
+        var first = ShrinkCli.Run(["quantize", model, "-o", dir.File("ratio.onnx"), "--size-ratio", "0.2", .. common]);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        long predicted, minimum;
+        using (var doc = JsonDocument.Parse(first.Stdout))
+        {
+            predicted = doc.RootElement.GetProperty("predicted_bytes").GetInt64();
+            minimum = doc.RootElement.GetProperty("minimum").GetInt64();
+        }
+        // The weights' bytes of that plan as the budget: the written file also holds the scales and the graph, so the
+        // same plan would overshoot it; the file must still fit.
+        string output = dir.File("bytes.onnx");
+        var r = ShrinkCli.Run(["quantize", model, "-o", output, "--size-bytes", predicted.ToString(System.Globalization.CultureInfo.InvariantCulture), .. common]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.True(new FileInfo(output).Length <= predicted, $"wrote {new FileInfo(output).Length} bytes for --size-bytes {predicted}");
+        using (var doc = JsonDocument.Parse(r.Stdout))
+            Assert.Equal(new FileInfo(output).Length, doc.RootElement.GetProperty("size_bytes").GetInt64());
+        // The smallest predicted size cannot hold the overhead as well: refused with the smallest file reachable, nothing written.
+        string none = dir.File("none.onnx");
+        var low = ShrinkCli.Run(["quantize", model, "-o", none, "--size-bytes", minimum.ToString(System.Globalization.CultureInfo.InvariantCulture), .. common]);
+        Assert.Equal(1, low.ExitCode);
+        Assert.Contains("smallest file", low.Stderr);
+        Assert.False(File.Exists(none));
+        Assert.Empty(Directory.GetFiles(dir.Path, "*size-trial*"));
+    }
+
+    [Fact]
     public void Tune_with_accuracy_on_unlabelled_data_names_top1_agreement()
     {
         using var dir = new TempDirectory();

@@ -36,6 +36,24 @@ public sealed class PruneCliTests
     }
 
     [Theory]
+    [InlineData("prune", "--sparsity", "0.5")]
+    [InlineData("prune", "--sparsity", "0.5", "--granularity", "unstructured")]
+    [InlineData("lowrank", "--energy", "0.9")]
+    public void Already_quantized_models_are_refused_up_front_naming_the_node_and_op(string command, params string[] options)
+    {
+        using var dir = new TempDirectory();
+        string quantized = dir.File("int8.onnx"), output = dir.File("out.onnx");
+        Assert.Equal(0, ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", quantized, "--mode", "dynamic").ExitCode);
+        var firstQuantized = OnnxModel.Load(quantized).Graph.Nodes.First(n => n.OpType is "DynamicQuantizeLinear" or "MatMulInteger" or "ConvInteger" or "DequantizeLinear" or "QuantizeLinear" or "MatMulIntegerToFloat" or "DynamicQuantizeMatMul" or "QLinearConv" or "QLinearMatMul");
+        var r = ShrinkCli.Run([command, quantized, "-o", output, .. options]);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("already quantized", r.Stderr);
+        Assert.Contains($"'{firstQuantized.DisplayName}' is {firstQuantized.OpType}", r.Stderr);
+        Assert.DoesNotContain("Exception", r.Stderr);
+        Assert.False(File.Exists(output));
+    }
+
+    [Theory]
     [InlineData("unstructured")]
     [InlineData("2:4")]
     public void Sparsity_patterns_zero_the_weights_and_report_them(string pattern)

@@ -32,7 +32,7 @@ public sealed class LowRankFactorizer(LowRankOptions options)
         string source = model.Name;
         if (options.Whiten && openData is null)
             throw new ShrinkException($"{source}: whitened low-rank factorization needs calibration data (--data PATH); plain SVD needs none.");
-        QdqPlanner.EnsureNotQuantized(model, source);
+        QdqPlanner.EnsureNotQuantized(model, source, "factor");
         var prepared = model.Clone();
         var preprocessing = StaticQuantizer.Preprocess(prepared);
         QdqPlanner.EnsureFiniteWeights(prepared, source);

@@ -8,7 +8,7 @@ namespace Shrink.Pruning.Sparsity;
 /// </summary>
 public interface ISparsityCriterion
 {
-    /// <summary>The registered name (<c>magnitude</c>, <c>energy</c>).</summary>
+    /// <summary>The registered name (<c>magnitude</c>, <c>lamp</c>, <c>energy</c>).</summary>
     string Name { get; }
 
     /// <summary>Whether the criterion needs the layer inputs' second moments (calibration data).</summary>

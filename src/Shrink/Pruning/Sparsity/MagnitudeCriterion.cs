@@ -3,7 +3,7 @@ namespace Shrink.Pruning.Sparsity;
 /// <summary>
 /// |w|, as PyTorch's L1 pruning. Data-free. Across layers it assumes the weights share one scale, which holds for
 /// conv weights followed by BatchNormalization but not once BatchNormalization is folded into them (as in exported
-/// ONNX models): then the global ranking strips whole layers and <see cref="OutputEnergyCriterion"/> does far better.
+/// ONNX models): then the global ranking strips whole layers and <see cref="LampCriterion"/> (no data) or <see cref="OutputEnergyCriterion"/> (data) does far better.
 /// </summary>
 public sealed class MagnitudeCriterion : ISparsityCriterion
 {

@@ -17,9 +17,10 @@ public sealed record SparsityOptions
 
     /// <summary>
     /// How the global scope splits its budget between layers (<see cref="SparsityCriteria"/>): one ranking of all
-    /// weights by <c>magnitude</c> (|w|, data-free, as PyTorch) or by <c>energy</c> (w²·E[x²] as a share of the layer's
-    /// output energy, needs data; much better once BatchNormalization is folded into the weights). Null picks
-    /// <c>energy</c> when calibration data is given and <c>magnitude</c> otherwise. Inside a layer the weights go by
+    /// weights by <c>magnitude</c> (|w|, data-free, as PyTorch), by <c>lamp</c> (|w| normalized within its layer, data-free,
+    /// scale-free) or by <c>energy</c> (w²·E[x²] as a share of the layer's output energy, needs data; much better once
+    /// BatchNormalization is folded into the weights). Null picks <c>energy</c> when calibration data is given and
+    /// <see cref="SparsityCriteria.DataFreeDefault"/> otherwise. Inside a layer the weights go by
     /// magnitude, or by the SparseGPT saliency with <see cref="Reconstruct"/>. Unused by the layer scope and N:M.
     /// </summary>
     public string? Criterion { get; init; }

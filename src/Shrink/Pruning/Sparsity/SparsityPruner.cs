@@ -31,7 +31,7 @@ public sealed class SparsityPruner(SparsityOptions options)
         string source = model.Name;
         if (options.Reconstruct && openData is null)
             throw new ShrinkException($"{source}: sparsity with reconstruction (SparseGPT) needs calibration data (--data PATH); plain magnitude pruning needs none.");
-        QdqPlanner.EnsureNotQuantized(model, source);
+        QdqPlanner.EnsureNotQuantized(model, source, "prune");
         var prepared = model.Clone();
         var preprocessing = StaticQuantizer.Preprocess(prepared);
         QdqPlanner.EnsureFiniteWeights(prepared, source);
@@ -54,7 +54,7 @@ public sealed class SparsityPruner(SparsityOptions options)
         }
         var magnitude = new MagnitudeCriterion();
         bool global = options.Scope == SparsityScope.Global && options.Granularity.IsUnstructured;
-        var criterion = global ? SparsityCriteria.Create(options.Criterion ?? (openData is null ? "magnitude" : "energy")) : magnitude;
+        var criterion = global ? SparsityCriteria.Create(options.Criterion ?? (openData is null ? SparsityCriteria.DataFreeDefault(model) : "energy")) : magnitude;
         if (criterion.NeedsData && openData is null)
             throw new ShrinkException($"{source}: the sparsity criterion '{criterion.Name}' needs calibration data (--data PATH); 'magnitude' needs none.");
         var weights = layers.Select(l => l.ReadMatrix(prepared.Graph)).ToList();

@@ -7,6 +7,7 @@ using Shrink.Graph.Passes;
 using Shrink.Onnx;
 using Shrink.Pruning.Dependency;
 using Shrink.Pruning.Importance;
+using Shrink.Quantization.Qdq;
 using Shrink.Runtime;
 
 namespace Shrink.Pruning.Structured;
@@ -31,6 +32,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         ArgumentNullException.ThrowIfNull(model);
         var clock = Stopwatch.StartNew();
         Validate();
+        QdqPlanner.EnsureNotQuantized(model, model.Name, "prune");
         bool fair = options.Schedule == PruningSchedule.Fair;
         var criterion = fair ? new ReconstructionImportance() : ChannelImportances.Create(options.Criterion);
         var prepared = model.Clone();

@@ -6,16 +6,20 @@ namespace Shrink.Quantization.MixedPrecision;
 /// The loss of a classifier's first output on a fixed calibration set, accumulated in double: cross-entropy against
 /// labels, or KL divergence KL(p_ref ‖ p) from cached reference probabilities (the float model's). The output may be
 /// logits (log-softmax is applied) or probabilities (detected on the reference outputs: non-negative rows summing to 1).
+/// One value per sample (a sigmoid or a single logit, where a softmax over one class is always 1 and its KL always 0)
+/// takes binary cross-entropy instead, against the 0/1 labels or the float model's probability; the value is a
+/// probability when every reference value lies in [0, 1], otherwise a logit.
 /// </summary>
 public sealed class CalibrationLoss
 {
     private readonly List<double[]> _referenceLogProbs = [];
     private readonly List<int[]?> _labels = [];
+    private readonly List<double[]> _referenceProbabilities = [];
     private int _classes;
 
     private CalibrationLoss(string name) => Name = name;
 
-    /// <summary><c>ce</c> or <c>kl</c>.</summary>
+    /// <summary><c>ce</c>, <c>kl</c>, or <c>bce</c> for one output value per sample.</summary>
     public string Name { get; }
 
     /// <summary>Whether the model's output holds probabilities rather than logits.</summary>
@@ -27,12 +31,26 @@ public sealed class CalibrationLoss
     /// </summary>
     public static CalibrationLoss Create(IReadOnlyList<DataBatch> batches, IReadOnlyList<float[]> referenceOutputs, bool useLabels)
     {
-        var loss = new CalibrationLoss(useLabels ? "ce" : "kl");
         if (batches.Count == 0) throw new ShrinkException("Empty calibration data.");
-        loss._classes = referenceOutputs[0].Length / batches[0].Count;
+        int classes = referenceOutputs[0].Length / batches[0].Count;
+        var loss = new CalibrationLoss(classes == 1 ? "bce" : useLabels ? "ce" : "kl") { _classes = classes };
         if (loss._classes <= 0 || referenceOutputs[0].Length != (long)batches[0].Count * loss._classes)
             throw new ShrinkException($"The model's first output ({referenceOutputs[0].Length} values for {batches[0].Count} samples) is not one row of class scores per sample.");
-        loss.OutputsProbabilities = referenceOutputs.All(o => LooksLikeProbabilities(o, loss._classes));
+        loss.OutputsProbabilities = classes == 1
+            ? referenceOutputs.All(o => o.All(v => v >= 0 && v <= 1))
+            : referenceOutputs.All(o => LooksLikeProbabilities(o, loss._classes));
+        if (classes == 1)
+        {
+            for (int b = 0; b < batches.Count; b++)
+            {
+                if (useLabels && batches[b].Labels is null) throw new ShrinkException("Cross-entropy needs labels for every calibration sample.");
+                if (useLabels && batches[b].Labels!.FirstOrDefault(y => y is not (0 or 1), -1) is int bad && bad >= 0)
+                    throw new ShrinkException($"The model has one output value per sample (binary), but a calibration label is {bad}; binary cross-entropy needs labels 0 or 1.");
+                loss._labels.Add(useLabels ? batches[b].Labels : null);
+                loss._referenceProbabilities.Add(useLabels ? [] : referenceOutputs[b].Select(v => loss.Probability(v)).ToArray());
+            }
+            return loss;
+        }
         for (int b = 0; b < batches.Count; b++)
         {
             if (useLabels && batches[b].Labels is null) throw new ShrinkException("Cross-entropy needs labels for every calibration sample.");
@@ -45,6 +63,7 @@ public sealed class CalibrationLoss
     /// <summary>The loss summed over the samples of batch <paramref name="batch"/> (in the order it was created with), given the model's output there.</summary>
     public double BatchSum(int batch, ReadOnlySpan<float> output)
     {
+        if (_classes == 1) return BinarySum(batch, output);
         int c = _classes, rows = output.Length / c;
         var logp = LogProbabilities(output);
         double sum = 0;
@@ -61,6 +80,36 @@ public sealed class CalibrationLoss
         }
         return sum;
     }
+
+    // −[t·log p + (1 − t)·log(1 − p)] per sample, t the label or the float model's probability.
+    private double BinarySum(int batch, ReadOnlySpan<float> output)
+    {
+        var labels = _labels[batch];
+        var reference = _referenceProbabilities[batch];
+        double sum = 0;
+        for (int r = 0; r < output.Length; r++)
+        {
+            double t = labels is not null ? labels[r] : reference[r];
+            double logP, logQ; // log p, log(1 − p)
+            if (OutputsProbabilities)
+            {
+                double p = Math.Clamp((double)output[r], 1e-12, 1 - 1e-12);
+                (logP, logQ) = (Math.Log(p), Math.Log(1 - p));
+            }
+            else
+            {
+                double z = output[r];
+                (logP, logQ) = (-Softplus(-z), -Softplus(z));
+            }
+            sum -= t * logP + (1 - t) * logQ;
+        }
+        return sum;
+    }
+
+    private double Probability(float value) => OutputsProbabilities ? Math.Clamp(value, 0, 1) : 1 / (1 + Math.Exp(-value));
+
+    // log(1 + e^x) without overflow.
+    private static double Softplus(double x) => x > 0 ? x + Math.Log(1 + Math.Exp(-x)) : Math.Log(1 + Math.Exp(x));
 
     private double[] LogProbabilities(ReadOnlySpan<float> output)
     {

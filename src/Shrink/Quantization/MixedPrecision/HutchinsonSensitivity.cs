@@ -13,13 +13,16 @@ public sealed class HutchinsonSensitivity : ISensitivityMetric
     public string Name => "hutchinson";
 
     /// <inheritdoc />
-    public LayerSensitivity Measure(WeightInputSession session, ReferenceQuantizer quantizer, SensitivityOptions options, int layerIndex)
+    public LayerSensitivity Measure(WeightInputSession session, ReferenceQuantizer quantizer, SensitivityOptions options, int layerIndex, double seconds)
     {
         var clock = Stopwatch.StartNew();
-        var (trace, standardError, probes) = EstimateTrace(session, options, layerIndex);
+        var (trace, standardError, probes, stoppedBy) = EstimateTrace(session, options, layerIndex, seconds);
         var w = session.Weight;
         var errors = options.Bits.ToDictionary(b => b, b => ReferenceQuantizer.SquaredDistance(quantizer.Quantize(session.Layer, w, b), w));
-        double mean = trace / w.Length;
+        // A negative trace (the loss curves down along most directions here, or the estimate is noise) would make
+        // rounding look beneficial; the magnitude still says how sharply the loss responds.
+        double mean = Math.Abs(trace) / w.Length;
+        double relative = trace != 0 ? standardError / Math.Abs(trace) : double.PositiveInfinity;
         return new LayerSensitivity
         {
             Name = LayerKey(session),
@@ -28,15 +31,27 @@ public sealed class HutchinsonSensitivity : ISensitivityMetric
             Trace = trace,
             TraceStandardError = standardError,
             Probes = probes,
+            RelativeStandardError = relative,
+            StoppedBy = stoppedBy,
+            Warning = trace < 0
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"trace < 0 ({trace:G4} ± {standardError:G2}): the loss is not locally convex at this layer (or the estimate is noise); its Ω uses |trace|.")
+                : null,
             QuantizationError = errors,
             Omega = errors.ToDictionary(e => e.Key, e => mean * e.Value),
             Seconds = clock.Elapsed.TotalSeconds,
         };
     }
 
-    /// <summary>The Hutchinson estimate of tr(H) for the session's layer, its standard error and the probes used.</summary>
-    public static (double Trace, double StandardError, int Probes) EstimateTrace(WeightInputSession session, SensitivityOptions options, int layerIndex)
+    /// <summary>
+    /// The Hutchinson estimate of tr(H) for the session's layer, its standard error, the probes used and why probing
+    /// stopped (<c>tolerance</c>, <c>max probes</c>, or <c>time budget</c> once <paramref name="seconds"/> are spent, after at least two probes).
+    /// </summary>
+    public static (double Trace, double StandardError, int Probes, string StoppedBy) EstimateTrace(WeightInputSession session, SensitivityOptions options, int layerIndex, double seconds = double.PositiveInfinity)
     {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(options);
+        var clock = Stopwatch.StartNew();
+        string stoppedBy = "max probes";
         var w = session.Weight;
         int n = w.Length;
         double squares = 0;
@@ -69,11 +84,20 @@ public sealed class HutchinsonSensitivity : ISensitivityMetric
             if (k >= options.MinProbes)
             {
                 double mean = sum / k, variance = Math.Max(0, (sumSquares - k * mean * mean) / (k - 1));
-                if (Math.Sqrt(variance / k) <= options.Tolerance * Math.Abs(mean)) break;
+                if (Math.Sqrt(variance / k) <= options.Tolerance * Math.Abs(mean))
+                {
+                    stoppedBy = "tolerance";
+                    break;
+                }
+            }
+            if (k >= 2 && k < options.MaxProbes && clock.Elapsed.TotalSeconds >= seconds)
+            {
+                stoppedBy = "time budget";
+                break;
             }
         }
         double m = sum / k, var2 = k > 1 ? Math.Max(0, (sumSquares - k * m * m) / (k - 1)) : 0;
-        return (m, Math.Sqrt(var2 / k), k);
+        return (m, Math.Sqrt(var2 / k), k, stoppedBy);
     }
 
     internal static string LayerKey(WeightInputSession session) => MixedPrecisionLayers.Key(session.Layer);

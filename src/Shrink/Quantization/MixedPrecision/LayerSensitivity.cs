@@ -21,11 +21,20 @@ public sealed record LayerSensitivity
     /// <summary>Hutchinson: probes used.</summary>
     public int Probes { get; init; }
 
+    /// <summary>Hutchinson: the precision reached, <see cref="TraceStandardError"/> / |<see cref="Trace"/>| (infinite for a zero trace).</summary>
+    public double? RelativeStandardError { get; init; }
+
+    /// <summary>Hutchinson: why probing stopped: <c>tolerance</c> (the relative standard error reached it), <c>max probes</c> or <c>time budget</c>.</summary>
+    public string? StoppedBy { get; init; }
+
+    /// <summary>Something the reader must know about this layer's figures (a negative trace), or null.</summary>
+    public string? Warning { get; init; }
+
     /// <summary>‖Q_b(W) − W‖² of round-to-nearest at each bit width.</summary>
     public required IReadOnlyDictionary<int, double> QuantizationError { get; init; }
 
     /// <summary>
-    /// Ω(layer, bits): Hutchinson: mean Hessian trace (trace / parameters) × ‖Q_b(W) − W‖²; perturbation: the loss with
+    /// Ω(layer, bits): Hutchinson: |mean Hessian trace| (|trace| / parameters) × ‖Q_b(W) − W‖²; perturbation: the loss with
     /// only this layer quantized minus the float model's loss.
     /// </summary>
     public required IReadOnlyDictionary<int, double> Omega { get; init; }

@@ -24,6 +24,9 @@ public sealed record MixedPrecisionPlan
     /// <summary>The predicted model size in bytes.</summary>
     public required long PredictedBytes { get; init; }
 
+    /// <summary>The size of the file the plan's model was written to, when a size budget was checked against it (<see cref="MixedPrecisionPlanner.PlanWritten"/>).</summary>
+    public long? WrittenBytes { get; init; }
+
     /// <summary>Σ Ω of the plan.</summary>
     public required double TotalOmega { get; init; }
 

@@ -67,7 +67,45 @@ public sealed class MixedPrecisionPlanner
     public LayerLatencyTable? Latency { get; set; }
 
     /// <summary>The plan for <paramref name="budget"/>; throws <see cref="ShrinkException"/> with both bounds when it is outside them.</summary>
-    public MixedPrecisionPlan Plan(MixedPrecisionBudget budget)
+    public MixedPrecisionPlan Plan(MixedPrecisionBudget budget) => Plan(budget, null);
+
+    /// <summary>
+    /// The plan for <paramref name="budget"/> whose written file keeps a size budget: the table counts the weights'
+    /// bytes, not the per-layer graph overhead the export adds (scale and zero-point tensors, DequantizeLinear or
+    /// MatMulNBits nodes), so each plan's model is written by <paramref name="writtenBytes"/> (its file size in bytes) and,
+    /// while that is over the budget, the budget the solver gets is set below what the plan used by the excess (times the round) and the plan solved again
+    /// (at most <paramref name="rounds"/> times). Other budgets are planned as <see cref="Plan(MixedPrecisionBudget)"/>.
+    /// </summary>
+    /// <exception cref="ShrinkException">The budget is outside the bounds, or no plan's file fits it; the message gives the smallest file reachable.</exception>
+    public MixedPrecisionPlan PlanWritten(MixedPrecisionBudget budget, Func<MixedPrecisionPlan, long> writtenBytes, int rounds = 6)
+    {
+        ArgumentNullException.ThrowIfNull(budget);
+        ArgumentNullException.ThrowIfNull(writtenBytes);
+        var plan = Plan(budget);
+        if (budget.Kind is not (BudgetKind.SizeBytes or BudgetKind.SizeRatio)) return plan;
+        long limit = plan.BudgetValue, solverLimit = limit, minimum = plan.Bounds.Minimum;
+        for (int round = 1; ; round++)
+        {
+            long written = writtenBytes(plan);
+            if (written <= limit) return plan with { BudgetValue = limit, WrittenBytes = written };
+            // Below what this plan used by the excess; the overhead shifts a little with the widths chosen, so each
+            // further round steps further.
+            solverLimit = Math.Min(solverLimit, plan.Used) - (written - limit) * round;
+            if (round >= rounds || solverLimit < minimum)
+            {
+                // Last resort: every layer at its lowest width, the smallest file there is.
+                var smallest = Plan(budget, minimum) with { BudgetValue = limit };
+                long smallestWritten = writtenBytes(smallest);
+                if (smallestWritten <= limit) return smallest with { WrittenBytes = smallestWritten };
+                throw new ShrinkException(string.Create(CultureInfo.InvariantCulture,
+                    $"The budget {budget} ({limit:N0} bytes) cannot be kept by the written file: the smallest file mixed precision reaches (every layer at {_sensitivity.Bits.Min()} bits, with its graph overhead) is {smallestWritten:N0} bytes."));
+            }
+            plan = Plan(budget, solverLimit) with { BudgetValue = limit };
+        }
+    }
+
+    // sizeLimit: the byte limit the solver gets instead of the budget's (PlanWritten's lowered budget).
+    private MixedPrecisionPlan Plan(MixedPrecisionBudget budget, long? sizeLimit)
     {
         IReadOnlyList<AllocationLayer> problem;
         long fixedPart, floatTotal, limit;
@@ -102,7 +140,7 @@ public sealed class MixedPrecisionPlanner
             problem = SizeProblem();
             floatTotal = Sizes.FloatModelBytes;
             fixedPart = Sizes.FixedBytes;
-            limit = budget.Kind == BudgetKind.SizeBytes ? (long)budget.Value : (long)Math.Floor(budget.Value * floatTotal);
+            limit = sizeLimit ?? (budget.Kind == BudgetKind.SizeBytes ? (long)budget.Value : (long)Math.Floor(budget.Value * floatTotal));
             unit = "bytes";
         }
         long minimum = fixedPart + BitAllocator.MinimumResource(problem);

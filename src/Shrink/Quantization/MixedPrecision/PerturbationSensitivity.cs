@@ -9,7 +9,7 @@ public sealed class PerturbationSensitivity : ISensitivityMetric
     public string Name => "perturbation";
 
     /// <inheritdoc />
-    public LayerSensitivity Measure(WeightInputSession session, ReferenceQuantizer quantizer, SensitivityOptions options, int layerIndex)
+    public LayerSensitivity Measure(WeightInputSession session, ReferenceQuantizer quantizer, SensitivityOptions options, int layerIndex, double seconds)
     {
         var clock = Stopwatch.StartNew();
         var w = session.Weight;

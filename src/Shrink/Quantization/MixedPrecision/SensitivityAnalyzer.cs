@@ -44,7 +44,8 @@ public sealed class SensitivityAnalyzer(SensitivityOptions options)
         {
             using var session = new WeightInputSession(prepared, layers[i], batches, loss);
             if (i == 0) baseLoss = session.Loss(session.Weight);
-            results.Add(metric.Measure(session, quantizer, options, i));
+            double share = (options.TimeBudgetSeconds - clock.Elapsed.TotalSeconds) / (layers.Count - i);
+            results.Add(metric.Measure(session, quantizer, options, i, Math.Max(0, share)));
             progress?.Report(new ProgressInfo("layers", i + 1, layers.Count));
         }
         return new SensitivityResult

@@ -37,6 +37,13 @@ public sealed record SensitivityOptions
     public int MaxProbes { get; init; } = 64;
 
     /// <summary>
+    /// Hutchinson: the time the whole analysis may take, in seconds, split evenly over the layers still to probe (time a
+    /// layer leaves unused goes to the next ones). A layer stops probing when its share is spent (after at least two
+    /// probes), and reports the relative standard error it reached. Infinity: no limit.
+    /// </summary>
+    public double TimeBudgetSeconds { get; init; } = 120;
+
+    /// <summary>
     /// Hutchinson: the finite-difference step, as a fraction of the layer weights' root mean square (‖w‖/√n). The
     /// second difference (L(w+εv) − 2L(w) + L(w−εv))/ε² has truncation error O(ε²) and float32 rounding error O(1/ε²).
     /// </summary>
@@ -63,10 +70,11 @@ public sealed record SensitivityOptions
         if (GroupSize < 0) throw new ShrinkException($"The group size must be 0 or positive, not {GroupSize}.");
         if (!(Tolerance > 0)) throw new ShrinkException($"The tolerance must be positive, not {Tolerance}.");
         if (MinProbes < 2 || MaxProbes < MinProbes) throw new ShrinkException($"Probes: need 2 ≤ min ({MinProbes}) ≤ max ({MaxProbes}).");
+        if (!(TimeBudgetSeconds > 0)) throw new ShrinkException($"The time budget must be positive, not {TimeBudgetSeconds} s.");
         if (!(RelativeStep > 0 && RelativeStep < 1)) throw new ShrinkException($"The relative step must be in (0, 1), not {RelativeStep}.");
     }
 
     /// <summary>A text that identifies every setting that changes the result (for the cache key).</summary>
     public string Fingerprint() =>
-        FormattableString.Invariant($"method={Method};bits={string.Join(",", Bits)};samples={Samples};group={GroupSize};sym={Symmetric};loss={Loss};tol={Tolerance};probes={MinProbes}-{MaxProbes};step={RelativeStep};seed={Seed};exclude={string.Join(",", ExcludeNodes.Order())};ops={string.Join(",", ExcludeOps.Order())}");
+        FormattableString.Invariant($"method={Method};bits={string.Join(",", Bits)};samples={Samples};group={GroupSize};sym={Symmetric};loss={Loss};tol={Tolerance};probes={MinProbes}-{MaxProbes};time={TimeBudgetSeconds};step={RelativeStep};seed={Seed};exclude={string.Join(",", ExcludeNodes.Order())};ops={string.Join(",", ExcludeOps.Order())}");
 }

@@ -6,7 +6,11 @@ public sealed record SensitivityResult
     /// <summary>hutchinson or perturbation.</summary>
     public required string Method { get; init; }
 
-    /// <summary>The loss: <c>ce</c> (cross-entropy against labels) or <c>kl</c> (KL divergence from the float model's outputs).</summary>
+    /// <summary>
+    /// The loss: <c>ce</c> (cross-entropy against labels), <c>kl</c> (KL divergence from the float model's outputs) or,
+    /// for one output value per sample (a sigmoid), <c>bce</c> (binary cross-entropy against the labels or the float
+    /// model's probabilities).
+    /// </summary>
     public required string Loss { get; init; }
 
     /// <summary>The bit widths scored.</summary>
@@ -23,6 +27,9 @@ public sealed record SensitivityResult
 
     /// <summary>Layers that were not scored, with the reason.</summary>
     public IReadOnlyList<SkippedLayer> Skipped { get; init; } = [];
+
+    /// <summary>The layers' warnings, each prefixed with the layer's name.</summary>
+    public IReadOnlyList<string> Warnings => Layers.Where(l => l.Warning is not null).Select(l => $"{l.Name}: {l.Warning}").ToList();
 
     /// <summary>Total seconds.</summary>
     public double Seconds { get; init; }

@@ -13,12 +13,15 @@ public sealed class QdqPlanner(QdqOpRegistry registry)
         "QGemm", "QLinearAdd", "QLinearMul", "MatMulNBits", "DynamicQuantizeMatMul", "MatMulIntegerToFloat", "QLinearGlobalAveragePool",
     };
 
-    /// <summary>Refuses models that are already quantized, naming the first quantized node.</summary>
-    public static void EnsureNotQuantized(OnnxModel model, string source)
+    /// <summary>
+    /// Refuses models that are already quantized, naming the first quantized node; <paramref name="action"/> is what the
+    /// caller does (quantize, prune, factor), for the advice to do it on the float model instead.
+    /// </summary>
+    public static void EnsureNotQuantized(OnnxModel model, string source, string action = "quantize")
     {
         var node = model.Graph.Nodes.FirstOrDefault(n => QuantizedOps.Contains(n.OpType));
         if (node is not null)
-            throw new ShrinkException($"{source}: the model is already quantized (node '{node.DisplayName}' is {node.OpType}); quantize the float model instead.");
+            throw new ShrinkException($"{source}: the model is already quantized (node '{node.DisplayName}' is {node.OpType}); {action} the float model instead.");
     }
 
     /// <summary>

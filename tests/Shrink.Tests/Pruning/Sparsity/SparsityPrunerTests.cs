@@ -33,7 +33,7 @@ public sealed class SparsityPrunerTests
     public void Global_magnitude_zeroes_the_smallest_weights_of_all_layers_together()
     {
         var model = Mixed();
-        var result = new SparsityPruner(new SparsityOptions { Sparsity = 0.7 }).Prune(model, null);
+        var result = new SparsityPruner(new SparsityOptions { Sparsity = 0.7, Criterion = "magnitude" }).Prune(model, null);
         Assert.Equal("magnitude", result.Criterion);
         long total = 0, zeros = 0;
         float maxPruned = 0, minKept = float.MaxValue;
@@ -54,6 +54,16 @@ public sealed class SparsityPrunerTests
         var byName = result.Layers.ToDictionary(l => l.Name);
         Assert.True(byName["gemm_t"].Sparsity > 0.7 && byName["gemm_t"].Sparsity > byName["matmul"].Sparsity + 0.1, $"{byName["gemm_t"].Sparsity} vs {byName["matmul"].Sparsity}");
         Assert.InRange(result.Sparsity, 0.6999, 0.7001);
+    }
+
+    [Fact]
+    public void Without_data_a_model_without_layer_norm_is_ranked_by_lamp_so_a_tiny_scaled_layer_keeps_weights()
+    {
+        // The conv's weights are 1e-4 of the others (as a folded BatchNormalization can leave them): raw |w| would empty it.
+        var result = new SparsityPruner(new SparsityOptions { Sparsity = 0.9 }).Prune(Mixed(firstLayerScale: 1e-4f), null);
+        Assert.Equal("lamp", result.Criterion);
+        Assert.InRange(result.Sparsity, 0.8999, 0.9001);
+        Assert.All(result.Layers, l => Assert.True(l.Sparsity < 0.97, $"{l.Name}: {l.Sparsity:F3}"));
     }
 
     [Theory]
@@ -166,7 +176,7 @@ public sealed class SparsityPrunerTests
     public void A_rate_that_would_empty_a_layer_is_refused_naming_it()
     {
         // The conv's weights are 1e-4 of the others: a global 90% threshold takes all of them.
-        var e = Assert.Throws<ShrinkException>(() => new SparsityPruner(new SparsityOptions { Sparsity = 0.9 }).Prune(Mixed(firstLayerScale: 1e-4f), null));
+        var e = Assert.Throws<ShrinkException>(() => new SparsityPruner(new SparsityOptions { Sparsity = 0.9, Criterion = "magnitude" }).Prune(Mixed(firstLayerScale: 1e-4f), null));
         Assert.Contains("'conv'", e.Message);
     }
 

@@ -63,6 +63,71 @@ public sealed class SensitivityAnalyzerTests
         Assert.Equal(2, computed); // other settings, another key
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_single_sigmoid_output_is_scored_by_binary_cross_entropy_not_a_one_class_kl(bool labels)
+    {
+        var problem = new SoftmaxRegression(classes: 1, head: "sigmoid");
+        var result = new SensitivityAnalyzer(Precise).Analyze(problem.Model, problem.Open(labels));
+        Assert.Equal("bce", result.Loss);
+        var layer = Assert.Single(result.Layers);
+        // tr H of the mean binary cross-entropy w.r.t. w (Fisher at the float model's own probabilities): (1/N) Σ p(1−p)‖x‖².
+        double analytic = 0;
+        for (int n = 0; n < problem.Samples; n++)
+        {
+            var x = problem.Inputs.AsSpan(n * problem.Features, problem.Features);
+            double z = problem.Bias[0], norm = 0;
+            for (int d = 0; d < problem.Features; d++)
+            {
+                z += (double)problem.Weight[d] * x[d];
+                norm += (double)x[d] * x[d];
+            }
+            double p = 1 / (1 + Math.Exp(-z));
+            analytic += p * (1 - p) * norm;
+        }
+        analytic /= problem.Samples;
+        Assert.InRange(layer.Trace!.Value, 0.95 * analytic, 1.05 * analytic);
+        Assert.True(layer.Omega[2] > layer.Omega[8] && layer.Omega[8] > 0, string.Join(", ", layer.Omega));
+        var perturbation = new SensitivityAnalyzer(new SensitivityOptions { Method = "perturbation" }).Analyze(problem.Model, problem.Open(labels)).Layers[0];
+        Assert.True(perturbation.Omega[2] != 0, "the one-class softmax KL made every sensitivity 0");
+    }
+
+    [Fact]
+    public void A_negative_trace_is_warned_about_and_ranked_by_its_magnitude()
+    {
+        // Logit −(w·x)² with every label 0: the loss softplus(−u²) curves down around the small float weights.
+        var problem = new SoftmaxRegression(classes: 1, head: "neg-square", weightScale: 0.01f, label: 0);
+        var result = new SensitivityAnalyzer(Precise with { MaxProbes = 64 }).Analyze(problem.Model, problem.Open(true));
+        var layer = Assert.Single(result.Layers);
+        Assert.True(layer.Trace < 0, $"trace {layer.Trace}");
+        Assert.Contains("trace < 0", layer.Warning);
+        Assert.Contains("not locally convex", Assert.Single(result.Warnings));
+        Assert.All(layer.Omega.Values, o => Assert.True(o > 0, string.Join(", ", layer.Omega)));
+        Assert.Equal(-layer.Trace!.Value / layer.Parameters * layer.QuantizationError[4], layer.Omega[4], 9);
+        Assert.Contains("trace < 0", global::Shrink.Reports.SensitivityReport.ToMarkdown(result, "neg.onnx"));
+    }
+
+    [Fact]
+    public void Probing_stops_on_the_time_budget_and_reports_the_precision_reached()
+    {
+        var problem = new SoftmaxRegression();
+        // A tolerance no estimate reaches: only the cap or the clock stops probing.
+        var options = new SensitivityOptions { Tolerance = 1e-9, MinProbes = 4, MaxProbes = 40, BatchSize = 32 };
+        var capped = new SensitivityAnalyzer(options with { TimeBudgetSeconds = double.PositiveInfinity }).Analyze(problem.Model, problem.Open(false)).Layers[0];
+        Assert.Equal(40, capped.Probes);
+        Assert.Equal("max probes", capped.StoppedBy);
+        var timed = new SensitivityAnalyzer(options with { TimeBudgetSeconds = 1e-6 }).Analyze(problem.Model, problem.Open(false)).Layers[0];
+        Assert.Equal(2, timed.Probes);
+        Assert.Equal("time budget", timed.StoppedBy);
+        Assert.Equal(timed.TraceStandardError!.Value / Math.Abs(timed.Trace!.Value), timed.RelativeStandardError!.Value, 9);
+        Assert.True(timed.RelativeStandardError > capped.RelativeStandardError, $"{timed.RelativeStandardError} vs {capped.RelativeStandardError}");
+        var loose = new SensitivityAnalyzer(Precise).Analyze(problem.Model, problem.Open(false)).Layers[0];
+        Assert.Equal("tolerance", loose.StoppedBy);
+        Assert.True(loose.RelativeStandardError <= Precise.Tolerance);
+        Assert.Throws<ShrinkException>(() => new SensitivityAnalyzer(options with { TimeBudgetSeconds = 0 }).Analyze(problem.Model, problem.Open(false)));
+    }
+
     [Fact]
     public void Bad_options_are_refused_by_name()
     {

@@ -8,15 +8,19 @@ namespace Shrink.Tests.Quantization.MixedPrecision;
 /// <summary>A softmax-regression model built in code (Gemm + Softmax) with data whose loss Hessian is known in closed form.</summary>
 internal sealed class SoftmaxRegression
 {
-    public SoftmaxRegression(int features = 16, int classes = 5, int samples = 64, int seed = 3)
+    /// <summary>
+    /// <paramref name="head"/>: <c>softmax</c> (probabilities over the classes), <c>sigmoid</c> (one probability per
+    /// sample, with one class) or <c>neg-square</c> (the logit −z², with one class: concave near z = 0).
+    /// </summary>
+    public SoftmaxRegression(int features = 16, int classes = 5, int samples = 64, int seed = 3, string head = "softmax", float weightScale = 1, int? label = null)
     {
         Features = features;
         Classes = classes;
-        Weight = TinyModels.RandomFloats(classes * features, seed);
-        Bias = TinyModels.RandomFloats(classes, seed + 1);
+        Weight = TinyModels.RandomFloats(classes * features, seed).Select(w => w * weightScale).ToArray();
+        Bias = head == "neg-square" ? new float[classes] : TinyModels.RandomFloats(classes, seed + 1);
         Inputs = TinyModels.RandomFloats(samples * features, seed + 2);
         var rng = new Random(seed + 3);
-        Labels = Enumerable.Range(0, samples).Select(_ => rng.Next(classes)).ToArray();
+        Labels = Enumerable.Range(0, samples).Select(_ => label ?? rng.Next(Math.Max(classes, 2))).ToArray();
         var graph = new global::Onnx.GraphProto { Name = "softmax_regression" };
         graph.Input.Add(TinyModels.FloatInfo("x", "batch", features));
         graph.Output.Add(TinyModels.FloatInfo("p", "batch", classes));
@@ -25,9 +29,21 @@ internal sealed class SoftmaxRegression
         var gemm = TinyModels.Node("Gemm", ["x", "W", "b"], ["z"], "fc");
         gemm.Attribute.Add(new global::Onnx.AttributeProto { Name = "transB", Type = global::Onnx.AttributeProto.Types.AttributeType.Int, I = 1 });
         graph.Node.Add(gemm);
-        var softmax = TinyModels.Node("Softmax", ["z"], ["p"], "softmax");
-        softmax.Attribute.Add(new global::Onnx.AttributeProto { Name = "axis", Type = global::Onnx.AttributeProto.Types.AttributeType.Int, I = 1 });
-        graph.Node.Add(softmax);
+        if (head == "sigmoid")
+        {
+            graph.Node.Add(TinyModels.Node("Sigmoid", ["z"], ["p"], "sigmoid"));
+        }
+        else if (head == "neg-square")
+        {
+            graph.Node.Add(TinyModels.Node("Mul", ["z", "z"], ["z2"], "square"));
+            graph.Node.Add(TinyModels.Node("Neg", ["z2"], ["p"], "neg"));
+        }
+        else
+        {
+            var softmax = TinyModels.Node("Softmax", ["z"], ["p"], "softmax");
+            softmax.Attribute.Add(new global::Onnx.AttributeProto { Name = "axis", Type = global::Onnx.AttributeProto.Types.AttributeType.Int, I = 1 });
+            graph.Node.Add(softmax);
+        }
         Model = OnnxModel.FromProto(TinyModels.Model(graph), "softmax_regression");
     }
 
