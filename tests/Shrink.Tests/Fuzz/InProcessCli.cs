@@ -60,7 +60,8 @@ internal static class InProcessCli
                 if (!intime)
                 {
                     unblock?.Invoke();
-                    finished = thread.Join(TimeSpan.FromSeconds(5));
+                    // Wait for a slow run to end (it is reported all the same), so it does not slow the cases after it.
+                    finished = thread.Join(TimeSpan.FromMinutes(2));
                 }
                 // A run that is still going keeps writing into writers nobody reads.
                 Out.Target = TextWriter.Null;
