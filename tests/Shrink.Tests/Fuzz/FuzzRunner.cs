@@ -127,7 +127,8 @@ internal static partial class FuzzRunner
             {
                 try { using var w = new FileStream(Path.Combine(root, fifo), FileMode.Open, FileAccess.Write); }
                 catch (IOException) { }
-            }) { IsBackground = true };
+            })
+            { IsBackground = true };
             writer.Start();
         }
     }

@@ -54,7 +54,8 @@ internal static class InProcessCli
                 {
                     try { exit = global::Shrink.Cli.Cli.Run(Root(), args); }
                     catch (Exception e) { escaped = e; }
-                }, 16 << 20) { IsBackground = true, Name = "fuzz case" };
+                }, 16 << 20)
+                { IsBackground = true, Name = "fuzz case" };
                 thread.Start();
                 bool intime = thread.Join(timeout), finished = intime;
                 if (!intime)
