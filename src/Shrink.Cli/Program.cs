@@ -2,25 +2,27 @@ using System.CommandLine;
 using Shrink.Cli;
 using Shrink.Cli.Commands;
 
-var root = new RootCommand("shrink: make ONNX models smaller and faster, and measure what was gained and lost.")
-{
-    InspectCommand.Create(),
-    EvalCommand.Create(),
-    QuantizeCommand.Create(),
-    PruneCommand.Create(),
-    LowRankCommand.Create(),
-    SensitivityCommand.Create(),
-    TuneCommand.Create(),
-    ParetoCommand.Create(),
-    BenchCommand.Create(),
-};
-return Cli.Run(root, args);
+return Cli.Run(Cli.CreateRoot(), args);
 
 namespace Shrink.Cli
 {
     /// <summary>Runs a command line with Shrink's exit-code and error conventions.</summary>
     internal static class Cli
     {
+        /// <summary>Every command, as the executable and the in-process tests see them.</summary>
+        public static RootCommand CreateRoot() => new("shrink: make ONNX models smaller and faster, and measure what was gained and lost.")
+        {
+            InspectCommand.Create(),
+            EvalCommand.Create(),
+            QuantizeCommand.Create(),
+            PruneCommand.Create(),
+            LowRankCommand.Create(),
+            SensitivityCommand.Create(),
+            TuneCommand.Create(),
+            ParetoCommand.Create(),
+            BenchCommand.Create(),
+        };
+
         public static int Run(RootCommand root, string[] args)
         {
             var parse = root.Parse(args);

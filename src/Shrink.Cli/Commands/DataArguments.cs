@@ -33,6 +33,10 @@ internal sealed class DataArguments
             command.Add(o);
     }
 
+    /// <summary>Refuses options that name what <paramref name="model"/> does not have (an --input-shape input or rank), before any work.</summary>
+    public void CheckAgainst(ParseResult parse, Shrink.Onnx.OnnxModel model, string modelPath) =>
+        CommonOptions.CheckInputShapes(CommonOptions.ParseInputShapes(parse.GetValue(InputShape) ?? []), model, modelPath);
+
     /// <summary>The files these options read (for <see cref="OutputTransaction"/>: no output may overwrite them).</summary>
     public IEnumerable<(string Role, string? Path)> InputPaths(ParseResult parse)
     {
@@ -54,9 +58,11 @@ internal sealed class DataArguments
         if (parse.GetValue(Input) is string input) p = p with { InputName = input };
         if (parse.GetValue(Layout) is string layout)
             p = p with { Layout = Enum.TryParse<TensorLayout>(layout, ignoreCase: true, out var l) ? l : throw new UsageException($"--layout must be NCHW or NHWC, not '{layout}'.") };
-        if (parse.GetValue(Scale) is float scale) p = p with { Scale = scale };
+        if (parse.GetValue(Scale) is float scale)
+            p = p with { Scale = float.IsFinite(scale) && scale != 0 ? scale : throw new UsageException($"--scale must be a finite, non-zero number, not {scale.ToString(CultureInfo.InvariantCulture)}.") };
         if (parse.GetValue(Mean) is string mean) p = p with { Mean = Floats(mean, "--mean") };
-        if (parse.GetValue(Std) is string std) p = p with { Std = Floats(std, "--std") };
+        if (parse.GetValue(Std) is string std)
+            p = p with { Std = Floats(std, "--std").Select(v => v > 0 ? v : throw new UsageException($"--std values must be positive (each divides a channel), not {v.ToString(CultureInfo.InvariantCulture)}.")).ToArray() };
         if (parse.GetValue(Resize) is string resize)
         {
             var parts = resize.Split('x', 'X', ',');
@@ -145,5 +151,5 @@ internal sealed class DataArguments
     }
 
     private static float[] Floats(string text, string option) =>
-        CommonOptions.List(text, option).Select(s => float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) ? v : throw new UsageException($"{option}: '{s}' is not a number.")).ToArray();
+        CommonOptions.List(text, option).Select(s => float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) && float.IsFinite(v) ? v : throw new UsageException($"{option}: '{s}' is not a finite number.")).ToArray();
 }

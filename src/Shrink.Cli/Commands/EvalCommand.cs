@@ -35,6 +35,7 @@ internal static class EvalCommand
             using var outputs = OutputTransaction.Begin([("MODEL", modelPath), ("--reference", referencePath), .. data.InputPaths(parse)],
                 [("--report", parse.GetValue(report)), ("--json", parse.GetValue(json))]);
             var dataOptions = data.Bind(parse, modelPath, referencePath);
+            data.CheckAgainst(parse, outputs.LoadModel(modelPath), modelPath);
             string dataSpec = parse.GetValue(data.Data)!;
             var options = new EvaluationOptions
             {

@@ -27,6 +27,8 @@ internal static class InspectCommand
             string path = parse.GetValue(model)!;
             using var outputs = OutputTransaction.Begin([("MODEL", path)], [("--json", parse.GetValue(json))]);
             var onnx = outputs.LoadModel(path);
+            var overrides = CommonOptions.ParseInputShapes(parse.GetValue(shapes) ?? []);
+            CommonOptions.CheckInputShapes(overrides, onnx, path);
             IReadOnlyDictionary<string, long[]>? valueShapes = null;
             string? macNote = null;
             if (!parse.GetValue(noMacs))
@@ -34,7 +36,6 @@ internal static class InspectCommand
                 RefuseIfRuntimeCannotLoad(onnx);
                 try
                 {
-                    var overrides = CommonOptions.ParseInputShapes(parse.GetValue(shapes) ?? []);
                     using var random = DataSourceFactory.Open("random:1", new DataOptions { ShapeOverrides = overrides }, ModelInputs.Of(onnx));
                     valueShapes = ValueShapeProbe.Measure(onnx, random.ReadBatches(1, 1).First(), MacCounter.ValuesRead(onnx.Graph));
                 }

@@ -48,6 +48,7 @@ internal static class LowRankCommand
             if (e is double ev && !(ev > 0 && ev <= 1)) throw new UsageException("--energy must be in (0, 1].");
             var onnx = outputs.LoadModel(input);
             CommonOptions.CheckNodeNames(options.ExcludeNodes, onnx, "--exclude-nodes");
+            data.CheckAgainst(parse, onnx, input);
             var result = ConsoleOutput.WithProgress("lowrank", progress => new LowRankFactorizer(options).Factorize(onnx, open, progress));
             string staged = outputs.StageModel(result.Model, input, outPath);
             ResultOutput.Emit(parse, outputs, json, report, LowRankReport.Sections(result, maxLayers: 16), outPath, new

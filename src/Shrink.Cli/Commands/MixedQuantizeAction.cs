@@ -49,6 +49,7 @@ internal sealed class MixedQuantizeAction
         var sensitivityOptions = Sensitivity.Bind(parse, data, weightOptions.GroupSize, weightOptions.ExcludeNodes, weightOptions.ExcludeOps);
         var onnx = outputs.LoadModel(input);
         CommonOptions.CheckNodeNames(weightOptions.ExcludeNodes, onnx, "--exclude-nodes");
+        data.CheckAgainst(parse, onnx, input);
         var sensitivity = Sensitivity.Measure(parse, input, onnx, sensitivityOptions, data);
         var accounting = parse.GetValue(Accounting) == "nominal" ? SizeAccounting.Nominal : SizeAccounting.Stored;
         var planner = new MixedPrecisionPlanner(onnx, sensitivity, weightOptions.GroupSize, weightOptions.Symmetric, accounting, weightOptions.ExcludeNodes, weightOptions.ExcludeOps, onnx.SizeOnDisk);

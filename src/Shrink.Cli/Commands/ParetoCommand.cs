@@ -48,6 +48,7 @@ internal static class ParetoCommand
                 [("the plot in --output", png), ("the table in --output", md), ("the sensitivity cache", SensitivityCache.PathFor(input))]);
             var sensitivityOptions = sensitivity.Bind(parse, data, group, new HashSet<string>(), new HashSet<string>());
             var onnx = outputs.LoadModel(input);
+            data.CheckAgainst(parse, onnx, input);
             var evalOptions = new DataOptions { Preprocessing = data.Bind(parse, input).Preprocessing };
             Func<IReadOnlyList<ModelInputSpec>, IDataSource> openEval = inputs => DataSourceFactory.Open(evalSpec, evalOptions, inputs);
             if (metricName == "accuracy")

@@ -118,7 +118,7 @@ internal static class QuantizeCommand
             };
             var onnx = outputs.LoadModel(input);
             CommonOptions.CheckNodeNames(options.ExcludeNodes, onnx, "--exclude-nodes");
-            CommonOptions.CheckInputShapes(CommonOptions.ParseInputShapes(parse.GetValue(data.InputShape) ?? []), onnx, input);
+            data.CheckAgainst(parse, onnx, input);
             QuantizationResult result;
             if (parse.GetValue(mode) == "dynamic")
             {
@@ -159,7 +159,7 @@ internal static class QuantizeCommand
     {
         var onnx = outputs.LoadModel(input);
         CommonOptions.CheckNodeNames(options.ExcludeNodes, onnx, "--exclude-nodes");
-        CommonOptions.CheckInputShapes(CommonOptions.ParseInputShapes(parse.GetValue(data.InputShape) ?? []), onnx, input);
+        data.CheckAgainst(parse, onnx, input);
         var open = data.OpenIfGiven(parse, input);
         var result = ConsoleOutput.WithProgress("quantize", progress => new WeightOnlyQuantizer(options).Quantize(onnx, open, progress));
         long outBytes = OutputTransaction.StagedSize(outputs.StageModel(result.Model, input, outPath)), inBytes = onnx.SizeOnDisk ?? 0;

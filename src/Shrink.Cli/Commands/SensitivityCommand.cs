@@ -29,6 +29,7 @@ internal static class SensitivityCommand
                 [("--report", parse.GetValue(report)), ("--json", parse.GetValue(json)), ("the sensitivity cache", Shrink.Quantization.MixedPrecision.SensitivityCache.PathFor(input))]);
             var options = sensitivity.Bind(parse, data, group, new HashSet<string>(), new HashSet<string>());
             var onnx = outputs.LoadModel(input);
+            data.CheckAgainst(parse, onnx, input);
             var result = sensitivity.Measure(parse, input, onnx, options, data);
             string? target = parse.GetValue(json);
             string jsonText = JsonOutput.Serialize(new

@@ -47,6 +47,7 @@ internal static class TuneCommand
             int group = parse.GetValue(groupSize) >= 0 ? parse.GetValue(groupSize) : throw new UsageException("--group-size must be 0 or positive.");
             var sensitivityOptions = sensitivity.Bind(parse, data, group, new HashSet<string>(), new HashSet<string>());
             var onnx = outputs.LoadModel(input);
+            data.CheckAgainst(parse, onnx, input);
             var evalOptions = new DataOptions { Preprocessing = data.Bind(parse, input).Preprocessing };
             Func<IReadOnlyList<ModelInputSpec>, IDataSource> openEval = inputs => DataSourceFactory.Open(evalSpec, evalOptions, inputs);
             if (metricName == "accuracy")

@@ -67,7 +67,7 @@ public static class QuantMath
                 var block = w.Slice((int)((o * channels + c) * inner), (int)inner);
                 absMax = Math.Max(absMax, Math.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(block)));
             }
-            scales[c] = absMax > 0 ? absMax / 127f : 1f;
+            scales[c] = absMax > 0 ? Math.Max(absMax / 127f, MinScale) : 1f;
         }
         for (long o = 0; o < outer; o++)
         {
@@ -86,7 +86,7 @@ public static class QuantMath
     public static float QuantizeWeightsPerTensor(ReadOnlySpan<float> w, Span<sbyte> q)
     {
         float absMax = w.Length == 0 ? 0 : Math.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(w));
-        float scale = absMax > 0 ? absMax / 127f : 1f;
+        float scale = absMax > 0 ? Math.Max(absMax / 127f, MinScale) : 1f;
         float inv = 1f / scale;
         for (int i = 0; i < w.Length; i++)
             q[i] = (sbyte)Math.Clamp(MathF.Round(w[i] * inv, MidpointRounding.ToEven), -127, 127);

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text;
-using Shrink.Cli.Commands;
 
 namespace Shrink.Tests.Fuzz;
 
@@ -18,18 +17,7 @@ internal static class InProcessCli
     private static readonly Lock Gate = new();
 
     /// <summary>The same commands as Program.cs builds (the CLI's entry is top-level code, so the list is repeated here).</summary>
-    private static RootCommand Root() => new("shrink")
-    {
-        InspectCommand.Create(),
-        EvalCommand.Create(),
-        QuantizeCommand.Create(),
-        PruneCommand.Create(),
-        LowRankCommand.Create(),
-        SensitivityCommand.Create(),
-        TuneCommand.Create(),
-        ParetoCommand.Create(),
-        BenchCommand.Create(),
-    };
+    private static RootCommand Root() => global::Shrink.Cli.Cli.CreateRoot();
 
     /// <summary>
     /// Runs <paramref name="args"/> (paths in them should be absolute).
