@@ -43,6 +43,7 @@ internal static class LowRankCommand
                 ExcludeNodes = new HashSet<string>(CommonOptions.List(parse.GetValue(excludeNodes) ?? "", "--exclude-nodes"), StringComparer.Ordinal),
             };
             var open = data.OpenIfGiven(parse, input);
+            outputs.ProbeData = open;
             if (options.Whiten && open is null) throw new UsageException("--whiten needs calibration data: --data PATH.");
             if (r is double rv && !(rv > 0 && rv < 1)) throw new UsageException("--ratio must be in (0, 1).");
             if (e is double ev && !(ev > 0 && ev <= 1)) throw new UsageException("--energy must be in (0, 1].");

@@ -54,6 +54,7 @@ internal sealed class MixedQuantizeAction
         var accounting = parse.GetValue(Accounting) == "nominal" ? SizeAccounting.Nominal : SizeAccounting.Stored;
         var planner = new MixedPrecisionPlanner(onnx, sensitivity, weightOptions.GroupSize, weightOptions.Symmetric, accounting, weightOptions.ExcludeNodes, weightOptions.ExcludeOps, onnx.SizeOnDisk);
         var dataOptions = data.Bind(parse, input);
+        outputs.ProbeData = inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs);
         if (budget.Kind == BudgetKind.BopsRatio)
         {
             using var source = DataSourceFactory.Open(dataSpec, dataOptions, Runtime.ModelInputs.Of(onnx));

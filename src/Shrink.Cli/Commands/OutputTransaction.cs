@@ -27,6 +27,12 @@ internal sealed class OutputTransaction : IDisposable
     private readonly List<string> _createdStagingFolders = [];
     private bool _committed;
 
+    /// <summary>
+    /// The user's data, when the command has some: at commit, every staged model also runs one sample of it in ONNX
+    /// Runtime (a model can load and still fail on real input, e.g. a Reshape constant that does not fit).
+    /// </summary>
+    public Func<IReadOnlyList<ModelInputSpec>, IDataSource>? ProbeData { get; set; }
+
     private OutputTransaction() { }
 
     /// <summary>
@@ -149,13 +155,9 @@ internal sealed class OutputTransaction : IDisposable
         foreach (var model in _stagedModels)
         {
             var final = _staged.First(s => s.Staged == model).Final;
-            try
+            using (var session = OpenStaged(model, final))
             {
-                using var session = ModelSession.Open(model, new RuntimeOptions { IntraOpThreads = 1 });
-            }
-            catch (ShrinkException e)
-            {
-                throw new ShrinkException($"{final}: the model written does not load in ONNX Runtime, so nothing was written ({e.Message.Replace(model, final, StringComparison.Ordinal)})", e);
+                if (ProbeData is not null) RunOneSample(session, final);
             }
         }
         // Files the writers added beside a staged model (external data) are outputs too: check them like the others.
@@ -182,6 +184,33 @@ internal sealed class OutputTransaction : IDisposable
         }
         _committed = true;
         DeleteStaging();
+    }
+
+    private static ModelSession OpenStaged(string model, string final)
+    {
+        try
+        {
+            return ModelSession.Open(model, new RuntimeOptions { IntraOpThreads = 1 });
+        }
+        catch (ShrinkException e)
+        {
+            throw new ShrinkException($"{final}: the model written does not load in ONNX Runtime, so nothing was written ({e.Message.Replace(model, final, StringComparison.Ordinal)})", e);
+        }
+    }
+
+    private void RunOneSample(ModelSession session, string final)
+    {
+        using var data = ProbeData!(session.Inputs);
+        var batch = data.ReadBatches(1, 1).FirstOrDefault();
+        if (batch is null) return;
+        try
+        {
+            session.Run(batch);
+        }
+        catch (Exception e) when (e is ShrinkException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        {
+            throw new ShrinkException($"{final}: the model written loads but fails on one sample of the data in ONNX Runtime, so nothing was written ({e.Message})", e);
+        }
     }
 
     public void Dispose()

@@ -98,6 +98,7 @@ internal static class PruneCommand
             CommonOptions.CheckNodeNames(keptChannels?.Keys ?? Enumerable.Empty<string>(), onnx, "--keep");
             CommonOptions.CheckInputShapes(shapes, onnx, input);
             var open = data.OpenIfGiven(parse, input);
+            outputs.ProbeData = open;
             if (parse.GetValue(granularity) is string pattern && pattern != "channel")
                 return Sparsity(parse, outputs, input, outPath, onnx, open, pattern, rate, scheduleName is "pqi" or "sensitivity" ? scheduleName : parse.GetValue(scope)!, excludeNodes, reconstruct, floatTargets, damp, criterionGiven, data, evaluate, report, json);
             var options = new ChannelPruningOptions

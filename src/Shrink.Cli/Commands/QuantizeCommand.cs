@@ -128,6 +128,7 @@ internal static class QuantizeCommand
             {
                 string dataSpec = parse.GetValue(data.Data) ?? throw new UsageException("static quantization needs calibration data: --data PATH (or use --mode dynamic).");
                 var dataOptions = data.Bind(parse, input);
+                outputs.ProbeData = inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs);
                 result = ConsoleOutput.WithProgress("quantize", progress =>
                     new StaticQuantizer(options).Quantize(onnx, inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs), progress));
             }
@@ -161,6 +162,7 @@ internal static class QuantizeCommand
         CommonOptions.CheckNodeNames(options.ExcludeNodes, onnx, "--exclude-nodes");
         data.CheckAgainst(parse, onnx, input);
         var open = data.OpenIfGiven(parse, input);
+        outputs.ProbeData = open;
         var result = ConsoleOutput.WithProgress("quantize", progress => new WeightOnlyQuantizer(options).Quantize(onnx, open, progress));
         long outBytes = OutputTransaction.StagedSize(outputs.StageModel(result.Model, input, outPath)), inBytes = onnx.SizeOnDisk ?? 0;
         ResultOutput.Emit(parse, outputs, json, report, WeightOnlyReport.Sections(result, inBytes, outBytes, maxLayers: 16), outPath, new

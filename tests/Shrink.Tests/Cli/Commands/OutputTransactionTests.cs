@@ -28,6 +28,28 @@ public class OutputTransactionTests
     }
 
     [Fact]
+    public void A_model_that_loads_but_fails_on_one_sample_of_the_data_is_not_written()
+    {
+        using var dir = new TempDirectory();
+        string input = WriteTo(MatMulReluAdd(), dir.File("in.onnx"));
+        // Loads (the batch is symbolic, so the Reshape cannot be checked) but fails on any real sample: 3 values into 5.
+        var graph = new global::Onnx.GraphProto { Name = "bad-reshape" };
+        graph.Input.Add(FloatInfo("x", "batch", 3));
+        graph.Output.Add(FloatInfo("y", 5));
+        graph.Initializer.Add(RawTensor("shape", (int)global::Onnx.TensorProto.Types.DataType.Int64, [1], BitConverter.GetBytes(5L)));
+        graph.Node.Add(Node("Reshape", ["x", "shape"], ["y"], "reshape"));
+        var bad = OnnxModel.FromProto(Model(graph));
+        using (var outputs = OutputTransaction.Begin([("MODEL", input)], [("--output", dir.File("out.onnx"))]))
+        {
+            outputs.ProbeData = inputs => Shrink.Data.DataSourceFactory.Open("random:2", new Shrink.Data.DataOptions(), inputs);
+            outputs.StageModel(bad, input, dir.File("out.onnx"));
+            var e = Assert.Throws<ShrinkException>(outputs.Commit);
+            Assert.Contains("fails on one sample", e.Message);
+        }
+        Assert.Equal(["in.onnx"], dir.ListFiles());
+    }
+
+    [Fact]
     public void Outputs_appear_only_at_commit()
     {
         using var dir = new TempDirectory();
