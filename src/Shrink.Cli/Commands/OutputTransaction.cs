@@ -42,18 +42,26 @@ internal sealed class OutputTransaction : IDisposable
     public static OutputTransaction Begin(IEnumerable<(string Role, string? Path)> inputs, IEnumerable<(string Role, string? Path)> outputs)
     {
         var t = new OutputTransaction();
-        foreach (var (role, path) in inputs)
+        try
         {
-            if (path is null || path.StartsWith("random:", StringComparison.Ordinal)) continue;
-            if (path.Length == 0) throw new UsageException($"{role}: the path is empty.");
-            t.AddInput(role, path);
+            foreach (var (role, path) in inputs)
+            {
+                if (path is null || path.StartsWith("random:", StringComparison.Ordinal)) continue;
+                if (path.Length == 0) throw new UsageException($"{role}: the path is empty.");
+                t.AddInput(role, path);
+            }
+            foreach (var (role, path) in outputs)
+            {
+                if (path is null || path == "-") continue;
+                t.AddOutput(role, path);
+            }
+            return t;
         }
-        foreach (var (role, path) in outputs)
+        catch
         {
-            if (path is null || path == "-") continue;
-            t.AddOutput(role, path);
+            t.Dispose();
+            throw;
         }
-        return t;
     }
 
     /// <summary>Adds an input discovered after loading (e.g. a model's external data files) and checks it against the outputs.</summary>
@@ -104,6 +112,7 @@ internal sealed class OutputTransaction : IDisposable
         foreach (var o in _outputs)
             if (o.Id.SameFileAs(id)) throw new UsageException($"{role} {path} and {o.Role} {o.Path} name the same file; give each output its own path.");
         _outputs.Add((role, path, id));
+        StagingRootFor(full, role); // a folder we cannot write to fails now, not after the work
     }
 
     /// <summary>The model output plus, when the input has a preprocessing sidecar, the output's sidecar.</summary>
@@ -230,21 +239,34 @@ internal sealed class OutputTransaction : IDisposable
     private string StagedPath(string finalPath, string role)
     {
         string full = Path.GetFullPath(finalPath);
+        string root = StagingRootFor(full, role);
+        string folder = Path.Combine(root, _staged.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(folder);
+        string staged = Path.Combine(folder, Path.GetFileName(full));
+        _staged.Add((staged, full, role));
+        return staged;
+    }
+
+    private string StagingRootFor(string full, string role)
+    {
         string? existing = Path.GetDirectoryName(full);
         while (existing is not null && !Directory.Exists(existing)) existing = Path.GetDirectoryName(existing);
         existing ??= Path.GetTempPath();
         if (!_stagingRoots.TryGetValue(existing, out string? root))
         {
             root = Path.Combine(existing, $".shrink-staging-{Guid.NewGuid():N}");
-            Directory.CreateDirectory(root);
+            try
+            {
+                Directory.CreateDirectory(root);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ShrinkException($"{role} {full}: cannot write in the folder {existing} ({e.Message}); nothing was done.", e);
+            }
             _createdStagingFolders.Add(root);
             _stagingRoots[existing] = root;
         }
-        string folder = Path.Combine(root, _staged.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Directory.CreateDirectory(folder);
-        string staged = Path.Combine(folder, Path.GetFileName(full));
-        _staged.Add((staged, full, role));
-        return staged;
+        return root;
     }
 
     private void DeleteStaging()

@@ -27,6 +27,7 @@ public class OutputSafetyCliTests
         Assert.Contains("--report", r.Stderr);
         Assert.Equal(bytes, File.ReadAllBytes(model));
         Assert.Equal(["m.onnx", "m.preprocess.json"], dir.ListFiles());
+        Assert.Empty(Directory.GetDirectories(dir.Path));
     }
 
     [Fact]
@@ -38,6 +39,7 @@ public class OutputSafetyCliTests
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("name the same file", r.Stderr);
         Assert.Equal(["m.onnx", "m.preprocess.json"], dir.ListFiles());
+        Assert.Empty(Directory.GetDirectories(dir.Path));
     }
 
     [Fact]
@@ -96,6 +98,7 @@ public class OutputSafetyCliTests
         var r = ShrinkCli.Run("prune", model, "-o", dir.File("out.onnx"), "--sparsity", "0.3", "--eval-data", "random:8", "--eval-batch", "0");
         Assert.Equal(2, r.ExitCode);
         Assert.Equal(["m.onnx", "m.preprocess.json"], dir.ListFiles());
+        Assert.Empty(Directory.GetDirectories(dir.Path));
     }
 
     [Fact]
