@@ -33,6 +33,12 @@ internal sealed class OutputTransaction : IDisposable
     /// </summary>
     public Func<IReadOnlyList<ModelInputSpec>, IDataSource>? ProbeData { get; set; }
 
+    /// <summary>
+    /// The role of the sensitivity cache beside the model: it is written in place when computed (it stays valid if a
+    /// later step fails, and an unwritable folder only costs the cache), so it is checked for collisions, not staged.
+    /// </summary>
+    public const string CacheRole = "the sensitivity cache";
+
     private OutputTransaction() { }
 
     /// <summary>
@@ -46,8 +52,9 @@ internal sealed class OutputTransaction : IDisposable
         {
             foreach (var (role, path) in inputs)
             {
-                if (path is null || path.StartsWith("random:", StringComparison.Ordinal)) continue;
+                if (path is null || path.StartsWith("random:", StringComparison.OrdinalIgnoreCase)) continue;
                 if (path.Length == 0) throw new UsageException($"{role}: the path is empty.");
+                if (path.Contains('\0', StringComparison.Ordinal)) throw new UsageException($"{role}: the path contains a NUL character.");
                 t.AddInput(role, path);
             }
             foreach (var (role, path) in outputs)
@@ -112,7 +119,7 @@ internal sealed class OutputTransaction : IDisposable
         foreach (var o in _outputs)
             if (o.Id.SameFileAs(id)) throw new UsageException($"{role} {path} and {o.Role} {o.Path} name the same file; give each output its own path.");
         _outputs.Add((role, path, id));
-        StagingRootFor(full, role); // a folder we cannot write to fails now, not after the work
+        if (role != CacheRole) StagingRootFor(full, role); // a folder we cannot write to fails now, not after the work
     }
 
     /// <summary>The model output plus, when the input has a preprocessing sidecar, the output's sidecar.</summary>

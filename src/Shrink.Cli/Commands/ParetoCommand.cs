@@ -45,7 +45,7 @@ internal static class ParetoCommand
             if (dir.Length == 0) throw new UsageException("--output: the path is empty.");
             string png = Path.Combine(dir, "pareto.png"), md = Path.Combine(dir, "pareto.md");
             using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse), ("--eval-data", evalSpec)],
-                [("the plot in --output", png), ("the table in --output", md), ("the sensitivity cache", SensitivityCache.PathFor(input))]);
+                [("the plot in --output", png), ("the table in --output", md), (OutputTransaction.CacheRole, SensitivityCache.PathFor(input))]);
             var sensitivityOptions = sensitivity.Bind(parse, data, group, new HashSet<string>(), new HashSet<string>());
             var onnx = outputs.LoadModel(input);
             data.CheckAgainst(parse, onnx, input);

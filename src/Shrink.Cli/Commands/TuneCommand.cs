@@ -39,7 +39,7 @@ internal static class TuneCommand
         {
             string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!, evalSpec = parse.GetValue(evalData)!, metricName = parse.GetValue(metric)!;
             using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse), ("--eval-data", evalSpec)],
-                [.. OutputTransaction.ModelOutputs(input, outPath), ("--report", parse.GetValue(report)), ("--json", parse.GetValue(json)), ("the sensitivity cache", SensitivityCache.PathFor(input))]);
+                [.. OutputTransaction.ModelOutputs(input, outPath), ("--report", parse.GetValue(report)), ("--json", parse.GetValue(json)), (OutputTransaction.CacheRole, SensitivityCache.PathFor(input))]);
             if (parse.GetValue(evalSamples) is long es && es <= 0) throw new UsageException("--eval-samples must be positive.");
             double limit = parse.GetValue(maxDrop);
             if (!(limit >= 0)) throw new UsageException("--max-drop must be 0 or positive.");
