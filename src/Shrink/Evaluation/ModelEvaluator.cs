@@ -195,7 +195,8 @@ public sealed class ModelEvaluator
 
     /// <summary>
     /// Size, parameters and MACs, and an estimate of the activation bytes one sample takes in an optimized session:
-    /// its inputs plus the three largest values (ORT reuses buffers, so the live set is a few tensors, not all).
+    /// its inputs plus the three largest values MAC counting reads (ORT reuses buffers, so the live set is a few tensors,
+    /// not all; exposing only those values keeps a 100k-node graph fast).
     /// </summary>
     private static (ModelStatistics Stats, long? BytesPerSample) Statistics(string path, IReadOnlyList<ModelInputSpec> inputs, IDataSource data)
     {
@@ -203,7 +204,7 @@ public sealed class ModelEvaluator
         IReadOnlyDictionary<string, long[]>? shapes = null;
         var one = data.ReadBatches(1, 1).FirstOrDefault();
         if (one is not null && inputs.All(i => i.FixedBatch is null or 1))
-            shapes = ValueShapeProbe.Measure(model, one);
+            shapes = ValueShapeProbe.Measure(model, one, MacCounter.ValuesRead(model.Graph));
         long? perSample = shapes is null || one is null
             ? null
             : one.Inputs.Sum(i => (long)Buffer.ByteLength(i.Data)) + shapes.Values.Select(ElementBytes).OrderDescending().Take(3).Sum();
