@@ -47,7 +47,8 @@ public class QuantMathProperties
         {
             var p = QuantMath.ForRange(new CalibrationRange(range.Min, range.Max), type, symmetric);
             var (lo, hi) = p.Range;
-            float slack = p.Scale / 2 * (1 + 1e-5f);
+            // Half a step (the zero point is rounded to an integer) plus float rounding of the range ends themselves.
+            float slack = p.Scale / 2 * (1 + 1e-5f) + 1e-6f * MathF.Max(MathF.Abs(range.Min), MathF.Abs(range.Max));
             Assert.True(lo <= Math.Min(range.Min, 0) + slack, $"clip min {lo} above range min {range.Min} (scale {p.Scale})");
             Assert.True(hi >= Math.Max(range.Max, 0) - slack, $"clip max {hi} below range max {range.Max} (scale {p.Scale})");
             int q0 = QuantMath.Quantize(0f, p.Scale, p.ZeroPoint, p.QMin, p.QMax);
