@@ -4,7 +4,7 @@ namespace Shrink.Pruning.Sparsity;
 /// LAMP (Lee et al., ICLR 2021): with a layer's squared weights sorted ascending, w_i² / Σ_{j≥i} w_j², the weight's
 /// share of the energy of itself and every larger weight of its layer. Data-free and invariant to a layer's scale, so
 /// the global split does not strip the layers whose weights a folded BatchNormalization made small (resnet8 at 70%:
-/// 0.10 top-1 with |w|, ≥ 0.77 with LAMP); each layer's largest weight scores 1 and survives. Inside a layer the order
+/// 0.10 top-1 with |w|, 0.76 with LAMP); each layer's largest weight scores 1 and survives. Inside a layer the order
 /// is that of |w|.
 /// </summary>
 public sealed class LampCriterion : ISparsityCriterion
