@@ -55,17 +55,24 @@ internal static class CommonOptions
     };
 
     /// <summary>Parses repeated <c>name=d1,d2,...</c> values of --input-shape.</summary>
-    public static Dictionary<string, long[]> ParseInputShapes(IEnumerable<string> specs)
+    public static Dictionary<string, long[]> ParseInputShapes(IEnumerable<string> specs) =>
+        NamedValues(specs, "--input-shape", "name=d1,d2,...", (spec, value) => List(value, "--input-shape")
+            .Select(d => long.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out long v) && v > 0 ? v : throw new UsageException($"--input-shape '{spec}': '{d}' is not a positive integer."))
+            .ToArray());
+
+    /// <summary>
+    /// Parses repeated <c>NAME=VALUE</c> values of <paramref name="option"/> (the last '=' splits), refusing a missing
+    /// name and a name given twice (which value was meant is unknown).
+    /// </summary>
+    public static Dictionary<string, T> NamedValues<T>(IEnumerable<string> specs, string option, string form, Func<string, string, T> parseValue)
     {
-        var result = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        var result = new Dictionary<string, T>(StringComparer.Ordinal);
         foreach (var spec in specs)
         {
-            int eq = spec.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0) throw new UsageException($"--input-shape must be name=d1,d2,..., not '{spec}'.");
-            if (result.ContainsKey(spec[..eq])) throw new UsageException($"--input-shape gives '{spec[..eq]}' twice.");
-            result[spec[..eq]] = List(spec[(eq + 1)..], "--input-shape")
-                .Select(d => long.TryParse(d, NumberStyles.None, CultureInfo.InvariantCulture, out long v) && v > 0 ? v : throw new UsageException($"--input-shape '{spec}': '{d}' is not a positive integer."))
-                .ToArray();
+            int eq = spec.LastIndexOf('=');
+            if (eq <= 0) throw new UsageException($"{option} must be {form}, not '{spec}'.");
+            string name = spec[..eq];
+            if (!result.TryAdd(name, parseValue(spec, spec[(eq + 1)..]))) throw new UsageException($"{option} gives '{name}' twice.");
         }
         return result;
     }
@@ -73,14 +80,23 @@ internal static class CommonOptions
     /// <summary>Refuses --input-shape entries that name no input of <paramref name="model"/> or have the wrong rank.</summary>
     public static void CheckInputShapes(IReadOnlyDictionary<string, long[]> shapes, Shrink.Onnx.OnnxModel model, string modelPath)
     {
-        var inputs = Runtime.ModelInputs.Of(model).ToDictionary(i => i.Name, StringComparer.Ordinal);
+        var inputs = CheckInputNames(shapes.Keys, model, modelPath, "--input-shape");
         foreach (var (name, dims) in shapes)
         {
-            if (!inputs.TryGetValue(name, out var spec))
-                throw new UsageException($"--input-shape names '{name}', which is not an input of {modelPath} (inputs: {string.Join(", ", inputs.Keys)}).");
+            var spec = inputs[name];
             if (spec.Dims.Count != dims.Length)
                 throw new UsageException($"--input-shape {name}: {dims.Length} dims given, but input '{name}' of {modelPath} has rank {spec.Dims.Count}.");
         }
+    }
+
+    /// <summary>Refuses <paramref name="names"/> given to <paramref name="option"/> that are not inputs of <paramref name="model"/>; returns the inputs by name.</summary>
+    public static Dictionary<string, Shrink.Data.ModelInputSpec> CheckInputNames(IEnumerable<string> names, Shrink.Onnx.OnnxModel model, string modelPath, string option)
+    {
+        var inputs = Runtime.ModelInputs.Of(model).ToDictionary(i => i.Name, StringComparer.Ordinal);
+        foreach (var name in names)
+            if (!inputs.ContainsKey(name))
+                throw new UsageException($"{option} names '{name}', which is not an input of {modelPath} (inputs: {string.Join(", ", inputs.Keys)}).");
+        return inputs;
     }
 
     /// <summary>Refuses names in <paramref name="names"/> that are not nodes of <paramref name="model"/>, suggesting close ones (a typo would otherwise be ignored silently).</summary>

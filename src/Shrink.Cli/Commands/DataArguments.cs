@@ -33,9 +33,21 @@ internal sealed class DataArguments
             command.Add(o);
     }
 
-    /// <summary>Refuses options that name what <paramref name="model"/> does not have (an --input-shape input or rank), before any work.</summary>
-    public void CheckAgainst(ParseResult parse, Shrink.Onnx.OnnxModel model, string modelPath) =>
+    /// <summary>True when --input-shape, --input-range or --batch-axis name model inputs (see <see cref="CheckAgainst"/>).</summary>
+    public bool NamesInputs(ParseResult parse) =>
+        (parse.GetValue(InputShape)?.Length ?? 0) + (parse.GetValue(InputRange)?.Length ?? 0) + (parse.GetValue(BatchAxis)?.Length ?? 0) > 0;
+
+    /// <summary>Refuses options that name what <paramref name="model"/> does not have (an input, a rank, an axis), before any work.</summary>
+    public void CheckAgainst(ParseResult parse, Shrink.Onnx.OnnxModel model, string modelPath)
+    {
         CommonOptions.CheckInputShapes(CommonOptions.ParseInputShapes(parse.GetValue(InputShape) ?? []), model, modelPath);
+        CommonOptions.CheckInputNames(ParseRanges(parse.GetValue(InputRange) ?? []).Keys, model, modelPath, "--input-range");
+        var axes = ParseBatchAxes(parse.GetValue(BatchAxis) ?? []);
+        var inputs = CommonOptions.CheckInputNames(axes.Keys, model, modelPath, "--batch-axis");
+        foreach (var (name, axis) in axes)
+            if (axis >= inputs[name].Dims.Count)
+                throw new UsageException($"--batch-axis {name}={axis}: input '{name}' of {modelPath} has rank {inputs[name].Dims.Count}.");
+    }
 
     /// <summary>The files these options read (for <see cref="OutputTransaction"/>: no output may overwrite them).</summary>
     public IEnumerable<(string Role, string? Path)> InputPaths(ParseResult parse)
@@ -100,37 +112,24 @@ internal sealed class DataArguments
     }
 
     /// <summary>Parses repeated <c>name=lo,hi</c> values of --input-range.</summary>
-    public static Dictionary<string, ValueRange> ParseRanges(IEnumerable<string> specs)
-    {
-        var result = new Dictionary<string, ValueRange>(StringComparer.Ordinal);
-        foreach (var spec in specs)
+    public static Dictionary<string, ValueRange> ParseRanges(IEnumerable<string> specs) =>
+        CommonOptions.NamedValues(specs, "--input-range", "name=lo,hi with two numbers", (spec, value) =>
         {
-            int eq = spec.LastIndexOf('=');
-            var parts = eq > 0 ? spec[(eq + 1)..].Split(',') : [];
+            var parts = value.Split(',');
             if (parts.Length != 2
                 || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double lo) || !double.IsFinite(lo)
                 || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double hi) || !double.IsFinite(hi))
                 throw new UsageException($"--input-range must be name=lo,hi with two numbers, not '{spec}'.");
             if (lo > hi)
                 throw new UsageException($"--input-range '{spec}': the low bound {parts[0]} is above the high bound {parts[1]}.");
-            result[spec[..eq]] = new ValueRange(lo, hi);
-        }
-        return result;
-    }
+            return new ValueRange(lo, hi);
+        });
 
     /// <summary>Parses repeated <c>name=axis</c> values of --batch-axis.</summary>
-    public static Dictionary<string, int> ParseBatchAxes(IEnumerable<string> specs)
-    {
-        var result = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var spec in specs)
-        {
-            int eq = spec.LastIndexOf('=');
-            if (eq <= 0 || !int.TryParse(spec.AsSpan(eq + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int axis))
-                throw new UsageException($"--batch-axis must be name=axis with a non-negative integer axis, not '{spec}'.");
-            result[spec[..eq]] = axis;
-        }
-        return result;
-    }
+    public static Dictionary<string, int> ParseBatchAxes(IEnumerable<string> specs) =>
+        CommonOptions.NamedValues(specs, "--batch-axis", "name=axis with a non-negative integer axis", (spec, value) =>
+            int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int axis) ? axis
+                : throw new UsageException($"--batch-axis must be name=axis with a non-negative integer axis, not '{spec}'."));
 
     /// <summary>Shows each data note once per run, however many times the data is opened.</summary>
     private static void NoteOnce(string text)

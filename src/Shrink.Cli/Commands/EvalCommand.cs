@@ -35,7 +35,8 @@ internal static class EvalCommand
             using var outputs = OutputTransaction.Begin([("MODEL", modelPath), ("--reference", referencePath), .. data.InputPaths(parse)],
                 [("--report", parse.GetValue(report)), ("--json", parse.GetValue(json))]);
             var dataOptions = data.Bind(parse, modelPath, referencePath);
-            data.CheckAgainst(parse, outputs.LoadModel(modelPath), modelPath);
+            // The evaluator loads the model itself; read only its graph here (no tensor data), and only when an option names its inputs.
+            if (data.NamesInputs(parse)) data.CheckAgainst(parse, Shrink.Onnx.OnnxModel.Load(modelPath, new Shrink.Onnx.ModelLoadOptions { LoadExternalData = false }), modelPath);
             string dataSpec = parse.GetValue(data.Data)!;
             var options = new EvaluationOptions
             {

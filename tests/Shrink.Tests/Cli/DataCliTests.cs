@@ -32,9 +32,16 @@ public sealed class DataCliTests : IDisposable
         var backwards = ShrinkCli.Run("eval", model, "--data", "random:4", "--input-range", "x=2,1", "--no-latency");
         Assert.Equal(2, backwards.ExitCode);
         Assert.Contains("--input-range 'x=2,1'", backwards.Stderr);
+        // A name the model does not have is a usage error, like --input-shape; so is a name given twice.
         var unknown = ShrinkCli.Run("eval", model, "--data", "random:4", "--input-range", "nope=0,1", "--no-latency");
-        Assert.Equal(1, unknown.ExitCode);
+        Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("'nope'", unknown.Stderr);
+        var twice = ShrinkCli.Run("eval", model, "--data", "random:4", "--input-range", "x=0,1", "--input-range", "x=0,2", "--no-latency");
+        Assert.Equal(2, twice.ExitCode);
+        Assert.Contains("twice", twice.Stderr);
+        var outOfRank = ShrinkCli.Run("eval", model, "--data", "random:4", "--batch-axis", "h=7", "--no-latency");
+        Assert.Equal(2, outOfRank.ExitCode);
+        Assert.Contains("rank", outOfRank.Stderr);
         var axis = ShrinkCli.Run("eval", model, "--data", "random:4", "--batch-axis", "h=1", "--no-latency");
         Assert.True(axis.ExitCode == 0, axis.Stderr);
         var badAxis = ShrinkCli.Run("eval", model, "--data", "random:4", "--batch-axis", "h=x", "--no-latency");
