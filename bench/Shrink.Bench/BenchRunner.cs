@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Shrink.Data;
 using Shrink.Evaluation;
-using Shrink.Onnx;
+using Shrink.Model;
 using Shrink.Reports;
 
 namespace Shrink.Bench;

@@ -1,5 +1,4 @@
-using Shrink.Graph;
-using Shrink.Onnx;
+using Shrink.Model;
 using static Shrink.Bench.GraphBuilder;
 
 namespace Shrink.Bench;

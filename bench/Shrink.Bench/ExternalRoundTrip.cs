@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Shrink.Onnx;
+using Shrink.Model;
 
 namespace Shrink.Bench;
 

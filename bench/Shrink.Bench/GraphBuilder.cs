@@ -1,8 +1,7 @@
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Onnx;
-using Shrink.Graph;
-using Shrink.Onnx;
+using Shrink.Model;
 
 namespace Shrink.Bench;
 

@@ -4,9 +4,9 @@ using System.Text;
 using System.Text.Json;
 using Shrink.Data;
 using Shrink.Evaluation;
-using Shrink.Onnx;
-using Shrink.Quantization;
-using Shrink.Quantization.Dynamic;
+using Shrink.Methods.Quantization;
+using Shrink.Methods.Quantization.Dynamic;
+using Shrink.Model;
 using Shrink.Runtime;
 
 namespace Shrink.Bench;

@@ -36,7 +36,7 @@ internal static class LatencyBenchmark
     {
         var data = new float[batch * 3 * 224 * 224];
         new WeightFiller(seed).FillUniform(data, 1f);
-        return new DataBatch([new BatchTensor(inputName, Graph.ElementType.Float, [batch, 3, 224, 224], data)], batch, null);
+        return new DataBatch([new BatchTensor(inputName, Model.ElementType.Float, [batch, 3, 224, 224], data)], batch, null);
     }
 
     public static DataBatch TokenBatch(string inputName, int batch, int sequence, long vocabulary, ulong seed)
@@ -44,6 +44,6 @@ internal static class LatencyBenchmark
         var rng = new WeightFiller(seed);
         var ids = new long[batch * sequence];
         for (int i = 0; i < ids.Length; i++) ids[i] = rng.NextLong(vocabulary);
-        return new DataBatch([new BatchTensor(inputName, Graph.ElementType.Int64, [batch, sequence], ids)], batch, null);
+        return new DataBatch([new BatchTensor(inputName, Model.ElementType.Int64, [batch, sequence], ids)], batch, null);
     }
 }

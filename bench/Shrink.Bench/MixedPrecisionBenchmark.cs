@@ -4,9 +4,9 @@ using System.Text;
 using System.Text.Json;
 using Shrink.Data;
 using Shrink.Evaluation;
-using Shrink.Onnx;
-using Shrink.Quantization.MixedPrecision;
-using Shrink.Quantization.WeightOnly;
+using Shrink.Methods.Quantization.MixedPrecision;
+using Shrink.Methods.Quantization.WeightOnly;
+using Shrink.Model;
 using Shrink.Runtime;
 
 namespace Shrink.Bench;

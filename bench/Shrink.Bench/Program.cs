@@ -1,4 +1,4 @@
-using Shrink.Onnx;
+using Shrink.Model;
 
 namespace Shrink.Bench;
 

@@ -4,10 +4,10 @@ using System.Text;
 using System.Text.Json;
 using Shrink.Data;
 using Shrink.Evaluation;
-using Shrink.Onnx;
-using Shrink.Pruning.LowRank;
-using Shrink.Pruning.Sparsity;
-using Shrink.Pruning.Structured;
+using Shrink.Methods.Pruning.LowRank;
+using Shrink.Methods.Pruning.Sparsity;
+using Shrink.Methods.Pruning.Structured;
+using Shrink.Model;
 using Shrink.Runtime;
 
 namespace Shrink.Bench;

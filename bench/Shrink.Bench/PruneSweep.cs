@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Shrink.Evaluation;
-using Shrink.Onnx;
-using Shrink.Pruning.Structured;
+using Shrink.Methods.Pruning.Structured;
+using Shrink.Model;
 using Shrink.Runtime;
 
 namespace Shrink.Bench;

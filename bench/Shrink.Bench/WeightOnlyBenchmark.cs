@@ -5,9 +5,9 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Shrink.Data;
 using Shrink.Evaluation;
+using Shrink.Methods.Quantization.WeightOnly;
+using Shrink.Model;
 using Shrink.Numerics;
-using Shrink.Onnx;
-using Shrink.Quantization.WeightOnly;
 using Shrink.Runtime;
 
 namespace Shrink.Bench;

@@ -55,7 +55,7 @@ internal static class Seeds
         return n;
     }
 
-    private static ModelProto Model(GraphProto graph)
+    private static ModelProto BuildModel(GraphProto graph)
     {
         var m = new ModelProto { IrVersion = 7, ProducerName = "shrink-fuzz", Graph = graph };
         m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
@@ -72,7 +72,7 @@ internal static class Seeds
         g.Node.Add(Node("MatMul", ["input", "W"], "mm"));
         g.Node.Add(Node("Relu", ["mm"], "act"));
         g.Node.Add(Node("Add", ["act", "b"], "output"));
-        return Model(g);
+        return BuildModel(g);
     }
 
     private static ModelProto ConvBn(bool external)
@@ -102,6 +102,6 @@ internal static class Seeds
         g.Node.Add(Node("BatchNormalization", ["c1", "bn_scale", "bn_bias", "bn_mean", "bn_var"], "bn"));
         g.Node.Add(Node("Relu", ["bn"], "r1"));
         g.Node.Add(Node("Conv", ["r1", "c2_W"], "output"));
-        return Model(g);
+        return BuildModel(g);
     }
 }

@@ -78,7 +78,7 @@ internal static class CommonOptions
     }
 
     /// <summary>Refuses --input-shape entries that name no input of <paramref name="model"/> or have the wrong rank.</summary>
-    public static void CheckInputShapes(IReadOnlyDictionary<string, long[]> shapes, Shrink.Onnx.OnnxModel model, string modelPath)
+    public static void CheckInputShapes(IReadOnlyDictionary<string, long[]> shapes, Shrink.Model.OnnxModel model, string modelPath)
     {
         var inputs = CheckInputNames(shapes.Keys, model, modelPath, "--input-shape");
         foreach (var (name, dims) in shapes)
@@ -90,7 +90,7 @@ internal static class CommonOptions
     }
 
     /// <summary>Refuses <paramref name="names"/> given to <paramref name="option"/> that are not inputs of <paramref name="model"/>; returns the inputs by name.</summary>
-    public static Dictionary<string, Shrink.Data.ModelInputSpec> CheckInputNames(IEnumerable<string> names, Shrink.Onnx.OnnxModel model, string modelPath, string option)
+    public static Dictionary<string, Shrink.Data.ModelInputSpec> CheckInputNames(IEnumerable<string> names, Shrink.Model.OnnxModel model, string modelPath, string option)
     {
         var inputs = Runtime.ModelInputs.Of(model).ToDictionary(i => i.Name, StringComparer.Ordinal);
         foreach (var name in names)
@@ -100,7 +100,7 @@ internal static class CommonOptions
     }
 
     /// <summary>Refuses names in <paramref name="names"/> that are not nodes of <paramref name="model"/>, suggesting close ones (a typo would otherwise be ignored silently).</summary>
-    public static void CheckNodeNames(IEnumerable<string> names, Shrink.Onnx.OnnxModel model, string option)
+    public static void CheckNodeNames(IEnumerable<string> names, Shrink.Model.OnnxModel model, string option)
     {
         HashSet<string>? all = null;
         foreach (var name in names)

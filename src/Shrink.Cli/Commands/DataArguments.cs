@@ -38,7 +38,7 @@ internal sealed class DataArguments
         (parse.GetValue(InputShape)?.Length ?? 0) + (parse.GetValue(InputRange)?.Length ?? 0) + (parse.GetValue(BatchAxis)?.Length ?? 0) > 0;
 
     /// <summary>Refuses options that name what <paramref name="model"/> does not have (an input, a rank, an axis), before any work.</summary>
-    public void CheckAgainst(ParseResult parse, Shrink.Onnx.OnnxModel model, string modelPath)
+    public void CheckAgainst(ParseResult parse, Shrink.Model.OnnxModel model, string modelPath)
     {
         CommonOptions.CheckInputShapes(CommonOptions.ParseInputShapes(parse.GetValue(InputShape) ?? []), model, modelPath);
         CommonOptions.CheckInputNames(ParseRanges(parse.GetValue(InputRange) ?? []).Keys, model, modelPath, "--input-range");

@@ -36,7 +36,7 @@ internal static class EvalCommand
                 [("--report", parse.GetValue(report)), ("--json", parse.GetValue(json))]);
             var dataOptions = data.Bind(parse, modelPath, referencePath);
             // The evaluator loads the model itself; read only its graph here (no tensor data), and only when an option names its inputs.
-            if (data.NamesInputs(parse)) data.CheckAgainst(parse, Shrink.Onnx.OnnxModel.Load(modelPath, new Shrink.Onnx.ModelLoadOptions { LoadExternalData = false }), modelPath);
+            if (data.NamesInputs(parse)) data.CheckAgainst(parse, Shrink.Model.OnnxModel.Load(modelPath, new Shrink.Model.ModelLoadOptions { LoadExternalData = false }), modelPath);
             string dataSpec = parse.GetValue(data.Data)!;
             var options = new EvaluationOptions
             {

@@ -36,7 +36,7 @@ internal sealed class EvaluationArguments
         if (parse.GetValue(Data) is not string spec || spec.StartsWith("random:", StringComparison.Ordinal)) return;
         if (spec.Length == 0) throw new UsageException("--eval-data: the path is empty.");
         if (!File.Exists(spec) && !Directory.Exists(spec)) throw new UsageException($"--eval-data {spec}: no such file or folder.");
-        if (File.Exists(spec) && !Shrink.Onnx.FileIdentity.IsRegularFile(spec)) throw new UsageException($"--eval-data {spec} is not a regular file (a FIFO, device or socket).");
+        if (File.Exists(spec) && !Shrink.Model.FileIdentity.IsRegularFile(spec)) throw new UsageException($"--eval-data {spec} is not a regular file (a FIFO, device or socket).");
     }
 
     /// <summary>The files these options read (for <see cref="OutputTransaction"/>: no output may overwrite them).</summary>

@@ -1,9 +1,8 @@
 using System.CommandLine;
-using Shrink.Analysis;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
 using Shrink.Evaluation;
-using Shrink.Graph;
+using Shrink.Model;
 using Shrink.Reports;
 using Shrink.Runtime;
 
@@ -59,7 +58,7 @@ internal static class InspectCommand
     // A model ONNX Runtime refuses to load (a cycle, an unknown op, an attribute it rejects) is invalid: say so and
     // fail, rather than print a report with a note that MACs were not measured. Running it on random data may
     // still fail for a valid model (data-dependent shapes); that only costs the MAC count.
-    private static void RefuseIfRuntimeCannotLoad(Shrink.Onnx.OnnxModel onnx)
+    private static void RefuseIfRuntimeCannotLoad(Shrink.Model.OnnxModel onnx)
     {
         try
         {

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Shrink.Onnx;
+using Shrink.Model;
 
 namespace Shrink.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Shrink.Cli.Terminal;
-using Shrink.Pruning.LowRank;
+using Shrink.Methods.Pruning.LowRank;
 using Shrink.Reports;
 
 namespace Shrink.Cli.Commands;

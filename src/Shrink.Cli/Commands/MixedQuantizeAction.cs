@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
-using Shrink.Quantization.MixedPrecision;
-using Shrink.Quantization.WeightOnly;
+using Shrink.Methods.Quantization.MixedPrecision;
+using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Reports;
 
 namespace Shrink.Cli.Commands;

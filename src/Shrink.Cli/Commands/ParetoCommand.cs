@@ -3,8 +3,8 @@ using System.Globalization;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
 using Shrink.Evaluation;
-using Shrink.Quantization.MixedPrecision;
-using Shrink.Quantization.WeightOnly;
+using Shrink.Methods.Quantization.MixedPrecision;
+using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Reports;
 
 namespace Shrink.Cli.Commands;

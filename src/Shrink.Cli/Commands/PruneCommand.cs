@@ -2,10 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
-using Shrink.Onnx;
-using Shrink.Pruning.Importance;
-using Shrink.Pruning.Sparsity;
-using Shrink.Pruning.Structured;
+using Shrink.Methods.Pruning.Importance;
+using Shrink.Methods.Pruning.Sparsity;
+using Shrink.Methods.Pruning.Structured;
+using Shrink.Model;
 using Shrink.Reports;
 
 namespace Shrink.Cli.Commands;

@@ -2,10 +2,10 @@ using System.CommandLine;
 using Shrink.Calibration;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
-using Shrink.Graph;
-using Shrink.Quantization;
-using Shrink.Quantization.Dynamic;
-using Shrink.Quantization.WeightOnly;
+using Shrink.Methods.Quantization;
+using Shrink.Methods.Quantization.Dynamic;
+using Shrink.Methods.Quantization.WeightOnly;
+using Shrink.Model;
 using Shrink.Reports;
 
 namespace Shrink.Cli.Commands;
@@ -84,7 +84,7 @@ internal static class QuantizeCommand
         command.SetAction(parse =>
         {
             string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
-            var extraOutputs = parse.GetValue(mixed.Mixed) ? [(OutputTransaction.CacheRole, (string?)Shrink.Quantization.MixedPrecision.SensitivityCache.PathFor(input))] : Array.Empty<(string, string?)>();
+            var extraOutputs = parse.GetValue(mixed.Mixed) ? [(OutputTransaction.CacheRole, (string?)Shrink.Methods.Quantization.MixedPrecision.SensitivityCache.PathFor(input))] : Array.Empty<(string, string?)>();
             using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse)],
                 [.. OutputTransaction.ModelOutputs(input, outPath), ("--report", parse.GetValue(report)), ("--json", parse.GetValue(json)), .. extraOutputs]);
             if (parse.GetValue(mixed.Mixed) && parse.GetValue(weights) is not null) throw new UsageException("--mixed chooses each layer's width from --bits; leave out --weights.");

@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
-using Shrink.Onnx;
-using Shrink.Quantization.MixedPrecision;
+using Shrink.Methods.Quantization.MixedPrecision;
+using Shrink.Model;
 
 namespace Shrink.Cli.Commands;
 

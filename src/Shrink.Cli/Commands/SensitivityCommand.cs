@@ -26,7 +26,7 @@ internal static class SensitivityCommand
             string input = parse.GetValue(model)!;
             int group = parse.GetValue(groupSize) >= 0 ? parse.GetValue(groupSize) : throw new UsageException("--group-size must be 0 or positive.");
             using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse)],
-                [("--report", parse.GetValue(report)), ("--json", parse.GetValue(json)), (OutputTransaction.CacheRole, Shrink.Quantization.MixedPrecision.SensitivityCache.PathFor(input))]);
+                [("--report", parse.GetValue(report)), ("--json", parse.GetValue(json)), (OutputTransaction.CacheRole, Shrink.Methods.Quantization.MixedPrecision.SensitivityCache.PathFor(input))]);
             var options = sensitivity.Bind(parse, data, group, new HashSet<string>(), new HashSet<string>());
             var onnx = outputs.LoadModel(input);
             data.CheckAgainst(parse, onnx, input);

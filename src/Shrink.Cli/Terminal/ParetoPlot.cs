@@ -1,4 +1,4 @@
-using Shrink.Quantization.MixedPrecision;
+using Shrink.Methods.Quantization.MixedPrecision;
 
 namespace Shrink.Cli.Terminal;
 

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Shrink.Graph;
+using Shrink.Model;
 
 namespace Shrink.Data;
 

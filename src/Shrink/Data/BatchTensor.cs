@@ -1,4 +1,4 @@
-using Shrink.Graph;
+using Shrink.Model;
 
 namespace Shrink.Data;
 

@@ -13,7 +13,7 @@ internal static class FileProbe
     public static string? NotRegular(string path)
     {
         if (!File.Exists(path) && !Directory.Exists(path)) return "missing";
-        return Shrink.Onnx.FileKind.NotRegular(Path.GetFullPath(path));
+        return Shrink.Model.FileKind.NotRegular(Path.GetFullPath(path));
     }
 
     /// <summary>True when <paramref name="path"/> is a regular file (or a link to one).</summary>

@@ -1,4 +1,4 @@
-using Shrink.Graph;
+using Shrink.Model;
 using StbImageSharp;
 
 namespace Shrink.Data;

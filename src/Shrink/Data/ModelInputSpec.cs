@@ -1,5 +1,5 @@
 using System.Globalization;
-using Shrink.Graph;
+using Shrink.Model;
 
 namespace Shrink.Data;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Numerics;
-using Shrink.Graph;
+using Shrink.Model;
 
 namespace Shrink.Data;
 

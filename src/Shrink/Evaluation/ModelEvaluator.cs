@@ -1,7 +1,7 @@
 using System.Globalization;
 using Shrink.Calibration;
 using Shrink.Data;
-using Shrink.Onnx;
+using Shrink.Model;
 using Shrink.Runtime;
 
 namespace Shrink.Evaluation;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Shrink.Pruning.Structured;
+using Shrink.Methods.Pruning.Structured;
 
 namespace Shrink.Reports;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Shrink.Pruning.LowRank;
+using Shrink.Methods.Pruning.LowRank;
 
 namespace Shrink.Reports;
 

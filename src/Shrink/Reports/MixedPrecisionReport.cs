@@ -1,5 +1,5 @@
 using System.Globalization;
-using Shrink.Quantization.MixedPrecision;
+using Shrink.Methods.Quantization.MixedPrecision;
 
 namespace Shrink.Reports;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Shrink.Quantization;
+using Shrink.Methods.Quantization;
 
 namespace Shrink.Reports;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Shrink.Pruning.Sparsity;
+using Shrink.Methods.Pruning.Sparsity;
 
 namespace Shrink.Reports;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Shrink.Quantization.WeightOnly;
+using Shrink.Methods.Quantization.WeightOnly;
 
 namespace Shrink.Reports;
 

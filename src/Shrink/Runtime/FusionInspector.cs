@@ -1,5 +1,5 @@
 using Onnx;
-using Shrink.Onnx;
+using Shrink.Model;
 
 namespace Shrink.Runtime;
 

@@ -1,5 +1,4 @@
-using Shrink.Graph;
-using Shrink.Onnx;
+using Shrink.Model;
 
 namespace Shrink.Runtime;
 

@@ -1,5 +1,5 @@
 using Shrink.Data;
-using Shrink.Onnx;
+using Shrink.Model;
 
 namespace Shrink.Runtime;
 

@@ -1,7 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Shrink.Data;
-using Shrink.Graph;
-using Shrink.Onnx;
+using Shrink.Model;
 
 namespace Shrink.Runtime;
 

@@ -58,7 +58,7 @@ public class OptionValidationCliTests
     public void Exclude_nodes_naming_a_missing_node_lists_close_names()
     {
         using var dir = new TempDirectory();
-        string real = Shrink.Onnx.OnnxModel.Load(ShrinkCli.Sample).Graph.Nodes.First(n => n.OpType == "Gemm" || n.OpType == "MatMul").Name;
+        string real = Shrink.Model.OnnxModel.Load(ShrinkCli.Sample).Graph.Nodes.First(n => n.OpType == "Gemm" || n.OpType == "MatMul").Name;
         string typo = real[..^1] + (real[^1] == 'x' ? 'y' : 'x');
         var r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", dir.File("q.onnx"), "--mode", "dynamic", "--exclude-nodes", typo);
         Assert.Equal(2, r.ExitCode);
@@ -72,7 +72,7 @@ public class OptionValidationCliTests
     public void Input_shape_must_name_an_input_with_its_rank(string value, string expected)
     {
         using var dir = new TempDirectory();
-        string input = Shrink.Onnx.OnnxModel.Load(ShrinkCli.Sample).Graph.Inputs[0].Name;
+        string input = Shrink.Model.OnnxModel.Load(ShrinkCli.Sample).Graph.Inputs[0].Name;
         var r = ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", dir.File("p.onnx"), "--sparsity", "0.3", "--input-shape", value.Replace("input=", input + "=", StringComparison.Ordinal));
         Assert.Equal(2, r.ExitCode);
         Assert.Contains(expected, r.Stderr);

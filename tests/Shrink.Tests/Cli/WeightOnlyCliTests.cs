@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Shrink.Onnx;
+using Shrink.Model;
 using Shrink.Tests.TestSupport;
 
 namespace Shrink.Tests.Cli;

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using Shrink.Data;
-using Shrink.Graph;
+using Shrink.Model;
 using StbImageWriteSharp;
 
 namespace Shrink.Tests.Data;

@@ -1,5 +1,5 @@
 using Shrink.Data;
-using Shrink.Graph;
+using Shrink.Model;
 using StbImageWriteSharp;
 using static Shrink.Tests.Data.DataFixtures;
 

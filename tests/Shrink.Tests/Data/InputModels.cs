@@ -22,7 +22,7 @@ internal static class InputModels
         graph.Node.Add(Node("Gather", ["word_embeddings", "input_ids"], ["words"], "gather_words"));
         graph.Node.Add(Node("Gather", ["token_type_embeddings", "types32"], ["types"], "gather_types"));
         graph.Node.Add(Node("Add", ["words", "types"], ["out"], "add"));
-        return Model(graph);
+        return BuildModel(graph);
     }
 
     /// <summary>x [1,64] → MatMul(64x32) → Relu → MatMul(32x3) → y [1,3]: an export with the batch fixed at 1.</summary>
@@ -36,7 +36,7 @@ internal static class InputModels
         graph.Node.Add(Node("MatMul", ["x", "W1"], ["hidden"], "matmul1"));
         graph.Node.Add(Node("Relu", ["hidden"], ["act"], "relu"));
         graph.Node.Add(Node("MatMul", ["act", "W2"], ["y"], "matmul2"));
-        return Model(graph);
+        return BuildModel(graph);
     }
 
     /// <summary>x [batch,4] and a recurrent state h [2,batch,4]: y = x + sum over layers of h.</summary>
@@ -51,7 +51,7 @@ internal static class InputModels
         sum.Attribute.Add(new AttributeProto { Name = "keepdims", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
         graph.Node.Add(sum);
         graph.Node.Add(Node("Add", ["x", "state"], ["y"], "add"));
-        return Model(graph);
+        return BuildModel(graph);
     }
 
     /// <summary>x [batch,4] times a declared scalar sample_rate (shape []).</summary>
@@ -62,7 +62,7 @@ internal static class InputModels
         graph.Input.Add(FloatInfo("sample_rate"));
         graph.Output.Add(FloatInfo("y", "batch", 4));
         graph.Node.Add(Node("Mul", ["x", "sample_rate"], ["y"], "scale"));
-        return Model(graph);
+        return BuildModel(graph);
     }
 
     /// <summary>Writes <paramref name="model"/> into <paramref name="dir"/> as <paramref name="name"/>.onnx.</summary>

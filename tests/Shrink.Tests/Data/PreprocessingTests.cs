@@ -8,7 +8,7 @@ public sealed class PreprocessingTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private string Model(string json)
+    private string BuildModel(string json)
     {
         File.WriteAllText(_dir.PathOf("cnn.preprocess.json"), json);
         return _dir.PathOf("cnn.onnx");
@@ -24,7 +24,7 @@ public sealed class PreprocessingTests : IDisposable
     [Fact]
     public void Sidecar_reads_every_key()
     {
-        var p = Preprocessing.LoadSidecar(Model("""
+        var p = Preprocessing.LoadSidecar(BuildModel("""
             {
               // comments and trailing commas are fine
               "input": "images", "layout": "nhwc", "scale": 0.00392157,
@@ -46,7 +46,7 @@ public sealed class PreprocessingTests : IDisposable
     [Fact]
     public void Sidecar_defaults_and_scalar_mean()
     {
-        var p = Preprocessing.LoadSidecar(Model("""{ "mean": 0.5 }"""))!;
+        var p = Preprocessing.LoadSidecar(BuildModel("""{ "mean": 0.5 }"""))!;
 
         Assert.Equal([0.5f], p.Mean);
         Assert.Empty(p.Std);
@@ -68,7 +68,7 @@ public sealed class PreprocessingTests : IDisposable
     [InlineData("""{ "input": 3 }""", "input")]
     public void Malformed_sidecar_names_the_file_and_key(string json, string key)
     {
-        string model = Model(json);
+        string model = BuildModel(json);
 
         var e = Assert.Throws<ShrinkException>(() => Preprocessing.LoadSidecar(model));
         Assert.Contains("cnn.preprocess.json", e.Message);
@@ -78,7 +78,7 @@ public sealed class PreprocessingTests : IDisposable
     [Fact]
     public void Invalid_json_names_the_file()
     {
-        string model = Model("{ \"scale\": ");
+        string model = BuildModel("{ \"scale\": ");
 
         var e = Assert.Throws<ShrinkException>(() => Preprocessing.LoadSidecar(model));
         Assert.Contains("cnn.preprocess.json", e.Message);

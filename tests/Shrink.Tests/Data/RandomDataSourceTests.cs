@@ -1,5 +1,5 @@
 using Shrink.Data;
-using Shrink.Graph;
+using Shrink.Model;
 using static Shrink.Tests.Data.DataFixtures;
 
 namespace Shrink.Tests.Data;

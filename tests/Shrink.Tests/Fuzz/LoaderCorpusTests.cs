@@ -1,4 +1,4 @@
-using Shrink.Onnx;
+using Shrink.Model;
 using Shrink.Tests.TestSupport;
 
 namespace Shrink.Tests.Fuzz;

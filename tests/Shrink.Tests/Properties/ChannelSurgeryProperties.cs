@@ -1,12 +1,11 @@
 using CsCheck;
 using Onnx;
 using Shrink.Data;
-using Shrink.Graph;
-using Shrink.Onnx;
-using Shrink.Pruning.Dependency;
-using Shrink.Pruning.Structured;
+using Shrink.Methods.Pruning.Dependency;
+using Shrink.Methods.Pruning.Structured;
+using Shrink.Model;
 using Shrink.Runtime;
-using Shrink.Tests.Pruning;
+using Shrink.Tests.Methods.Pruning;
 using Shrink.Tests.TestSupport;
 
 namespace Shrink.Tests.Properties;

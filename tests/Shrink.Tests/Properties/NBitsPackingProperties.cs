@@ -1,5 +1,5 @@
 using CsCheck;
-using Shrink.Quantization.WeightOnly;
+using Shrink.Methods.Quantization.WeightOnly;
 
 namespace Shrink.Tests.Properties;
 

@@ -1,7 +1,7 @@
 using CsCheck;
 using Shrink.Calibration;
-using Shrink.Graph;
-using Shrink.Quantization;
+using Shrink.Methods.Quantization;
+using Shrink.Model;
 
 namespace Shrink.Tests.Properties;
 

@@ -1,4 +1,4 @@
-using Shrink.Onnx;
+using Shrink.Model;
 using Shrink.Runtime;
 using Shrink.Tests.Data;
 

@@ -36,11 +36,11 @@ internal static class TinyModels
         graph.Node.Add(Node("Relu", ["mm"], ["act"], "relu"));
         graph.Node.Add(Node("Add", ["act", "b"], ["output"], "add"));
         graph.ValueInfo.Add(FloatInfo("mm", "batch", outFeatures));
-        return Model(graph);
+        return BuildModel(graph);
     }
 
     /// <summary>Wraps a graph in a model with IR version 7 and the default-domain opset 13.</summary>
-    public static ModelProto Model(GraphProto graph, long opset = 13, long irVersion = 7)
+    public static ModelProto BuildModel(GraphProto graph, long opset = 13, long irVersion = 7)
     {
         var model = new ModelProto { IrVersion = irVersion, ProducerName = "shrink-tests", Graph = graph, DocString = "tiny test model" };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });

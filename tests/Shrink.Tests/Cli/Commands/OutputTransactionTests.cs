@@ -1,5 +1,5 @@
 using Shrink.Cli.Commands;
-using Shrink.Onnx;
+using Shrink.Model;
 using Shrink.Tests.TestSupport;
 using static Shrink.Tests.TestSupport.TinyModels;
 
@@ -38,7 +38,7 @@ public class OutputTransactionTests
         graph.Output.Add(FloatInfo("y", 5));
         graph.Initializer.Add(RawTensor("shape", (int)global::Onnx.TensorProto.Types.DataType.Int64, [1], BitConverter.GetBytes(5L)));
         graph.Node.Add(Node("Reshape", ["x", "shape"], ["y"], "reshape"));
-        var bad = OnnxModel.FromProto(Model(graph));
+        var bad = OnnxModel.FromProto(BuildModel(graph));
         using (var outputs = OutputTransaction.Begin([("MODEL", input)], [("--output", dir.File("out.onnx"))]))
         {
             outputs.ProbeData = inputs => Shrink.Data.DataSourceFactory.Open("random:2", new Shrink.Data.DataOptions(), inputs);

@@ -1,0 +1,59 @@
+using Shrink.Methods.Quantization.Qdq;
+using Shrink.Model;
+
+namespace Shrink.Evaluation;
+
+/// <summary>What <c>shrink inspect</c> shows: opsets, interface, op histogram, size and the nodes passes could compress.</summary>
+public sealed record ModelInspection(
+    string Model,
+    long IrVersion,
+    string Producer,
+    IReadOnlyDictionary<string, long> Opsets,
+    IReadOnlyList<ValueInfo> Inputs,
+    IReadOnlyList<ValueInfo> Outputs,
+    ModelStatistics Statistics,
+    IReadOnlyList<CompressionCandidate> Candidates,
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>Inspects a loaded model. Weights in Constant nodes are not candidates until promoted (a warning says so).</summary>
+    public static ModelInspection Of(OnnxModel model, string name, IReadOnlyDictionary<string, long[]>? shapes = null)
+    {
+        var graph = model.Graph;
+        var candidates = new List<CompressionCandidate>();
+        foreach (var node in graph.Nodes)
+        {
+            var facts = OpFacts.For(node);
+            var weight = facts?.ConstantWeight(node, graph);
+            if (facts is null || weight is null || weight.Dims.Count < 2) continue;
+            int axis = facts.OutputChannelAxis(node);
+            candidates.Add(new CompressionCandidate(node.DisplayName, node.OpType, weight.Name, weight.Dims.ToArray(), weight.ElementCount,
+                axis < weight.Dims.Count ? weight.Dims[axis] : 0, facts.Quantizable, facts.Prunable));
+        }
+        var warnings = new List<string>();
+        int constants = graph.Nodes.Count(n => n.OpType == "Constant");
+        if (constants > 0)
+            warnings.Add($"{constants} Constant node(s) hold tensors; passes promote them to initializers first (promote-constants).");
+        // Only weights, biases and normalization parameters must be finite; other constants (the −inf fill of a causal
+        // attention mask) are kept exact.
+        foreach (var (t, reader) in QdqPlanner.Parameters(graph))
+        {
+            long bad = t.IndexOfNonFinite();
+            if (bad >= 0) warnings.Add($"initializer '{t.Name}' (read by '{reader.DisplayName}', {reader.OpType}) holds NaN or Inf (element {bad}); quantization will refuse it.");
+        }
+        var (subgraphWeights, subgraphParameters) = Subgraphs.Weights(graph);
+        if (subgraphWeights > 0)
+            warnings.Add($"{subgraphWeights} weight tensor(s) ({subgraphParameters:N0} parameters) live inside If/Loop/Scan subgraphs: they are counted here, but no pass quantizes or prunes them yet.");
+        var unnamed = graph.Nodes.Count(n => n.Name.Length == 0);
+        if (unnamed > 0) warnings.Add($"{unnamed} node(s) have no name; messages refer to them as OpType(first output).");
+        return new ModelInspection(
+            name,
+            model.Proto.IrVersion,
+            $"{model.Proto.ProducerName} {model.Proto.ProducerVersion}".Trim(),
+            model.Proto.OpsetImport.ToDictionary(o => o.Domain.Length == 0 ? "ai.onnx" : o.Domain, o => o.Version),
+            graph.Inputs,
+            graph.Outputs,
+            ModelStatistics.Compute(model, shapes),
+            candidates,
+            warnings);
+    }
+}

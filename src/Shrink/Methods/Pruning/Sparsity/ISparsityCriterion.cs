@@ -1,0 +1,22 @@
+namespace Shrink.Methods.Pruning.Sparsity;
+
+/// <summary>
+/// Scores each weight for the global ranking (lower goes first), which splits the global sparsity budget between the
+/// layers; the scores must be comparable between layers. Inside each layer the weights then go by magnitude (without
+/// reconstruction) or by the SparseGPT saliency (with it): on the reference models that split did better than ranking
+/// inside layers by output energy as well.
+/// </summary>
+public interface ISparsityCriterion
+{
+    /// <summary>The registered name (<c>magnitude</c>, <c>lamp</c>, <c>energy</c>).</summary>
+    string Name { get; }
+
+    /// <summary>Whether the criterion needs the layer inputs' second moments (calibration data).</summary>
+    bool NeedsData { get; }
+
+    /// <summary>
+    /// Scores of the row-major [rows × cols] <paramref name="weight"/>; <paramref name="inputEnergy"/> is E[x_c²] per
+    /// column (the diagonal of XᵀX, any positive scale), or null without data.
+    /// </summary>
+    float[] Score(float[] weight, int rows, int cols, ReadOnlySpan<float> inputEnergy);
+}

@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using System.Globalization;
+using Shrink.Data;
+using Shrink.Evaluation;
+using Shrink.Methods.Pruning.Dependency;
+using Shrink.Methods.Pruning.Importance;
+using Shrink.Methods.Quantization.Qdq;
+using Shrink.Model;
+using Shrink.Passes;
+using Shrink.Runtime;
+
+namespace Shrink.Methods.Pruning.Structured;
+
+/// <summary>
+/// Structured channel pruning on the ONNX graph: pre-process (promote constants, upgrade to opset 13), build the channel
+/// dependency graph, score every prunable group with the criterion, decide the kept counts (uniform, global, or fair from
+/// class-separation and reconstruction scores; rounded to kernel-friendly multiples) until the MACs or parameters fall by
+/// the sparsity, remove the channels physically, fold BatchNormalization, optionally refit the layers by least squares
+/// toward the unpruned model, and check that ONNX Runtime loads the result with the same interface. The input model is
+/// never modified.
+/// </summary>
+public sealed class ChannelPruner(ChannelPruningOptions options)
+{
+    /// <summary>
+    /// Prunes <paramref name="model"/>. <paramref name="openData"/> opens calibration data for the model's inputs; it is
+    /// required by data-aware criteria and by <see cref="ChannelPruningOptions.Reconstruct"/>, otherwise optional.
+    /// </summary>
+    /// <exception cref="ShrinkException">Bad options, missing data, or a sparsity that cannot be reached without emptying a layer.</exception>
+    public ChannelPruningResult Prune(OnnxModel model, Func<IReadOnlyList<ModelInputSpec>, IDataSource>? openData = null, IProgress<ProgressInfo>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var clock = Stopwatch.StartNew();
+        Validate();
+        QdqPlanner.EnsureNotQuantized(model, model.Name, "prune");
+        bool fair = options.Schedule == PruningSchedule.Fair;
+        var criterion = fair ? new ReconstructionImportance() : ChannelImportances.Create(options.Criterion);
+        var prepared = model.Clone();
+        var preprocessing = new List<string>();
+        foreach (IGraphPass pass in new IGraphPass[] { new PromoteConstantsToInitializers(), new UpgradeOpset(13) })
+        {
+            var r = pass.Apply(prepared);
+            if (r.Changes > 0) preprocessing.Add($"{pass.Name}: {r.Changes} change(s)");
+        }
+
+        var inputs = ModelInputs.Of(prepared);
+        bool needsData = criterion.NeedsData || options.Reconstruct;
+        using var data = openData is null ? null : FixedBatchDataSource.ForModel(openData(inputs), inputs);
+        if (needsData && data is null)
+        {
+            string why = fair ? "the fair schedule" : criterion.NeedsData ? $"the '{criterion.Name}' criterion" : "reconstruct";
+            throw new ShrinkException($"{model.Name}: {why} needs calibration data; pass a data set.");
+        }
+        using var probeData = data is null ? new RandomDataSource(inputs, options.ShapeOverrides ?? new Dictionary<string, long[]>(), 1) : null;
+        var sample = (data ?? probeData!).ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data!.Description}: empty calibration data set.");
+        var shapes = ValueShapeProbe.Measure(prepared, sample);
+
+        var dependencies = ChannelDependencyGraph.Build(prepared, shapes);
+        var groups = dependencies.Groups;
+        ChannelActivationStatistics? activations = null;
+        var statisticsValues = groups.Where(g => g.Prunable).SelectMany(ChannelActivationStatistics.ValuesOf).Select(v => v.Value).Distinct()
+            .ToDictionary(v => v, v => dependencies.Layouts[v], StringComparer.Ordinal);
+        if (criterion.NeedsData)
+            activations = ChannelActivationStatistics.Collect(prepared, statisticsValues, shapes, data!, options.Samples, options.BatchSize, progress);
+        var context = new ImportanceContext(prepared.Graph, activations, options.IncludeConsumers);
+        var scores = groups.Select(g => g.Prunable ? criterion.Score(g, context) : null).ToArray();
+
+        using var latency = options.Target == PruningTarget.Latency ? LatencyCostModel.Create(prepared, dependencies, options.LatencyBatchSize, shapeOverrides: options.ShapeOverrides) : null;
+        IPruningCost cost = latency ?? (IPruningCost)PruningCostModel.Build(prepared.Graph, dependencies, shapes, options.Target);
+        double total = cost.Total;
+        double target = total * (1 - options.Sparsity);
+        if (options.Sparsity > 0 && !groups.Any(g => g.Prunable))
+        {
+            var alone = groups.Take(3).Select(g => $"{g.Name}: {g.LeftAloneReasons[0]}");
+            throw new ShrinkException($"{model.Name}: channel pruning: no group can be pruned safely ({string.Join("; ", alone)}{(groups.Count > 3 ? "; …" : "")}); --sparsity 0 lists every group left alone and why.");
+        }
+        int[] kept;
+        FairScheduleResult? fairResult = null;
+        string ranking = criterion.Name;
+        if (fair)
+        {
+            // FAIR: utilization (class separation) proposes what to remove, reconstruction protects; the channels that go
+            // are the lowest-utilization ones unless the greedy least-squares selection below chooses them.
+            var classes = ClassConditionalActivations.Collect(prepared, statisticsValues, data!, options.Samples, options.BatchSize, options.FairLabels, progress);
+            var utilization = groups.Select(g => g.Prunable ? UtilizationScore.Score(g, classes) : null).ToArray();
+            (kept, fairResult) = FairSchedule.Allocate(groups, utilization, scores, cost, target, options);
+            scores = utilization;
+            ranking = "utilization";
+        }
+        else
+        {
+            kept = ChannelAllocator.Allocate(groups, scores, cost, target, options);
+        }
+        LatencyPrediction? predicted = latency is null ? null
+            : new LatencyPrediction(latency.BatchSize, latency.ReferenceMs, latency.ReferenceMs * latency.Evaluate(kept) / total, latency.Measurements, latency.Seconds);
+        var keep = ChannelAllocator.KeepIndices(groups, scores, kept);
+        if (options.GreedySelection && data is not null)
+        {
+            // A head group's consumer (the output projection) reads dh columns per head, so the greedy elimination removes
+            // whole heads by the projection's reconstruction error.
+            var selected = GreedyChannelSelection.Select(prepared, dependencies, kept, data, options, progress);
+            for (int g = 0; g < keep.Length; g++) keep[g] = selected[g] ?? keep[g];
+        }
+
+        var reference = prepared.Clone();
+        new FoldBatchNormalization().Apply(reference);
+        var pruned = prepared.Clone();
+        ChannelSurgery.Apply(pruned.Graph, dependencies, keep);
+        new FoldBatchNormalization().Apply(pruned);
+        pruned.Graph.RemoveUnusedInitializers();
+
+        IReadOnlyList<LayerRefit> refits = [];
+        if (options.Reconstruct)
+        {
+            var targets = RefitTargets(prepared.Graph, dependencies, keep);
+            refits = new LeastSquaresRefit(options).Run(reference, pruned, targets, data!, progress);
+        }
+
+        CheckInterface(model, pruned);
+        var before = Statistics(reference, sample);
+        var after = Statistics(pruned, sample);
+        return new ChannelPruningResult
+        {
+            Model = pruned,
+            Groups = groups.Where(g => g.Prunable).Select(g => new ChannelGroupDecision(g.Name, g.Producers.Select(p => p.Node.DisplayName).ToArray(), g.Size, kept[g.Id], ranking, g.HeadSize)).ToArray(),
+            Fair = fairResult,
+            Latency = predicted,
+            LeftAlone = groups.Where(g => !g.Prunable).Select(g => new ChannelGroupLeftAlone(g.Name, g.Size, g.LeftAloneReasons, g.HeadSize)).ToArray(),
+            Refits = refits,
+            ParametersBefore = before.Parameters,
+            ParametersAfter = after.Parameters,
+            MacsBefore = before.MacsPerSample ?? 0,
+            MacsAfter = after.MacsPerSample ?? 0,
+            Method = Describe(criterion.Name, fairResult),
+            Preprocessing = preprocessing,
+            Seconds = clock.Elapsed.TotalSeconds,
+        };
+    }
+
+    private string Describe(string criterion, FairScheduleResult? fair)
+    {
+        var c = CultureInfo.InvariantCulture;
+        string scores = criterion, schedule = options.Schedule.ToString().ToLowerInvariant() + " schedule";
+        if (fair is not null)
+        {
+            scores = $"utilization ({(options.FairLabels == ClassLabelSource.Data ? "data labels" : "predicted classes")}) and reconstruction";
+            schedule += fair.Scale < 1 ? string.Create(c, $" (α = 0, counts × {fair.Scale:F3})") : string.Create(c, $" (α = {fair.Alpha:G4})");
+        }
+        return string.Create(c, $"{scores}, {schedule}, {options.Sparsity:P0} of {Measure(options)}, multiples of {options.ChannelMultiple}{(options.Reconstruct ? ", least-squares reconstruction" : "")}");
+    }
+
+    private static string Measure(ChannelPruningOptions options) => options.Target == PruningTarget.Latency
+        ? string.Create(CultureInfo.InvariantCulture, $"ORT latency at batch {options.LatencyBatchSize} (1 thread, measured)")
+        : options.Target.ToString().ToLowerInvariant();
+
+    private void Validate()
+    {
+        if (!(options.Sparsity >= 0 && options.Sparsity < 1))
+            throw new ShrinkException(string.Create(CultureInfo.InvariantCulture, $"channel pruning: sparsity {options.Sparsity} is outside [0, 1)."));
+        if (!(options.MinKeepFraction > 0 && options.MinKeepFraction <= 1))
+            throw new ShrinkException(string.Create(CultureInfo.InvariantCulture, $"channel pruning: the per-layer floor {options.MinKeepFraction} is outside (0, 1]."));
+        if (options.ChannelMultiple < 1)
+            throw new ShrinkException($"channel pruning: the channel multiple {options.ChannelMultiple} must be at least 1.");
+        if (options.Samples < 1 || options.BatchSize < 1 || options.ReconstructionRows < 1)
+            throw new ShrinkException("channel pruning: samples, batch size and reconstruction rows must be positive.");
+        if (options.LatencyBatchSize < 1)
+            throw new ShrinkException("channel pruning: the latency batch size must be positive.");
+        if (!(options.RidgeFactor >= 0))
+            throw new ShrinkException("channel pruning: the ridge factor must be non-negative.");
+    }
+
+    /// <summary>
+    /// Every weight layer of the dependency graph (producers and consumers) from the first one whose input lost
+    /// channels on, in topological order, with the output channels it keeps: layers downstream of a pruned one are
+    /// refitted too, so that each absorbs the error of what comes before it (not only those whose input shrank).
+    /// </summary>
+    private static List<LeastSquaresRefit.Target> RefitTargets(ModelGraph graph, ChannelDependencyGraph dependencies, int[][] keep)
+    {
+        var keptOutputs = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        foreach (var g in dependencies.Groups)
+            foreach (var p in g.Producers)
+                if (keep[g.Id].Length < g.Size) keptOutputs[p.Output] = ProducerColumns(g, p).KeptPositions(keep)!;
+        var layers = new HashSet<string>(dependencies.Groups.SelectMany(g => g.Producers.Select(p => p.Output).Concat(g.Consumers.Select(c => c.Node.Outputs[0]))), StringComparer.Ordinal);
+        var shrunk = new HashSet<string>(dependencies.Slices.Where(s => s.Role == "input" && s.Layout.KeptPositions(keep) is not null).Select(s => s.Node.Outputs[0]), StringComparer.Ordinal);
+        var targets = new List<LeastSquaresRefit.Target>();
+        bool started = false;
+        foreach (var node in graph.TopologicalOrder())
+        {
+            string output = node.Outputs[0];
+            started |= shrunk.Contains(output);
+            if (started && layers.Contains(output)) targets.Add(new LeastSquaresRefit.Target(output, keptOutputs.GetValueOrDefault(output)));
+        }
+        return targets;
+    }
+
+    /// <summary>The producer's output positions as a layout of the group: a head owns dh columns in each of q, k and v.</summary>
+    private static ChannelLayout ProducerColumns(ChannelGroup group, ChannelProducer producer) =>
+        ChannelLayout.Single(group.Id, group.Size, 0, 1) with { Block = producer.Block, Repeats = producer.Repeats };
+
+    private static ModelStatistics Statistics(OnnxModel model, DataBatch sample) =>
+        ModelStatistics.Compute(model, ValueShapeProbe.Measure(model, sample));
+
+    private static void CheckInterface(OnnxModel original, OnnxModel pruned)
+    {
+        string Describe(OnnxModel m) => string.Join(";", m.Graph.Inputs.Concat(m.Graph.Outputs).Select(v => $"{v.Name}:{v.Type}{v.ShapeText}"));
+        if (Describe(original) != Describe(pruned))
+            throw new InvalidOperationException($"{original.Name}: channel pruning changed the model's interface; this is a bug.");
+        try
+        {
+            using var session = ModelSession.Open(pruned, new RuntimeOptions(), original.Name + " (pruned)");
+        }
+        catch (ShrinkException e)
+        {
+            throw new InvalidOperationException($"{original.Name}: ONNX Runtime cannot load the pruned model; this is a bug. {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+namespace Shrink.Methods.Pruning.Structured;
+
+/// <summary>What the sparsity of channel pruning is a fraction of.</summary>
+public enum PruningTarget
+{
+    /// <summary>Multiply-accumulates per sample (Conv, ConvTranspose, Gemm, MatMul).</summary>
+    Macs,
+
+    /// <summary>Parameters (weight elements).</summary>
+    Params,
+
+    /// <summary>
+    /// ONNX Runtime latency at <see cref="ChannelPruningOptions.LatencyBatchSize"/> with one intra-op thread, predicted
+    /// from every weight layer timed alone at the channel counts the schedule tries (see <see cref="LatencyCostModel"/>).
+    /// </summary>
+    Latency,
+}

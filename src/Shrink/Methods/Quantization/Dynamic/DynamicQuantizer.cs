@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using Shrink.Methods.Quantization.Qdq;
+using Shrink.Model;
+using Shrink.Runtime;
+
+namespace Shrink.Methods.Quantization.Dynamic;
+
+/// <summary>
+/// Dynamic int8 quantization for transformer and recurrent models: MatMul (and Gemm without transA) with a constant
+/// weight becomes com.microsoft DynamicQuantizeMatMul, with int8 weights per output column and activations quantized
+/// per tensor at run time. No calibration data is needed. Convolutions stay in float.
+/// </summary>
+public sealed class DynamicQuantizer(StaticQuantizationOptions options)
+{
+    /// <summary>Quantizes a copy of <paramref name="model"/>.</summary>
+    public QuantizationResult Quantize(OnnxModel model)
+    {
+        string source = model.Name;
+        QdqPlanner.EnsureNotQuantized(model, source);
+        var quantized = model.Clone();
+        var preprocessing = StaticQuantizer.Preprocess(quantized);
+        QdqPlanner.EnsureFiniteWeights(quantized, source);
+        var clock = Stopwatch.StartNew();
+        var graph = quantized.Graph;
+        var done = new Dictionary<string, int>();
+        var left = new List<(string, string, int)>();
+        foreach (var node in graph.Nodes.ToList())
+        {
+            string? reason = Rewrite(graph, node, options);
+            if (reason is null) done[node.OpType] = done.GetValueOrDefault(node.OpType) + 1;
+            else if (OpFacts.For(node) is not null) left.Add((node.OpType, reason, 1));
+        }
+        if (done.Count == 0)
+            throw new ShrinkException($"{source}: nothing to quantize dynamically: no MatMul or Gemm with a constant float weight{Subgraphs.UntouchedWeightsNote(graph)}.");
+        graph.RemoveUnusedInitializers();
+        graph.SortTopologically();
+        if (quantized.OpsetVersion("com.microsoft") == 0) quantized.SetOpsetVersion("com.microsoft", 1);
+        quantized.Proto.ProducerName = "shrink";
+        double seconds = clock.Elapsed.TotalSeconds;
+        StaticQuantizer.CheckInterface(model, quantized, source);
+        return new QuantizationResult
+        {
+            Model = quantized,
+            Mode = "dynamic",
+            Preprocessing = preprocessing,
+            QuantizedByOp = done,
+            LeftInFloat = left.GroupBy(l => (l.Item1, l.Item2)).Select(g => (g.Key.Item1, g.Key.Item2, g.Count())).ToList(),
+            Fusion = FusionInspector.Inspect(quantized),
+            RewriteSeconds = seconds,
+        };
+    }
+
+    private static string? Rewrite(ModelGraph graph, Node node, StaticQuantizationOptions options)
+    {
+        if (node.Domain.Length != 0 || node.OpType is not ("MatMul" or "Gemm")) return "not a MatMul or Gemm";
+        if (options.ExcludeOps.Contains(node.OpType) || options.ExcludeNodes.Contains(node.Name) || options.ExcludeNodes.Contains(node.DisplayName))
+            return "excluded by the user";
+        var w = graph.FindInitializer(node.Inputs[1]);
+        if (w is not { Type: ElementType.Float } || w.Dims.Count != 2) return "the weight is not a 2-D float constant";
+        long bad = w.IndexOfNonFinite();
+        if (bad >= 0)
+            throw new ShrinkException($"Weight '{w.Name}' of node '{node.DisplayName}' holds NaN or Inf at element {bad}.");
+        bool transB = false;
+        string? bias = null;
+        if (node.OpType == "Gemm")
+        {
+            if (node.GetInt("transA", 0) != 0 || node.GetFloat("alpha", 1f) != 1f || node.GetFloat("beta", 1f) != 1f)
+                return "Gemm with transA, alpha or beta is not quantized dynamically";
+            transB = node.GetInt("transB", 0) != 0;
+            if (node.Inputs.Count > 2 && node.Inputs[2].Length > 0)
+            {
+                var c = graph.FindInitializer(node.Inputs[2]);
+                long n = transB ? w.Dims[0] : w.Dims[1];
+                if (c is not { Type: ElementType.Float } || c.Dims.Count != 1 || c.Dims[0] != n) return "the Gemm bias is not a 1-D constant";
+                bias = c.Name;
+            }
+        }
+        // DynamicQuantizeMatMul wants B as [K, N] with one scale per column N.
+        var values = w.AsSpan<float>();
+        long rows = w.Dims[0], cols = w.Dims[1];
+        float[] kn;
+        long k = rows, nCols = cols;
+        if (transB)
+        {
+            kn = new float[values.Length];
+            for (long r = 0; r < rows; r++)
+                for (long c = 0; c < cols; c++) kn[c * rows + r] = values[(int)(r * cols + c)];
+            k = cols;
+            nCols = rows;
+        }
+        else kn = values.ToArray();
+        var q = new sbyte[kn.Length];
+        var scales = QuantMath.QuantizeWeightsPerChannel(kn, [k, nCols], 1, q);
+        string qName = graph.UniqueName(w.Name + "_quantized"), sName = graph.UniqueName(w.Name + "_scale"), zName = graph.UniqueName(w.Name + "_zero_point");
+        graph.SetInitializer(TensorData.Create<sbyte>(qName, [k, nCols], q, ElementType.Int8));
+        graph.SetInitializer(TensorData.FromFloats(sName, [nCols], scales));
+        graph.SetInitializer(TensorData.Create<sbyte>(zName, [nCols], new sbyte[nCols], ElementType.Int8));
+        var inputs = new List<string> { node.Inputs[0], qName, sName, zName };
+        if (bias is not null) inputs.Add(bias);
+        graph.AddNodeBefore(node, "DynamicQuantizeMatMul", inputs, [node.Outputs[0]], node.Name.Length > 0 ? node.Name + "_quant" : null, domain: "com.microsoft");
+        graph.RemoveNode(node);
+        return null;
+    }
+}

@@ -1,0 +1,133 @@
+using Shrink.Calibration;
+using Shrink.Model;
+
+namespace Shrink.Methods.Quantization.Qdq;
+
+/// <summary>
+/// Applies a <see cref="QdqPlan"/> with calibrated ranges: folds Relu/Clip, inserts one QuantizeLinear/DequantizeLinear
+/// pair per marked activation (shared parameters reuse the same scale and zero-point initializers, which ORT needs to
+/// drop the pair around MaxPool/Reshape), stores weights as int8 with per-channel DequantizeLinear and biases as int32.
+/// </summary>
+public static class QdqInserter
+{
+    /// <summary>Rewrites <paramref name="model"/> in place; returns the parameters per activation tensor and the names of their dequantized copies.</summary>
+    public static QdqApplication Apply(OnnxModel model, QdqPlan plan, IReadOnlyDictionary<string, CalibrationRange> ranges, StaticQuantizationOptions options)
+    {
+        var graph = model.Graph;
+        var parameters = new Dictionary<string, QuantParams>(StringComparer.Ordinal);
+        foreach (var t in plan.CalibratedTensors)
+        {
+            if (!ranges.TryGetValue(t, out var range))
+                throw new InvalidOperationException($"No calibrated range for tensor '{t}'.");
+            parameters[t] = QuantMath.ForRange(range, options.ActivationType, options.SymmetricActivations);
+        }
+        foreach (var t in plan.SharedWith.Keys) parameters[t] = parameters[plan.ParamsSource(t)];
+
+        foreach (var swap in plan.ReluPoolSwaps)
+        {
+            // x → Relu → MaxPool → y  becomes  x → MaxPool → Max(·, 0) → y (same values, y keeps its name).
+            string y = swap.Pool.Outputs[0], pooled = graph.UniqueName(y + "_pooled"), zero = graph.UniqueName(y + "_zero");
+            graph.SetInitializer(TensorData.FromFloats(zero, [], [0f]));
+            graph.SetInput(swap.Pool, 0, swap.Relu.Inputs[0]);
+            graph.SetOutput(swap.Pool, 0, pooled);
+            graph.AddNodeAfter(swap.Pool, "Max", [pooled, zero], [y], graph.UniqueName(swap.Relu.DisplayName + "_after_pool"));
+            graph.RemoveNode(swap.Relu);
+        }
+
+        foreach (var fold in plan.Folded)
+        {
+            graph.SetOutput(fold.Producer, 0, fold.Activation.Outputs[0]);
+            graph.RemoveNode(fold.Activation);
+        }
+
+        // Activations: one Q/DQ pair per tensor; shared tensors reuse their source's initializers.
+        var paramNames = new Dictionary<string, (string Scale, string ZeroPoint)>(StringComparer.Ordinal);
+        (string, string) ParamNames(string tensor)
+        {
+            string source = plan.ParamsSource(tensor);
+            if (paramNames.TryGetValue(source, out var names)) return names;
+            var p = parameters[source];
+            string scale = graph.UniqueName(source + "_scale"), zp = graph.UniqueName(source + "_zero_point");
+            graph.SetInitializer(TensorData.FromFloats(scale, [], [p.Scale]));
+            graph.SetInitializer(ZeroPoint(zp, p.Type, [], [p.ZeroPoint]));
+            return paramNames[source] = (scale, zp);
+        }
+        var dequantizedNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var tensor in plan.CalibratedTensors.Concat(plan.SharedWith.Keys))
+        {
+            var (scale, zp) = ParamNames(tensor);
+            string quantized = graph.UniqueName(tensor + "_quantized"), dequantized = graph.UniqueName(tensor + "_dequantized");
+            var producer = graph.Producer(tensor);
+            string qName = graph.UniqueName(tensor + "_QuantizeLinear"), dqName = graph.UniqueName(tensor + "_DequantizeLinear");
+            var q = producer is null
+                ? graph.AddNode("QuantizeLinear", [tensor, scale, zp], [quantized], qName, insertAt: 0)
+                : graph.AddNodeAfter(producer, "QuantizeLinear", [tensor, scale, zp], [quantized], qName);
+            graph.AddNodeAfter(q, "DequantizeLinear", [quantized, scale, zp], [dequantized], dqName);
+            graph.RedirectConsumers(tensor, dequantized, except: q);
+            dequantizedNames[tensor] = dequantized;
+            // The DequantizeLinear we just added reads 'quantized', not 'tensor', so it is unaffected.
+        }
+
+        // Weights: int8 initializer + DequantizeLinear (per channel on the output-channel axis).
+        var weightScales = new Dictionary<WeightMark, float[]>();
+        var doneWeights = new Dictionary<(string, int?), (string Output, float[] Scales)>();
+        foreach (var mark in plan.Weights)
+        {
+            string name = mark.Node.Inputs[mark.InputIndex];
+            if (!doneWeights.TryGetValue((name, mark.Axis), out var done))
+            {
+                var w = graph.FindInitializer(name)!;
+                long bad = w.IndexOfNonFinite();
+                if (bad >= 0)
+                    throw new ShrinkException($"Weight '{name}' of node '{mark.Node.DisplayName}' holds NaN or Inf at element {bad}; fix the model before quantizing.");
+                var values = w.AsSpan<float>();
+                var q = new sbyte[values.Length];
+                float[] scales = mark.Axis is int axis
+                    ? QuantMath.QuantizeWeightsPerChannel(values, w.Dims, axis, q)
+                    : [QuantMath.QuantizeWeightsPerTensor(values, q)];
+                long[] dims = w.Dims.ToArray();
+                long[] paramDims = mark.Axis is null ? [] : [scales.Length];
+                string qName = graph.UniqueName(name + "_quantized"), sName = graph.UniqueName(name + "_scale"), zName = graph.UniqueName(name + "_zero_point"), dqName = graph.UniqueName(name + "_dequantized");
+                graph.SetInitializer(TensorData.Create<sbyte>(qName, dims, q, ElementType.Int8));
+                graph.SetInitializer(TensorData.FromFloats(sName, paramDims, scales));
+                graph.SetInitializer(TensorData.Create<sbyte>(zName, paramDims, new sbyte[scales.Length], ElementType.Int8));
+                var dq = graph.AddNode("DequantizeLinear", [qName, sName, zName], [dqName], graph.UniqueName(name + "_DequantizeLinear"), insertAt: 0);
+                if (mark.Axis is int ax) dq.SetInt("axis", ax);
+                doneWeights[(name, mark.Axis)] = done = (dqName, scales);
+            }
+            graph.SetInput(mark.Node, mark.InputIndex, done.Output);
+            weightScales[mark] = done.Scales;
+        }
+
+        // Biases: int32 with scale s_in · s_w (per channel), so integer kernels add them exactly.
+        foreach (var mark in plan.Biases)
+        {
+            string name = mark.Node.Inputs[mark.BiasIndex];
+            var b = graph.FindInitializer(name)!;
+            long bad = b.IndexOfNonFinite();
+            if (bad >= 0)
+                throw new ShrinkException($"Bias '{name}' of node '{mark.Node.DisplayName}' holds NaN or Inf at element {bad}.");
+            float inputScale = parameters[mark.ActivationInput].Scale;
+            var ws = weightScales[mark.Weight];
+            var q = QuantMath.QuantizeBias(b.AsSpan<float>(), inputScale, ws);
+            var scales = Enumerable.Range(0, q.Length).Select(c => inputScale * ws[ws.Length == 1 ? 0 : c]).ToArray();
+            string qName = graph.UniqueName(name + "_quantized"), sName = graph.UniqueName(name + "_scale"), zName = graph.UniqueName(name + "_zero_point"), dqName = graph.UniqueName(name + "_dequantized");
+            graph.SetInitializer(TensorData.Create<int>(qName, [q.Length], q, ElementType.Int32));
+            graph.SetInitializer(TensorData.FromFloats(sName, [q.Length], scales));
+            graph.SetInitializer(TensorData.Create<int>(zName, [q.Length], new int[q.Length], ElementType.Int32));
+            var dq = graph.AddNode("DequantizeLinear", [qName, sName, zName], [dqName], graph.UniqueName(name + "_DequantizeLinear"), insertAt: 0);
+            dq.SetInt("axis", 0);
+            graph.SetInput(mark.Node, mark.BiasIndex, dqName);
+        }
+
+        graph.RemoveUnusedInitializers();
+        graph.SortTopologically();
+        if (model.OpsetVersion() < 13) model.SetOpsetVersion("", 13);
+        model.Proto.ProducerName = "shrink";
+        return new QdqApplication(parameters, dequantizedNames);
+    }
+
+    private static TensorData ZeroPoint(string name, ElementType type, long[] dims, int[] values) => type == ElementType.UInt8
+        ? TensorData.Create<byte>(name, dims, values.Select(v => (byte)v).ToArray(), ElementType.UInt8)
+        : TensorData.Create<sbyte>(name, dims, values.Select(v => (sbyte)v).ToArray(), ElementType.Int8);
+}

@@ -1,0 +1,116 @@
+using Shrink.Calibration;
+using Shrink.Model;
+
+namespace Shrink.Methods.Quantization;
+
+/// <summary>
+/// Quantization arithmetic with ONNX's semantics: QuantizeLinear rounds half to even and saturates;
+/// DequantizeLinear is (q − zero_point) · scale. Checked against ONNX's backend test cases.
+/// </summary>
+public static class QuantMath
+{
+    /// <summary>The smallest scale we emit: keeps 1/scale finite for all-zero or constant tensors.</summary>
+    public const float MinScale = 1e-12f;
+
+    /// <summary>
+    /// Activation parameters for a calibrated range (which contains 0). Asymmetric: the range maps onto all levels
+    /// with a zero point that makes 0 exact. Symmetric: zero point at the middle (0 for int8, 128 for uint8).
+    /// A degenerate range (all zeros) gets scale 1, so nothing divides by zero.
+    /// </summary>
+    public static QuantParams ForRange(CalibrationRange range, ElementType type, bool symmetric)
+    {
+        int qmin = type == ElementType.UInt8 ? 0 : -128, qmax = type == ElementType.UInt8 ? 255 : 127;
+        float min = Math.Min(range.Min, 0f), max = Math.Max(range.Max, 0f);
+        if (symmetric)
+        {
+            float absMax = Math.Max(-min, max);
+            int zp = type == ElementType.UInt8 ? 128 : 0;
+            float scale = absMax > 0 ? absMax / ((qmax - qmin) / 2f) : 1f;
+            return new QuantParams(Math.Max(scale, MinScale), zp, type);
+        }
+        if (max - min <= 0)
+            return new QuantParams(1f, type == ElementType.UInt8 ? 0 : 0, type);
+        float s = (max - min) / (qmax - qmin);
+        s = Math.Max(s, MinScale);
+        int zeroPoint = (int)Math.Clamp(Math.Round(qmin - min / s, MidpointRounding.ToEven), qmin, qmax);
+        return new QuantParams(s, zeroPoint, type);
+    }
+
+    /// <summary>QuantizeLinear of one value: round half to even, add the zero point, saturate.</summary>
+    public static int Quantize(float x, float scale, int zeroPoint, int qmin, int qmax)
+    {
+        // float32 division, as ONNX's reference and ORT's kernels compute it (double differs at exact halves).
+        float q = MathF.Round(x / scale, MidpointRounding.ToEven) + zeroPoint;
+        return (int)Math.Clamp(q, qmin, qmax);
+    }
+
+    /// <summary>QuantizeLinear over a span into int8.</summary>
+    public static void Quantize(ReadOnlySpan<float> x, float scale, int zeroPoint, Span<sbyte> q)
+    {
+        for (int i = 0; i < x.Length; i++)
+            q[i] = (sbyte)Math.Clamp(MathF.Round(x[i] / scale, MidpointRounding.ToEven) + zeroPoint, -128, 127);
+    }
+
+    /// <summary>
+    /// Symmetric per-channel int8 weights (levels −127..127, zero point 0), channels along <paramref name="axis"/>
+    /// of a tensor with <paramref name="dims"/>. An all-zero channel gets scale 1. Returns the scales.
+    /// </summary>
+    public static float[] QuantizeWeightsPerChannel(ReadOnlySpan<float> w, IReadOnlyList<long> dims, int axis, Span<sbyte> q)
+    {
+        var (outer, channels, inner) = Split(dims, axis);
+        var scales = new float[channels];
+        for (int c = 0; c < channels; c++)
+        {
+            float absMax = 0;
+            for (long o = 0; o < outer; o++)
+            {
+                var block = w.Slice((int)((o * channels + c) * inner), (int)inner);
+                absMax = Math.Max(absMax, Math.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(block)));
+            }
+            scales[c] = absMax > 0 ? Math.Max(absMax / 127f, MinScale) : 1f;
+        }
+        for (long o = 0; o < outer; o++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                int start = (int)((o * channels + c) * inner);
+                float inv = 1f / scales[c];
+                for (int i = start; i < start + inner; i++)
+                    q[i] = (sbyte)Math.Clamp(MathF.Round(w[i] * inv, MidpointRounding.ToEven), -127, 127);
+            }
+        }
+        return scales;
+    }
+
+    /// <summary>Symmetric per-tensor int8 weights (levels −127..127). Returns the scale.</summary>
+    public static float QuantizeWeightsPerTensor(ReadOnlySpan<float> w, Span<sbyte> q)
+    {
+        float absMax = w.Length == 0 ? 0 : Math.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(w));
+        float scale = absMax > 0 ? Math.Max(absMax / 127f, MinScale) : 1f;
+        float inv = 1f / scale;
+        for (int i = 0; i < w.Length; i++)
+            q[i] = (sbyte)Math.Clamp(MathF.Round(w[i] * inv, MidpointRounding.ToEven), -127, 127);
+        return scale;
+    }
+
+    /// <summary>Bias as int32 with scale s_in·s_w[c] (per channel), rounding half to even and saturating.</summary>
+    public static int[] QuantizeBias(ReadOnlySpan<float> bias, float inputScale, ReadOnlySpan<float> weightScales)
+    {
+        var q = new int[bias.Length];
+        for (int c = 0; c < bias.Length; c++)
+        {
+            double s = (double)inputScale * weightScales[weightScales.Length == 1 ? 0 : c];
+            q[c] = (int)Math.Clamp(Math.Round(bias[c] / s, MidpointRounding.ToEven), int.MinValue, int.MaxValue);
+        }
+        return q;
+    }
+
+    /// <summary>(outer, channels, inner) element counts around <paramref name="axis"/>.</summary>
+    public static (long Outer, int Channels, long Inner) Split(IReadOnlyList<long> dims, int axis)
+    {
+        long outer = 1, inner = 1;
+        for (int i = 0; i < axis; i++) outer *= dims[i];
+        for (int i = axis + 1; i < dims.Count; i++) inner *= dims[i];
+        return (outer, (int)dims[axis], inner);
+    }
+}

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using Shrink.Calibration;
+using Shrink.Data;
+using Shrink.Methods.Quantization.Qdq;
+using Shrink.Model;
+using Shrink.Passes;
+using Shrink.Runtime;
+
+namespace Shrink.Methods.Quantization;
+
+/// <summary>
+/// Calibrated static int8 quantization to QDQ form: pre-process (promote constants, fold constant Casts/Transposes of initializers, fold BatchNormalization, upgrade to
+/// opset 13), mark, calibrate the marked activations on data, insert Q/DQ, check that ORT loads and fuses the result,
+/// and measure the per-layer error. The input model is never modified.
+/// </summary>
+public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegistry? registry = null)
+{
+    private readonly QdqPlanner _planner = new(registry ?? QdqOpRegistry.Default);
+
+    /// <summary>Quantizes <paramref name="model"/> with calibration data opened by <paramref name="openData"/>.</summary>
+    public QuantizationResult Quantize(OnnxModel model, Func<IReadOnlyList<ModelInputSpec>, IDataSource> openData, IProgress<ProgressInfo>? progress = null)
+    {
+        string source = model.Name;
+        QdqPlanner.EnsureNotQuantized(model, source);
+        var method = CalibrationMethods.Create(options.Calibration, options.CalibrationSettings);
+        var prepared = model.Clone();
+        var preprocessing = Preprocess(prepared);
+        QdqPlanner.EnsureFiniteWeights(prepared, source);
+
+        var inputs = ModelInputs.Of(prepared);
+        using var data = FixedBatchDataSource.ForModel(openData(inputs), inputs);
+        var first = data.ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data.Description}: empty calibration data set.");
+        var types = ValueShapeProbe.MeasureTypes(prepared, first, _planner.TypedValues(prepared.Graph));
+        var plan = _planner.Plan(prepared.Graph, options, types);
+        if (plan.Quantized.Count == 0)
+            throw new ShrinkException($"{source}: nothing to quantize: no node has an int8 handler ({string.Join(", ", plan.LeftInFloat.Select(f => f.Node.OpType).Distinct().Take(8))}...){Subgraphs.UntouchedWeightsNote(prepared.Graph)}.");
+
+        var target = new QuantTarget(options.ActivationType == ElementType.UInt8 ? 0 : -128, options.ActivationType == ElementType.UInt8 ? 255 : 127, options.SymmetricActivations);
+        long budget = options.MemoryLimitBytes ?? MemoryBudget.DefaultBytes();
+        var notes = new List<string>();
+        var clock = Stopwatch.StartNew();
+        var ranges = new Dictionary<string, CalibrationRange>(
+            ActivationRangeCollector.Collect(prepared, plan.CalibratedTensors, data, method, target, options.Samples, options.BatchSize, progress, budget,
+                p => notes.Add($"calibration: {p.Describe(options.BatchSize)}")), StringComparer.Ordinal);
+        double calibrationSeconds = clock.Elapsed.TotalSeconds;
+
+        clock.Restart();
+        var quantized = prepared.Clone();
+        var rebound = _planner.Plan(quantized.Graph, options, types); // the same decisions, bound to the copy's nodes
+        var application = QdqInserter.Apply(quantized, rebound, ranges, options);
+        double rewriteSeconds = clock.Elapsed.TotalSeconds;
+
+        CheckInterface(model, quantized, source);
+        var fusion = FusionInspector.Inspect(quantized, rebound.Quantized.Select(n => n.Name).Where(n => n.Length > 0).ToHashSet(StringComparer.Ordinal));
+
+        IReadOnlyList<LayerError> layers = [];
+        ExclusionTrial? output = null;
+        var suggestions = new List<ExclusionTrial>();
+        if (options.AnalysisSamples > 0)
+        {
+            progress?.Report(new ProgressInfo("per-layer error", 0, options.SuggestExclusions + 1));
+            int analysisBatch = options.BatchSize;
+            (layers, output) = LayerErrorAnalyzer.Measure(prepared, quantized, rebound, application, data, options.AnalysisSamples, options.BatchSize, budget, p =>
+            {
+                analysisBatch = p.BatchSize;
+                notes.Add($"per-layer error: {p.Describe(options.BatchSize)}");
+            });
+            var worst = layers.Where(l => l.OwnLossDb > 0).OrderByDescending(l => l.OwnLossDb).Select(l => l.Node).ToList();
+            for (int k = 1; k <= Math.Min(options.SuggestExclusions, worst.Count); k++)
+            {
+                var excluded = worst.Take(k).ToList();
+                var trialOptions = options with { ExcludeNodes = new HashSet<string>(options.ExcludeNodes.Concat(excluded)) };
+                var trial = prepared.Clone();
+                var trialPlan = _planner.Plan(trial.Graph, trialOptions, types);
+                var missing = trialPlan.CalibratedTensors.Where(t => !ranges.ContainsKey(t)).ToList();
+                if (missing.Count > 0)
+                {
+                    // Leaving a node in float moves int8 boundaries onto tensors not calibrated yet.
+                    foreach (var (t, r) in ActivationRangeCollector.Collect(prepared, missing, data, method, target, options.Samples, options.BatchSize, memoryBudget: budget))
+                        ranges[t] = r;
+                }
+                QdqInserter.Apply(trial, trialPlan, ranges, trialOptions);
+                suggestions.Add(LayerErrorAnalyzer.MeasureOutput(prepared, trial, data, options.AnalysisSamples, analysisBatch, excluded, budget));
+                progress?.Report(new ProgressInfo("per-layer error", k + 1, options.SuggestExclusions + 1));
+            }
+        }
+
+        return new QuantizationResult
+        {
+            Model = quantized,
+            Mode = "static",
+            Preprocessing = preprocessing,
+            QuantizedByOp = rebound.Quantized.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count()),
+            LeftInFloat = rebound.LeftInFloat.GroupBy(f => (f.Node.OpType, f.Reason)).Select(g => (g.Key.OpType, g.Key.Reason, g.Count())).OrderByDescending(g => g.Item3).ToList(),
+            FoldedActivations = rebound.Folded.Count,
+            Activations = application.Parameters,
+            Fusion = fusion,
+            Layers = layers,
+            Output = output,
+            Suggestions = suggestions,
+            Calibration = $"{method.Name}, {Math.Min(options.Samples, data.Count ?? options.Samples)} samples",
+            MemoryNotes = notes,
+            CalibrationSeconds = calibrationSeconds,
+            RewriteSeconds = rewriteSeconds,
+            Plan = rebound,
+        };
+    }
+
+    /// <summary>The graph passes every quantization mode runs first; returns one line per pass that changed something.</summary>
+    internal static IReadOnlyList<string> Preprocess(OnnxModel model)
+    {
+        var lines = new List<string>();
+        IGraphPass[] passes = [new PromoteConstantsToInitializers(), new FoldConstants(), new UpgradeOpset(13), new FoldBatchNormalization()];
+        foreach (var pass in passes)
+        {
+            var result = pass.Apply(model);
+            if (result.Changes > 0) lines.Add($"{pass.Name}: {result.Changes} change(s)");
+        }
+        return lines;
+    }
+
+    internal static void CheckInterface(OnnxModel original, OnnxModel quantized, string source)
+    {
+        var before = original.Graph.Inputs.Select(i => i.Name).Concat(["→"]).Concat(original.Graph.Outputs.Select(o => o.Name));
+        var after = quantized.Graph.Inputs.Select(i => i.Name).Concat(["→"]).Concat(quantized.Graph.Outputs.Select(o => o.Name));
+        if (!before.SequenceEqual(after))
+            throw new InvalidOperationException($"{source}: quantization changed the model's interface; this is a bug.");
+        using var session = ModelSession.Open(quantized, new RuntimeOptions(), source + " (quantized)");
+    }
+}

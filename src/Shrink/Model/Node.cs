@@ -1,0 +1,94 @@
+using Google.Protobuf;
+using Onnx;
+
+namespace Shrink.Model;
+
+/// <summary>
+/// One operator in a <see cref="ModelGraph"/>. It wraps the ONNX <see cref="NodeProto"/> so attributes,
+/// doc strings and subgraphs round-trip untouched; inputs and outputs change only through the graph,
+/// which keeps its producer and consumer indexes right.
+/// </summary>
+public sealed class Node
+{
+    internal Node(NodeProto proto) => Proto = proto;
+
+    // Bookkeeping of the ModelGraph that holds this node: its place in the graph's linked node order (Order grows along
+    // it), its position in the last materialized node list, and the names the graph's indexes recorded for it, so an edit
+    // updates only this node's entries.
+    internal ModelGraph? Owner;
+    internal Node? Previous;
+    internal Node? Next;
+    internal long Order;
+    internal int Position;
+    internal string[]? IndexedReads;
+    internal string[]? IndexedWrites;
+
+    /// <summary>The underlying protobuf (attributes, doc string). Edit inputs and outputs through <see cref="ModelGraph"/>.</summary>
+    public NodeProto Proto { get; }
+
+    /// <summary>The node name (may be empty in exported graphs; <see cref="DisplayName"/> never is).</summary>
+    public string Name => Proto.Name;
+
+    /// <summary>The operator type, e.g. <c>Conv</c>.</summary>
+    public string OpType => Proto.OpType;
+
+    /// <summary>The operator domain; empty for the default ONNX domain.</summary>
+    public string Domain => Proto.Domain;
+
+    /// <summary>Input value names; an empty string marks an omitted optional input.</summary>
+    public IReadOnlyList<string> Inputs => Proto.Input;
+
+    /// <summary>Output value names.</summary>
+    public IReadOnlyList<string> Outputs => Proto.Output;
+
+    /// <summary>The name, or <c>OpType(first output)</c> when the exporter left it empty; used in messages.</summary>
+    public string DisplayName => string.IsNullOrEmpty(Proto.Name) ? $"{OpType}({(Outputs.Count > 0 ? Outputs[0] : "?")})" : Proto.Name;
+
+    /// <summary>True when the node holds a subgraph (If, Loop, Scan): passes treat such nodes as opaque.</summary>
+    public bool HasSubgraph => Proto.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0);
+
+    /// <summary>The attribute named <paramref name="name"/>, or null.</summary>
+    public AttributeProto? Attribute(string name) => Proto.Attribute.FirstOrDefault(a => a.Name == name);
+
+    /// <summary>An integer attribute, or <paramref name="fallback"/> when absent.</summary>
+    public long GetInt(string name, long fallback) => Attribute(name) is { } a ? a.I : fallback;
+
+    /// <summary>A float attribute, or <paramref name="fallback"/> when absent.</summary>
+    public float GetFloat(string name, float fallback) => Attribute(name) is { } a ? a.F : fallback;
+
+    /// <summary>A string attribute, or <paramref name="fallback"/> when absent.</summary>
+    public string GetString(string name, string fallback) => Attribute(name) is { } a ? a.S.ToStringUtf8() : fallback;
+
+    /// <summary>An integer-list attribute, or null when absent.</summary>
+    public IReadOnlyList<long>? GetInts(string name) => Attribute(name)?.Ints;
+
+    /// <summary>Sets (or replaces) an integer attribute.</summary>
+    public void SetInt(string name, long value) => SetAttribute(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value });
+
+    /// <summary>Sets (or replaces) a string attribute.</summary>
+    public void SetString(string name, string value) => SetAttribute(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) });
+
+    /// <summary>Sets (or replaces) an attribute.</summary>
+    public void SetAttribute(AttributeProto attribute)
+    {
+        RemoveAttribute(attribute.Name);
+        Proto.Attribute.Add(attribute);
+    }
+
+    /// <summary>Removes an attribute if present.</summary>
+    public bool RemoveAttribute(string name)
+    {
+        for (int i = 0; i < Proto.Attribute.Count; i++)
+        {
+            if (Proto.Attribute[i].Name == name)
+            {
+                Proto.Attribute.RemoveAt(i);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{DisplayName} [{OpType}]";
+}

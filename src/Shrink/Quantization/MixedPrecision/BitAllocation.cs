@@ -1,4 +1,0 @@
-namespace Shrink.Quantization.MixedPrecision;
-
-/// <summary>A chosen bit width per layer, with its total cost and resource use.</summary>
-public sealed record BitAllocation(IReadOnlyDictionary<string, int> Bits, double Cost, long Resource, bool Optimal);

@@ -1,4 +1,0 @@
-namespace Shrink.Quantization.MixedPrecision;
-
-/// <summary>A weighted layer mixed precision leaves at its precision, with the reason.</summary>
-public sealed record SkippedLayer(string Name, string OpType, string Reason);
