@@ -119,7 +119,7 @@ internal static class ChildCommands
     public static int QuantizeMemory(string model, string data, int samples)
     {
         var onnx = OnnxModel.Load(model);
-        var result = new Shrink.Methods.Quantization.StaticQuantizer(new Shrink.Methods.Quantization.StaticQuantizationOptions { Samples = samples, AnalysisSamples = 0 })
+        var result = new Shrink.Methods.Quantization.StaticQuantizer(new Shrink.Methods.Quantization.Qdq.StaticQuantizationOptions { Samples = samples, AnalysisSamples = 0 })
             .Quantize(onnx, inputs => Shrink.Data.DataSourceFactory.Open(data, new Shrink.Data.DataOptions { Preprocessing = Shrink.Data.Preprocessing.LoadSidecar(model)! }, inputs));
         GC.KeepAlive(result);
         Print("peak_kib", ProcStatus.PeakRssKiB() ?? 0);

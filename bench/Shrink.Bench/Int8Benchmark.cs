@@ -6,6 +6,7 @@ using Shrink.Data;
 using Shrink.Evaluation;
 using Shrink.Methods.Quantization;
 using Shrink.Methods.Quantization.Dynamic;
+using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
 using Shrink.Runtime;
 

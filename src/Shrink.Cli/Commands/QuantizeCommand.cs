@@ -4,6 +4,7 @@ using Shrink.Cli.Terminal;
 using Shrink.Data;
 using Shrink.Methods.Quantization;
 using Shrink.Methods.Quantization.Dynamic;
+using Shrink.Methods.Quantization.Qdq;
 using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
 using Shrink.Reports;

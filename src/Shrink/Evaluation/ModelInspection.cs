@@ -1,5 +1,5 @@
-using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
+using Shrink.Validation;
 
 namespace Shrink.Evaluation;
 
@@ -35,7 +35,7 @@ public sealed record ModelInspection(
             warnings.Add($"{constants} Constant node(s) hold tensors; passes promote them to initializers first (promote-constants).");
         // Only weights, biases and normalization parameters must be finite; other constants (the −inf fill of a causal
         // attention mask) are kept exact.
-        foreach (var (t, reader) in QdqPlanner.Parameters(graph))
+        foreach (var (t, reader) in FiniteWeights.Parameters(graph))
         {
             long bad = t.IndexOfNonFinite();
             if (bad >= 0) warnings.Add($"initializer '{t.Name}' (read by '{reader.DisplayName}', {reader.OpType}) holds NaN or Inf (element {bad}); quantization will refuse it.");
@@ -47,9 +47,9 @@ public sealed record ModelInspection(
         if (unnamed > 0) warnings.Add($"{unnamed} node(s) have no name; messages refer to them as OpType(first output).");
         return new ModelInspection(
             name,
-            model.Proto.IrVersion,
-            $"{model.Proto.ProducerName} {model.Proto.ProducerVersion}".Trim(),
-            model.Proto.OpsetImport.ToDictionary(o => o.Domain.Length == 0 ? "ai.onnx" : o.Domain, o => o.Version),
+            model.IrVersion,
+            $"{model.ProducerName} {model.ProducerVersion}".Trim(),
+            model.OpsetImports.ToDictionary(o => o.Domain.Length == 0 ? "ai.onnx" : o.Domain, o => o.Version),
             graph.Inputs,
             graph.Outputs,
             ModelStatistics.Compute(model, shapes),

@@ -20,13 +20,13 @@ public sealed record ModelStatistics(
     {
         long parameters = 0, bytes = 0;
         // Scales and zero points of (De)QuantizeLinear describe the quantization; they are not parameters.
-        var subgraphs = Subgraphs.Of(model.Graph).Select(s => s.Graph).ToList();
-        var allNodes = model.Graph.Nodes.Select(n => n.Proto).Concat(subgraphs.SelectMany(g => g.Node)).ToList();
+        var subgraphs = Subgraphs.Graphs(model.Graph).ToList();
+        var allNodes = model.Graph.Nodes.Concat(subgraphs.SelectMany(g => g.Nodes)).ToList();
         var quantizationMetadata = allNodes
             .Where(n => n.OpType is "QuantizeLinear" or "DequantizeLinear" or "DynamicQuantizeMatMul" or "MatMulNBits")
-            .SelectMany(n => n.OpType is "QuantizeLinear" or "DequantizeLinear" ? n.Input.Skip(1) : n.Input.Skip(2).Take(2))
+            .SelectMany(n => n.OpType is "QuantizeLinear" or "DequantizeLinear" ? n.Inputs.Skip(1) : n.Inputs.Skip(2).Take(2))
             .ToHashSet(StringComparer.Ordinal);
-        foreach (var t in model.Graph.Initializers.Values.Concat(subgraphs.SelectMany(g => g.Initializer).Select(p => new TensorData(p))))
+        foreach (var t in model.Graph.Initializers.Values.Concat(subgraphs.SelectMany(g => g.Initializers.Values)))
         {
             if (t.Type is ElementType.Int64 or ElementType.String or ElementType.Bool) continue;
             if (t.Dims.Count == 0 || quantizationMetadata.Contains(t.Name)) continue; // scalars are constants, not weights

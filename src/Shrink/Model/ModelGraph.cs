@@ -640,4 +640,35 @@ public sealed class ModelGraph
         }
         return ImplicitAndExplicitInputs(node).Distinct(StringComparer.Ordinal).ToArray();
     }
+
+    /// <summary>The names of every declared graph input, initializers listed as inputs included, in order.</summary>
+    public IReadOnlyList<string> DeclaredInputNames => Proto.Input.Select(i => i.Name).ToArray();
+
+    /// <summary>The names of every declared input, output and value_info entry.</summary>
+    public IEnumerable<string> DeclaredValueNames => Proto.Input.Concat(Proto.Output).Concat(Proto.ValueInfo).Select(v => v.Name);
+
+    /// <summary>Declares a graph input (after the existing ones).</summary>
+    public void AddGraphInput(ValueInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        Proto.Input.Add(info.ToProto());
+    }
+
+    /// <summary>Declares a graph output with no type or shape (after the existing ones), e.g. to expose an intermediate value.</summary>
+    public void AddGraphOutput(string name) => Proto.Output.Add(new ValueInfoProto { Name = name });
+
+    /// <summary>Removes the value_info entries whose names are in <paramref name="names"/>, keeping the others in order.</summary>
+    public int RemoveValueInfos(IReadOnlySet<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        int removed = 0;
+        for (int i = Proto.ValueInfo.Count - 1; i >= 0; i--)
+        {
+            if (!names.Contains(Proto.ValueInfo[i].Name)) continue;
+            Proto.ValueInfo.RemoveAt(i);
+            removed++;
+        }
+        if (removed > 0) _declared = null;
+        return removed;
+    }
 }

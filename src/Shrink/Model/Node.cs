@@ -91,4 +91,89 @@ public sealed class Node
 
     /// <inheritdoc />
     public override string ToString() => $"{DisplayName} [{OpType}]";
+
+    /// <summary>Whether the node has the attribute <paramref name="name"/>.</summary>
+    public bool HasAttribute(string name) => Attribute(name) is not null;
+
+    /// <summary>A tensor attribute (e.g. a Constant's <c>value</c>), wrapping the node's own tensor; null when absent.</summary>
+    public TensorData? GetTensor(string name) => Attribute(name)?.T is { } t ? new TensorData(t) : null;
+
+    /// <summary>A list-of-floats attribute, or null when absent.</summary>
+    public IReadOnlyList<float>? GetFloats(string name) => Attribute(name)?.Floats;
+
+    /// <summary>Sets (or replaces) a float attribute.</summary>
+    public void SetFloat(string name, float value) => SetAttribute(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value });
+
+    /// <summary>Adds a copy of every attribute of <paramref name="other"/> (after this node's own).</summary>
+    public void CopyAttributesFrom(Node other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        foreach (var a in other.Proto.Attribute) Proto.Attribute.Add(a.Clone());
+    }
+
+    /// <summary>The node's documentation string ("" when none).</summary>
+    public string DocString
+    {
+        get => Proto.DocString;
+        set => Proto.DocString = value;
+    }
+
+    /// <summary>
+    /// Changes the operator in place (an opset upgrade that only renames it); inputs, outputs and attributes stay.
+    /// </summary>
+    public void SetOpType(string opType) => Proto.OpType = opType;
+
+    /// <summary>
+    /// Drops inputs past the first <paramref name="count"/> without touching the owning graph's indexes; the caller
+    /// refreshes them (e.g. with <see cref="ModelGraph.SetInput"/>).
+    /// </summary>
+    public void TruncateInputs(int count)
+    {
+        while (Proto.Input.Count > count) Proto.Input.RemoveAt(Proto.Input.Count - 1);
+    }
+
+    /// <summary>The subgraphs this node holds (If branches, Loop and Scan bodies), with the attribute holding each, in order.</summary>
+    public IEnumerable<(string Attribute, ModelGraph Graph)> Subgraphs()
+    {
+        foreach (var attribute in Proto.Attribute)
+        {
+            var bodies = attribute.G is not null ? attribute.Graphs.Prepend(attribute.G) : attribute.Graphs;
+            foreach (var body in bodies) yield return (attribute.Name, new ModelGraph(body));
+        }
+    }
+
+    /// <summary>
+    /// A Constant node's value as a new tensor (no name), or null when it has no single tensor-convertible value
+    /// (sparse_value, value_string, value_strings, or a malformed node).
+    /// </summary>
+    public TensorData? ConstantValue()
+    {
+        if (Proto.Attribute.Count != 1)
+            return null;
+        var a = Proto.Attribute[0];
+        switch (a.Name)
+        {
+            case "value" when a.T is not null:
+                return new TensorData(a.T.Clone());
+            case "value_float":
+                return ConstantTensor(ElementType.Float, [], BitConverter.GetBytes(a.F));
+            case "value_floats":
+                return ConstantTensor(ElementType.Float, [a.Floats.Count], a.Floats.SelectMany(BitConverter.GetBytes).ToArray());
+            case "value_int":
+                return ConstantTensor(ElementType.Int64, [], BitConverter.GetBytes(a.I));
+            case "value_ints":
+                return ConstantTensor(ElementType.Int64, [a.Ints.Count], a.Ints.SelectMany(BitConverter.GetBytes).ToArray());
+            default:
+                return null;
+        }
+    }
+
+    private static TensorData ConstantTensor(ElementType type, long[] dims, byte[] littleEndian)
+    {
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("Shrink requires a little-endian platform.");
+        var t = new TensorProto { DataType = (int)type, RawData = ByteString.CopyFrom(littleEndian) };
+        t.Dims.AddRange(dims);
+        return new TensorData(t);
+    }
 }

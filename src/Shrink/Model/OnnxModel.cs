@@ -207,4 +207,111 @@ public sealed class OnnxModel
 
     /// <summary>Bytes on disk of the model file plus its external data files; null when not loaded from a file.</summary>
     public long? SizeOnDisk => SourcePath is null ? null : new FileInfo(SourcePath).Length + ExternalDataFiles.Sum(f => new FileInfo(f).Length);
+
+    /// <summary>The IR version the model declares.</summary>
+    public long IrVersion
+    {
+        get => Proto.IrVersion;
+        set => Proto.IrVersion = value;
+    }
+
+    /// <summary>The producer name the model declares ("" when none).</summary>
+    public string ProducerName
+    {
+        get => Proto.ProducerName;
+        set => Proto.ProducerName = value;
+    }
+
+    /// <summary>The producer version the model declares ("" when none).</summary>
+    public string ProducerVersion => Proto.ProducerVersion;
+
+    /// <summary>The opset imports, as declared (domain "" is ai.onnx), in order.</summary>
+    public IReadOnlyList<(string Domain, long Version)> OpsetImports => Proto.OpsetImport.Select(o => (o.Domain, o.Version)).ToArray();
+
+    /// <summary>
+    /// A copy of <paramref name="model"/> that also declares every value in <paramref name="values"/> as a graph output
+    /// (untyped, after the model's own, in order, each once), so a session returns them.
+    /// </summary>
+    public static OnnxModel WithOutputs(OnnxModel model, IEnumerable<string> values)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(values);
+        var copy = model.Clone();
+        var existing = new HashSet<string>(copy.Proto.Graph.Output.Select(o => o.Name));
+        foreach (var v in values)
+            if (existing.Add(v)) copy.Proto.Graph.Output.Add(new ValueInfoProto { Name = v });
+        // The clone's IR view was built before the outputs were added; wrap the proto again.
+        return FromProto(copy.Proto, model.Name);
+    }
+
+    /// <summary>
+    /// Reads the main graph of a model ONNX Runtime wrote (its optimized model) for inspection only: not validated, as it
+    /// holds contrib and internal operators.
+    /// </summary>
+    public static ModelGraph ReadGraphForInspection(string path)
+    {
+        ModelProto proto;
+        using (var stream = File.OpenRead(path)) proto = ModelProto.Parser.ParseFrom(stream);
+        return new ModelGraph(proto.Graph);
+    }
+
+    /// <summary>
+    /// A model of one copy of <paramref name="node"/> alone (graph "<paramref name="graphName"/>"): its first input
+    /// renamed to <paramref name="input"/>'s name and declared by it, its outputs replaced by one float output
+    /// <paramref name="output"/>, its other inputs copies of <paramref name="source"/>'s initializers; the IR version and
+    /// default-domain opset of <paramref name="source"/>.
+    /// </summary>
+    public static OnnxModel SingleNode(OnnxModel source, Node node, ValueInfo input, string output, string graphName, string displayName)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(input);
+        var graph = new GraphProto { Name = graphName };
+        var copy = node.Proto.Clone();
+        copy.Input[0] = input.Name;
+        copy.Output.Clear();
+        copy.Output.Add(output);
+        foreach (var name in copy.Input.Skip(1).Where(n => n.Length > 0))
+            graph.Initializer.Add(source.Graph.FindInitializer(name)!.Proto.Clone());
+        graph.Node.Add(copy);
+        graph.Input.Add(input.ToProto());
+        graph.Output.Add(new ValueInfo(output, ElementType.Float, null).ToProto());
+        var proto = new ModelProto { IrVersion = source.Proto.IrVersion, Graph = graph };
+        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = source.OpsetVersion() });
+        return FromProto(proto, displayName);
+    }
+
+    /// <summary>
+    /// A copy of <paramref name="model"/> whose only outputs are <paramref name="names"/> and which keeps only the nodes
+    /// they depend on, so a run computes no more than needed (the values are the same: the same kernels run on the same
+    /// inputs). Models with subgraphs (If, Loop, Scan) only get the outputs added (<see cref="WithOutputs"/>), not cut,
+    /// as their bodies may read outer values.
+    /// </summary>
+    public static OnnxModel WithOnlyOutputs(OnnxModel model, IReadOnlyCollection<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(names);
+        var copy = model.Clone();
+        var graph = copy.Proto.Graph;
+        if (graph.Node.Any(n => n.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0)))
+            return WithOutputs(model, names);
+        var producer = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
+        foreach (var node in graph.Node)
+            foreach (var o in node.Output)
+                if (o.Length > 0) producer[o] = node;
+        var needed = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<string>(names);
+        while (pending.Count > 0)
+            if (producer.TryGetValue(pending.Pop(), out var node) && needed.Add(node))
+                foreach (var i in node.Input)
+                    if (i.Length > 0) pending.Push(i);
+        var kept = graph.Node.Where(needed.Contains).ToList();
+        graph.Node.Clear();
+        graph.Node.AddRange(kept);
+        var declared = graph.Output.ToDictionary(o => o.Name, o => o, StringComparer.Ordinal);
+        graph.Output.Clear();
+        foreach (var n in names.Distinct(StringComparer.Ordinal))
+            graph.Output.Add(declared.GetValueOrDefault(n) ?? new ValueInfoProto { Name = n });
+        return FromProto(copy.Proto, model.Name);
+    }
 }

@@ -21,6 +21,9 @@ public static class Subgraphs
         }
     }
 
+    /// <summary>Every subgraph below the nodes of <paramref name="graph"/>, depth first, each wrapped as a graph to read.</summary>
+    public static IEnumerable<ModelGraph> Graphs(ModelGraph graph) => Of(graph).Select(s => new ModelGraph(s.Graph));
+
     private static IEnumerable<(GraphProto, NodeProto)> Below(NodeProto node)
     {
         foreach (var a in node.Attribute)

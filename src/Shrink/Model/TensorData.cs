@@ -237,4 +237,13 @@ public sealed class TensorData
         ClearData();
         Proto.RawData = UnsafeByteOperations.UnsafeWrap(bytes);
     }
+
+    /// <summary>A deep copy (the bytes are immutable and shared).</summary>
+    public TensorData Clone() => new(Proto.Clone());
+
+    /// <summary>Renames the tensor (before it is added to a graph).</summary>
+    public void Rename(string name) => Proto.Name = name;
+
+    /// <summary>Relabels the element type without touching the bytes (for bytes already laid out in that type).</summary>
+    public void Relabel(ElementType type) => Proto.DataType = (int)type;
 }

@@ -44,12 +44,7 @@ public sealed class FoldBatchNormalization : IGraphPass
             details.Add($"folded {bn.DisplayName} into {plan.Producer.DisplayName} ({plan.Producer.OpType})");
         }
         // The producers' old output names are gone; their value_info goes in one pass over the list.
-        if (staleInfos.Count > 0)
-        {
-            var kept = graph.Proto.ValueInfo.Where(v => !staleInfos.Contains(v.Name)).ToList();
-            graph.Proto.ValueInfo.Clear();
-            graph.Proto.ValueInfo.AddRange(kept);
-        }
+        if (staleInfos.Count > 0) graph.RemoveValueInfos(staleInfos);
         foreach (var name in released)
         {
             if (graph.FindInitializer(name) is not null && graph.Consumers(name).Count == 0 && !graph.IsGraphOutput(name))
@@ -240,8 +235,8 @@ public sealed class FoldBatchNormalization : IGraphPass
             if (producer.Inputs.Count > 2) graph.SetInput(producer, 2, name);
             else graph.AddInput(producer, name);
         }
-        if (plan.IsGemm && producer.Attribute("beta") is not null)
-            producer.SetAttribute(new global::Onnx.AttributeProto { Name = "beta", Type = global::Onnx.AttributeProto.Types.AttributeType.Float, F = 1f });
+        if (plan.IsGemm && producer.HasAttribute("beta"))
+            producer.SetFloat("beta", 1f);
 
         // The producer takes over the BN's output name, so consumers and graph outputs are unchanged.
         string oldOutput = producer.Outputs[0];
@@ -261,7 +256,7 @@ public sealed class FoldBatchNormalization : IGraphPass
     // A copy of the tensor (name, doc string kept) holding new float data.
     private static TensorData WithData(TensorData original, long[] dims, float[] values)
     {
-        var copy = new TensorData(original.Proto.Clone());
+        var copy = original.Clone();
         copy.SetData<float>(dims, values, ElementType.Float);
         return copy;
     }

@@ -42,7 +42,7 @@ public sealed class FoldConstants : IGraphPass
                 _ => null,
             };
             if (folded is null) continue;
-            folded.Proto.Name = output;
+            folded.Rename(output);
             graph.RemoveNode(node);
             graph.SetInitializer(folded);
             released.Add(input.Name);
@@ -55,7 +55,7 @@ public sealed class FoldConstants : IGraphPass
         return details.Count == 0 ? GraphPassResult.None : new GraphPassResult(details.Count, details);
     }
 
-    private static TensorData Copy(TensorData input) => new(input.Proto.Clone());
+    private static TensorData Copy(TensorData input) => input.Clone();
 
     private static TensorData? Cast(TensorData input, Node node)
     {
@@ -130,7 +130,7 @@ public sealed class FoldConstants : IGraphPass
             }
         }
         var t = TensorData.Create<byte>("", outDims, result, ElementType.UInt8);
-        t.Proto.DataType = (int)input.Type;
+        t.Relabel(input.Type);
         return t;
     }
 }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using Google.Protobuf;
-using Onnx;
 using Shrink.Model;
 
 namespace Shrink.Passes;
@@ -29,8 +27,8 @@ public sealed class PromoteConstantsToInitializers : IGraphPass
     {
         ArgumentNullException.ThrowIfNull(model);
         var graph = model.Graph;
-        var inputNames = new HashSet<string>(graph.Proto.Input.Select(i => i.Name), StringComparer.Ordinal);
-        bool initializersMustBeInputs = model.Proto.IrVersion < 4;
+        var inputNames = new HashSet<string>(graph.DeclaredInputNames, StringComparer.Ordinal);
+        bool initializersMustBeInputs = model.IrVersion < 4;
         var details = new List<string>();
         foreach (var node in graph.Nodes.ToArray())
         {
@@ -41,54 +39,21 @@ public sealed class PromoteConstantsToInitializers : IGraphPass
             string output = node.Outputs[0];
             if (graph.IsGraphOutput(output) || graph.FindInitializer(output) is not null || inputNames.Contains(output))
                 continue;
-            var tensor = ToTensor(node.Proto);
-            if (tensor is null)
+            var data = node.ConstantValue();
+            if (data is null)
                 continue;
-            tensor.Name = output;
-            var data = new TensorData(tensor);
+            data.Rename(output);
             graph.RemoveNode(node);
             graph.SetInitializer(data);
             if (initializersMustBeInputs)
             {
                 var info = new ValueInfo(output, data.Type, data.Dims.Select(d => new Dimension(d, null)).ToArray());
-                graph.Proto.Input.Add(info.ToProto());
+                graph.AddGraphInput(info);
                 inputNames.Add(output);
             }
             string dims = string.Join(",", data.Dims.Select(d => d.ToString(CultureInfo.InvariantCulture)));
             details.Add($"{node.DisplayName}: '{output}' {data.Type.OnnxName()} [{dims}] became an initializer");
         }
         return details.Count == 0 ? GraphPassResult.None : new GraphPassResult(details.Count, details);
-    }
-
-    // The Constant's value as a new tensor, or null when it has no single tensor-convertible value.
-    private static TensorProto? ToTensor(NodeProto node)
-    {
-        if (node.Attribute.Count != 1)
-            return null;
-        var a = node.Attribute[0];
-        switch (a.Name)
-        {
-            case "value" when a.T is not null:
-                return a.T.Clone();
-            case "value_float":
-                return Create(ElementType.Float, [], BitConverter.GetBytes(a.F));
-            case "value_floats":
-                return Create(ElementType.Float, [a.Floats.Count], a.Floats.SelectMany(BitConverter.GetBytes).ToArray());
-            case "value_int":
-                return Create(ElementType.Int64, [], BitConverter.GetBytes(a.I));
-            case "value_ints":
-                return Create(ElementType.Int64, [a.Ints.Count], a.Ints.SelectMany(BitConverter.GetBytes).ToArray());
-            default:
-                return null; // sparse_value, value_string, value_strings, or malformed
-        }
-    }
-
-    private static TensorProto Create(ElementType type, long[] dims, byte[] littleEndian)
-    {
-        if (!BitConverter.IsLittleEndian)
-            throw new PlatformNotSupportedException("Shrink requires a little-endian platform.");
-        var t = new TensorProto { DataType = (int)type, RawData = ByteString.CopyFrom(littleEndian) };
-        t.Dims.AddRange(dims);
-        return t;
     }
 }

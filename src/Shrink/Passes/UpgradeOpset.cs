@@ -240,7 +240,7 @@ public sealed class UpgradeOpset : IGraphPass
     {
         model.SetOpsetVersion("", Target);
         long ir = IrVersionFor(Target);
-        if (model.Proto.IrVersion < ir) model.Proto.IrVersion = ir;
+        if (model.IrVersion < ir) model.IrVersion = ir;
     }
 
     // True when the target reaches an opset that changed an op and the model predates it.
@@ -253,16 +253,11 @@ public sealed class UpgradeOpset : IGraphPass
     {
         foreach (var node in graph.Nodes.Where(n => n.HasSubgraph))
         {
-            foreach (var attribute in node.Proto.Attribute)
+            foreach (var (attribute, sub) in node.Subgraphs())
             {
-                var bodies = attribute.G is not null ? attribute.Graphs.Prepend(attribute.G) : attribute.Graphs;
-                foreach (var body in bodies)
-                {
-                    var sub = new ModelGraph(body);
-                    string label = $"{where} in the {attribute.Name} of '{node.DisplayName}'";
-                    into.Add((sub, label));
-                    CollectSubgraphs(sub, label, into);
-                }
+                string label = $"{where} in the {attribute} of '{node.DisplayName}'";
+                into.Add((sub, label));
+                CollectSubgraphs(sub, label, into);
             }
         }
     }
@@ -295,7 +290,7 @@ public sealed class UpgradeOpset : IGraphPass
                 return "starts or ends is missing";
             case "Pad" when from < 11 && node.GetInts("pads") is null:
                 return "pads is missing";
-            case "Upsample" when node.Inputs.Count < 2 && node.Attribute("scales") is null:
+            case "Upsample" when node.Inputs.Count < 2 && !node.HasAttribute("scales"):
                 return "scales is missing";
             default:
                 return null;
@@ -329,8 +324,8 @@ public sealed class UpgradeOpset : IGraphPass
     {
         if (graph.FindInitializer(name) is { } t) return t;
         var producer = graph.Producer(name);
-        if (producer is { OpType: "Constant" } && IsDefaultDomain(producer) && producer.Attribute("value")?.T is { } value)
-            return new TensorData(value);
+        if (producer is { OpType: "Constant" } && IsDefaultDomain(producer) && producer.GetTensor("value") is { } value)
+            return value;
         return null;
     }
 
@@ -350,7 +345,7 @@ public sealed class UpgradeOpset : IGraphPass
         switch (node.OpType)
         {
             case "RoiAlign" when Crosses(from, 16):
-                if (node.Attribute("coordinate_transformation_mode") is not null) return null;
+                if (node.HasAttribute("coordinate_transformation_mode")) return null;
                 node.SetString("coordinate_transformation_mode", "output_half_pixel"); // the default became half_pixel
                 return "coordinate_transformation_mode output_half_pixel written explicitly";
             case var op when AxesInputAt18.Contains(op) && Crosses(from, 18):
@@ -358,7 +353,7 @@ public sealed class UpgradeOpset : IGraphPass
             case "Split" when Crosses(from, 18):
                 {
                     bool sized = node.Inputs.Count >= 2 && node.Inputs[1].Length > 0;
-                    if (sized || node.Attribute("num_outputs") is not null) return null;
+                    if (sized || node.HasAttribute("num_outputs")) return null;
                     node.SetInt("num_outputs", node.Outputs.Count);
                     return $"num_outputs={node.Outputs.Count} written (required from opset 18 without split sizes)";
                 }
@@ -376,7 +371,7 @@ public sealed class UpgradeOpset : IGraphPass
                 {
                     string mode = node.GetString("mode", "bilinear");
                     string renamed = mode switch { "bilinear" => "linear", "bicubic" => "cubic", _ => mode };
-                    if (node.Attribute("mode") is null || renamed == mode) return null;
+                    if (!node.HasAttribute("mode") || renamed == mode) return null;
                     node.SetString("mode", renamed);
                     return $"mode {mode} → {renamed}";
                 }
@@ -425,7 +420,7 @@ public sealed class UpgradeOpset : IGraphPass
             case "BatchNormalization" when from < 9:
                 return node.RemoveAttribute("spatial") ? "spatial attribute dropped" : null;
             case "Scatter":
-                node.Proto.OpType = "ScatterElements";
+                node.SetOpType("ScatterElements");
                 return "→ ScatterElements";
             default:
                 return null;
@@ -436,7 +431,7 @@ public sealed class UpgradeOpset : IGraphPass
     private static string? AttributeToInput(ModelGraph graph, Node node, string attribute, Namer names)
     {
         var values = node.GetInts(attribute)?.ToArray();
-        if (node.Attribute(attribute) is null) return null;
+        if (!node.HasAttribute(attribute)) return null;
         node.RemoveAttribute(attribute);
         if (values is null || values.Length == 0) return $"empty {attribute} attribute dropped";
         TrimInputs(graph, node, 1);
@@ -446,21 +441,21 @@ public sealed class UpgradeOpset : IGraphPass
 
     private static void TrimInputs(ModelGraph graph, Node node, int count)
     {
-        while (node.Proto.Input.Count > count) node.Proto.Input.RemoveAt(node.Proto.Input.Count - 1);
+        node.TruncateInputs(count);
         graph.SetInput(node, 0, node.Inputs[0]); // refreshes the graph's indexes
     }
 
     private static string RewriteClip(ModelGraph graph, Node node, Namer names)
     {
-        var min = node.Attribute("min");
-        var max = node.Attribute("max");
+        float? min = node.HasAttribute("min") ? node.GetFloat("min", 0f) : null;
+        float? max = node.HasAttribute("max") ? node.GetFloat("max", 0f) : null;
         node.RemoveAttribute("min");
         node.RemoveAttribute("max");
         if (min is null && max is null) return "no bounds";
         var type = FloatTypeOf(graph, node.Inputs[0]);
         TrimInputs(graph, node, 1);
-        graph.AddInput(node, min is null ? "" : AddScalar(graph, node, "min", min.F, type, names));
-        if (max is not null) graph.AddInput(node, AddScalar(graph, node, "max", max.F, type, names));
+        graph.AddInput(node, min is null ? "" : AddScalar(graph, node, "min", min.Value, type, names));
+        if (max is not null) graph.AddInput(node, AddScalar(graph, node, "max", max.Value, type, names));
         return "min/max attributes → inputs";
     }
 
@@ -483,7 +478,7 @@ public sealed class UpgradeOpset : IGraphPass
         string? rounding = mode == "nearest" ? NearestRoundingFor(graph, node) : null;
         string scales = node.Inputs.Count >= 2 && node.Inputs[1].Length > 0
             ? node.Inputs[1]
-            : AddFloats(graph, node, "scales", node.Attribute("scales")!.Floats.ToArray(), names);
+            : AddFloats(graph, node, "scales", node.GetFloats("scales")!.ToArray(), names);
         string was = node.OpType;
         var resize = Replace(graph, node, "Resize", [node.Inputs[0], "", scales], [node.Outputs[0]]);
         resize.SetString("mode", mode);
@@ -501,7 +496,7 @@ public sealed class UpgradeOpset : IGraphPass
         bool last = axis == -1 || (rank is int r && axis == r - 1);
         if (last)
         {
-            if (node.Attribute("axis") is not null) return null;
+            if (node.HasAttribute("axis")) return null;
             node.SetInt("axis", axis); // the default changed from 1 to -1; keep the old value explicit
             return "axis 1 written explicitly";
         }
@@ -525,7 +520,7 @@ public sealed class UpgradeOpset : IGraphPass
         var next = node.Next;
         graph.RemoveNode(node);
         var replacement = next is null ? graph.AddNode(opType, inputs, outputs, node.Name) : graph.AddNodeBefore(next, opType, inputs, outputs, node.Name);
-        if (node.Proto.DocString.Length > 0) replacement.Proto.DocString = node.Proto.DocString;
+        if (node.DocString.Length > 0) replacement.DocString = node.DocString;
         return replacement;
     }
 
@@ -568,7 +563,7 @@ public sealed class UpgradeOpset : IGraphPass
             var producer = graph.Producer(value);
             if (producer is null || !IsDefaultDomain(producer)) break;
             if (producer.OpType == "Cast") return AsFloatType((ElementType)producer.GetInt("to", (long)ElementType.Float));
-            if (producer.OpType == "Constant" && producer.Attribute("value")?.T is { } t) return AsFloatType((ElementType)t.DataType);
+            if (producer.OpType == "Constant" && producer.GetTensor("value") is { } t) return AsFloatType(t.Type);
             if (!KeepsInputType.Contains(producer.OpType) || producer.Inputs.Count == 0) break;
             value = producer.Inputs[0];
         }
@@ -587,7 +582,7 @@ public sealed class UpgradeOpset : IGraphPass
         {
             foreach (var g in graphs)
             {
-                foreach (var v in g.Proto.Input.Concat(g.Proto.Output).Concat(g.Proto.ValueInfo)) _used.Add(v.Name);
+                foreach (var v in g.DeclaredValueNames) _used.Add(v);
                 foreach (var name in g.Initializers.Keys) _used.Add(name);
                 foreach (var node in g.Nodes)
                 {

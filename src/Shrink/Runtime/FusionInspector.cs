@@ -1,4 +1,3 @@
-using Onnx;
 using Shrink.Model;
 
 namespace Shrink.Runtime;
@@ -28,15 +27,14 @@ public static class FusionInspector
         {
             string optimized = Path.Combine(dir, "optimized.onnx");
             using (ModelSession.Open(model, new RuntimeOptions { OptimizedModelPath = optimized })) { }
-            ModelProto proto;
-            using (var stream = File.OpenRead(optimized)) proto = ModelProto.Parser.ParseFrom(stream);
-            var nodes = proto.Graph.Node;
-            var producers = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
-            var consumers = new Dictionary<string, List<NodeProto>>(StringComparer.Ordinal);
+            var graph = OnnxModel.ReadGraphForInspection(optimized);
+            var nodes = graph.Nodes;
+            var producers = new Dictionary<string, Node>(StringComparer.Ordinal);
+            var consumers = new Dictionary<string, List<Node>>(StringComparer.Ordinal);
             foreach (var n in nodes)
             {
-                foreach (var o in n.Output) producers[o] = n;
-                foreach (var i in n.Input)
+                foreach (var o in n.Outputs) producers[o] = n;
+                foreach (var i in n.Inputs)
                 {
                     if (!consumers.TryGetValue(i, out var list)) consumers[i] = list = [];
                     list.Add(n);
@@ -46,8 +44,8 @@ public static class FusionInspector
             foreach (var n in nodes)
             {
                 if (n.OpType is "QuantizeLinear" or "DequantizeLinear" || IntegerOps.Contains(n.OpType)) continue;
-                bool fromDq = n.Input.Any(i => producers.TryGetValue(i, out var p) && p.OpType == "DequantizeLinear" && !IsWeight(p, proto.Graph));
-                bool toQ = n.Output.Any(o => consumers.TryGetValue(o, out var cs) && cs.Any(c => c.OpType == "QuantizeLinear"));
+                bool fromDq = n.Inputs.Any(i => producers.TryGetValue(i, out var p) && p.OpType == "DequantizeLinear" && !IsWeight(p, graph));
+                bool toQ = n.Outputs.Any(o => consumers.TryGetValue(o, out var cs) && cs.Any(c => c.OpType == "QuantizeLinear"));
                 if (fromDq && toQ && (quantizedNodes is null || quantizedNodes.Contains(n.Name))) unfused.Add($"{(n.Name.Length > 0 ? n.Name : n.OpType)} ({n.OpType})");
             }
             var histogram = nodes.GroupBy(n => n.Domain.Length == 0 ? n.OpType : $"{n.Domain}.{n.OpType}")
@@ -66,5 +64,5 @@ public static class FusionInspector
     }
 
     // A DequantizeLinear of a constant weight feeding a float op is weight-only storage, not an activation boundary.
-    private static bool IsWeight(NodeProto dq, GraphProto graph) => graph.Initializer.Any(t => t.Name == dq.Input[0]);
+    private static bool IsWeight(Node dq, ModelGraph graph) => graph.FindInitializer(dq.Inputs[0]) is not null;
 }

@@ -58,7 +58,7 @@ public static class IndexTableAnalysis
             var producer = graph.Producer(value);
             if (producer is null || producer.Inputs.Count == 0) return null;
             if (producer.OpType == "Constant")
-                return producer.Attribute("value")?.T is { } t ? t.Dims : null;
+                return producer.GetTensor("value") is { } t ? t.Dims : null;
             if (producer.OpType is not ("DequantizeLinear" or "Cast" or "Identity")) return null;
             value = producer.Inputs[0];
         }

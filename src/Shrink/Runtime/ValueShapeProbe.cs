@@ -1,4 +1,3 @@
-using Onnx;
 using Shrink.Data;
 using Shrink.Model;
 
@@ -38,15 +37,8 @@ public static class ValueShapeProbe
 
     private static ModelSession OpenExposed(OnnxModel model, IEnumerable<string>? values)
     {
-        var probe = model.Clone();
-        var graph = probe.Proto.Graph;
-        var existing = new HashSet<string>(graph.Output.Select(o => o.Name));
         var wanted = values?.ToHashSet(StringComparer.Ordinal);
-        foreach (var node in graph.Node)
-            foreach (var o in node.Output)
-                if (o.Length > 0 && (wanted is null || wanted.Contains(o)) && existing.Add(o))
-                    graph.Output.Add(new ValueInfoProto { Name = o });
-        // The clone's IR view was built before the outputs were added; ORT reads the proto directly.
-        return ModelSession.Open(OnnxModel.FromProto(probe.Proto, model.Name), new RuntimeOptions { Optimize = wanted is not null });
+        var exposed = model.Graph.Nodes.SelectMany(n => n.Outputs).Where(o => o.Length > 0 && (wanted is null || wanted.Contains(o)));
+        return ModelSession.Open(OnnxModel.WithOutputs(model, exposed), new RuntimeOptions { Optimize = wanted is not null });
     }
 }

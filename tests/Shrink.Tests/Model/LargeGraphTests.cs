@@ -2,10 +2,11 @@ using System.Diagnostics;
 using Onnx;
 using Shrink.Calibration;
 using Shrink.Evaluation;
-using Shrink.Methods.Quantization;
 using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
+using Shrink.Passes;
 using Shrink.Tests.TestSupport;
+using Shrink.Validation;
 using Xunit.Abstractions;
 
 namespace Shrink.Tests.Model;
@@ -92,11 +93,11 @@ public sealed class LargeGraphTests(ITestOutputHelper output)
         Step("inspect", total, () => inspection = ModelInspection.Of(model, "chain"));
         Step("MAC values", total, () => Assert.Equal(["v99999", "y"], MacCounter.ValuesRead(model.Graph).Order(StringComparer.Ordinal)));
         Step("clone", total, () => prepared = model.Clone());
-        Step("preprocess", total, () => StaticQuantizer.Preprocess(prepared));
+        Step("preprocess", total, () => PreparationProfile.Compression.Apply(prepared));
         Step("checks", total, () =>
         {
-            QdqPlanner.EnsureNotQuantized(prepared, "chain");
-            QdqPlanner.EnsureFiniteWeights(prepared, "chain");
+            AlreadyQuantized.Refuse(prepared, "chain");
+            FiniteWeights.Ensure(prepared, "chain");
         });
         IReadOnlyList<Shrink.Model.Node> order = [];
         Step("topological order", total, () => order = prepared.Graph.TopologicalOrder());
@@ -125,7 +126,7 @@ public sealed class LargeGraphTests(ITestOutputHelper output)
         var model = OnnxModel.FromProto(EditHeavyBlocks(blocks));
         var total = Stopwatch.StartNew();
         IReadOnlyList<string> lines = [];
-        Step("preprocess", total, () => lines = StaticQuantizer.Preprocess(model));
+        Step("preprocess", total, () => lines = PreparationProfile.Compression.Apply(model));
         var planner = new QdqPlanner(QdqOpRegistry.Default);
         QdqPlan plan = null!;
         Step("plan", total, () => plan = planner.Plan(model.Graph, new StaticQuantizationOptions()));

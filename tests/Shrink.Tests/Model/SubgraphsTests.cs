@@ -1,7 +1,7 @@
 using Onnx;
 using Shrink.Evaluation;
-using Shrink.Methods.Quantization;
 using Shrink.Methods.Quantization.Dynamic;
+using Shrink.Methods.Quantization.Qdq;
 using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
 using Shrink.Tests.TestSupport;

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Onnx;
 using Shrink.Data;
 using Shrink.Methods.Quantization;
+using Shrink.Methods.Quantization.Qdq;
 using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
 using Shrink.Passes;

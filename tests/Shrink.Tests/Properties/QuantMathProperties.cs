@@ -1,6 +1,6 @@
 using CsCheck;
 using Shrink.Calibration;
-using Shrink.Methods.Quantization;
+using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
 
 namespace Shrink.Tests.Properties;

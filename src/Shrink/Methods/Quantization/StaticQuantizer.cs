@@ -5,6 +5,7 @@ using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
 using Shrink.Passes;
 using Shrink.Runtime;
+using Shrink.Validation;
 
 namespace Shrink.Methods.Quantization;
 
@@ -21,11 +22,11 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
     public QuantizationResult Quantize(OnnxModel model, Func<IReadOnlyList<ModelInputSpec>, IDataSource> openData, IProgress<ProgressInfo>? progress = null)
     {
         string source = model.Name;
-        QdqPlanner.EnsureNotQuantized(model, source);
+        AlreadyQuantized.Refuse(model, source);
         var method = CalibrationMethods.Create(options.Calibration, options.CalibrationSettings);
         var prepared = model.Clone();
-        var preprocessing = Preprocess(prepared);
-        QdqPlanner.EnsureFiniteWeights(prepared, source);
+        var preprocessing = PreparationProfile.Compression.Apply(prepared);
+        FiniteWeights.Ensure(prepared, source);
 
         var inputs = ModelInputs.Of(prepared);
         using var data = FixedBatchDataSource.ForModel(openData(inputs), inputs);
@@ -50,7 +51,7 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
         var application = QdqInserter.Apply(quantized, rebound, ranges, options);
         double rewriteSeconds = clock.Elapsed.TotalSeconds;
 
-        CheckInterface(model, quantized, source);
+        WrittenModelCheck.Verify(model, quantized, source);
         var fusion = FusionInspector.Inspect(quantized, rebound.Quantized.Select(n => n.Name).Where(n => n.Length > 0).ToHashSet(StringComparer.Ordinal));
 
         IReadOnlyList<LayerError> layers = [];
@@ -104,27 +105,5 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
             RewriteSeconds = rewriteSeconds,
             Plan = rebound,
         };
-    }
-
-    /// <summary>The graph passes every quantization mode runs first; returns one line per pass that changed something.</summary>
-    internal static IReadOnlyList<string> Preprocess(OnnxModel model)
-    {
-        var lines = new List<string>();
-        IGraphPass[] passes = [new PromoteConstantsToInitializers(), new FoldConstants(), new UpgradeOpset(13), new FoldBatchNormalization()];
-        foreach (var pass in passes)
-        {
-            var result = pass.Apply(model);
-            if (result.Changes > 0) lines.Add($"{pass.Name}: {result.Changes} change(s)");
-        }
-        return lines;
-    }
-
-    internal static void CheckInterface(OnnxModel original, OnnxModel quantized, string source)
-    {
-        var before = original.Graph.Inputs.Select(i => i.Name).Concat(["→"]).Concat(original.Graph.Outputs.Select(o => o.Name));
-        var after = quantized.Graph.Inputs.Select(i => i.Name).Concat(["→"]).Concat(quantized.Graph.Outputs.Select(o => o.Name));
-        if (!before.SequenceEqual(after))
-            throw new InvalidOperationException($"{source}: quantization changed the model's interface; this is a bug.");
-        using var session = ModelSession.Open(quantized, new RuntimeOptions(), source + " (quantized)");
     }
 }

@@ -1,6 +1,6 @@
 using Onnx;
-using Shrink.Methods.Quantization;
 using Shrink.Methods.Quantization.Dynamic;
+using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
 using Shrink.Tests.TestSupport;
 

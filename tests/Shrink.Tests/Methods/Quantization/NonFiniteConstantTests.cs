@@ -6,6 +6,7 @@ using Shrink.Methods.Quantization.Qdq;
 using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
 using Shrink.Tests.TestSupport;
+using Shrink.Validation;
 
 namespace Shrink.Tests.Methods.Quantization;
 
@@ -60,8 +61,8 @@ public sealed class NonFiniteConstantTests
     [Fact]
     public void A_minus_infinity_mask_constant_passes_the_finiteness_check_and_a_nan_weight_does_not()
     {
-        QdqPlanner.EnsureFiniteWeights(OnnxModel.FromProto(MaskedAttention()), "masked");
-        var e = Assert.Throws<ShrinkException>(() => QdqPlanner.EnsureFiniteWeights(OnnxModel.FromProto(MaskedAttention(weightNaNAt: 5)), "masked"));
+        FiniteWeights.Ensure(OnnxModel.FromProto(MaskedAttention()), "masked");
+        var e = Assert.Throws<ShrinkException>(() => FiniteWeights.Ensure(OnnxModel.FromProto(MaskedAttention(weightNaNAt: 5)), "masked"));
         Assert.Contains("initializer 'W' (read by node 'matmul', MatMul) holds NaN or Inf at element 5", e.Message, StringComparison.Ordinal);
     }
 

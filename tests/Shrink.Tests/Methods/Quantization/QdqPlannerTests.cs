@@ -1,8 +1,8 @@
 using Onnx;
-using Shrink.Methods.Quantization;
 using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
 using Shrink.Tests.TestSupport;
+using Shrink.Validation;
 
 namespace Shrink.Tests.Methods.Quantization;
 
@@ -79,7 +79,7 @@ public class QdqPlannerTests
     {
         var model = ConvNet();
         model.Graph.AddNode("QuantizeLinear", ["logits", "s", "z"], ["q"], "q1");
-        var e = Assert.Throws<ShrinkException>(() => QdqPlanner.EnsureNotQuantized(model, "m.onnx"));
+        var e = Assert.Throws<ShrinkException>(() => AlreadyQuantized.Refuse(model, "m.onnx"));
         Assert.Contains("already quantized", e.Message);
         Assert.Contains("q1", e.Message);
     }

@@ -1,6 +1,7 @@
 using Shrink.Data;
 using Shrink.Evaluation;
 using Shrink.Methods.Quantization;
+using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
 using Shrink.Tests.TestSupport;
 

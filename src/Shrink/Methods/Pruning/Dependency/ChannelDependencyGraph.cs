@@ -589,7 +589,7 @@ public sealed class ChannelDependencyGraph
             if (layout is null) return;
             string shape = node.Outputs[0];
             var pieces = new List<string>();
-            if (node.Attribute("start") is null && node.Attribute("end") is null && !graph.IsGraphOutput(shape)
+            if (!node.HasAttribute("start") && !node.HasAttribute("end") && !graph.IsGraphOutput(shape)
                 && graph.Consumers(shape).All(r => ReadsOtherDims(r, shape, layout) || ReadsChannelCountInto(r, node, layout, pieces)))
             {
                 // Held until the Reshape's visit: its edit must replace exactly these pieces.
@@ -809,7 +809,7 @@ public sealed class ChannelDependencyGraph
         {
             if (split.Inputs.Count > 1 && split.Inputs[1].Length > 0)
                 return graph.FindInitializer(split.Inputs[1]) is { Type: ElementType.Int64 } sizes && sizes.AsSpan<long>().ToArray().All(w => w == width);
-            return split.Attribute("split") is null;
+            return !split.HasAttribute("split");
         }
 
         /// <summary>The one node other than Shape that reads <paramref name="value"/>, if there is exactly one.</summary>

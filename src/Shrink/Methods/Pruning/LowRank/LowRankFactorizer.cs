@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using Shrink.Data;
+using Shrink.Layers;
+using Shrink.Measures;
 using Shrink.Methods.Pruning.Sparsity;
-using Shrink.Methods.Quantization;
-using Shrink.Methods.Quantization.Qdq;
 using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
 using Shrink.Numerics;
+using Shrink.Passes;
 using Shrink.Runtime;
+using Shrink.Validation;
 
 namespace Shrink.Methods.Pruning.LowRank;
 
@@ -32,10 +34,10 @@ public sealed class LowRankFactorizer(LowRankOptions options)
         string source = model.Name;
         if (options.Whiten && openData is null)
             throw new ShrinkException($"{source}: whitened low-rank factorization needs calibration data (--data PATH); plain SVD needs none.");
-        QdqPlanner.EnsureNotQuantized(model, source, "factor");
+        AlreadyQuantized.Refuse(model, source, "factor");
         var prepared = model.Clone();
-        var preprocessing = StaticQuantizer.Preprocess(prepared);
-        QdqPlanner.EnsureFiniteWeights(prepared, source);
+        var preprocessing = PreparationProfile.Compression.Apply(prepared);
+        FiniteWeights.Ensure(prepared, source);
         var (before, _) = PrunableLayers.CountParameters(prepared);
 
         var (selected, leftAlone) = PrunableLayers.Select(prepared, options.ExcludeNodes);
@@ -108,7 +110,7 @@ public sealed class LowRankFactorizer(LowRankOptions options)
                 {
                     var product = new float[w.Length];
                     DenseMatrix.Gemm(false, false, n, k, rank, 1f, left, 0, rank, right, 0, k, 0f, product, 0, k);
-                    error = WeightOnlyQuantizer.RelativeOutputError(w, product, h, n, k);
+                    error = OutputError.Relative(w, product, h, n, k);
                 }
                 LowRankRewrite.Apply(prepared.Graph, layer, left, right, rank);
             }
@@ -119,7 +121,7 @@ public sealed class LowRankFactorizer(LowRankOptions options)
             progress?.Report(new ProgressInfo("layers", i + 1, layers.Count));
         }
 
-        StaticQuantizer.CheckInterface(model, prepared, source);
+        WrittenModelCheck.Verify(model, prepared, source);
         var (after, _) = PrunableLayers.CountParameters(prepared);
         return new LowRankResult
         {

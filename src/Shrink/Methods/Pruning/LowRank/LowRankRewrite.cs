@@ -1,4 +1,4 @@
-using Shrink.Methods.Quantization.WeightOnly;
+using Shrink.Layers;
 using Shrink.Model;
 
 namespace Shrink.Methods.Pruning.LowRank;
@@ -27,7 +27,7 @@ internal static class LowRankRewrite
             dims[0] = rank;
             graph.SetInitializer(TensorData.FromFloats(firstWeight, dims, right));
             var first = graph.AddNode("Conv", [node.Inputs[0], firstWeight], [hidden], graph.UniqueName(stem), insertAt: at);
-            foreach (var a in node.Proto.Attribute) first.Proto.Attribute.Add(a.Clone());
+            first.CopyAttributesFrom(node);
             foreach (var a in SpatialAttributes) node.RemoveAttribute(a);
             var second = layer.WeightDims.ToArray();
             second[1] = rank;

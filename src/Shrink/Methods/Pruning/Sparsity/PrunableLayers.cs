@@ -1,4 +1,5 @@
-using Shrink.Methods.Quantization.WeightOnly;
+using Shrink.Layers;
+using Shrink.Measures;
 using Shrink.Model;
 
 namespace Shrink.Methods.Pruning.Sparsity;

@@ -1,7 +1,8 @@
 using Shrink.Data;
-using Shrink.Methods.Quantization.MixedPrecision;
-using Shrink.Methods.Quantization.WeightOnly;
+using Shrink.Layers;
+using Shrink.Measures;
 using Shrink.Model;
+using Shrink.Numerics;
 using Shrink.Runtime;
 
 namespace Shrink.Methods.Pruning.Sparsity;

@@ -1,5 +1,5 @@
 using System.Numerics.Tensors;
-using Shrink.Methods.Quantization.WeightOnly;
+using Shrink.Layers;
 using Shrink.Numerics;
 
 namespace Shrink.Methods.Pruning.Sparsity;
@@ -37,7 +37,7 @@ public static class SparseGptUpdate
             dead[i] = true;
             h[(long)i * cols + i] = 1;
         }
-        return new SparseGptFactor(cols, GptqRounding.UpperCholeskyOfInverse(h, cols, damp), dead);
+        return new SparseGptFactor(cols, CholeskyInverse.Upper(h, cols, damp), dead);
     }
 
     /// <summary>The pruned and updated weight, with the input's factor from <see cref="Factor"/>.</summary>

@@ -1,10 +1,13 @@
 using System.Diagnostics;
 using Shrink.Data;
-using Shrink.Methods.Quantization;
-using Shrink.Methods.Quantization.Qdq;
+using Shrink.Layers;
+using Shrink.Measures;
 using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
+using Shrink.Numerics;
+using Shrink.Passes;
 using Shrink.Runtime;
+using Shrink.Validation;
 
 namespace Shrink.Methods.Pruning.Sparsity;
 
@@ -31,10 +34,10 @@ public sealed class SparsityPruner(SparsityOptions options)
         string source = model.Name;
         if (options.Reconstruct && openData is null)
             throw new ShrinkException($"{source}: sparsity with reconstruction (SparseGPT) needs calibration data (--data PATH); plain magnitude pruning needs none.");
-        QdqPlanner.EnsureNotQuantized(model, source, "prune");
+        AlreadyQuantized.Refuse(model, source, "prune");
         var prepared = model.Clone();
-        var preprocessing = StaticQuantizer.Preprocess(prepared);
-        QdqPlanner.EnsureFiniteWeights(prepared, source);
+        var preprocessing = PreparationProfile.Compression.Apply(prepared);
+        FiniteWeights.Ensure(prepared, source);
         var (parameters, nonzeroBefore) = PrunableLayers.CountParameters(prepared);
 
         var (layers, leftDense) = PrunableLayers.Select(prepared, options.ExcludeNodes);
@@ -136,7 +139,7 @@ public sealed class SparsityPruner(SparsityOptions options)
                     // Inside a layer the weights go by magnitude; the criterion only split the global budget between layers.
                     var selected = ApplyMask(w, magnitude.Score(w, layer.Rows, layer.Cols, default), layer.Rows, layer.Cols, mask, zeros[i]);
                     bool update = options.Reconstruct && h is not null;
-                    var target = update && hessian!.Cross is { } cross ? WeightOnlyQuantizer.FloatOutputTarget(w, h!, cross, layer.Rows, layer.Cols, options.Damp) : w;
+                    var target = update && hessian!.Cross is { } cross ? OutputError.FloatOutputTarget(w, h!, cross, layer.Rows, layer.Cols, options.Damp) : w;
                     var pruned = update ? SparseGptUpdate.Prune(target, layer.Rows, layer.Cols, h!, mask, zeros[i], options.Damp, options.BlockSize) : selected;
                     double seconds = clock.Elapsed.TotalSeconds;
                     pruningSeconds += seconds;
@@ -145,13 +148,13 @@ public sealed class SparsityPruner(SparsityOptions options)
                     {
                         if (hessian!.Cross is { } c && hessian.FloatMatrix is { } hf)
                         {
-                            selectionError = WeightOnlyQuantizer.RelativeOutputError(w, hf, selected, h, c, layer.Rows, layer.Cols);
-                            error = WeightOnlyQuantizer.RelativeOutputError(w, hf, pruned, h, c, layer.Rows, layer.Cols);
+                            selectionError = OutputError.Relative(w, hf, selected, h, c, layer.Rows, layer.Cols);
+                            error = OutputError.Relative(w, hf, pruned, h, c, layer.Rows, layer.Cols);
                         }
                         else
                         {
-                            selectionError = WeightOnlyQuantizer.RelativeOutputError(w, selected, h, layer.Rows, layer.Cols);
-                            error = update ? WeightOnlyQuantizer.RelativeOutputError(w, pruned, h, layer.Rows, layer.Cols) : selectionError;
+                            selectionError = OutputError.Relative(w, selected, h, layer.Rows, layer.Cols);
+                            error = update ? OutputError.Relative(w, pruned, h, layer.Rows, layer.Cols) : selectionError;
                         }
                     }
                     layer.WriteMatrix(working.Graph, pruned);
@@ -171,7 +174,7 @@ public sealed class SparsityPruner(SparsityOptions options)
             data?.Dispose();
         }
 
-        StaticQuantizer.CheckInterface(model, prepared, source);
+        WrittenModelCheck.Verify(model, prepared, source);
         var (_, nonzeroAfter) = PrunableLayers.CountParameters(prepared);
         return new SparsityResult
         {

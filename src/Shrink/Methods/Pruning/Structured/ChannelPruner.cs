@@ -4,10 +4,10 @@ using Shrink.Data;
 using Shrink.Evaluation;
 using Shrink.Methods.Pruning.Dependency;
 using Shrink.Methods.Pruning.Importance;
-using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
 using Shrink.Passes;
 using Shrink.Runtime;
+using Shrink.Validation;
 
 namespace Shrink.Methods.Pruning.Structured;
 
@@ -31,16 +31,11 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         ArgumentNullException.ThrowIfNull(model);
         var clock = Stopwatch.StartNew();
         Validate();
-        QdqPlanner.EnsureNotQuantized(model, model.Name, "prune");
+        AlreadyQuantized.Refuse(model, model.Name, "prune");
         bool fair = options.Schedule == PruningSchedule.Fair;
         var criterion = fair ? new ReconstructionImportance() : ChannelImportances.Create(options.Criterion);
         var prepared = model.Clone();
-        var preprocessing = new List<string>();
-        foreach (IGraphPass pass in new IGraphPass[] { new PromoteConstantsToInitializers(), new UpgradeOpset(13) })
-        {
-            var r = pass.Apply(prepared);
-            if (r.Changes > 0) preprocessing.Add($"{pass.Name}: {r.Changes} change(s)");
-        }
+        var preprocessing = PreparationProfile.ChannelPruning.Apply(prepared);
 
         var inputs = ModelInputs.Of(prepared);
         bool needsData = criterion.NeedsData || options.Reconstruct;
@@ -115,7 +110,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
             refits = new LeastSquaresRefit(options).Run(reference, pruned, targets, data!, progress);
         }
 
-        CheckInterface(model, pruned);
+        WrittenModelCheck.VerifyPruned(model, pruned);
         var before = Statistics(reference, sample);
         var after = Statistics(pruned, sample);
         return new ChannelPruningResult
@@ -198,19 +193,4 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
 
     private static ModelStatistics Statistics(OnnxModel model, DataBatch sample) =>
         ModelStatistics.Compute(model, ValueShapeProbe.Measure(model, sample));
-
-    private static void CheckInterface(OnnxModel original, OnnxModel pruned)
-    {
-        string Describe(OnnxModel m) => string.Join(";", m.Graph.Inputs.Concat(m.Graph.Outputs).Select(v => $"{v.Name}:{v.Type}{v.ShapeText}"));
-        if (Describe(original) != Describe(pruned))
-            throw new InvalidOperationException($"{original.Name}: channel pruning changed the model's interface; this is a bug.");
-        try
-        {
-            using var session = ModelSession.Open(pruned, new RuntimeOptions(), original.Name + " (pruned)");
-        }
-        catch (ShrinkException e)
-        {
-            throw new InvalidOperationException($"{original.Name}: ONNX Runtime cannot load the pruned model; this is a bug. {e.Message}", e);
-        }
-    }
 }

@@ -70,8 +70,7 @@ public static class ChannelSurgery
         }
         // Shapes of intermediate values changed; ORT infers them again.
         var stale = new HashSet<string>(dependencies.Layouts.Keys, StringComparer.Ordinal);
-        for (int i = graph.Proto.ValueInfo.Count - 1; i >= 0; i--)
-            if (stale.Contains(graph.Proto.ValueInfo[i].Name)) graph.Proto.ValueInfo.RemoveAt(i);
+        graph.RemoveValueInfos(stale);
     }
 
     /// <summary>The node of <paramref name="graph"/> that writes the same first output as <paramref name="node"/> (the graph may be a clone).</summary>

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
+using Shrink.Passes;
 using Shrink.Runtime;
+using Shrink.Validation;
 
 namespace Shrink.Methods.Quantization.Dynamic;
 
@@ -16,10 +18,10 @@ public sealed class DynamicQuantizer(StaticQuantizationOptions options)
     public QuantizationResult Quantize(OnnxModel model)
     {
         string source = model.Name;
-        QdqPlanner.EnsureNotQuantized(model, source);
+        AlreadyQuantized.Refuse(model, source);
         var quantized = model.Clone();
-        var preprocessing = StaticQuantizer.Preprocess(quantized);
-        QdqPlanner.EnsureFiniteWeights(quantized, source);
+        var preprocessing = PreparationProfile.Compression.Apply(quantized);
+        FiniteWeights.Ensure(quantized, source);
         var clock = Stopwatch.StartNew();
         var graph = quantized.Graph;
         var done = new Dictionary<string, int>();
@@ -35,9 +37,9 @@ public sealed class DynamicQuantizer(StaticQuantizationOptions options)
         graph.RemoveUnusedInitializers();
         graph.SortTopologically();
         if (quantized.OpsetVersion("com.microsoft") == 0) quantized.SetOpsetVersion("com.microsoft", 1);
-        quantized.Proto.ProducerName = "shrink";
+        quantized.ProducerName = "shrink";
         double seconds = clock.Elapsed.TotalSeconds;
-        StaticQuantizer.CheckInterface(model, quantized, source);
+        WrittenModelCheck.Verify(model, quantized, source);
         return new QuantizationResult
         {
             Model = quantized,

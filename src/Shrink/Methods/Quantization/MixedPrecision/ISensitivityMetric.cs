@@ -1,3 +1,5 @@
+using Shrink.Measures;
+
 namespace Shrink.Methods.Quantization.MixedPrecision;
 
 /// <summary>A way to score how much quantizing one layer to each bit width hurts: Ω(layer, bits).</summary>

@@ -1,6 +1,6 @@
-using Onnx;
 using Shrink.Data;
 using Shrink.Evaluation;
+using Shrink.Layers;
 using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
 using Shrink.Runtime;
@@ -98,19 +98,7 @@ public sealed class LayerLatencyTable
     // The layer alone: input x of the measured shape → the node with its weight (and bias) → y.
     private static OnnxModel SingleNode(OnnxModel prepared, WeightLayer layer, long[] shape)
     {
-        var graph = new GraphProto { Name = "layer" };
-        var node = layer.Node.Proto.Clone();
-        node.Input[0] = "x";
-        node.Output.Clear();
-        node.Output.Add("y");
-        foreach (var name in node.Input.Skip(1).Where(n => n.Length > 0))
-            graph.Initializer.Add(prepared.Graph.FindInitializer(name)!.Proto.Clone());
-        graph.Node.Add(node);
         var x = new ValueInfo("x", ElementType.Float, shape.Select(d => new Dimension(d, null)).ToArray());
-        graph.Input.Add(x.ToProto());
-        graph.Output.Add(new ValueInfoProto { Name = "y", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)ElementType.Float } } });
-        var proto = new ModelProto { IrVersion = prepared.Proto.IrVersion, Graph = graph };
-        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = prepared.OpsetVersion() });
-        return OnnxModel.FromProto(proto, layer.Name);
+        return OnnxModel.SingleNode(prepared, layer.Node, x, "y", "layer", layer.Name);
     }
 }

@@ -1,5 +1,7 @@
+using Shrink.Layers;
 using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
+using Shrink.Passes;
 
 namespace Shrink.Methods.Quantization.MixedPrecision;
 
@@ -13,7 +15,7 @@ public static class MixedPrecisionLayers
     public static OnnxModel Prepare(OnnxModel model)
     {
         var prepared = model.Clone();
-        StaticQuantizer.Preprocess(prepared);
+        PreparationProfile.Compression.Apply(prepared);
         return prepared;
     }
 

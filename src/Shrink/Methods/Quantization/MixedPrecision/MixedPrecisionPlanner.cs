@@ -2,6 +2,7 @@ using System.Globalization;
 using Shrink.Data;
 using Shrink.Evaluation;
 using Shrink.Model;
+using Shrink.Numerics;
 using Shrink.Runtime;
 
 namespace Shrink.Methods.Quantization.MixedPrecision;

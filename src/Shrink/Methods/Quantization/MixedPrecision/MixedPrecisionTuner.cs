@@ -1,3 +1,5 @@
+using Shrink.Numerics;
+
 namespace Shrink.Methods.Quantization.MixedPrecision;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Shrink.Measures;
 
 namespace Shrink.Methods.Quantization.MixedPrecision;
 

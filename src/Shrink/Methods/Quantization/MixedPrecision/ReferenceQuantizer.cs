@@ -1,3 +1,4 @@
+using Shrink.Layers;
 using Shrink.Methods.Quantization.WeightOnly;
 
 namespace Shrink.Methods.Quantization.MixedPrecision;

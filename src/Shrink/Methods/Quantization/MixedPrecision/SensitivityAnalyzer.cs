@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Shrink.Data;
+using Shrink.Measures;
 using Shrink.Model;
 using Shrink.Runtime;
 

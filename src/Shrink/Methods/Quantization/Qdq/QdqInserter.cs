@@ -123,7 +123,7 @@ public static class QdqInserter
         graph.RemoveUnusedInitializers();
         graph.SortTopologically();
         if (model.OpsetVersion() < 13) model.SetOpsetVersion("", 13);
-        model.Proto.ProducerName = "shrink";
+        model.ProducerName = "shrink";
         return new QdqApplication(parameters, dequantizedNames);
     }
 

@@ -73,7 +73,7 @@ public sealed class QdqMarkContext
         // Opset ≥ 11: min/max are inputs; the minimum must be a constant 0.
         if (node.Inputs.Count > 1 && node.Inputs[1].Length > 0)
             return Graph.FindInitializer(node.Inputs[1]) is { Type: ElementType.Float } min && min.ElementCount == 1 && min.AsSpan<float>()[0] == 0f;
-        return node.Attribute("min") is { } a && a.F == 0f;
+        return node.HasAttribute("min") && node.GetFloat("min", 0f) == 0f;
     }
 
     /// <summary>True when the user excluded this node by name or op type.</summary>

@@ -67,7 +67,7 @@ public sealed class GptqRounding : IWeightRounding
             wt = wp;
         }
 
-        var v = UpperCholeskyOfInverse(h, cols, settings.Damp);
+        var v = CholeskyInverse.Upper(h, cols, settings.Damp);
 
         // Groups never straddle a lazy block when scales are found on the fly: they read the block's updated columns.
         int block = Math.Max(1, settings.BlockSize);
@@ -137,32 +137,5 @@ public sealed class GptqRounding : IWeightRounding
         var (scale, zp) = settings.Grid.FindParams(wt.AsSpan(start * rows + r), count, rows, importance.AsSpan(start, count), settings.ClipSteps);
         q.Scales[r * q.GroupCount + g] = scale;
         q.ZeroPoints[r * q.GroupCount + g] = (byte)zp;
-    }
-
-    /// <summary>
-    /// The upper-triangular U with (H + λI)⁻¹ = UᵀU, λ = <paramref name="damp"/> × mean diagonal (raised tenfold while the
-    /// matrix is not numerically positive definite). Computed as P·L⁻¹·P with L the Cholesky factor of P(H + λI)P and
-    /// P the reversal permutation: one factorization and one triangular inverse instead of two factorizations and an
-    /// inverse. <paramref name="h"/> is not modified.
-    /// </summary>
-    public static float[] UpperCholeskyOfInverse(float[] h, int n, double damp)
-    {
-        double mean = 0;
-        for (int i = 0; i < n; i++) mean += h[(long)i * n + i];
-        mean = Math.Max(mean / n, 1e-12);
-        var l = new float[(long)n * n];
-        for (double lambda = Math.Max(damp, 0) * mean; ; lambda = Math.Max(lambda * 10, 1e-6 * mean))
-        {
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j < n; j++) l[(long)i * n + j] = h[(long)(n - 1 - i) * n + (n - 1 - j)];
-            for (int i = 0; i < n; i++) l[(long)i * n + i] += (float)lambda;
-            if (DenseMatrix.TryCholesky(l, n)) break;
-            if (lambda > 1e6 * mean) throw new ShrinkException("GPTQ: the layer's Hessian is not positive definite even with strong dampening (NaN or Inf inputs?).");
-        }
-        DenseMatrix.InvertLowerTriangular(l, n);
-        var u = new float[(long)n * n];
-        for (int i = 0; i < n; i++)
-            for (int j = i; j < n; j++) u[(long)i * n + j] = l[(long)(n - 1 - i) * n + (n - 1 - j)];
-        return u;
     }
 }

@@ -1,4 +1,5 @@
 using Shrink.Data;
+using Shrink.Measures;
 using Shrink.Model;
 using Shrink.Runtime;
 

@@ -1,3 +1,5 @@
+using Shrink.Methods.Quantization.Qdq;
+
 namespace Shrink.Methods.Quantization.WeightOnly;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Shrink.Layers;
 using Shrink.Model;
 using Shrink.Passes;
 

@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using Shrink.Data;
-using Shrink.Methods.Quantization.Qdq;
+using Shrink.Layers;
+using Shrink.Measures;
 using Shrink.Model;
 using Shrink.Numerics;
+using Shrink.Passes;
 using Shrink.Runtime;
+using Shrink.Validation;
 
 namespace Shrink.Methods.Quantization.WeightOnly;
 
@@ -26,10 +29,10 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
         var method = WeightRoundings.Create(options.Method);
         if (method.NeedsHessian && openData is null)
             throw new ShrinkException($"{source}: --method {method.Name} needs calibration data (--data PATH); round-to-nearest (rtn) needs none.");
-        QdqPlanner.EnsureNotQuantized(model, source);
+        AlreadyQuantized.Refuse(model, source);
         var prepared = model.Clone();
-        var preprocessing = StaticQuantizer.Preprocess(prepared);
-        QdqPlanner.EnsureFiniteWeights(prepared, source);
+        var preprocessing = PreparationProfile.Compression.Apply(prepared);
+        FiniteWeights.Ensure(prepared, source);
 
         var (layers, leftInFloat) = SelectLayers(prepared);
         if (layers.Count == 0)
@@ -87,7 +90,7 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
                     var w = layer.ReadMatrix(prepared.Graph);
                     var hessian = hessianOf.GetValueOrDefault(layer);
                     var h = hessian?.Matrix;
-                    var target = hessian?.Cross is { } cross && method.NeedsHessian ? FloatOutputTarget(w, h!, cross, layer.Rows, layer.Cols, options.Damp) : w;
+                    var target = hessian?.Cross is { } cross && method.NeedsHessian ? OutputError.FloatOutputTarget(w, h!, cross, layer.Rows, layer.Cols, options.Damp) : w;
                     var use = method.NeedsHessian && h is null ? rtn : method;
                     int bits = options.BitsFor(layer.Node);
                     var layerSettings = (use == method ? settings : rtnSettings) with { Grid = new WeightGrid(bits, options.Symmetric) };
@@ -102,13 +105,13 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
                         var rtnWeights = use == rtn && layerSettings == layerRtnSettings ? dequantized : rtn.Round(w, layer.Rows, layer.Cols, null, layerRtnSettings).Dequantize();
                         if (hessian!.Cross is { } c && hessian.FloatMatrix is { } hf)
                         {
-                            error = RelativeOutputError(w, hf, dequantized, h, c, layer.Rows, layer.Cols);
-                            rtnError = RelativeOutputError(w, hf, rtnWeights, h, c, layer.Rows, layer.Cols);
+                            error = OutputError.Relative(w, hf, dequantized, h, c, layer.Rows, layer.Cols);
+                            rtnError = OutputError.Relative(w, hf, rtnWeights, h, c, layer.Rows, layer.Cols);
                         }
                         else
                         {
-                            error = RelativeOutputError(w, dequantized, h, layer.Rows, layer.Cols);
-                            rtnError = RelativeOutputError(w, rtnWeights, h, layer.Rows, layer.Cols);
+                            error = OutputError.Relative(w, dequantized, h, layer.Rows, layer.Cols);
+                            rtnError = OutputError.Relative(w, rtnWeights, h, layer.Rows, layer.Cols);
                         }
                     }
                     if (sequential) layer.WriteMatrix(working.Graph, dequantized);
@@ -125,7 +128,7 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
 
         long floatBytes = layers.Sum(l => prepared.Graph.FindInitializer(l.WeightName)!.ByteCount);
         var exported = WeightOnlyExporter.Apply(prepared, decisions, options.Export);
-        StaticQuantizer.CheckInterface(model, prepared, source);
+        WrittenModelCheck.Verify(model, prepared, source);
         return new WeightOnlyResult
         {
             Model = prepared,
@@ -142,37 +145,6 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
         };
     }
 
-    /// <summary>
-    /// The float weight W* = W·C·H⁻¹ that, fed the quantized model's inputs X_q, best reproduces what the float layer
-    /// computes from the float model's inputs X_f (C = Σ x_f·x_qᵀ, H = Σ x_q·x_qᵀ): rounding W* under H then minimizes
-    /// ‖W·X_f − Ŵ·X_q‖², so each layer also corrects the error the layers before it left (as in GPTAQ). Computed as
-    /// W + W·(C − H)·(H + λI)⁻¹, which is W itself when the inputs agree.
-    /// </summary>
-    public static float[] FloatOutputTarget(float[] w, float[] h, float[] cross, int rows, int cols, double damp)
-    {
-        var diff = new float[(long)cols * cols];
-        for (long i = 0; i < diff.Length; i++) diff[i] = cross[i] - h[i];
-        var wd = new float[(long)rows * cols];
-        DenseMatrix.Gemm(false, false, rows, cols, cols, 1f, w, 0, cols, diff, 0, cols, 0f, wd, 0, cols);
-        // (H + λI) = L·Lᵀ; Y = WD·(L·Lᵀ)⁻¹ = (WD·L⁻ᵀ)·L⁻¹.
-        var l = (float[])h.Clone();
-        double mean = 0;
-        for (int i = 0; i < cols; i++) mean += h[(long)i * cols + i];
-        mean = Math.Max(mean / cols, 1e-12);
-        for (int i = 0; i < cols; i++)
-        {
-            if (h[(long)i * cols + i] == 0) l[(long)i * cols + i] = (float)mean;
-            l[(long)i * cols + i] += (float)(damp * mean);
-        }
-        if (!DenseMatrix.TryCholesky(l, cols)) return w;
-        DenseMatrix.InvertLowerTriangular(l, cols);
-        var t = new float[(long)rows * cols];
-        DenseMatrix.Gemm(false, true, rows, cols, cols, 1f, wd, 0, cols, l, 0, cols, 0f, t, 0, cols);
-        var target = (float[])w.Clone();
-        DenseMatrix.Gemm(false, false, rows, cols, cols, 1f, t, 0, cols, l, 0, cols, 1f, target, 0, cols);
-        return target;
-    }
-
     private static bool CanCollect(WeightLayer layer) => layer.Node.OpType != "Conv" || LayerHessian.SupportsConv(layer, out _);
 
     private (List<WeightLayer> Layers, List<(string Name, string OpType, string Reason)> Left) SelectLayers(OnnxModel model) =>
@@ -180,37 +152,4 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
             options.ExcludeNodes.Contains(node.Name) || options.ExcludeNodes.Contains(node.DisplayName) || options.ExcludeOps.Contains(node.OpType) ? "excluded"
             : options.BitsFor(node) == 0 ? "kept in float by the per-layer bit widths"
             : null);
-
-    /// <summary>‖(W − Ŵ)X‖² / ‖WX‖² from H = XᵀX: tr(ΔW·H·ΔWᵀ) / tr(W·H·Wᵀ).</summary>
-    public static double RelativeOutputError(float[] w, float[] wq, float[] h, int rows, int cols)
-    {
-        var delta = new float[w.Length];
-        for (int i = 0; i < w.Length; i++) delta[i] = w[i] - wq[i];
-        double num = Quadratic(delta, h, rows, cols), den = Quadratic(w, h, rows, cols);
-        return den > 0 ? num / den : 0;
-    }
-
-    /// <summary>
-    /// ‖W·X_f − Ŵ·X_q‖² / ‖W·X_f‖²: the layer's output on the quantized model's inputs against the float layer's on the
-    /// float model's, from H_f = X_fᵀX_f, H = X_qᵀX_q and C = X_fᵀX_q.
-    /// </summary>
-    public static double RelativeOutputError(float[] w, float[] floatHessian, float[] wq, float[] h, float[] cross, int rows, int cols)
-    {
-        double reference = Quadratic(w, floatHessian, rows, cols);
-        var wc = new float[(long)rows * cols];
-        DenseMatrix.Gemm(false, false, rows, cols, cols, 1f, w, 0, cols, cross, 0, cols, 0f, wc, 0, cols);
-        double mixed = 0;
-        for (long i = 0; i < wc.Length; i++) mixed += (double)wc[i] * wq[i];
-        double num = reference - 2 * mixed + Quadratic(wq, h, rows, cols);
-        return reference > 0 ? Math.Max(num, 0) / reference : 0;
-    }
-
-    private static double Quadratic(float[] m, float[] h, int rows, int cols)
-    {
-        var mh = new float[m.Length];
-        DenseMatrix.Gemm(false, false, rows, cols, cols, 1f, m, 0, cols, h, 0, cols, 0f, mh, 0, cols);
-        double sum = 0;
-        for (int i = 0; i < m.Length; i++) sum += (double)mh[i] * m[i];
-        return sum;
-    }
 }

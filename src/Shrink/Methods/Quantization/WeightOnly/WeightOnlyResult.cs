@@ -1,4 +1,6 @@
+using Shrink.Layers;
 using Shrink.Model;
+using Shrink.Passes;
 
 namespace Shrink.Methods.Quantization.WeightOnly;
 
@@ -37,7 +39,7 @@ public sealed class WeightOnlyResult
     public OnnxModel DequantizedReference(OnnxModel original)
     {
         var reference = original.Clone();
-        StaticQuantizer.Preprocess(reference);
+        PreparationProfile.Compression.Apply(reference);
         foreach (var (layer, weight) in Decisions) layer.WriteMatrix(reference.Graph, weight.Dequantize());
         return reference;
     }

@@ -1,6 +1,6 @@
 using Onnx;
 using Shrink.Data;
-using Shrink.Methods.Quantization.WeightOnly;
+using Shrink.Layers;
 using Shrink.Model;
 using static Shrink.Tests.TestSupport.TinyModels;
 

@@ -1,4 +1,5 @@
 using Shrink.Methods.Quantization.WeightOnly;
+using Shrink.Numerics;
 
 namespace Shrink.Tests.Methods.Quantization.WeightOnly;
 
@@ -90,7 +91,7 @@ public sealed class GptqRoundingTests
     public void Upper_cholesky_of_the_inverse_reproduces_the_inverse()
     {
         var (_, h) = Layer(1, 40, 200, 3);
-        var u = GptqRounding.UpperCholeskyOfInverse(h, 40, 0);
+        var u = CholeskyInverse.Upper(h, 40, 0);
         for (int i = 0; i < 40; i++)
             for (int j = 0; j < i; j++) Assert.Equal(0f, u[i * 40 + j]);
         // (UᵀU)·H = I

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Onnx;
+using Shrink.Layers;
 using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
 using Shrink.Tests.TestSupport;

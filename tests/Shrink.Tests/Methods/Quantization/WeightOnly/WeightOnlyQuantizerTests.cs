@@ -2,6 +2,7 @@ using Onnx;
 using Shrink.Data;
 using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
+using Shrink.Numerics;
 using static Shrink.Tests.TestSupport.TinyModels;
 
 namespace Shrink.Tests.Methods.Quantization.WeightOnly;
@@ -123,9 +124,9 @@ public sealed class WeightOnlyQuantizerTests
             return g;
         }
         var h = Gram(xq, xq);
-        Assert.Equal(w, WeightOnlyQuantizer.FloatOutputTarget(w, h, h, rows, cols, 0.01), new Close(1e-5f));
+        Assert.Equal(w, OutputError.FloatOutputTarget(w, h, h, rows, cols, 0.01), new Close(1e-5f));
 
-        var target = WeightOnlyQuantizer.FloatOutputTarget(w, h, Gram(xf, xq), rows, cols, 1e-6);
+        var target = OutputError.FloatOutputTarget(w, h, Gram(xf, xq), rows, cols, 1e-6);
         double Loss(float[] m)
         {
             double sum = 0;

@@ -1,7 +1,7 @@
 using Shrink.Calibration;
 using Shrink.Model;
 
-namespace Shrink.Methods.Quantization;
+namespace Shrink.Methods.Quantization.Qdq;
 
 /// <summary>Typed options of calibrated static int8 quantization (QDQ).</summary>
 public sealed record StaticQuantizationOptions

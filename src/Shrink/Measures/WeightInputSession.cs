@@ -1,9 +1,9 @@
 using Shrink.Data;
-using Shrink.Methods.Quantization.WeightOnly;
+using Shrink.Layers;
 using Shrink.Model;
 using Shrink.Runtime;
 
-namespace Shrink.Methods.Quantization.MixedPrecision;
+namespace Shrink.Measures;
 
 /// <summary>
 /// One ONNX Runtime session over a copy of the model in which one layer's weight is a graph input instead of an
@@ -28,7 +28,7 @@ public sealed class WeightInputSession : IDisposable
         var weight = copy.Graph.FindInitializer(layer.WeightName) ?? throw new ShrinkException($"{model.Name}: layer {layer.Name} has no weight initializer '{layer.WeightName}'.");
         Weight = weight.ToFloatArray();
         copy.Graph.RemoveInitializer(layer.WeightName);
-        copy.Graph.Proto.Input.Add(new ValueInfo(layer.WeightName, ElementType.Float, layer.WeightDims.Select(d => new Dimension(d, null)).ToArray()).ToProto());
+        copy.Graph.AddGraphInput(new ValueInfo(layer.WeightName, ElementType.Float, layer.WeightDims.Select(d => new Dimension(d, null)).ToArray()));
         _session = ModelSession.Open(copy, runtime ?? new RuntimeOptions(), $"{model.Name} ({layer.Name} weight as input)");
         _outputs = [_session.OutputNames[0]];
         _samples = batches.Sum(b => (long)b.Count);

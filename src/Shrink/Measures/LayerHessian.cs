@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using Shrink.Layers;
 using Shrink.Numerics;
 
-namespace Shrink.Methods.Quantization.WeightOnly;
+namespace Shrink.Measures;
 
 /// <summary>
 /// Streams a layer's inputs into H = XᵀX, [Cols × Cols], where each row of X is one input vector the weight multiplies:

@@ -1,6 +1,6 @@
 using Shrink.Data;
 
-namespace Shrink.Methods.Quantization.MixedPrecision;
+namespace Shrink.Measures;
 
 /// <summary>
 /// The loss of a classifier's first output on a fixed calibration set, accumulated in double: cross-entropy against

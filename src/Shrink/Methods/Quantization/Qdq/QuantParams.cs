@@ -1,6 +1,6 @@
 using Shrink.Model;
 
-namespace Shrink.Methods.Quantization;
+namespace Shrink.Methods.Quantization.Qdq;
 
 /// <summary>Per-tensor affine quantization parameters: q = saturate(round(x / Scale) + ZeroPoint) in <see cref="Type"/>.</summary>
 /// <param name="Scale">The step between quantized levels; always positive and finite.</param>

@@ -1,8 +1,8 @@
 using Shrink.Calibration;
-using Shrink.Methods.Quantization;
+using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
 
-namespace Shrink.Tests.Methods.Quantization;
+namespace Shrink.Tests.Methods.Quantization.Qdq;
 
 public class QuantMathTests
 {

@@ -1,6 +1,4 @@
-using Shrink.Numerics;
-
-namespace Shrink.Methods.Pruning.Structured;
+namespace Shrink.Numerics;
 
 /// <summary>Ridge least squares through the normal equations: W = (G + λI)⁻¹·H with G = XᵀX and H = XᵀY, solved by Cholesky.</summary>
 public static class RidgeSolver

@@ -1,7 +1,7 @@
 using Shrink.Calibration;
 using Shrink.Model;
 
-namespace Shrink.Methods.Quantization;
+namespace Shrink.Methods.Quantization.Qdq;
 
 /// <summary>
 /// Quantization arithmetic with ONNX's semantics: QuantizeLinear rounds half to even and saturates;

@@ -1,6 +1,6 @@
-using Shrink.Methods.Quantization.MixedPrecision;
+using Shrink.Numerics;
 
-namespace Shrink.Tests.Methods.Quantization.MixedPrecision;
+namespace Shrink.Tests.Numerics;
 
 public sealed class BitAllocatorTests
 {

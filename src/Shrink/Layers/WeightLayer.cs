@@ -1,6 +1,6 @@
 using Shrink.Model;
 
-namespace Shrink.Methods.Quantization.WeightOnly;
+namespace Shrink.Layers;
 
 /// <summary>
 /// A Conv, Gemm or MatMul with a constant float weight, seen as a matrix W of [Rows × Cols]: rows are output channels

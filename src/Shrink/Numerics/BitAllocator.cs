@@ -1,6 +1,6 @@
 using Google.OrTools.Sat;
 
-namespace Shrink.Methods.Quantization.MixedPrecision;
+namespace Shrink.Numerics;
 
 /// <summary>
 /// Chooses one bit width per layer minimizing Σ Ω(layer, bits) subject to Σ resource(layer, bits) ≤ budget: an integer

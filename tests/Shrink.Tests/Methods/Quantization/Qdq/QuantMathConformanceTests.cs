@@ -1,10 +1,10 @@
 using Onnx;
 using Shrink.Calibration;
-using Shrink.Methods.Quantization;
+using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
 using Shrink.Tests.TestSupport;
 
-namespace Shrink.Tests.Methods.Quantization;
+namespace Shrink.Tests.Methods.Quantization.Qdq;
 
 /// <summary>Our quantization arithmetic against ONNX's own backend test cases (libonnx-testdata).</summary>
 public class QuantMathConformanceTests

@@ -1,0 +1,52 @@
+using Shrink.Model;
+
+namespace Shrink.Passes;
+
+/// <summary>
+/// The graph passes a compression method runs on its own copy of the model before any work starts, in order. Each
+/// method picks one profile; the passes are created afresh for every model.
+/// </summary>
+public sealed class PreparationProfile
+{
+    private readonly Func<IGraphPass>[] _passes;
+
+    private PreparationProfile(string name, params Func<IGraphPass>[] passes)
+    {
+        Name = name;
+        _passes = passes;
+    }
+
+    /// <summary>
+    /// Quantization (static, dynamic, weight-only, mixed precision), unstructured sparsity and low rank: promote constants,
+    /// fold constant Casts/Transposes of initializers, upgrade to opset 13, fold BatchNormalization into the layer before it.
+    /// </summary>
+    public static PreparationProfile Compression { get; } = new("compression",
+        () => new PromoteConstantsToInitializers(), () => new FoldConstants(), () => new UpgradeOpset(13), () => new FoldBatchNormalization());
+
+    /// <summary>
+    /// Channel pruning: promote constants and upgrade to opset 13; BatchNormalization stays, it is pruned with the layer
+    /// whose channels it normalizes.
+    /// </summary>
+    public static PreparationProfile ChannelPruning { get; } = new("channel-pruning",
+        () => new PromoteConstantsToInitializers(), () => new UpgradeOpset(13));
+
+    /// <summary>A short name for reports.</summary>
+    public string Name { get; }
+
+    /// <summary>The passes' names, in the order they run.</summary>
+    public IReadOnlyList<string> PassNames => _passes.Select(p => p().Name).ToList();
+
+    /// <summary>Runs the passes on <paramref name="model"/> in place; returns one line per pass that changed something.</summary>
+    public IReadOnlyList<string> Apply(OnnxModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var lines = new List<string>();
+        foreach (var create in _passes)
+        {
+            var pass = create();
+            var result = pass.Apply(model);
+            if (result.Changes > 0) lines.Add($"{pass.Name}: {result.Changes} change(s)");
+        }
+        return lines;
+    }
+}
