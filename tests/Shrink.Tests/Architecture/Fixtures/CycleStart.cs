@@ -1,5 +1,3 @@
-using Shrink.Tests.Architecture.Fixtures.CycleEnd;
-
 namespace Shrink.Tests.Architecture.Fixtures.CycleStart;
 
 /// <summary>Half of a deliberate namespace cycle, for the cycle detector's own test.</summary>
