@@ -112,6 +112,10 @@ public static class RecipeJson
         {
             return obj.Deserialize(type, Options) ?? throw new RecipeException($"{where}: null is not a value.");
         }
+        catch (NotSupportedException e)
+        {
+            throw new RecipeException($"{where}: {Clean(e.Message)}", e);
+        }
         catch (JsonException e)
         {
             string path = e.Path is { Length: > 1 } p ? p[1..] : "";
@@ -172,6 +176,7 @@ public static class RecipeJson
         };
         options.Converters.Add(new LowercaseEnumConverter());
         options.Converters.Add(new SparsityGranularityConverter());
+        options.Converters.Add(new StringSetConverter());
         options.MakeReadOnly();
         return options;
     }

@@ -14,7 +14,7 @@ public static class HtmlReport
         ArgumentNullException.ThrowIfNull(report);
         var sb = new StringBuilder(16_384);
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>")
-          .AppendEscaped(report.Title).Append("</title>\n<style>\n").Append(ReportStyle.Css).Append("\n</style>\n</head>\n<body>\n<h1>").AppendEscaped(report.Title).Append("</h1>\n");
+          .AppendEscaped(report.Title.Replace("`", "", StringComparison.Ordinal)).Append("</title>\n<style>\n").Append(ReportStyle.Css).Append("\n</style>\n</head>\n<body>\n<h1>").AppendEscaped(report.Title).Append("</h1>\n");
         if (report.Charts.Count > 0)
         {
             sb.Append("<section class=\"charts\">\n<h2>Plots</h2>\n");
@@ -40,22 +40,33 @@ public static class HtmlReport
         return sb.ToString();
     }
 
+    /// <summary>A self-contained page showing a Markdown report as preformatted text (for results without a report model).</summary>
+    public static string RenderPreformatted(string markdown)
+    {
+        ArgumentNullException.ThrowIfNull(markdown);
+        string firstLine = markdown.Split('\n', 2)[0].TrimStart('#', ' ').TrimEnd('\r');
+        var sb = new StringBuilder(markdown.Length + 4096);
+        sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>").AppendEscaped(firstLine).Append("</title>\n<style>\n").Append(ReportStyle.Css)
+          .Append("\n</style>\n</head>\n<body>\n<pre class=\"recipe\">").AppendEscaped(markdown).Append("</pre>\n</body>\n</html>\n");
+        return sb.ToString();
+    }
+
     private static void WriteSection(StringBuilder sb, ReportSection section)
     {
-        sb.Append("<section>\n<h2>").AppendEscaped(section.Title).Append("</h2>\n<table>\n<thead><tr>");
+        sb.Append("<section>\n<h2>").AppendInline(section.Title).Append("</h2>\n<table>\n<thead><tr>");
         foreach (var h in section.Table.Headers) sb.Append("<th>").AppendEscaped(h).Append("</th>");
         sb.Append("</tr></thead>\n<tbody>\n");
         foreach (var row in section.Table.Rows)
         {
             sb.Append("<tr>");
-            foreach (var cell in row) sb.Append("<td>").AppendEscaped(cell).Append("</td>");
+            foreach (var cell in row) sb.Append("<td>").AppendInline(cell).Append("</td>");
             sb.Append("</tr>\n");
         }
         sb.Append("</tbody>\n</table>\n");
         if (section.Notes is { Count: > 0 })
         {
             sb.Append("<ul class=\"notes\">\n");
-            foreach (var n in section.Notes) sb.Append("<li>").AppendEscaped(n).Append("</li>\n");
+            foreach (var n in section.Notes) sb.Append("<li>").AppendInline(n).Append("</li>\n");
             sb.Append("</ul>\n");
         }
         sb.Append("</section>\n");

@@ -24,6 +24,19 @@ internal static class HtmlText
         return sb;
     }
 
+    /// <summary>Appends Markdown-ish text escaped, with <c>`code`</c> spans as &lt;code&gt; (titles, cells and notes come from the Markdown renderers).</summary>
+    public static StringBuilder AppendInline(this StringBuilder sb, string text)
+    {
+        var parts = text.Split('`');
+        if (parts.Length % 2 == 0) return sb.AppendEscaped(text); // an unmatched backtick: leave it as text
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (i % 2 == 0) sb.AppendEscaped(parts[i]);
+            else sb.Append("<code>").AppendEscaped(parts[i]).Append("</code>");
+        }
+        return sb;
+    }
+
     /// <summary>Appends a coordinate with at most one decimal (invariant culture).</summary>
     public static StringBuilder AppendCoordinate(this StringBuilder sb, double value) =>
         sb.Append(Math.Round(value, 1).ToString("0.#", CultureInfo.InvariantCulture));
