@@ -14,7 +14,7 @@ public static class HtmlReport
         ArgumentNullException.ThrowIfNull(report);
         var sb = new StringBuilder(16_384);
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>")
-          .AppendEscaped(report.Title.Replace("`", "", StringComparison.Ordinal)).Append("</title>\n<style>\n").Append(ReportStyle.Css).Append("\n</style>\n</head>\n<body>\n<h1>").AppendEscaped(report.Title).Append("</h1>\n");
+          .AppendEscaped(report.Title.Replace("`", "", StringComparison.Ordinal)).Append("</title>\n<style>\n").Append(ReportStyle.Css).Append("\n</style>\n</head>\n<body>\n<h1>").AppendInline(report.Title).Append("</h1>\n");
         if (report.Charts.Count > 0)
         {
             sb.Append("<section class=\"charts\">\n<h2>Plots</h2>\n");
