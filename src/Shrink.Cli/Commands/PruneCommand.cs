@@ -40,10 +40,11 @@ internal static class PruneCommand
         var multiple = new Option<int?>("--channel-multiple") { Description = "Keep channel counts multiples of this (ORT's blocked convolutions are 16 wide on AVX-512); 1 disables" };
         var report = new Option<string?>("--report") { Description = "Write a Markdown report" };
         var json = CommonOptions.Json();
+        var recipeOut = RecipeOut.Create();
         var data = new DataArguments(dataRequired: false);
         var command = new Command("prune", "Prune a model: remove whole channels (a smaller dense model that runs faster) or zero weights, with optional least-squares recovery from calibration data.")
         {
-            model, output, sparsity, target, speedup, latencyBatch, granularity, criterion, schedule, fairLabels, scope, excludeNodes, reconstruct, floatTargets, damp, keep, multiple, report, json,
+            model, output, sparsity, target, speedup, latencyBatch, granularity, criterion, schedule, fairLabels, scope, excludeNodes, reconstruct, floatTargets, damp, keep, multiple, report, json, recipeOut,
         };
         data.AddTo(command);
         var evaluate = new EvaluationArguments();
@@ -53,7 +54,7 @@ internal static class PruneCommand
             evaluate.Validate(parse);
             string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
             using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse), .. evaluate.InputPaths(parse)],
-                [.. OutputTransaction.ModelOutputs(input, outPath), ("--report", parse.GetValue(report)), ("--json", parse.GetValue(json))]);
+                [.. OutputTransaction.ModelOutputs(input, outPath), ("--report", parse.GetValue(report)), ("--json", parse.GetValue(json)), ("--recipe-out", parse.GetValue(recipeOut))]);
             bool nm = parse.GetValue(granularity) is "2:4" or "4:8";
             double? wantedSpeedup = parse.GetValue(speedup);
             if (wantedSpeedup is double x)
@@ -100,7 +101,7 @@ internal static class PruneCommand
             var open = data.OpenIfGiven(parse, input);
             outputs.ProbeData = open;
             if (parse.GetValue(granularity) is string pattern && pattern != "channel")
-                return Sparsity(parse, outputs, input, outPath, onnx, open, pattern, rate, scheduleName is "pqi" or "sensitivity" ? scheduleName : parse.GetValue(scope)!, excludeNodes, reconstruct, floatTargets, damp, criterionGiven, data, evaluate, report, json);
+                return Sparsity(parse, outputs, input, outPath, onnx, open, pattern, rate, scheduleName is "pqi" or "sensitivity" ? scheduleName : parse.GetValue(scope)!, excludeNodes, reconstruct, floatTargets, damp, criterionGiven, data, evaluate, report, json, recipeOut);
             var options = new ChannelPruningOptions
             {
                 Sparsity = rate,
@@ -124,6 +125,8 @@ internal static class PruneCommand
             var result = ConsoleOutput.WithProgress("prune", progress => new ChannelPruner(options).Prune(onnx, open, progress));
             string staged = outputs.StageModel(result.Model, input, outPath);
             long outBytes = OutputTransaction.StagedSize(staged), inBytes = onnx.SizeOnDisk ?? 0;
+            string recipe = RecipeOut.Text(parse, data, input, outPath, "prune", options, report, json);
+            RecipeOut.Stage(parse, recipeOut, outputs, recipe);
             ResultOutput.Emit(parse, outputs, json, report, ChannelPruningReport.Sections(result, inBytes, outBytes, maxRows: 16), outPath, new
             {
                 model = input,
@@ -142,7 +145,8 @@ internal static class PruneCommand
                 latency = result.Latency,
                 left_alone = result.LeftAlone,
                 refits = result.Refits,
-            }, () => ChannelPruningReport.ToMarkdown(result, input, outPath, inBytes, outBytes), evaluate.Run(parse, data, input, staged));
+            }, () => ChannelPruningReport.ToMarkdown(result, input, outPath, inBytes, outBytes), evaluate.Run(parse, data, input, staged),
+                () => ChannelPruningReport.Build(result, input, outPath, inBytes, outBytes) with { Recipe = recipe });
             return ExitCodes.Ok;
         });
         return command;
@@ -163,7 +167,7 @@ internal static class PruneCommand
 
     // Unstructured and N:M: zeros in the weights, the model keeps its shapes.
     private static int Sparsity(ParseResult parse, OutputTransaction outputs, string input, string outPath, OnnxModel onnx, Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open, string pattern, double rate,
-        string scope, Option<string?> excludeNodes, Option<bool> reconstruct, Option<bool> floatTargets, Option<double> damp, string? criterion, DataArguments data, EvaluationArguments evaluate, Option<string?> report, Option<string?> json)
+        string scope, Option<string?> excludeNodes, Option<bool> reconstruct, Option<bool> floatTargets, Option<double> damp, string? criterion, DataArguments data, EvaluationArguments evaluate, Option<string?> report, Option<string?> json, Option<string?> recipeOut)
     {
         var options = new SparsityOptions
         {
@@ -180,6 +184,8 @@ internal static class PruneCommand
         if (options.Reconstruct && open is null) throw new UsageException("--reconstruct needs calibration data: --data PATH.");
         var result = ConsoleOutput.WithProgress("prune", progress => new SparsityPruner(options).Prune(onnx, open, progress));
         string staged = outputs.StageModel(result.Model, input, outPath);
+        string recipe = RecipeOut.Text(parse, data, input, outPath, "sparsity", options, report, json);
+        RecipeOut.Stage(parse, recipeOut, outputs, recipe);
         ResultOutput.Emit(parse, outputs, json, report, SparsityReport.Sections(result, maxLayers: 16), outPath, new
         {
             model = input,
@@ -196,7 +202,8 @@ internal static class PruneCommand
             seconds = result.CalibrationSeconds + result.PruningSeconds,
             layers = result.Layers,
             left_dense = result.LeftDense.Select(l => new { name = l.Name, op = l.OpType, reason = l.Reason }),
-        }, () => SparsityReport.ToMarkdown(result, input, outPath), evaluate.Run(parse, data, input, staged));
+        }, () => SparsityReport.ToMarkdown(result, input, outPath), evaluate.Run(parse, data, input, staged),
+            () => SparsityReport.Build(result, input, outPath) with { Recipe = recipe });
         return ExitCodes.Ok;
     }
 }

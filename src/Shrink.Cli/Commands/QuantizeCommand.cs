@@ -43,6 +43,7 @@ internal static class QuantizeCommand
         var excludeOps = new Option<string?>("--exclude-ops") { Description = "Comma-separated op types to leave in float" };
         var report = new Option<string?>("--report") { Description = "Write a Markdown report (per-layer error, fusion check, suggestions)" };
         var json = CommonOptions.Json();
+        var recipeOut = RecipeOut.Create();
         var analysis = new Option<int>("--analysis-samples") { Description = "Samples for the per-layer error report (0 skips it)", DefaultValueFactory = _ => 128 };
         var batch = new Option<int>("--calibration-batch") { Description = $"Batch size while calibrating (at most {MaxBatch}; lowered to fit --memory-limit)", DefaultValueFactory = _ => 64 };
         var memoryLimit = new Option<string?>("--memory-limit") { Description = "Activation memory calibration and the per-layer error may hold at once, e.g. 512M or 2G (default: half the available memory, at most 1G); the batch is lowered, or the tensors observed in several passes, to fit" };
@@ -50,7 +51,7 @@ internal static class QuantizeCommand
         var command = new Command("quantize", "Quantize to int8 (calibrated static QDQ fused by ONNX Runtime into integer kernels, or dynamic), or weights only to 2-8 bits with --weights (GPTQ or round-to-nearest).")
         {
             model, output, mode, calibration, percentile, activations, symmetric, perTensor, excludeNodes, excludeOps, report, json, analysis, batch, memoryLimit,
-            weights, groupSize, method, symmetricWeights, asymmetric, actOrder, damp, clipSteps, nonSequential, floatTargets,
+            weights, groupSize, method, symmetricWeights, asymmetric, actOrder, damp, clipSteps, nonSequential, floatTargets, recipeOut,
         };
         data.AddTo(command);
         WeightOnlyOptions WeightOptions(ParseResult parse, string weightType) => new WeightOnlyOptions
@@ -87,16 +88,17 @@ internal static class QuantizeCommand
             string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
             var extraOutputs = parse.GetValue(mixed.Mixed) ? [(OutputTransaction.CacheRole, (string?)Shrink.Methods.Quantization.MixedPrecision.SensitivityCache.PathFor(input))] : Array.Empty<(string, string?)>();
             using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse)],
-                [.. OutputTransaction.ModelOutputs(input, outPath), ("--report", parse.GetValue(report)), ("--json", parse.GetValue(json)), .. extraOutputs]);
+                [.. OutputTransaction.ModelOutputs(input, outPath), ("--report", parse.GetValue(report)), ("--json", parse.GetValue(json)), ("--recipe-out", parse.GetValue(recipeOut)), .. extraOutputs]);
             if (parse.GetValue(mixed.Mixed) && parse.GetValue(weights) is not null) throw new UsageException("--mixed chooses each layer's width from --bits; leave out --weights.");
             CommonOptions.NotNegative(parse.GetValue(analysis), "--analysis-samples");
+            if (parse.GetValue(mixed.Mixed) && parse.GetValue(recipeOut) is not null) throw new UsageException("--recipe-out is not available with --mixed (recipes have no mixed-precision step yet).");
             if (parse.GetValue(mixed.Mixed)) return mixed.Run(parse, outputs, input, outPath, WeightOptions(parse, "int8"), parse.GetValue(method), data, report, json);
             if (parse.GetValue(weights) is string weightType)
             {
                 if (parse.GetValue(symmetricWeights) && parse.GetValue(asymmetric)) throw new UsageException("--symmetric and --asymmetric exclude each other.");
                 var weightOptions = WeightOptions(parse, weightType);
                 if (parse.GetValue(mode) != "static") throw new UsageException("--mode applies to int8 activation quantization; leave it out with --weights.");
-                return WeightOnly(parse, outputs, input, outPath, weightOptions, data, report, json);
+                return WeightOnly(parse, outputs, input, outPath, weightOptions, data, report, json, recipeOut);
             }
             double pct = parse.GetValue(percentile);
             if (!(pct > 0 && pct <= 100)) throw new UsageException($"--percentile must be in (0, 100], not {pct.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
@@ -134,6 +136,8 @@ internal static class QuantizeCommand
                     new StaticQuantizer(options).Quantize(onnx, inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs), progress));
             }
             long outBytes = OutputTransaction.StagedSize(outputs.StageModel(result.Model, input, outPath)), inBytes = onnx.SizeOnDisk ?? 0;
+            string recipe = RecipeOut.Text(parse, data, input, outPath, parse.GetValue(mode) == "dynamic" ? "quantize-dynamic" : "quantize", options, report, json);
+            RecipeOut.Stage(parse, recipeOut, outputs, recipe);
             ResultOutput.Emit(parse, outputs, json, report, QuantizationReport.Sections(result, inBytes, outBytes, maxLayers: 12), outPath, new
             {
                 model = input,
@@ -151,13 +155,13 @@ internal static class QuantizeCommand
                 layers = result.Layers,
                 output_fidelity = result.Output,
                 suggestions = result.Suggestions,
-            }, () => QuantizationReport.ToMarkdown(result, input, outPath, inBytes, outBytes));
+            }, () => QuantizationReport.ToMarkdown(result, input, outPath, inBytes, outBytes), model: () => QuantizationReport.Build(result, input, outPath, inBytes, outBytes) with { Recipe = recipe });
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static int WeightOnly(ParseResult parse, OutputTransaction outputs, string input, string outPath, WeightOnlyOptions options, DataArguments data, Option<string?> report, Option<string?> json)
+    private static int WeightOnly(ParseResult parse, OutputTransaction outputs, string input, string outPath, WeightOnlyOptions options, DataArguments data, Option<string?> report, Option<string?> json, Option<string?> recipeOut)
     {
         var onnx = outputs.LoadModel(input);
         CommonOptions.CheckNodeNames(options.ExcludeNodes, onnx, "--exclude-nodes");
@@ -166,6 +170,8 @@ internal static class QuantizeCommand
         outputs.ProbeData = open;
         var result = ConsoleOutput.WithProgress("quantize", progress => new WeightOnlyQuantizer(options).Quantize(onnx, open, progress));
         long outBytes = OutputTransaction.StagedSize(outputs.StageModel(result.Model, input, outPath)), inBytes = onnx.SizeOnDisk ?? 0;
+        string recipe = RecipeOut.Text(parse, data, input, outPath, "weight-only", options, report, json);
+        RecipeOut.Stage(parse, recipeOut, outputs, recipe);
         ResultOutput.Emit(parse, outputs, json, report, WeightOnlyReport.Sections(result, inBytes, outBytes, maxLayers: 16), outPath, new
         {
             model = input,
@@ -183,7 +189,7 @@ internal static class QuantizeCommand
             rounding_seconds = result.RoundingSeconds,
             layers = result.Layers,
             left_in_float = result.LeftInFloat.Select(l => new { name = l.Name, op = l.OpType, reason = l.Reason }),
-        }, () => WeightOnlyReport.ToMarkdown(result, input, outPath, inBytes, outBytes));
+        }, () => WeightOnlyReport.ToMarkdown(result, input, outPath, inBytes, outBytes), model: () => WeightOnlyReport.Build(result, input, outPath, inBytes, outBytes) with { Recipe = recipe });
         return ExitCodes.Ok;
     }
 

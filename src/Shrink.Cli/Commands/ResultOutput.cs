@@ -16,30 +16,41 @@ namespace Shrink.Cli.Commands;
 internal static class ResultOutput
 {
     public static void Emit<T>(ParseResult parse, OutputTransaction outputs, Option<string?> json, Option<string?> report, IEnumerable<ReportSection> console, string? wrote, T payload, Func<string> markdown,
-        EvaluationResult? evaluation = null)
+        EvaluationResult? evaluation = null, Func<Report>? model = null)
     {
-        string? target = parse.GetValue(json);
+        string? target = parse.GetValue(json), reportPath = parse.GetValue(report);
+        // The report model (when the command has one) renders --report as HTML or JSON by extension and carries the recipe.
+        Report? reportModel = target is not null || (reportPath is not null && (ReportFormat.IsHtml(reportPath) || ReportFormat.IsJson(reportPath))) ? model?.Invoke() : null;
         var evaluationSections = evaluation is null ? [] : EvaluationReport.Sections(evaluation).Select(s => s with { Title = "After vs before: " + s.Title }).ToList();
         string? jsonText = null;
         if (target is not null)
         {
-            if (evaluation is null)
+            if (evaluation is null && reportModel?.Recipe is null)
             {
                 jsonText = JsonOutput.Serialize(payload);
             }
             else
             {
                 var node = JsonNode.Parse(JsonOutput.Serialize(payload))!.AsObject();
-                node["evaluation"] = JsonNode.Parse(JsonOutput.Serialize(evaluation));
+                if (evaluation is not null) node["evaluation"] = JsonNode.Parse(JsonOutput.Serialize(evaluation));
+                if (reportModel?.Recipe is string recipe) node["recipe"] = JsonNode.Parse(recipe);
                 jsonText = JsonOutput.Serialize(node);
             }
             if (target != "-") outputs.StageText(target, jsonText + "\n", "--json");
         }
-        string? reportPath = parse.GetValue(report);
         if (reportPath is not null)
         {
-            string text = markdown();
-            if (evaluationSections.Count > 0) text += ReportSection.SectionsToMarkdown(evaluationSections);
+            string text;
+            if (reportModel is not null && (ReportFormat.IsHtml(reportPath) || ReportFormat.IsJson(reportPath)))
+            {
+                text = ReportFormat.Render(reportModel with { Sections = [.. reportModel.Sections, .. evaluationSections] }, reportPath);
+            }
+            else
+            {
+                text = markdown();
+                if (evaluationSections.Count > 0) text += ReportSection.SectionsToMarkdown(evaluationSections);
+                if (ReportFormat.IsHtml(reportPath)) text = Reports.Html.HtmlReport.RenderPreformatted(text);
+            }
             outputs.StageText(reportPath, text, "--report");
         }
         outputs.Commit();

@@ -63,6 +63,17 @@ public static class ChannelPruningReport
         return sections;
     }
 
+    /// <summary>The report model: the sections of <see cref="ToMarkdown"/>, the fraction each group keeps and (with a latency target) the latency.</summary>
+    public static Report Build(ChannelPruningResult r, string input, string output, long inputBytes, long outputBytes)
+    {
+        var charts = new List<ReportChart>();
+        if (r.Groups.Count > 0)
+            charts.Add(new BarChart("Channels kept per group", "fraction of the group's channels kept", [.. r.Groups.Select(g => new ChartBar(g.Group, (double)g.Kept / Math.Max(1, g.Channels)))]));
+        if (r.Latency is { } l)
+            charts.Add(new BarChart($"Latency at batch {l.BatchSize.ToString(CultureInfo.InvariantCulture)} (as timed while choosing)", "milliseconds per batch", [new ChartBar("before", l.BeforeMs), new ChartBar("after", l.AfterMs)]));
+        return new Report($"Channel pruning of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`", Sections(r, inputBytes, outputBytes)) { Charts = charts };
+    }
+
     /// <summary>The whole report as Markdown.</summary>
     public static string ToMarkdown(ChannelPruningResult r, string input, string output, long inputBytes, long outputBytes) =>
         ReportSection.ToMarkdown($"Channel pruning of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`", Sections(r, inputBytes, outputBytes));

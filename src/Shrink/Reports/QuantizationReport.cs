@@ -64,6 +64,15 @@ public static class QuantizationReport
         return sections;
     }
 
+    /// <summary>The report model: the sections of <see cref="ToMarkdown"/> and the per-layer SQNR plot.</summary>
+    public static Report Build(QuantizationResult r, string input, string output, long inputBytes, long outputBytes)
+    {
+        var charts = new List<ReportChart>();
+        if (r.Layers.Count > 0)
+            charts.Add(new BarChart("Per-layer output SQNR against the float model (worst first)", "output SQNR, dB (higher is better)", [.. r.Layers.Select(l => new ChartBar(l.Node, l.SqnrDb))]));
+        return new Report($"Quantization of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`", Sections(r, inputBytes, outputBytes)) { Charts = charts };
+    }
+
     private static string Db(double v) => double.IsPositiveInfinity(v) ? "∞" : v.ToString("F2", CultureInfo.InvariantCulture);
 
     /// <summary>The whole report as Markdown.</summary>

@@ -45,6 +45,17 @@ public static class SparsityReport
         return sections;
     }
 
+    /// <summary>The report model: the sections of <see cref="ToMarkdown"/>, the per-layer rates and (with data) the per-layer error.</summary>
+    public static Report Build(SparsityResult r, string input, string output)
+    {
+        var charts = new List<ReportChart>();
+        if (r.Layers.Count > 0)
+            charts.Add(new BarChart("Per-layer sparsity", "fraction of the layer's weights zeroed", [.. r.Layers.Select(l => new ChartBar(l.Name, l.Sparsity))]));
+        if (r.Layers.Any(l => l.Error is not null))
+            charts.Add(new BarChart("Per-layer relative output error", "relative output error (lower is better)", [.. r.Layers.Where(l => l.Error is not null).Select(l => new ChartBar(l.Name, l.Error!.Value))]));
+        return new Report($"Sparsity pruning of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`", Sections(r)) { Charts = charts };
+    }
+
     /// <summary>The whole report as Markdown.</summary>
     public static string ToMarkdown(SparsityResult r, string input, string output) =>
         ReportSection.ToMarkdown($"Sparsity pruning of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`", Sections(r));

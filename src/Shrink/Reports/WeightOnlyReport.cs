@@ -46,6 +46,15 @@ public static class WeightOnlyReport
         return sections;
     }
 
+    /// <summary>The report model: the sections of <see cref="ToMarkdown"/> and the per-layer error plot (with data).</summary>
+    public static Report Build(WeightOnlyResult r, string input, string output, long inputBytes, long outputBytes)
+    {
+        var charts = new List<ReportChart>();
+        if (r.Layers.Any(l => l.MethodError is not null))
+            charts.Add(new BarChart("Per-layer relative output error", "relative output error (lower is better)", [.. r.Layers.Where(l => l.MethodError is not null).Select(l => new ChartBar(l.Name, l.MethodError!.Value))]));
+        return new Report($"Weight-only quantization of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`", Sections(r, inputBytes, outputBytes)) { Charts = charts };
+    }
+
     /// <summary>The whole report as Markdown.</summary>
     public static string ToMarkdown(WeightOnlyResult r, string input, string output, long inputBytes, long outputBytes) =>
         ReportSection.ToMarkdown($"Weight-only quantization of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`", Sections(r, inputBytes, outputBytes));
