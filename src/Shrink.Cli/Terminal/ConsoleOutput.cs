@@ -6,43 +6,66 @@ namespace Shrink.Cli.Terminal;
 /// <summary>Tables to standard output; progress and notes to standard error, so JSON on stdout stays clean.</summary>
 internal static class ConsoleOutput
 {
-    private static readonly IAnsiConsole Err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+    /// <summary>
+    /// The width tables and notes are laid out for when the output is not a terminal: wide enough that nothing wraps, so a
+    /// table in a log file or a pipe keeps one line per row and every number whole (Spectre's default there is 80 columns).
+    /// </summary>
+    public const int RedirectedWidth = 100_000;
 
-    public static void Write(ReportSection section)
+    private static readonly IAnsiConsole Out = ForWriter(Console.Out, Console.IsOutputRedirected);
+    private static readonly IAnsiConsole Err = ForWriter(Console.Error, Console.IsErrorRedirected);
+
+    /// <summary>A console writing to <paramref name="writer"/>, laid out at <see cref="RedirectedWidth"/> when <paramref name="redirected"/>.</summary>
+    public static IAnsiConsole ForWriter(TextWriter writer, bool redirected)
     {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
+        if (redirected) console.Profile.Width = RedirectedWidth;
+        return console;
+    }
+
+    public static void Write(ReportSection section) => Write(Out, section);
+
+    /// <summary>Writes <paramref name="section"/> as a table with its notes under it.</summary>
+    public static void Write(IAnsiConsole console, ReportSection section)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        ArgumentNullException.ThrowIfNull(section);
         var table = new Table().Border(TableBorder.Rounded).Title($"[bold]{Markup.Escape(section.Title)}[/]");
         foreach (var h in section.Table.Headers) table.AddColumn(new TableColumn(Markup.Escape(h)));
         foreach (var row in section.Table.Rows) table.AddRow(row.Select(c => Markup.Escape(c)).ToArray());
-        AnsiConsole.Write(table);
+        console.Write(table);
         if (section.Notes is { Count: > 0 })
-            foreach (var n in section.Notes) AnsiConsole.MarkupLine($"  [grey]{Markup.Escape(n)}[/]");
+            foreach (var n in section.Notes) console.MarkupLine($"  [grey]{Markup.Escape(n)}[/]");
     }
 
     public static void Note(string text) => Err.MarkupLine($"[grey]{Markup.Escape(text)}[/]");
 
     /// <summary>
-    /// Runs <paramref name="work"/> with a progress bar on standard error (a line per quarter when it is not a terminal).
+    /// Runs <paramref name="work"/> showing its progress on standard error: on a terminal a bar per step with the time
+    /// elapsed and the time left; otherwise plain lines (<see cref="PlainProgress"/>).
     /// </summary>
     public static T WithProgress<T>(string title, Func<IProgress<ProgressInfo>, T> work)
     {
+        ArgumentNullException.ThrowIfNull(work);
         if (Console.IsErrorRedirected)
-        {
-            var lines = new LineProgress(title);
-            return work(lines);
-        }
+            return work(new PlainProgress(title, Console.Error, TimeProvider.System, PlainProgress.DefaultInterval));
         T result = default!;
         Err.Progress()
             .AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingEstimateColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
                 var tasks = new Dictionary<string, ProgressTask>();
                 var progress = new CallbackProgress(p =>
                 {
-                    if (!tasks.TryGetValue(p.Stage, out var task))
-                        tasks[p.Stage] = task = ctx.AddTask($"{title}: {p.Stage}", maxValue: p.Total ?? 1);
-                    if (p.Total is long t) task.MaxValue = t;
-                    task.Value = p.Total is null ? 0 : p.Done;
+                    lock (tasks)
+                    {
+                        if (!tasks.TryGetValue(p.Stage, out var task))
+                            tasks[p.Stage] = task = ctx.AddTask($"{title}: {p.Stage}", maxValue: Math.Max(1, p.Total ?? 1));
+                        task.IsIndeterminate = p.Total is null;
+                        if (p.Total is long t) task.MaxValue = Math.Max(1, t);
+                        task.Value = p.Total is null ? 0 : p.Done;
+                    }
                 });
                 result = work(progress);
             });
@@ -52,18 +75,5 @@ internal static class ConsoleOutput
     private sealed class CallbackProgress(Action<ProgressInfo> report) : IProgress<ProgressInfo>
     {
         public void Report(ProgressInfo value) => report(value);
-    }
-
-    private sealed class LineProgress(string title) : IProgress<ProgressInfo>
-    {
-        private readonly Dictionary<string, int> _printed = [];
-
-        public void Report(ProgressInfo p)
-        {
-            int quarter = p.Total is long t && t > 0 ? (int)(4 * p.Done / t) : 0;
-            if (_printed.TryGetValue(p.Stage, out int q) && q >= quarter) return;
-            _printed[p.Stage] = quarter;
-            Console.Error.WriteLine(p.Total is long total ? $"{title}: {p.Stage} {p.Done:N0}/{total:N0}" : $"{title}: {p.Stage} {p.Done:N0}");
-        }
     }
 }
