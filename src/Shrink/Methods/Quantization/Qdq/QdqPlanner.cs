@@ -1,24 +1,18 @@
 using Shrink.Model;
+using Shrink.Ops;
 
 namespace Shrink.Methods.Quantization.Qdq;
 
 /// <summary>Builds a <see cref="QdqPlan"/> by walking the graph in topological order and asking each op's handler to mark it.</summary>
 public sealed class QdqPlanner(QdqOpRegistry registry)
 {
-    /// <summary>Op types that mean the model is already quantized.</summary>
-    private static readonly HashSet<string> QuantizedOps = new(StringComparer.Ordinal)
-    {
-        "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger",
-        "QGemm", "QLinearAdd", "QLinearMul", "MatMulNBits", "DynamicQuantizeMatMul", "MatMulIntegerToFloat", "QLinearGlobalAveragePool",
-    };
-
     /// <summary>
     /// Refuses models that are already quantized, naming the first quantized node; <paramref name="action"/> is what the
     /// caller does (quantize, prune, factor), for the advice to do it on the float model instead.
     /// </summary>
     public static void EnsureNotQuantized(OnnxModel model, string source, string action = "quantize")
     {
-        var node = model.Graph.Nodes.FirstOrDefault(n => QuantizedOps.Contains(n.OpType));
+        var node = model.Graph.Nodes.FirstOrDefault(n => OpCatalog.QuantizedModelOps.Contains(n.OpType));
         if (node is not null)
             throw new ShrinkException($"{source}: the model is already quantized (node '{node.DisplayName}' is {node.OpType}); {action} the float model instead.");
     }
@@ -59,8 +53,8 @@ public sealed class QdqPlanner(QdqOpRegistry registry)
 
     private static IEnumerable<int> ParameterInputs(Node node)
     {
-        if (node.OpType == "BatchNormalization") return [1, 2, 3, 4];
-        return OpFacts.For(node) is { } facts ? (facts.BiasInput >= 0 ? [facts.WeightInput, facts.BiasInput] : [facts.WeightInput]) : [];
+        if (node.OpType == OpTypes.BatchNormalization) return [1, 2, 3, 4];
+        return OpCatalog.FindLayer(node.OpType, node.Domain) is { } schema ? (schema.BiasInput >= 0 ? [schema.WeightInput, schema.BiasInput] : [schema.WeightInput]) : [];
     }
 
     /// <summary>
@@ -91,7 +85,7 @@ public sealed class QdqPlanner(QdqOpRegistry registry)
             var handler = node.Domain.Length == 0 || node.Domain == "ai.onnx" ? registry.Find(node.OpType) : null;
             if (context.IsExcluded(node)) reason = "excluded by the user";
             else if (node.HasSubgraph) reason = "holds a subgraph";
-            else if (handler is null) reason = QdqOpRegistry.FragileOps.Contains(node.OpType) ? "kept in float (numerically fragile)" : "no int8 handler for this op";
+            else if (handler is null) reason = OpCatalog.FragileOps.Contains(node.OpType) ? "kept in float (numerically fragile)" : "no int8 handler for this op";
             else reason = handler.Mark(node, context);
             if (reason is null) plan.Quantized.Add(node);
             else plan.LeftInFloat.Add(new FloatNode(node, reason));

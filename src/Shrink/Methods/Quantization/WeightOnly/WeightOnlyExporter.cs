@@ -1,4 +1,5 @@
 using Shrink.Model;
+using Shrink.Ops;
 using Shrink.Passes;
 
 namespace Shrink.Methods.Quantization.WeightOnly;
@@ -231,7 +232,7 @@ public static class WeightOnlyExporter
             weightValue = graph.UniqueName(stem + "_w_kernel");
             graph.AddNodeAfter(dq, "Reshape", [dequantized, shapeName], [weightValue], graph.UniqueName(stem + "_w_Reshape"));
         }
-        graph.SetInput(node, OpFacts.For(node)!.WeightInput, weightValue);
+        graph.SetInput(node, OpCatalog.FindLayer(node.OpType, node.Domain)!.WeightInput, weightValue);
         string storage = small ? (bits == 4 ? "int4" : $"int4 (holding {bits}-bit codes)") : "int8";
         return $"DequantizeLinear {storage}, {(perChannel ? "per channel" : $"block {w.GroupSize}")}";
     }
