@@ -28,6 +28,9 @@ public static class NormalizationSchemas
         new(OpTypes.InstanceNormalization) { QdqRole = QdqRole.Fragile },
         new(OpTypes.GroupNormalization) { QdqRole = QdqRole.Fragile },
         new(OpTypes.SkipLayerNormalization, OpDomains.Microsoft),
+        new(OpTypes.SimplifiedLayerNormalization, OpDomains.Microsoft),
+        new(OpTypes.SkipSimplifiedLayerNormalization, OpDomains.Microsoft),
+        new(OpTypes.RMSNormalization),
         new(OpTypes.ReduceMean) { QdqRole = QdqRole.Fragile, FusesInto = OpTypes.QLinearReduceMean },
         new(OpTypes.ReduceSum) { QdqRole = QdqRole.Fragile },
     ];

@@ -229,6 +229,9 @@ public static class OpTypes
     /// <summary>ONNX Reshape.</summary>
     public const string Reshape = "Reshape";
 
+    /// <summary>ONNX RMSNormalization (opset 23).</summary>
+    public const string RMSNormalization = "RMSNormalization";
+
     /// <summary>ONNX Round.</summary>
     public const string Round = "Round";
 
@@ -241,11 +244,17 @@ public static class OpTypes
     /// <summary>ONNX Sigmoid.</summary>
     public const string Sigmoid = "Sigmoid";
 
+    /// <summary>ONNX Runtime's com.microsoft SimplifiedLayerNormalization (an RMS norm).</summary>
+    public const string SimplifiedLayerNormalization = "SimplifiedLayerNormalization";
+
     /// <summary>ONNX Sin.</summary>
     public const string Sin = "Sin";
 
     /// <summary>ONNX Runtime's com.microsoft SkipLayerNormalization.</summary>
     public const string SkipLayerNormalization = "SkipLayerNormalization";
+
+    /// <summary>ONNX Runtime's com.microsoft SkipSimplifiedLayerNormalization.</summary>
+    public const string SkipSimplifiedLayerNormalization = "SkipSimplifiedLayerNormalization";
 
     /// <summary>ONNX Slice.</summary>
     public const string Slice = "Slice";

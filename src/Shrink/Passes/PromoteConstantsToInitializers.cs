@@ -2,6 +2,7 @@ using System.Globalization;
 using Google.Protobuf;
 using Onnx;
 using Shrink.Model;
+using Shrink.Ops;
 
 namespace Shrink.Passes;
 
@@ -34,7 +35,7 @@ public sealed class PromoteConstantsToInitializers : IGraphPass
         var details = new List<string>();
         foreach (var node in graph.Nodes.ToArray())
         {
-            if (node.OpType != "Constant" || !(node.Domain.Length == 0 || node.Domain == "ai.onnx"))
+            if (node.OpType != OpTypes.Constant || !(node.Domain.Length == 0 || node.Domain == "ai.onnx"))
                 continue;
             if (node.Outputs.Count != 1 || node.Outputs[0].Length == 0)
                 continue;

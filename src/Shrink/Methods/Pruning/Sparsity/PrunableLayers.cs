@@ -1,5 +1,6 @@
 using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
+using Shrink.Ops;
 
 namespace Shrink.Methods.Pruning.Sparsity;
 
@@ -13,7 +14,7 @@ internal static class PrunableLayers
     public static bool CanCollect(WeightLayer layer, out string? reason)
     {
         reason = null;
-        return layer.Node.OpType != "Conv" || LayerHessian.SupportsConv(layer, out reason);
+        return layer.Node.OpType != OpTypes.Conv || LayerHessian.SupportsConv(layer, out reason);
     }
 
     /// <summary>Nonzero elements and elements of all float initializers.</summary>

@@ -64,7 +64,7 @@ public sealed class PruningCostModel : IPruningCost
                 if (macs == 0) continue;
                 var weight = OpCatalog.FindLayer(node.OpType, node.Domain) is { } schema && node.Inputs.Count > schema.WeightInput ? node.Inputs[schema.WeightInput] : null;
                 if (weight is not null && byTensor.TryGetValue(weight, out var layouts)) terms.Add((macs, layouts));
-                else if (node.OpType == "MatMul" && node.Inputs.All(i => graph.FindInitializer(i) is null)
+                else if (node.OpType == OpTypes.MatMul && node.Inputs.All(i => graph.FindInitializer(i) is null)
                     && dependencies.Layouts.TryGetValue(node.Outputs[0], out var heads)) terms.Add((macs, [heads]));
                 else fixedCost += macs;
             }

@@ -3,6 +3,7 @@ using Shrink.Data;
 using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
 using Shrink.Numerics;
+using Shrink.Ops;
 using Shrink.Runtime;
 
 namespace Shrink.Methods.Quantization.WeightOnly;
@@ -173,7 +174,7 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
         return target;
     }
 
-    private static bool CanCollect(WeightLayer layer) => layer.Node.OpType != "Conv" || LayerHessian.SupportsConv(layer, out _);
+    private static bool CanCollect(WeightLayer layer) => layer.Node.OpType != OpTypes.Conv || LayerHessian.SupportsConv(layer, out _);
 
     private (List<WeightLayer> Layers, List<(string Name, string OpType, string Reason)> Left) SelectLayers(OnnxModel model) =>
         WeightLayer.SelectAll(model.Graph, node =>
