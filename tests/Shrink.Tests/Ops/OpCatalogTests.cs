@@ -185,8 +185,8 @@ public class OpCatalogTests
         var constants = typeof(OpTypes).GetFields(BindingFlags.Public | BindingFlags.Static)
             .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToHashSet(StringComparer.Ordinal);
         Assert.True(constants.Count > 90);
-        Assert.Empty(constants.Where(c => !OpCatalog.Knows(c)));
-        Assert.Empty(OpCatalog.All.Select(s => s.OpType).Where(t => !constants.Contains(t)));
+        Assert.DoesNotContain(constants, c => !OpCatalog.Knows(c));
+        Assert.DoesNotContain(OpCatalog.All, s => !constants.Contains(s.OpType));
         Assert.Equal(OpCatalog.All.Count, OpCatalog.All.Select(s => s.OpType).Distinct().Count());
     }
 
