@@ -1,4 +1,5 @@
 using Shrink.Model;
+using Shrink.Ops;
 using Shrink.Validation;
 
 namespace Shrink.Evaluation;
@@ -22,15 +23,16 @@ public sealed record ModelInspection(
         var candidates = new List<CompressionCandidate>();
         foreach (var node in graph.Nodes)
         {
-            var facts = OpFacts.For(node);
-            var weight = facts?.ConstantWeight(node, graph);
-            if (facts is null || weight is null || weight.Dims.Count < 2) continue;
-            int axis = facts.OutputChannelAxis(node);
+            var schema = OpCatalog.FindLayer(node.OpType, node.Domain);
+            var weight = schema is not null && node.Inputs.Count > schema.WeightInput ? graph.FindInitializer(node.Inputs[schema.WeightInput]) : null;
+            if (schema is null || weight is null || weight.Dims.Count < 2) continue;
+            int axis = schema.WeightOutputAxis!(node.GetInt);
+            // Every layer with a constant weight is a candidate for both (the methods then say which they leave alone).
             candidates.Add(new CompressionCandidate(node.DisplayName, node.OpType, weight.Name, weight.Dims.ToArray(), weight.ElementCount,
-                axis < weight.Dims.Count ? weight.Dims[axis] : 0, facts.Quantizable, facts.Prunable));
+                axis < weight.Dims.Count ? weight.Dims[axis] : 0, Quantizable: true, Prunable: true));
         }
         var warnings = new List<string>();
-        int constants = graph.Nodes.Count(n => n.OpType == "Constant");
+        int constants = graph.Nodes.Count(n => n.OpType == OpTypes.Constant);
         if (constants > 0)
             warnings.Add($"{constants} Constant node(s) hold tensors; passes promote them to initializers first (promote-constants).");
         // Only weights, biases and normalization parameters must be finite; other constants (the −inf fill of a causal

@@ -1,4 +1,5 @@
 using Shrink.Model;
+using Shrink.Ops;
 
 namespace Shrink.Layers;
 
@@ -10,9 +11,10 @@ namespace Shrink.Layers;
 /// </summary>
 public sealed class WeightLayer
 {
-    private WeightLayer(Node node, string weightName, IReadOnlyList<long> dims, int rows, int cols)
+    private WeightLayer(Node node, OpSchema schema, string weightName, IReadOnlyList<long> dims, int rows, int cols)
     {
         Node = node;
+        Schema = schema;
         WeightName = weightName;
         WeightDims = dims.ToArray();
         Rows = rows;
@@ -21,6 +23,9 @@ public sealed class WeightLayer
 
     /// <summary>The node.</summary>
     public Node Node { get; }
+
+    /// <summary>The node's op schema.</summary>
+    public OpSchema Schema { get; }
 
     /// <summary>The weight initializer's name.</summary>
     public string WeightName { get; }
@@ -38,10 +43,10 @@ public sealed class WeightLayer
     public string Input => Node.Inputs[0];
 
     /// <summary>Whether the ONNX weight is stored [K, N] (MatMul, Gemm without transB).</summary>
-    public bool StoredTransposed => Node.OpType == "MatMul" || (Node.OpType == "Gemm" && Node.GetInt("transB", 0) == 0);
+    public bool StoredTransposed => Schema.Layer is LayerKind.MatMul or LayerKind.Gemm && Schema.WeightOutputAxis!(Node.GetInt) == 1;
 
     /// <summary>Conv group count (1 for Gemm/MatMul).</summary>
-    public int Groups => Node.OpType == "Conv" ? (int)Node.GetInt("group", 1) : 1;
+    public int Groups => Schema.Layer == LayerKind.Convolution ? (int)Node.GetInt("group", 1) : 1;
 
     /// <summary>Display name for reports.</summary>
     public string Name => Node.DisplayName;
@@ -53,36 +58,36 @@ public sealed class WeightLayer
     public static WeightLayer? TryCreate(Node node, ModelGraph graph, out string? reason)
     {
         reason = null;
-        var facts = OpFacts.For(node);
-        if (facts is null || node.OpType == "ConvTranspose")
+        var schema = OpCatalog.FindLayer(node.OpType, node.Domain);
+        if (schema is null || schema.Layer == LayerKind.TransposedConvolution)
         {
-            reason = node.OpType == "ConvTranspose" ? "ConvTranspose weights are not handled by weight-only quantization" : "no weight";
+            reason = schema is not null ? $"{node.OpType} weights are not handled by weight-only quantization" : "no weight";
             return null;
         }
-        var weight = facts.ConstantWeight(node, graph);
+        var weight = node.Inputs.Count > schema.WeightInput ? graph.FindInitializer(node.Inputs[schema.WeightInput]) : null;
         if (weight is null) { reason = ComputedWeight; return null; }
         if (weight.Type != ElementType.Float) { reason = $"the weight is {weight.Type.OnnxName()}, not float"; return null; }
         var dims = weight.Dims;
-        switch (node.OpType)
+        switch (schema.Layer)
         {
-            case "MatMul" when dims.Count == 2:
-                return new WeightLayer(node, weight.Name, dims, (int)dims[1], (int)dims[0]);
-            case "MatMul":
+            case LayerKind.MatMul when dims.Count == 2:
+                return new WeightLayer(node, schema, weight.Name, dims, (int)dims[1], (int)dims[0]);
+            case LayerKind.MatMul:
                 reason = $"a {dims.Count}-D MatMul weight (batched weights are not handled)";
                 return null;
-            case "Gemm" when node.GetInt("transA", 0) != 0:
+            case LayerKind.Gemm when schema.ReadsInputTransposed(node.GetInt):
                 reason = "Gemm with transA";
                 return null;
-            case "Gemm" when node.GetFloat("alpha", 1f) != 1f:
+            case LayerKind.Gemm when node.GetFloat("alpha", 1f) != 1f:
                 reason = "Gemm with alpha ≠ 1";
                 return null;
-            case "Gemm" when dims.Count == 2:
-                bool transB = node.GetInt("transB", 0) != 0;
-                return new WeightLayer(node, weight.Name, dims, (int)(transB ? dims[0] : dims[1]), (int)(transB ? dims[1] : dims[0]));
-            case "Conv" when dims.Count >= 3:
+            case LayerKind.Gemm when dims.Count == 2:
+                int outAxis = schema.WeightOutputAxis!(node.GetInt), inAxis = schema.WeightInputAxis!(node.GetInt);
+                return new WeightLayer(node, schema, weight.Name, dims, (int)dims[outAxis], (int)dims[inAxis]);
+            case LayerKind.Convolution when dims.Count >= 3:
                 long cols = 1;
                 for (int i = 1; i < dims.Count; i++) cols *= dims[i];
-                return new WeightLayer(node, weight.Name, dims, (int)dims[0], (int)cols);
+                return new WeightLayer(node, schema, weight.Name, dims, (int)dims[0], (int)cols);
             default:
                 reason = $"unexpected weight rank {dims.Count}";
                 return null;
@@ -100,7 +105,7 @@ public sealed class WeightLayer
         var left = new List<(string, string, string)>();
         foreach (var node in graph.TopologicalOrder())
         {
-            if (node.OpType is not ("Conv" or "Gemm" or "MatMul" or "ConvTranspose") || (node.Domain.Length > 0 && node.Domain != "ai.onnx")) continue;
+            if (OpCatalog.FindLayer(node.OpType, node.Domain) is null) continue;
             if (leaveOut?.Invoke(node) is string why)
             {
                 left.Add((node.DisplayName, node.OpType, why));

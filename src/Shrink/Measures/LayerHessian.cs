@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Numerics.Tensors;
 using Shrink.Layers;
 using Shrink.Numerics;
+using Shrink.Ops;
 
 namespace Shrink.Measures;
 
@@ -23,7 +24,7 @@ public sealed class LayerHessian
         Layer = layer;
         Cols = layer.Cols;
         Matrix = new float[(long)Cols * Cols];
-        if (layer.Node.OpType != "Conv") return;
+        if (layer.Node.OpType != OpTypes.Conv) return;
         if (!SupportsConv(layer, out var reason)) throw new ShrinkException($"'{layer.Name}': {reason}.");
         var node = layer.Node;
         bool oneD = layer.WeightDims.Length == 3;
@@ -126,7 +127,7 @@ public sealed class LayerHessian
 
     private InputGeometry Geometry(IReadOnlyList<long> shape)
     {
-        if (Layer.Node.OpType != "Conv")
+        if (Layer.Node.OpType != OpTypes.Conv)
         {
             if (shape.Count == 0 || shape[^1] != Cols)
                 throw new ShrinkException($"'{Layer.Name}': its input has shape [{string.Join(",", shape)}], expected a last axis of {Cols}.");
@@ -143,7 +144,7 @@ public sealed class LayerHessian
     // Row r of X: a row of a MatMul/Gemm input, or the im2col patch of output position r = (b, oy, ox) of a Conv.
     private void FillRow(ReadOnlySpan<float> input, in InputGeometry g, long r, Span<float> row)
     {
-        if (Layer.Node.OpType != "Conv")
+        if (Layer.Node.OpType != OpTypes.Conv)
         {
             input.Slice((int)(r * Cols), Cols).CopyTo(row);
             return;

@@ -1,4 +1,5 @@
 using Onnx;
+using Shrink.Ops;
 
 namespace Shrink.Model;
 
@@ -66,7 +67,7 @@ internal sealed class GraphValidator
                 if (!producer.TryAdd(o, i))
                     throw new ShrinkException($"{_source}: value '{o}' is produced twice (second time by node {Describe(node)}{where}).");
             }
-            if (node.OpType == "Constant" && node.Output.Count == 1 && IsDefaultDomain(node.Domain))
+            if (node.OpType == OpTypes.Constant && node.Output.Count == 1 && IsDefaultDomain(node.Domain))
             {
                 var value = node.Attribute.FirstOrDefault(a => a.Name == "value")?.T;
                 if (value is not null) constants.TryAdd(node.Output[0], value);

@@ -1,4 +1,5 @@
 using Onnx;
+using Shrink.Ops;
 
 namespace Shrink.Model;
 
@@ -10,7 +11,7 @@ internal static class OpAttributeValidator
 {
     /// <summary>True for the ops <see cref="Check"/> looks at.</summary>
     public static bool Applies(NodeProto node) =>
-        GraphValidator.IsDefaultDomain(node.Domain) && node.OpType is "Conv" or "ConvTranspose" or "MaxPool" or "AveragePool" or "LpPool";
+        GraphValidator.IsDefaultDomain(node.Domain) && node.OpType is OpTypes.Conv or OpTypes.ConvTranspose or OpTypes.MaxPool or OpTypes.AveragePool or OpTypes.LpPool;
 
     /// <summary>
     /// Throws <see cref="ShrinkException"/> (prefixed with <paramref name="where"/>) for an invalid attribute or weight.
@@ -23,7 +24,7 @@ internal static class OpAttributeValidator
         RequirePositive(node, "strides", where);
         RequirePositive(node, "dilations", where);
         RequireNonNegative(node, "pads", where);
-        if (node.OpType is not ("Conv" or "ConvTranspose")) return;
+        if (node.OpType is not (OpTypes.Conv or OpTypes.ConvTranspose)) return;
 
         long group = 1;
         if (Find(node, "group") is AttributeProto g)
@@ -51,7 +52,7 @@ internal static class OpAttributeValidator
             throw new ShrinkException($"{where}: group = {group} does not divide the {weight.Dims[0]} {(node.OpType == "Conv" ? "output" : "input")} channels of weight '{node.Input[1]}' {dims}.");
         if (ChannelsOf(node.Input[0], shapes) is long channels)
         {
-            long expected = node.OpType == "Conv" ? weight.Dims[1] * group : weight.Dims[0];
+            long expected = node.OpType == OpTypes.Conv ? weight.Dims[1] * group : weight.Dims[0];
             if (channels != expected)
                 throw new ShrinkException($"{where}: input '{node.Input[0]}' has {channels} channels, but weight '{node.Input[1]}' {dims} with group = {group} takes {expected}.");
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Onnx;
+using Shrink.Ops;
 
 namespace Shrink.Model;
 
@@ -9,8 +10,6 @@ namespace Shrink.Model;
 /// </summary>
 public static class Subgraphs
 {
-    private static readonly HashSet<string> WeightedOps = new(StringComparer.Ordinal) { "Conv", "ConvTranspose", "Gemm", "MatMul" };
-
     /// <summary>Every subgraph below the nodes of <paramref name="graph"/>, depth first, with the node that holds it.</summary>
     public static IEnumerable<(GraphProto Graph, NodeProto Holder)> Of(ModelGraph graph)
     {
@@ -52,7 +51,7 @@ public static class Subgraphs
             var counted = new HashSet<string>(StringComparer.Ordinal);
             foreach (var node in g.Node)
             {
-                bool weighted = (node.Domain.Length == 0 || node.Domain == "ai.onnx") && WeightedOps.Contains(node.OpType);
+                bool weighted = OpCatalog.FindLayer(node.OpType, node.Domain) is not null;
                 if (!weighted || node.Input.Count < 2 || !initializers.TryGetValue(node.Input[1], out var w) || !counted.Add(w.Name)) continue;
                 tensors++;
                 parameters += new TensorData(w).ElementCount;

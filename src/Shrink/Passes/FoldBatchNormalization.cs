@@ -1,4 +1,5 @@
 using Shrink.Model;
+using Shrink.Ops;
 
 namespace Shrink.Passes;
 
@@ -31,7 +32,7 @@ public sealed class FoldBatchNormalization : IGraphPass
         var released = new HashSet<string>(StringComparer.Ordinal);
         var staleInfos = new HashSet<string>(StringComparer.Ordinal);
         int folded = 0;
-        foreach (var bn in graph.Nodes.Where(n => n.OpType == "BatchNormalization" && IsDefaultDomain(n)).ToList())
+        foreach (var bn in graph.Nodes.Where(n => ReferenceEquals(OpCatalog.Find(n.OpType, n.Domain), NormalizationSchemas.BatchNormalization)).ToList())
         {
             var plan = Plan(graph, bn, out string reason);
             if (plan is null)
@@ -52,8 +53,6 @@ public sealed class FoldBatchNormalization : IGraphPass
         }
         return new GraphPassResult(folded, details);
     }
-
-    private static bool IsDefaultDomain(Node node) => node.Domain.Length == 0 || node.Domain == "ai.onnx";
 
     /// <summary>Everything a fold needs, computed before anything changes so a refusal leaves the graph untouched.</summary>
     private sealed record FoldPlan(Node BatchNorm, Node Producer, TensorData Weight, float[] NewWeight, string? BiasName, float[] NewBias, bool IsGemm);
@@ -76,7 +75,8 @@ public sealed class FoldBatchNormalization : IGraphPass
         }
         string x = bn.Inputs[0];
         var producer = graph.Producer(x);
-        if (producer is null || !IsDefaultDomain(producer) || producer.OpType is not ("Conv" or "ConvTranspose" or "Gemm"))
+        var schema = producer is null ? null : OpCatalog.Find(producer.OpType, producer.Domain);
+        if (producer is null || schema is not { FoldsBatchNormalization: true })
             return Refuse(out reason, $"its input '{x}' is not produced by a Conv, ConvTranspose or Gemm");
         if (producer.Outputs.Count != 1 || producer.Outputs[0] != x)
             return Refuse(out reason, $"{producer.DisplayName} has more than one output");
@@ -98,13 +98,13 @@ public sealed class FoldBatchNormalization : IGraphPass
         if (w.Type != ElementType.Float)
             return Refuse(out reason, $"the weight '{w.Name}' of {producer.DisplayName} is {w.Type.OnnxName()}; only float32 weights are folded");
 
-        bool isGemm = producer.OpType == "Gemm";
+        bool isGemm = schema.Layer == LayerKind.Gemm;
         int channels;
         Func<long, int> channelOf;
         var dims = w.Dims;
-        switch (producer.OpType)
+        switch (schema.Layer)
         {
-            case "Conv":
+            case LayerKind.Convolution:
                 {
                     if (dims.Count < 2) return Refuse(out reason, $"the weight '{w.Name}' has rank {dims.Count}");
                     channels = checked((int)dims[0]);
@@ -112,7 +112,7 @@ public sealed class FoldBatchNormalization : IGraphPass
                     channelOf = i => (int)(i / inner);
                     break;
                 }
-            case "ConvTranspose":
+            case LayerKind.TransposedConvolution:
                 {
                     if (dims.Count < 2) return Refuse(out reason, $"the weight '{w.Name}' has rank {dims.Count}");
                     long group = producer.GetInt("group", 1);
@@ -130,7 +130,7 @@ public sealed class FoldBatchNormalization : IGraphPass
             default:
                 {
                     if (dims.Count != 2) return Refuse(out reason, $"the Gemm weight '{w.Name}' has rank {dims.Count}");
-                    bool transB = producer.GetInt("transB", 0) != 0;
+                    bool transB = schema.WeightOutputAxis!(producer.GetInt) == 0;
                     long columns = transB ? dims[0] : dims[1];
                     channels = checked((int)columns);
                     long k = transB ? dims[1] : dims[0];

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Shrink.Model;
+using Shrink.Ops;
 
 namespace Shrink.Passes;
 
@@ -36,9 +37,9 @@ public sealed class FoldConstants : IGraphPass
             if (graph.FindInitializer(node.Inputs[0]) is not { } input) continue;
             var folded = node.OpType switch
             {
-                "Cast" => Cast(input, node),
-                "Transpose" => Transpose(input, node),
-                "Identity" => Copy(input),
+                OpTypes.Cast => Cast(input, node),
+                OpTypes.Transpose => Transpose(input, node),
+                OpTypes.Identity => Copy(input),
                 _ => null,
             };
             if (folded is null) continue;

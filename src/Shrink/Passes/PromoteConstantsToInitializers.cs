@@ -1,5 +1,6 @@
 using System.Globalization;
 using Shrink.Model;
+using Shrink.Ops;
 
 namespace Shrink.Passes;
 
@@ -32,7 +33,7 @@ public sealed class PromoteConstantsToInitializers : IGraphPass
         var details = new List<string>();
         foreach (var node in graph.Nodes.ToArray())
         {
-            if (node.OpType != "Constant" || !(node.Domain.Length == 0 || node.Domain == "ai.onnx"))
+            if (node.OpType != OpTypes.Constant || !(node.Domain.Length == 0 || node.Domain == "ai.onnx"))
                 continue;
             if (node.Outputs.Count != 1 || node.Outputs[0].Length == 0)
                 continue;

@@ -1,4 +1,5 @@
 using Shrink.Model;
+using Shrink.Ops;
 
 namespace Shrink.Runtime;
 
@@ -8,12 +9,8 @@ namespace Shrink.Runtime;
 /// </summary>
 public static class FusionInspector
 {
-    private static readonly HashSet<string> IntegerOps = new(StringComparer.Ordinal)
-    {
-        "QLinearConv", "QGemm", "QLinearMatMul", "QLinearAdd", "QLinearMul", "QLinearGlobalAveragePool", "QLinearAveragePool",
-        "QLinearConcat", "QLinearSigmoid", "QLinearLeakyRelu", "QLinearSoftmax", "QLinearWhere", "MatMulIntegerToFloat",
-        "DynamicQuantizeMatMul", "ConvInteger", "MatMulInteger", "MatMulNBits", "QAttention", "NhwcQLinearConv", "QLinearReduceMean",
-    };
+    // ORT's integer kernels, whatever domain the optimized graph spells them in.
+    private static readonly IReadOnlySet<string> IntegerOps = OpCatalog.IntegerKernels;
 
     /// <summary>
     /// Optimizes <paramref name="model"/> in ORT (level ALL, one thread) and reports what runs. With
@@ -43,9 +40,9 @@ public static class FusionInspector
             var unfused = new List<string>();
             foreach (var n in nodes)
             {
-                if (n.OpType is "QuantizeLinear" or "DequantizeLinear" || IntegerOps.Contains(n.OpType)) continue;
-                bool fromDq = n.Inputs.Any(i => producers.TryGetValue(i, out var p) && p.OpType == "DequantizeLinear" && !IsWeight(p, graph));
-                bool toQ = n.Outputs.Any(o => consumers.TryGetValue(o, out var cs) && cs.Any(c => c.OpType == "QuantizeLinear"));
+                if (n.OpType is OpTypes.QuantizeLinear or OpTypes.DequantizeLinear || IntegerOps.Contains(n.OpType)) continue;
+                bool fromDq = n.Inputs.Any(i => producers.TryGetValue(i, out var p) && p.OpType == OpTypes.DequantizeLinear && !IsWeight(p, graph));
+                bool toQ = n.Outputs.Any(o => consumers.TryGetValue(o, out var cs) && cs.Any(c => c.OpType == OpTypes.QuantizeLinear));
                 if (fromDq && toQ && (quantizedNodes is null || quantizedNodes.Contains(n.Name))) unfused.Add($"{(n.Name.Length > 0 ? n.Name : n.OpType)} ({n.OpType})");
             }
             var histogram = nodes.GroupBy(n => n.Domain.Length == 0 ? n.OpType : $"{n.Domain}.{n.OpType}")
@@ -53,8 +50,8 @@ public static class FusionInspector
             return new FusionReport(
                 histogram,
                 nodes.Count(n => IntegerOps.Contains(n.OpType)),
-                nodes.Count(n => n.OpType == "QuantizeLinear"),
-                nodes.Count(n => n.OpType == "DequantizeLinear"),
+                nodes.Count(n => n.OpType == OpTypes.QuantizeLinear),
+                nodes.Count(n => n.OpType == OpTypes.DequantizeLinear),
                 unfused);
         }
         finally

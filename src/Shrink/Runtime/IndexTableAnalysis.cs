@@ -1,4 +1,5 @@
 using Shrink.Model;
+using Shrink.Ops;
 
 namespace Shrink.Runtime;
 
@@ -10,7 +11,7 @@ namespace Shrink.Runtime;
 /// </summary>
 public static class IndexTableAnalysis
 {
-    private static readonly HashSet<string> PassThrough = new(StringComparer.Ordinal) { "Cast", "Unsqueeze", "Squeeze", "Reshape", "Flatten", "Identity" };
+    private static readonly HashSet<string> PassThrough = new(StringComparer.Ordinal) { OpTypes.Cast, OpTypes.Unsqueeze, OpTypes.Squeeze, OpTypes.Reshape, OpTypes.Flatten, OpTypes.Identity };
 
     /// <summary>Input name → the smallest table size it indexes (valid values are [0, size)); inputs indexing nothing are absent.</summary>
     public static IReadOnlyDictionary<string, long> TableSizes(OnnxModel model)
@@ -36,7 +37,7 @@ public static class IndexTableAnalysis
                     {
                         foreach (var o in node.Outputs) pending.Push(o);
                     }
-                    else if (node.OpType == "Gather" && node.Inputs.Count > 1 && node.Inputs[1] == value && TableDims(graph, node.Inputs[0]) is { } dims)
+                    else if (node.OpType == OpTypes.Gather && node.Inputs.Count > 1 && node.Inputs[1] == value && TableDims(graph, node.Inputs[0]) is { } dims)
                     {
                         long axis = node.GetInt("axis", 0);
                         if (axis < 0) axis += dims.Count;
@@ -57,9 +58,9 @@ public static class IndexTableAnalysis
             if (graph.FindInitializer(value) is { } table) return table.Dims;
             var producer = graph.Producer(value);
             if (producer is null || producer.Inputs.Count == 0) return null;
-            if (producer.OpType == "Constant")
+            if (producer.OpType == OpTypes.Constant)
                 return producer.GetTensor("value") is { } t ? t.Dims : null;
-            if (producer.OpType is not ("DequantizeLinear" or "Cast" or "Identity")) return null;
+            if (producer.OpType is not (OpTypes.DequantizeLinear or OpTypes.Cast or OpTypes.Identity)) return null;
             value = producer.Inputs[0];
         }
         return null;

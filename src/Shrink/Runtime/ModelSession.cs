@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using Shrink.Data;
 using Shrink.Model;
+using Shrink.Ops;
 
 namespace Shrink.Runtime;
 
@@ -46,7 +47,7 @@ public sealed class ModelSession : IDisposable
 
     /// <summary>True when the model dequantizes weights but quantizes no activations (weight-only quantization).</summary>
     public static bool IsWeightOnly(OnnxModel model) =>
-        model.Graph.Nodes.Any(n => n.OpType == "DequantizeLinear") && !model.Graph.Nodes.Any(n => n.OpType is "QuantizeLinear" or "DynamicQuantizeLinear");
+        model.Graph.Nodes.Any(n => n.OpType == OpTypes.DequantizeLinear) && !model.Graph.Nodes.Any(n => n.OpType is OpTypes.QuantizeLinear or OpTypes.DynamicQuantizeLinear);
 
     /// <summary>Creates a session for an in-memory model; models over 2 GB go through a temporary folder with external data.</summary>
     public static ModelSession Open(OnnxModel model, RuntimeOptions? options = null, string? displayName = null) =>

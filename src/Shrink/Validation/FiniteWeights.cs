@@ -1,4 +1,5 @@
 using Shrink.Model;
+using Shrink.Ops;
 
 namespace Shrink.Validation;
 
@@ -44,7 +45,7 @@ public static class FiniteWeights
 
     private static IEnumerable<int> ParameterInputs(Node node)
     {
-        if (node.OpType == "BatchNormalization") return [1, 2, 3, 4];
-        return OpFacts.For(node) is { } facts ? (facts.BiasInput >= 0 ? [facts.WeightInput, facts.BiasInput] : [facts.WeightInput]) : [];
+        if (node.OpType == OpTypes.BatchNormalization) return [1, 2, 3, 4];
+        return OpCatalog.FindLayer(node.OpType, node.Domain) is { } schema ? (schema.BiasInput >= 0 ? [schema.WeightInput, schema.BiasInput] : [schema.WeightInput]) : [];
     }
 }

@@ -3,6 +3,7 @@ using Shrink.Data;
 using Shrink.Methods.Pruning.Sparsity;
 using Shrink.Methods.Pruning.Structured;
 using Shrink.Methods.Quantization;
+using Shrink.Methods.Quantization.Qdq;
 using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
 using Shrink.Reports;

@@ -1,6 +1,6 @@
 using Shrink.Data;
-using Shrink.Methods.Quantization;
 using Shrink.Methods.Quantization.Dynamic;
+using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
 using Shrink.Registration;
 using Shrink.Reports;

@@ -1,6 +1,7 @@
 using Shrink.Calibration;
 using Shrink.Data;
 using Shrink.Methods.Quantization;
+using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
 using Shrink.Registration;
 using Shrink.Reports;

@@ -1,4 +1,5 @@
 using Shrink.Methods.Pruning.Dependency;
+using Shrink.Ops;
 
 namespace Shrink.Methods.Pruning.Importance;
 
@@ -19,7 +20,7 @@ public sealed class BatchNormScaleImportance : IChannelImportance
     {
         if (group.BatchNorms.Count == 0)
         {
-            bool anyBn = context.Graph.Nodes.Any(n => n.OpType == "BatchNormalization");
+            bool anyBn = context.Graph.Nodes.Any(n => n.OpType == OpTypes.BatchNormalization);
             throw new ShrinkException(anyBn
                 ? $"bn-scale: channel group {group.Name} has no BatchNormalization after it; use l1, l2, activation or reconstruction."
                 : $"bn-scale: the model has no BatchNormalization (it was folded into the convolutions, as PyTorch's exporter does), so there is no γ to rank by; use l1, l2, activation or reconstruction.");

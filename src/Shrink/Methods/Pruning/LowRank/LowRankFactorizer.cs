@@ -6,6 +6,7 @@ using Shrink.Methods.Pruning.Sparsity;
 using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
 using Shrink.Numerics;
+using Shrink.Ops;
 using Shrink.Passes;
 using Shrink.Runtime;
 using Shrink.Validation;
@@ -178,7 +179,7 @@ public sealed class LowRankFactorizer(LowRankOptions options)
 
     private static string? Unfactorable(WeightLayer layer)
     {
-        if (layer.Node.OpType != "Conv") return null;
+        if (layer.Node.OpType != OpTypes.Conv) return null;
         if (layer.Groups != 1) return $"grouped convolution (group={layer.Groups})";
         if (layer.WeightDims.Skip(2).Any(d => d != 1)) return $"a {string.Join("×", layer.WeightDims.Skip(2))} kernel (only 1×1 convolutions are factored)";
         return null;

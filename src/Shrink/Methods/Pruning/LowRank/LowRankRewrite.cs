@@ -1,5 +1,6 @@
 using Shrink.Layers;
 using Shrink.Model;
+using Shrink.Ops;
 
 namespace Shrink.Methods.Pruning.LowRank;
 
@@ -21,12 +22,12 @@ internal static class LowRankRewrite
         string hidden = graph.UniqueName(stem + "_out");
         string firstWeight = graph.UniqueName(stem + "_weight");
         int at = graph.IndexOf(node);
-        if (node.OpType == "Conv")
+        if (node.OpType == OpTypes.Conv)
         {
             var dims = layer.WeightDims.ToArray();
             dims[0] = rank;
             graph.SetInitializer(TensorData.FromFloats(firstWeight, dims, right));
-            var first = graph.AddNode("Conv", [node.Inputs[0], firstWeight], [hidden], graph.UniqueName(stem), insertAt: at);
+            var first = graph.AddNode(OpTypes.Conv, [node.Inputs[0], firstWeight], [hidden], graph.UniqueName(stem), insertAt: at);
             first.CopyAttributesFrom(node);
             foreach (var a in SpatialAttributes) node.RemoveAttribute(a);
             var second = layer.WeightDims.ToArray();
@@ -37,7 +38,7 @@ internal static class LowRankRewrite
         {
             // B·x as x·Bᵀ: MatMul with Bᵀ [K × r].
             graph.SetInitializer(TensorData.FromFloats(firstWeight, [k, rank], WeightLayer.Transpose(right, rank, k)));
-            graph.AddNode("MatMul", [node.Inputs[0], firstWeight], [hidden], graph.UniqueName(stem), insertAt: at);
+            graph.AddNode(OpTypes.MatMul, [node.Inputs[0], firstWeight], [hidden], graph.UniqueName(stem), insertAt: at);
             bool transposed = layer.StoredTransposed;
             graph.SetInitializer(TensorData.FromFloats(layer.WeightName, transposed ? [rank, n] : [n, rank],
                 transposed ? WeightLayer.Transpose(left, n, rank) : left));

@@ -1,6 +1,7 @@
 using Shrink.Layers;
 using Shrink.Measures;
 using Shrink.Model;
+using Shrink.Ops;
 
 namespace Shrink.Methods.Pruning.Sparsity;
 
@@ -14,7 +15,7 @@ internal static class PrunableLayers
     public static bool CanCollect(WeightLayer layer, out string? reason)
     {
         reason = null;
-        return layer.Node.OpType != "Conv" || LayerHessian.SupportsConv(layer, out reason);
+        return layer.Node.OpType != OpTypes.Conv || LayerHessian.SupportsConv(layer, out reason);
     }
 
     /// <summary>Nonzero elements and elements of all float initializers.</summary>

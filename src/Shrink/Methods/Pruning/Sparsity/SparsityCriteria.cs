@@ -1,4 +1,5 @@
 using Shrink.Model;
+using Shrink.Ops;
 
 namespace Shrink.Methods.Pruning.Sparsity;
 
@@ -27,13 +28,13 @@ public static class SparsityCriteria
     {
         ArgumentNullException.ThrowIfNull(model);
         var ops = model.Graph.Nodes.Select(n => n.OpType).ToHashSet(StringComparer.Ordinal);
-        bool layerNorm = LayerNormOps.Overlaps(ops) || (ops.Contains("ReduceMean") && ops.Contains("Sqrt") && ops.Contains("Div"));
-        return layerNorm && !ops.Contains("BatchNormalization") ? "magnitude" : "lamp";
+        bool layerNorm = LayerNormOps.Overlaps(ops) || (ops.Contains(OpTypes.ReduceMean) && ops.Contains(OpTypes.Sqrt) && ops.Contains(OpTypes.Div));
+        return layerNorm && !ops.Contains(OpTypes.BatchNormalization) ? "magnitude" : "lamp";
     }
 
     private static readonly HashSet<string> LayerNormOps = new(StringComparer.Ordinal)
     {
-        "LayerNormalization", "SimplifiedLayerNormalization", "SkipLayerNormalization", "SkipSimplifiedLayerNormalization", "RMSNormalization",
+        OpTypes.LayerNormalization, OpTypes.SimplifiedLayerNormalization, OpTypes.SkipLayerNormalization, OpTypes.SkipSimplifiedLayerNormalization, OpTypes.RMSNormalization,
     };
 
     /// <summary>Creates the criterion called <paramref name="name"/>.</summary>

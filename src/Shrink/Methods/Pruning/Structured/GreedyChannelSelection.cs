@@ -3,6 +3,7 @@ using Shrink.Data;
 using Shrink.Methods.Pruning.Dependency;
 using Shrink.Model;
 using Shrink.Numerics;
+using Shrink.Ops;
 using Shrink.Runtime;
 
 namespace Shrink.Methods.Pruning.Structured;
@@ -58,8 +59,8 @@ internal static class GreedyChannelSelection
                     var layer = weight is null || weight.Type != ElementType.Float || c.Node.Inputs[0] != c.Input ? null : LayerShape.Of(c.Node, weight);
                     if (layer is not null && layer.InputFeatures + 1 <= MaxColumns)
                     {
-                        int per = c.Node.OpType == "Conv" ? (int)(weight!.Dims[2] * weight.Dims[3]) : (int)c.Block;
-                        if (c.Node.OpType != "Conv" || c.Block == 1) fit = new Fit(c, layer, per);
+                        int per = c.Node.OpType == OpTypes.Conv ? (int)(weight!.Dims[2] * weight.Dims[3]) : (int)c.Block;
+                        if (c.Node.OpType != OpTypes.Conv || c.Block == 1) fit = new Fit(c, layer, per);
                     }
                     fits[c.Node] = fit;
                 }

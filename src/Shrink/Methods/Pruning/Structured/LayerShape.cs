@@ -1,4 +1,5 @@
 using Shrink.Model;
+using Shrink.Ops;
 using Shrink.Runtime;
 
 namespace Shrink.Methods.Pruning.Structured;
@@ -36,9 +37,9 @@ internal abstract class LayerShape
     /// <summary>The shape of <paramref name="node"/>, or null when it is not refittable.</summary>
     public static LayerShape? Of(Node node, TensorData weight)
     {
-        switch (node.OpType)
+        switch (OpCatalog.FindAnyDomain(node.OpType)?.Layer)
         {
-            case "Conv":
+            case LayerKind.Convolution:
                 {
                     if (weight.Dims.Count != 4 || node.GetInt("group", 1) != 1) return null;
                     string autoPad = node.GetString("auto_pad", "NOTSET");
@@ -50,11 +51,14 @@ internal abstract class LayerShape
                     return new ConvLayerShape((int)weight.Dims[0], (int)weight.Dims[1], (int)weight.Dims[2], (int)weight.Dims[3],
                         (int)strides[0], (int)strides[1], (int)dilations[0], (int)dilations[1], (int)pads[0], (int)pads[1]);
                 }
-            case "Gemm":
-                if (weight.Dims.Count != 2 || node.GetInt("transA", 0) != 0 || node.GetFloat("alpha", 1f) != 1f || node.GetFloat("beta", 1f) != 1f) return null;
-                bool transB = node.GetInt("transB", 0) != 0;
-                return new DenseLayerShape(transB ? (int)weight.Dims[1] : (int)weight.Dims[0], transB ? (int)weight.Dims[0] : (int)weight.Dims[1], transB, true);
-            case "MatMul":
+            case LayerKind.Gemm:
+                {
+                    var gemm = GemmSchemas.Gemm;
+                    if (weight.Dims.Count != 2 || gemm.ReadsInputTransposed(node.GetInt) || node.GetFloat("alpha", 1f) != 1f || node.GetFloat("beta", 1f) != 1f) return null;
+                    int inAxis = gemm.WeightInputAxis!(node.GetInt), outAxis = gemm.WeightOutputAxis!(node.GetInt);
+                    return new DenseLayerShape((int)weight.Dims[inAxis], (int)weight.Dims[outAxis], transposed: outAxis == 0, true);
+                }
+            case LayerKind.MatMul:
                 return weight.Dims.Count != 2 ? null : new DenseLayerShape((int)weight.Dims[0], (int)weight.Dims[1], false, false);
             default:
                 return null;

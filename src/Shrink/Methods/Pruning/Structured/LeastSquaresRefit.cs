@@ -2,6 +2,7 @@ using Onnx;
 using Shrink.Data;
 using Shrink.Model;
 using Shrink.Numerics;
+using Shrink.Ops;
 using Shrink.Runtime;
 
 namespace Shrink.Methods.Pruning.Structured;
@@ -42,7 +43,7 @@ internal sealed class LeastSquaresRefit(ChannelPruningOptions options)
         var consumers = graph.Consumers(output);
         if (consumers.Count != 1 || graph.IsGraphOutput(output)) return null;
         var add = consumers[0];
-        if (add.OpType != "Add" || add.Inputs.Count != 2 || add.Inputs[0] == add.Inputs[1]) return null;
+        if (add.OpType != OpTypes.Add || add.Inputs.Count != 2 || add.Inputs[0] == add.Inputs[1]) return null;
         string other = add.Inputs[0] == output ? add.Inputs[1] : add.Inputs[0];
         var producer = graph.Producer(other);
         if (producer is null || !order.TryGetValue(producer.Outputs[0], out int otherIndex) || otherIndex >= order[output]) return null;

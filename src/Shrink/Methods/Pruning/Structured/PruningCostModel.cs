@@ -1,6 +1,7 @@
 using Shrink.Evaluation;
 using Shrink.Methods.Pruning.Dependency;
 using Shrink.Model;
+using Shrink.Ops;
 
 namespace Shrink.Methods.Pruning.Structured;
 
@@ -61,9 +62,9 @@ public sealed class PruningCostModel : IPruningCost
             {
                 long macs = MacCounter.Count(node, graph, shapes);
                 if (macs == 0) continue;
-                var weight = OpFacts.For(node) is { } facts && node.Inputs.Count > facts.WeightInput ? node.Inputs[facts.WeightInput] : null;
+                var weight = OpCatalog.FindLayer(node.OpType, node.Domain) is { } schema && node.Inputs.Count > schema.WeightInput ? node.Inputs[schema.WeightInput] : null;
                 if (weight is not null && byTensor.TryGetValue(weight, out var layouts)) terms.Add((macs, layouts));
-                else if (node.OpType == "MatMul" && node.Inputs.All(i => graph.FindInitializer(i) is null)
+                else if (node.OpType == OpTypes.MatMul && node.Inputs.All(i => graph.FindInitializer(i) is null)
                     && dependencies.Layouts.TryGetValue(node.Outputs[0], out var heads)) terms.Add((macs, [heads]));
                 else fixedCost += macs;
             }

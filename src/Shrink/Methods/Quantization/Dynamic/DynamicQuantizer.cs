@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
+using Shrink.Ops;
 using Shrink.Passes;
 using Shrink.Runtime;
 using Shrink.Validation;
@@ -30,7 +31,7 @@ public sealed class DynamicQuantizer(StaticQuantizationOptions options)
         {
             string? reason = Rewrite(graph, node, options);
             if (reason is null) done[node.OpType] = done.GetValueOrDefault(node.OpType) + 1;
-            else if (OpFacts.For(node) is not null) left.Add((node.OpType, reason, 1));
+            else if (OpCatalog.FindLayer(node.OpType, node.Domain) is not null) left.Add((node.OpType, reason, 1));
         }
         if (done.Count == 0)
             throw new ShrinkException($"{source}: nothing to quantize dynamically: no MatMul or Gemm with a constant float weight{Subgraphs.UntouchedWeightsNote(graph)}.");
@@ -54,7 +55,7 @@ public sealed class DynamicQuantizer(StaticQuantizationOptions options)
 
     private static string? Rewrite(ModelGraph graph, Node node, StaticQuantizationOptions options)
     {
-        if (node.Domain.Length != 0 || node.OpType is not ("MatMul" or "Gemm")) return "not a MatMul or Gemm";
+        if (node.Domain.Length != 0 || node.OpType is not (OpTypes.MatMul or OpTypes.Gemm)) return "not a MatMul or Gemm";
         if (options.ExcludeOps.Contains(node.OpType) || options.ExcludeNodes.Contains(node.Name) || options.ExcludeNodes.Contains(node.DisplayName))
             return "excluded by the user";
         var w = graph.FindInitializer(node.Inputs[1]);
@@ -64,11 +65,13 @@ public sealed class DynamicQuantizer(StaticQuantizationOptions options)
             throw new ShrinkException($"Weight '{w.Name}' of node '{node.DisplayName}' holds NaN or Inf at element {bad}.");
         bool transB = false;
         string? bias = null;
-        if (node.OpType == "Gemm")
+        var schema = OpCatalog.Find(node.OpType, node.Domain)!;
+        if (schema.Layer == LayerKind.Gemm)
         {
-            if (node.GetInt("transA", 0) != 0 || node.GetFloat("alpha", 1f) != 1f || node.GetFloat("beta", 1f) != 1f)
+            if (schema.ReadsInputTransposed(node.GetInt) || node.GetFloat("alpha", 1f) != 1f || node.GetFloat("beta", 1f) != 1f)
                 return "Gemm with transA, alpha or beta is not quantized dynamically";
-            transB = node.GetInt("transB", 0) != 0;
+            // B stored [N, K]: output features on its axis 0.
+            transB = schema.WeightOutputAxis!(node.GetInt) == 0;
             if (node.Inputs.Count > 2 && node.Inputs[2].Length > 0)
             {
                 var c = graph.FindInitializer(node.Inputs[2]);
@@ -99,7 +102,7 @@ public sealed class DynamicQuantizer(StaticQuantizationOptions options)
         graph.SetInitializer(TensorData.Create<sbyte>(zName, [nCols], new sbyte[nCols], ElementType.Int8));
         var inputs = new List<string> { node.Inputs[0], qName, sName, zName };
         if (bias is not null) inputs.Add(bias);
-        graph.AddNodeBefore(node, "DynamicQuantizeMatMul", inputs, [node.Outputs[0]], node.Name.Length > 0 ? node.Name + "_quant" : null, domain: "com.microsoft");
+        graph.AddNodeBefore(node, OpTypes.DynamicQuantizeMatMul, inputs, [node.Outputs[0]], node.Name.Length > 0 ? node.Name + "_quant" : null, domain: OpDomains.Microsoft);
         graph.RemoveNode(node);
         return null;
     }

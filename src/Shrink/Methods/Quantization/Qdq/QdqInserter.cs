@@ -1,5 +1,6 @@
 using Shrink.Calibration;
 using Shrink.Model;
+using Shrink.Ops;
 
 namespace Shrink.Methods.Quantization.Qdq;
 
@@ -30,7 +31,7 @@ public static class QdqInserter
             graph.SetInitializer(TensorData.FromFloats(zero, [], [0f]));
             graph.SetInput(swap.Pool, 0, swap.Relu.Inputs[0]);
             graph.SetOutput(swap.Pool, 0, pooled);
-            graph.AddNodeAfter(swap.Pool, "Max", [pooled, zero], [y], graph.UniqueName(swap.Relu.DisplayName + "_after_pool"));
+            graph.AddNodeAfter(swap.Pool, OpTypes.Max, [pooled, zero], [y], graph.UniqueName(swap.Relu.DisplayName + "_after_pool"));
             graph.RemoveNode(swap.Relu);
         }
 
@@ -60,9 +61,9 @@ public static class QdqInserter
             var producer = graph.Producer(tensor);
             string qName = graph.UniqueName(tensor + "_QuantizeLinear"), dqName = graph.UniqueName(tensor + "_DequantizeLinear");
             var q = producer is null
-                ? graph.AddNode("QuantizeLinear", [tensor, scale, zp], [quantized], qName, insertAt: 0)
-                : graph.AddNodeAfter(producer, "QuantizeLinear", [tensor, scale, zp], [quantized], qName);
-            graph.AddNodeAfter(q, "DequantizeLinear", [quantized, scale, zp], [dequantized], dqName);
+                ? graph.AddNode(OpTypes.QuantizeLinear, [tensor, scale, zp], [quantized], qName, insertAt: 0)
+                : graph.AddNodeAfter(producer, OpTypes.QuantizeLinear, [tensor, scale, zp], [quantized], qName);
+            graph.AddNodeAfter(q, OpTypes.DequantizeLinear, [quantized, scale, zp], [dequantized], dqName);
             graph.RedirectConsumers(tensor, dequantized, except: q);
             dequantizedNames[tensor] = dequantized;
             // The DequantizeLinear we just added reads 'quantized', not 'tensor', so it is unaffected.
@@ -91,7 +92,7 @@ public static class QdqInserter
                 graph.SetInitializer(TensorData.Create<sbyte>(qName, dims, q, ElementType.Int8));
                 graph.SetInitializer(TensorData.FromFloats(sName, paramDims, scales));
                 graph.SetInitializer(TensorData.Create<sbyte>(zName, paramDims, new sbyte[scales.Length], ElementType.Int8));
-                var dq = graph.AddNode("DequantizeLinear", [qName, sName, zName], [dqName], graph.UniqueName(name + "_DequantizeLinear"), insertAt: 0);
+                var dq = graph.AddNode(OpTypes.DequantizeLinear, [qName, sName, zName], [dqName], graph.UniqueName(name + "_DequantizeLinear"), insertAt: 0);
                 if (mark.Axis is int ax) dq.SetInt("axis", ax);
                 doneWeights[(name, mark.Axis)] = done = (dqName, scales);
             }
@@ -115,7 +116,7 @@ public static class QdqInserter
             graph.SetInitializer(TensorData.Create<int>(qName, [q.Length], q, ElementType.Int32));
             graph.SetInitializer(TensorData.FromFloats(sName, [q.Length], scales));
             graph.SetInitializer(TensorData.Create<int>(zName, [q.Length], new int[q.Length], ElementType.Int32));
-            var dq = graph.AddNode("DequantizeLinear", [qName, sName, zName], [dqName], graph.UniqueName(name + "_DequantizeLinear"), insertAt: 0);
+            var dq = graph.AddNode(OpTypes.DequantizeLinear, [qName, sName, zName], [dqName], graph.UniqueName(name + "_DequantizeLinear"), insertAt: 0);
             dq.SetInt("axis", 0);
             graph.SetInput(mark.Node, mark.BiasIndex, dqName);
         }

@@ -1,4 +1,5 @@
 using Shrink.Model;
+using Shrink.Ops;
 
 namespace Shrink.Methods.Quantization.Qdq;
 
@@ -52,7 +53,7 @@ public sealed class QdqMarkContext
         var consumers = Graph.Consumers(output);
         // MatMul → Add(constant bias): leave the product in float so ORT fuses DQ·DQ→MatMul→Add into one
         // MatMulIntegerToFloat with bias, instead of requantizing the product and dequantizing it for a float Add.
-        if (node.OpType == "MatMul" && consumers.Count == 1 && consumers[0].OpType == "Add" && consumers[0].Inputs.Any(i => Graph.FindInitializer(i) is not null))
+        if (node.OpType == OpTypes.MatMul && consumers.Count == 1 && consumers[0].OpType == OpTypes.Add && consumers[0].Inputs.Any(i => Graph.FindInitializer(i) is not null))
             return;
         if (!Options.SymmetricActivations && consumers.Count == 1 && IsFoldableActivation(consumers[0]) && !IsExcluded(consumers[0]) && !Graph.IsGraphOutput(consumers[0].Outputs[0]))
         {
@@ -68,8 +69,8 @@ public sealed class QdqMarkContext
     private bool IsFoldableActivation(Node node)
     {
         if (node.Domain.Length != 0) return false;
-        if (node.OpType == "Relu") return true;
-        if (node.OpType != "Clip") return false;
+        if (node.OpType == OpTypes.Relu) return true;
+        if (node.OpType != OpTypes.Clip) return false;
         // Opset ≥ 11: min/max are inputs; the minimum must be a constant 0.
         if (node.Inputs.Count > 1 && node.Inputs[1].Length > 0)
             return Graph.FindInitializer(node.Inputs[1]) is { Type: ElementType.Float } min && min.ElementCount == 1 && min.AsSpan<float>()[0] == 0f;

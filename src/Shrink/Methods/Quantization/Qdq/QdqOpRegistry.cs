@@ -1,9 +1,12 @@
+using Shrink.Ops;
+
 namespace Shrink.Methods.Quantization.Qdq;
 
 /// <summary>
-/// Which handler marks which op type (default ONNX domain). Ops not registered stay in float: numerically fragile ones
-/// (Softmax, LayerNorm and its decomposition, Sigmoid, Div, Pow, Erf...) by design, others because no fused int8 kernel
-/// would run them. Registering a duplicate op type throws.
+/// Which handler marks which op type (default ONNX domain). The default registry follows each op's
+/// <see cref="OpSchema.QdqRole"/> in the <see cref="OpCatalog"/>. Ops not registered stay in float: numerically fragile
+/// ones (Softmax, LayerNorm and its decomposition, Sigmoid, Div, Pow, Erf...) by design, others because no fused int8
+/// kernel would run them. Registering a duplicate op type throws.
 /// </summary>
 public sealed class QdqOpRegistry
 {
@@ -12,12 +15,8 @@ public sealed class QdqOpRegistry
     /// <summary>The default registry.</summary>
     public static QdqOpRegistry Default { get; } = CreateDefault();
 
-    /// <summary>Op types that are kept in float on purpose, named as such in reports.</summary>
-    public static IReadOnlySet<string> FragileOps { get; } = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "Softmax", "LogSoftmax", "LayerNormalization", "BatchNormalization", "InstanceNormalization", "GroupNormalization",
-        "Sigmoid", "Tanh", "Div", "Pow", "Sqrt", "Erf", "Exp", "Log", "ReduceMean", "ReduceSum", "Sub", "Mul", "Gelu",
-    };
+    /// <summary>Op types that are kept in float on purpose, named as such in reports (the catalog's <see cref="QdqRole.Fragile"/> ops).</summary>
+    public static IReadOnlySet<string> FragileOps => OpCatalog.FragileOps;
 
     /// <summary>Registers a handler for an op type.</summary>
     public QdqOpRegistry Register(string opType, IQdqOpHandler handler)
@@ -36,21 +35,22 @@ public sealed class QdqOpRegistry
     private static QdqOpRegistry CreateDefault()
     {
         var weighted = new WeightedOpHandler();
+        var binary = new BinaryOpHandler();
         var shared = new SharedScaleOpHandler();
         var own = new OwnScaleOpHandler();
-        return new QdqOpRegistry()
-            .Register("Conv", weighted)
-            .Register("Gemm", weighted)
-            .Register("MatMul", weighted)
-            .Register("Add", new BinaryOpHandler())
-            .Register("MaxPool", shared)
-            .Register("Reshape", shared)
-            .Register("Flatten", shared)
-            .Register("Transpose", shared)
-            .Register("Squeeze", shared)
-            .Register("Unsqueeze", shared)
-            .Register("GlobalAveragePool", own)
-            .Register("AveragePool", own)
-            .Register("Concat", own);
+        var registry = new QdqOpRegistry();
+        foreach (var schema in OpCatalog.All)
+        {
+            IQdqOpHandler? handler = schema.QdqRole switch
+            {
+                QdqRole.QuantizedWeights => weighted,
+                QdqRole.QuantizedBinary => binary,
+                QdqRole.SharesInputScale => shared,
+                QdqRole.OwnOutputScale => own,
+                _ => null,
+            };
+            if (handler is not null) registry.Register(schema.OpType, handler);
+        }
+        return registry;
     }
 }

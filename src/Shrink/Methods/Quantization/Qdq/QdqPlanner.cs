@@ -1,4 +1,5 @@
 using Shrink.Model;
+using Shrink.Ops;
 
 namespace Shrink.Methods.Quantization.Qdq;
 
@@ -33,7 +34,7 @@ public sealed class QdqPlanner(QdqOpRegistry registry)
             var handler = node.Domain.Length == 0 || node.Domain == "ai.onnx" ? registry.Find(node.OpType) : null;
             if (context.IsExcluded(node)) reason = "excluded by the user";
             else if (node.HasSubgraph) reason = "holds a subgraph";
-            else if (handler is null) reason = QdqOpRegistry.FragileOps.Contains(node.OpType) ? "kept in float (numerically fragile)" : "no int8 handler for this op";
+            else if (handler is null) reason = OpCatalog.FragileOps.Contains(node.OpType) ? "kept in float (numerically fragile)" : "no int8 handler for this op";
             else reason = handler.Mark(node, context);
             if (reason is null) plan.Quantized.Add(node);
             else plan.LeftInFloat.Add(new FloatNode(node, reason));

@@ -1,10 +1,11 @@
 using Shrink.Model;
+using Shrink.Ops;
 
 namespace Shrink.Methods.Quantization.Qdq;
 
 /// <summary>
 /// Conv, Gemm and MatMul with a constant weight: activation input and output per tensor, weight per output channel
-/// (axis from <see cref="OpFacts"/>), bias as int32. ORT fuses the result into QLinearConv, QGemm or QLinearMatMul.
+/// (axis from the op's <see cref="OpSchema"/>), bias as int32. ORT fuses the result into QLinearConv, QGemm or QLinearMatMul.
 /// A MatMul of two activations goes to <see cref="BinaryOpHandler"/>.
 /// </summary>
 public sealed class WeightedOpHandler : IQdqOpHandler
@@ -14,22 +15,22 @@ public sealed class WeightedOpHandler : IQdqOpHandler
     /// <inheritdoc />
     public string? Mark(Node node, QdqMarkContext context)
     {
-        var facts = OpFacts.For(node);
+        var facts = OpCatalog.FindLayer(node.OpType, node.Domain);
         if (facts is null) return "no op facts";
         if (node.Inputs.Count <= facts.WeightInput) return "missing weight input";
         string input = node.Inputs[0], weightName = node.Inputs[facts.WeightInput];
         if (!context.IsFloatConstant(weightName))
         {
-            if (node.OpType == "MatMul") return _activationMatMul.Mark(node, context);
+            if (facts.Layer == LayerKind.MatMul) return _activationMatMul.Mark(node, context);
             return "the weight is not a float constant";
         }
         if (!context.IsActivation(input)) return "the data input is not a float activation";
         var weight = context.Graph.FindInitializer(weightName)!;
-        if (node.OpType == "Gemm" && node.GetInt("transA", 0) != 0) return "Gemm with transA is not quantized";
-        if (node.OpType == "ConvTranspose") return "ConvTranspose has no fused int8 kernel in ONNX Runtime";
+        if (facts.Layer == LayerKind.Gemm && facts.ReadsInputTransposed(node.GetInt)) return "Gemm with transA is not quantized";
+        if (facts.QdqRole != QdqRole.QuantizedWeights) return $"{node.OpType} has no fused int8 kernel in ONNX Runtime";
         if (weight.Dims.Count < 2) return "weight of rank < 2";
         // Reduction length of one output: Cin/groups × kernel for Conv, K for Gemm/MatMul.
-        long reduction = node.OpType == "Conv" ? weight.ElementCount / weight.Dims[0] : weight.Dims[facts.OutputChannelAxis(node) == 0 ? 1 : 0];
+        long reduction = facts.Layer == LayerKind.Convolution ? weight.ElementCount / weight.Dims[0] : weight.Dims[facts.WeightOutputAxis!(node.GetInt) == 0 ? 1 : 0];
         if (reduction < context.Options.MinReductionSize)
         {
             string reason = $"reduction of {reduction} is below {context.Options.MinReductionSize}: int8 kernels are slower than float there (e.g. a first conv on 1 channel)";
@@ -41,8 +42,8 @@ public sealed class WeightedOpHandler : IQdqOpHandler
             }
             if (!FeedsMaxPool(node, context.Graph)) return reason;
         }
-        int? axis = context.Options.PerChannelWeights && (node.OpType != "MatMul" || weight.Dims.Count == 2)
-            ? facts.OutputChannelAxis(node) : null;
+        int? axis = context.Options.PerChannelWeights && (facts.Layer != LayerKind.MatMul || weight.Dims.Count == 2)
+            ? facts.WeightOutputAxis!(node.GetInt) : null;
 
         context.Plan.MarkCalibrated(input);
         var weightMark = new WeightMark(node, facts.WeightInput, axis);
@@ -51,8 +52,8 @@ public sealed class WeightedOpHandler : IQdqOpHandler
         {
             string bias = node.Inputs[facts.BiasInput];
             var b = context.Graph.FindInitializer(bias);
-            long channels = weight.Dims[facts.OutputChannelAxis(node)];
-            bool unitScales = node.OpType != "Gemm" || (node.GetFloat("alpha", 1f) == 1f && node.GetFloat("beta", 1f) == 1f);
+            long channels = weight.Dims[facts.WeightOutputAxis!(node.GetInt)];
+            bool unitScales = facts.Layer != LayerKind.Gemm || (node.GetFloat("alpha", 1f) == 1f && node.GetFloat("beta", 1f) == 1f);
             if (b is { Type: ElementType.Float } && b.Dims.Count == 1 && b.Dims[0] == channels && unitScales)
                 context.Plan.Biases.Add(new BiasMark(node, facts.BiasInput, input, weightMark));
         }
@@ -63,10 +64,10 @@ public sealed class WeightedOpHandler : IQdqOpHandler
     private static ReluPoolSwap? ReluThenPool(Node node, ModelGraph graph)
     {
         var readers = graph.Consumers(node.Outputs[0]);
-        if (readers.Count != 1 || readers[0].OpType != "Relu" || graph.IsGraphOutput(node.Outputs[0])) return null;
+        if (readers.Count != 1 || readers[0].OpType != OpTypes.Relu || graph.IsGraphOutput(node.Outputs[0])) return null;
         var relu = readers[0];
         var next = graph.Consumers(relu.Outputs[0]);
-        if (next.Count != 1 || next[0].OpType != "MaxPool" || next[0].Outputs.Count != 1 || graph.IsGraphOutput(relu.Outputs[0])) return null;
+        if (next.Count != 1 || next[0].OpType != OpTypes.MaxPool || next[0].Outputs.Count != 1 || graph.IsGraphOutput(relu.Outputs[0])) return null;
         return new ReluPoolSwap(relu, next[0]);
     }
 
@@ -76,8 +77,8 @@ public sealed class WeightedOpHandler : IQdqOpHandler
     {
         foreach (var consumer in graph.Consumers(node.Outputs[0]))
         {
-            if (consumer.OpType == "MaxPool") return true;
-            if (consumer.OpType is "Relu" or "Clip" && graph.Consumers(consumer.Outputs[0]).Any(c => c.OpType == "MaxPool")) return true;
+            if (consumer.OpType == OpTypes.MaxPool) return true;
+            if (consumer.OpType is OpTypes.Relu or OpTypes.Clip && graph.Consumers(consumer.Outputs[0]).Any(c => c.OpType == OpTypes.MaxPool)) return true;
         }
         return false;
     }

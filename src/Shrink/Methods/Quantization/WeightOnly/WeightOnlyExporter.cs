@@ -1,5 +1,6 @@
 using Shrink.Layers;
 using Shrink.Model;
+using Shrink.Ops;
 using Shrink.Passes;
 
 namespace Shrink.Methods.Quantization.WeightOnly;
@@ -27,7 +28,7 @@ public static class WeightOnlyExporter
         bool needs21 = false, usesContrib = false;
         foreach (var (layer, weight) in decisions)
         {
-            if (layer.Node.OpType is "MatMul" or "Gemm" && settings.PreferMatMulNBits && MatMulNBitsBlock(weight) is int block && BiasOf(layer, graph, out _))
+            if (layer.Node.OpType is OpTypes.MatMul or OpTypes.Gemm && settings.PreferMatMulNBits && MatMulNBitsBlock(weight) is int block && BiasOf(layer, graph, out _))
             {
                 var added = new List<string>();
                 string format = WriteMatMulNBits(graph, layer, weight, block, settings, added);
@@ -85,7 +86,7 @@ public static class WeightOnlyExporter
     private static bool BiasOf(WeightLayer layer, ModelGraph graph, out float[]? bias)
     {
         bias = null;
-        if (layer.Node.OpType != "Gemm" || layer.Node.Inputs.Count < 3 || layer.Node.Inputs[2].Length == 0) return true;
+        if (layer.Node.OpType != OpTypes.Gemm || layer.Node.Inputs.Count < 3 || layer.Node.Inputs[2].Length == 0) return true;
         var c = graph.FindInitializer(layer.Node.Inputs[2]);
         if (c is null || c.Type != ElementType.Float || c.ElementCount != layer.Rows) return false;
         bias = c.ToFloatArray();
@@ -150,7 +151,7 @@ public static class WeightOnlyExporter
             while (inputs.Count < 5) inputs.Add("");
             inputs.Add(biasName);
         }
-        var replacement = graph.AddNodeBefore(node, "MatMulNBits", inputs, [node.Outputs[0]], node.Name, "com.microsoft");
+        var replacement = graph.AddNodeBefore(node, OpTypes.MatMulNBits, inputs, [node.Outputs[0]], node.Name, "com.microsoft");
         replacement.SetInt("K", k);
         replacement.SetInt("N", n);
         replacement.SetInt("bits", container);
@@ -203,7 +204,7 @@ public static class WeightOnlyExporter
 
         var node = layer.Node;
         string stem = node.Name.Length > 0 ? node.Name : layer.WeightName;
-        bool conv = node.OpType == "Conv";
+        bool conv = node.OpType == OpTypes.Conv;
         long[] dims = conv && perChannel ? layer.WeightDims : transposed ? [cols, rows] : [rows, cols];
         long[] scaleDims = perChannel ? [rows] : transposed ? [groups, rows] : [rows, groups];
         int axis = transposed ? (perChannel ? 1 : 0) : (perChannel ? 0 : 1);
@@ -220,7 +221,7 @@ public static class WeightOnlyExporter
             inputs.Add(zName);
         }
         string dequantized = graph.UniqueName(stem + "_w_dequantized");
-        var dq = graph.AddNodeBefore(node, "DequantizeLinear", inputs, [dequantized], graph.UniqueName(stem + "_w_DequantizeLinear"));
+        var dq = graph.AddNodeBefore(node, OpTypes.DequantizeLinear, inputs, [dequantized], graph.UniqueName(stem + "_w_DequantizeLinear"));
         dq.SetInt("axis", axis);
         if (!perChannel) dq.SetInt("block_size", w.GroupSize);
         string weightValue = dequantized;
@@ -230,9 +231,9 @@ public static class WeightOnlyExporter
             string shapeName = graph.UniqueName(stem + "_w_shape");
             SetInitializer(TensorData.Create<long>(shapeName, [layer.WeightDims.Length], layer.WeightDims, ElementType.Int64));
             weightValue = graph.UniqueName(stem + "_w_kernel");
-            graph.AddNodeAfter(dq, "Reshape", [dequantized, shapeName], [weightValue], graph.UniqueName(stem + "_w_Reshape"));
+            graph.AddNodeAfter(dq, OpTypes.Reshape, [dequantized, shapeName], [weightValue], graph.UniqueName(stem + "_w_Reshape"));
         }
-        graph.SetInput(node, OpFacts.For(node)!.WeightInput, weightValue);
+        graph.SetInput(node, OpCatalog.FindLayer(node.OpType, node.Domain)!.WeightInput, weightValue);
         string storage = small ? (bits == 4 ? "int4" : $"int4 (holding {bits}-bit codes)") : "int8";
         return $"DequantizeLinear {storage}, {(perChannel ? "per channel" : $"block {w.GroupSize}")}";
     }

@@ -4,6 +4,7 @@ using Shrink.Layers;
 using Shrink.Measures;
 using Shrink.Model;
 using Shrink.Numerics;
+using Shrink.Ops;
 using Shrink.Passes;
 using Shrink.Runtime;
 using Shrink.Validation;
@@ -145,7 +146,7 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
         };
     }
 
-    private static bool CanCollect(WeightLayer layer) => layer.Node.OpType != "Conv" || LayerHessian.SupportsConv(layer, out _);
+    private static bool CanCollect(WeightLayer layer) => layer.Node.OpType != OpTypes.Conv || LayerHessian.SupportsConv(layer, out _);
 
     private (List<WeightLayer> Layers, List<(string Name, string OpType, string Reason)> Left) SelectLayers(OnnxModel model) =>
         WeightLayer.SelectAll(model.Graph, node =>

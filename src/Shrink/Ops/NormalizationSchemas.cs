@@ -1,0 +1,37 @@
+namespace Shrink.Ops;
+
+/// <summary>Normalizations and reductions: BatchNormalization (per-channel, prunable, foldable), the rest kept in float by QDQ.</summary>
+public static class NormalizationSchemas
+{
+    /// <summary>BatchNormalization: X, scale, B, mean, var (inputs 1–4, one value per channel on axis 1).</summary>
+    public static OpSchema BatchNormalization { get; } = new(OpTypes.BatchNormalization)
+    {
+        ChannelFlow = ChannelFlow.NormalizesPerChannel,
+        QdqRole = QdqRole.Fragile,
+    };
+
+    /// <summary>Softmax: normalizes along its axis (before opset 13, over every axis from it on).</summary>
+    public static OpSchema Softmax { get; } = new(OpTypes.Softmax)
+    {
+        ChannelFlow = ChannelFlow.NormalizesAlongAxis,
+        QdqRole = QdqRole.Fragile,
+        FusesInto = OpTypes.QLinearSoftmax,
+    };
+
+    /// <summary>The family.</summary>
+    public static IReadOnlyList<OpSchema> All { get; } =
+    [
+        BatchNormalization,
+        Softmax,
+        new(OpTypes.LogSoftmax) { ChannelFlow = ChannelFlow.NormalizesAlongAxis, QdqRole = QdqRole.Fragile },
+        new(OpTypes.LayerNormalization) { QdqRole = QdqRole.Fragile },
+        new(OpTypes.InstanceNormalization) { QdqRole = QdqRole.Fragile },
+        new(OpTypes.GroupNormalization) { QdqRole = QdqRole.Fragile },
+        new(OpTypes.SkipLayerNormalization, OpDomains.Microsoft),
+        new(OpTypes.SimplifiedLayerNormalization, OpDomains.Microsoft),
+        new(OpTypes.SkipSimplifiedLayerNormalization, OpDomains.Microsoft),
+        new(OpTypes.RMSNormalization),
+        new(OpTypes.ReduceMean) { QdqRole = QdqRole.Fragile, FusesInto = OpTypes.QLinearReduceMean },
+        new(OpTypes.ReduceSum) { QdqRole = QdqRole.Fragile },
+    ];
+}

@@ -1,0 +1,19 @@
+namespace Shrink.Ops;
+
+/// <summary>Pooling over spatial axes: channels on axis 1 pass through.</summary>
+public static class PoolingSchemas
+{
+    /// <summary>The family.</summary>
+    public static IReadOnlyList<OpSchema> All { get; } =
+    [
+        // MaxPool picks values: in uint8 it runs on its input's scale.
+        Pools(OpTypes.MaxPool) with { QdqRole = QdqRole.SharesInputScale },
+        Pools(OpTypes.AveragePool) with { QdqRole = QdqRole.OwnOutputScale, FusesInto = OpTypes.QLinearAveragePool },
+        Pools(OpTypes.GlobalAveragePool) with { QdqRole = QdqRole.OwnOutputScale, FusesInto = OpTypes.QLinearGlobalAveragePool },
+        Pools(OpTypes.GlobalMaxPool),
+        Pools(OpTypes.LpPool),
+        Pools(OpTypes.GlobalLpPool),
+    ];
+
+    private static OpSchema Pools(string opType) => new(opType) { ChannelFlow = ChannelFlow.Pools };
+}
