@@ -65,7 +65,7 @@ public static class LayerErrorAnalyzer
         var floatNames = pairs.Keys.Where(k => !inputs.Contains(k)).ToArray();
         var one = data.ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data.Description}: empty data set.");
         // Each float activation is held three times per batch: ORT's output, our copy, and the quantized model's output.
-        var (plan, floatSession) = ActivationFootprint.Plan(floatModel, floatNames, one, copies: 3, memoryBudget ?? MemoryBudget.DefaultBytes(), batchSize);
+        var (plan, floatSession) = Statistics.ActivationFootprint.Plan(floatModel, floatNames, one, copies: 3, memoryBudget ?? MemoryBudget.DefaultBytes(), batchSize);
         planned?.Invoke(plan);
         var accumulators = pairs.Keys.ToDictionary(k => k, _ => new FidelityAccumulator(), StringComparer.Ordinal);
         var groups = plan.Groups.Select(g => (IReadOnlyList<string>)g).ToList();
@@ -76,9 +76,9 @@ public static class LayerErrorAnalyzer
             var groupFloat = group.Where(k => !inputs.Contains(k)).ToArray();
             var groupQuant = group.Select(k => pairs[k]).Where(v => !inputs.Contains(v)).Distinct().ToArray();
             var reverse = group.Where(k => !inputs.Contains(pairs[k])).ToDictionary(k => pairs[k], k => k, StringComparer.Ordinal);
-            using var floatPass = floatSession ?? ModelSession.Open(ActivationFootprint.Expose(floatModel, groupFloat), new RuntimeOptions { Optimize = false });
+            using var floatPass = floatSession ?? ModelSession.Open(floatModel.WithOutputs(groupFloat), new RuntimeOptions { Optimize = false });
             floatSession = null;
-            using var quantPass = ModelSession.Open(ActivationFootprint.Expose(quantized, groupQuant), new RuntimeOptions { Optimize = false });
+            using var quantPass = ModelSession.Open(quantized.WithOutputs(groupQuant), new RuntimeOptions { Optimize = false });
             // Reference copies are reused from batch to batch (the last batch may be shorter).
             var copies = new Dictionary<string, float[]>(StringComparer.Ordinal);
             foreach (var batch in data.ReadBatches(plan.BatchSize, samples))

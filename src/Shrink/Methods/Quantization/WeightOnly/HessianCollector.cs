@@ -24,8 +24,8 @@ public static class HessianCollector
         // The batch stays as given: sequential GPTQ reads an in-memory copy of the data held in batches of that size.
         long seen = 0;
         // The session computes only what the exposed values need: the layers after them are not run.
-        using var session = outputs.Length == 0 ? null : ModelSession.Open(ActivationFootprint.ExposeOnly(model, outputs), new RuntimeOptions { Optimize = false });
-        using var floatSession = floatModel is null || outputs.Length == 0 ? null : ModelSession.Open(ActivationFootprint.ExposeOnly(floatModel, outputs), new RuntimeOptions { Optimize = false });
+        using var session = outputs.Length == 0 ? null : ModelSession.Open(model.WithOnlyOutputs(outputs), new RuntimeOptions { Optimize = false });
+        using var floatSession = floatModel is null || outputs.Length == 0 ? null : ModelSession.Open(floatModel.WithOnlyOutputs(outputs), new RuntimeOptions { Optimize = false });
         var floatValues = new Dictionary<string, float[]>(StringComparer.Ordinal);
         foreach (var batch in data.ReadBatches(batchSize, samples))
         {
