@@ -1,3 +1,4 @@
+using Shrink.Reports.Rendering;
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Shrink.Cli.Terminal;

@@ -202,6 +202,54 @@ public sealed class OnnxModel
         return new OnnxModel(Proto.Clone(), null, Name);
     }
 
+    /// <summary>
+    /// A copy with <paramref name="names"/> added as graph outputs (names already outputs stay as they are), for reading
+    /// intermediate values in ONNX Runtime; this model is not modified.
+    /// </summary>
+    public OnnxModel WithOutputs(IEnumerable<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var copy = Clone();
+        var existing = new HashSet<string>(copy.Proto.Graph.Output.Select(o => o.Name), StringComparer.Ordinal);
+        foreach (var n in names)
+            if (existing.Add(n)) copy.Proto.Graph.Output.Add(new ValueInfoProto { Name = n });
+        // The clone's IR view was built before the outputs were added; ORT reads the proto directly.
+        return FromProto(copy.Proto, Name);
+    }
+
+    /// <summary>
+    /// A copy whose only outputs are <paramref name="names"/> and which keeps only the nodes they depend on, so a run
+    /// computes no more than needed (the values are the same: the same kernels run on the same inputs); this model is not
+    /// modified. Models with subgraphs (If, Loop, Scan) are only given the outputs (<see cref="WithOutputs"/>), not cut,
+    /// as their bodies may read outer values.
+    /// </summary>
+    public OnnxModel WithOnlyOutputs(IReadOnlyCollection<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var copy = Clone();
+        var graph = copy.Proto.Graph;
+        if (graph.Node.Any(n => n.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0)))
+            return WithOutputs(names);
+        var producer = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
+        foreach (var node in graph.Node)
+            foreach (var o in node.Output)
+                if (o.Length > 0) producer[o] = node;
+        var needed = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<string>(names);
+        while (pending.Count > 0)
+            if (producer.TryGetValue(pending.Pop(), out var node) && needed.Add(node))
+                foreach (var i in node.Input)
+                    if (i.Length > 0) pending.Push(i);
+        var kept = graph.Node.Where(needed.Contains).ToList();
+        graph.Node.Clear();
+        graph.Node.AddRange(kept);
+        var declared = graph.Output.ToDictionary(o => o.Name, o => o, StringComparer.Ordinal);
+        graph.Output.Clear();
+        foreach (var n in names.Distinct(StringComparer.Ordinal))
+            graph.Output.Add(declared.GetValueOrDefault(n) ?? new ValueInfoProto { Name = n });
+        return FromProto(copy.Proto, Name);
+    }
+
     /// <summary>The external data files (full paths) the model was loaded from; empty when all data was inline.</summary>
     public IReadOnlyList<string> ExternalDataFiles { get; private init; } = [];
 
@@ -227,22 +275,6 @@ public sealed class OnnxModel
 
     /// <summary>The opset imports, as declared (domain "" is ai.onnx), in order.</summary>
     public IReadOnlyList<(string Domain, long Version)> OpsetImports => Proto.OpsetImport.Select(o => (o.Domain, o.Version)).ToArray();
-
-    /// <summary>
-    /// A copy of <paramref name="model"/> that also declares every value in <paramref name="values"/> as a graph output
-    /// (untyped, after the model's own, in order, each once), so a session returns them.
-    /// </summary>
-    public static OnnxModel WithOutputs(OnnxModel model, IEnumerable<string> values)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(values);
-        var copy = model.Clone();
-        var existing = new HashSet<string>(copy.Proto.Graph.Output.Select(o => o.Name));
-        foreach (var v in values)
-            if (existing.Add(v)) copy.Proto.Graph.Output.Add(new ValueInfoProto { Name = v });
-        // The clone's IR view was built before the outputs were added; wrap the proto again.
-        return FromProto(copy.Proto, model.Name);
-    }
 
     /// <summary>
     /// Reads the main graph of a model ONNX Runtime wrote (its optimized model) for inspection only: not validated, as it
@@ -279,39 +311,5 @@ public sealed class OnnxModel
         var proto = new ModelProto { IrVersion = source.Proto.IrVersion, Graph = graph };
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = source.OpsetVersion() });
         return FromProto(proto, displayName);
-    }
-
-    /// <summary>
-    /// A copy of <paramref name="model"/> whose only outputs are <paramref name="names"/> and which keeps only the nodes
-    /// they depend on, so a run computes no more than needed (the values are the same: the same kernels run on the same
-    /// inputs). Models with subgraphs (If, Loop, Scan) only get the outputs added (<see cref="WithOutputs"/>), not cut,
-    /// as their bodies may read outer values.
-    /// </summary>
-    public static OnnxModel WithOnlyOutputs(OnnxModel model, IReadOnlyCollection<string> names)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(names);
-        var copy = model.Clone();
-        var graph = copy.Proto.Graph;
-        if (graph.Node.Any(n => n.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0)))
-            return WithOutputs(model, names);
-        var producer = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
-        foreach (var node in graph.Node)
-            foreach (var o in node.Output)
-                if (o.Length > 0) producer[o] = node;
-        var needed = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
-        var pending = new Stack<string>(names);
-        while (pending.Count > 0)
-            if (producer.TryGetValue(pending.Pop(), out var node) && needed.Add(node))
-                foreach (var i in node.Input)
-                    if (i.Length > 0) pending.Push(i);
-        var kept = graph.Node.Where(needed.Contains).ToList();
-        graph.Node.Clear();
-        graph.Node.AddRange(kept);
-        var declared = graph.Output.ToDictionary(o => o.Name, o => o, StringComparer.Ordinal);
-        graph.Output.Clear();
-        foreach (var n in names.Distinct(StringComparer.Ordinal))
-            graph.Output.Add(declared.GetValueOrDefault(n) ?? new ValueInfoProto { Name = n });
-        return FromProto(copy.Proto, model.Name);
     }
 }

@@ -39,6 +39,6 @@ public static class ValueShapeProbe
     {
         var wanted = values?.ToHashSet(StringComparer.Ordinal);
         var exposed = model.Graph.Nodes.SelectMany(n => n.Outputs).Where(o => o.Length > 0 && (wanted is null || wanted.Contains(o)));
-        return ModelSession.Open(OnnxModel.WithOutputs(model, exposed), new RuntimeOptions { Optimize = wanted is not null });
+        return ModelSession.Open(model.WithOutputs(exposed), new RuntimeOptions { Optimize = wanted is not null });
     }
 }

@@ -12,29 +12,6 @@ public sealed class ArchitectureTests
 {
     private const string MethodsRoot = "Shrink.Methods";
 
-    /// <summary>
-    /// Work in progress of the statistics lane (issue 13, item 2): these data-capture collectors still add outputs to the
-    /// model's protobuf and are being rewritten as requests to one statistics runner in Statistics/. Nothing else may
-    /// join this list; remove each entry as its file is replaced.
-    /// </summary>
-    private static readonly HashSet<string> ProtobufUsersBeingReplacedByStatistics = new(StringComparer.Ordinal)
-    {
-        "Shrink.Methods.Pruning.Importance.ChannelActivationStatistics",
-        "Shrink.Methods.Pruning.Importance.ClassConditionalActivations",
-        "Shrink.Methods.Pruning.Structured.GreedyChannelSelection",
-        "Shrink.Methods.Pruning.Structured.LeastSquaresRefit",
-    };
-
-    /// <summary>
-    /// Work in progress of the statistics lane (issue 13, item 2): sparsity and low rank still call the weight-only
-    /// quantizer's Hessian collector, which is being rewritten as an XᵀX request to the statistics runner. Nothing else
-    /// may join this list.
-    /// </summary>
-    private static readonly HashSet<string> CrossMethodTypesBeingReplacedByStatistics = new(StringComparer.Ordinal)
-    {
-        "Shrink.Methods.Quantization.WeightOnly.HessianCollector",
-    };
-
     private static readonly Assembly Core = typeof(OnnxModel).Assembly;
     private static readonly Lazy<NamespaceGraph> CoreGraph = new(() => NamespaceGraph.Of(Core, "Shrink"));
 
@@ -85,8 +62,7 @@ public sealed class ArchitectureTests
         {
             foreach (var (to, names) in families.Where(f => f.Key != from))
             {
-                var used = names.Where(n => !CrossMethodTypesBeingReplacedByStatistics.Contains(n)).ToArray();
-                var users = types.That().ResideInNamespaceMatching($@"^Shrink\.Methods\.{from}(\..*)?$").And().HaveDependencyOnAny(used).GetTypes()
+                var users = types.That().ResideInNamespaceMatching($@"^Shrink\.Methods\.{from}(\..*)?$").And().HaveDependencyOnAny(names).GetTypes()
                     .Select(NamespaceGraph.OuterName).Distinct().Order(StringComparer.Ordinal).ToList();
                 if (users.Count > 0) violations.Add($"{MethodsRoot}.{from} uses {MethodsRoot}.{to}: {string.Join(", ", users)}");
             }
@@ -102,7 +78,7 @@ public sealed class ArchitectureTests
         {
             offenders.AddRange(Types.InAssembly(assembly).That().DoNotResideInNamespaceMatching(@"^Shrink\.Model$")
                 .And().HaveDependencyOnAny("Onnx", "Google.Protobuf").GetTypes()
-                .Select(NamespaceGraph.OuterName).Where(n => !ProtobufUsersBeingReplacedByStatistics.Contains(n)));
+                .Select(NamespaceGraph.OuterName));
         }
         var listed = offenders.Distinct().Order(StringComparer.Ordinal).ToList();
         Assert.True(listed.Count == 0, "Protobuf (Onnx.*, Google.Protobuf) used outside Shrink.Model; give Model/ the graph edit it needs:\n" + string.Join("\n", listed));
@@ -116,18 +92,6 @@ public sealed class ArchitectureTests
             .Select(NamespaceGraph.OuterName).ToHashSet(StringComparer.Ordinal);
         Assert.Contains(typeof(OnnxModel).FullName!, users);
         Assert.Contains(typeof(Node).FullName!, users);
-    }
-
-    [Fact]
-    public void Allowlists_name_only_types_that_still_break_the_rules()
-    {
-        // An entry that no longer breaks its rule must be removed, so the lists only shrink.
-        var protobufUsers = Types.InAssembly(Core).That().HaveDependencyOnAny("Onnx", "Google.Protobuf").GetTypes()
-            .Select(NamespaceGraph.OuterName).ToHashSet(StringComparer.Ordinal);
-        Assert.All(ProtobufUsersBeingReplacedByStatistics, name => Assert.Contains(name, protobufUsers));
-        var crossUsers = Types.InAssembly(Core).That().ResideInNamespaceMatching(@"^Shrink\.Methods\.Pruning(\..*)?$")
-            .And().HaveDependencyOnAny([.. CrossMethodTypesBeingReplacedByStatistics]).GetTypes();
-        Assert.NotEmpty(crossUsers);
     }
 
     private static string Describe(NamespaceGraph graph, IReadOnlyList<string> cycle) =>

@@ -10,7 +10,7 @@ public sealed class GraphEditingTests
     public void WithOutputs_adds_each_new_output_once_and_leaves_the_model_alone()
     {
         var model = OnnxModel.FromProto(TinyModels.MatMulReluAdd());
-        var exposed = OnnxModel.WithOutputs(model, ["mm", "act", "mm", "output"]);
+        var exposed = model.WithOutputs(["mm", "act", "mm", "output"]);
         Assert.Equal(["output", "mm", "act"], exposed.Graph.Outputs.Select(o => o.Name));
         Assert.Equal(["output"], model.Graph.Outputs.Select(o => o.Name));
     }
@@ -19,7 +19,7 @@ public sealed class GraphEditingTests
     public void WithOnlyOutputs_keeps_only_the_nodes_the_outputs_need()
     {
         var model = OnnxModel.FromProto(TinyModels.MatMulReluAdd());
-        var cut = OnnxModel.WithOnlyOutputs(model, ["mm"]);
+        var cut = model.WithOnlyOutputs(["mm"]);
         Assert.Equal(["matmul"], cut.Graph.Nodes.Select(n => n.Name));
         Assert.Equal(["mm"], cut.Graph.Outputs.Select(o => o.Name));
     }

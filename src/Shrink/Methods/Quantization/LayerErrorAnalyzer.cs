@@ -3,7 +3,7 @@ using Shrink.Data;
 using Shrink.Evaluation;
 using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
-using Shrink.Runtime;
+using Shrink.Statistics;
 
 namespace Shrink.Methods.Quantization;
 
@@ -62,48 +62,18 @@ public static class LayerErrorAnalyzer
     {
         var inputs = new HashSet<string>(floatModel.Graph.Inputs.Select(i => i.Name), StringComparer.Ordinal);
         // Graph inputs come from the batch on the float side; on the quantized side their dequantized copy is exposed.
-        var floatNames = pairs.Keys.Where(k => !inputs.Contains(k)).ToArray();
-        var one = data.ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data.Description}: empty data set.");
-        // Each float activation is held three times per batch: ORT's output, our copy, and the quantized model's output.
-        var (plan, floatSession) = ActivationFootprint.Plan(floatModel, floatNames, one, copies: 3, memoryBudget ?? MemoryBudget.DefaultBytes(), batchSize);
-        planned?.Invoke(plan);
-        var accumulators = pairs.Keys.ToDictionary(k => k, _ => new FidelityAccumulator(), StringComparer.Ordinal);
-        var groups = plan.Groups.Select(g => (IReadOnlyList<string>)g).ToList();
-        // Keys that are graph inputs have no float output; they ride with the first pass.
-        groups[0] = groups[0].Concat(pairs.Keys.Where(inputs.Contains)).ToArray();
-        foreach (var group in groups)
+        var request = new FidelityRequest(pairs, inputs, firstOutput);
+        StatisticsRunner.Run([new StatisticsTap(floatModel), new StatisticsTap(quantized)], [request], data, new StatisticsRunOptions
         {
-            var groupFloat = group.Where(k => !inputs.Contains(k)).ToArray();
-            var groupQuant = group.Select(k => pairs[k]).Where(v => !inputs.Contains(v)).Distinct().ToArray();
-            var reverse = group.Where(k => !inputs.Contains(pairs[k])).ToDictionary(k => pairs[k], k => k, StringComparer.Ordinal);
-            using var floatPass = floatSession ?? ModelSession.Open(ActivationFootprint.Expose(floatModel, groupFloat), new RuntimeOptions { Optimize = false });
-            floatSession = null;
-            using var quantPass = ModelSession.Open(ActivationFootprint.Expose(quantized, groupQuant), new RuntimeOptions { Optimize = false });
-            // Reference copies are reused from batch to batch (the last batch may be shorter).
-            var copies = new Dictionary<string, float[]>(StringComparer.Ordinal);
-            foreach (var batch in data.ReadBatches(plan.BatchSize, samples))
-            {
-                var reference = new Dictionary<string, float[]>(StringComparer.Ordinal);
-                foreach (var input in batch.Inputs)
-                    if (input.Data is float[] x) reference[input.Name] = x;
-                using (var prepared = floatPass.Prepare(batch))
-                {
-                    floatPass.RunVisit(prepared, groupFloat, (name, values) =>
-                    {
-                        if (!copies.TryGetValue(name, out var copy) || copy.Length != values.Length) copies[name] = copy = new float[values.Length];
-                        values.CopyTo(copy);
-                        reference[name] = copy;
-                    });
-                }
-                using var preparedQ = quantPass.Prepare(batch);
-                quantPass.RunVisit(preparedQ, groupQuant, (name, values) =>
-                {
-                    string key = reverse[name];
-                    int axis = key == firstOutput ? (int)(values.Length / batch.Count) : 0;
-                    accumulators[key].Add(values, reference[key], axis);
-                });
-            }
-        }
+            Samples = samples,
+            BatchSize = batchSize,
+            // Each float activation is held three times per batch: ORT's output, our copy, and the quantized model's output.
+            MemoryBudgetBytes = memoryBudget ?? MemoryBudget.DefaultBytes(),
+            Copies = 3,
+            Planned = planned,
+            EmptyDataMessage = $"{data.Description}: empty data set.",
+        });
+        var accumulators = request.Accumulators;
         outputFidelity = accumulators[firstOutput];
         return accumulators;
     }

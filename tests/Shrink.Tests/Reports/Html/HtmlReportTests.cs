@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
-using Shrink.Reports;
+using Shrink.Reports.Rendering;
 using Shrink.Reports.Html;
 
 namespace Shrink.Tests.Reports.Html;

@@ -1,14 +1,14 @@
-using Onnx;
 using Shrink.Data;
 using Shrink.Methods.Pruning.Dependency;
 using Shrink.Model;
-using Shrink.Runtime;
+using Shrink.Statistics;
 
 namespace Shrink.Methods.Pruning.Importance;
 
 /// <summary>
 /// Per-channel mean |a| and mean a² of chosen values on calibration data. The model runs in ONNX Runtime with the values
-/// exposed as extra outputs, batch by batch; only the per-channel sums are kept.
+/// exposed as extra outputs, batch by batch; only the per-channel sums are kept (a <see cref="ChannelMomentsRequest"/>
+/// run by the <see cref="StatisticsRunner"/>).
 /// </summary>
 public sealed class ChannelActivationStatistics
 {
@@ -44,67 +44,17 @@ public sealed class ChannelActivationStatistics
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(data);
-        var augmented = model.Clone();
-        var existing = new HashSet<string>(augmented.Proto.Graph.Output.Select(o => o.Name), StringComparer.Ordinal);
-        foreach (var v in values.Keys)
-            if (existing.Add(v)) augmented.Proto.Graph.Output.Add(new ValueInfoProto { Name = v });
-        var names = values.Keys.ToArray();
-        var sumAbs = names.ToDictionary(n => n, n => new double[values[n].Channels], StringComparer.Ordinal);
-        var sumSquare = names.ToDictionary(n => n, n => new double[values[n].Channels], StringComparer.Ordinal);
-        var counts = names.ToDictionary(n => n, _ => 0L, StringComparer.Ordinal);
-        using var session = ModelSession.Open(OnnxModel.FromProto(augmented.Proto, model.Name), new RuntimeOptions { Optimize = false });
-        long seen = 0;
-        foreach (var batch in data.ReadBatches(batchSize, samples))
+        var axes = values.ToDictionary(p => p.Key, p => new ChannelAxis(p.Value.Axis, p.Value.Channels, p.Value.Block), StringComparer.Ordinal);
+        var request = new ChannelMomentsRequest(axes, shapes);
+        var run = StatisticsRunner.Run(new StatisticsTap(model), [request], data, new StatisticsRunOptions
         {
-            using var prepared = session.Prepare(batch);
-            session.RunVisit(prepared, names, (name, span) =>
-            {
-                var layout = values[name];
-                long inner = 1;
-                for (int i = layout.Axis + 1; i < shapes[name].Length; i++) inner *= shapes[name][i];
-                long perChannel = Accumulate(span, layout, inner, sumAbs[name], sumSquare[name]);
-                counts[name] += perChannel;
-            });
-            seen += batch.Count;
-            progress?.Report(new ProgressInfo("activation statistics", seen, data.Count is long c ? Math.Min(c, samples) : samples));
-        }
-        if (seen == 0) throw new ShrinkException($"{data.Description}: empty calibration data set.");
-        foreach (var n in names)
-        {
-            double count = Math.Max(1, counts[n]);
-            for (int c = 0; c < sumAbs[n].Length; c++)
-            {
-                sumAbs[n][c] /= count;
-                sumSquare[n][c] /= count;
-            }
-        }
-        return new ChannelActivationStatistics(sumAbs, sumSquare);
-    }
-
-    /// <summary>Adds one batch; returns the number of elements each channel received.</summary>
-    private static long Accumulate(ReadOnlySpan<float> values, ChannelLayout layout, long inner, double[] sumAbs, double[] sumSquare)
-    {
-        int channels = layout.Channels;
-        long axisLength = channels * layout.Block;
-        long total = values.Length;
-        long outer = total / (axisLength * inner);
-        long index = 0;
-        for (long o = 0; o < outer; o++)
-        {
-            for (long a = 0; a < axisLength; a++)
-            {
-                int c = (int)(a / layout.Block);
-                double abs = 0, square = 0;
-                for (long i = 0; i < inner; i++, index++)
-                {
-                    double v = values[(int)index];
-                    abs += Math.Abs(v);
-                    square += v * v;
-                }
-                sumAbs[c] += abs;
-                sumSquare[c] += square;
-            }
-        }
-        return total / channels;
+            Samples = samples,
+            BatchSize = batchSize,
+            Progress = progress,
+            Stage = "activation statistics",
+        });
+        if (run.Samples == 0) throw new ShrinkException($"{data.Description}: empty calibration data set.");
+        var (meanAbs, meanSquare) = request.Means();
+        return new ChannelActivationStatistics(meanAbs, meanSquare);
     }
 }

@@ -3,7 +3,6 @@ using Shrink.Data;
 using Shrink.Layers;
 using Shrink.Measures;
 using Shrink.Methods.Pruning.Sparsity;
-using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
 using Shrink.Numerics;
 using Shrink.Ops;

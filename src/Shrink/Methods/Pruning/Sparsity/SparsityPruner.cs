@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Shrink.Data;
 using Shrink.Layers;
 using Shrink.Measures;
-using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
 using Shrink.Numerics;
 using Shrink.Passes;

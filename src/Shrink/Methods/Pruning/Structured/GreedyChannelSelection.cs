@@ -1,10 +1,10 @@
-using Onnx;
 using Shrink.Data;
 using Shrink.Methods.Pruning.Dependency;
 using Shrink.Model;
 using Shrink.Numerics;
 using Shrink.Ops;
 using Shrink.Runtime;
+using Shrink.Statistics;
 
 namespace Shrink.Methods.Pruning.Structured;
 
@@ -82,24 +82,21 @@ internal static class GreedyChannelSelection
         return result;
     }
 
-    /// <summary>Accumulates every fit's Gram matrix over the calibration data, at a fixed row stride like the refit.</summary>
+    /// <summary>
+    /// Accumulates every fit's Gram matrix over the calibration data, at a fixed row stride like the refit (each batch's
+    /// layer inputs and outputs captured by one <see cref="StatisticsRunner"/> run).
+    /// </summary>
     private static void Accumulate(OnnxModel model, List<Fit> fits, IDataSource data, ChannelPruningOptions options)
     {
-        var copy = model.Clone();
-        var exposed = new HashSet<string>(copy.Proto.Graph.Output.Select(o => o.Name), StringComparer.Ordinal);
-        var inputs = new HashSet<string>(copy.Proto.Graph.Input.Select(i => i.Name), StringComparer.Ordinal);
-        foreach (var f in fits)
-            foreach (var v in new[] { f.Consumer.Input, f.Consumer.Node.Outputs[0] })
-                if (!inputs.Contains(v) && exposed.Add(v)) copy.Proto.Graph.Output.Add(new ValueInfoProto { Name = v });
-        using var session = ModelSession.Open(OnnxModel.FromProto(copy.Proto, model.Name), new RuntimeOptions { Optimize = false });
+        var tensors = fits.SelectMany(f => new[] { new StatisticTensor(0, f.Consumer.Input), new StatisticTensor(0, f.Consumer.Node.Outputs[0]) });
         float[] columns = [], targets = [];
-        foreach (var batch in data.ReadBatches(options.BatchSize, options.Samples))
+        var captured = new CapturedTensorsRequest(tensors, (current, values) =>
         {
-            var outputs = session.Run(batch).ToDictionary(o => o.Name, StringComparer.Ordinal);
+            var batch = current.Batch;
             foreach (var f in fits)
             {
-                var x = outputs.TryGetValue(f.Consumer.Input, out var xv) ? xv : FromBatch(batch, f.Consumer.Input);
-                var y = outputs[f.Consumer.Node.Outputs[0]];
+                var x = values.TryGet(0, f.Consumer.Input, out var xv) ? xv : FromBatch(batch, f.Consumer.Input);
+                var y = values.TryGet(0, f.Consumer.Node.Outputs[0], out var yv) ? yv : throw new KeyNotFoundException($"'{f.Consumer.Node.Outputs[0]}' was not computed.");
                 long batchRows = f.Layer.RowCount(y.Shape);
                 if (f.Step == 0)
                 {
@@ -118,7 +115,8 @@ internal static class GreedyChannelSelection
                 f.Layer.Fill(x, y, null, first, step, selected, true, columns, targets);
                 DenseMatrix.Gemm(false, true, cols, cols, selected, 1f, columns, 0, selected, columns, 0, selected, 1f, f.Gram, 0, cols);
             }
-        }
+        });
+        StatisticsRunner.Run(new StatisticsTap(model), [captured], data, new StatisticsRunOptions { Samples = options.Samples, BatchSize = options.BatchSize });
     }
 
     /// <summary>Backward elimination of one group's channels down to <paramref name="keep"/>; returns the sorted survivors.</summary>

@@ -1,9 +1,8 @@
-using Onnx;
 using Shrink.Data;
 using Shrink.Model;
 using Shrink.Numerics;
 using Shrink.Ops;
-using Shrink.Runtime;
+using Shrink.Statistics;
 
 namespace Shrink.Methods.Pruning.Structured;
 
@@ -77,21 +76,20 @@ internal sealed class LeastSquaresRefit(ChannelPruningOptions options)
         double targetEnergy = 0;
         long rows = 0;
         string input = node.Inputs[0];
-        bool inputIsGraphInput = graph.Inputs.Any(i => i.Name == input);
         string referenceValue = residual?.Sum ?? target.Output;
         var exposed = new List<string> { input };
         if (residual is { } r) exposed.Add(partner is null ? r.Other : partner.Node.Inputs[0]);
-        using var prunedSession = ModelSession.Open(Expose(pruned, exposed), new RuntimeOptions { Optimize = false });
-        using var referenceSession = ModelSession.Open(Expose(reference, [referenceValue]), new RuntimeOptions { Optimize = false });
+        // One run per batch of the pruned model (its layer's input) and the unpruned reference (the target).
+        var tensors = exposed.Select(v => new StatisticTensor(0, v)).Append(new StatisticTensor(1, referenceValue));
         int step = 1;
         long counter = 0;
         float[] columns = [], targetsT = [], partnerColumns = [], scratch = [];
-        foreach (var batch in data.ReadBatches(options.BatchSize, options.Samples))
+        var captured = new CapturedTensorsRequest(tensors, (current, values) =>
         {
-            IReadOnlyList<Runtime.OutputTensor> prunedOutputs = inputIsGraphInput && residual is null ? [] : prunedSession.Run(batch);
-            Runtime.OutputTensor Value(string v) => prunedOutputs.FirstOrDefault(o => o.Name == v) ?? FromBatch(batch, v);
+            var batch = current.Batch;
+            Runtime.OutputTensor Value(string v) => values.TryGet(0, v, out var t) ? t : FromBatch(batch, v);
             var x = Value(input);
-            var y = referenceSession.Run(batch).First(o => o.Name == referenceValue);
+            var y = values.TryGet(1, referenceValue, out var computed) ? computed : throw new KeyNotFoundException($"'{referenceValue}' was not computed.");
             var keptOutputs = target.KeptOutputs;
             if (residual is { } res && partner is null)
             {
@@ -106,7 +104,7 @@ internal sealed class LeastSquaresRefit(ChannelPruningOptions options)
                 if (step > 1 && step % 2 == 0) step++; // an odd stride does not alias with even spatial sizes
             }
             int selected = (int)((batchRows - ((step - counter % step) % step) + step - 1) / step);
-            if (selected <= 0) { counter += batchRows; continue; }
+            if (selected <= 0) { counter += batchRows; return; }
             if (columns.Length < cols * selected) columns = new float[cols * selected];
             if (targetsT.Length < outputs * selected) targetsT = new float[outputs * selected];
             long first = (step - counter % step) % step;
@@ -124,7 +122,9 @@ internal sealed class LeastSquaresRefit(ChannelPruningOptions options)
             for (int i = 0; i < outputs * selected; i++) targetEnergy += (double)targetsT[i] * targetsT[i];
             DenseMatrix.Gemm(false, true, cols, cols, selected, 1f, columns, 0, selected, columns, 0, selected, 1f, gram, 0, cols);
             DenseMatrix.Gemm(false, true, cols, outputs, selected, 1f, columns, 0, selected, targetsT, 0, selected, 1f, cross, 0, outputs);
-        }
+        });
+        StatisticsRunner.Run([new StatisticsTap(pruned), new StatisticsTap(reference)], [captured], data,
+            new StatisticsRunOptions { Samples = options.Samples, BatchSize = options.BatchSize });
         if (rows == 0) throw new ShrinkException($"{data.Description}: empty calibration data set.");
         var current = new float[cols * outputs];
         layer.ReadWeights(weight.ToFloatArray(), bias?.ToFloatArray(), fitBias).CopyTo(current, 0);
@@ -226,14 +226,5 @@ internal sealed class LeastSquaresRefit(ChannelPruningOptions options)
                 for (long i = 0; i < inner; i++) data[to + i] = sum.Data[from + i] - other.Data[to + i];
             }
         return new Runtime.OutputTensor(sum.Name, other.Shape, data);
-    }
-
-    private static OnnxModel Expose(OnnxModel model, IReadOnlyList<string> values)
-    {
-        var copy = model.Clone();
-        foreach (var value in values)
-            if (!copy.Proto.Graph.Output.Any(o => o.Name == value) && !copy.Proto.Graph.Input.Any(i => i.Name == value))
-                copy.Proto.Graph.Output.Add(new ValueInfoProto { Name = value });
-        return OnnxModel.FromProto(copy.Proto, model.Name);
     }
 }

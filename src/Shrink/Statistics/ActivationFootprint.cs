@@ -3,7 +3,7 @@ using Shrink.Data;
 using Shrink.Model;
 using Shrink.Runtime;
 
-namespace Shrink.Methods.Quantization;
+namespace Shrink.Statistics;
 
 /// <summary>
 /// Measures what observing activations costs: runs one sample with the tensors exposed and sums their bytes, then
@@ -11,18 +11,12 @@ namespace Shrink.Methods.Quantization;
 /// </summary>
 public static class ActivationFootprint
 {
-    /// <summary>A copy of <paramref name="model"/> with <paramref name="names"/> added as graph outputs (the model is not modified).</summary>
-    public static OnnxModel Expose(OnnxModel model, IEnumerable<string> names) => OnnxModel.WithOutputs(model, names);
-
-    /// <summary>
-    /// A copy of <paramref name="model"/> whose only outputs are <paramref name="names"/> and which keeps only the nodes
-    /// they depend on (see <see cref="OnnxModel.WithOnlyOutputs"/>).
-    /// </summary>
-    public static OnnxModel ExposeOnly(OnnxModel model, IReadOnlyCollection<string> names) => OnnxModel.WithOnlyOutputs(model, names);
-
     /// <summary>Bytes per sample of each float tensor in <paramref name="outputs"/>, measured on <paramref name="session"/> with a one-sample batch.</summary>
     public static IReadOnlyList<(string Name, long Bytes)> Measure(ModelSession session, IReadOnlyList<string> outputs, DataBatch sample)
     {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(sample);
         var bytes = new Dictionary<string, long>(StringComparer.Ordinal);
         if (outputs.Count == 0) return [];
         using var prepared = session.Prepare(sample);
@@ -31,8 +25,11 @@ public static class ActivationFootprint
     }
 
     /// <summary>Bytes per sample of a batch's inputs.</summary>
-    public static long InputBytes(DataBatch batch) =>
-        batch.Inputs.Sum(i => (long)Buffer.ByteLength(i.Data)) / Math.Max(1, batch.Count);
+    public static long InputBytes(DataBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return batch.Inputs.Sum(i => (long)Buffer.ByteLength(i.Data)) / Math.Max(1, batch.Count);
+    }
 
     /// <summary>
     /// Opens <paramref name="model"/> with <paramref name="outputs"/> exposed, measures them on <paramref name="sample"/>
@@ -42,7 +39,8 @@ public static class ActivationFootprint
     public static (ActivationBatchPlan Plan, ModelSession? Session) Plan(
         OnnxModel model, IReadOnlyList<string> outputs, DataBatch sample, int copies, long budgetBytes, int requestedBatch)
     {
-        var session = ModelSession.Open(Expose(model, outputs), new RuntimeOptions { Optimize = false });
+        ArgumentNullException.ThrowIfNull(model);
+        var session = ModelSession.Open(model.WithOutputs(outputs), new RuntimeOptions { Optimize = false });
         try
         {
             var sizes = Measure(session, outputs, sample);

@@ -1,4 +1,4 @@
-namespace Shrink.Reports;
+namespace Shrink.Reports.Rendering;
 
 /// <summary>Picks a report's rendering by the file's extension: <c>.html</c>/<c>.htm</c> HTML, <c>.json</c> JSON, anything else Markdown.</summary>
 public static class ReportFormat
@@ -11,5 +11,5 @@ public static class ReportFormat
 
     /// <summary><paramref name="report"/> rendered for <paramref name="path"/>.</summary>
     public static string Render(Report report, string path) =>
-        IsHtml(path) ? Html.HtmlReport.Render(report) : IsJson(path) ? ReportJson.Serialize(report) + "\n" : report.ToMarkdown();
+        IsHtml(path) ? Reports.Html.HtmlReport.Render(report) : IsJson(path) ? ReportJson.Serialize(report) + "\n" : report.ToMarkdown();
 }
