@@ -22,8 +22,8 @@ internal static class ParetoCommand
         metric.AcceptOnlyFromAmong("accuracy", "top1_agreement");
         var budgets = new Option<int>("--budgets") { Description = "ILP budgets between the lowest and highest uniform sizes", DefaultValueFactory = _ => 6 };
         var random = new Option<int>("--random") { Description = "Random allocations per budget", DefaultValueFactory = _ => 2 };
-        var method = new Option<string>("--method") { Description = "Rounding: rtn (default) or gptq", DefaultValueFactory = _ => "rtn" };
-        method.AcceptOnlyFromAmong("rtn", "gptq");
+        var method = new Option<string>("--method") { Description = $"Rounding (default rtn): {RegistryChoices.Describe(WeightRoundings.Registry.Entries)}", DefaultValueFactory = _ => "rtn" }
+            .Choices(WeightRoundings.Registry.Entries);
         var groupSize = new Option<int>("--group-size") { Description = "Columns per scale (0: per output channel)", DefaultValueFactory = _ => 32 };
         var accounting = new Option<string>("--size-accounting") { Description = "stored (default: the bytes the file stores; 3-bit codes cost 4) or nominal (b bits per weight)", DefaultValueFactory = _ => "stored" };
         accounting.AcceptOnlyFromAmong("stored", "nominal");

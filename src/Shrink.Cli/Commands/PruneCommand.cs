@@ -24,8 +24,12 @@ internal static class PruneCommand
         var latencyBatch = new Option<int>("--latency-batch") { Description = "With --target latency: the batch size timed", DefaultValueFactory = _ => 64 };
         var granularity = new Option<string>("--granularity") { Description = "channel (default: remove whole channels, a smaller dense model), unstructured, 2:4 or 4:8 (zeros in the weights, along the reduction axis for N:M)", DefaultValueFactory = _ => "channel" };
         granularity.AcceptOnlyFromAmong("channel", "unstructured", "2:4", "4:8");
-        var criterion = new Option<string>("--criterion") { Description = "Channel importance: l1 (default), l2, bn-scale, activation (mean |a| on --data) or reconstruction (output error on --data). Unstructured global ranking: lamp (|w| normalized within each layer, LAMP; the default without --data unless the model uses LayerNorm), magnitude (raw |w|, as PyTorch; the default without --data for LayerNorm models) or energy (default with --data)", DefaultValueFactory = _ => "l1" };
-        criterion.AcceptOnlyFromAmong("l1", "l2", "bn-scale", "activation", "reconstruction", "magnitude", "energy", "lamp");
+        var criterion = new Option<string>("--criterion")
+        {
+            Description = $"Channel importance (default l1): {RegistryChoices.Describe(ChannelImportances.Registry.Entries)}. "
+                + $"Unstructured global ranking (default: energy with --data; without, lamp, or magnitude for models with LayerNorm): {RegistryChoices.Describe(SparsityCriteria.Registry.Entries)}",
+            DefaultValueFactory = _ => "l1",
+        }.Choices(ChannelImportances.Registry.Entries, SparsityCriteria.Registry.Entries);
         var schedule = new Option<string>("--schedule") { Description = "Per-layer rates: global (default: one ranking, with a per-layer floor), uniform, fair (channels: FAIR-Pruner tolerance of difference between class separation and reconstruction, needs --data), pqi (unstructured: rates from each layer's PQ Index) or sensitivity (unstructured, needs --data: each layer pruned alone at a grid of rates, the output's KL measured, rates chosen by an integer program)", DefaultValueFactory = _ => "global" };
         schedule.AcceptOnlyFromAmong("global", "uniform", "pqi", "sensitivity", "fair");
         var fairLabels = new Option<string>("--fair-labels") { Description = "With --schedule fair: the classes of the calibration samples, predicted (default: the unpruned model's arg-max, no labels file) or data (the data's labels, see --labels)", DefaultValueFactory = _ => "predicted" };
@@ -79,10 +83,10 @@ internal static class PruneCommand
             if (parse.GetResult(latencyBatch) is { Implicit: false } && !latencyTarget)
                 throw new UsageException("--latency-batch applies to --target latency (or --speedup) only.");
             string? criterionGiven = parse.GetResult(criterion) is { Implicit: false } ? parse.GetValue(criterion) : null;
-            if (criterionGiven is not null && channel == (criterionGiven is "magnitude" or "energy" or "lamp"))
+            if (criterionGiven is not null && channel == SparsityCriteria.Registry.Contains(criterionGiven))
                 throw new UsageException(channel
-                    ? $"--criterion {criterionGiven} ranks weights for unstructured pruning; channels take l1, l2, bn-scale, activation or reconstruction."
-                    : $"--criterion {criterionGiven} ranks channels; the unstructured global ranking takes lamp, magnitude or energy.");
+                    ? $"--criterion {criterionGiven} ranks weights for unstructured pruning; channels take {RegistryChoices.OneOf(ChannelImportances.Registry.Names)}."
+                    : $"--criterion {criterionGiven} ranks channels; the unstructured global ranking takes {RegistryChoices.OneOf(SparsityCriteria.Registry.Names)}.");
             if (scheduleName == "fair" && parse.GetResult(criterion) is { Implicit: false })
                 throw new UsageException("--schedule fair ranks channels by its own two scores (class separation and reconstruction); leave out --criterion.");
             if (scheduleName is "pqi" or "sensitivity" && parse.GetValue(granularity) != "unstructured")

@@ -22,8 +22,8 @@ internal static class TuneCommand
         var metric = new Option<string>("--metric") { Description = "accuracy (needs labels) or top1_agreement (with the float model)", DefaultValueFactory = _ => "accuracy" };
         metric.AcceptOnlyFromAmong("accuracy", "top1_agreement");
         var maxTrials = new Option<int>("--max-trials") { Description = "The most quantize-and-evaluate trials", DefaultValueFactory = _ => 20 };
-        var method = new Option<string>("--method") { Description = "Rounding: rtn (default) or gptq", DefaultValueFactory = _ => "rtn" };
-        method.AcceptOnlyFromAmong("rtn", "gptq");
+        var method = new Option<string>("--method") { Description = $"Rounding (default rtn): {RegistryChoices.Describe(WeightRoundings.Registry.Entries)}", DefaultValueFactory = _ => "rtn" }
+            .Choices(WeightRoundings.Registry.Entries);
         var groupSize = new Option<int>("--group-size") { Description = "Columns per scale (0: per output channel)", DefaultValueFactory = _ => 32 };
         var report = new Option<string?>("--report") { Description = "Write a Markdown report" };
         var json = CommonOptions.Json();

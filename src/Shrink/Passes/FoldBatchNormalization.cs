@@ -1,4 +1,5 @@
 using Shrink.Model;
+using Shrink.Registration;
 
 namespace Shrink.Passes;
 
@@ -17,6 +18,7 @@ namespace Shrink.Passes;
 /// <para>A weight or bias that other nodes also read is copied to a new initializer rather than changed in place.
 /// Initializers that only the folded nodes read are removed. A BN that cannot be folded stays, and the details say why.</para>
 /// </remarks>
+[Registered("fold-batchnorm", "folds inference BatchNormalization into the Conv, ConvTranspose or Gemm before it")]
 public sealed class FoldBatchNormalization : IGraphPass
 {
     /// <inheritdoc />
