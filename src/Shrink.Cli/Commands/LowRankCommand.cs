@@ -33,7 +33,6 @@ internal static class LowRankCommand
             using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse), .. evaluate.InputPaths(parse)],
                 [.. OutputTransaction.ModelOutputs(input, outPath), ("--report", parse.GetValue(report)), ("--json", parse.GetValue(json))]);
             double? r = parse.GetValue(ratio), e = parse.GetValue(energy);
-            if (r is null == e is null) throw new UsageException("give exactly one of --ratio R or --energy E.");
             var options = new LowRankOptions
             {
                 Ratio = r,
@@ -42,11 +41,10 @@ internal static class LowRankCommand
                 Samples = parse.GetValue(data.Samples) ?? 512,
                 ExcludeNodes = new HashSet<string>(CommonOptions.List(parse.GetValue(excludeNodes) ?? "", "--exclude-nodes"), StringComparer.Ordinal),
             };
+            options.Validate();
             var open = data.OpenIfGiven(parse, input);
             outputs.ProbeData = open;
             if (options.Whiten && open is null) throw new UsageException("--whiten needs calibration data: --data PATH.");
-            if (r is double rv && !(rv > 0 && rv < 1)) throw new UsageException("--ratio must be in (0, 1).");
-            if (e is double ev && !(ev > 0 && ev <= 1)) throw new UsageException("--energy must be in (0, 1].");
             var onnx = outputs.LoadModel(input);
             CommonOptions.CheckNodeNames(options.ExcludeNodes, onnx, "--exclude-nodes");
             data.CheckAgainst(parse, onnx, input);

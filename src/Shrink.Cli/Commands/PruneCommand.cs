@@ -70,7 +70,6 @@ internal static class PruneCommand
             }
             double rate = wantedSpeedup is double sx ? 1 - 1 / sx
                 : parse.GetValue(sparsity) ?? (nm ? 0.5 : throw new UsageException("--sparsity is required (except for --granularity 2:4 and 4:8, whose pattern fixes the rate, and with --speedup)."));
-            if (!(rate >= 0 && rate < 1)) throw new UsageException($"--sparsity must be in [0, 1), not {rate.ToString(CultureInfo.InvariantCulture)}.");
             string scheduleName = parse.GetValue(schedule)!;
             if (scheduleName == "fair" && parse.GetValue(granularity) != "channel")
                 throw new UsageException("--schedule fair sets how many channels each group loses (structured pruning, --granularity channel); unstructured and N:M sparsity take --scope global|layer or --schedule pqi|sensitivity.");
@@ -91,41 +90,61 @@ internal static class PruneCommand
                 throw new UsageException("--schedule fair ranks channels by its own two scores (class separation and reconstruction); leave out --criterion.");
             if (scheduleName is "pqi" or "sensitivity" && parse.GetValue(granularity) != "unstructured")
                 throw new UsageException($"--schedule {scheduleName} sets per-layer rates of unstructured pruning (--granularity unstructured); channel pruning takes global, uniform or fair, and N:M fixes its own rate.");
-            if (!(parse.GetValue(damp) > 0)) throw new UsageException("--damp must be positive.");
             var excluded = new HashSet<string>(CommonOptions.List(parse.GetValue(excludeNodes) ?? "", "--exclude-nodes"), StringComparer.Ordinal);
             if (channel && excluded.Count > 0) throw new UsageException("--exclude-nodes applies to unstructured and N:M sparsity; channel pruning takes --keep NODE=COUNT.");
             var keptChannels = parse.GetValue(keep) is string keptText ? ParseKept(keptText) : null;
             if (!channel && keptChannels is not null) throw new UsageException("--keep applies to channel pruning.");
             var shapes = CommonOptions.ParseInputShapes(parse.GetValue(data.InputShape) ?? []);
-            var onnx = outputs.LoadModel(input);
-            CommonOptions.CheckNodeNames(excluded, onnx, "--exclude-nodes");
-            CommonOptions.CheckNodeNames(keptChannels?.Keys ?? Enumerable.Empty<string>(), onnx, "--keep");
-            CommonOptions.CheckInputShapes(shapes, onnx, input);
-            var open = data.OpenIfGiven(parse, input);
-            outputs.ProbeData = open;
-            if (parse.GetValue(granularity) is string pattern && pattern != "channel")
-                return Sparsity(parse, outputs, input, outPath, onnx, open, pattern, rate, scheduleName is "pqi" or "sensitivity" ? scheduleName : parse.GetValue(scope)!, excludeNodes, reconstruct, floatTargets, damp, criterionGiven, data, evaluate, report, json);
-            var options = new ChannelPruningOptions
+            var sparsityOptions = channel ? null : new SparsityOptions
+            {
+                Sparsity = rate,
+                Granularity = SparsityGranularity.Parse(parse.GetValue(granularity)!),
+                Criterion = criterionGiven,
+                Scope = (scheduleName is "pqi" or "sensitivity" ? scheduleName : parse.GetValue(scope)) switch
+                {
+                    "layer" => SparsityScope.Layer,
+                    "pqi" => SparsityScope.Pqi,
+                    "sensitivity" => SparsityScope.Sensitivity,
+                    _ => SparsityScope.Global,
+                },
+                Reconstruct = parse.GetValue(reconstruct),
+                TargetFloatOutputs = parse.GetValue(floatTargets),
+                Damp = parse.GetValue(damp),
+                Samples = parse.GetValue(data.Samples) ?? 512,
+                ExcludeNodes = excluded,
+            };
+            var options = channel ? new ChannelPruningOptions
             {
                 Sparsity = rate,
                 Target = latencyTarget ? PruningTarget.Latency : parse.GetValue(target) == "params" ? PruningTarget.Params : PruningTarget.Macs,
-                LatencyBatchSize = parse.GetValue(latencyBatch) is int lb and > 0 ? lb : throw new UsageException("--latency-batch must be positive."),
+                LatencyBatchSize = parse.GetValue(latencyBatch),
                 Criterion = parse.GetValue(criterion)!,
                 Schedule = scheduleName switch { "uniform" => PruningSchedule.Uniform, "fair" => PruningSchedule.Fair, _ => PruningSchedule.Global },
                 FairLabels = parse.GetValue(fairLabels) == "data" ? ClassLabelSource.Data : ClassLabelSource.Predicted,
                 Reconstruct = parse.GetValue(reconstruct),
                 Samples = parse.GetValue(data.Samples) ?? 512,
                 ShapeOverrides = shapes,
-            };
-            if (keptChannels is not null)
+            } : null;
+            if (options is not null && keptChannels is not null)
                 options = options with { KeptChannels = keptChannels };
-            if (parse.GetValue(multiple) is int m)
-                options = options with { ChannelMultiple = m > 0 ? m : throw new UsageException("--channel-multiple must be positive.") };
-            if (options.Schedule == PruningSchedule.Fair && open is null)
+            if (options is not null && parse.GetValue(multiple) is int m)
+                options = options with { ChannelMultiple = m };
+            sparsityOptions?.Validate();
+            options?.Validate();
+            var onnx = outputs.LoadModel(input);
+            CommonOptions.CheckNodeNames(excluded, onnx, "--exclude-nodes");
+            CommonOptions.CheckNodeNames(keptChannels?.Keys ?? Enumerable.Empty<string>(), onnx, "--keep");
+            CommonOptions.CheckInputShapes(shapes, onnx, input);
+            var open = data.OpenIfGiven(parse, input);
+            outputs.ProbeData = open;
+            if (sparsityOptions is not null)
+                return Sparsity(parse, outputs, input, outPath, onnx, open, sparsityOptions, data, evaluate, report, json);
+            var pruning = options!;
+            if (pruning.Schedule == PruningSchedule.Fair && open is null)
                 throw new UsageException("--schedule fair needs calibration data: --data PATH (the classes are the model's own predictions unless --fair-labels data).");
-            if ((options.Reconstruct || options.Criterion is "activation" or "reconstruction") && open is null)
-                throw new UsageException($"{(options.Reconstruct ? "--reconstruct" : $"--criterion {options.Criterion}")} needs calibration data: --data PATH.");
-            var result = ConsoleOutput.WithProgress("prune", progress => new ChannelPruner(options).Prune(onnx, open, progress));
+            if ((pruning.Reconstruct || ChannelImportances.Create(pruning.Criterion).NeedsData) && open is null)
+                throw new UsageException($"{(pruning.Reconstruct ? "--reconstruct" : $"--criterion {pruning.Criterion}")} needs calibration data: --data PATH.");
+            var result = ConsoleOutput.WithProgress("prune", progress => new ChannelPruner(pruning).Prune(onnx, open, progress));
             string staged = outputs.StageModel(result.Model, input, outPath);
             long outBytes = OutputTransaction.StagedSize(staged), inBytes = onnx.SizeOnDisk ?? 0;
             ResultOutput.Emit(parse, outputs, json, report, ChannelPruningReport.Sections(result, inBytes, outBytes, maxRows: 16), outPath, new
@@ -166,21 +185,9 @@ internal static class PruneCommand
     }
 
     // Unstructured and N:M: zeros in the weights, the model keeps its shapes.
-    private static int Sparsity(ParseResult parse, OutputTransaction outputs, string input, string outPath, OnnxModel onnx, Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open, string pattern, double rate,
-        string scope, Option<string?> excludeNodes, Option<bool> reconstruct, Option<bool> floatTargets, Option<double> damp, string? criterion, DataArguments data, EvaluationArguments evaluate, Option<string?> report, Option<string?> json)
+    private static int Sparsity(ParseResult parse, OutputTransaction outputs, string input, string outPath, OnnxModel onnx, Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open,
+        SparsityOptions options, DataArguments data, EvaluationArguments evaluate, Option<string?> report, Option<string?> json)
     {
-        var options = new SparsityOptions
-        {
-            Sparsity = rate,
-            Granularity = SparsityGranularity.Parse(pattern),
-            Criterion = criterion,
-            Scope = scope switch { "layer" => SparsityScope.Layer, "pqi" => SparsityScope.Pqi, "sensitivity" => SparsityScope.Sensitivity, _ => SparsityScope.Global },
-            Reconstruct = parse.GetValue(reconstruct),
-            TargetFloatOutputs = parse.GetValue(floatTargets),
-            Damp = parse.GetValue(damp),
-            Samples = parse.GetValue(data.Samples) ?? 512,
-            ExcludeNodes = new HashSet<string>(CommonOptions.List(parse.GetValue(excludeNodes) ?? "", "--exclude-nodes"), StringComparer.Ordinal),
-        };
         if (options.Reconstruct && open is null) throw new UsageException("--reconstruct needs calibration data: --data PATH.");
         var result = ConsoleOutput.WithProgress("prune", progress => new SparsityPruner(options).Prune(onnx, open, progress));
         string staged = outputs.StageModel(result.Model, input, outPath);

@@ -52,17 +52,17 @@ internal static class QuantizeCommand
             weights, groupSize, method, symmetricWeights, asymmetric, actOrder, damp, clipSteps, nonSequential, floatTargets,
         };
         data.AddTo(command);
-        WeightOnlyOptions WeightOptions(ParseResult parse, string weightType) => new WeightOnlyOptions
+        WeightOnlyOptions WeightOptions(ParseResult parse, string weightType)
         {
+            var options = new WeightOnlyOptions
+            {
             Bits = weightType[3..] switch { "4" => 4, "3" => 3, "2" => 2, _ => 8 },
-            GroupSize = parse.GetValue(groupSize) >= 0 ? parse.GetValue(groupSize) : throw new UsageException("--group-size must be 0 or positive."),
+            GroupSize = parse.GetValue(groupSize),
             Method = parse.GetValue(method) ?? (parse.GetValue(data.Data) is null ? "rtn" : "gptq"),
             Symmetric = !parse.GetValue(asymmetric),
             ActOrder = parse.GetValue(actOrder),
             Damp = parse.GetValue(damp),
-            ClipSteps = parse.GetValue(clipSteps) is int steps and (< 1 or > MaxClipSteps)
-                ? throw new UsageException($"--clip-steps {steps} is outside 1..{MaxClipSteps} (the limit on clipping ranges tried per group).")
-                : parse.GetValue(clipSteps),
+            ClipSteps = parse.GetValue(clipSteps),
             Sequential = !parse.GetValue(nonSequential),
             TargetFloatOutputs = parse.GetValue(floatTargets),
             Samples = parse.GetValue(data.Samples) ?? 256,
@@ -78,7 +78,10 @@ internal static class QuantizeCommand
                     _ => throw new UsageException("--activations uint8 is for static int8; weight-only takes float or int8 (MatMulNBits quantizes its inputs at run time)."),
                 },
             },
-        };
+            };
+            options.Validate();
+            return options;
+        }
         var mixed = new MixedQuantizeAction();
         mixed.AddTo(command);
         command.SetAction(parse =>
@@ -191,9 +194,6 @@ internal static class QuantizeCommand
 
     /// <summary>The largest --calibration-batch accepted.</summary>
     public const int MaxBatch = 4096;
-
-    /// <summary>The largest --clip-steps accepted (the default for GPTQ is 20).</summary>
-    public const int MaxClipSteps = 1000;
 
     private static int Batch(int value) => value switch
     {
