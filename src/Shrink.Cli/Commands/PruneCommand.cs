@@ -15,8 +15,8 @@ internal static class PruneCommand
 {
     public static Command Create()
     {
-        var model = new Argument<string>("MODEL") { Description = "The float ONNX model" };
-        var output = new Option<string>("--output", "-o") { Description = "Where to write the pruned model", Required = true };
+        var head = new CompressionArguments("Where to write the pruned model");
+        var (report, json, data, evaluate) = (head.Report, head.Json, head.Data, head.Evaluate);
         var sparsity = new Option<double?>("--sparsity") { Description = "Fraction to remove, in [0, 1): of MACs or parameters (--target) for channel pruning, of weights for unstructured (not used by 2:4 and 4:8, whose pattern fixes the rate)" };
         var target = new Option<string>("--target") { Description = "Channel pruning: what --sparsity is a fraction of: macs (default), params, or latency (ONNX Runtime time at --latency-batch with one thread, each layer timed alone at the channel counts tried)", DefaultValueFactory = _ => "macs" };
         target.AcceptOnlyFromAmong("macs", "params", "latency");
@@ -42,22 +42,11 @@ internal static class PruneCommand
         var excludeNodes = new Option<string?>("--exclude-nodes") { Description = "Unstructured/N:M: comma-separated node names to leave dense" };
         var keep = new Option<string?>("--keep") { Description = "Channel pruning: explicit kept channels per group, NODE=COUNT,... keyed by a producing node's name, in heads for an attention group (others are allocated as usual)" };
         var multiple = new Option<int?>("--channel-multiple") { Description = "Keep channel counts multiples of this (ORT's blocked convolutions are 16 wide on AVX-512); 1 disables" };
-        var report = new Option<string?>("--report") { Description = "Write a Markdown report" };
-        var json = CommonOptions.Json();
-        var data = new DataArguments(dataRequired: false);
-        var command = new Command("prune", "Prune a model: remove whole channels (a smaller dense model that runs faster) or zero weights, with optional least-squares recovery from calibration data.")
-        {
-            model, output, sparsity, target, speedup, latencyBatch, granularity, criterion, schedule, fairLabels, scope, excludeNodes, reconstruct, floatTargets, damp, keep, multiple, report, json,
-        };
-        data.AddTo(command);
-        var evaluate = new EvaluationArguments();
-        evaluate.AddTo(command);
+        var command = head.Create("prune", "Prune a model: remove whole channels (a smaller dense model that runs faster) or zero weights, with optional least-squares recovery from calibration data.",
+            sparsity, target, speedup, latencyBatch, granularity, criterion, schedule, fairLabels, scope, excludeNodes, reconstruct, floatTargets, damp, keep, multiple);
         command.SetAction(parse =>
         {
-            evaluate.Validate(parse);
-            string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
-            using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse), .. evaluate.InputPaths(parse)],
-                [.. OutputTransaction.ModelOutputs(input, outPath), ("--report", parse.GetValue(report)), ("--json", parse.GetValue(json))]);
+            using var outputs = head.Begin(parse, out string input, out string outPath);
             bool nm = parse.GetValue(granularity) is "2:4" or "4:8";
             double? wantedSpeedup = parse.GetValue(speedup);
             if (wantedSpeedup is double x)

@@ -56,28 +56,28 @@ internal static class QuantizeCommand
         {
             var options = new WeightOnlyOptions
             {
-            Bits = weightType[3..] switch { "4" => 4, "3" => 3, "2" => 2, _ => 8 },
-            GroupSize = parse.GetValue(groupSize),
-            Method = parse.GetValue(method) ?? (parse.GetValue(data.Data) is null ? "rtn" : "gptq"),
-            Symmetric = !parse.GetValue(asymmetric),
-            ActOrder = parse.GetValue(actOrder),
-            Damp = parse.GetValue(damp),
-            ClipSteps = parse.GetValue(clipSteps),
-            Sequential = !parse.GetValue(nonSequential),
-            TargetFloatOutputs = parse.GetValue(floatTargets),
-            Samples = parse.GetValue(data.Samples) ?? 256,
-            BatchSize = Batch(parse.GetValue(batch)),
-            ExcludeNodes = List(parse.GetValue(excludeNodes), "--exclude-nodes"),
-            ExcludeOps = List(parse.GetValue(excludeOps), "--exclude-ops"),
-            Export = new WeightExportSettings
-            {
-                Int8Activations = parse.GetValue(activations) switch
+                Bits = weightType[3..] switch { "4" => 4, "3" => 3, "2" => 2, _ => 8 },
+                GroupSize = parse.GetValue(groupSize),
+                Method = parse.GetValue(method) ?? (parse.GetValue(data.Data) is null ? "rtn" : "gptq"),
+                Symmetric = !parse.GetValue(asymmetric),
+                ActOrder = parse.GetValue(actOrder),
+                Damp = parse.GetValue(damp),
+                ClipSteps = parse.GetValue(clipSteps),
+                Sequential = !parse.GetValue(nonSequential),
+                TargetFloatOutputs = parse.GetValue(floatTargets),
+                Samples = parse.GetValue(data.Samples) ?? 256,
+                BatchSize = Batch(parse.GetValue(batch)),
+                ExcludeNodes = List(parse.GetValue(excludeNodes), "--exclude-nodes"),
+                ExcludeOps = List(parse.GetValue(excludeOps), "--exclude-ops"),
+                Export = new WeightExportSettings
                 {
-                    null or "float" => false,
-                    "int8" => true,
-                    _ => throw new UsageException("--activations uint8 is for static int8; weight-only takes float or int8 (MatMulNBits quantizes its inputs at run time)."),
+                    Int8Activations = parse.GetValue(activations) switch
+                    {
+                        null or "float" => false,
+                        "int8" => true,
+                        _ => throw new UsageException("--activations uint8 is for static int8; weight-only takes float or int8 (MatMulNBits quantizes its inputs at run time)."),
+                    },
                 },
-            },
             };
             options.Validate();
             return options;
