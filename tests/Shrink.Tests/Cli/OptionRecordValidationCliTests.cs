@@ -6,8 +6,8 @@ namespace Shrink.Tests.Cli;
 public class OptionRecordValidationCliTests
 {
     [Theory]
-    [InlineData("lowrank --ratio 1.5", "--ratio must be in (0, 1).")]
-    [InlineData("lowrank --energy 0", "--energy must be in (0, 1].")]
+    [InlineData("lowrank --ratio 1.5", "--ratio must be in (0, 1), not 1.5.")]
+    [InlineData("lowrank --energy 0", "--energy must be in (0, 1], not 0.")]
     [InlineData("lowrank", "give exactly one of --ratio R or --energy E.")]
     [InlineData("prune --sparsity 1.2", "--sparsity must be in [0, 1), not 1.2.")]
     [InlineData("prune --sparsity 0.5 --granularity unstructured --damp 0", "--damp must be positive.")]

@@ -15,8 +15,8 @@ public class OptionsValidationTests
     {
         { "lowrank: both", "give exactly one of --ratio R or --energy E.", "--ratio,--energy" },
         { "lowrank: neither", "give exactly one of --ratio R or --energy E.", "--ratio,--energy" },
-        { "lowrank: ratio 1", "--ratio must be in (0, 1).", "--ratio" },
-        { "lowrank: energy 0", "--energy must be in (0, 1].", "--energy" },
+        { "lowrank: ratio 1", "--ratio must be in (0, 1), not 1.", "--ratio" },
+        { "lowrank: energy 0", "--energy must be in (0, 1], not 0.", "--energy" },
         { "sparsity: 1", "--sparsity must be in [0, 1), not 1.", "--sparsity" },
         { "sparsity: damp 0", "--damp must be positive.", "--damp" },
         { "channels: -0.5", "--sparsity must be in [0, 1), not -0.5.", "--sparsity" },

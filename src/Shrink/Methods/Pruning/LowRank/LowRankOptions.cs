@@ -48,8 +48,10 @@ public sealed record LowRankOptions
     public void Validate()
     {
         if (Ratio is null == Energy is null) throw new OptionsException("give exactly one of --ratio R or --energy E.", ["--ratio", "--energy"]);
-        if (Ratio is double r && !(r > 0 && r < 1)) throw new OptionsException("--ratio must be in (0, 1).", ["--ratio"]);
-        if (Energy is double e && !(e > 0 && e <= 1)) throw new OptionsException("--energy must be in (0, 1].", ["--energy"]);
+        if (Ratio is double r && !(r > 0 && r < 1))
+            throw new OptionsException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--ratio must be in (0, 1), not {r}."), ["--ratio"]);
+        if (Energy is double e && !(e > 0 && e <= 1))
+            throw new OptionsException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--energy must be in (0, 1], not {e}."), ["--energy"]);
         if (!(Damp > 0) || double.IsInfinity(Damp)) throw new ShrinkException($"The whitening dampening must be positive, not {Damp}.");
         if (Samples <= 0 || BatchSize <= 0) throw new ShrinkException("Calibration samples and batch size must be positive.");
     }
