@@ -37,7 +37,7 @@ namespace Shrink.Cli
             {
                 return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
             }
-            catch (UsageException e)
+            catch (Exception e) when (e is UsageException or OptionsException)
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return ExitCodes.Usage;

@@ -10,30 +10,18 @@ internal static class LowRankCommand
 {
     public static Command Create()
     {
-        var model = new Argument<string>("MODEL") { Description = "The float ONNX model" };
-        var output = new Option<string>("--output", "-o") { Description = "Where to write the factored model", Required = true };
+        var head = new CompressionArguments("Where to write the factored model");
+        var (report, json, data, evaluate) = (head.Report, head.Json, head.Data, head.Evaluate);
         var ratio = new Option<double?>("--ratio") { Description = "Keep this fraction of the candidate layers' weight parameters (Σ N·K of the Gemm/MatMul/1×1 Conv weights, not of the whole model); ranks are split across layers to minimize the summed fraction of discarded singular-value energy, and a layer may stay whole" };
         var energy = new Option<double?>("--energy") { Description = "Per layer, keep the smallest rank holding this fraction of the singular-value energy Σσ² (factored only where that saves parameters)" };
         var whiten = new Option<bool>("--whiten") { Description = "Data-aware: decompose W·S with S = chol(XᵀX) from --data, which minimizes the output error instead of the weight error" };
         var excludeNodes = new Option<string?>("--exclude-nodes") { Description = "Comma-separated node names to leave alone" };
-        var report = new Option<string?>("--report") { Description = "Write a Markdown report" };
-        var json = CommonOptions.Json();
-        var data = new DataArguments(dataRequired: false);
-        var command = new Command("lowrank", "Factor Gemm/MatMul (and 1×1 Conv) weights by truncated SVD into two smaller ops, by a parameter budget over those layers or a per-layer energy threshold.")
-        {
-            model, output, ratio, energy, whiten, excludeNodes, report, json,
-        };
-        data.AddTo(command);
-        var evaluate = new EvaluationArguments();
-        evaluate.AddTo(command);
+        var command = head.Create("lowrank", "Factor Gemm/MatMul (and 1×1 Conv) weights by truncated SVD into two smaller ops, by a parameter budget over those layers or a per-layer energy threshold.",
+            ratio, energy, whiten, excludeNodes);
         command.SetAction(parse =>
         {
-            evaluate.Validate(parse);
-            string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
-            using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse), .. evaluate.InputPaths(parse)],
-                [.. OutputTransaction.ModelOutputs(input, outPath), ("--report", parse.GetValue(report)), ("--json", parse.GetValue(json))]);
+            using var outputs = head.Begin(parse, out string input, out string outPath);
             double? r = parse.GetValue(ratio), e = parse.GetValue(energy);
-            if (r is null == e is null) throw new UsageException("give exactly one of --ratio R or --energy E.");
             var options = new LowRankOptions
             {
                 Ratio = r,
@@ -42,11 +30,10 @@ internal static class LowRankCommand
                 Samples = parse.GetValue(data.Samples) ?? 512,
                 ExcludeNodes = new HashSet<string>(CommonOptions.List(parse.GetValue(excludeNodes) ?? "", "--exclude-nodes"), StringComparer.Ordinal),
             };
+            options.Validate();
             var open = data.OpenIfGiven(parse, input);
             outputs.ProbeData = open;
             if (options.Whiten && open is null) throw new UsageException("--whiten needs calibration data: --data PATH.");
-            if (r is double rv && !(rv > 0 && rv < 1)) throw new UsageException("--ratio must be in (0, 1).");
-            if (e is double ev && !(ev > 0 && ev <= 1)) throw new UsageException("--energy must be in (0, 1].");
             var onnx = outputs.LoadModel(input);
             CommonOptions.CheckNodeNames(options.ExcludeNodes, onnx, "--exclude-nodes");
             data.CheckAgainst(parse, onnx, input);

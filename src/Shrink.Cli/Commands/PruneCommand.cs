@@ -15,8 +15,8 @@ internal static class PruneCommand
 {
     public static Command Create()
     {
-        var model = new Argument<string>("MODEL") { Description = "The float ONNX model" };
-        var output = new Option<string>("--output", "-o") { Description = "Where to write the pruned model", Required = true };
+        var head = new CompressionArguments("Where to write the pruned model", recipe: true);
+        var (report, json, data, evaluate, recipeOut) = (head.Report, head.Json, head.Data, head.Evaluate, head.RecipeOut!);
         var sparsity = new Option<double?>("--sparsity") { Description = "Fraction to remove, in [0, 1): of MACs or parameters (--target) for channel pruning, of weights for unstructured (not used by 2:4 and 4:8, whose pattern fixes the rate)" };
         var target = new Option<string>("--target") { Description = "Channel pruning: what --sparsity is a fraction of: macs (default), params, or latency (ONNX Runtime time at --latency-batch with one thread, each layer timed alone at the channel counts tried)", DefaultValueFactory = _ => "macs" };
         target.AcceptOnlyFromAmong("macs", "params", "latency");
@@ -24,8 +24,12 @@ internal static class PruneCommand
         var latencyBatch = new Option<int>("--latency-batch") { Description = "With --target latency: the batch size timed", DefaultValueFactory = _ => 64 };
         var granularity = new Option<string>("--granularity") { Description = "channel (default: remove whole channels, a smaller dense model), unstructured, 2:4 or 4:8 (zeros in the weights, along the reduction axis for N:M)", DefaultValueFactory = _ => "channel" };
         granularity.AcceptOnlyFromAmong("channel", "unstructured", "2:4", "4:8");
-        var criterion = new Option<string>("--criterion") { Description = "Channel importance: l1 (default), l2, bn-scale, activation (mean |a| on --data) or reconstruction (output error on --data). Unstructured global ranking: lamp (|w| normalized within each layer, LAMP; the default without --data unless the model uses LayerNorm), magnitude (raw |w|, as PyTorch; the default without --data for LayerNorm models) or energy (default with --data)", DefaultValueFactory = _ => "l1" };
-        criterion.AcceptOnlyFromAmong("l1", "l2", "bn-scale", "activation", "reconstruction", "magnitude", "energy", "lamp");
+        var criterion = new Option<string>("--criterion")
+        {
+            Description = $"Channel importance (default l1): {RegistryChoices.Describe(ChannelImportances.Registry.Entries)}. "
+                + $"Unstructured global ranking (default: energy with --data; without, lamp, or magnitude for models with LayerNorm): {RegistryChoices.Describe(SparsityCriteria.Registry.Entries)}",
+            DefaultValueFactory = _ => "l1",
+        }.Choices(ChannelImportances.Registry.Entries, SparsityCriteria.Registry.Entries);
         var schedule = new Option<string>("--schedule") { Description = "Per-layer rates: global (default: one ranking, with a per-layer floor), uniform, fair (channels: FAIR-Pruner tolerance of difference between class separation and reconstruction, needs --data), pqi (unstructured: rates from each layer's PQ Index) or sensitivity (unstructured, needs --data: each layer pruned alone at a grid of rates, the output's KL measured, rates chosen by an integer program)", DefaultValueFactory = _ => "global" };
         schedule.AcceptOnlyFromAmong("global", "uniform", "pqi", "sensitivity", "fair");
         var fairLabels = new Option<string>("--fair-labels") { Description = "With --schedule fair: the classes of the calibration samples, predicted (default: the unpruned model's arg-max, no labels file) or data (the data's labels, see --labels)", DefaultValueFactory = _ => "predicted" };
@@ -38,23 +42,11 @@ internal static class PruneCommand
         var excludeNodes = new Option<string?>("--exclude-nodes") { Description = "Unstructured/N:M: comma-separated node names to leave dense" };
         var keep = new Option<string?>("--keep") { Description = "Channel pruning: explicit kept channels per group, NODE=COUNT,... keyed by a producing node's name, in heads for an attention group (others are allocated as usual)" };
         var multiple = new Option<int?>("--channel-multiple") { Description = "Keep channel counts multiples of this (ORT's blocked convolutions are 16 wide on AVX-512); 1 disables" };
-        var report = new Option<string?>("--report") { Description = "Write a Markdown report" };
-        var json = CommonOptions.Json();
-        var recipeOut = RecipeOut.Create();
-        var data = new DataArguments(dataRequired: false);
-        var command = new Command("prune", "Prune a model: remove whole channels (a smaller dense model that runs faster) or zero weights, with optional least-squares recovery from calibration data.")
-        {
-            model, output, sparsity, target, speedup, latencyBatch, granularity, criterion, schedule, fairLabels, scope, excludeNodes, reconstruct, floatTargets, damp, keep, multiple, report, json, recipeOut,
-        };
-        data.AddTo(command);
-        var evaluate = new EvaluationArguments();
-        evaluate.AddTo(command);
+        var command = head.Create("prune", "Prune a model: remove whole channels (a smaller dense model that runs faster) or zero weights, with optional least-squares recovery from calibration data.",
+            sparsity, target, speedup, latencyBatch, granularity, criterion, schedule, fairLabels, scope, excludeNodes, reconstruct, floatTargets, damp, keep, multiple);
         command.SetAction(parse =>
         {
-            evaluate.Validate(parse);
-            string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
-            using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse), .. evaluate.InputPaths(parse)],
-                [.. OutputTransaction.ModelOutputs(input, outPath), ("--report", parse.GetValue(report)), ("--json", parse.GetValue(json)), ("--recipe-out", parse.GetValue(recipeOut))]);
+            using var outputs = head.Begin(parse, out string input, out string outPath);
             bool nm = parse.GetValue(granularity) is "2:4" or "4:8";
             double? wantedSpeedup = parse.GetValue(speedup);
             if (wantedSpeedup is double x)
@@ -67,7 +59,6 @@ internal static class PruneCommand
             }
             double rate = wantedSpeedup is double sx ? 1 - 1 / sx
                 : parse.GetValue(sparsity) ?? (nm ? 0.5 : throw new UsageException("--sparsity is required (except for --granularity 2:4 and 4:8, whose pattern fixes the rate, and with --speedup)."));
-            if (!(rate >= 0 && rate < 1)) throw new UsageException($"--sparsity must be in [0, 1), not {rate.ToString(CultureInfo.InvariantCulture)}.");
             string scheduleName = parse.GetValue(schedule)!;
             if (scheduleName == "fair" && parse.GetValue(granularity) != "channel")
                 throw new UsageException("--schedule fair sets how many channels each group loses (structured pruning, --granularity channel); unstructured and N:M sparsity take --scope global|layer or --schedule pqi|sensitivity.");
@@ -80,52 +71,72 @@ internal static class PruneCommand
             if (parse.GetResult(latencyBatch) is { Implicit: false } && !latencyTarget)
                 throw new UsageException("--latency-batch applies to --target latency (or --speedup) only.");
             string? criterionGiven = parse.GetResult(criterion) is { Implicit: false } ? parse.GetValue(criterion) : null;
-            if (criterionGiven is not null && channel == (criterionGiven is "magnitude" or "energy" or "lamp"))
+            if (criterionGiven is not null && channel == SparsityCriteria.Registry.Contains(criterionGiven))
                 throw new UsageException(channel
-                    ? $"--criterion {criterionGiven} ranks weights for unstructured pruning; channels take l1, l2, bn-scale, activation or reconstruction."
-                    : $"--criterion {criterionGiven} ranks channels; the unstructured global ranking takes lamp, magnitude or energy.");
+                    ? $"--criterion {criterionGiven} ranks weights for unstructured pruning; channels take {RegistryChoices.OneOf(ChannelImportances.Registry.Names)}."
+                    : $"--criterion {criterionGiven} ranks channels; the unstructured global ranking takes {RegistryChoices.OneOf(SparsityCriteria.Registry.Names)}.");
             if (scheduleName == "fair" && parse.GetResult(criterion) is { Implicit: false })
                 throw new UsageException("--schedule fair ranks channels by its own two scores (class separation and reconstruction); leave out --criterion.");
             if (scheduleName is "pqi" or "sensitivity" && parse.GetValue(granularity) != "unstructured")
                 throw new UsageException($"--schedule {scheduleName} sets per-layer rates of unstructured pruning (--granularity unstructured); channel pruning takes global, uniform or fair, and N:M fixes its own rate.");
-            if (!(parse.GetValue(damp) > 0)) throw new UsageException("--damp must be positive.");
             var excluded = new HashSet<string>(CommonOptions.List(parse.GetValue(excludeNodes) ?? "", "--exclude-nodes"), StringComparer.Ordinal);
             if (channel && excluded.Count > 0) throw new UsageException("--exclude-nodes applies to unstructured and N:M sparsity; channel pruning takes --keep NODE=COUNT.");
             var keptChannels = parse.GetValue(keep) is string keptText ? ParseKept(keptText) : null;
             if (!channel && keptChannels is not null) throw new UsageException("--keep applies to channel pruning.");
             var shapes = CommonOptions.ParseInputShapes(parse.GetValue(data.InputShape) ?? []);
-            var onnx = outputs.LoadModel(input);
-            CommonOptions.CheckNodeNames(excluded, onnx, "--exclude-nodes");
-            CommonOptions.CheckNodeNames(keptChannels?.Keys ?? Enumerable.Empty<string>(), onnx, "--keep");
-            CommonOptions.CheckInputShapes(shapes, onnx, input);
-            var open = data.OpenIfGiven(parse, input);
-            outputs.ProbeData = open;
-            if (parse.GetValue(granularity) is string pattern && pattern != "channel")
-                return Sparsity(parse, outputs, input, outPath, onnx, open, pattern, rate, scheduleName is "pqi" or "sensitivity" ? scheduleName : parse.GetValue(scope)!, excludeNodes, reconstruct, floatTargets, damp, criterionGiven, data, evaluate, report, json, recipeOut);
-            var options = new ChannelPruningOptions
+            var sparsityOptions = channel ? null : new SparsityOptions
+            {
+                Sparsity = rate,
+                Granularity = SparsityGranularity.Parse(parse.GetValue(granularity)!),
+                Criterion = criterionGiven,
+                Scope = (scheduleName is "pqi" or "sensitivity" ? scheduleName : parse.GetValue(scope)) switch
+                {
+                    "layer" => SparsityScope.Layer,
+                    "pqi" => SparsityScope.Pqi,
+                    "sensitivity" => SparsityScope.Sensitivity,
+                    _ => SparsityScope.Global,
+                },
+                Reconstruct = parse.GetValue(reconstruct),
+                TargetFloatOutputs = parse.GetValue(floatTargets),
+                Damp = parse.GetValue(damp),
+                Samples = parse.GetValue(data.Samples) ?? 512,
+                ExcludeNodes = excluded,
+            };
+            var options = channel ? new ChannelPruningOptions
             {
                 Sparsity = rate,
                 Target = latencyTarget ? PruningTarget.Latency : parse.GetValue(target) == "params" ? PruningTarget.Params : PruningTarget.Macs,
-                LatencyBatchSize = parse.GetValue(latencyBatch) is int lb and > 0 ? lb : throw new UsageException("--latency-batch must be positive."),
+                LatencyBatchSize = parse.GetValue(latencyBatch),
                 Criterion = parse.GetValue(criterion)!,
                 Schedule = scheduleName switch { "uniform" => PruningSchedule.Uniform, "fair" => PruningSchedule.Fair, _ => PruningSchedule.Global },
                 FairLabels = parse.GetValue(fairLabels) == "data" ? ClassLabelSource.Data : ClassLabelSource.Predicted,
                 Reconstruct = parse.GetValue(reconstruct),
                 Samples = parse.GetValue(data.Samples) ?? 512,
                 ShapeOverrides = shapes,
-            };
-            if (keptChannels is not null)
+            } : null;
+            if (options is not null && keptChannels is not null)
                 options = options with { KeptChannels = keptChannels };
-            if (parse.GetValue(multiple) is int m)
-                options = options with { ChannelMultiple = m > 0 ? m : throw new UsageException("--channel-multiple must be positive.") };
-            if (options.Schedule == PruningSchedule.Fair && open is null)
+            if (options is not null && parse.GetValue(multiple) is int m)
+                options = options with { ChannelMultiple = m };
+            sparsityOptions?.Validate();
+            options?.Validate();
+            var onnx = outputs.LoadModel(input);
+            CommonOptions.CheckNodeNames(excluded, onnx, "--exclude-nodes");
+            CommonOptions.CheckNodeNames(keptChannels?.Keys ?? Enumerable.Empty<string>(), onnx, "--keep");
+            CommonOptions.CheckInputShapes(shapes, onnx, input);
+            var open = data.OpenIfGiven(parse, input);
+            outputs.ProbeData = open;
+            if (sparsityOptions is not null)
+                return Sparsity(parse, outputs, input, outPath, onnx, open, sparsityOptions, data, evaluate, report, json, recipeOut);
+            var pruning = options!;
+            if (pruning.Schedule == PruningSchedule.Fair && open is null)
                 throw new UsageException("--schedule fair needs calibration data: --data PATH (the classes are the model's own predictions unless --fair-labels data).");
-            if ((options.Reconstruct || options.Criterion is "activation" or "reconstruction") && open is null)
-                throw new UsageException($"{(options.Reconstruct ? "--reconstruct" : $"--criterion {options.Criterion}")} needs calibration data: --data PATH.");
-            var result = ConsoleOutput.WithProgress("prune", progress => new ChannelPruner(options).Prune(onnx, open, progress));
+            if ((pruning.Reconstruct || ChannelImportances.Create(pruning.Criterion).NeedsData) && open is null)
+                throw new UsageException($"{(pruning.Reconstruct ? "--reconstruct" : $"--criterion {pruning.Criterion}")} needs calibration data: --data PATH.");
+            var result = ConsoleOutput.WithProgress("prune", progress => new ChannelPruner(pruning).Prune(onnx, open, progress));
             string staged = outputs.StageModel(result.Model, input, outPath);
             long outBytes = OutputTransaction.StagedSize(staged), inBytes = onnx.SizeOnDisk ?? 0;
-            string recipe = RecipeOut.Text(parse, data, input, outPath, "prune", options, report, json);
+            string recipe = RecipeOut.Text(parse, data, input, outPath, "prune", pruning, report, json);
             RecipeOut.Stage(parse, recipeOut, outputs, recipe);
             ResultOutput.Emit(parse, outputs, json, report, ChannelPruningReport.Sections(result, inBytes, outBytes, maxRows: 16), outPath, new
             {
@@ -166,21 +177,9 @@ internal static class PruneCommand
     }
 
     // Unstructured and N:M: zeros in the weights, the model keeps its shapes.
-    private static int Sparsity(ParseResult parse, OutputTransaction outputs, string input, string outPath, OnnxModel onnx, Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open, string pattern, double rate,
-        string scope, Option<string?> excludeNodes, Option<bool> reconstruct, Option<bool> floatTargets, Option<double> damp, string? criterion, DataArguments data, EvaluationArguments evaluate, Option<string?> report, Option<string?> json, Option<string?> recipeOut)
+    private static int Sparsity(ParseResult parse, OutputTransaction outputs, string input, string outPath, OnnxModel onnx, Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open,
+        SparsityOptions options, DataArguments data, EvaluationArguments evaluate, Option<string?> report, Option<string?> json, Option<string?> recipeOut)
     {
-        var options = new SparsityOptions
-        {
-            Sparsity = rate,
-            Granularity = SparsityGranularity.Parse(pattern),
-            Criterion = criterion,
-            Scope = scope switch { "layer" => SparsityScope.Layer, "pqi" => SparsityScope.Pqi, "sensitivity" => SparsityScope.Sensitivity, _ => SparsityScope.Global },
-            Reconstruct = parse.GetValue(reconstruct),
-            TargetFloatOutputs = parse.GetValue(floatTargets),
-            Damp = parse.GetValue(damp),
-            Samples = parse.GetValue(data.Samples) ?? 512,
-            ExcludeNodes = new HashSet<string>(CommonOptions.List(parse.GetValue(excludeNodes) ?? "", "--exclude-nodes"), StringComparer.Ordinal),
-        };
         if (options.Reconstruct && open is null) throw new UsageException("--reconstruct needs calibration data: --data PATH.");
         var result = ConsoleOutput.WithProgress("prune", progress => new SparsityPruner(options).Prune(onnx, open, progress));
         string staged = outputs.StageModel(result.Model, input, outPath);

@@ -20,16 +20,16 @@ internal static class QuantizeCommand
         var output = new Option<string>("--output", "-o") { Description = "Where to write the quantized model", Required = true };
         var mode = new Option<string>("--mode") { Description = "static (calibrated QDQ, needs --data) or dynamic (MatMul/Gemm weights int8, activations quantized at run time)", DefaultValueFactory = _ => "static" };
         mode.AcceptOnlyFromAmong("static", "dynamic");
-        var calibration = new Option<string>("--calibration") { Description = "Range method: mse (default: the clip range with the least expected squared error), minmax, percentile or entropy (KL)", DefaultValueFactory = _ => "mse" };
-        calibration.AcceptOnlyFromAmong("minmax", "percentile", "entropy", "mse");
+        var calibration = new Option<string>("--calibration") { Description = $"Range method (default mse): {RegistryChoices.Describe(CalibrationMethods.Registry.Entries)}", DefaultValueFactory = _ => "mse" }
+            .Choices(CalibrationMethods.Registry.Entries);
         var percentile = new Option<double>("--percentile") { Description = "Percentile for --calibration percentile", DefaultValueFactory = _ => 99.99 };
         var activations = new Option<string?>("--activations") { Description = "Static int8: uint8 (default, fastest on x86) or int8. With --weights: float (default) or int8 (MatMulNBits quantizes its inputs at run time)" };
         activations.AcceptOnlyFromAmong("uint8", "int8", "float");
         var weights = new Option<string?>("--weights") { Description = "Weight-only quantization: int4, int3, int2 or int8 weights, float activations (MatMul/Gemm → MatMulNBits, Conv → DequantizeLinear)" };
         weights.AcceptOnlyFromAmong("int4", "int3", "int2", "int8");
         var groupSize = new Option<int>("--group-size") { Description = "With --weights: columns per scale along the reduction axis (32, 64, 128...), 0 for one per output channel", DefaultValueFactory = _ => 32 };
-        var method = new Option<string?>("--method") { Description = "With --weights: gptq (default with --data; data-aware rounding with error feedback) or rtn (round to nearest, no data needed)" };
-        method.AcceptOnlyFromAmong("rtn", "gptq");
+        var method = new Option<string?>("--method") { Description = $"With --weights: the rounding (default gptq with --data, rtn without): {RegistryChoices.Describe(WeightRoundings.Registry.Entries)}" }
+            .Choices(WeightRoundings.Registry.Entries);
         var symmetricWeights = new Option<bool>("--symmetric") { Description = "With --weights: symmetric grid, no zero points stored (the default)" };
         var asymmetric = new Option<bool>("--asymmetric") { Description = "With --weights: a zero point per group (default symmetric, no zero points stored)" };
         var actOrder = new Option<bool>("--act-order") { Description = "GPTQ: quantize columns by decreasing Hessian diagonal (default true; --act-order false to turn off)", DefaultValueFactory = _ => true };
@@ -54,33 +54,36 @@ internal static class QuantizeCommand
             weights, groupSize, method, symmetricWeights, asymmetric, actOrder, damp, clipSteps, nonSequential, floatTargets, recipeOut,
         };
         data.AddTo(command);
-        WeightOnlyOptions WeightOptions(ParseResult parse, string weightType) => new WeightOnlyOptions
+        WeightOnlyOptions WeightOptions(ParseResult parse, string weightType)
         {
-            Bits = weightType[3..] switch { "4" => 4, "3" => 3, "2" => 2, _ => 8 },
-            GroupSize = parse.GetValue(groupSize) >= 0 ? parse.GetValue(groupSize) : throw new UsageException("--group-size must be 0 or positive."),
-            Method = parse.GetValue(method) ?? (parse.GetValue(data.Data) is null ? "rtn" : "gptq"),
-            Symmetric = !parse.GetValue(asymmetric),
-            ActOrder = parse.GetValue(actOrder),
-            Damp = parse.GetValue(damp),
-            ClipSteps = parse.GetValue(clipSteps) is int steps and (< 1 or > MaxClipSteps)
-                ? throw new UsageException($"--clip-steps {steps} is outside 1..{MaxClipSteps} (the limit on clipping ranges tried per group).")
-                : parse.GetValue(clipSteps),
-            Sequential = !parse.GetValue(nonSequential),
-            TargetFloatOutputs = parse.GetValue(floatTargets),
-            Samples = parse.GetValue(data.Samples) ?? 256,
-            BatchSize = Batch(parse.GetValue(batch)),
-            ExcludeNodes = List(parse.GetValue(excludeNodes), "--exclude-nodes"),
-            ExcludeOps = List(parse.GetValue(excludeOps), "--exclude-ops"),
-            Export = new WeightExportSettings
+            var options = new WeightOnlyOptions
             {
-                Int8Activations = parse.GetValue(activations) switch
+                Bits = weightType[3..] switch { "4" => 4, "3" => 3, "2" => 2, _ => 8 },
+                GroupSize = parse.GetValue(groupSize),
+                Method = parse.GetValue(method) ?? (parse.GetValue(data.Data) is null ? "rtn" : "gptq"),
+                Symmetric = !parse.GetValue(asymmetric),
+                ActOrder = parse.GetValue(actOrder),
+                Damp = parse.GetValue(damp),
+                ClipSteps = parse.GetValue(clipSteps),
+                Sequential = !parse.GetValue(nonSequential),
+                TargetFloatOutputs = parse.GetValue(floatTargets),
+                Samples = parse.GetValue(data.Samples) ?? 256,
+                BatchSize = Batch(parse.GetValue(batch)),
+                ExcludeNodes = List(parse.GetValue(excludeNodes), "--exclude-nodes"),
+                ExcludeOps = List(parse.GetValue(excludeOps), "--exclude-ops"),
+                Export = new WeightExportSettings
                 {
-                    null or "float" => false,
-                    "int8" => true,
-                    _ => throw new UsageException("--activations uint8 is for static int8; weight-only takes float or int8 (MatMulNBits quantizes its inputs at run time)."),
+                    Int8Activations = parse.GetValue(activations) switch
+                    {
+                        null or "float" => false,
+                        "int8" => true,
+                        _ => throw new UsageException("--activations uint8 is for static int8; weight-only takes float or int8 (MatMulNBits quantizes its inputs at run time)."),
+                    },
                 },
-            },
-        };
+            };
+            options.Validate();
+            return options;
+        }
         var mixed = new MixedQuantizeAction();
         mixed.AddTo(command);
         command.SetAction(parse =>
@@ -198,9 +201,6 @@ internal static class QuantizeCommand
 
     /// <summary>The largest --calibration-batch accepted.</summary>
     public const int MaxBatch = 4096;
-
-    /// <summary>The largest --clip-steps accepted (the default for GPTQ is 20).</summary>
-    public const int MaxClipSteps = 1000;
 
     private static int Batch(int value) => value switch
     {

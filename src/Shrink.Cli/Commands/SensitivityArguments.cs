@@ -11,7 +11,7 @@ namespace Shrink.Cli.Commands;
 internal sealed class SensitivityArguments
 {
     public Option<string> Bits { get; } = new("--bits") { Description = "Candidate bit widths, comma-separated (2, 3, 4, 8)", DefaultValueFactory = _ => "2,3,4,8" };
-    public Option<string> Sensitivity { get; } = new("--sensitivity") { Description = "Sensitivity metric: hutchinson (Hessian trace × rounding error) or perturbation (measured loss change)", DefaultValueFactory = _ => "hutchinson" };
+    public Option<string> Sensitivity { get; } = new("--sensitivity") { Description = $"Sensitivity metric (default hutchinson): {RegistryChoices.Describe(SensitivityMetrics.Registry.Entries)}", DefaultValueFactory = _ => "hutchinson" };
     public Option<int> MaxProbes { get; } = new("--max-probes") { Description = "Hutchinson: the most probes per layer", DefaultValueFactory = _ => 64 };
     public Option<double> Tolerance { get; } = new("--tolerance") { Description = "Hutchinson: stop probing a layer when the relative standard error is below this", DefaultValueFactory = _ => 0.05 };
     public Option<double> TimeBudget { get; } = new("--time-budget") { Description = "Hutchinson: seconds the whole analysis may take, split over the layers; a layer stops probing when its share is spent and reports the relative standard error it reached", DefaultValueFactory = _ => 120 };
@@ -19,9 +19,8 @@ internal sealed class SensitivityArguments
 
     public SensitivityArguments(bool methodIsSensitivity = false)
     {
-        Sensitivity.AcceptOnlyFromAmong("hutchinson", "perturbation");
         if (methodIsSensitivity) Sensitivity = new Option<string>("--method") { Description = Sensitivity.Description, DefaultValueFactory = _ => "hutchinson" };
-        Sensitivity.AcceptOnlyFromAmong("hutchinson", "perturbation");
+        Sensitivity.Choices(SensitivityMetrics.Registry.Entries);
     }
 
     public void AddTo(Command command)

@@ -1,10 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Shrink.Cli.Terminal;
-using Shrink.Data;
-using Shrink.Evaluation;
 using Shrink.Methods.Quantization.MixedPrecision;
-using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Reports;
 
 namespace Shrink.Cli.Commands;
@@ -17,66 +14,42 @@ internal static class TuneCommand
         var model = new Argument<string>("MODEL") { Description = "The float ONNX model" };
         var output = new Option<string>("--output", "-o") { Description = "Where to write the chosen model", Required = true };
         var maxDrop = new Option<double>("--max-drop") { Description = "The largest metric drop allowed, in points (0.5 = half a percentage point)", Required = true };
-        var evalData = new Option<string>("--eval-data") { Description = "Evaluation samples (labelled for --metric accuracy)", Required = true };
-        var evalSamples = new Option<long?>("--eval-samples") { Description = "Evaluate on at most this many samples" };
-        var metric = new Option<string>("--metric") { Description = "accuracy (needs labels) or top1_agreement (with the float model)", DefaultValueFactory = _ => "accuracy" };
-        metric.AcceptOnlyFromAmong("accuracy", "top1_agreement");
         var maxTrials = new Option<int>("--max-trials") { Description = "The most quantize-and-evaluate trials", DefaultValueFactory = _ => 20 };
-        var method = new Option<string>("--method") { Description = "Rounding: rtn (default) or gptq", DefaultValueFactory = _ => "rtn" };
-        method.AcceptOnlyFromAmong("rtn", "gptq");
-        var groupSize = new Option<int>("--group-size") { Description = "Columns per scale (0: per output channel)", DefaultValueFactory = _ => 32 };
+        var trials = new TrialArguments();
         var report = new Option<string?>("--report") { Description = "Write a Markdown report" };
         var json = CommonOptions.Json();
         var data = new DataArguments(dataRequired: true);
         var sensitivity = new SensitivityArguments();
         var command = new Command("tune", "Find the smallest mixed-precision model whose measured accuracy drop stays within --max-drop: ILP allocations on a ladder of size budgets, bisected by measured accuracy.")
         {
-            model, output, maxDrop, evalData, evalSamples, metric, maxTrials, method, groupSize, report, json,
+            model, output, maxDrop, maxTrials, report, json,
         };
+        trials.AddTo(command);
         data.AddTo(command);
         sensitivity.AddTo(command);
         command.SetAction(parse =>
         {
-            string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!, evalSpec = parse.GetValue(evalData)!, metricName = parse.GetValue(metric)!;
+            string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!, evalSpec = parse.GetValue(trials.EvalData)!;
             using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse), ("--eval-data", evalSpec)],
                 [.. OutputTransaction.ModelOutputs(input, outPath), ("--report", parse.GetValue(report)), ("--json", parse.GetValue(json)), (OutputTransaction.CacheRole, SensitivityCache.PathFor(input))]);
-            if (parse.GetValue(evalSamples) is long es && es <= 0) throw new UsageException("--eval-samples must be positive.");
+            trials.CheckEvalSamples(parse);
             double limit = parse.GetValue(maxDrop);
             if (!(limit >= 0)) throw new UsageException("--max-drop must be 0 or positive.");
             int trialsCap = parse.GetValue(maxTrials) > 0 ? parse.GetValue(maxTrials) : throw new UsageException("--max-trials must be positive.");
-            int group = parse.GetValue(groupSize) >= 0 ? parse.GetValue(groupSize) : throw new UsageException("--group-size must be 0 or positive.");
+            int group = trials.Group(parse);
             var sensitivityOptions = sensitivity.Bind(parse, data, group, new HashSet<string>(), new HashSet<string>());
             var onnx = outputs.LoadModel(input);
             data.CheckAgainst(parse, onnx, input);
-            var evalOptions = new DataOptions { Preprocessing = data.Bind(parse, input).Preprocessing };
-            Func<IReadOnlyList<ModelInputSpec>, IDataSource> openEval = inputs => DataSourceFactory.Open(evalSpec, evalOptions, inputs);
-            if (metricName == "accuracy")
-            {
-                using var probe = openEval(Runtime.ModelInputs.Of(onnx));
-                if (!probe.HasLabels) throw new UsageException($"--metric accuracy needs labels for {evalSpec} (none found beside it); use --metric top1_agreement to compare with the float model instead.");
-            }
+            var run = trials.Open(parse, data, input, onnx, group);
+            string metricName = run.Metric;
             var result = sensitivity.Measure(parse, input, onnx, sensitivityOptions, data);
             var planner = new MixedPrecisionPlanner(onnx, result, group, true, SizeAccounting.Stored, new HashSet<string>(), new HashSet<string>(), onnx.SizeOnDisk);
-            string dataSpec = parse.GetValue(data.Data)!;
-            var calibration = data.Bind(parse, input);
-            var evaluator = new ModelEvaluator(new EvaluationOptions { LatencyBatchSizes = [], MaxSamples = parse.GetValue(evalSamples), EvalBatchSize = 250 });
             string temp = Directory.CreateTempSubdirectory("shrink-tune-").FullName;
             try
             {
-                double reference = metricName == "accuracy" ? evaluator.Evaluate(input, null, openEval).Accuracy!.Value : 1.0;
-                string Quantize(IReadOnlyDictionary<string, int> bits, string path)
-                {
-                    var options = new WeightOnlyOptions { Method = parse.GetValue(method)!, GroupSize = group, LayerBits = bits, Bits = result.Bits.Max(), Samples = parse.GetValue(data.Samples) ?? 256, MeasureLayerErrors = false };
-                    new WeightOnlyQuantizer(options).Quantize(onnx, inputs => DataSourceFactory.Open(dataSpec, calibration, inputs)).Model.Save(path);
-                    return path;
-                }
+                double reference = run.ReferenceAccuracy() ?? 1.0;
                 int n = 0;
-                double Measure(IReadOnlyDictionary<string, int> bits)
-                {
-                    string path = Quantize(bits, Path.Combine(temp, $"trial{++n}.onnx"));
-                    var e = evaluator.Evaluate(path, metricName == "accuracy" ? null : input, openEval);
-                    return metricName == "accuracy" ? e.Accuracy!.Value : e.Top1Agreement!.Value;
-                }
+                double Measure(IReadOnlyDictionary<string, int> bits) => run.Evaluate(run.Quantize(bits, result.Bits.Max(), Path.Combine(temp, $"trial{++n}.onnx")));
                 var tuning = ConsoleOutput.WithProgress("tune", progress => new MixedPrecisionTuner(planner).Tune(Measure, reference, limit, trialsCap, progress));
                 var sections = TuningReport.Sections(tuning, metricName, planner.Sizes);
                 string? target = parse.GetValue(json);

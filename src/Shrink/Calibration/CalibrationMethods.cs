@@ -1,31 +1,24 @@
+using Shrink.Registration;
+
 namespace Shrink.Calibration;
 
-/// <summary>The calibration methods by name. Registering a name twice throws.</summary>
+/// <summary>
+/// The calibration methods by name: every <see cref="ICalibrationMethod"/> class marked <see cref="RegisteredAttribute"/>
+/// (adding one is one new file). Each is made from its constructor taking <see cref="CalibrationSettings"/>, or its
+/// parameterless one.
+/// </summary>
 public static class CalibrationMethods
 {
-    private static readonly Dictionary<string, Func<CalibrationSettings, ICalibrationMethod>> Factories = new(StringComparer.Ordinal);
-
-    static CalibrationMethods()
-    {
-        Register("minmax", _ => new MinMaxCalibration());
-        Register("percentile", s => new PercentileCalibration(s));
-        Register("entropy", s => new EntropyCalibration(s));
-        Register("mse", s => new MseCalibration(s));
-    }
+    /// <summary>The registered methods.</summary>
+    public static Registry<ICalibrationMethod> Registry { get; } = Registry<ICalibrationMethod>.Discover("calibration method");
 
     /// <summary>The registered names.</summary>
-    public static IReadOnlyCollection<string> Names => Factories.Keys;
-
-    /// <summary>Adds a method.</summary>
-    public static void Register(string name, Func<CalibrationSettings, ICalibrationMethod> factory)
-    {
-        if (!Factories.TryAdd(name, factory))
-            throw new InvalidOperationException($"A calibration method named '{name}' is already registered.");
-    }
+    public static IReadOnlyCollection<string> Names => Registry.Names;
 
     /// <summary>The method named <paramref name="name"/>; unknown names throw <see cref="ShrinkException"/> listing the valid ones.</summary>
-    public static ICalibrationMethod Create(string name, CalibrationSettings settings) =>
-        Factories.TryGetValue(name, out var factory)
-            ? factory(settings)
-            : throw new ShrinkException($"Unknown calibration method '{name}'; use one of {string.Join(", ", Factories.Keys)}.");
+    public static ICalibrationMethod Create(string name, CalibrationSettings settings)
+    {
+        var entry = Registry.Get(name);
+        return entry.Type.GetConstructor([typeof(CalibrationSettings)]) is null ? Registry.Create(name) : Registry.Create(name, settings);
+    }
 }

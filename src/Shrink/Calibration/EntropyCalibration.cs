@@ -1,9 +1,12 @@
+using Shrink.Registration;
+
 namespace Shrink.Calibration;
 
 /// <summary>
 /// KL-divergence calibration (TensorRT's entropy method): over the histogram of |x|, pick the threshold whose clipped
 /// distribution P loses the least information when quantized to the target's levels (KL(P‖Q) minimal).
 /// </summary>
+[Registered("entropy", "the clip range whose quantized histogram diverges least (KL)", Order = 2)]
 public sealed class EntropyCalibration(CalibrationSettings settings) : ICalibrationMethod
 {
     /// <inheritdoc />

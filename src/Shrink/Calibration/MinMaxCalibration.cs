@@ -1,8 +1,10 @@
 using System.Numerics.Tensors;
+using Shrink.Registration;
 
 namespace Shrink.Calibration;
 
 /// <summary>The observed minimum and maximum: no clipping, so outliers widen the step for everyone.</summary>
+[Registered("minmax", "the observed minimum and maximum")]
 public sealed class MinMaxCalibration : ICalibrationMethod
 {
     /// <inheritdoc />

@@ -1,9 +1,12 @@
+using Shrink.Registration;
+
 namespace Shrink.Calibration;
 
 /// <summary>
 /// Searches the clipping range that minimizes the expected squared quantization error (rounding plus clipping),
 /// computed from the histogram: symmetric targets try [−c, c], asymmetric ones [α·min, α·max].
 /// </summary>
+[Registered("mse", "the clip range with the least expected squared error", Order = 3)]
 public sealed class MseCalibration(CalibrationSettings settings) : ICalibrationMethod
 {
     private const int Candidates = 100;

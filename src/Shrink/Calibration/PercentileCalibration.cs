@@ -1,8 +1,11 @@
+using Shrink.Registration;
+
 namespace Shrink.Calibration;
 
 /// <summary>
 /// Clips at a percentile: of |x| for symmetric targets, of each tail for asymmetric ones (low at 100 − p, high at p).
 /// </summary>
+[Registered("percentile", "clip at a percentile of |x| (--percentile)", Order = 1)]
 public sealed class PercentileCalibration(CalibrationSettings settings) : ICalibrationMethod
 {
     /// <inheritdoc />

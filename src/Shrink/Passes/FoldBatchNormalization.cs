@@ -1,5 +1,6 @@
 using Shrink.Model;
 using Shrink.Ops;
+using Shrink.Registration;
 
 namespace Shrink.Passes;
 
@@ -18,6 +19,7 @@ namespace Shrink.Passes;
 /// <para>A weight or bias that other nodes also read is copied to a new initializer rather than changed in place.
 /// Initializers that only the folded nodes read are removed. A BN that cannot be folded stays, and the details say why.</para>
 /// </remarks>
+[Registered("fold-batchnorm", "folds inference BatchNormalization into the Conv, ConvTranspose or Gemm before it")]
 public sealed class FoldBatchNormalization : IGraphPass
 {
     /// <inheritdoc />

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Shrink.Model;
 using Shrink.Ops;
+using Shrink.Registration;
 
 namespace Shrink.Passes;
 
@@ -15,6 +16,7 @@ namespace Shrink.Passes;
 /// rounding and saturation rules differ, stay). A node whose output is a graph output, or that is not in the default
 /// domain, stays. Nodes inside subgraphs are not touched.
 /// </remarks>
+[Registered("fold-constants", "computes Cast, Transpose and Identity nodes of initializers into initializers", Order = 1)]
 public sealed class FoldConstants : IGraphPass
 {
     private static readonly HashSet<ElementType> FloatTypes = [ElementType.Float, ElementType.Float16, ElementType.BFloat16, ElementType.Double];

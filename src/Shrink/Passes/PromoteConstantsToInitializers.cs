@@ -1,6 +1,7 @@
 using System.Globalization;
 using Shrink.Model;
 using Shrink.Ops;
+using Shrink.Registration;
 
 namespace Shrink.Passes;
 
@@ -18,6 +19,7 @@ namespace Shrink.Passes;
 /// visible to them. For IR versions below 4, where every initializer must also be a graph input, the promoted
 /// initializer is added to the graph inputs.
 /// </remarks>
+[Registered("promote-constants", "turns Constant nodes into initializers", Order = 2)]
 public sealed class PromoteConstantsToInitializers : IGraphPass
 {
     /// <inheritdoc />

@@ -1,4 +1,5 @@
 using Shrink.Model;
+using Shrink.Registration;
 
 namespace Shrink.Passes;
 
@@ -56,6 +57,7 @@ namespace Shrink.Passes;
 /// 21). Models at the target or later are left untouched; models older than opset 7 (other broadcasting rules) are
 /// refused; a model with no default-domain node only gets the new import.</para>
 /// </remarks>
+[Registered("upgrade-opset", "raises the default-domain opset, refusing ops whose behaviour changed", Order = 3)]
 public sealed class UpgradeOpset : IGraphPass
 {
     /// <summary>The oldest default-domain opset the pass upgrades from.</summary>

@@ -5,7 +5,7 @@ using Shrink.Runtime;
 namespace Shrink.Methods.Quantization;
 
 /// <summary>The quantized model and everything measured while making it.</summary>
-public sealed record QuantizationResult
+public sealed record QuantizationResult : ICompressionResult
 {
     /// <summary>The quantized model (not yet saved).</summary>
     public required OnnxModel Model { get; init; }

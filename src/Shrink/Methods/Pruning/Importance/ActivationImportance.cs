@@ -1,4 +1,5 @@
 using Shrink.Methods.Pruning.Dependency;
+using Shrink.Registration;
 
 namespace Shrink.Methods.Pruning.Importance;
 
@@ -6,6 +7,7 @@ namespace Shrink.Methods.Pruning.Importance;
 /// <c>activation</c>: the mean |a| of each channel on calibration data, where the consumers read it (the group's producer
 /// outputs when nothing reads it through a weight).
 /// </summary>
+[Registered("activation", "mean |a| of the channel on --data", Order = 3)]
 public sealed class ActivationImportance : IChannelImportance
 {
     /// <inheritdoc />

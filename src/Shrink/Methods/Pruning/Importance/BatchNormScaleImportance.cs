@@ -1,5 +1,6 @@
 using Shrink.Methods.Pruning.Dependency;
 using Shrink.Ops;
+using Shrink.Registration;
 
 namespace Shrink.Methods.Pruning.Importance;
 
@@ -7,6 +8,7 @@ namespace Shrink.Methods.Pruning.Importance;
 /// <c>bn-scale</c>: |γ| of the unfused BatchNormalizations over the group's channels (Network Slimming). Models whose BN
 /// the exporter folded into the convolutions have no γ left: the criterion refuses them rather than guessing.
 /// </summary>
+[Registered("bn-scale", "|γ| of the unfused BatchNormalization (Network Slimming)", Order = 2)]
 public sealed class BatchNormScaleImportance : IChannelImportance
 {
     /// <inheritdoc />

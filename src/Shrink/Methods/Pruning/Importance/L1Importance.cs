@@ -1,4 +1,5 @@
 using Shrink.Methods.Pruning.Dependency;
+using Shrink.Registration;
 
 namespace Shrink.Methods.Pruning.Importance;
 
@@ -6,6 +7,7 @@ namespace Shrink.Methods.Pruning.Importance;
 /// <c>l1</c>: the L1 norm of each channel's filters (Li et al., "Pruning Filters for Efficient ConvNets"), summed over the
 /// group's producers, plus the consumers' input slices when <see cref="ImportanceContext.IncludeConsumers"/> is set.
 /// </summary>
+[Registered("l1", "L1 norm of the channel's filters")]
 public sealed class L1Importance : IChannelImportance
 {
     /// <inheritdoc />

@@ -1,8 +1,10 @@
 using Shrink.Methods.Pruning.Dependency;
+using Shrink.Registration;
 
 namespace Shrink.Methods.Pruning.Importance;
 
 /// <summary><c>l2</c>: the L2 norm of each channel's filters over the group's producers (and consumers' input slices when asked).</summary>
+[Registered("l2", "L2 norm of the channel's filters", Order = 1)]
 public sealed class L2Importance : IChannelImportance
 {
     /// <inheritdoc />

@@ -1,4 +1,5 @@
 using Shrink.Methods.Pruning.Dependency;
+using Shrink.Registration;
 
 namespace Shrink.Methods.Pruning.Importance;
 
@@ -8,6 +9,7 @@ namespace Shrink.Methods.Pruning.Importance;
 /// reconstruction, without the cross terms). Channels that the consumers amplify and that carry energy rank high, whatever
 /// their own filters' norm. A group without weight consumers falls back to E[x_c²].
 /// </summary>
+[Registered("reconstruction", "output error on --data that removing the channel adds", Order = 4)]
 public sealed class ReconstructionImportance : IChannelImportance
 {
     /// <inheritdoc />

@@ -41,12 +41,17 @@ public sealed record LowRankOptions
     /// <summary>Measure each layer's relative output error on the calibration data when data is given.</summary>
     public bool MeasureLayerErrors { get; init; } = true;
 
-    /// <summary>Checks the values; throws <see cref="ShrinkException"/> naming the bad one.</summary>
+    /// <summary>
+    /// Checks the values before any work starts: <see cref="OptionsException"/> for what users set (exactly one of
+    /// --ratio and --energy, their ranges), <see cref="ShrinkException"/> for the rest, naming the bad one.
+    /// </summary>
     public void Validate()
     {
-        if (Ratio is null == Energy is null) throw new ShrinkException("Low-rank factorization needs exactly one of a parameter ratio and an energy threshold.");
-        if (Ratio is double r && !(r > 0 && r < 1)) throw new ShrinkException($"The low-rank parameter ratio must be in (0, 1), not {r}.");
-        if (Energy is double e && !(e > 0 && e <= 1)) throw new ShrinkException($"The low-rank energy threshold must be in (0, 1], not {e}.");
+        if (Ratio is null == Energy is null) throw new OptionsException("give exactly one of --ratio R or --energy E.", ["--ratio", "--energy"]);
+        if (Ratio is double r && !(r > 0 && r < 1))
+            throw new OptionsException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--ratio must be in (0, 1), not {r}."), ["--ratio"]);
+        if (Energy is double e && !(e > 0 && e <= 1))
+            throw new OptionsException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--energy must be in (0, 1], not {e}."), ["--energy"]);
         if (!(Damp > 0) || double.IsInfinity(Damp)) throw new ShrinkException($"The whitening dampening must be positive, not {Damp}.");
         if (Samples <= 0 || BatchSize <= 0) throw new ShrinkException("Calibration samples and batch size must be positive.");
     }

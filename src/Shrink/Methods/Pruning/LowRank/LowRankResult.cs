@@ -3,7 +3,7 @@ using Shrink.Model;
 namespace Shrink.Methods.Pruning.LowRank;
 
 /// <summary>The outcome of low-rank factorization.</summary>
-public sealed class LowRankResult
+public sealed class LowRankResult : ICompressionResult
 {
     /// <summary>The factored model.</summary>
     public required OnnxModel Model { get; init; }

@@ -1,3 +1,5 @@
+using Shrink.Registration;
+
 namespace Shrink.Methods.Pruning.Sparsity;
 
 /// <summary>
@@ -7,6 +9,7 @@ namespace Shrink.Methods.Pruning.Sparsity;
 /// 0.10 top-1 with |w|, 0.76 with LAMP); each layer's largest weight scores 1 and survives. Inside a layer the order
 /// is that of |w|.
 /// </summary>
+[Registered("lamp", "|w| normalized within each layer (LAMP)", Order = 2)]
 public sealed class LampCriterion : ISparsityCriterion
 {
     /// <inheritdoc />

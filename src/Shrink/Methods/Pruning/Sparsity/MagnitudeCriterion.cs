@@ -1,3 +1,5 @@
+using Shrink.Registration;
+
 namespace Shrink.Methods.Pruning.Sparsity;
 
 /// <summary>
@@ -5,6 +7,7 @@ namespace Shrink.Methods.Pruning.Sparsity;
 /// conv weights followed by BatchNormalization but not once BatchNormalization is folded into them (as in exported
 /// ONNX models): then the global ranking strips whole layers and <see cref="LampCriterion"/> (no data) or <see cref="OutputEnergyCriterion"/> (data) does far better.
 /// </summary>
+[Registered("magnitude", "raw |w|, as PyTorch")]
 public sealed class MagnitudeCriterion : ISparsityCriterion
 {
     /// <inheritdoc />

@@ -1,3 +1,5 @@
+using Shrink.Registration;
+
 namespace Shrink.Methods.Pruning.Sparsity;
 
 /// <summary>
@@ -6,6 +8,7 @@ namespace Shrink.Methods.Pruning.Sparsity;
 /// whose BatchNormalization was folded into the weights (resnet8 at 70%: 0.79 top-1 against 0.10 with the |w| split,
 /// no reconstruction). Needs data.
 /// </summary>
+[Registered("energy", "w²·E[x²] as a share of the layer's output energy (needs --data)", Order = 1)]
 public sealed class OutputEnergyCriterion : ISparsityCriterion
 {
     /// <inheritdoc />

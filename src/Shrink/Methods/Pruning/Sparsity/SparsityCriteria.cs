@@ -1,20 +1,20 @@
 using Shrink.Model;
 using Shrink.Ops;
+using Shrink.Registration;
 
 namespace Shrink.Methods.Pruning.Sparsity;
 
-/// <summary>The sparsity criteria by name.</summary>
+/// <summary>
+/// The sparsity criteria by name: every <see cref="ISparsityCriterion"/> class marked <see cref="RegisteredAttribute"/>
+/// (adding one is one new file). Names match case-insensitively.
+/// </summary>
 public static class SparsityCriteria
 {
-    private static readonly Dictionary<string, Func<ISparsityCriterion>> Registry = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["magnitude"] = () => new MagnitudeCriterion(),
-        ["energy"] = () => new OutputEnergyCriterion(),
-        ["lamp"] = () => new LampCriterion(),
-    };
+    /// <summary>The registered criteria.</summary>
+    public static Registry<ISparsityCriterion> Registry { get; } = Registry<ISparsityCriterion>.Discover("sparsity criterion");
 
     /// <summary>The registered names.</summary>
-    public static IReadOnlyCollection<string> Names => Registry.Keys;
+    public static IReadOnlyCollection<string> Names => Registry.Names;
 
     /// <summary>
     /// The global ranking without calibration data: <c>magnitude</c> (|w|, as PyTorch) when the model normalizes its
@@ -37,9 +37,7 @@ public static class SparsityCriteria
         OpTypes.LayerNormalization, OpTypes.SimplifiedLayerNormalization, OpTypes.SkipLayerNormalization, OpTypes.SkipSimplifiedLayerNormalization, OpTypes.RMSNormalization,
     };
 
-    /// <summary>Creates the criterion called <paramref name="name"/>.</summary>
+    /// <summary>Creates the criterion called <paramref name="name"/> (case-insensitively).</summary>
     /// <exception cref="ShrinkException">No criterion has that name.</exception>
-    public static ISparsityCriterion Create(string name) =>
-        Registry.TryGetValue(name, out var create) ? create()
-            : throw new ShrinkException($"Unknown sparsity criterion '{name}'; known: {string.Join(", ", Registry.Keys)}.");
+    public static ISparsityCriterion Create(string name) => Registry.Create(Registry.Names.FirstOrDefault(n => n.Equals(name, StringComparison.OrdinalIgnoreCase)) ?? name);
 }

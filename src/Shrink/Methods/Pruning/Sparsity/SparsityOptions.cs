@@ -61,14 +61,19 @@ public sealed record SparsityOptions
     /// <summary>Measure each layer's relative output error on the calibration data when data is given.</summary>
     public bool MeasureLayerErrors { get; init; } = true;
 
-    /// <summary>Checks the values; throws <see cref="ShrinkException"/> naming the bad one.</summary>
+    /// <summary>
+    /// Checks the values before any work starts: <see cref="OptionsException"/> for what users set (--sparsity, --damp,
+    /// --criterion), <see cref="ShrinkException"/> for the rest, naming the bad one.
+    /// </summary>
     public void Validate()
     {
-        if (!(Sparsity >= 0 && Sparsity < 1)) throw new ShrinkException($"The sparsity must be in [0, 1), not {Sparsity}.");
+        if (!(Sparsity >= 0 && Sparsity < 1))
+            throw new OptionsException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--sparsity must be in [0, 1), not {Sparsity}."), ["--sparsity"]);
         ArgumentNullException.ThrowIfNull(Granularity);
         if (Criterion is not null) SparsityCriteria.Create(Criterion);
         if (!Enum.IsDefined(Scope)) throw new ShrinkException($"Unknown sparsity scope {Scope}.");
-        if (!(Damp > 0) || double.IsInfinity(Damp)) throw new ShrinkException($"The reconstruction dampening must be positive, not {Damp}.");
+        if (!(Damp > 0)) throw new OptionsException("--damp must be positive.", ["--damp"]);
+        if (double.IsInfinity(Damp)) throw new ShrinkException($"The reconstruction dampening must be positive, not {Damp}.");
         if (BlockSize <= 0) throw new ShrinkException($"The reconstruction block size must be positive, not {BlockSize}.");
         if (Samples <= 0 || BatchSize <= 0 || SensitivitySamples <= 0) throw new ShrinkException("Calibration samples and batch size must be positive.");
     }

@@ -7,7 +7,7 @@ namespace Shrink.Methods.Pruning.Sparsity;
 /// kernels on the CPU, so the model is not faster or smaller on disk as is; it compresses well and is ready for
 /// runtimes or formats that exploit sparsity (2:4 on GPUs with sparse tensor cores).
 /// </summary>
-public sealed class SparsityResult
+public sealed class SparsityResult : ICompressionResult
 {
     /// <summary>The pruned model.</summary>
     public required OnnxModel Model { get; init; }

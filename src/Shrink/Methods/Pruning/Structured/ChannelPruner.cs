@@ -30,7 +30,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
         var clock = Stopwatch.StartNew();
-        Validate();
+        options.Validate();
         AlreadyQuantized.Refuse(model, model.Name, "prune");
         bool fair = options.Schedule == PruningSchedule.Fair;
         var criterion = fair ? new ReconstructionImportance() : ChannelImportances.Create(options.Criterion);
@@ -146,22 +146,6 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
     private static string Measure(ChannelPruningOptions options) => options.Target == PruningTarget.Latency
         ? string.Create(CultureInfo.InvariantCulture, $"ORT latency at batch {options.LatencyBatchSize} (1 thread, measured)")
         : options.Target.ToString().ToLowerInvariant();
-
-    private void Validate()
-    {
-        if (!(options.Sparsity >= 0 && options.Sparsity < 1))
-            throw new ShrinkException(string.Create(CultureInfo.InvariantCulture, $"channel pruning: sparsity {options.Sparsity} is outside [0, 1)."));
-        if (!(options.MinKeepFraction > 0 && options.MinKeepFraction <= 1))
-            throw new ShrinkException(string.Create(CultureInfo.InvariantCulture, $"channel pruning: the per-layer floor {options.MinKeepFraction} is outside (0, 1]."));
-        if (options.ChannelMultiple < 1)
-            throw new ShrinkException($"channel pruning: the channel multiple {options.ChannelMultiple} must be at least 1.");
-        if (options.Samples < 1 || options.BatchSize < 1 || options.ReconstructionRows < 1)
-            throw new ShrinkException("channel pruning: samples, batch size and reconstruction rows must be positive.");
-        if (options.LatencyBatchSize < 1)
-            throw new ShrinkException("channel pruning: the latency batch size must be positive.");
-        if (!(options.RidgeFactor >= 0))
-            throw new ShrinkException("channel pruning: the ridge factor must be non-negative.");
-    }
 
     /// <summary>
     /// Every weight layer of the dependency graph (producers and consumers) from the first one whose input lost

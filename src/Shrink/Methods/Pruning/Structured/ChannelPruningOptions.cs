@@ -1,3 +1,4 @@
+using System.Globalization;
 using Shrink.Methods.Pruning.Importance;
 
 namespace Shrink.Methods.Pruning.Structured;
@@ -99,4 +100,24 @@ public sealed record ChannelPruningOptions
     /// needs one.
     /// </summary>
     public IReadOnlyDictionary<string, long[]>? ShapeOverrides { get; init; }
+
+    /// <summary>
+    /// Checks the values before any work starts: <see cref="OptionsException"/> for what users set (--sparsity,
+    /// --channel-multiple, --latency-batch), <see cref="ShrinkException"/> for the rest, naming the bad one.
+    /// </summary>
+    public void Validate()
+    {
+        if (!(Sparsity >= 0 && Sparsity < 1))
+            throw new OptionsException(string.Create(CultureInfo.InvariantCulture, $"--sparsity must be in [0, 1), not {Sparsity}."), ["--sparsity"]);
+        if (!(MinKeepFraction > 0 && MinKeepFraction <= 1))
+            throw new ShrinkException(string.Create(CultureInfo.InvariantCulture, $"channel pruning: the per-layer floor {MinKeepFraction} is outside (0, 1]."));
+        if (ChannelMultiple < 1)
+            throw new OptionsException("--channel-multiple must be positive.", ["--channel-multiple"]);
+        if (Samples < 1 || BatchSize < 1 || ReconstructionRows < 1)
+            throw new ShrinkException("channel pruning: samples, batch size and reconstruction rows must be positive.");
+        if (LatencyBatchSize < 1)
+            throw new OptionsException("--latency-batch must be positive.", ["--latency-batch"]);
+        if (!(RidgeFactor >= 0))
+            throw new ShrinkException("channel pruning: the ridge factor must be non-negative.");
+    }
 }

@@ -3,7 +3,7 @@ using Shrink.Model;
 namespace Shrink.Methods.Pruning.Structured;
 
 /// <summary>The pruned model and what was done to get it.</summary>
-public sealed record ChannelPruningResult
+public sealed record ChannelPruningResult : ICompressionResult
 {
     /// <summary>The pruned model: smaller dense weights, the same inputs and outputs.</summary>
     public required OnnxModel Model { get; init; }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Shrink.Measures;
+using Shrink.Registration;
 
 namespace Shrink.Methods.Quantization.MixedPrecision;
 
@@ -8,6 +9,7 @@ namespace Shrink.Methods.Quantization.MixedPrecision;
 /// estimator, each vᵀHv (v Rademacher) from the second difference (L(w+εv) − 2L(w) + L(w−εv)) / ε²; then
 /// Ω(layer, b) = trace / n × ‖Q_b(W) − W‖². Probing stops once the standard error is below the tolerance.
 /// </summary>
+[Registered("hutchinson", "HAWQ: Hessian trace (Hutchinson probes) times the rounding error")]
 public sealed class HutchinsonSensitivity : ISensitivityMetric
 {
     /// <inheritdoc />

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using Shrink.Measures;
+using Shrink.Registration;
 
 namespace Shrink.Methods.Quantization.MixedPrecision;
 
 /// <summary>Ω(layer, b) measured directly: the calibration loss with only this layer rounded to b bits, minus the float model's.</summary>
+[Registered("perturbation", "the calibration loss increase with only this layer rounded", Order = 1)]
 public sealed class PerturbationSensitivity : ISensitivityMetric
 {
     /// <inheritdoc />

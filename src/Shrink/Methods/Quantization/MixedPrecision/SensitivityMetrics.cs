@@ -1,18 +1,19 @@
+using Shrink.Registration;
+
 namespace Shrink.Methods.Quantization.MixedPrecision;
 
-/// <summary>The sensitivity metrics by name.</summary>
+/// <summary>
+/// The sensitivity metrics by name: every <see cref="ISensitivityMetric"/> class marked <see cref="RegisteredAttribute"/>
+/// (adding one is one new file). Names match case-insensitively.
+/// </summary>
 public static class SensitivityMetrics
 {
-    private static readonly Dictionary<string, Func<ISensitivityMetric>> Registry = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["hutchinson"] = () => new HutchinsonSensitivity(),
-        ["perturbation"] = () => new PerturbationSensitivity(),
-    };
+    /// <summary>The registered metrics.</summary>
+    public static Registry<ISensitivityMetric> Registry { get; } = Registry<ISensitivityMetric>.Discover("sensitivity method");
 
     /// <summary>The registered names.</summary>
-    public static IReadOnlyCollection<string> Names => Registry.Keys;
+    public static IReadOnlyCollection<string> Names => Registry.Names;
 
     /// <summary>The metric called <paramref name="name"/>; throws <see cref="ShrinkException"/> for an unknown name.</summary>
-    public static ISensitivityMetric Create(string name) =>
-        Registry.TryGetValue(name, out var make) ? make() : throw new ShrinkException($"Unknown sensitivity method '{name}'; use {string.Join(" or ", Registry.Keys)}.");
+    public static ISensitivityMetric Create(string name) => Registry.Create(Registry.Names.FirstOrDefault(n => n.Equals(name, StringComparison.OrdinalIgnoreCase)) ?? name);
 }

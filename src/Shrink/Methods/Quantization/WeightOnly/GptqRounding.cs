@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Shrink.Numerics;
+using Shrink.Registration;
 
 namespace Shrink.Methods.Quantization.WeightOnly;
 
@@ -11,6 +12,7 @@ namespace Shrink.Methods.Quantization.WeightOnly;
 /// diagonal, with scales fixed beforehand per original group ("static groups") so the groups stay contiguous for the
 /// exporter. The work runs on the transposed weight, so a column is a contiguous, vectorizable row.
 /// </summary>
+[Registered("gptq", "data-aware rounding with error feedback (needs --data)", Order = 1)]
 public sealed class GptqRounding : IWeightRounding
 {
     /// <inheritdoc />

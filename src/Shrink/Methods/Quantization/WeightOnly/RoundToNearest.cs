@@ -1,6 +1,9 @@
+using Shrink.Registration;
+
 namespace Shrink.Methods.Quantization.WeightOnly;
 
 /// <summary>Round-to-nearest per group: each group's scale from its range (optionally clip-searched), each weight rounded alone.</summary>
+[Registered("rtn", "round to nearest, no data needed")]
 public sealed class RoundToNearest : IWeightRounding
 {
     /// <inheritdoc />

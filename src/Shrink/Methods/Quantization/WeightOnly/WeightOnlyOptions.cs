@@ -82,16 +82,23 @@ public sealed record WeightOnlyOptions
         BlockSize = BlockSize,
     };
 
-    /// <summary>Checks the values; throws <see cref="ShrinkException"/> naming the bad one.</summary>
+    /// <summary>The most clipping ranges tried per group (the default for GPTQ is 20).</summary>
+    public const int MaxClipSteps = 1000;
+
+    /// <summary>
+    /// Checks the values before any work starts: <see cref="OptionsException"/> for what users set (--group-size,
+    /// --clip-steps), <see cref="ShrinkException"/> for the rest, naming the bad one.
+    /// </summary>
     public void Validate()
     {
         if (Bits is not (2 or 3 or 4 or 8)) throw new ShrinkException($"Weight bits must be 2, 3, 4 or 8, not {Bits}.");
         foreach (var (layer, bits) in LayerBits)
             if (bits is not (0 or 2 or 3 or 4 or 8)) throw new ShrinkException($"Layer '{layer}': bits must be 0 (float), 2, 3, 4 or 8, not {bits}.");
-        if (GroupSize < 0) throw new ShrinkException($"The group size must be 0 (per channel) or positive, not {GroupSize}.");
+        if (GroupSize < 0) throw new OptionsException("--group-size must be 0 or positive.", ["--group-size"]);
         if (!(Damp > 0) || double.IsInfinity(Damp)) throw new ShrinkException($"GPTQ dampening must be positive, not {Damp}.");
         if (BlockSize <= 0) throw new ShrinkException($"The GPTQ block size must be positive, not {BlockSize}.");
-        if (ClipSteps is < 1) throw new ShrinkException($"Clip steps must be at least 1, not {ClipSteps}.");
+        if (ClipSteps is int steps and (< 1 or > MaxClipSteps))
+            throw new OptionsException($"--clip-steps {steps} is outside 1..{MaxClipSteps} (the limit on clipping ranges tried per group).", ["--clip-steps"]);
         if (Samples <= 0 || BatchSize <= 0) throw new ShrinkException("Calibration samples and batch size must be positive.");
     }
 }

@@ -5,7 +5,7 @@ using Shrink.Passes;
 namespace Shrink.Methods.Quantization.WeightOnly;
 
 /// <summary>The outcome of weight-only quantization: the model and what was done to each layer.</summary>
-public sealed class WeightOnlyResult
+public sealed class WeightOnlyResult : ICompressionResult
 {
     /// <summary>The quantized model.</summary>
     public required OnnxModel Model { get; init; }

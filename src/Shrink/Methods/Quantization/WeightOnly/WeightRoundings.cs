@@ -1,20 +1,20 @@
+using Shrink.Registration;
+
 namespace Shrink.Methods.Quantization.WeightOnly;
 
-/// <summary>The weight rounding methods by name.</summary>
+/// <summary>
+/// The weight rounding methods by name: every <see cref="IWeightRounding"/> class marked
+/// <see cref="RegisteredAttribute"/> (adding one is one new file). Names match case-insensitively.
+/// </summary>
 public static class WeightRoundings
 {
-    private static readonly Dictionary<string, Func<IWeightRounding>> Registry = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["rtn"] = () => new RoundToNearest(),
-        ["gptq"] = () => new GptqRounding(),
-    };
+    /// <summary>The registered methods.</summary>
+    public static Registry<IWeightRounding> Registry { get; } = Registry<IWeightRounding>.Discover("weight rounding method");
 
     /// <summary>The registered names.</summary>
-    public static IReadOnlyCollection<string> Names => Registry.Keys;
+    public static IReadOnlyCollection<string> Names => Registry.Names;
 
     /// <summary>Creates the method called <paramref name="name"/>.</summary>
     /// <exception cref="ShrinkException">No method has that name.</exception>
-    public static IWeightRounding Create(string name) =>
-        Registry.TryGetValue(name, out var create) ? create()
-            : throw new ShrinkException($"Unknown weight rounding method '{name}'; known: {string.Join(", ", Registry.Keys)}.");
+    public static IWeightRounding Create(string name) => Registry.Create(Registry.Names.FirstOrDefault(n => n.Equals(name, StringComparison.OrdinalIgnoreCase)) ?? name);
 }

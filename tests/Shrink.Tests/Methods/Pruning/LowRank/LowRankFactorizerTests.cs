@@ -202,9 +202,9 @@ public sealed class LowRankFactorizerTests
     [Fact]
     public void Bad_options_and_whitening_without_data_are_refused()
     {
-        Assert.Throws<ShrinkException>(() => new LowRankFactorizer(new LowRankOptions()).Factorize(Dense(), null));
-        Assert.Throws<ShrinkException>(() => new LowRankFactorizer(new LowRankOptions { Ratio = 0.5, Energy = 0.9 }).Factorize(Dense(), null));
-        var e = Assert.Throws<ShrinkException>(() => new LowRankFactorizer(new LowRankOptions { Ratio = 1.5 }).Factorize(Dense(), null));
+        Assert.Throws<OptionsException>(() => new LowRankFactorizer(new LowRankOptions()).Factorize(Dense(), null));
+        Assert.Throws<OptionsException>(() => new LowRankFactorizer(new LowRankOptions { Ratio = 0.5, Energy = 0.9 }).Factorize(Dense(), null));
+        ShrinkException e = Assert.Throws<OptionsException>(() => new LowRankFactorizer(new LowRankOptions { Ratio = 1.5 }).Factorize(Dense(), null));
         Assert.Contains("1.5", e.Message);
         e = Assert.Throws<ShrinkException>(() => new LowRankFactorizer(new LowRankOptions { Ratio = 0.5, Whiten = true }).Factorize(Dense(), null));
         Assert.Contains("calibration data", e.Message);

@@ -168,7 +168,7 @@ public sealed class SparsityPrunerTests
     [InlineData(double.NaN)]
     public void Bad_rates_are_refused_naming_the_value(double rate)
     {
-        var e = Assert.Throws<ShrinkException>(() => new SparsityPruner(new SparsityOptions { Sparsity = rate }).Prune(Mixed(), null));
+        var e = Assert.Throws<OptionsException>(() => new SparsityPruner(new SparsityOptions { Sparsity = rate }).Prune(Mixed(), null));
         Assert.Contains(rate.ToString(System.Globalization.CultureInfo.CurrentCulture), e.Message);
     }
 

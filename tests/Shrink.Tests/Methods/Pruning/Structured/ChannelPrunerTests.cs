@@ -169,7 +169,7 @@ public class ChannelPrunerTests
     [InlineData(double.NaN)]
     public void SparsityOutsideTheRangeThrows(double sparsity)
     {
-        var e = Assert.Throws<ShrinkException>(() => Prune(ConvReluConv(), sparsity));
+        var e = Assert.Throws<OptionsException>(() => Prune(ConvReluConv(), sparsity));
         Assert.Contains("sparsity", e.Message, StringComparison.Ordinal);
     }
 

@@ -1,0 +1,84 @@
+using System.CommandLine;
+using Shrink.Data;
+using Shrink.Evaluation;
+using Shrink.Methods.Quantization.WeightOnly;
+using Shrink.Model;
+
+namespace Shrink.Cli.Commands;
+
+/// <summary>
+/// What <c>shrink tune</c> and <c>shrink pareto</c> share: the evaluation set and metric, the rounding and group size of
+/// the weight-only trials, and the trials themselves (quantize a bit allocation to a file, evaluate it).
+/// </summary>
+internal sealed class TrialArguments
+{
+    public Option<string> EvalData { get; } = new("--eval-data") { Description = "Evaluation samples (labelled for --metric accuracy)", Required = true };
+    public Option<long?> EvalSamples { get; } = new("--eval-samples") { Description = "Evaluate on at most this many samples" };
+    public Option<string> Metric { get; } = new("--metric") { Description = "accuracy (needs labels) or top1_agreement (with the float model)", DefaultValueFactory = _ => "accuracy" };
+    public Option<string> Method { get; } = new Option<string>("--method") { Description = $"Rounding (default rtn): {RegistryChoices.Describe(WeightRoundings.Registry.Entries)}", DefaultValueFactory = _ => "rtn" }
+        .Choices(WeightRoundings.Registry.Entries);
+    public Option<int> GroupSize { get; } = new("--group-size") { Description = "Columns per scale (0: per output channel)", DefaultValueFactory = _ => 32 };
+
+    public TrialArguments() => Metric.AcceptOnlyFromAmong("accuracy", "top1_agreement");
+
+    /// <summary>The group size, refusing a negative one.</summary>
+    public int Group(ParseResult parse) => parse.GetValue(GroupSize) >= 0 ? parse.GetValue(GroupSize) : throw new UsageException("--group-size must be 0 or positive.");
+
+    /// <summary>Refuses a --eval-samples that is not positive.</summary>
+    public void CheckEvalSamples(ParseResult parse)
+    {
+        if (parse.GetValue(EvalSamples) is long es && es <= 0) throw new UsageException("--eval-samples must be positive.");
+    }
+
+    /// <summary>
+    /// Opens the trials of <paramref name="onnx"/>: refuses --metric accuracy without labels, and quantizes with the
+    /// calibration data of <paramref name="data"/> at <paramref name="group"/>.
+    /// </summary>
+    public Trials Open(ParseResult parse, DataArguments data, string input, OnnxModel onnx, int group)
+    {
+        string evalSpec = parse.GetValue(EvalData)!, metric = parse.GetValue(Metric)!;
+        var evalOptions = new DataOptions { Preprocessing = data.Bind(parse, input).Preprocessing };
+        Func<IReadOnlyList<ModelInputSpec>, IDataSource> openEval = inputs => DataSourceFactory.Open(evalSpec, evalOptions, inputs);
+        if (metric == "accuracy")
+        {
+            using var probe = openEval(Runtime.ModelInputs.Of(onnx));
+            if (!probe.HasLabels) throw new UsageException($"--metric accuracy needs labels for {evalSpec} (none found beside it); use --metric top1_agreement to compare with the float model instead.");
+        }
+        return new Trials(parse, this, data, input, onnx, group, metric, openEval);
+    }
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { EvalData, EvalSamples, Metric, Method, GroupSize }) command.Add(o);
+    }
+
+    /// <summary>Weight-only trials of bit allocations, evaluated by the chosen metric.</summary>
+    internal sealed class Trials(ParseResult parse, TrialArguments arguments, DataArguments data, string input, OnnxModel onnx, int group,
+        string metric, Func<IReadOnlyList<ModelInputSpec>, IDataSource> openEval)
+    {
+        private readonly ModelEvaluator evaluator = new(new EvaluationOptions { LatencyBatchSizes = [], MaxSamples = parse.GetValue(arguments.EvalSamples), EvalBatchSize = 250 });
+        private readonly string dataSpec = parse.GetValue(data.Data)!;
+        private readonly DataOptions calibration = data.Bind(parse, input);
+
+        /// <summary>The metric's name, as on the command line.</summary>
+        public string Metric => metric;
+
+        /// <summary>The float model's accuracy (null for top1_agreement, which compares with it).</summary>
+        public double? ReferenceAccuracy() => metric == "accuracy" ? evaluator.Evaluate(input, null, openEval).Accuracy : null;
+
+        /// <summary>Writes the weight-only model with <paramref name="bits"/> per layer (at most <paramref name="widest"/>) to <paramref name="path"/>.</summary>
+        public string Quantize(IReadOnlyDictionary<string, int> bits, int widest, string path)
+        {
+            var options = new WeightOnlyOptions { Method = parse.GetValue(arguments.Method)!, GroupSize = group, LayerBits = bits, Bits = widest, Samples = parse.GetValue(data.Samples) ?? 256, MeasureLayerErrors = false };
+            new WeightOnlyQuantizer(options).Quantize(onnx, inputs => DataSourceFactory.Open(dataSpec, calibration, inputs)).Model.Save(path);
+            return path;
+        }
+
+        /// <summary>The metric of the model at <paramref name="path"/>.</summary>
+        public double Evaluate(string path)
+        {
+            var e = evaluator.Evaluate(path, metric == "accuracy" ? null : input, openEval);
+            return metric == "accuracy" ? e.Accuracy!.Value : e.Top1Agreement!.Value;
+        }
+    }
+}
