@@ -73,7 +73,7 @@ internal static class TuneCommand
                 if (target is not null && target != "-") outputs.StageText(target, jsonText + "\n", "--json");
                 string? reportPath = parse.GetValue(report);
                 if (reportPath is not null)
-                    outputs.StageText(reportPath, ReportSection.ToMarkdown($"Accuracy-driven mixed precision for `{Path.GetFileName(input)}`", sections), "--report");
+                    outputs.StageText(reportPath, ReportFormat.Render(TuningReport.Build(tuning, metricName, planner.Sizes, input), reportPath), "--report");
                 outputs.Commit();
                 if (target == "-") Console.Out.WriteLine(jsonText);
                 else Console.Out.WriteLine($"wrote {outPath}");

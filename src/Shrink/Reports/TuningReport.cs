@@ -26,4 +26,21 @@ public static class TuningReport
             : "No trial stayed within the limit, not even every layer at the highest width.");
         return [new ReportSection("Trials", table, notes)];
     }
+
+    /// <summary>The report model: the trials table and the metric-against-size plot.</summary>
+    public static Report Build(TuningResult r, string metric, LayerSizeTable sizes, string input)
+    {
+        ArgumentNullException.ThrowIfNull(sizes);
+        return new Report($"Accuracy-driven mixed precision for `{Path.GetFileName(input)}`", Sections(r, metric, sizes)) { Charts = [Chart(r, metric, sizes.FloatModelBytes)] };
+    }
+
+    /// <summary>Every trial's metric against its predicted size (MB), with the float model; the float model and the trials within the limit are highlighted and joined.</summary>
+    public static ScatterChart Chart(TuningResult r, string metric, long floatModelBytes)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var points = new List<ChartPoint> { new(floatModelBytes / 1e6, r.ReferenceMetric, "float", true) };
+        foreach (var t in r.Trials)
+            points.Add(new ChartPoint(t.PredictedBytes / 1e6, t.Metric, $"trial {t.Index.ToString(CultureInfo.InvariantCulture)}{(t == r.Best ? " (chosen)" : "")}", t.WithinLimit));
+        return new ScatterChart($"{metric} against size", "size, MB (predicted)", metric, points);
+    }
 }

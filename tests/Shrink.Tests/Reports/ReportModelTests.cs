@@ -1,3 +1,4 @@
+using Shrink.Methods.Quantization.MixedPrecision;
 using Shrink.Reports;
 
 namespace Shrink.Tests.Reports;
@@ -69,5 +70,15 @@ public class ReportModelTests
         Assert.Equal(4, combined.Charts.Count);
         Assert.Equal("Step 2: Accuracy vs size", combined.Charts[3].Title);
         Assert.Equal("{}", combined.Recipe);
+    }
+
+    [Fact]
+    public void The_tuning_plot_has_the_float_model_and_every_trial_with_the_acceptable_ones_highlighted()
+    {
+        var bits = new Dictionary<string, int>();
+        var trials = new[] { new TuningTrial(1, 1000, bits, 900_000, 0.80, 5, false), new TuningTrial(2, 2000, bits, 1_800_000, 0.84, 1, true) };
+        var chart = TuningReport.Chart(new TuningResult(trials, trials[1], 0.85, 2, [1000, 2000]), "accuracy", 4_000_000);
+        Assert.Equal([(4.0, 0.85, "float", true), (0.9, 0.80, "trial 1", false), (1.8, 0.84, "trial 2 (chosen)", true)], chart.Points.Select(p => (p.X, p.Y, p.Label, p.Highlight)));
+        Assert.Equal("accuracy", chart.YLabel);
     }
 }
