@@ -15,10 +15,18 @@ internal static class ConsoleOutput
     private static readonly IAnsiConsole Out = ForWriter(Console.Out, Console.IsOutputRedirected);
     private static readonly IAnsiConsole Err = ForWriter(Console.Error, Console.IsErrorRedirected);
 
-    /// <summary>A console writing to <paramref name="writer"/>, laid out at <see cref="RedirectedWidth"/> when <paramref name="redirected"/>.</summary>
+    /// <summary>
+    /// A console writing to <paramref name="writer"/>, laid out at <see cref="RedirectedWidth"/> when <paramref name="redirected"/>.
+    /// One that is not redirected is interactive (live progress bars) even when the other stream is: Spectre's detection
+    /// looks at standard output, so <c>shrink quantize ... &gt; log.txt</c> would otherwise lose the bars on the terminal.
+    /// </summary>
     public static IAnsiConsole ForWriter(TextWriter writer, bool redirected)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Interactive = redirected ? InteractionSupport.No : InteractionSupport.Yes,
+        });
         if (redirected) console.Profile.Width = RedirectedWidth;
         return console;
     }
