@@ -68,11 +68,14 @@ internal static class ConsoleOutput
                 {
                     lock (tasks)
                     {
-                        if (!tasks.TryGetValue(p.Stage, out var task))
+                        // A stage that ended and counts again from the start gets a new bar.
+                        if (!tasks.TryGetValue(p.Stage, out var task) || task.StopTime is not null && p.Done < task.Value)
                             tasks[p.Stage] = task = ctx.AddTask($"{title}: {p.Stage}", maxValue: Math.Max(1, p.Total ?? 1));
                         task.IsIndeterminate = p.Total is null;
                         if (p.Total is long t) task.MaxValue = Math.Max(1, t);
                         task.Value = p.Total is null ? 0 : p.Done;
+                        // Stopped, its elapsed time stays the step's own instead of running on with the next step.
+                        if (p.Total is long end && p.Done >= end && task.StopTime is null) task.StopTask();
                     }
                 });
                 result = work(progress);
