@@ -15,10 +15,18 @@ internal static class ConsoleOutput
     private static readonly IAnsiConsole Out = ForWriter(Console.Out, Console.IsOutputRedirected);
     private static readonly IAnsiConsole Err = ForWriter(Console.Error, Console.IsErrorRedirected);
 
-    /// <summary>A console writing to <paramref name="writer"/>, laid out at <see cref="RedirectedWidth"/> when <paramref name="redirected"/>.</summary>
+    /// <summary>
+    /// A console writing to <paramref name="writer"/>, laid out at <see cref="RedirectedWidth"/> when <paramref name="redirected"/>.
+    /// One that is not redirected is interactive (live progress bars) even when the other stream is: Spectre's detection
+    /// looks at standard output, so <c>shrink quantize ... &gt; log.txt</c> would otherwise lose the bars on the terminal.
+    /// </summary>
     public static IAnsiConsole ForWriter(TextWriter writer, bool redirected)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Interactive = redirected ? InteractionSupport.No : InteractionSupport.Yes,
+        });
         if (redirected) console.Profile.Width = RedirectedWidth;
         return console;
     }
@@ -60,11 +68,14 @@ internal static class ConsoleOutput
                 {
                     lock (tasks)
                     {
-                        if (!tasks.TryGetValue(p.Stage, out var task))
+                        // A stage that ended and counts again from the start gets a new bar.
+                        if (!tasks.TryGetValue(p.Stage, out var task) || task.StopTime is not null && p.Done < task.Value)
                             tasks[p.Stage] = task = ctx.AddTask($"{title}: {p.Stage}", maxValue: Math.Max(1, p.Total ?? 1));
                         task.IsIndeterminate = p.Total is null;
                         if (p.Total is long t) task.MaxValue = Math.Max(1, t);
                         task.Value = p.Total is null ? 0 : p.Done;
+                        // Stopped, its elapsed time stays the step's own instead of running on with the next step.
+                        if (p.Total is long end && p.Done >= end && task.StopTime is null) task.StopTask();
                     }
                 });
                 result = work(progress);
