@@ -21,6 +21,7 @@ namespace Shrink.Cli
             TuneCommand.Create(),
             ParetoCommand.Create(),
             BenchCommand.Create(),
+            DocsCommand.Create(),
         };
 
         public static int Run(RootCommand root, string[] args)

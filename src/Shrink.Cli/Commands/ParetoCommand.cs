@@ -15,7 +15,7 @@ internal static class ParetoCommand
     public static Command Create()
     {
         var model = new Argument<string>("MODEL") { Description = "The float ONNX model" };
-        var output = new Option<string>("--output", "-o") { Description = "Folder for pareto.png, pareto.md and the models of the curve", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "Folder for pareto.png (the plot) and pareto.md (the table); the models of the curve are written to a temporary folder, measured and deleted", Required = true };
         var evalData = new Option<string>("--eval-data") { Description = "Evaluation samples (labelled for --metric accuracy)", Required = true };
         var evalSamples = new Option<long?>("--eval-samples") { Description = "Evaluate on at most this many samples" };
         var metric = new Option<string>("--metric") { Description = "accuracy (needs labels) or top1_agreement (with the float model)", DefaultValueFactory = _ => "accuracy" };
