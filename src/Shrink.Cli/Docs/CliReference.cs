@@ -111,7 +111,8 @@ internal static class CliReference
     private static List<string> AllowedValues(Option option)
     {
         var type = Nullable.GetUnderlyingType(option.ValueType) ?? option.ValueType;
-        if (type == typeof(bool)) return [];
+        // Path options complete from the file system, which would make the text depend on the folder it is generated in.
+        if (type == typeof(bool) || typeof(FileSystemInfo).IsAssignableFrom(type.IsArray ? type.GetElementType() : type)) return [];
         return option.GetCompletions(CompletionContext.Empty).Select(c => c.Label).ToList();
     }
 
