@@ -22,6 +22,7 @@ namespace Shrink.Cli
             ParetoCommand.Create(),
             BenchCommand.Create(),
             RunCommand.Create(),
+            DocsCommand.Create(),
         };
 
         public static int Run(RootCommand root, string[] args)

@@ -12,7 +12,7 @@ internal static class ParetoCommand
     public static Command Create()
     {
         var model = new Argument<string>("MODEL") { Description = "The float ONNX model" };
-        var output = new Option<string>("--output", "-o") { Description = "Folder for pareto.png, pareto.md and the models of the curve", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "Folder for pareto.png (the plot) and pareto.md (the table); the models of the curve are written to a temporary folder, measured and deleted", Required = true };
         var budgets = new Option<int>("--budgets") { Description = "ILP budgets between the lowest and highest uniform sizes", DefaultValueFactory = _ => 6 };
         var random = new Option<int>("--random") { Description = "Random allocations per budget", DefaultValueFactory = _ => 2 };
         var trials = new TrialArguments();

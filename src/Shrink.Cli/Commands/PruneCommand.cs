@@ -18,7 +18,7 @@ internal static class PruneCommand
         var head = new CompressionArguments("Where to write the pruned model", recipe: true);
         var (report, json, data, evaluate, recipeOut) = (head.Report, head.Json, head.Data, head.Evaluate, head.RecipeOut!);
         var sparsity = new Option<double?>("--sparsity") { Description = "Fraction to remove, in [0, 1): of MACs or parameters (--target) for channel pruning, of weights for unstructured (not used by 2:4 and 4:8, whose pattern fixes the rate)" };
-        var target = new Option<string>("--target") { Description = "Channel pruning: what --sparsity is a fraction of: macs (default), params, or latency (ONNX Runtime time at --latency-batch with one thread, each layer timed alone at the channel counts tried)", DefaultValueFactory = _ => "macs" };
+        var target = new Option<string>("--target") { Description = "Channel pruning: what --sparsity is a fraction of: macs (default), params, or latency (ONNX Runtime time of the whole model at --latency-batch with one thread: each channel configuration the schedule reaches is cut out and timed interleaved with the unpruned model)", DefaultValueFactory = _ => "macs" };
         target.AcceptOnlyFromAmong("macs", "params", "latency");
         var speedup = new Option<double?>("--speedup") { Description = "Channel pruning: the ORT speedup to reach at --latency-batch, measured while choosing; short for --target latency --sparsity (1 - 1/SPEEDUP)" };
         var latencyBatch = new Option<int>("--latency-batch") { Description = "With --target latency: the batch size timed", DefaultValueFactory = _ => 64 };
@@ -41,7 +41,7 @@ internal static class PruneCommand
         scope.AcceptOnlyFromAmong("global", "layer");
         var excludeNodes = new Option<string?>("--exclude-nodes") { Description = "Unstructured/N:M: comma-separated node names to leave dense" };
         var keep = new Option<string?>("--keep") { Description = "Channel pruning: explicit kept channels per group, NODE=COUNT,... keyed by a producing node's name, in heads for an attention group (others are allocated as usual)" };
-        var multiple = new Option<int?>("--channel-multiple") { Description = "Keep channel counts multiples of this (ORT's blocked convolutions are 16 wide on AVX-512); 1 disables" };
+        var multiple = new Option<int?>("--channel-multiple") { Description = "Channel pruning: keep channel counts multiples of this, halved for groups narrower than twice it (ORT's blocked convolutions are 16 wide on AVX-512, 8 on AVX2); 1 disables", DefaultValueFactory = _ => new ChannelPruningOptions().ChannelMultiple };
         var command = head.Create("prune", "Prune a model: remove whole channels (a smaller dense model that runs faster) or zero weights, with optional least-squares recovery from calibration data.",
             sparsity, target, speedup, latencyBatch, granularity, criterion, schedule, fairLabels, scope, excludeNodes, reconstruct, floatTargets, damp, keep, multiple);
         command.SetAction(parse =>

@@ -1,9 +1,9 @@
-using Shrink.Reports.Rendering;
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Shrink.Cli.Terminal;
 using Shrink.Evaluation;
 using Shrink.Reports;
+using Shrink.Reports.Rendering;
 
 namespace Shrink.Cli.Commands;
 

@@ -1,4 +1,3 @@
-using Shrink.Reports.Rendering;
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Shrink.Cli.Terminal;
@@ -6,6 +5,7 @@ using Shrink.Data;
 using Shrink.Model;
 using Shrink.Recipes;
 using Shrink.Reports;
+using Shrink.Reports.Rendering;
 
 namespace Shrink.Cli.Commands;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using Shrink.Cli.Terminal;
 using Shrink.Methods.Quantization.MixedPrecision;
 using Shrink.Reports;
+using Shrink.Reports.Rendering;
 
 namespace Shrink.Cli.Commands;
 

@@ -1,8 +1,8 @@
-using Shrink.Methods.Quantization.Qdq;
 using Shrink.Methods;
 using Shrink.Methods.Pruning.Sparsity;
 using Shrink.Methods.Quantization;
 using Shrink.Methods.Quantization.Dynamic;
+using Shrink.Methods.Quantization.Qdq;
 using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
 using Shrink.Tests.TestSupport;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
@@ -11,20 +12,26 @@ namespace Shrink.Tests.Passes;
 /// <summary>A fact that needs Debian's libonnx-testdata; skipped, visibly, where it is not installed.</summary>
 internal sealed class OnnxTestDataFactAttribute : FactAttribute
 {
-    public OnnxTestDataFactAttribute()
+    public OnnxTestDataFactAttribute([CallerFilePath] string file = "", [CallerMemberName] string method = "")
     {
         if (!Directory.Exists(Path.Combine(RepoPaths.OnnxTestData, "node")))
+        {
             Skip = $"needs ONNX's backend test data at {RepoPaths.OnnxTestData}: apt-get install libonnx-testdata";
+            DisplayName = SkippedTestName.Of(Skip, file, method);
+        }
     }
 }
 
 /// <summary>A theory that needs Debian's libonnx-testdata; skipped, visibly, where it is not installed.</summary>
 internal sealed class OnnxTestDataTheoryAttribute : TheoryAttribute
 {
-    public OnnxTestDataTheoryAttribute()
+    public OnnxTestDataTheoryAttribute([CallerFilePath] string file = "", [CallerMemberName] string method = "")
     {
         if (!Directory.Exists(Path.Combine(RepoPaths.OnnxTestData, "node")))
+        {
             Skip = $"needs ONNX's backend test data at {RepoPaths.OnnxTestData}: apt-get install libonnx-testdata";
+            DisplayName = SkippedTestName.Of(Skip, file, method);
+        }
     }
 }
 

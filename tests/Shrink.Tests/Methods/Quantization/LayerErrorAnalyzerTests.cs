@@ -1,6 +1,6 @@
-using Shrink.Methods.Quantization.Qdq;
 using Shrink.Data;
 using Shrink.Methods.Quantization;
+using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
 using Shrink.Tests.TestSupport;
 

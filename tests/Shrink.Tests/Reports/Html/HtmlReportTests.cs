@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
-using Shrink.Reports.Rendering;
 using Shrink.Reports.Html;
+using Shrink.Reports.Rendering;
 
 namespace Shrink.Tests.Reports.Html;
 

@@ -12,7 +12,7 @@ public sealed record ChannelPruningOptions
     /// <summary>What <see cref="Sparsity"/> is a fraction of: MACs (default), parameters, or measured latency.</summary>
     public PruningTarget Target { get; init; } = PruningTarget.Macs;
 
-    /// <summary>With <see cref="PruningTarget.Latency"/>: the batch size at which the layers and the model are timed.</summary>
+    /// <summary>With <see cref="PruningTarget.Latency"/>: the batch size at which the model is timed.</summary>
     public int LatencyBatchSize { get; init; } = 64;
 
     /// <summary>

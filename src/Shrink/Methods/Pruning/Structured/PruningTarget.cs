@@ -10,8 +10,9 @@ public enum PruningTarget
     Params,
 
     /// <summary>
-    /// ONNX Runtime latency at <see cref="ChannelPruningOptions.LatencyBatchSize"/> with one intra-op thread, predicted
-    /// from every weight layer timed alone at the channel counts the schedule tries (see <see cref="LatencyCostModel"/>).
+    /// ONNX Runtime latency at <see cref="ChannelPruningOptions.LatencyBatchSize"/> with one intra-op thread: each channel
+    /// configuration the schedule reaches is cut out of the model and the whole model timed interleaved with the unpruned
+    /// one (see <see cref="LatencyCostModel"/>).
     /// </summary>
     Latency,
 }
