@@ -88,7 +88,7 @@ public class RecipeJsonTests
     {
         Assert.Contains("steps[0] (quantize): Unknown calibration method 'kl'; use one of minmax", Refused(Recipe("""{"method": "quantize", "options": {"calibration": "kl"}}""")).Message, StringComparison.Ordinal);
         Assert.Contains("'latncy' is not one of macs, params, latency", Refused(Recipe("""{"method": "prune", "options": {"target": "latncy"}}""")).Message, StringComparison.Ordinal);
-        Assert.Contains("steps[0] (prune): sparsity must be in [0, 1)", Refused(Recipe("""{"method": "prune", "options": {"sparsity": 1.5}}""")).Message, StringComparison.Ordinal);
+        Assert.Contains("steps[0] (prune): --sparsity must be in [0, 1)", Refused(Recipe("""{"method": "prune", "options": {"sparsity": 1.5}}""")).Message, StringComparison.Ordinal);
         Assert.Contains("steps[0] (weight-only): Weight bits must be 2, 3, 4 or 8, not 5", Refused(Recipe("""{"method": "weight-only", "options": {"bits": 5}}""")).Message, StringComparison.Ordinal);
         Assert.Contains("steps[0] (sparsity) options key 'granularity'", Refused(Recipe("""{"method": "sparsity", "options": {"granularity": "3:3"}}""")).Message, StringComparison.Ordinal);
         Assert.Contains("key 'samples'", Refused(Recipe("""{"method": "quantize", "options": {"samples": "many"}}""")).Message, StringComparison.Ordinal);
