@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Shrink.Calibration;
+using Shrink.Cli.Json;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
 using Shrink.Methods.Quantization;
@@ -141,24 +142,8 @@ internal static class QuantizeCommand
             long outBytes = OutputTransaction.StagedSize(outputs.StageModel(result.Model, input, outPath)), inBytes = onnx.SizeOnDisk ?? 0;
             string recipe = RecipeOut.Text(parse, data, input, outPath, parse.GetValue(mode) == "dynamic" ? "quantize-dynamic" : "quantize", options, report, json);
             RecipeOut.Stage(parse, recipeOut, outputs, recipe);
-            ResultOutput.Emit(parse, outputs, json, report, QuantizationReport.Sections(result, inBytes, outBytes, maxLayers: 12), outPath, new
-            {
-                model = input,
-                output = outPath,
-                mode = result.Mode,
-                size_bytes = outBytes,
-                input_size_bytes = inBytes,
-                quantized = result.QuantizedByOp,
-                left_in_float = result.LeftInFloat.Select(l => new { op = l.OpType, reason = l.Reason, count = l.Count }),
-                integer_kernels = result.Fusion?.IntegerKernels,
-                unfused = result.Fusion?.Unfused,
-                calibration = result.Calibration,
-                calibration_seconds = result.CalibrationSeconds,
-                rewrite_seconds = result.RewriteSeconds,
-                layers = result.Layers,
-                output_fidelity = result.Output,
-                suggestions = result.Suggestions,
-            }, () => QuantizationReport.ToMarkdown(result, input, outPath, inBytes, outBytes), model: () => QuantizationReport.Build(result, input, outPath, inBytes, outBytes) with { Recipe = recipe });
+            ResultOutput.Emit(parse, outputs, json, report, QuantizationReport.Sections(result, inBytes, outBytes, maxLayers: 12), outPath,
+                QuantizeJson.From(result, input, outPath, outBytes, inBytes), () => QuantizationReport.ToMarkdown(result, input, outPath, inBytes, outBytes), model: () => QuantizationReport.Build(result, input, outPath, inBytes, outBytes) with { Recipe = recipe });
             return ExitCodes.Ok;
         });
         return command;
@@ -175,24 +160,8 @@ internal static class QuantizeCommand
         long outBytes = OutputTransaction.StagedSize(outputs.StageModel(result.Model, input, outPath)), inBytes = onnx.SizeOnDisk ?? 0;
         string recipe = RecipeOut.Text(parse, data, input, outPath, "weight-only", options, report, json);
         RecipeOut.Stage(parse, recipeOut, outputs, recipe);
-        ResultOutput.Emit(parse, outputs, json, report, WeightOnlyReport.Sections(result, inBytes, outBytes, maxLayers: 16), outPath, new
-        {
-            model = input,
-            output = outPath,
-            mode = "weight-only",
-            bits = options.Bits,
-            group_size = options.GroupSize,
-            symmetric = options.Symmetric,
-            size_bytes = outBytes,
-            input_size_bytes = inBytes,
-            float_weight_bytes = result.FloatWeightBytes,
-            quantized_weight_bytes = result.QuantizedWeightBytes,
-            calibration = result.Calibration,
-            calibration_seconds = result.CalibrationSeconds,
-            rounding_seconds = result.RoundingSeconds,
-            layers = result.Layers,
-            left_in_float = result.LeftInFloat.Select(l => new { name = l.Name, op = l.OpType, reason = l.Reason }),
-        }, () => WeightOnlyReport.ToMarkdown(result, input, outPath, inBytes, outBytes), model: () => WeightOnlyReport.Build(result, input, outPath, inBytes, outBytes) with { Recipe = recipe });
+        ResultOutput.Emit(parse, outputs, json, report, WeightOnlyReport.Sections(result, inBytes, outBytes, maxLayers: 16), outPath,
+            WeightOnlyJson.From(result, options, input, outPath, outBytes, inBytes), () => WeightOnlyReport.ToMarkdown(result, input, outPath, inBytes, outBytes), model: () => WeightOnlyReport.Build(result, input, outPath, inBytes, outBytes) with { Recipe = recipe });
         return ExitCodes.Ok;
     }
 
