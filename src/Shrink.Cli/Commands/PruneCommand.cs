@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Shrink.Cli.Json;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
 using Shrink.Methods.Pruning.Importance;
@@ -138,25 +139,8 @@ internal static class PruneCommand
             long outBytes = OutputTransaction.StagedSize(staged), inBytes = onnx.SizeOnDisk ?? 0;
             string recipe = RecipeOut.Text(parse, data, input, outPath, "prune", pruning, report, json);
             RecipeOut.Stage(parse, recipeOut, outputs, recipe);
-            ResultOutput.Emit(parse, outputs, json, report, ChannelPruningReport.Sections(result, inBytes, outBytes, maxRows: 16), outPath, new
-            {
-                model = input,
-                output = outPath,
-                granularity = "channel",
-                method = result.Method,
-                parameters_before = result.ParametersBefore,
-                parameters_after = result.ParametersAfter,
-                macs_before = result.MacsBefore,
-                macs_after = result.MacsAfter,
-                size_bytes = outBytes,
-                input_size_bytes = inBytes,
-                seconds = result.Seconds,
-                groups = result.Groups,
-                fair = result.Fair,
-                latency = result.Latency,
-                left_alone = result.LeftAlone,
-                refits = result.Refits,
-            }, () => ChannelPruningReport.ToMarkdown(result, input, outPath, inBytes, outBytes), evaluate.Run(parse, data, input, staged),
+            ResultOutput.Emit(parse, outputs, json, report, ChannelPruningReport.Sections(result, inBytes, outBytes, maxRows: 16), outPath,
+                ChannelPruneJson.From(result, input, outPath, outBytes, inBytes), () => ChannelPruningReport.ToMarkdown(result, input, outPath, inBytes, outBytes), evaluate.Run(parse, data, input, staged),
                 () => ChannelPruningReport.Build(result, input, outPath, inBytes, outBytes) with { Recipe = recipe });
             return ExitCodes.Ok;
         });
@@ -185,23 +169,8 @@ internal static class PruneCommand
         string staged = outputs.StageModel(result.Model, input, outPath);
         string recipe = RecipeOut.Text(parse, data, input, outPath, "sparsity", options, report, json);
         RecipeOut.Stage(parse, recipeOut, outputs, recipe);
-        ResultOutput.Emit(parse, outputs, json, report, SparsityReport.Sections(result, maxLayers: 16), outPath, new
-        {
-            model = input,
-            output = outPath,
-            granularity = options.Granularity.ToString(),
-            mask = result.Mask,
-            criterion = result.Criterion,
-            sparsity = result.Sparsity,
-            weights = result.Weights,
-            nonzero_weights = result.NonzeroWeightsAfter,
-            nonzero_parameters_before = result.NonzeroParametersBefore,
-            nonzero_parameters_after = result.NonzeroParametersAfter,
-            calibration = result.Calibration,
-            seconds = result.CalibrationSeconds + result.PruningSeconds,
-            layers = result.Layers,
-            left_dense = result.LeftDense.Select(l => new { name = l.Name, op = l.OpType, reason = l.Reason }),
-        }, () => SparsityReport.ToMarkdown(result, input, outPath), evaluate.Run(parse, data, input, staged),
+        ResultOutput.Emit(parse, outputs, json, report, SparsityReport.Sections(result, maxLayers: 16), outPath,
+            SparsityJson.From(result, options, input, outPath), () => SparsityReport.ToMarkdown(result, input, outPath), evaluate.Run(parse, data, input, staged),
             () => SparsityReport.Build(result, input, outPath) with { Recipe = recipe });
         return ExitCodes.Ok;
     }
