@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Shrink.Cli.Json;
 using Shrink.Cli.Terminal;
 using Shrink.Methods.Pruning.LowRank;
 using Shrink.Reports;
@@ -39,23 +40,8 @@ internal static class LowRankCommand
             data.CheckAgainst(parse, onnx, input);
             var result = ConsoleOutput.WithProgress("lowrank", progress => new LowRankFactorizer(options).Factorize(onnx, open, progress));
             string staged = outputs.StageModel(result.Model, input, outPath);
-            ResultOutput.Emit(parse, outputs, json, report, LowRankReport.Sections(result, maxLayers: 16), outPath, new
-            {
-                model = input,
-                output = outPath,
-                ratio = r,
-                energy = e,
-                whiten = options.Whiten,
-                parameters_before = result.ParametersBefore,
-                parameters_after = result.ParametersAfter,
-                candidate_parameters_before = result.CandidateParametersBefore,
-                candidate_parameters_after = result.CandidateParametersAfter,
-                parameter_budget = result.ParameterBudget,
-                calibration = result.Calibration,
-                seconds = result.CalibrationSeconds + result.FactorSeconds,
-                layers = result.Layers,
-                left_alone = result.LeftAlone.Select(l => new { name = l.Name, op = l.OpType, reason = l.Reason }),
-            }, () => LowRankReport.ToMarkdown(result, input, outPath), evaluate.Run(parse, data, input, staged));
+            ResultOutput.Emit(parse, outputs, json, report, LowRankReport.Sections(result, maxLayers: 16), outPath,
+                LowRankJson.From(result, options, input, outPath), () => LowRankReport.ToMarkdown(result, input, outPath), evaluate.Run(parse, data, input, staged));
             return ExitCodes.Ok;
         });
         return command;
