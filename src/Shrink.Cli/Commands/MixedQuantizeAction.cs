@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Shrink.Cli.Json;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
 using Shrink.Methods.Quantization.MixedPrecision;
@@ -112,29 +113,8 @@ internal sealed class MixedQuantizeAction
         if (planner.Latency is { } table)
             ConsoleOutput.Note(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"predicted latency {table.PredictedMs(plan.LayerBits):F3} ms at batch {table.BatchSize} (float {table.ModelMs:F3} ms, fastest reachable {table.FastestMs:F3} ms), one thread"));
         var sections = MixedPrecisionReport.Sections(plan, sensitivity, outBytes).Concat(WeightOnlyReport.Sections(result!, inBytes, outBytes)).ToList();
-        ResultOutput.Emit(parse, outputs, json, report, sections, outPath, new
-        {
-            model = input,
-            output = outPath,
-            mode = "mixed",
-            method = options.Method,
-            budget = plan.Budget.ToString(),
-            budget_value = plan.BudgetValue,
-            minimum = plan.Bounds.Minimum,
-            maximum = plan.Bounds.Float,
-            used = plan.Used,
-            predicted_bytes = plan.PredictedBytes,
-            size_bytes = outBytes,
-            input_size_bytes = inBytes,
-            size_accounting = accounting.ToString().ToLowerInvariant(),
-            total_omega = plan.TotalOmega,
-            optimal = plan.Optimal,
-            layer_bits = plan.LayerBits,
-            predicted_latency_ms = planner.Latency?.PredictedMs(plan.LayerBits),
-            float_latency_ms = planner.Latency?.ModelMs,
-            latency_table_ms = planner.Latency?.LayerMs,
-            layers = plan.Layers,
-        }, () => ReportSection.ToMarkdown($"Mixed-precision quantization of `{Path.GetFileName(input)}` → `{Path.GetFileName(outPath)}`", sections));
+        ResultOutput.Emit(parse, outputs, json, report, sections, outPath,
+            MixedQuantizeJson.From(plan, options, planner.Latency, accounting, input, outPath, outBytes, inBytes), () => ReportSection.ToMarkdown($"Mixed-precision quantization of `{Path.GetFileName(input)}` → `{Path.GetFileName(outPath)}`", sections));
         return ExitCodes.Ok;
     }
 }
