@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Shrink.Cli.Json;
 using Shrink.Cli.Terminal;
 using Shrink.Reports;
 
@@ -32,33 +33,7 @@ internal static class SensitivityCommand
             data.CheckAgainst(parse, onnx, input);
             var result = sensitivity.Measure(parse, input, onnx, options, data);
             string? target = parse.GetValue(json);
-            string jsonText = JsonOutput.Serialize(new
-            {
-                model = input,
-                method = result.Method,
-                loss = result.Loss,
-                bits = result.Bits,
-                samples = result.Samples,
-                base_loss = result.BaseLoss,
-                seconds = result.Seconds,
-                from_cache = result.FromCache,
-                layers = result.Layers.Select(l => new
-                {
-                    name = l.Name,
-                    op = l.OpType,
-                    parameters = l.Parameters,
-                    trace = l.Trace,
-                    trace_standard_error = l.TraceStandardError,
-                    probes = l.Probes,
-                    relative_standard_error = l.RelativeStandardError is double rse && double.IsFinite(rse) ? rse : (double?)null,
-                    stopped_by = l.StoppedBy,
-                    warning = l.Warning,
-                    quantization_error = l.QuantizationError.ToDictionary(e => e.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), e => e.Value),
-                    omega = l.Omega.ToDictionary(e => e.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), e => e.Value),
-                }),
-                skipped = result.Skipped,
-                warnings = result.Warnings,
-            });
+            string jsonText = JsonOutput.Serialize(SensitivityJson.From(result, input));
             if (target is not null && target != "-") outputs.StageText(target, jsonText + "\n", "--json");
             string? reportPath = parse.GetValue(report);
             if (reportPath is not null) outputs.StageText(reportPath, SensitivityReport.ToMarkdown(result, input), "--report");
