@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Shrink.Cli.Json;
 using Shrink.Cli.Terminal;
 using Shrink.Methods.Quantization.MixedPrecision;
 using Shrink.Reports;
@@ -58,19 +59,7 @@ internal static class TuneCommand
                 if (tuning.Best is null)
                     throw new ShrinkException(string.Create(CultureInfo.InvariantCulture, $"No allocation of {string.Join("/", result.Bits)} bits kept the {metricName} drop within {limit} points in {tuning.Trials.Count} trial(s); nothing written."));
                 long? outBytes = OutputTransaction.StagedSize(outputs.StageModelCopy(Path.Combine(temp, $"trial{tuning.Best.Index}.onnx"), input, outPath));
-                string jsonText = JsonOutput.Serialize(new
-                {
-                    model = input,
-                    output = outPath,
-                    metric = metricName,
-                    reference = tuning.ReferenceMetric,
-                    max_drop = limit,
-                    size_bytes = outBytes,
-                    input_size_bytes = onnx.SizeOnDisk,
-                    uniform_int8_bytes = planner.Sizes.LayerBytes.Values.First().ContainsKey(8) ? planner.Sizes.UniformBytes(8) : (long?)null,
-                    trials = tuning.Trials,
-                    chosen = tuning.Best?.Index,
-                });
+                string jsonText = JsonOutput.Serialize(TuneJson.From(tuning, planner.Sizes, input, outPath, metricName, limit, outBytes, onnx.SizeOnDisk));
                 if (target is not null && target != "-") outputs.StageText(target, jsonText + "\n", "--json");
                 string? reportPath = parse.GetValue(report);
                 if (reportPath is not null)
