@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Shrink.Cli.Json;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
 using Shrink.Evaluation;
@@ -73,7 +74,7 @@ internal static class BenchCommand
                 string? target = parse.GetValue(json);
                 if (target != "-")
                     ConsoleOutput.Write(new ReportSection("Latency", table, [$"ONNX Runtime {OrtInfo.Version}, CPU, {runtime.IntraOpThreads} intra-op thread(s); models interleaved run by run after warm-up; input from {source.Description}."]));
-                JsonOutput.Write(target, new { threads = runtime.IntraOpThreads, ort_version = OrtInfo.Version, results = rows });
+                JsonOutput.Write(target, new BenchJson(runtime.IntraOpThreads, OrtInfo.Version, rows));
                 return ExitCodes.Ok;
             }
             finally
