@@ -7,7 +7,7 @@ namespace Shrink.Cli.Commands;
 /// <summary>Writes results as snake_case JSON to a file (atomically) or to standard output.</summary>
 internal static class JsonOutput
 {
-    private static readonly JsonSerializerOptions Options = new()
+    internal static readonly JsonSerializerOptions Options = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
