@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
+using Shrink.Methods;
 using Shrink.Model;
 using Shrink.Recipes;
 using Shrink.Reports;
@@ -22,7 +23,7 @@ internal static class RunCommand
     public static Command Create()
     {
         var recipeFile = new Argument<string>("RECIPE") { Description = "The recipe: a JSON file with model, output, steps [{method, options}], data, report and json" };
-        var command = new Command("run", $"Run a recipe: compression steps ({string.Join(", ", RecipeMethods.Registry.Names)}) with their options, the data and the outputs in one JSON file. `quantize` and `prune` write one with --recipe-out.")
+        var command = new Command("run", $"Run a recipe: compression steps ({string.Join(", ", CompressionMethods.Registry.Names)}) with their options, the data and the outputs in one JSON file. `quantize` and `prune` write one with --recipe-out.")
         {
             recipeFile,
         };
@@ -50,7 +51,7 @@ internal static class RunCommand
         for (int i = 0; i < recipe.Steps.Count; i++)
         {
             var step = recipe.Steps[i];
-            CommonOptions.CheckNodeNames(RecipeMethods.Get(step.Method).NodeNames(step.Options), onnx, $"{path}: steps[{i}] ({step.Method})");
+            CommonOptions.CheckNodeNames(CompressionMethods.Create(step.Method).NodeNames(step.Options), onnx, $"{path}: steps[{i}] ({step.Method})");
         }
         Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open = null;
         if (data is var (arguments, dataParse))
@@ -62,12 +63,12 @@ internal static class RunCommand
         string recipeText = RecipeJson.Write(recipe);
 
         var model = onnx;
-        var results = new List<RecipeStepResult>();
+        var results = new List<ICompressionResult>();
         foreach (var step in recipe.Steps)
         {
-            var method = RecipeMethods.Get(step.Method);
+            var method = CompressionMethods.Create(step.Method);
             var current = model;
-            var result = ConsoleOutput.WithProgress(step.Method, progress => method.Apply(current, step.Options, open, progress, recipe.Model, recipe.Output));
+            var result = ConsoleOutput.WithProgress(step.Method, progress => method.Apply(current, step.Options, open, progress));
             results.Add(result);
             model = result.Model;
         }
@@ -78,7 +79,7 @@ internal static class RunCommand
         for (int i = 0; i < results.Count; i++)
         {
             long after = i == results.Count - 1 ? outBytes : SizeInMemory(results[i].Model);
-            parts.Add(results[i].Report(before, after));
+            parts.Add(CompressionReports.Build(results[i], recipe.Model, recipe.Output, before, after));
             before = after;
         }
         string title = parts.Count == 1 ? parts[0].Title

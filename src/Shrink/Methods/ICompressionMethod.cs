@@ -5,8 +5,8 @@ namespace Shrink.Methods;
 
 /// <summary>
 /// A whole compression method (static quantization, channel pruning, low rank...) without its option and result types:
-/// what <see cref="CompressionMethods.Registry"/> holds, so that the CLI, recipes and docs can list and run methods by
-/// name. Implement <see cref="ICompressionMethod{TOptions, TResult}"/>, not this.
+/// what <see cref="CompressionMethods.Registry"/> holds, so that the CLI, recipes (<c>steps[].method</c>) and docs list,
+/// check and run methods by one name. Derive from <see cref="CompressionMethod{TOptions, TResult}"/>, not this.
 /// </summary>
 public interface ICompressionMethod
 {
@@ -19,8 +19,17 @@ public interface ICompressionMethod
     /// <summary>The result record the method returns; it carries the compressed model (<see cref="ICompressionResult.Model"/>).</summary>
     Type ResultType { get; }
 
-    /// <summary>Whether <see cref="Apply"/> refuses to run without calibration data.</summary>
-    bool RequiresData { get; }
+    /// <summary>Whether the method needs calibration data with <paramref name="options"/> (an instance of <see cref="OptionsType"/>).</summary>
+    bool NeedsData(object options);
+
+    /// <summary>
+    /// Checks <paramref name="options"/> before any work: the record's own <c>Validate()</c>, then the method's checks
+    /// (ranges, names against the registries); throws <see cref="ShrinkException"/> naming the bad one.
+    /// </summary>
+    void Validate(object options);
+
+    /// <summary>Node names the options refer to (checked against the model before anything runs).</summary>
+    IEnumerable<string> NodeNames(object options);
 
     /// <summary>
     /// Runs the method on <paramref name="model"/> with <paramref name="options"/> (an instance of <see cref="OptionsType"/>);
@@ -30,23 +39,11 @@ public interface ICompressionMethod
     ICompressionResult Apply(OnnxModel model, object options, Func<IReadOnlyList<ModelInputSpec>, IDataSource>? data, IProgress<ProgressInfo>? progress = null);
 }
 
-/// <summary>
-/// A compression method with its typed options and result: one class per method, marked
-/// <see cref="Registration.RegisteredAttribute"/>, wrapping the method's driver (adding a method is one new file plus
-/// the driver). Statistics: the method's calibration-data needs are met by its driver today; the statistics runner
-/// (<c>Statistics/</c>) will add the requests a method declares here, as a member of this interface.
-/// </summary>
+/// <summary>A compression method with its typed options and result; see <see cref="CompressionMethod{TOptions, TResult}"/>.</summary>
 public interface ICompressionMethod<in TOptions, out TResult> : ICompressionMethod
     where TOptions : class
     where TResult : ICompressionResult
 {
     /// <summary>Runs the method; see <see cref="ICompressionMethod.Apply"/>.</summary>
     TResult Apply(OnnxModel model, TOptions options, Func<IReadOnlyList<ModelInputSpec>, IDataSource>? data, IProgress<ProgressInfo>? progress = null);
-
-    Type ICompressionMethod.OptionsType => typeof(TOptions);
-
-    Type ICompressionMethod.ResultType => typeof(TResult);
-
-    ICompressionResult ICompressionMethod.Apply(OnnxModel model, object options, Func<IReadOnlyList<ModelInputSpec>, IDataSource>? data, IProgress<ProgressInfo>? progress) =>
-        Apply(model, options as TOptions ?? throw new ArgumentException($"The {Name} method takes {typeof(TOptions).Name}, not {options?.GetType().Name ?? "null"}.", nameof(options)), data, progress);
 }

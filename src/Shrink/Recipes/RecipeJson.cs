@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using Shrink.Methods;
 
 namespace Shrink.Recipes;
 
@@ -36,7 +37,7 @@ public static class RecipeJson
         CheckKeys(obj, RecipeKeys, $"{source}", "the recipe");
         string model = RequiredString(obj, "model", source), output = RequiredString(obj, "output", source);
         if (obj["steps"] is not JsonArray stepsNode || stepsNode.Count == 0)
-            throw new RecipeException($"{source}: 'steps' must be a non-empty array of {{\"method\": ..., \"options\": {{...}}}} (methods: {string.Join(", ", RecipeMethods.Registry.Names)}).");
+            throw new RecipeException($"{source}: 'steps' must be a non-empty array of {{\"method\": ..., \"options\": {{...}}}} (methods: {string.Join(", ", CompressionMethods.Registry.Names)}).");
         var steps = new List<RecipeStep>();
         for (int i = 0; i < stepsNode.Count; i++) steps.Add(ParseStep(stepsNode[i], $"{source}: steps[{i}]"));
         RecipeData? data = null;
@@ -47,7 +48,7 @@ public static class RecipeJson
             data = Bind<RecipeData>(dataObj, $"{source}: data");
         }
         for (int i = 0; i < steps.Count; i++)
-            if (data is null && RecipeMethods.Get(steps[i].Method).NeedsData(steps[i].Options))
+            if (data is null && CompressionMethods.Create(steps[i].Method).NeedsData(steps[i].Options))
                 throw new RecipeException($"{source}: steps[{i}] ({steps[i].Method}) needs calibration data with these options; add a data section, e.g. \"data\": {{\"path\": \"random:64\"}}.");
         return new Recipe
         {
@@ -84,10 +85,10 @@ public static class RecipeJson
         if (node is not JsonObject step) throw new RecipeException($"{where}: a step is an object {{\"method\": ..., \"options\": {{...}}}}.");
         CheckKeys(step, StepKeys, where, "a step");
         if (step["method"] is not JsonValue methodValue || !methodValue.TryGetValue(out string? method))
-            throw new RecipeException($"{where}: 'method' is required: one of {string.Join(", ", RecipeMethods.Registry.Names)}.");
-        if (!RecipeMethods.Registry.Contains(method))
-            throw new RecipeException($"{where}: unknown method '{method}'; use one of {string.Join(", ", RecipeMethods.Registry.Names)}.");
-        var impl = RecipeMethods.Get(method);
+            throw new RecipeException($"{where}: 'method' is required: one of {string.Join(", ", CompressionMethods.Registry.Names)}.");
+        if (!CompressionMethods.Registry.Contains(method))
+            throw new RecipeException($"{where}: unknown method '{method}'; use one of {string.Join(", ", CompressionMethods.Registry.Names)}.");
+        var impl = CompressionMethods.Create(method);
         where = $"{where} ({method})";
         var optionsNode = step["options"] ?? new JsonObject();
         if (optionsNode is not JsonObject optionsObj) throw new RecipeException($"{where}: 'options' must be an object.");

@@ -36,7 +36,12 @@ public static class LowRankReport
         return sections;
     }
 
+    /// <summary>The report model: the sections of <see cref="ToMarkdown"/>.</summary>
+    public static Report Build(LowRankResult r, string input, string output) => new(Title(input, output), Sections(r));
+
     /// <summary>The whole report as Markdown.</summary>
     public static string ToMarkdown(LowRankResult r, string input, string output) =>
-        ReportSection.ToMarkdown($"Low-rank factorization of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`", Sections(r));
+        ReportSection.ToMarkdown(Title(input, output), Sections(r));
+
+    private static string Title(string input, string output) => $"Low-rank factorization of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`";
 }

@@ -41,6 +41,27 @@ public class RunCliTests
     }
 
     [Fact]
+    public void A_lowrank_step_writes_the_model_shrink_lowrank_writes_byte_for_byte()
+    {
+        using var dir = new TempDirectory();
+        string first = dir.File("first.onnx"), second = dir.File("second.onnx"), recipe = dir.File("recipe.json"), report = dir.File("report.md");
+        var made = ShrinkCli.Run("lowrank", ShrinkCli.Sample, "-o", first, "--ratio", "0.5");
+        Assert.True(made.ExitCode == 0, made.Stderr);
+
+        File.WriteAllText(recipe, new JsonObject
+        {
+            ["model"] = ShrinkCli.Sample,
+            ["output"] = second,
+            ["steps"] = new JsonArray(new JsonObject { ["method"] = "lowrank", ["options"] = new JsonObject { ["ratio"] = 0.5 } }),
+            ["report"] = report,
+        }.ToJsonString());
+        var run = ShrinkCli.Run("run", recipe);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Equal(File.ReadAllBytes(first), File.ReadAllBytes(second));
+        Assert.Contains("Low-rank factorization", File.ReadAllText(report), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_two_step_recipe_prunes_then_quantizes_and_reports_both_steps_in_html_and_json()
     {
         using var dir = new TempDirectory();

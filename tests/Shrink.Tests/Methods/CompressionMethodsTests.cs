@@ -26,24 +26,24 @@ public class CompressionMethodsTests
 
         var weights = new WeightOnlyOptions { Method = "rtn", Bits = 4, GroupSize = 16 };
         Assert.Equal(new WeightOnlyQuantizer(weights).Quantize(Mlp(), null).Model.ToByteArray(),
-            CompressionMethods.Create("quantize-weights").Apply(Mlp(), weights, null).Model.ToByteArray());
+            CompressionMethods.Create("weight-only").Apply(Mlp(), weights, null).Model.ToByteArray());
     }
 
     [Fact]
     public void Methods_declare_their_option_and_result_records()
     {
-        var sparsity = CompressionMethods.Create("prune-sparsity");
+        var sparsity = CompressionMethods.Create("sparsity");
         Assert.Equal(typeof(SparsityOptions), sparsity.OptionsType);
         Assert.Equal(typeof(SparsityResult), sparsity.ResultType);
-        Assert.True(CompressionMethods.Create("quantize-static").RequiresData);
-        Assert.False(sparsity.RequiresData);
+        Assert.True(CompressionMethods.Create("quantize").NeedsData(new StaticQuantizationOptions()));
+        Assert.False(sparsity.NeedsData(new SparsityOptions()));
     }
 
     [Fact]
     public void Options_of_another_method_are_refused_naming_both()
     {
-        var e = Assert.Throws<ArgumentException>(() => CompressionMethods.Create("prune-sparsity").Apply(Mlp(), new StaticQuantizationOptions(), null));
-        Assert.Contains("prune-sparsity", e.Message);
+        var e = Assert.Throws<ArgumentException>(() => CompressionMethods.Create("sparsity").Apply(Mlp(), new StaticQuantizationOptions(), null));
+        Assert.Contains("The sparsity method", e.Message);
         Assert.Contains(nameof(SparsityOptions), e.Message);
     }
 

@@ -1,3 +1,5 @@
+using Shrink.Methods;
+using Shrink.Methods.Pruning.LowRank;
 using Shrink.Methods.Pruning.Sparsity;
 using Shrink.Methods.Pruning.Structured;
 using Shrink.Methods.Quantization.Qdq;
@@ -56,8 +58,20 @@ public class RecipeJsonTests
         var e = Refused(Recipe("""{"method": "quantise"}"""));
         Assert.Contains("steps[0]", e.Message, StringComparison.Ordinal);
         Assert.Contains("unknown method 'quantise'", e.Message, StringComparison.Ordinal);
-        Assert.All(RecipeMethods.Registry.Names, name => Assert.Contains(name, e.Message, StringComparison.Ordinal));
-        Assert.Equal(["quantize", "quantize-dynamic", "weight-only", "prune", "sparsity"], RecipeMethods.Registry.Names);
+        Assert.All(CompressionMethods.Registry.Names, name => Assert.Contains(name, e.Message, StringComparison.Ordinal));
+        Assert.Equal(["quantize", "quantize-dynamic", "weight-only", "prune", "sparsity", "lowrank"], CompressionMethods.Registry.Names);
+    }
+
+    [Fact]
+    public void A_lowrank_step_binds_LowRankOptions_with_its_checks_and_data_needs()
+    {
+        var recipe = RecipeJson.Parse(Recipe("""{"method": "lowrank", "options": {"ratio": 0.4, "exclude_nodes": ["fc"]}}""", data: ""), "r.json");
+        var o = Assert.IsType<LowRankOptions>(recipe.Steps[0].Options);
+        Assert.Equal((0.4, false), (o.Ratio, o.Whiten));
+        Assert.True(o.ExcludeNodes.SetEquals(["fc"]));
+
+        Assert.Contains("steps[0] (lowrank): give exactly one of --ratio R or --energy E", Refused(Recipe("""{"method": "lowrank"}""")).Message, StringComparison.Ordinal);
+        Assert.Contains("steps[0] (lowrank) needs calibration data", Refused(Recipe("""{"method": "lowrank", "options": {"energy": 0.9, "whiten": true}}""", data: "")).Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -53,7 +53,7 @@ public class RegistriesTests
         Assert.Equal(["l1", "l2", "bn-scale", "activation", "reconstruction"], ChannelImportances.Names);
         Assert.Equal(["magnitude", "energy", "lamp"], SparsityCriteria.Names);
         Assert.Equal(["hutchinson", "perturbation"], SensitivityMetrics.Names);
-        Assert.Equal(["quantize-static", "quantize-dynamic", "quantize-weights", "prune-channels", "prune-sparsity", "lowrank"], CompressionMethods.Registry.Names);
+        Assert.Equal(["quantize", "quantize-dynamic", "weight-only", "prune", "sparsity", "lowrank"], CompressionMethods.Registry.Names);
     }
 
     [Fact]

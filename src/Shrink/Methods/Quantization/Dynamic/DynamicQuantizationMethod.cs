@@ -1,9 +1,24 @@
+using Shrink.Data;
 using Shrink.Methods.Quantization.Qdq;
+using Shrink.Model;
 using Shrink.Registration;
 
 namespace Shrink.Methods.Quantization.Dynamic;
 
-/// <summary>Dynamic int8 quantization as a registered method (<see cref="DynamicQuantizer"/>); it needs no data.</summary>
-[Registered("quantize-dynamic", "int8 MatMul/Gemm weights, activations quantized at run time (no data)", Order = 1)]
-public sealed class DynamicQuantizationMethod() : CompressionMethod<StaticQuantizationOptions, QuantizationResult>((model, options, _, _) =>
-    new DynamicQuantizer(options).Quantize(model));
+/// <summary><c>quantize-dynamic</c>: MatMul/Gemm weights to int8, activations quantized at run time (<see cref="DynamicQuantizer"/>), as <c>shrink quantize --mode dynamic</c>.</summary>
+[Registered("quantize-dynamic", "Dynamic int8 quantization (no data); options: StaticQuantizationOptions", Order = 1)]
+public sealed class DynamicQuantizationMethod : CompressionMethod<StaticQuantizationOptions, QuantizationResult>
+{
+    /// <inheritdoc />
+    protected override bool NeedsData(StaticQuantizationOptions options) => false;
+
+    /// <inheritdoc />
+    protected override void Check(StaticQuantizationOptions options) => StaticQuantizationChecks.Check(options);
+
+    /// <inheritdoc />
+    protected override IEnumerable<string> NodeNames(StaticQuantizationOptions options) => options.ExcludeNodes;
+
+    /// <inheritdoc />
+    protected override QuantizationResult Run(OnnxModel model, StaticQuantizationOptions options, Func<IReadOnlyList<ModelInputSpec>, IDataSource>? data, IProgress<ProgressInfo>? progress) =>
+        new DynamicQuantizer(options).Quantize(model);
+}

@@ -1,0 +1,31 @@
+using Shrink.Calibration;
+using Shrink.Model;
+
+namespace Shrink.Methods.Quantization.Qdq;
+
+/// <summary>The checks of <see cref="StaticQuantizationOptions"/> that static and dynamic quantization share, beyond the record's <c>Validate()</c>.</summary>
+internal static class StaticQuantizationChecks
+{
+    /// <summary>The largest calibration batch accepted (as the CLI's --calibration-batch).</summary>
+    public const int MaxBatch = 4096;
+
+    /// <summary>Throws <see cref="ShrinkException"/> naming the first bad option.</summary>
+    public static void Check(StaticQuantizationOptions o)
+    {
+        CalibrationMethods.Create(o.Calibration, o.CalibrationSettings);
+        Require(o.ActivationType is ElementType.UInt8 or ElementType.Int8, $"activation_type must be uint8 or int8, not {o.ActivationType.ToString().ToLowerInvariant()}.");
+        Require(o.CalibrationSettings.Percentile is > 0 and <= 100, $"calibration_settings.percentile must be in (0, 100], not {o.CalibrationSettings.Percentile}.");
+        Require(o.CalibrationSettings.Bins > 0 && o.CalibrationSettings.Bins % 4 == 0, $"calibration_settings.bins must be a positive multiple of 4, not {o.CalibrationSettings.Bins}.");
+        Require(o.Samples > 0, $"samples must be positive, not {o.Samples}.");
+        Require(o.BatchSize is > 0 and <= MaxBatch, $"batch_size must be in 1..{MaxBatch}, not {o.BatchSize}.");
+        Require(o.MemoryLimitBytes is null or >= MemoryBudget.MinimumBytes, $"memory_limit_bytes must be at least {MemoryBudget.MinimumBytes}, not {o.MemoryLimitBytes}.");
+        Require(o.AnalysisSamples >= 0, $"analysis_samples must be 0 or positive, not {o.AnalysisSamples}.");
+        Require(o.SuggestExclusions >= 0, $"suggest_exclusions must be 0 or positive, not {o.SuggestExclusions}.");
+        Require(o.MinReductionSize >= 0, $"min_reduction_size must be 0 or positive, not {o.MinReductionSize}.");
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition) throw new ShrinkException(message);
+    }
+}
