@@ -43,12 +43,7 @@ namespace Shrink.Cli
                 Console.Error.WriteLine($"error: {e.Message}");
                 return ExitCodes.Usage;
             }
-            catch (ShrinkException e)
-            {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return ExitCodes.Failure;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is ShrinkException or IOException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"error: {e.Message}");
                 return ExitCodes.Failure;

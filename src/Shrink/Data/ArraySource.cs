@@ -3,7 +3,7 @@ using Shrink.Model;
 
 namespace Shrink.Data;
 
-/// <summary>The streaming core shared by <see cref="IdxDataSource"/> and <see cref="NpyDataSource"/>.</summary>
+/// <summary>The streaming core of <see cref="ArrayFileDataSource"/> (<see cref="IdxDataSource"/>, <see cref="NpyDataSource"/>).</summary>
 internal sealed class ArraySource
 {
     private static readonly RawType[] LabelTypes = [RawType.UInt8, RawType.Int32, RawType.Int64];

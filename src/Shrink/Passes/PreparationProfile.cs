@@ -1,4 +1,5 @@
 using Shrink.Model;
+using Shrink.Validation;
 
 namespace Shrink.Passes;
 
@@ -35,6 +36,22 @@ public sealed class PreparationProfile
 
     /// <summary>The passes' names, in the order they run.</summary>
     public IReadOnlyList<string> PassNames => _passes.Select(p => p().Name).ToList();
+
+    /// <summary>
+    /// The start of every method that rewrites weights: refuses an already-quantized <paramref name="model"/> (the refusal
+    /// names <paramref name="action"/>), runs the passes on a copy and checks that the copy's float weights are finite.
+    /// <paramref name="model"/> is not modified.
+    /// </summary>
+    /// <returns>The prepared copy and one line per pass that changed something.</returns>
+    /// <exception cref="ShrinkException">The model is already quantized or holds NaN/Inf weights; messages start with <paramref name="source"/>.</exception>
+    public (OnnxModel Model, IReadOnlyList<string> Changes) PrepareWeights(OnnxModel model, string source, string action = "quantize")
+    {
+        AlreadyQuantized.Refuse(model, source, action);
+        var prepared = model.Clone();
+        var changes = Apply(prepared);
+        FiniteWeights.Ensure(prepared, source);
+        return (prepared, changes);
+    }
 
     /// <summary>Runs the passes on <paramref name="model"/> in place; returns one line per pass that changed something.</summary>
     public IReadOnlyList<string> Apply(OnnxModel model)

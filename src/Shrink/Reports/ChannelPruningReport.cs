@@ -22,13 +22,13 @@ public static class ChannelPruningReport
             summary.Add($"latency, batch {l.BatchSize}", string.Create(c, $"{l.BeforeMs:F3} ms → {l.AfterMs:F3} ms ({l.Speedup:F2}× faster, as timed while choosing)"))
                 .Add("latency search", string.Create(c, $"{l.Measurements} channel configurations timed, {l.Seconds:F1} s"));
         }
-        sections.Add(new ReportSection("Channel pruning", summary, r.Preprocessing.Select(p => "pre-processing: " + p).ToList()));
+        sections.Add(new ReportSection("Channel pruning", summary, ReportParts.PreprocessingNotes(r.Preprocessing)));
 
         var groups = new MarkdownTable("group", "producers", "channels", "kept", "criterion");
         foreach (var g in r.Groups.Take(maxRows))
             groups.Add(g.Group, string.Join(", ", g.Producers), g.Unit, g.KeptUnit, g.Criterion);
         var notes = new List<string> { "A group is a set of channels that must go together (a conv's outputs, the convs tied by a residual Add, their consumers' inputs); an attention group's units are heads (q, k, v columns and output-projection rows)." };
-        if (r.Groups.Count > maxRows) notes.Add($"{r.Groups.Count - maxRows} more groups in the Markdown report (--report).");
+        if (ReportParts.MoreRows(r.Groups.Count, maxRows, "groups") is string more) notes.Add(more);
         sections.Add(new ReportSection("Groups", groups, notes));
 
         if (r.Fair is { } fair)
@@ -71,12 +71,12 @@ public static class ChannelPruningReport
             charts.Add(new BarChart("Channels kept per group", "fraction of the group's channels kept", [.. r.Groups.Select(g => new ChartBar(g.Group, (double)g.Kept / Math.Max(1, g.Channels)))]));
         if (r.Latency is { } l)
             charts.Add(new BarChart($"Latency at batch {l.BatchSize.ToString(CultureInfo.InvariantCulture)} (as timed while choosing)", "milliseconds per batch", [new ChartBar("before", l.BeforeMs), new ChartBar("after", l.AfterMs)]));
-        return new Report($"Channel pruning of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`", Sections(r, inputBytes, outputBytes)) { Charts = charts };
+        return new Report(ReportParts.Title("Channel pruning", input, output), Sections(r, inputBytes, outputBytes)) { Charts = charts };
     }
 
     /// <summary>The whole report as Markdown.</summary>
     public static string ToMarkdown(ChannelPruningResult r, string input, string output, long inputBytes, long outputBytes) =>
-        ReportSection.ToMarkdown($"Channel pruning of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`", Sections(r, inputBytes, outputBytes));
+        ReportSection.ToMarkdown(ReportParts.Title("Channel pruning", input, output), Sections(r, inputBytes, outputBytes));
 
     private static string Removed(long before, long after) => before > 0 ? (100.0 * (before - after) / before).ToString("F1", CultureInfo.InvariantCulture) + " %" : "–";
 }

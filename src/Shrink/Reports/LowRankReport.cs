@@ -21,27 +21,20 @@ public static class LowRankReport
             .Add("model parameters", $"{Format.Count(r.ParametersBefore)} → {Format.Count(r.ParametersAfter)} ({(double)r.ParametersAfter / Math.Max(1, r.ParametersBefore):F2}×)");
         if (r.Calibration is not null) summary.Add("calibration", $"{r.Calibration} ({r.CalibrationSeconds.ToString("F2", c)} s)");
         summary.Add("factorization time", $"{r.FactorSeconds.ToString("F2", c)} s");
-        var sections = new List<ReportSection> { new("Low-rank factorization", summary, r.Preprocessing.Select(p => "pre-processing: " + p).ToList()) };
+        var sections = new List<ReportSection> { new("Low-rank factorization", summary, ReportParts.PreprocessingNotes(r.Preprocessing)) };
         var layers = new MarkdownTable("layer", "op", "N×K", "rank", "parameters", "energy kept", "output error", "note");
         foreach (var l in r.Layers.Take(maxLayers))
             layers.Add(l.Name, l.OpType, $"{l.Rows}×{l.Cols}", l.Rank?.ToString(c) ?? "–", $"{Format.Count(l.ParametersBefore)} → {Format.Count(l.ParametersAfter)}",
                 Format.Percent(l.EnergyKept), l.OutputError is double e ? e.ToString("F4", c) : "–", l.Note ?? "");
         sections.Add(new ReportSection("Layers", layers, ["Output error: ‖(W − Ŵ)X‖² / ‖WX‖² on each layer's calibration inputs; – without data."]));
-        if (r.LeftAlone.Count > 0)
-        {
-            var left = new MarkdownTable("node", "op", "reason");
-            foreach (var (name, op, reason) in r.LeftAlone) left.Add(name, op, reason);
-            sections.Add(new ReportSection("Left alone", left));
-        }
+        ReportParts.AddLeftOut(sections, "Left alone", r.LeftAlone);
         return sections;
     }
 
     /// <summary>The report model: the sections of <see cref="ToMarkdown"/>.</summary>
-    public static Report Build(LowRankResult r, string input, string output) => new(Title(input, output), Sections(r));
+    public static Report Build(LowRankResult r, string input, string output) => new(ReportParts.Title("Low-rank factorization", input, output), Sections(r));
 
     /// <summary>The whole report as Markdown.</summary>
     public static string ToMarkdown(LowRankResult r, string input, string output) =>
-        ReportSection.ToMarkdown(Title(input, output), Sections(r));
-
-    private static string Title(string input, string output) => $"Low-rank factorization of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`";
+        ReportSection.ToMarkdown(ReportParts.Title("Low-rank factorization", input, output), Sections(r));
 }

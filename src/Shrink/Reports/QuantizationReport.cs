@@ -19,7 +19,7 @@ public static class QuantizationReport
         summary.Add("rewrite", $"{r.RewriteSeconds:F2} s");
         if (r.FoldedActivations > 0) summary.Add("Relu/Clip folded into ranges", r.FoldedActivations.ToString(CultureInfo.InvariantCulture));
         if (r.Output is { } o) summary.Add("output fidelity (calibration data)", $"SQNR {Db(o.OutputSqnrDb)}, top-1 agreement {Format.Percent(o.Top1Agreement)}");
-        sections.Add(new ReportSection("Quantization", summary, r.Preprocessing.Select(p => "pre-processing: " + p).Concat(r.MemoryNotes.Select(m => "memory: " + m)).ToList()));
+        sections.Add(new ReportSection("Quantization", summary, ReportParts.PreprocessingNotes(r.Preprocessing).Concat(r.MemoryNotes.Select(m => "memory: " + m)).ToList()));
 
         if (r.LeftInFloat.Count > 0)
         {
@@ -70,7 +70,7 @@ public static class QuantizationReport
         var charts = new List<ReportChart>();
         if (r.Layers.Count > 0)
             charts.Add(new BarChart("Per-layer output SQNR against the float model (worst first)", "output SQNR, dB (higher is better)", [.. r.Layers.Select(l => new ChartBar(l.Node, l.SqnrDb))]));
-        return new Report($"Quantization of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`", Sections(r, inputBytes, outputBytes)) { Charts = charts };
+        return new Report(ReportParts.Title("Quantization", input, output), Sections(r, inputBytes, outputBytes)) { Charts = charts };
     }
 
     private static string Db(double v) => double.IsPositiveInfinity(v) ? "∞" : v.ToString("F2", CultureInfo.InvariantCulture);
@@ -79,7 +79,7 @@ public static class QuantizationReport
     public static string ToMarkdown(QuantizationResult r, string input, string output, long inputBytes, long outputBytes)
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"# Quantization of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`");
+        sb.AppendLine("# " + ReportParts.Title("Quantization", input, output));
         foreach (var s in Sections(r, inputBytes, outputBytes))
         {
             sb.AppendLine().AppendLine($"## {s.Title}").AppendLine().Append(s.Table);

@@ -20,27 +20,22 @@ public static class SparsityReport
         if (r.Calibration is not null) summary.Add("calibration", $"{r.Calibration} ({r.CalibrationSeconds.ToString("F2", c)} s)");
         if (r.ScheduleSeconds > 0) summary.Add("rate sensitivity", $"{Format.Count(r.Options.SensitivitySamples)} samples, {SensitivityRateSchedule.Rates.Count - 1} rates per layer ({r.ScheduleSeconds.ToString("F2", c)} s)");
         summary.Add("pruning time", $"{r.PruningSeconds.ToString("F2", c)} s");
-        var notes = r.Preprocessing.Select(p => "pre-processing: " + p).ToList();
+        var notes = ReportParts.PreprocessingNotes(r.Preprocessing);
         notes.Add("The zeros are stored as dense float tensors: ONNX Runtime has no sparse kernels on CPU, so this shrinks a compressed download, not the latency. Channel pruning (--granularity channel) gives a faster model.");
         var sections = new List<ReportSection> { new("Sparsity", summary, notes) };
-        if (r.LeftDense.Count > 0)
-        {
-            var left = new MarkdownTable("node", "op", "reason");
-            foreach (var (name, op, reason) in r.LeftDense) left.Add(name, op, reason);
-            sections.Add(new ReportSection("Left dense", left));
-        }
+        ReportParts.AddLeftOut(sections, "Left dense", r.LeftDense);
         bool sensitivity = r.Layers.Any(l => l.LossIncrease is not null);
         var layers = sensitivity
             ? new MarkdownTable("layer", "op", "N×K", "method", "sparsity", "error, magnitude mask", "error, method", "ΔKL alone")
             : new MarkdownTable("layer", "op", "N×K", "method", "sparsity", "error, magnitude mask", "error, method");
         foreach (var l in r.Layers.Take(maxLayers))
         {
-            if (sensitivity) layers.Add(l.Name, l.OpType, $"{l.Rows}×{l.Cols}", l.Method, Format.Percent(l.Sparsity), Error(l.SelectionError), Error(l.Error), Error(l.LossIncrease));
-            else layers.Add(l.Name, l.OpType, $"{l.Rows}×{l.Cols}", l.Method, Format.Percent(l.Sparsity), Error(l.SelectionError), Error(l.Error));
+            if (sensitivity) layers.Add(l.Name, l.OpType, $"{l.Rows}×{l.Cols}", l.Method, Format.Percent(l.Sparsity), ReportParts.Error(l.SelectionError), ReportParts.Error(l.Error), ReportParts.Error(l.LossIncrease));
+            else layers.Add(l.Name, l.OpType, $"{l.Rows}×{l.Cols}", l.Method, Format.Percent(l.Sparsity), ReportParts.Error(l.SelectionError), ReportParts.Error(l.Error));
         }
         var layerNotes = new List<string> { "Error: ‖(W − Ŵ)X‖² / ‖WX‖² on each layer's calibration inputs; – without data." };
         if (sensitivity) layerNotes.Add("ΔKL alone: the calibration loss increase (KL to the unpruned model's output) with only this layer pruned at its grid rate; the rates minimize the sum.");
-        if (r.Layers.Count > maxLayers) layerNotes.Add($"{r.Layers.Count - maxLayers} more layers in the Markdown report (--report).");
+        if (ReportParts.MoreRows(r.Layers.Count, maxLayers, "layers") is string more) layerNotes.Add(more);
         sections.Add(new ReportSection("Layers", layers, layerNotes));
         return sections;
     }
@@ -53,12 +48,10 @@ public static class SparsityReport
             charts.Add(new BarChart("Per-layer sparsity", "fraction of the layer's weights zeroed", [.. r.Layers.Select(l => new ChartBar(l.Name, l.Sparsity))]));
         if (r.Layers.Any(l => l.Error is not null))
             charts.Add(new BarChart("Per-layer relative output error", "relative output error (lower is better)", [.. r.Layers.Where(l => l.Error is not null).Select(l => new ChartBar(l.Name, l.Error!.Value))]));
-        return new Report($"Sparsity pruning of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`", Sections(r)) { Charts = charts };
+        return new Report(ReportParts.Title("Sparsity pruning", input, output), Sections(r)) { Charts = charts };
     }
 
     /// <summary>The whole report as Markdown.</summary>
     public static string ToMarkdown(SparsityResult r, string input, string output) =>
-        ReportSection.ToMarkdown($"Sparsity pruning of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`", Sections(r));
-
-    private static string Error(double? e) => e is double v ? v.ToString(v < 1e-3 ? "0.00e0" : "F4", CultureInfo.InvariantCulture) : "–";
+        ReportSection.ToMarkdown(ReportParts.Title("Sparsity pruning", input, output), Sections(r));
 }

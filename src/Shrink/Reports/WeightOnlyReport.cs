@@ -20,28 +20,23 @@ public static class WeightOnlyReport
             .Add("model size", $"{Format.Bytes(inputBytes)} → {Format.Bytes(outputBytes)} ({(double)outputBytes / Math.Max(1, inputBytes):F2}×)");
         if (r.Calibration is not null) summary.Add("calibration", $"{r.Calibration} ({r.CalibrationSeconds:F2} s)");
         summary.Add("rounding time", $"{r.RoundingSeconds:F2} s");
-        var notes = r.Preprocessing.Select(p => "pre-processing: " + p).ToList();
+        var notes = ReportParts.PreprocessingNotes(r.Preprocessing);
         if (r.Layers.Any(l => l.Bits == 3)) notes.Add("3-bit codes are stored in 4-bit containers (ONNX has no 3-bit type): the accuracy is that of 3 bits, the size that of 4.");
         if (o.Export.Int8Activations) notes.Add("int8 activations: MatMulNBits layers quantize their inputs to int8 at run time (accuracy_level 4); Conv layers keep float activations.");
         sections.Add(new ReportSection("Weight-only quantization", summary, notes));
 
-        if (r.LeftInFloat.Count > 0)
-        {
-            var left = new MarkdownTable("node", "op", "reason");
-            foreach (var (name, op, reason) in r.LeftInFloat) left.Add(name, op, reason);
-            sections.Add(new ReportSection("Left in float", left));
-        }
+        ReportParts.AddLeftOut(sections, "Left in float", r.LeftInFloat);
 
         var layers = new MarkdownTable("layer", "op", "N×K", "bits", "method", "stored as", "RTN error", $"{method} error", "time");
         foreach (var l in r.Layers.Take(maxLayers))
-            layers.Add(l.Name, l.OpType, $"{l.Rows}×{l.Cols}", l.Bits.ToString(CultureInfo.InvariantCulture), l.Method, l.Format, Error(l.RtnError), Error(l.MethodError), $"{l.Seconds * 1000:F0} ms");
+            layers.Add(l.Name, l.OpType, $"{l.Rows}×{l.Cols}", l.Bits.ToString(CultureInfo.InvariantCulture), l.Method, l.Format, ReportParts.Error(l.RtnError), ReportParts.Error(l.MethodError), $"{l.Seconds * 1000:F0} ms");
         var layerNotes = new List<string>
         {
             method == "gptq" && o.Sequential && o.TargetFloatOutputs
                 ? "Error: ‖W·X_f − Ŵ·X_q‖² / ‖W·X_f‖², the layer's output on the quantized model's inputs X_q against the float layer on the float model's inputs X_f, over the calibration data (lower is better). RTN is measured the same way, on the same inputs."
                 : "Error: ‖(W − Ŵ)X‖² / ‖WX‖² on the calibration inputs of each layer (lower is better); – without data.",
         };
-        if (r.Layers.Count > maxLayers) layerNotes.Add($"{r.Layers.Count - maxLayers} more layers in the Markdown report (--report).");
+        if (ReportParts.MoreRows(r.Layers.Count, maxLayers, "layers") is string more) layerNotes.Add(more);
         sections.Add(new ReportSection("Layers", layers, layerNotes));
         return sections;
     }
@@ -52,12 +47,10 @@ public static class WeightOnlyReport
         var charts = new List<ReportChart>();
         if (r.Layers.Any(l => l.MethodError is not null))
             charts.Add(new BarChart("Per-layer relative output error", "relative output error (lower is better)", [.. r.Layers.Where(l => l.MethodError is not null).Select(l => new ChartBar(l.Name, l.MethodError!.Value))]));
-        return new Report($"Weight-only quantization of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`", Sections(r, inputBytes, outputBytes)) { Charts = charts };
+        return new Report(ReportParts.Title("Weight-only quantization", input, output), Sections(r, inputBytes, outputBytes)) { Charts = charts };
     }
 
     /// <summary>The whole report as Markdown.</summary>
     public static string ToMarkdown(WeightOnlyResult r, string input, string output, long inputBytes, long outputBytes) =>
-        ReportSection.ToMarkdown($"Weight-only quantization of `{Path.GetFileName(input)}` → `{Path.GetFileName(output)}`", Sections(r, inputBytes, outputBytes));
-
-    private static string Error(double? e) => e is double v ? v.ToString(v < 1e-3 ? "0.00e0" : "F4", CultureInfo.InvariantCulture) : "–";
+        ReportSection.ToMarkdown(ReportParts.Title("Weight-only quantization", input, output), Sections(r, inputBytes, outputBytes));
 }

@@ -44,15 +44,8 @@ public sealed class ChannelActivationStatistics
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(data);
-        var axes = values.ToDictionary(p => p.Key, p => new ChannelAxis(p.Value.Axis, p.Value.Channels, p.Value.Block), StringComparer.Ordinal);
-        var request = new ChannelMomentsRequest(axes, shapes);
-        var run = StatisticsRunner.Run(new StatisticsTap(model), [request], data, new StatisticsRunOptions
-        {
-            Samples = samples,
-            BatchSize = batchSize,
-            Progress = progress,
-            Stage = "activation statistics",
-        });
+        var request = new ChannelMomentsRequest(ChannelStatisticsRun.Axes(values), shapes);
+        var run = ChannelStatisticsRun.Run(model, request, data, samples, batchSize, progress, "activation statistics");
         if (run.Samples == 0) throw new ShrinkException($"{data.Description}: empty calibration data set.");
         var (meanAbs, meanSquare) = request.Means();
         return new ChannelActivationStatistics(meanAbs, meanSquare);

@@ -61,15 +61,8 @@ public sealed class ClassConditionalActivations
         if (labelSource == ClassLabelSource.Data && !data.HasLabels)
             throw new ShrinkException($"{data.Description}: class labels were asked for from the data, but it has none; give a labels file or use the model's predictions.");
         string scores = model.Graph.Outputs.FirstOrDefault()?.Name ?? throw new ShrinkException($"{model.Name}: the model has no outputs.");
-        var axes = values.ToDictionary(p => p.Key, p => new ChannelAxis(p.Value.Axis, p.Value.Channels, p.Value.Block), StringComparer.Ordinal);
-        var request = new ClassConditionalMeansRequest(axes, scores, labelSource == ClassLabelSource.Data, samples, model.Name);
-        StatisticsRunner.Run(new StatisticsTap(model), [request], data, new StatisticsRunOptions
-        {
-            Samples = samples,
-            BatchSize = batchSize,
-            Progress = progress,
-            Stage = "class-conditional statistics",
-        });
+        var request = new ClassConditionalMeansRequest(ChannelStatisticsRun.Axes(values), scores, labelSource == ClassLabelSource.Data, samples, model.Name);
+        ChannelStatisticsRun.Run(model, request, data, samples, batchSize, progress, "class-conditional statistics");
         if (request.Labels.Count == 0) throw new ShrinkException($"{data.Description}: empty calibration data set.");
         return new ClassConditionalActivations(request.Labels, request.Means(), values.ToDictionary(p => p.Key, p => p.Value.Channels, StringComparer.Ordinal));
     }

@@ -34,10 +34,7 @@ public sealed class LowRankFactorizer(LowRankOptions options)
         string source = model.Name;
         if (options.Whiten && openData is null)
             throw new ShrinkException($"{source}: whitened low-rank factorization needs calibration data (--data PATH); plain SVD needs none.");
-        AlreadyQuantized.Refuse(model, source, "factor");
-        var prepared = model.Clone();
-        var preprocessing = PreparationProfile.Compression.Apply(prepared);
-        FiniteWeights.Ensure(prepared, source);
+        var (prepared, preprocessing) = PreparationProfile.Compression.PrepareWeights(model, source, "factor");
         var (before, _) = PrunableLayers.CountParameters(prepared);
 
         var (selected, leftAlone) = PrunableLayers.Select(prepared, options.ExcludeNodes);

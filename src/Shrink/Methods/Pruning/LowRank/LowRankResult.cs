@@ -1,22 +1,8 @@
-using Shrink.Model;
-
 namespace Shrink.Methods.Pruning.LowRank;
 
-/// <summary>The outcome of low-rank factorization.</summary>
-public sealed class LowRankResult : ICompressionResult
+/// <summary>The outcome of low-rank factorization. <c>Layers</c>: the candidate layers (Gemm, MatMul, 1×1 Conv) in graph order, factored or not.</summary>
+public sealed class LowRankResult : LayerwiseResult<LowRankOptions, LowRankLayerResult>
 {
-    /// <summary>The factored model.</summary>
-    public required OnnxModel Model { get; init; }
-
-    /// <summary>The options used.</summary>
-    public required LowRankOptions Options { get; init; }
-
-    /// <summary>Pre-processing that changed the graph (constant promotion, BatchNormalization folding, opset upgrade).</summary>
-    public required IReadOnlyList<string> Preprocessing { get; init; }
-
-    /// <summary>Candidate layers (Gemm, MatMul, 1×1 Conv) in graph order, factored or not.</summary>
-    public required IReadOnlyList<LowRankLayerResult> Layers { get; init; }
-
     /// <summary>Weighted layers that are not candidates, with the reason.</summary>
     public required IReadOnlyList<(string Name, string OpType, string Reason)> LeftAlone { get; init; }
 
@@ -34,12 +20,6 @@ public sealed class LowRankResult : ICompressionResult
 
     /// <summary>The candidate layers' parameter budget, ⌊Ratio × <see cref="CandidateParametersBefore"/>⌋; null with an energy threshold.</summary>
     public long? ParameterBudget { get; init; }
-
-    /// <summary>Calibration summary, or null when no data was used.</summary>
-    public string? Calibration { get; init; }
-
-    /// <summary>Seconds spent collecting layer inputs.</summary>
-    public double CalibrationSeconds { get; init; }
 
     /// <summary>Seconds spent decomposing.</summary>
     public double FactorSeconds { get; init; }

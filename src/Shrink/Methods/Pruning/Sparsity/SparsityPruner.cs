@@ -33,10 +33,7 @@ public sealed class SparsityPruner(SparsityOptions options)
         string source = model.Name;
         if (options.Reconstruct && openData is null)
             throw new ShrinkException($"{source}: sparsity with reconstruction (SparseGPT) needs calibration data (--data PATH); plain magnitude pruning needs none.");
-        AlreadyQuantized.Refuse(model, source, "prune");
-        var prepared = model.Clone();
-        var preprocessing = PreparationProfile.Compression.Apply(prepared);
-        FiniteWeights.Ensure(prepared, source);
+        var (prepared, preprocessing) = PreparationProfile.Compression.PrepareWeights(model, source, "prune");
         var (parameters, nonzeroBefore) = PrunableLayers.CountParameters(prepared);
 
         var (layers, leftDense) = PrunableLayers.Select(prepared, options.ExcludeNodes);

@@ -1,31 +1,17 @@
-using Shrink.Model;
-
 namespace Shrink.Methods.Pruning.Sparsity;
 
 /// <summary>
 /// The outcome of sparsity pruning. The weights stay dense float tensors holding zeros: ONNX Runtime has no sparse
 /// kernels on the CPU, so the model is not faster or smaller on disk as is; it compresses well and is ready for
-/// runtimes or formats that exploit sparsity (2:4 on GPUs with sparse tensor cores).
+/// runtimes or formats that exploit sparsity (2:4 on GPUs with sparse tensor cores). <c>Layers</c>: the pruned layers in graph order.
 /// </summary>
-public sealed class SparsityResult : ICompressionResult
+public sealed class SparsityResult : LayerwiseResult<SparsityOptions, SparsityLayerResult>
 {
-    /// <summary>The pruned model.</summary>
-    public required OnnxModel Model { get; init; }
-
-    /// <summary>The options used.</summary>
-    public required SparsityOptions Options { get; init; }
-
     /// <summary>The mask kind (<c>unstructured</c>, <c>2:4</c>...).</summary>
     public required string Mask { get; init; }
 
     /// <summary>The criterion used to rank weights (<c>magnitude</c>, <c>energy</c>).</summary>
     public required string Criterion { get; init; }
-
-    /// <summary>Pre-processing that changed the graph (constant promotion, BatchNormalization folding, opset upgrade).</summary>
-    public required IReadOnlyList<string> Preprocessing { get; init; }
-
-    /// <summary>Pruned layers in graph order.</summary>
-    public required IReadOnlyList<SparsityLayerResult> Layers { get; init; }
 
     /// <summary>Weighted layers left dense, with the reason.</summary>
     public required IReadOnlyList<(string Name, string OpType, string Reason)> LeftDense { get; init; }
@@ -50,12 +36,6 @@ public sealed class SparsityResult : ICompressionResult
 
     /// <summary>The fraction of the pruned layers' weights that are zero.</summary>
     public double Sparsity => Weights == 0 ? 0 : 1 - (double)NonzeroWeightsAfter / Weights;
-
-    /// <summary>Calibration summary, or null when no data was used.</summary>
-    public string? Calibration { get; init; }
-
-    /// <summary>Seconds spent collecting layer inputs (running the model on calibration data).</summary>
-    public double CalibrationSeconds { get; init; }
 
     /// <summary>Seconds spent choosing masks and updating weights.</summary>
     public double PruningSeconds { get; init; }

@@ -19,10 +19,7 @@ public sealed class DynamicQuantizer(StaticQuantizationOptions options)
     public QuantizationResult Quantize(OnnxModel model)
     {
         string source = model.Name;
-        AlreadyQuantized.Refuse(model, source);
-        var quantized = model.Clone();
-        var preprocessing = PreparationProfile.Compression.Apply(quantized);
-        FiniteWeights.Ensure(quantized, source);
+        var (quantized, preprocessing) = PreparationProfile.Compression.PrepareWeights(model, source);
         var clock = Stopwatch.StartNew();
         var graph = quantized.Graph;
         var done = new Dictionary<string, int>();

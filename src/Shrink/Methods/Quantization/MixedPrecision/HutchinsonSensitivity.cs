@@ -26,11 +26,8 @@ public sealed class HutchinsonSensitivity : ISensitivityMetric
         // rounding look beneficial; the magnitude still says how sharply the loss responds.
         double mean = Math.Abs(trace) / w.Length;
         double relative = trace != 0 ? standardError / Math.Abs(trace) : double.PositiveInfinity;
-        return new LayerSensitivity
+        return LayerSensitivity.Of(session, errors, errors.ToDictionary(e => e.Key, e => mean * e.Value), clock.Elapsed.TotalSeconds) with
         {
-            Name = LayerKey(session),
-            OpType = session.Layer.Node.OpType,
-            Parameters = w.Length,
             Trace = trace,
             TraceStandardError = standardError,
             Probes = probes,
@@ -39,9 +36,6 @@ public sealed class HutchinsonSensitivity : ISensitivityMetric
             Warning = trace < 0
                 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"trace < 0 ({trace:G4} ± {standardError:G2}): the loss is not locally convex at this layer (or the estimate is noise); its Ω uses |trace|.")
                 : null,
-            QuantizationError = errors,
-            Omega = errors.ToDictionary(e => e.Key, e => mean * e.Value),
-            Seconds = clock.Elapsed.TotalSeconds,
         };
     }
 
@@ -102,6 +96,4 @@ public sealed class HutchinsonSensitivity : ISensitivityMetric
         double m = sum / k, var2 = k > 1 ? Math.Max(0, (sumSquares - k * m * m) / (k - 1)) : 0;
         return (m, Math.Sqrt(var2 / k), k, stoppedBy);
     }
-
-    internal static string LayerKey(WeightInputSession session) => MixedPrecisionLayers.Key(session.Layer);
 }

@@ -1,3 +1,5 @@
+using Shrink.Measures;
+
 namespace Shrink.Methods.Quantization.MixedPrecision;
 
 /// <summary>One layer's sensitivity Ω(layer, bits) at each bit width, with what it was computed from.</summary>
@@ -41,4 +43,22 @@ public sealed record LayerSensitivity
 
     /// <summary>Seconds spent on this layer.</summary>
     public double Seconds { get; init; }
+
+    /// <summary>
+    /// The figures every metric gives for the layer whose weight <paramref name="session"/> takes: its key, op and size, the
+    /// rounding errors and Ω; a metric adds its own with <c>with</c>.
+    /// </summary>
+    public static LayerSensitivity Of(WeightInputSession session, IReadOnlyDictionary<int, double> quantizationError, IReadOnlyDictionary<int, double> omega, double seconds)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return new LayerSensitivity
+        {
+            Name = MixedPrecisionLayers.Key(session.Layer),
+            OpType = session.Layer.Node.OpType,
+            Parameters = session.Weight.Length,
+            QuantizationError = quantizationError,
+            Omega = omega,
+            Seconds = seconds,
+        };
+    }
 }

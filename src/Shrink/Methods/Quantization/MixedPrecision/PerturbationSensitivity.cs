@@ -25,14 +25,6 @@ public sealed class PerturbationSensitivity : ISensitivityMetric
             errors[b] = ReferenceQuantizer.SquaredDistance(q, w);
             omega[b] = session.Loss(q) - l0;
         }
-        return new LayerSensitivity
-        {
-            Name = HutchinsonSensitivity.LayerKey(session),
-            OpType = session.Layer.Node.OpType,
-            Parameters = w.Length,
-            QuantizationError = errors,
-            Omega = omega,
-            Seconds = clock.Elapsed.TotalSeconds,
-        };
+        return LayerSensitivity.Of(session, errors, omega, clock.Elapsed.TotalSeconds);
     }
 }

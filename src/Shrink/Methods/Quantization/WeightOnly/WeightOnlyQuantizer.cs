@@ -30,10 +30,7 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
         var method = WeightRoundings.Create(options.Method);
         if (method.NeedsHessian && openData is null)
             throw new ShrinkException($"{source}: --method {method.Name} needs calibration data (--data PATH); round-to-nearest (rtn) needs none.");
-        AlreadyQuantized.Refuse(model, source);
-        var prepared = model.Clone();
-        var preprocessing = PreparationProfile.Compression.Apply(prepared);
-        FiniteWeights.Ensure(prepared, source);
+        var (prepared, preprocessing) = PreparationProfile.Compression.PrepareWeights(model, source);
 
         var (layers, leftInFloat) = SelectLayers(prepared);
         if (layers.Count == 0)

@@ -4,21 +4,9 @@ using Shrink.Passes;
 
 namespace Shrink.Methods.Quantization.WeightOnly;
 
-/// <summary>The outcome of weight-only quantization: the model and what was done to each layer.</summary>
-public sealed class WeightOnlyResult : ICompressionResult
+/// <summary>The outcome of weight-only quantization: the model and what was done to each layer (<c>Layers</c>: the quantized layers in graph order).</summary>
+public sealed class WeightOnlyResult : LayerwiseResult<WeightOnlyOptions, WeightLayerResult>
 {
-    /// <summary>The quantized model.</summary>
-    public required OnnxModel Model { get; init; }
-
-    /// <summary>The options used.</summary>
-    public required WeightOnlyOptions Options { get; init; }
-
-    /// <summary>Pre-processing that changed the graph (constant promotion, BatchNormalization folding, opset upgrade).</summary>
-    public required IReadOnlyList<string> Preprocessing { get; init; }
-
-    /// <summary>Quantized layers in graph order.</summary>
-    public required IReadOnlyList<WeightLayerResult> Layers { get; init; }
-
     /// <summary>Weighted layers left in float, with the reason.</summary>
     public required IReadOnlyList<(string Name, string OpType, string Reason)> LeftInFloat { get; init; }
 
@@ -43,12 +31,6 @@ public sealed class WeightOnlyResult : ICompressionResult
         foreach (var (layer, weight) in Decisions) layer.WriteMatrix(reference.Graph, weight.Dequantize());
         return reference;
     }
-
-    /// <summary>Calibration summary, or null when no data was used.</summary>
-    public string? Calibration { get; init; }
-
-    /// <summary>Seconds spent collecting Hessians (running the model on calibration data).</summary>
-    public double CalibrationSeconds { get; init; }
 
     /// <summary>Seconds spent rounding.</summary>
     public double RoundingSeconds { get; init; }
