@@ -1,4 +1,6 @@
 using Shrink.Model;
+using Shrink.Ops;
+using Shrink.Registration;
 
 namespace Shrink.Methods.Quantization.Qdq;
 
@@ -7,8 +9,12 @@ namespace Shrink.Methods.Quantization.Qdq;
 /// QLinearMatMul. An Add with a constant operand (a bias, LayerNorm's β or ε) stays in float: quantizing it gains
 /// nothing and costs accuracy.
 /// </summary>
+[Registered("binary", "Add of two activations: both inputs and the output per tensor (QLinearAdd)")]
 public sealed class BinaryOpHandler : IQdqOpHandler
 {
+    /// <inheritdoc />
+    public QdqRole? Role => QdqRole.QuantizedBinary;
+
     /// <inheritdoc />
     public string? Mark(Node node, QdqMarkContext context)
     {

@@ -1,10 +1,12 @@
 using Shrink.Ops;
+using Shrink.Registration;
 
 namespace Shrink.Methods.Quantization.Qdq;
 
 /// <summary>
-/// Which handler marks which op type (default ONNX domain). The default registry follows each op's
-/// <see cref="OpSchema.QdqRole"/> in the <see cref="OpCatalog"/>. Ops not registered stay in float: numerically fragile
+/// Which handler marks which op type (default ONNX domain). The default registry is discovered (<see cref="Build"/>):
+/// each registered handler serves the <see cref="OpCatalog"/>'s ops of its <see cref="OpSchema.QdqRole"/> and the op
+/// types it claims by name. Ops not registered stay in float: numerically fragile
 /// ones (Softmax, LayerNorm and its decomposition, Sigmoid, Div, Pow, Erf...) by design, others because no fused int8
 /// kernel would run them. Registering a duplicate op type throws.
 /// </summary>
@@ -12,8 +14,12 @@ public sealed class QdqOpRegistry
 {
     private readonly Dictionary<string, IQdqOpHandler> _handlers = new(StringComparer.Ordinal);
 
-    /// <summary>The default registry.</summary>
-    public static QdqOpRegistry Default { get; } = CreateDefault();
+    /// <summary>Every <see cref="IQdqOpHandler"/> class marked <see cref="RegisteredAttribute"/> (adding one is one new file).</summary>
+    public static Registry<IQdqOpHandler> Handlers { get; } = Registry<IQdqOpHandler>.Discover("QDQ op handler");
+
+    // After Handlers: static initializers run in textual order.
+    /// <summary>The default registry: the discovered <see cref="Handlers"/> over the <see cref="OpCatalog"/>.</summary>
+    public static QdqOpRegistry Default { get; } = Build(Handlers);
 
     /// <summary>Op types that are kept in float on purpose, named as such in reports (the catalog's <see cref="QdqRole.Fragile"/> ops).</summary>
     public static IReadOnlySet<string> FragileOps => OpCatalog.FragileOps;
@@ -32,25 +38,34 @@ public sealed class QdqOpRegistry
     /// <summary>The registered op types.</summary>
     public IEnumerable<string> OpTypes => _handlers.Keys;
 
-    private static QdqOpRegistry CreateDefault()
+    /// <summary>
+    /// The registry of the handlers in <paramref name="handlers"/> (one instance each): each catalog op of a handler's <see cref="IQdqOpHandler.Role"/>,
+    /// then each op type a handler claims by name, which overrides the role's handler. Two handlers serving the same role,
+    /// or claiming the same op type, throw naming both.
+    /// </summary>
+    public static QdqOpRegistry Build(Registry<IQdqOpHandler> handlers)
     {
-        var weighted = new WeightedOpHandler();
-        var binary = new BinaryOpHandler();
-        var shared = new SharedScaleOpHandler();
-        var own = new OwnScaleOpHandler();
+        ArgumentNullException.ThrowIfNull(handlers);
+        var byRole = new Dictionary<QdqRole, (string Name, IQdqOpHandler Handler)>();
+        var byOpType = new Dictionary<string, (string Name, IQdqOpHandler Handler)>(StringComparer.Ordinal);
+        foreach (var entry in handlers.Entries)
+        {
+            var handler = handlers.Create(entry.Name);
+            if (handler.Role is { } role && !byRole.TryAdd(role, (entry.Name, handler)))
+                throw new InvalidOperationException($"QDQ op handlers '{byRole[role].Name}' and '{entry.Name}' both serve the role {role}.");
+            foreach (var opType in handler.ClaimedOpTypes)
+            {
+                if (!byOpType.TryAdd(opType, (entry.Name, handler)))
+                    throw new InvalidOperationException($"QDQ op handlers '{byOpType[opType].Name}' and '{entry.Name}' both claim '{opType}'.");
+            }
+        }
         var registry = new QdqOpRegistry();
         foreach (var schema in OpCatalog.All)
         {
-            IQdqOpHandler? handler = schema.QdqRole switch
-            {
-                QdqRole.QuantizedWeights => weighted,
-                QdqRole.QuantizedBinary => binary,
-                QdqRole.SharesInputScale => shared,
-                QdqRole.OwnOutputScale => own,
-                _ => null,
-            };
-            if (handler is not null) registry.Register(schema.OpType, handler);
+            if (byOpType.ContainsKey(schema.OpType)) continue;
+            if (byRole.TryGetValue(schema.QdqRole, out var served)) registry.Register(schema.OpType, served.Handler);
         }
+        foreach (var (opType, claimed) in byOpType) registry.Register(opType, claimed.Handler);
         return registry;
     }
 }

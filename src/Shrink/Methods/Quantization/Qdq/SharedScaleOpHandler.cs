@@ -1,3 +1,6 @@
+using Shrink.Ops;
+using Shrink.Registration;
+
 namespace Shrink.Methods.Quantization.Qdq;
 
 /// <summary>
@@ -7,8 +10,12 @@ namespace Shrink.Methods.Quantization.Qdq;
 /// still float (its producer stayed float), the op stays float too and the int8 boundary moves after it: ORT's
 /// uint8 MaxPool in NCHW layout was measured 20× slower than its float one.
 /// </summary>
+[Registered("shared-scale", "Value-preserving ops (MaxPool, Reshape, Transpose...): the output shares the input scale, ORT drops the Q/DQ pair")]
 public sealed class SharedScaleOpHandler : IQdqOpHandler
 {
+    /// <inheritdoc />
+    public QdqRole? Role => QdqRole.SharesInputScale;
+
     /// <inheritdoc />
     public string? Mark(Model.Node node, QdqMarkContext context)
     {

@@ -1,5 +1,6 @@
 using Shrink.Model;
 using Shrink.Ops;
+using Shrink.Registration;
 
 namespace Shrink.Methods.Quantization.Qdq;
 
@@ -8,8 +9,12 @@ namespace Shrink.Methods.Quantization.Qdq;
 /// (axis from the op's <see cref="OpSchema"/>), bias as int32. ORT fuses the result into QLinearConv, QGemm or QLinearMatMul.
 /// A MatMul of two activations goes to <see cref="BinaryOpHandler"/>.
 /// </summary>
+[Registered("weighted", "Conv, Gemm and MatMul with a constant weight: per-channel int8 weights, int32 bias (QLinearConv, QGemm, QLinearMatMul)")]
 public sealed class WeightedOpHandler : IQdqOpHandler
 {
+    /// <inheritdoc />
+    public QdqRole? Role => QdqRole.QuantizedWeights;
+
     private readonly BinaryOpHandler _activationMatMul = new();
 
     /// <inheritdoc />
