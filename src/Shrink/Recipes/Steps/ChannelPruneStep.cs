@@ -13,7 +13,7 @@ public sealed class ChannelPruneStep : RecipeMethod<ChannelPruningOptions>
 {
     /// <inheritdoc />
     protected override bool NeedsData(ChannelPruningOptions options) =>
-        options.Reconstruct || options.Schedule == PruningSchedule.Fair || options.Criterion is "activation" or "reconstruction";
+        options.Reconstruct || options.Schedule == PruningSchedule.Fair || ChannelImportances.Create(options.Criterion).NeedsData;
 
     /// <inheritdoc />
     protected override void Check(ChannelPruningOptions options)

@@ -14,7 +14,7 @@ public sealed class WeightOnlyStep : RecipeMethod<WeightOnlyOptions>
     public const int MaxClipSteps = 1000;
 
     /// <inheritdoc />
-    protected override bool NeedsData(WeightOnlyOptions options) => options.Method != "rtn";
+    protected override bool NeedsData(WeightOnlyOptions options) => WeightRoundings.Create(options.Method).NeedsHessian;
 
     /// <inheritdoc />
     protected override void Check(WeightOnlyOptions options)
