@@ -11,7 +11,7 @@ public sealed class ChannelPruningMethod : CompressionMethod<ChannelPruningOptio
 {
     /// <inheritdoc />
     protected override bool NeedsData(ChannelPruningOptions options) =>
-        options.Reconstruct || options.Schedule == PruningSchedule.Fair || options.Criterion is "activation" or "reconstruction";
+        options.Reconstruct || options.Schedule == PruningSchedule.Fair || ChannelImportances.Create(options.Criterion).NeedsData;
 
     /// <inheritdoc />
     protected override void Check(ChannelPruningOptions options)

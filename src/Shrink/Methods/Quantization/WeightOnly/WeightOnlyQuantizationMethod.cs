@@ -9,7 +9,7 @@ namespace Shrink.Methods.Quantization.WeightOnly;
 public sealed class WeightOnlyQuantizationMethod : CompressionMethod<WeightOnlyOptions, WeightOnlyResult>
 {
     /// <inheritdoc />
-    protected override bool NeedsData(WeightOnlyOptions options) => options.Method != "rtn";
+    protected override bool NeedsData(WeightOnlyOptions options) => WeightRoundings.Create(options.Method).NeedsHessian;
 
     /// <inheritdoc />
     protected override void Check(WeightOnlyOptions options)
