@@ -46,7 +46,7 @@ internal static class QuantizeCommand
         var json = CommonOptions.Json();
         var recipeOut = RecipeOut.Create();
         var analysis = new Option<int>("--analysis-samples") { Description = "Samples for the per-layer error report (0 skips it)", DefaultValueFactory = _ => 128 };
-        var batch = new Option<int>("--calibration-batch") { Description = $"Batch size while calibrating (at most {MaxBatch}; lowered to fit --memory-limit)", DefaultValueFactory = _ => 64 };
+        var batch = new Option<int>("--calibration-batch") { Description = $"Batch size while calibrating (at most {StaticQuantizationOptions.MaxBatchSize}; lowered to fit --memory-limit)", DefaultValueFactory = _ => 64 };
         var memoryLimit = new Option<string?>("--memory-limit") { Description = "Activation memory calibration and the per-layer error may hold at once, e.g. 512M or 2G (default: half the available memory, at most 1G); the batch is lowered, or the tensors observed in several passes, to fit" };
         var data = new DataArguments(dataRequired: false);
         var command = new Command("quantize", "Quantize to int8 (calibrated static QDQ fused by ONNX Runtime into integer kernels, or dynamic), or weights only to 2-8 bits with --weights (GPTQ or round-to-nearest).")
@@ -168,13 +168,10 @@ internal static class QuantizeCommand
     private static HashSet<string> List(string? text, string option) =>
         new(CommonOptions.List(text ?? "", option), StringComparer.Ordinal);
 
-    /// <summary>The largest --calibration-batch accepted.</summary>
-    public const int MaxBatch = 4096;
-
     private static int Batch(int value) => value switch
     {
         <= 0 => throw new UsageException("--calibration-batch must be positive."),
-        > MaxBatch => throw new UsageException($"--calibration-batch {value} is over the limit of {MaxBatch}; the batch is lowered to fit --memory-limit anyway."),
+        > StaticQuantizationOptions.MaxBatchSize => throw new UsageException($"--calibration-batch {value} is over the limit of {StaticQuantizationOptions.MaxBatchSize}; the batch is lowered to fit --memory-limit anyway."),
         _ => value,
     };
 

@@ -6,9 +6,6 @@ namespace Shrink.Methods.Quantization.Qdq;
 /// <summary>The checks of <see cref="StaticQuantizationOptions"/> that static and dynamic quantization share, beyond the record's <c>Validate()</c>.</summary>
 internal static class StaticQuantizationChecks
 {
-    /// <summary>The largest calibration batch accepted (as the CLI's --calibration-batch).</summary>
-    public const int MaxBatch = 4096;
-
     /// <summary>Throws <see cref="ShrinkException"/> naming the first bad option.</summary>
     public static void Check(StaticQuantizationOptions o)
     {
@@ -17,7 +14,7 @@ internal static class StaticQuantizationChecks
         Require(o.CalibrationSettings.Percentile is > 0 and <= 100, $"calibration_settings.percentile must be in (0, 100], not {o.CalibrationSettings.Percentile}.");
         Require(o.CalibrationSettings.Bins > 0 && o.CalibrationSettings.Bins % 4 == 0, $"calibration_settings.bins must be a positive multiple of 4, not {o.CalibrationSettings.Bins}.");
         Require(o.Samples > 0, $"samples must be positive, not {o.Samples}.");
-        Require(o.BatchSize is > 0 and <= MaxBatch, $"batch_size must be in 1..{MaxBatch}, not {o.BatchSize}.");
+        Require(o.BatchSize is > 0 and <= StaticQuantizationOptions.MaxBatchSize, $"batch_size must be in 1..{StaticQuantizationOptions.MaxBatchSize}, not {o.BatchSize}.");
         Require(o.MemoryLimitBytes is null or >= MemoryBudget.MinimumBytes, $"memory_limit_bytes must be at least {MemoryBudget.MinimumBytes}, not {o.MemoryLimitBytes}.");
         Require(o.AnalysisSamples >= 0, $"analysis_samples must be 0 or positive, not {o.AnalysisSamples}.");
         Require(o.SuggestExclusions >= 0, $"suggest_exclusions must be 0 or positive, not {o.SuggestExclusions}.");

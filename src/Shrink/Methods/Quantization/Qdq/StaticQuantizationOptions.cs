@@ -27,6 +27,9 @@ public sealed record StaticQuantizationOptions
     /// <summary>Batch size while calibrating.</summary>
     public int BatchSize { get; init; } = 64;
 
+    /// <summary>The largest <see cref="BatchSize"/> accepted (the CLI's --calibration-batch limit too).</summary>
+    public const int MaxBatchSize = 4096;
+
     /// <summary>
     /// Bytes of activations calibration and the per-layer analysis may hold at once; the batch is lowered below
     /// <see cref="BatchSize"/> (or the tensors observed in several passes) to stay within it. Null: half the available
