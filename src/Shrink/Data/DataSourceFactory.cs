@@ -1,4 +1,5 @@
 using System.Globalization;
+using Shrink.Model;
 
 namespace Shrink.Data;
 
@@ -9,7 +10,7 @@ public static class DataSourceFactory
 
     /// <summary>
     /// Opens <paramref name="spec"/>: <c>random:N</c> → <see cref="RandomDataSource"/>; a directory → <see cref="ImageFolderDataSource"/>;
-    /// a <c>.npy</c> file → <see cref="NpyDataSource"/>; a file starting with IDX magic (after optional gzip) → <see cref="IdxDataSource"/>,
+    /// a <c>.npy</c> file → <see cref="NpyDataSource"/> (<see cref="IntegerNpyDataSource"/> for an integer input); a file starting with IDX magic (after optional gzip) → <see cref="IdxDataSource"/>,
     /// whose labels, when <see cref="DataOptions.LabelsPath"/> is null, are looked for beside it (<c>images</c> → <c>labels</c>, <c>idx3</c> → <c>idx1</c>).
     /// File data feeds <see cref="Preprocessing.InputName"/>, or the model's only input. Paths must be regular files or
     /// folders (a FIFO or a device is refused before it is opened). The batch axes of <see cref="DataOptions.BatchAxes"/>
@@ -38,6 +39,9 @@ public static class DataSourceFactory
         var input = ResolveInput(modelInputs, preprocessing.InputName, spec);
         if (Directory.Exists(spec))
             return new ImageFolderDataSource(spec, preprocessing, input);
+        if ((spec.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) || spec.EndsWith(".npy.gz", StringComparison.OrdinalIgnoreCase))
+            && input.Type is ElementType.Int64 or ElementType.Int32)
+            return new IntegerNpyDataSource(spec, input);
         if (spec.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) || spec.EndsWith(".npy.gz", StringComparison.OrdinalIgnoreCase))
             return new NpyDataSource(spec, options.LabelsPath, preprocessing, input);
         if (IdxHeader.Matches(DataFile.ReadPrefix(spec, 4)))
