@@ -10,7 +10,7 @@ internal sealed class DataArguments
 {
     public DataArguments(bool dataRequired = true) => Data.Required = dataRequired;
 
-    public Option<string> Data { get; } = new("--data") { Description = "Samples: an IDX images file (.gz or raw), a .npy file, an image folder (one subfolder per class), or random:N" };
+    public Option<string> Data { get; } = new("--data") { Description = "Samples: an IDX images file (.gz or raw), a .npy file, an image folder (one subfolder per class), arrays by input name (an .npz, a folder of INPUT_NAME.npy files, JSON Lines .jsonl), or random:N" };
     public Option<string?> Labels { get; } = new("--labels") { Description = "Labels file (IDX or .npy); for IDX images it is found by replacing 'images' with 'labels' in the name" };
     public Option<long?> Samples { get; } = new("--samples") { Description = "Use at most this many samples" };
     public Option<string?> Input { get; } = new("--input") { Description = "The model input the data feeds (default: the sidecar's, or the model's only input)" };
@@ -97,6 +97,7 @@ internal sealed class DataArguments
             ValueRanges = ParseRanges(parse.GetValue(InputRange) ?? []),
             BatchAxes = ParseBatchAxes(parse.GetValue(BatchAxis) ?? []),
             Note = NoteOnce,
+            Warning = WarnOnce,
         };
     }
 
@@ -140,6 +141,19 @@ internal sealed class DataArguments
         }
         ConsoleOutput.Note(text);
     }
+
+    /// <summary>Shows each data warning once per run on standard error, as a plain line starting with "warning:".</summary>
+    private static void WarnOnce(string text)
+    {
+        lock (NotesSaid)
+        {
+            if (!NotesSaid.Add("warning: " + text)) return;
+        }
+        Console.Error.WriteLine("warning: " + text);
+    }
+
+    /// <summary>True when <paramref name="spec"/> is random data (<c>random:N</c>).</summary>
+    public static bool IsRandom(string? spec) => spec is not null && spec.StartsWith("random:", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Opens --data for <paramref name="modelPath"/> when it was given, else null (for methods that may run without data).</summary>
     public Func<IReadOnlyList<ModelInputSpec>, IDataSource>? OpenIfGiven(ParseResult parse, string modelPath)

@@ -26,13 +26,16 @@ internal static class ResultOutput
         string? jsonText = null;
         if (target is not null)
         {
-            if (evaluation is null && reportModel?.Recipe is null)
+            // Results measured on random:N data say nothing about accuracy: the JSON says so beside them.
+            bool random = parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--data") is Option<string> data && DataArguments.IsRandom(parse.GetValue(data));
+            if (evaluation is null && reportModel?.Recipe is null && !random)
             {
                 jsonText = JsonOutput.Serialize(payload);
             }
             else
             {
                 var node = JsonNode.Parse(JsonOutput.Serialize(payload))!.AsObject();
+                if (random) node["random_data"] = true;
                 if (evaluation is not null) node["evaluation"] = JsonNode.Parse(JsonOutput.Serialize(evaluation));
                 if (reportModel?.Recipe is string recipe) node["recipe"] = JsonNode.Parse(recipe);
                 jsonText = JsonOutput.Serialize(node);

@@ -23,4 +23,10 @@ public sealed record DataOptions
 
     /// <summary>Receives notes on how the data is fed (e.g. one sample per batch for a model whose batch is fixed at 1).</summary>
     public Action<string>? Note { get; init; }
+
+    /// <summary>
+    /// Receives warnings about the data (random data: figures measured on it say nothing about accuracy); null to send
+    /// them to <see cref="Note"/>.
+    /// </summary>
+    public Action<string>? Warning { get; init; }
 }

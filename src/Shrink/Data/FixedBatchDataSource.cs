@@ -26,6 +26,9 @@ public sealed class FixedBatchDataSource(IDataSource inner, int batchSize) : IDa
     /// <inheritdoc />
     public bool HasLabels => inner.HasLabels;
 
+    /// <inheritdoc />
+    public bool IsRandom => inner.IsRandom;
+
     /// <summary>Batches of exactly the fixed size; <paramref name="ignoredBatchSize"/> is not used.</summary>
     public IEnumerable<DataBatch> ReadBatches(int ignoredBatchSize, long? limit = null) =>
         inner.ReadBatches(batchSize, limit).Select(b => BatchTiler.Tile(b, batchSize));

@@ -12,6 +12,9 @@ public interface IDataSource : IDisposable
     /// <summary>True when batches carry <see cref="DataBatch.Labels"/>.</summary>
     bool HasLabels { get; }
 
+    /// <summary>True when the samples are random (<see cref="RandomDataSource"/>): accuracy, fidelity and calibration figures measured on them say nothing about real data.</summary>
+    bool IsRandom => false;
+
     /// <summary>
     /// Streams the data set from the beginning in batches of <paramref name="batchSize"/> (the last may be smaller),
     /// stopping after <paramref name="limit"/> samples when given. Every call is a fresh, independent pass.

@@ -17,6 +17,7 @@ public sealed class InMemoryDataSource : IDataSource
         _batches = inner.ReadBatches(batchSize, limit).ToList();
         Description = inner.Description;
         HasLabels = inner.HasLabels;
+        IsRandom = inner.IsRandom;
         Count = _batches.Sum(b => (long)b.Count);
     }
 
@@ -28,6 +29,9 @@ public sealed class InMemoryDataSource : IDataSource
 
     /// <inheritdoc />
     public bool HasLabels { get; }
+
+    /// <inheritdoc />
+    public bool IsRandom { get; }
 
     /// <inheritdoc />
     /// <remarks>Batches come as they were read; a different <paramref name="batchSize"/> is not re-tiled.</remarks>

@@ -18,7 +18,30 @@ internal static partial class NpyHeader
     /// <summary>Reads the header; the dtype must be one of <paramref name="allowed"/>, else the error quotes <paramref name="expected"/>.</summary>
     public static ArrayFile Read(string path, RawType[] allowed, string expected)
     {
-        using var stream = DataFile.OpenRead(path, out bool gzip);
+        NpyLayout layout;
+        bool gzip;
+        using (var stream = DataFile.OpenRead(path, out gzip))
+            layout = ReadLayout(stream, path);
+        string dtype = layout.Descr;
+        RawType? type = dtype switch
+        {
+            "|u1" or "<u1" or "u1" => RawType.UInt8,
+            "<i4" => RawType.Int32,
+            "<i8" => RawType.Int64,
+            "<f4" => RawType.Float32,
+            _ => null,
+        };
+        if (type is not RawType t || !allowed.Contains(t))
+            throw new ShrinkException($"{path}: dtype '{dtype}' is not supported; expected {expected}.");
+        return ArrayFile.Create(path, t, layout.Shape, layout.DataOffset, gzip);
+    }
+
+    /// <summary>
+    /// Reads a .npy header from the start of <paramref name="stream"/> (a file, or a member of an .npz archive) and leaves
+    /// the stream at the first data byte; <paramref name="path"/> names it in errors. Fortran order is refused.
+    /// </summary>
+    public static NpyLayout ReadLayout(Stream stream, string path)
+    {
         Span<byte> pre = stackalloc byte[12];
         int got = DataFile.ReadUpTo(stream, pre, path);
         if (got < 10 || !Matches(pre))
@@ -43,17 +66,6 @@ internal static partial class NpyHeader
             throw new ShrinkException($"{path}: malformed .npy header {header.Trim()}.");
         if (fortran.Groups[1].Value == "True")
             throw new ShrinkException($"{path}: Fortran-order (column-major) arrays are not supported; save a C-order array (np.ascontiguousarray).");
-        string dtype = descr.Groups[1].Value;
-        RawType? type = dtype switch
-        {
-            "|u1" or "<u1" or "u1" => RawType.UInt8,
-            "<i4" => RawType.Int32,
-            "<i8" => RawType.Int64,
-            "<f4" => RawType.Float32,
-            _ => null,
-        };
-        if (type is not RawType t || !allowed.Contains(t))
-            throw new ShrinkException($"{path}: dtype '{dtype}' is not supported; expected {expected}.");
         var shape = new List<long>();
         foreach (var part in shapeText.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
@@ -62,7 +74,7 @@ internal static partial class NpyHeader
                 throw new ShrinkException($"{path}: malformed shape '({shapeText.Groups[1].Value})' in the .npy header.");
             shape.Add(d);
         }
-        return ArrayFile.Create(path, t, [.. shape], bytes.Length, gzip);
+        return new NpyLayout(descr.Groups[1].Value, [.. shape], bytes.Length);
     }
 
     [GeneratedRegex(@"['""]descr['""]\s*:\s*['""]([^'""]*)['""]")]

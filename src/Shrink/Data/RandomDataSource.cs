@@ -59,6 +59,12 @@ public sealed class RandomDataSource : IDataSource
         _seed = seed;
     }
 
+    /// <summary>What is said once when random data is used for calibration or evaluation.</summary>
+    public const string Warning = "the data is random (random:N): figures measured on random inputs (accuracy, fidelity, calibration ranges) say nothing about accuracy on real data";
+
+    /// <inheritdoc />
+    public bool IsRandom => true;
+
     /// <inheritdoc />
     public string Description => $"random data ({_count} samples, seed {_seed})";
 

@@ -16,6 +16,9 @@ public sealed record EvaluationResult
     /// <summary>The data source description.</summary>
     public string? Data { get; init; }
 
+    /// <summary>True when the data was random (<c>random:N</c>): its figures say nothing about accuracy; null otherwise.</summary>
+    public bool? RandomData { get; init; }
+
     /// <summary>Samples used for accuracy and fidelity.</summary>
     public long Samples { get; init; }
 

@@ -74,6 +74,9 @@ public sealed class ModelEvaluator
         }
 
         var (latency, refLatency) = MeasureLatency(session, reference, data, perSample, budget, notes, progress);
+        if (reference is not null && samples > 0)
+            notes.AddRange(session.OutputNames.Select((n, k) => fidelity[k].Result(n).Note).OfType<string>());
+        if (data.IsRandom) notes.Add(RandomDataSource.Warning);
         bool labelled = accuracy.Count > 0;
         return new EvaluationResult
         {
@@ -81,13 +84,14 @@ public sealed class ModelEvaluator
             Reference = referencePath,
             Data = data.Description,
             Samples = samples,
+            RandomData = data.IsRandom ? true : null,
             Accuracy = labelled ? accuracy.Top1 : null,
             Top5 = labelled ? accuracy.Top5 : null,
             ReferenceAccuracy = labelled && reference is not null ? refAccuracy.Top1 : null,
             ReferenceTop5 = labelled && reference is not null ? refAccuracy.Top5 : null,
             Top1Agreement = reference is not null && samples > 0 ? fidelity[0].ArgMaxAgreement : null,
             Fidelity = reference is not null && samples > 0
-                ? session.OutputNames.Select((n, k) => new OutputFidelity(n, fidelity[k].Cosine, double.IsFinite(fidelity[k].SqnrDb) ? fidelity[k].SqnrDb : null, fidelity[k].ArgMaxAgreement)).ToArray()
+                ? session.OutputNames.Select((n, k) => fidelity[k].Result(n)).ToArray()
                 : null,
             Threads = _options.Runtime.IntraOpThreads,
             LatencyMs = latency.ToDictionary(l => Key(l.BatchSize), l => l.MedianMs),

@@ -51,7 +51,7 @@ public static class EvaluationReport
         {
             var fidelity = new MarkdownTable("output", "cosine", "SQNR dB", "arg-max agreement");
             foreach (var f in r.Fidelity)
-                fidelity.Add(f.Output, Format.Number(f.Cosine, 6), f.SqnrDb is double s ? Format.Number(s, 2) : "∞ (identical)", Format.Percent(f.ArgMaxAgreement));
+                fidelity.Add(f.Output, f.Cosine is double c ? Format.Number(c, 6) : "n/a (constant)", f.SqnrDb is double s ? Format.Number(s, 2) : f.Cosine is null ? "n/a (constant)" : "∞ (identical)", Format.Percent(f.ArgMaxAgreement));
             sections.Add(new ReportSection("Fidelity to the reference", fidelity));
         }
         return sections;

@@ -54,4 +54,38 @@ public class FidelityAccumulatorTests
         var e = Assert.Throws<ShrinkException>(() => new FidelityAccumulator().Add([1f, 2f], [1f], 1));
         Assert.Contains("differ", e.Message);
     }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(3.5f)]
+    public void A_constant_reference_gives_no_cosine_or_sqnr_but_a_note_naming_the_output(float value)
+    {
+        var f = new FidelityAccumulator();
+        float[] reference = [.. Enumerable.Repeat(value, 12)];
+        float[] output = [.. Enumerable.Range(0, 12).Select(i => value + i * 0.01f)];
+        f.Add(output, reference, 4);
+        f.Add(output, reference, 4);
+
+        var result = f.Result("noise_pred");
+
+        Assert.True(f.ReferenceIsConstant);
+        Assert.Null(result.Cosine);
+        Assert.Null(result.SqnrDb);
+        Assert.Contains("'noise_pred'", result.Note);
+    }
+
+    [Fact]
+    public void A_varying_reference_gives_numbers_and_no_note()
+    {
+        var f = new FidelityAccumulator();
+        float[] reference = [1, 2, 3, 4];
+        f.Add([1, 2, 3, 4.5f], reference, 4);
+
+        var result = f.Result("y");
+
+        Assert.False(f.ReferenceIsConstant);
+        Assert.NotNull(result.Cosine);
+        Assert.NotNull(result.SqnrDb);
+        Assert.Null(result.Note);
+    }
 }

@@ -37,7 +37,7 @@ public class ModelEvaluatorTests
         Assert.Equal(1.0, result.Top1Agreement);
         var fidelity = Assert.Single(result.Fidelity!);
         Assert.Null(fidelity.SqnrDb); // identical outputs: infinite SQNR
-        Assert.Equal(1.0, fidelity.Cosine, 9);
+        Assert.Equal(1.0, fidelity.Cosine!.Value, 9);
         Assert.Equal(["1", "8"], result.LatencyMs.Keys.Order());
         Assert.Equal(["1", "8"], result.ReferenceLatencyMs!.Keys.Order());
         Assert.All(result.Speedup!.Values, s => Assert.True(s > 0));
