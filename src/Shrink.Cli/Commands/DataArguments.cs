@@ -10,7 +10,7 @@ internal sealed class DataArguments
 {
     public DataArguments(bool dataRequired = true) => Data.Required = dataRequired;
 
-    public Option<string> Data { get; } = new("--data") { Description = "Samples: an IDX images file (.gz or raw), a .npy file, an image folder (one subfolder per class), or random:N" };
+    public Option<string> Data { get; } = new("--data") { Description = "Samples: an IDX images file (.gz or raw), a .npy file, an image folder (one subfolder per class), a text file (with --tokenizer), or random:N" };
     public Option<string?> Labels { get; } = new("--labels") { Description = "Labels file (IDX or .npy); for IDX images it is found by replacing 'images' with 'labels' in the name" };
     public Option<long?> Samples { get; } = new("--samples") { Description = "Use at most this many samples" };
     public Option<string?> Input { get; } = new("--input") { Description = "The model input the data feeds (default: the sidecar's, or the model's only input)" };

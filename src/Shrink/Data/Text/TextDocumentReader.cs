@@ -4,7 +4,7 @@ namespace Shrink.Data.Text;
 
 /// <summary>
 /// Streams the documents of a UTF-8 text file (gzip is not read here) in pieces of bounded size, never holding the
-/// whole file: a document longer than <see cref="MaxPieceChars"/> comes in several pieces, cut at line ends (a longer
+/// whole file: a document longer than <see cref="MaxPieceChars"/> comes in several pieces (each under twice that), cut at line ends (a longer
 /// line is cut where it reaches the limit). Lines end at <c>\n</c>; a <c>\r</c> before it is dropped. A document whose
 /// text is only whitespace is skipped; at the end of the file the last document loses its trailing blank lines.
 /// </summary>
