@@ -10,7 +10,7 @@ internal sealed class DataArguments
 {
     public DataArguments(bool dataRequired = true) => Data.Required = dataRequired;
 
-    public Option<string> Data { get; } = new("--data") { Description = "Samples: an IDX images file (.gz or raw), a .npy file, an image folder (one subfolder per class), arrays by input name (an .npz, a folder of INPUT_NAME.npy files, JSON Lines .jsonl), or random:N" };
+    public Option<string> Data { get; } = new("--data") { Description = "Samples: an IDX images file (.gz or raw), a .npy file, an image folder (one subfolder per class), arrays by input name (an .npz, a folder of INPUT_NAME.npy files, JSON Lines .jsonl), a text file (with --tokenizer), or random:N" };
     public Option<string?> Labels { get; } = new("--labels") { Description = "Labels file (IDX or .npy); for IDX images it is found by replacing 'images' with 'labels' in the name" };
     public Option<long?> Samples { get; } = new("--samples") { Description = "Use at most this many samples" };
     public Option<string?> Input { get; } = new("--input") { Description = "The model input the data feeds (default: the sidecar's, or the model's only input)" };
@@ -25,11 +25,16 @@ internal sealed class DataArguments
     public Option<string[]> InputRange { get; } = new("--input-range") { Description = "Value range of an input's random data: name=lo,hi (repeatable; e.g. token ids, a sample rate)", AllowMultipleArgumentsPerToken = false };
     public Option<string[]> BatchAxis { get; } = new("--batch-axis") { Description = "The batch axis of an input where the inferred one is wrong: name=1 (repeatable; e.g. a recurrent state [layers,batch,hidden])", AllowMultipleArgumentsPerToken = false };
 
+    public Option<string?> Tokenizer { get; } = new("--tokenizer") { Description = "Makes --data a text file (UTF-8) read as token ids: gpt2, cl100k_base, o200k_base, a WordPiece vocab.txt, a BPE vocab.json (merges.txt beside it), a .tiktoken file, or a character vocabulary .json" };
+    public Option<int?> SeqLen { get; } = new("--seq-len") { Description = "Tokens per text sample (default: the model's fixed sequence length, else 128)" };
+    public Option<string?> TextMode { get; } = new("--text-mode") { Description = "pack: documents concatenated and cut into windows (default; for LMs); pad: one document per sample, truncated or padded (attention_mask 0 on pads)" };
+    public Option<string?> DocSeparator { get; } = new("--doc-separator") { Description = "Where a text document ends: line (every line; the default with --text-mode pad), blank (a blank line; the default with pack), or a marker line, e.g. % for fortune files" };
+
     private static readonly HashSet<string> NotesSaid = [];
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Data, Labels, Samples, Input, Layout, Scale, Mean, Std, Resize, Color, InputShape, Seed, InputRange, BatchAxis })
+        foreach (var o in new Option[] { Data, Labels, Samples, Input, Layout, Scale, Mean, Std, Resize, Color, InputShape, Seed, InputRange, BatchAxis, Tokenizer, SeqLen, TextMode, DocSeparator })
             command.Add(o);
     }
 
@@ -54,6 +59,8 @@ internal sealed class DataArguments
     {
         yield return ("--data", parse.GetValue(Data));
         yield return ("--labels", parse.GetValue(Labels));
+        if (parse.GetValue(Tokenizer) is string tokenizer)
+            yield return ("--tokenizer", Shrink.Data.Text.TextTokenizers.PathOf(tokenizer));
     }
 
     /// <summary>Options from the sidecar beside the first of <paramref name="modelPaths"/> that has one, overridden by the flags given.</summary>
@@ -96,6 +103,7 @@ internal sealed class DataArguments
             Seed = parse.GetValue(Seed),
             ValueRanges = ParseRanges(parse.GetValue(InputRange) ?? []),
             BatchAxes = ParseBatchAxes(parse.GetValue(BatchAxis) ?? []),
+            Text = TextArguments.Bind(parse.GetValue(Data), parse.GetValue(Tokenizer), parse.GetValue(SeqLen), parse.GetValue(TextMode), parse.GetValue(DocSeparator)),
             Note = NoteOnce,
             Warning = WarnOnce,
         };
