@@ -25,11 +25,18 @@ internal sealed class DataArguments
     public Option<string[]> InputRange { get; } = new("--input-range") { Description = "Value range of an input's random data: name=lo,hi (repeatable; e.g. token ids, a sample rate)", AllowMultipleArgumentsPerToken = false };
     public Option<string[]> BatchAxis { get; } = new("--batch-axis") { Description = "The batch axis of an input where the inferred one is wrong: name=1 (repeatable; e.g. a recurrent state [layers,batch,hidden])", AllowMultipleArgumentsPerToken = false };
 
+    public Option<string?> TaskName { get; } = new Option<string?>("--task")
+    {
+        Description = "What the model does, for its metrics (default: detected from the model, else classification): "
+            + RegistryChoices.Describe(Shrink.Evaluation.Tasks.EvaluationTasks.Registry.Entries)
+            + ". With lm, calibration data are token windows read as the model's input window[:-1], like evaluation",
+    }.Choices(Shrink.Evaluation.Tasks.EvaluationTasks.Registry.Entries);
+
     private static readonly HashSet<string> NotesSaid = [];
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Data, Labels, Samples, Input, Layout, Scale, Mean, Std, Resize, Color, InputShape, Seed, InputRange, BatchAxis })
+        foreach (var o in new Option[] { Data, Labels, Samples, Input, Layout, Scale, Mean, Std, Resize, Color, InputShape, Seed, InputRange, BatchAxis, TaskName })
             command.Add(o);
     }
 
@@ -97,6 +104,7 @@ internal sealed class DataArguments
             ValueRanges = ParseRanges(parse.GetValue(InputRange) ?? []),
             BatchAxes = ParseBatchAxes(parse.GetValue(BatchAxis) ?? []),
             Note = NoteOnce,
+            NextTokenWindows = parse.GetValue(TaskName) == "lm",
         };
     }
 

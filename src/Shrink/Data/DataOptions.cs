@@ -23,4 +23,10 @@ public sealed record DataOptions
 
     /// <summary>Receives notes on how the data is fed (e.g. one sample per batch for a model whose batch is fixed at 1).</summary>
     public Action<string>? Note { get; init; }
+
+    /// <summary>
+    /// Read the data as next-token windows (<see cref="Data.NextTokenWindows"/>): a window of n tokens feeds window[:n−1],
+    /// as a language model is evaluated (<c>--task lm</c>), so calibration sees the inputs evaluation runs.
+    /// </summary>
+    public bool NextTokenWindows { get; init; }
 }

@@ -15,11 +15,14 @@ public static class DataSourceFactory
     /// File data feeds <see cref="Preprocessing.InputName"/>, or the model's only input. Paths must be regular files or
     /// folders (a FIFO or a device is refused before it is opened). The batch axes of <see cref="DataOptions.BatchAxes"/>
     /// replace the inferred ones; a model whose batch dimension is fixed gets batches of exactly that size
-    /// (<see cref="FixedBatchDataSource"/>), said once through <see cref="DataOptions.Note"/>.
+    /// (<see cref="FixedBatchDataSource"/>), said once through <see cref="DataOptions.Note"/>. With
+    /// <see cref="DataOptions.NextTokenWindows"/> the samples are token windows read as <see cref="NextTokenWindows"/>.
     /// </summary>
     /// <exception cref="ShrinkException">The spec, a file, or its fit with the model is wrong; the message names the path.</exception>
     public static IDataSource Open(string spec, DataOptions options, IReadOnlyList<ModelInputSpec> modelInputs)
     {
+        if (options.NextTokenWindows)
+            return new NextTokenWindows(Open(spec, options with { NextTokenWindows = false }, Data.NextTokenWindows.DataInputs(modelInputs)));
         modelInputs = BatchAxes.Override(modelInputs, options.BatchAxes);
         return FixedBatchDataSource.ForModel(OpenSource(spec, options, modelInputs), modelInputs, options.Note);
     }
