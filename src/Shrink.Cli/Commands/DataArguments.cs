@@ -29,12 +29,18 @@ internal sealed class DataArguments
     public Option<int?> SeqLen { get; } = new("--seq-len") { Description = "Tokens per text sample (default: the model's fixed sequence length, else 128)" };
     public Option<string?> TextMode { get; } = new("--text-mode") { Description = "pack: documents concatenated and cut into windows (default; for LMs); pad: one document per sample, truncated or padded (attention_mask 0 on pads)" };
     public Option<string?> DocSeparator { get; } = new("--doc-separator") { Description = "Where a text document ends: line (every line; the default with --text-mode pad), blank (a blank line; the default with pack), or a marker line, e.g. % for fortune files" };
+    public Option<string?> TaskName { get; } = new Option<string?>("--task")
+    {
+        Description = "What the model does, for its metrics (default: detected from the model, else classification): "
+            + RegistryChoices.Describe(Shrink.Evaluation.Tasks.EvaluationTasks.Registry.Entries)
+            + ". With lm, calibration data are token windows read as the model's input window[:-1], like evaluation",
+    }.Choices(Shrink.Evaluation.Tasks.EvaluationTasks.Registry.Entries);
 
     private static readonly HashSet<string> NotesSaid = [];
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Data, Labels, Samples, Input, Layout, Scale, Mean, Std, Resize, Color, InputShape, Seed, InputRange, BatchAxis, Tokenizer, SeqLen, TextMode, DocSeparator })
+        foreach (var o in new Option[] { Data, Labels, Samples, Input, Layout, Scale, Mean, Std, Resize, Color, InputShape, Seed, InputRange, BatchAxis, Tokenizer, SeqLen, TextMode, DocSeparator, TaskName })
             command.Add(o);
     }
 
@@ -106,6 +112,7 @@ internal sealed class DataArguments
             Text = TextArguments.Bind(parse.GetValue(Data), parse.GetValue(Tokenizer), parse.GetValue(SeqLen), parse.GetValue(TextMode), parse.GetValue(DocSeparator)),
             Note = NoteOnce,
             Warning = WarnOnce,
+            NextTokenWindows = parse.GetValue(TaskName) == "lm",
         };
     }
 

@@ -23,7 +23,7 @@ internal static class EvalCommand
         var noLatency = new Option<bool>("--no-latency") { Description = "Skip the timing" };
         var memoryLimit = new Option<string?>("--memory-limit") { Description = "Activation memory one batch may take, e.g. 512M or 2G (default: half the available memory, at most 1G); the accuracy batch is lowered and larger latency batches skipped to fit" };
         var data = new DataArguments();
-        var command = new Command("eval", "Measure a model: top-1/top-5 accuracy, fidelity to a reference, latency, size, parameters and MACs.")
+        var command = new Command("eval", "Measure a model: its task's metrics (top-1/top-5 accuracy, perplexity, embedding similarity, errors), fidelity to a reference, latency, size, parameters and MACs.")
         {
             model, reference, batches, threads, runs, warmup, json, report, noLatency, memoryLimit,
         };
@@ -34,7 +34,8 @@ internal static class EvalCommand
             string? referencePath = parse.GetValue(reference);
             using var outputs = OutputTransaction.Begin([("MODEL", modelPath), ("--reference", referencePath), .. data.InputPaths(parse)],
                 [("--report", parse.GetValue(report)), ("--json", parse.GetValue(json))]);
-            var dataOptions = data.Bind(parse, modelPath, referencePath);
+            // The evaluator itself reads a language model's windows as input and targets (--task lm).
+            var dataOptions = data.Bind(parse, modelPath, referencePath) with { NextTokenWindows = false };
             // The evaluator loads the model itself; read only its graph here (no tensor data), and only when an option names its inputs.
             if (data.NamesInputs(parse)) data.CheckAgainst(parse, Shrink.Model.OnnxModel.Load(modelPath, new Shrink.Model.ModelLoadOptions { LoadExternalData = false }), modelPath);
             string dataSpec = parse.GetValue(data.Data)!;
@@ -43,6 +44,7 @@ internal static class EvalCommand
                 LatencyBatchSizes = parse.GetValue(noLatency) ? [] : CommonOptions.ParseBatches(parse.GetValue(batches)!),
                 Runtime = new RuntimeOptions { IntraOpThreads = CommonOptions.CheckThreads(parse.GetValue(threads)) },
                 MaxSamples = parse.GetValue(data.Samples),
+                Task = parse.GetValue(data.TaskName),
                 MemoryLimitBytes = QuantizeCommand.MemoryLimit(parse.GetValue(memoryLimit)),
                 Latency = new LatencyMeter { Runs = CommonOptions.NotNegative(parse.GetValue(runs), "--runs"), WarmupRuns = CommonOptions.NotNegative(parse.GetValue(warmup), "--warmup") },
             };

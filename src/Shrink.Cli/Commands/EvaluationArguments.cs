@@ -51,12 +51,13 @@ internal sealed class EvaluationArguments
     {
         if (parse.GetValue(Data) is not string spec) return null;
         if (parse.GetValue(Samples) is long n && n <= 0) throw new UsageException("--eval-samples must be positive.");
-        var dataOptions = data.Bind(parse, input) with { LabelsPath = parse.GetValue(Labels) };
+        var dataOptions = data.Bind(parse, input) with { LabelsPath = parse.GetValue(Labels), NextTokenWindows = false };
         var options = new EvaluationOptions
         {
             LatencyBatchSizes = CommonOptions.ParseBatches(parse.GetValue(Batches)!, "--eval-batch"),
             Runtime = new RuntimeOptions { IntraOpThreads = 1 },
             MaxSamples = parse.GetValue(Samples),
+            Task = parse.GetValue(data.TaskName),
         };
         return ConsoleOutput.WithProgress("evaluate", progress =>
             new ModelEvaluator(options).Evaluate(output, input, inputs => DataSourceFactory.Open(spec, dataOptions, inputs), progress));

@@ -32,4 +32,10 @@ public sealed record DataOptions
     /// them to <see cref="Note"/>.
     /// </summary>
     public Action<string>? Warning { get; init; }
+
+    /// <summary>
+    /// Read the data as next-token windows (<see cref="Data.NextTokenWindows"/>): a window of n tokens feeds window[:n−1],
+    /// as a language model is evaluated (<c>--task lm</c>), so calibration sees the inputs evaluation runs.
+    /// </summary>
+    public bool NextTokenWindows { get; init; }
 }

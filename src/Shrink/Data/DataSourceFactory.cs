@@ -22,10 +22,13 @@ public static class DataSourceFactory
     /// (<see cref="FixedBatchDataSource"/>), said once through <see cref="DataOptions.Note"/>. Model inputs the file data
     /// does not give are derived where they can be (masks, token types, positions: <see cref="DerivedInputsDataSource"/>).
     /// A model with several inputs of which only one cannot be derived takes single-input file data on that one.
+    /// With <see cref="DataOptions.NextTokenWindows"/> the samples are token windows read as <see cref="NextTokenWindows"/>.
     /// </summary>
     /// <exception cref="ShrinkException">The spec, a file, or its fit with the model is wrong; the message names the path.</exception>
     public static IDataSource Open(string spec, DataOptions options, IReadOnlyList<ModelInputSpec> modelInputs)
     {
+        if (options.NextTokenWindows)
+            return new NextTokenWindows(Open(spec, options with { NextTokenWindows = false }, Data.NextTokenWindows.DataInputs(modelInputs)));
         modelInputs = BatchAxes.Override(modelInputs, options.BatchAxes);
         return FixedBatchDataSource.ForModel(OpenSource(spec, options, modelInputs), modelInputs, options.Note);
     }

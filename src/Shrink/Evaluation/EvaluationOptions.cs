@@ -11,6 +11,12 @@ public sealed record EvaluationOptions
     /// <summary>Session settings (thread count: default 1).</summary>
     public RuntimeOptions Runtime { get; init; } = new();
 
+    /// <summary>
+    /// The task whose metrics are measured (a name of <see cref="Tasks.EvaluationTasks.Registry"/>: classification, lm,
+    /// embedding, regression, fidelity); null: detected from the model (<see cref="Tasks.EvaluationTasks.Detect"/>).
+    /// </summary>
+    public string? Task { get; init; }
+
     /// <summary>Batch size of the accuracy and fidelity pass.</summary>
     public int EvalBatchSize { get; init; } = 100;
 

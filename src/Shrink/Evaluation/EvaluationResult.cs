@@ -1,3 +1,5 @@
+using Shrink.Evaluation.Tasks;
+
 namespace Shrink.Evaluation;
 
 /// <summary>
@@ -21,6 +23,18 @@ public sealed record EvaluationResult
 
     /// <summary>Samples used for accuracy and fidelity.</summary>
     public long Samples { get; init; }
+
+    /// <summary>The evaluation task (classification, lm, embedding, regression, fidelity).</summary>
+    public string Task { get; init; } = "classification";
+
+    /// <summary>How the task was detected from the model, in words; null when it was given (or is the default classification).</summary>
+    public string? TaskDetection { get; init; }
+
+    /// <summary>The task's metrics (name, value, reference value, direction), e.g. perplexity for lm.</summary>
+    public IReadOnlyList<TaskMetric> Metrics { get; init; } = [];
+
+    /// <summary>What the task's metrics were computed over, in words.</summary>
+    public IReadOnlyList<string> TaskNotes { get; init; } = [];
 
     /// <summary>Top-1 accuracy (null without labels).</summary>
     public double? Accuracy { get; init; }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Shrink.Calibration;
 using Shrink.Data;
+using Shrink.Evaluation.Tasks;
 using Shrink.Model;
 using Shrink.Runtime;
 
@@ -23,15 +24,22 @@ public sealed class ModelEvaluator
     /// </summary>
     public EvaluationResult Evaluate(string modelPath, string? referencePath, Func<IReadOnlyList<ModelInputSpec>, IDataSource> openData, IProgress<ProgressInfo>? progress = null)
     {
+        if (_options.Task is string given) EvaluationTasks.Registry.Get(given);
         using var session = ModelSession.Open(modelPath, _options.Runtime);
         using var reference = referencePath is null ? null : ModelSession.Open(referencePath, _options.Runtime);
         if (reference is not null) CheckSameInterface(session, reference);
+        var choice = _options.Task is string name
+            ? new TaskChoice(name, null)
+            : EvaluationTasks.Detect(session.Inputs, OnnxModel.Load(modelPath, new ModelLoadOptions { LoadExternalData = false }).Graph.Outputs);
+        var task = EvaluationTasks.Create(choice.Name);
         // A model whose batch is fixed (often at 1) runs batches of exactly that size, whoever opened the data.
-        using var data = FixedBatchDataSource.ForModel(openData(session.Inputs), session.Inputs);
+        using var data = FixedBatchDataSource.ForModel(openData(task.DataInputs(session.Inputs)), session.Inputs);
+        // The data as the models read it (a language model's windows without their last token), for probes and timing.
+        var modelData = task.ModelData(data);
 
         long budget = _options.MemoryLimitBytes ?? MemoryBudget.DefaultBytes();
-        var (stats, perSample) = Statistics(modelPath, session.Inputs, data);
-        var refStats = referencePath is null ? null : Statistics(referencePath, reference!.Inputs, data).Stats;
+        var (stats, perSample) = Statistics(modelPath, session.Inputs, modelData);
+        var refStats = referencePath is null ? null : Statistics(referencePath, reference!.Inputs, modelData).Stats;
         var notes = new List<string>();
         int evalBatch = _options.EvalBatchSize;
         if (perSample is long bytes && (long)evalBatch * bytes > budget)
@@ -40,8 +48,6 @@ public sealed class ModelEvaluator
             notes.Add($"accuracy: batch {evalBatch} instead of {_options.EvalBatchSize} (about {MemoryBudget.Format(bytes)} of activations per sample, memory limit {MemoryBudget.Format(budget)})");
         }
 
-        var accuracy = new ClassificationAccuracy();
-        var refAccuracy = new ClassificationAccuracy();
         var fidelity = session.OutputNames.Select(_ => new FidelityAccumulator()).ToArray();
         long samples = 0;
         if (!_options.SkipAccuracy)
@@ -52,12 +58,12 @@ public sealed class ModelEvaluator
                 // A fixed-batch model's last batch may be padded by repeated samples: count only the real ones.
                 int real = total is long t ? (int)Math.Clamp(t - samples, 0, read.Count) : read.Count;
                 var batch = real == read.Count ? read : new DataBatch(read.Inputs, real, read.Labels?[..real]);
-                var outputs = Trim(session.Run(read), read.Count, real);
-                if (batch.Labels is not null) AddAccuracy(accuracy, outputs[0], batch, session.DisplayName);
+                var run = task.ModelBatch(read);
+                var outputs = Trim(session.Run(run), read.Count, real);
+                IReadOnlyList<OutputTensor>? refOutputs = null;
                 if (reference is not null)
                 {
-                    var refOutputs = Trim(reference.Run(read), read.Count, real);
-                    if (batch.Labels is not null) AddAccuracy(refAccuracy, refOutputs[0], batch, reference.DisplayName);
+                    refOutputs = Trim(reference.Run(run), read.Count, real);
                     for (int k = 0; k < outputs.Count; k++)
                     {
                         if (!outputs[k].Shape.SequenceEqual(refOutputs[k].Shape))
@@ -66,6 +72,7 @@ public sealed class ModelEvaluator
                         fidelity[k].Add(outputs[k].Data, refOutputs[k].Data, last);
                     }
                 }
+                task.Add(new TaskBatch(batch, outputs, refOutputs, session.DisplayName, reference?.DisplayName));
                 samples += batch.Count;
                 progress?.Report(new ProgressInfo("accuracy", samples, total));
             }
@@ -73,22 +80,27 @@ public sealed class ModelEvaluator
                 throw new ShrinkException($"{data.Description}: empty data set.");
         }
 
-        var (latency, refLatency) = MeasureLatency(session, reference, data, perSample, budget, notes, progress);
+        var (latency, refLatency) = MeasureLatency(session, reference, modelData, perSample, budget, notes, progress);
         if (reference is not null && samples > 0)
             notes.AddRange(session.OutputNames.Select((n, k) => fidelity[k].Result(n).Note).OfType<string>());
         if (data.IsRandom) notes.Add(RandomDataSource.Warning);
-        bool labelled = accuracy.Count > 0;
+        var classification = task as ClassificationTask;
+        bool labelled = classification is { Model.Count: > 0 };
         return new EvaluationResult
         {
             Model = modelPath,
             Reference = referencePath,
-            Data = data.Description,
+            Data = modelData.Description,
             Samples = samples,
             RandomData = data.IsRandom ? true : null,
-            Accuracy = labelled ? accuracy.Top1 : null,
-            Top5 = labelled ? accuracy.Top5 : null,
-            ReferenceAccuracy = labelled && reference is not null ? refAccuracy.Top1 : null,
-            ReferenceTop5 = labelled && reference is not null ? refAccuracy.Top5 : null,
+            Task = task.Name,
+            TaskDetection = choice.Detection,
+            Metrics = samples > 0 ? task.Metrics() : [],
+            TaskNotes = samples > 0 ? task.Notes() : [],
+            Accuracy = labelled ? classification!.Model.Top1 : null,
+            Top5 = labelled ? classification!.Model.Top5 : null,
+            ReferenceAccuracy = labelled && reference is not null ? classification!.Reference.Top1 : null,
+            ReferenceTop5 = labelled && reference is not null ? classification!.Reference.Top5 : null,
             Top1Agreement = reference is not null && samples > 0 ? fidelity[0].ArgMaxAgreement : null,
             Fidelity = reference is not null && samples > 0
                 ? session.OutputNames.Select((n, k) => fidelity[k].Result(n)).ToArray()
@@ -126,14 +138,6 @@ public sealed class ModelEvaluator
         var names = model.Inputs.Select(i => i.Name).Order().ToArray();
         if (!names.SequenceEqual(reference.Inputs.Select(i => i.Name).Order()))
             throw new ShrinkException($"{model.DisplayName} and the reference {reference.DisplayName} have different inputs.");
-    }
-
-    private static void AddAccuracy(ClassificationAccuracy accuracy, OutputTensor logits, DataBatch batch, string model)
-    {
-        int classes = logits.Shape.Length > 0 ? (int)logits.Shape[^1] : 0;
-        if (classes <= 0 || logits.Data.Length != (long)batch.Count * classes)
-            throw new ShrinkException($"{model}: output '{logits.Name}' with shape [{string.Join(",", logits.Shape)}] is not one row of class scores per sample, so accuracy cannot be measured; evaluate without labels.");
-        accuracy.Add(logits.Data, classes, batch.Labels);
     }
 
     private (IReadOnlyList<LatencyStats> Model, IReadOnlyList<LatencyStats>? Reference) MeasureLatency(

@@ -1,5 +1,6 @@
 using System.Text;
 using Shrink.Evaluation;
+using Shrink.Evaluation.Tasks;
 
 namespace Shrink.Reports;
 
@@ -23,11 +24,19 @@ public static class EvaluationReport
             Row("top-1 accuracy", Format.Percent(r.Accuracy), Format.Percent(r.ReferenceAccuracy), Format.Points(r.Accuracy, r.ReferenceAccuracy));
             if (r.Top5 is not null) Row("top-5 accuracy", Format.Percent(r.Top5), Format.Percent(r.ReferenceTop5), Format.Points(r.Top5, r.ReferenceTop5));
         }
+        foreach (var m in r.Metrics)
+        {
+            if (m.Name is "top1_accuracy" or "top5_accuracy" && r.Accuracy is not null) continue; // the rows above
+            Row(MetricLabel(m), MetricValue(m, m.Value), MetricValue(m, m.ReferenceValue), MetricChange(m));
+        }
         if (r.Top1Agreement is not null) Row("top-1 agreement with reference", Format.Percent(r.Top1Agreement), "", "");
         Row("size on disk", Format.Bytes(r.SizeBytes), Format.Bytes(r.ReferenceSizeBytes), RatioText(r.ReferenceSizeBytes, r.SizeBytes, "smaller"));
         Row("parameters", Format.Count(r.Params), Format.Count(r.ReferenceParams), RatioText(r.ReferenceParams, r.Params, "fewer"));
         Row("MACs per sample", Format.Macs(r.Macs), Format.Macs(r.ReferenceMacs), RatioText(r.ReferenceMacs, r.Macs, "fewer"));
         var notes = new List<string> { $"{r.Samples:N0} samples from {r.Data}." };
+        if (r.TaskDetection is not null) notes.Add($"task: {r.Task}, detected from the model ({r.TaskDetection}); give --task to choose another.");
+        else if (r.Task != "classification") notes.Add($"task: {r.Task}.");
+        notes.AddRange(r.TaskNotes);
         sections.Add(new ReportSection("Summary", summary, notes));
 
         var latency = hasRef
@@ -56,6 +65,18 @@ public static class EvaluationReport
         }
         return sections;
     }
+
+    /// <summary>The metric's name in words, with its direction.</summary>
+    private static string MetricLabel(TaskMetric m) => m.Name.Replace('_', ' ') + (m.LowerIsBetter ? " (lower is better)" : "");
+
+    private static string MetricValue(TaskMetric m, double? value) =>
+        value is null ? "–" : m.IsFraction ? Format.Percent(value) : Format.Number(value, 4);
+
+    /// <summary>Points for a share, the relative change for any other value (empty without a reference value).</summary>
+    private static string MetricChange(TaskMetric m) =>
+        m.ReferenceValue is not double reference ? ""
+        : m.IsFraction ? Format.Points(m.Value, reference)
+        : reference != 0 ? ((m.Value / reference) - 1).ToString("+0.00 %;-0.00 %;0.00 %", System.Globalization.CultureInfo.InvariantCulture) : "";
 
     private static string RatioText(long? reference, long? model, string word) =>
         reference is long a && model is long b && b > 0 && a != b ? $"{(double)a / b:F2}× {(a > b ? word : "more")}" : "";
