@@ -28,7 +28,13 @@ public static class DataSourceFactory
     public static IDataSource Open(string spec, DataOptions options, IReadOnlyList<ModelInputSpec> modelInputs)
     {
         if (options.NextTokenWindows)
-            return new NextTokenWindows(Open(spec, options with { NextTokenWindows = false }, Data.NextTokenWindows.DataInputs(modelInputs)));
+        {
+            // Text is cut into windows one token longer than the model's input; arrays must already hold such windows.
+            var windows = options.Text is { } text
+                ? Open(spec, options with { NextTokenWindows = false, Text = text with { ExtraToken = true } }, modelInputs)
+                : Open(spec, options with { NextTokenWindows = false }, Data.NextTokenWindows.DataInputs(modelInputs));
+            return new NextTokenWindows(windows);
+        }
         modelInputs = BatchAxes.Override(modelInputs, options.BatchAxes);
         return FixedBatchDataSource.ForModel(OpenSource(spec, options, modelInputs), modelInputs, options.Note);
     }
