@@ -103,7 +103,7 @@ internal sealed class DataArguments
             Seed = parse.GetValue(Seed),
             ValueRanges = ParseRanges(parse.GetValue(InputRange) ?? []),
             BatchAxes = ParseBatchAxes(parse.GetValue(BatchAxis) ?? []),
-            Text = TextArguments.Bind(parse.GetValue(Data), parse.GetValue(Tokenizer), parse.GetValue(SeqLen), parse.GetValue(TextMode), parse.GetValue(DocSeparator)),
+            FileReader = TextArguments.Bind(parse.GetValue(Data), parse.GetValue(Tokenizer), parse.GetValue(SeqLen), parse.GetValue(TextMode), parse.GetValue(DocSeparator)),
             Note = NoteOnce,
         };
     }
