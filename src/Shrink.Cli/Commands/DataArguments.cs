@@ -109,7 +109,7 @@ internal sealed class DataArguments
             Seed = parse.GetValue(Seed),
             ValueRanges = ParseRanges(parse.GetValue(InputRange) ?? []),
             BatchAxes = ParseBatchAxes(parse.GetValue(BatchAxis) ?? []),
-            Text = TextArguments.Bind(parse.GetValue(Data), parse.GetValue(Tokenizer), parse.GetValue(SeqLen), parse.GetValue(TextMode), parse.GetValue(DocSeparator)),
+            FileReader = TextArguments.Bind(parse.GetValue(Data), parse.GetValue(Tokenizer), parse.GetValue(SeqLen), parse.GetValue(TextMode), parse.GetValue(DocSeparator)),
             Note = NoteOnce,
             Warning = WarnOnce,
             NextTokenWindows = parse.GetValue(TaskName) == "lm",

@@ -21,8 +21,12 @@ public sealed record DataOptions
     /// <summary>Batch axes by input name (from <c>--batch-axis name=1</c>), where the inferred one is wrong.</summary>
     public IReadOnlyDictionary<string, int> BatchAxes { get; init; } = new Dictionary<string, int>();
 
-    /// <summary>Tokenizer and windowing for a text file (<c>--tokenizer</c>); non-null means the data spec is a text file read by <see cref="Text.TextDataSource"/>.</summary>
-    public Text.TextDataOptions? Text { get; init; }
+    /// <summary>
+    /// The reader of a data file that needs settings of its own, e.g. <c>Text.TextDataOptions</c> (<c>--tokenizer</c>):
+    /// non-null means the data path is read by it. <c>Text.TextDataOptionsExtensions.WithExtraToken</c> asks text data
+    /// for windows one token longer (next-token evaluation).
+    /// </summary>
+    public IDataFileReader? FileReader { get; init; }
 
     /// <summary>Receives notes on how the data is fed (e.g. one sample per batch for a model whose batch is fixed at 1).</summary>
     public Action<string>? Note { get; init; }

@@ -15,7 +15,7 @@ public static class DataSourceFactory
     /// a directory → <see cref="ImageFolderDataSource"/>;
     /// a <c>.npy</c> file → <see cref="NpyDataSource"/> (<see cref="IntegerNpyDataSource"/> for an integer input); a file starting with IDX magic (after optional gzip) → <see cref="IdxDataSource"/>,
     /// whose labels, when <see cref="DataOptions.LabelsPath"/> is null, are looked for beside it (<c>images</c> → <c>labels</c>, <c>idx3</c> → <c>idx1</c>).
-    /// With <see cref="DataOptions.Text"/> set, the file is text → <see cref="Text.TextDataSource"/>.
+    /// With <see cref="DataOptions.FileReader"/> set (text and its tokenizer), that reader opens the file.
     /// File data feeds <see cref="Preprocessing.InputName"/>, or the model's only input. Paths must be regular files or
     /// folders (a FIFO or a device is refused before it is opened). The batch axes of <see cref="DataOptions.BatchAxes"/>
     /// replace the inferred ones; a model whose batch dimension is fixed gets batches of exactly that size
@@ -53,8 +53,8 @@ public static class DataSourceFactory
             return random;
         }
         CheckPaths(spec, options.LabelsPath);
-        if (options.Text is not null)
-            return new Text.TextDataSource(spec, options.Text, modelInputs, preprocessing.InputName, options.Note);
+        if (options.FileReader is not null)
+            return options.FileReader.Open(spec, modelInputs, preprocessing.InputName, options.Note);
         if (spec.EndsWith(".txt", StringComparison.OrdinalIgnoreCase))
             throw new ShrinkException($"{spec}: a text file needs a tokenizer (--tokenizer gpt2, a vocab.txt, ...) to become token ids.");
         if (NamedArraysOf(spec, options, modelInputs) is var (named, given))

@@ -2,10 +2,14 @@ namespace Shrink.Data.Text;
 
 /// <summary>
 /// How a text file is tokenized and cut into samples (<c>--tokenizer</c>, <c>--seq-len</c>, <c>--text-mode</c>,
-/// <c>--doc-separator</c>). Set on <see cref="DataOptions.Text"/>; the file is then read by <see cref="TextDataSource"/>.
+/// <c>--doc-separator</c>). Set as <see cref="DataOptions.FileReader"/>; the file is then read by <see cref="TextDataSource"/>.
 /// </summary>
-public sealed record TextDataOptions
+public sealed record TextDataOptions : IDataFileReader
 {
+    /// <inheritdoc />
+    public IDataSource Open(string path, IReadOnlyList<ModelInputSpec> modelInputs, string? inputName, Action<string>? note) =>
+        new TextDataSource(path, this, modelInputs, inputName, note);
+
     /// <summary>The tokenizer (opened before any work, so a bad file is refused first).</summary>
     public required TextTokenizer Tokenizer { get; init; }
 

@@ -139,9 +139,21 @@ public sealed class TextDataSourceTests : IDisposable
     public void The_factory_opens_text_when_text_options_are_given_and_refuses_a_txt_file_without_them()
     {
         string path = Text("abcdefgh");
-        using (var source = DataSourceFactory.Open(path, new DataOptions { Text = Chars(4) }, [Input("input_ids")]))
+        using (var source = DataSourceFactory.Open(path, new DataOptions { FileReader = Chars(4) }, [Input("input_ids")]))
             Assert.IsType<TextDataSource>(source);
         var error = Assert.Throws<ShrinkException>(() => DataSourceFactory.Open(path, new DataOptions(), [Input("input_ids")]));
         Assert.Contains("tokenizer", error.Message);
+    }
+
+    [Fact]
+    public void With_extra_token_lengthens_text_windows_and_leaves_other_data_alone()
+    {
+        var text = new DataOptions { FileReader = Chars(4) }.WithExtraToken();
+        Assert.True(text.TextOptions()!.ExtraToken);
+        using (var source = DataSourceFactory.Open(Text("abcdefghij"), text, [Input("input_ids")]))
+            Assert.Equal([1L, 5], source.ReadBatches(1).First().Inputs[0].Shape);
+        var plain = new DataOptions();
+        Assert.Same(plain, plain.WithExtraToken());
+        Assert.Null(plain.TextOptions());
     }
 }
