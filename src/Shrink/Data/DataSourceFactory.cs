@@ -30,8 +30,8 @@ public static class DataSourceFactory
         if (options.NextTokenWindows)
         {
             // Text is cut into windows one token longer than the model's input; arrays must already hold such windows.
-            var windows = options.Text is { } text
-                ? Open(spec, options with { NextTokenWindows = false, Text = text with { ExtraToken = true } }, modelInputs)
+            var windows = options.FileReader is { } reader
+                ? Open(spec, options with { NextTokenWindows = false, FileReader = reader.ForNextTokenWindows() }, modelInputs)
                 : Open(spec, options with { NextTokenWindows = false }, Data.NextTokenWindows.DataInputs(modelInputs));
             return new NextTokenWindows(windows);
         }

@@ -13,4 +13,10 @@ public interface IDataFileReader
     /// <param name="note">Receives notes on how the data is fed.</param>
     /// <exception cref="ShrinkException">The file or its fit with the model is wrong; the message names the path.</exception>
     IDataSource Open(string path, IReadOnlyList<ModelInputSpec> modelInputs, string? inputName, Action<string>? note);
+
+    /// <summary>
+    /// The reader for next-token windows (<see cref="NextTokenWindows"/>): samples one token longer than the model's
+    /// input, as a language model is evaluated. Readers whose samples are fixed by the file return themselves.
+    /// </summary>
+    IDataFileReader ForNextTokenWindows() => this;
 }

@@ -10,6 +10,9 @@ public sealed record TextDataOptions : IDataFileReader
     public IDataSource Open(string path, IReadOnlyList<ModelInputSpec> modelInputs, string? inputName, Action<string>? note) =>
         new TextDataSource(path, this, modelInputs, inputName, note);
 
+    /// <inheritdoc />
+    public IDataFileReader ForNextTokenWindows() => this with { ExtraToken = true };
+
     /// <summary>The tokenizer (opened before any work, so a bad file is refused first).</summary>
     public required TextTokenizer Tokenizer { get; init; }
 
