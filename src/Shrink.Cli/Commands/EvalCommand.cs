@@ -22,16 +22,22 @@ internal static class EvalCommand
         var report = new Option<string?>("--report") { Description = "Write a Markdown report to this file" };
         var noLatency = new Option<bool>("--no-latency") { Description = "Skip the timing" };
         var memoryLimit = new Option<string?>("--memory-limit") { Description = "Activation memory one batch may take, e.g. 512M or 2G (default: half the available memory, at most 1G); the accuracy batch is lowered and larger latency batches skipped to fit" };
-        var data = new DataArguments();
+        var data = new DataArguments(dataRequired: false);
+        var pipeline = new PipelineArguments(evaluation: true);
         var command = new Command("eval", "Measure a model: top-1/top-5 accuracy, fidelity to a reference, latency, size, parameters and MACs.")
         {
             model, reference, batches, threads, runs, warmup, json, report, noLatency, memoryLimit,
         };
         data.AddTo(command);
+        pipeline.AddTo(command);
         command.SetAction(parse =>
         {
             string modelPath = parse.GetValue(model)!;
             string? referencePath = parse.GetValue(reference);
+            if (pipeline.Given(parse))
+                return DiffusionEvalAction.Run(parse, pipeline, data, modelPath, referencePath, parse.GetValue(threads), parse.GetValue(json), parse.GetValue(report));
+            pipeline.RefuseWithout(parse);
+            if (parse.GetValue(data.Data) is null) throw new UsageException("Option '--data' is required (or --pipeline, for a diffusion model run in its sampler).");
             using var outputs = OutputTransaction.Begin([("MODEL", modelPath), ("--reference", referencePath), .. data.InputPaths(parse)],
                 [("--report", parse.GetValue(report)), ("--json", parse.GetValue(json))]);
             var dataOptions = data.Bind(parse, modelPath, referencePath);
