@@ -21,7 +21,7 @@ public class DiffusionCalibrationSourceTests
         foreach (long t in new long[] { 800, 600, 400, 200, 0 })
             Assert.Equal(2, ts.Count(v => v == t)); // every step twice: once per trajectory
         long calls = source.ModelCalls;
-        Assert.Equal(8, calls); // 4 steps advanced per group of 2 trajectories (none after the last sample)
+        Assert.Equal(4, calls); // both trajectories in one batch, advanced 4 steps (none after the last sample)
         var second = source.ReadBatches(3).ToList();
         Assert.Equal(calls, source.ModelCalls); // replayed from memory
         Assert.Equal(first.SelectMany(b => (float[])b.Inputs[0].Data), second.SelectMany(b => (float[])b.Inputs[0].Data));
