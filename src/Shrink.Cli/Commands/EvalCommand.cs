@@ -22,20 +22,32 @@ internal static class EvalCommand
         var report = new Option<string?>("--report") { Description = "Write a Markdown report to this file" };
         var noLatency = new Option<bool>("--no-latency") { Description = "Skip the timing" };
         var memoryLimit = new Option<string?>("--memory-limit") { Description = "Activation memory one batch may take, e.g. 512M or 2G (default: half the available memory, at most 1G); the accuracy batch is lowered and larger latency batches skipped to fit" };
-        var data = new DataArguments();
+        var data = new DataArguments(dataRequired: false);
+        var pipeline = new PipelineArguments(evaluation: true);
         var command = new Command("eval", "Measure a model: its task's metrics (top-1/top-5 accuracy, perplexity, embedding similarity, errors), fidelity to a reference, latency, size, parameters and MACs.")
         {
             model, reference, batches, threads, runs, warmup, json, report, noLatency, memoryLimit,
         };
         data.AddTo(command);
+        pipeline.AddTo(command);
         command.SetAction(parse =>
         {
             string modelPath = parse.GetValue(model)!;
             string? referencePath = parse.GetValue(reference);
+            if (pipeline.Given(parse))
+                return DiffusionEvalAction.Run(parse, pipeline, data, modelPath, referencePath, parse.GetValue(threads), parse.GetValue(json), parse.GetValue(report));
+            pipeline.RefuseWithout(parse);
+            if (parse.GetValue(data.Data) is null) throw new UsageException("Option '--data' is required (or --pipeline, for a diffusion model run in its sampler).");
             using var outputs = OutputTransaction.Begin([("MODEL", modelPath), ("--reference", referencePath), .. data.InputPaths(parse)],
                 [("--report", parse.GetValue(report)), ("--json", parse.GetValue(json))]);
             // The evaluator itself reads a language model's windows as input and targets (--task lm).
-            var dataOptions = data.Bind(parse, modelPath, referencePath) with { NextTokenWindows = false };
+            // Text for --task lm is cut into windows one token longer than the model's input, as quantize reads it.
+            var dataOptions = data.Bind(parse, modelPath, referencePath);
+            dataOptions = dataOptions with
+            {
+                NextTokenWindows = false,
+                FileReader = dataOptions.NextTokenWindows ? dataOptions.FileReader?.ForNextTokenWindows() : dataOptions.FileReader,
+            };
             // The evaluator loads the model itself; read only its graph here (no tensor data), and only when an option names its inputs.
             if (data.NamesInputs(parse)) data.CheckAgainst(parse, Shrink.Model.OnnxModel.Load(modelPath, new Shrink.Model.ModelLoadOptions { LoadExternalData = false }), modelPath);
             string dataSpec = parse.GetValue(data.Data)!;

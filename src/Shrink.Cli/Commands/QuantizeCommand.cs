@@ -49,12 +49,14 @@ internal static class QuantizeCommand
         var batch = new Option<int>("--calibration-batch") { Description = $"Batch size while calibrating (at most {StaticQuantizationOptions.MaxBatchSize}; lowered to fit --memory-limit)", DefaultValueFactory = _ => 64 };
         var memoryLimit = new Option<string?>("--memory-limit") { Description = "Activation memory calibration and the per-layer error may hold at once, e.g. 512M or 2G (default: half the available memory, at most 1G); the batch is lowered, or the tensors observed in several passes, to fit" };
         var data = new DataArguments(dataRequired: false);
+        var pipeline = new PipelineArguments(evaluation: false);
         var command = new Command("quantize", "Quantize to int8 (calibrated static QDQ fused by ONNX Runtime into integer kernels, or dynamic), or weights only to 2-8 bits with --weights (GPTQ or round-to-nearest).")
         {
             model, output, mode, calibration, percentile, activations, symmetric, perTensor, excludeNodes, excludeOps, report, json, analysis, batch, memoryLimit,
             weights, groupSize, method, symmetricWeights, asymmetric, actOrder, damp, clipSteps, nonSequential, floatTargets, recipeOut,
         };
         data.AddTo(command);
+        pipeline.AddTo(command);
         WeightOnlyOptions WeightOptions(ParseResult parse, string weightType)
         {
             var options = new WeightOnlyOptions
@@ -93,6 +95,9 @@ internal static class QuantizeCommand
             var extraOutputs = parse.GetValue(mixed.Mixed) ? [(OutputTransaction.CacheRole, (string?)Shrink.Methods.Quantization.MixedPrecision.SensitivityCache.PathFor(input))] : Array.Empty<(string, string?)>();
             using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse)],
                 [.. OutputTransaction.ModelOutputs(input, outPath), ("--report", parse.GetValue(report)), ("--json", parse.GetValue(json)), ("--recipe-out", parse.GetValue(recipeOut)), .. extraOutputs]);
+            pipeline.RefuseWithout(parse);
+            if (pipeline.Given(parse) && (parse.GetValue(mixed.Mixed) || parse.GetValue(weights) is not null || parse.GetValue(mode) != "static" || parse.GetValue(recipeOut) is not null))
+                throw new UsageException("--pipeline calibrates static int8 quantization; leave out --mixed, --weights, --mode dynamic and --recipe-out.");
             if (parse.GetValue(mixed.Mixed) && parse.GetValue(weights) is not null) throw new UsageException("--mixed chooses each layer's width from --bits; leave out --weights.");
             CommonOptions.NotNegative(parse.GetValue(analysis), "--analysis-samples");
             if (parse.GetValue(mixed.Mixed) && parse.GetValue(recipeOut) is not null) throw new UsageException("--recipe-out is not available with --mixed (recipes have no mixed-precision step yet).");
@@ -130,6 +135,12 @@ internal static class QuantizeCommand
             if (parse.GetValue(mode) == "dynamic")
             {
                 result = new DynamicQuantizer(options).Quantize(onnx);
+            }
+            else if (pipeline.Given(parse))
+            {
+                var open = pipeline.CalibrationData(parse, data, onnx, input, options.Samples, options.BatchSize);
+                outputs.ProbeData = open;
+                result = ConsoleOutput.WithProgress("quantize", progress => new StaticQuantizer(options).Quantize(onnx, open, progress));
             }
             else
             {
