@@ -1,4 +1,4 @@
-namespace Shrink.Evaluation;
+namespace Shrink.Evaluation.Tasks;
 
 /// <summary>Accumulates top-1 and top-5 accuracy of logits against integer labels, batch by batch.</summary>
 public sealed class ClassificationAccuracy

@@ -1,6 +1,6 @@
-using Shrink.Evaluation;
+using Shrink.Evaluation.Tasks;
 
-namespace Shrink.Tests.Evaluation;
+namespace Shrink.Tests.Evaluation.Tasks;
 
 public class ClassificationAccuracyTests
 {
