@@ -32,8 +32,8 @@ public sealed record DataOptions
     public Action<string>? Note { get; init; }
 
     /// <summary>
-    /// Receives warnings about the data (random data: figures measured on it say nothing about accuracy); null to send
-    /// them to <see cref="Note"/>.
+    /// Receives warnings about the data (random data: figures measured on it say nothing about accuracy); null to say
+    /// nothing (<see cref="IDataSource.IsRandom"/> and the evaluation's <c>RandomData</c> still tell).
     /// </summary>
     public Action<string>? Warning { get; init; }
 

@@ -49,7 +49,7 @@ public static class DataSourceFactory
             if (preprocessing.InputName is not null)
                 ResolveInput(modelInputs, preprocessing.InputName, spec);
             var random = new RandomDataSource(modelInputs, options.ShapeOverrides, count, options.Seed, options.ValueRanges);
-            (options.Warning ?? options.Note)?.Invoke(RandomDataSource.Warning);
+            options.Warning?.Invoke(RandomDataSource.Warning);
             return random;
         }
         CheckPaths(spec, options.LabelsPath);

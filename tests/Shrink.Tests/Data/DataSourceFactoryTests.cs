@@ -118,8 +118,9 @@ public sealed class DataSourceFactoryTests : IDisposable
         var e = Assert.Throws<ShrinkException>(() => DataSourceFactory.Open(images, Options, two));
         Assert.Contains("'x'", e.Message);
         Assert.Contains("'scale'", e.Message);
-        using var named = DataSourceFactory.Open(images, Options with { Preprocessing = new Preprocessing { InputName = "x" } }, two);
-        Assert.Equal("x", named.ReadBatches(1).First().Inputs[0].Name);
+        // Named, the data feeds 'x'; 'scale' cannot be derived from it, so the open fails naming it (not the first run).
+        var unfed = Assert.Throws<ShrinkException>(() => DataSourceFactory.Open(images, Options with { Preprocessing = new Preprocessing { InputName = "x" } }, two));
+        Assert.Contains("'scale'", unfed.Message);
         using var random = DataSourceFactory.Open("random:2", Options, two);
         Assert.Equal(2, random.ReadBatches(2).Single().Inputs.Count);
     }

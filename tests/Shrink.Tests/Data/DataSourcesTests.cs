@@ -26,7 +26,7 @@ public sealed class DataSourcesTests : IDisposable
     [Fact]
     public void An_application_streams_its_samples_into_a_real_evaluation()
     {
-        string model = TinyModels.WriteTo(NamedArrayFixtures.TwoInputs(), _dir.File("two.onnx"));
+        string model = TinyModels.WriteTo(NamedArrayFixtures.TwoInputs(features: 4), _dir.File("two.onnx"));
         var options = new EvaluationOptions { LatencyBatchSizes = [] };
 
         var result = new ModelEvaluator(options).Evaluate(model, model, inputs => DataSources.FromSamples(Samples(7), inputs, count: 7));

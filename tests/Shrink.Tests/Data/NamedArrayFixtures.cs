@@ -29,15 +29,16 @@ internal static class NamedArrayFixtures
     }
 
     /// <summary>
-    /// x float [batch,4] and a timestep t int64 [batch] (like a diffusion model's): y = MatMul(x · float(t), W[4,3]) + b.
+    /// x float [batch,features] and a timestep t int64 [batch] (like a diffusion model's): y = MatMul(x · float(t), W[features,3]) + b
+    /// (16 features and more reach the int8 MatMul kernel).
     /// </summary>
-    public static ModelProto TwoInputs()
+    public static ModelProto TwoInputs(int features = 16)
     {
         var graph = new GraphProto { Name = "two_inputs" };
-        graph.Input.Add(FloatInfo("x", "batch", 4));
+        graph.Input.Add(FloatInfo("x", "batch", features));
         graph.Input.Add(TensorInfo("t", TestSupport.TinyModels.Int64, "batch"));
         graph.Output.Add(FloatInfo("y", "batch", 3));
-        graph.Initializer.Add(FloatTensor("W", [4, 3], RandomFloats(12, 5)));
+        graph.Initializer.Add(FloatTensor("W", [features, 3], RandomFloats(features * 3, 5)));
         graph.Initializer.Add(FloatTensor("b", [3], RandomFloats(3, 6)));
         graph.Initializer.Add(RawTensor("axes", TestSupport.TinyModels.Int64, [1], BitConverter.GetBytes(1L)));
         var cast = Node("Cast", ["t"], ["tf"], "cast_t");
