@@ -60,7 +60,7 @@ public sealed class LanguageModelEvaluationTests : IDisposable
 
         Assert.Equal("fidelity", result.Task);
         Assert.Empty(result.Metrics);
-        Assert.Equal(1, result.Fidelity![0].Cosine, 9);
+        Assert.Equal(1, result.Fidelity![0].Cosine!.Value, 9);
     }
 
     [SharedFact]
