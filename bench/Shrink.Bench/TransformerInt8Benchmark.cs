@@ -257,7 +257,8 @@ internal static class TransformerInt8Benchmark
             sb.AppendLine(c, $"| {r.Model} | {r.Mode} | {r.Metric} | {r.Fp32Quality:F4} | {r.Int8Quality:F4} | {r.Fp32Ms:F3} | {r.Int8Ms:F3} | {r.Speedup:F2}× | {r.Runs} | {r.Kernels} |");
         sb.AppendLine().AppendLine("## Targets").AppendLine();
         var gpt = rows.First(r => r.Model.StartsWith("tiny_gpt b8", StringComparison.Ordinal) && r.Mode == "static");
-        sb.AppendLine(c, $"- tiny_gpt W8A8 static at batch 8 × 128: {gpt.Speedup:F2}× fp32 (target ≥ 2.0: {Met(gpt.Speedup >= 2.0)}), perplexity {gpt.Int8Quality:F3} (target ≤ 9.27: {Met(gpt.Int8Quality <= 9.27)}).");
+        // The target is 9.27 on all 512 windows (fp32 9.262): at most 0.008 above fp32 on the windows measured.
+        sb.AppendLine(c, $"- tiny_gpt W8A8 static at batch 8 × 128: {gpt.Speedup:F2}× fp32 (target ≥ 2.0: {Met(gpt.Speedup >= 2.0)}), perplexity {gpt.Int8Quality:F4} vs fp32 {gpt.Fp32Quality:F4} (target ≤ fp32 + 0.008, i.e. 9.27 on all 512 windows: {Met(gpt.Int8Quality - gpt.Fp32Quality <= 0.008)}).");
         var kv = rows.First(r => r.Model.StartsWith("tiny_gpt_kv", StringComparison.Ordinal) && r.Mode == "static");
         sb.AppendLine(c, $"- tiny_gpt_kv static, one token after 100 cached: {kv.Speedup:F2}× fp32 (target ≥ 1.0, not slower: {Met(kv.Speedup >= 1.0)}).");
         var vit = rows.Where(r => r.Model.StartsWith("vit_tiny", StringComparison.Ordinal)).OrderByDescending(r => r.Speedup).First();

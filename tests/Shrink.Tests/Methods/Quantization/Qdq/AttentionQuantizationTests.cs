@@ -90,7 +90,8 @@ public sealed class AttentionQuantizationTests
         Assert.Equal(2, ops.GetValueOrDefault("MatMul") + ops.GetValueOrDefault("com.microsoft.FusedMatMul"));
         Assert.False(ops.ContainsKey("QLinearMatMul"));
         Assert.False(ops.ContainsKey("com.microsoft.QLinearAdd"));
-        Assert.Equal(2, ops.GetValueOrDefault("LayerNormalization"));
+        // Both LayerNorms stay fused float ops (the float residual Add may merge into the second: SkipLayerNormalization).
+        Assert.Equal(2, ops.Where(o => o.Key.EndsWith("LayerNormalization", StringComparison.Ordinal)).Sum(o => o.Value));
         Assert.Empty(result.Fusion.Unfused);
     }
 
