@@ -7,6 +7,7 @@ namespace Shrink.Bench;
 /// <c>phases IN OUT</c>, <c>parsemapped IN</c> and <c>quantizemem MODEL DATA N</c> are what it runs in child processes,
 /// <c>generate DIR</c> writes the two generated models to a folder for a closer look, and
 /// <c>int8 [--quick] [--out PATH]</c> runs the int8 quantization benchmark (bench/RESULTS-int8.md),
+/// <c>int8-transformers [--quick] [--out PATH]</c> int8 on vit_tiny, tiny_gpt and tiny_gpt_kv (bench/RESULTS-int8-transformers.md),
 /// <c>weightonly [--quick] [--out PATH]</c> the weight-only low-bit benchmark (bench/RESULTS-weightonly.md),
 /// <c>prune [--quick] [--out PATH]</c> the pruning benchmark (bench/RESULTS-prune.md),
 /// <c>prune-sweep [--quick] [--out PATH]</c> resnet8's accuracy against speed over channel-pruning rates
@@ -32,6 +33,11 @@ internal static class Program
                 bool quick = args.Contains("--quick");
                 int outAt = Array.IndexOf(args, "--out");
                 return Int8Benchmark.Run(quick, outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-int8.md"));
+            }
+            if (args.Length >= 1 && args[0] == "int8-transformers")
+            {
+                int outAt = Array.IndexOf(args, "--out");
+                return TransformerInt8Benchmark.Run(args.Contains("--quick"), outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-int8-transformers.md"));
             }
             if (args.Length >= 1 && args[0] == "prune")
             {

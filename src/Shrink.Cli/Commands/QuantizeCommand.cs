@@ -39,6 +39,7 @@ internal static class QuantizeCommand
         var floatTargets = new Option<bool>("--float-targets") { Description = "Sequential GPTQ: round each layer toward the float model's output at that layer, correcting the error earlier layers left (default true)", DefaultValueFactory = _ => true };
         var nonSequential = new Option<bool>("--non-sequential") { Description = "GPTQ: calibrate every layer on the float model in one pass (faster) instead of layer by layer on the quantized model" };
         var symmetric = new Option<bool>("--symmetric-activations") { Description = "Symmetric activation ranges (zero point in the middle)" };
+        var int8Attention = new Option<bool>("--int8-attention") { Description = "Static int8: also quantize MatMuls of two activations (attention Q·Kᵀ and attn·V) to QLinearMatMul; off by default, as they measured slower than float" };
         var perTensor = new Option<bool>("--per-tensor-weights") { Description = "One weight scale per tensor instead of per output channel" };
         var excludeNodes = new Option<string?>("--exclude-nodes") { Description = "Comma-separated node names to leave in float" };
         var excludeOps = new Option<string?>("--exclude-ops") { Description = "Comma-separated op types to leave in float" };
@@ -52,7 +53,7 @@ internal static class QuantizeCommand
         var pipeline = new PipelineArguments(evaluation: false);
         var command = new Command("quantize", "Quantize to int8 (calibrated static QDQ fused by ONNX Runtime into integer kernels, or dynamic), or weights only to 2-8 bits with --weights (GPTQ or round-to-nearest).")
         {
-            model, output, mode, calibration, percentile, activations, symmetric, perTensor, excludeNodes, excludeOps, report, json, analysis, batch, memoryLimit,
+            model, output, mode, calibration, percentile, activations, symmetric, int8Attention, perTensor, excludeNodes, excludeOps, report, json, analysis, batch, memoryLimit,
             weights, groupSize, method, symmetricWeights, asymmetric, actOrder, damp, clipSteps, nonSequential, floatTargets, recipeOut,
         };
         data.AddTo(command);
@@ -107,6 +108,7 @@ internal static class QuantizeCommand
                 if (parse.GetValue(symmetricWeights) && parse.GetValue(asymmetric)) throw new UsageException("--symmetric and --asymmetric exclude each other.");
                 var weightOptions = WeightOptions(parse, weightType);
                 if (parse.GetValue(mode) != "static") throw new UsageException("--mode applies to int8 activation quantization; leave it out with --weights.");
+                if (parse.GetValue(int8Attention)) throw new UsageException("--int8-attention applies to static int8 quantization; leave it out with --weights.");
                 return WeightOnly(parse, outputs, input, outPath, weightOptions, data, report, json, recipeOut);
             }
             double pct = parse.GetValue(percentile);
@@ -114,11 +116,13 @@ internal static class QuantizeCommand
             if (parse.GetResult(percentile) is { Implicit: false } && parse.GetValue(calibration) != "percentile")
                 throw new UsageException("--percentile applies to --calibration percentile.");
             if (parse.GetValue(activations) == "float") throw new UsageException("--activations float needs --weights (weight-only quantization).");
+            if (parse.GetValue(int8Attention) && parse.GetValue(mode) == "dynamic") throw new UsageException("--int8-attention applies to --mode static (dynamic quantization leaves attention MatMuls in float).");
             var options = new StaticQuantizationOptions
             {
                 ActivationType = parse.GetValue(activations) == "int8" ? ElementType.Int8 : ElementType.UInt8,
                 SymmetricActivations = parse.GetValue(symmetric),
                 PerChannelWeights = !parse.GetValue(perTensor),
+                QuantizeAttentionMatMuls = parse.GetValue(int8Attention),
                 Calibration = parse.GetValue(calibration)!,
                 CalibrationSettings = new CalibrationSettings { Percentile = parse.GetValue(percentile) },
                 Samples = parse.GetValue(data.Samples) ?? 512,

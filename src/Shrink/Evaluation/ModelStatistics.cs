@@ -12,7 +12,7 @@ public sealed record ModelStatistics(
     IReadOnlyDictionary<string, int> OpHistogram)
 {
     /// <summary>
-    /// Computes the statistics. Parameters count the elements of numeric initializers of rank ≥ 1, except int64 ones
+    /// Computes the statistics. Parameters count the elements of numeric initializers (and Constant node values) of rank ≥ 1, except int64 ones
     /// (shapes and indices) and quantization scales and zero points, in the main graph and in subgraphs (If branches, Loop
     /// and Scan bodies); the op histogram counts the nodes of subgraphs too. <paramref name="shapes"/> are value shapes measured at batch size 1 (see
     /// <c>ValueShapeProbe</c>); without them MACs are null.
@@ -27,7 +27,11 @@ public sealed record ModelStatistics(
             .Where(n => n.OpType is OpTypes.QuantizeLinear or OpTypes.DequantizeLinear or OpTypes.DynamicQuantizeMatMul or OpTypes.MatMulNBits)
             .SelectMany(n => n.OpType is OpTypes.QuantizeLinear or OpTypes.DequantizeLinear ? n.Inputs.Skip(1) : n.Inputs.Skip(2).Take(2))
             .ToHashSet(StringComparer.Ordinal);
-        foreach (var t in model.Graph.Initializers.Values.Concat(subgraphs.SelectMany(g => g.Initializers.Values)))
+        // Weights an exporter wrote as Constant nodes count as parameters too (a model whose weights are all Constants
+        // would otherwise show 0); passes promote them to initializers before they compress anything.
+        var constants = allNodes.Where(n => n.OpType == OpTypes.Constant && (n.Domain.Length == 0 || n.Domain == "ai.onnx") && n.Outputs.Count == 1)
+            .Select(n => n.ConstantValue()).OfType<TensorData>();
+        foreach (var t in model.Graph.Initializers.Values.Concat(subgraphs.SelectMany(g => g.Initializers.Values)).Concat(constants))
         {
             if (t.Type is ElementType.Int64 or ElementType.String or ElementType.Bool) continue;
             if (t.Dims.Count == 0 || quantizationMetadata.Contains(t.Name)) continue; // scalars are constants, not weights

@@ -65,6 +65,10 @@ public static class QdqInserter
                 : graph.AddNodeAfter(producer, OpTypes.QuantizeLinear, [tensor, scale, zp], [quantized], qName);
             graph.AddNodeAfter(q, OpTypes.DequantizeLinear, [quantized, scale, zp], [dequantized], dqName);
             graph.RedirectConsumers(tensor, dequantized, except: q);
+            // Shape reads only dims: it reads the 8-bit tensor, so no DequantizeLinear runs just to be measured (reading
+            // the float tensor instead would give its producer a second consumer and keep ORT from fusing it with the Q).
+            foreach (var reader in graph.Consumers(dequantized).Where(c => c.OpType == OpTypes.Shape && c.Domain.Length == 0).ToList())
+                graph.SetInput(reader, 0, quantized);
             dequantizedNames[tensor] = dequantized;
             // The DequantizeLinear we just added reads 'quantized', not 'tensor', so it is unaffected.
         }

@@ -7,7 +7,8 @@ namespace Shrink.Methods.Quantization.Qdq;
 /// <summary>
 /// Conv, Gemm and MatMul with a constant weight: activation input and output per tensor, weight per output channel
 /// (axis from the op's <see cref="OpSchema"/>), bias as int32. ORT fuses the result into QLinearConv, QGemm or QLinearMatMul.
-/// A MatMul of two activations goes to <see cref="BinaryOpHandler"/>.
+/// A MatMul of two activations (attention) stays float unless <see cref="StaticQuantizationOptions.QuantizeAttentionMatMuls"/>,
+/// then goes to <see cref="BinaryOpHandler"/>.
 /// </summary>
 [Registered("weighted", "Conv, Gemm and MatMul with a constant weight: per-channel int8 weights, int32 bias (QLinearConv, QGemm, QLinearMatMul)")]
 public sealed class WeightedOpHandler : IQdqOpHandler
@@ -26,7 +27,12 @@ public sealed class WeightedOpHandler : IQdqOpHandler
         string input = node.Inputs[0], weightName = node.Inputs[facts.WeightInput];
         if (!context.IsFloatConstant(weightName))
         {
-            if (facts.Layer == LayerKind.MatMul) return _activationMatMul.Mark(node, context);
+            if (facts.Layer == LayerKind.MatMul)
+            {
+                if (!context.Options.QuantizeAttentionMatMuls && context.IsActivation(input) && context.IsActivation(weightName))
+                    return "a MatMul of two activations (attention) stays float: QLinearMatMul over per-head products was slower (--int8-attention quantizes it)";
+                return _activationMatMul.Mark(node, context);
+            }
             return "the weight is not a float constant";
         }
         if (!context.IsActivation(input)) return "the data input is not a float activation";
