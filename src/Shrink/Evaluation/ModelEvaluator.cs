@@ -2,6 +2,7 @@ using System.Globalization;
 using Shrink.Calibration;
 using Shrink.Data;
 using Shrink.Model;
+using Shrink.Pipelines.Decoding;
 using Shrink.Runtime;
 
 namespace Shrink.Evaluation;
@@ -26,13 +27,22 @@ public sealed class ModelEvaluator
         using var session = ModelSession.Open(modelPath, _options.Runtime);
         using var reference = referencePath is null ? null : ModelSession.Open(referencePath, _options.Runtime);
         if (reference is not null) CheckSameInterface(session, reference);
+        var notes = new List<string>();
+        // --- decoders with a KV cache: the data gives token windows, each model runs them token by token (prefill, then
+        // one token per run with its own cache fed back) and the outputs are compared per position; latency times a prefill.
+        var layout = KvCacheLayout.Detect(OnnxModel.Load(modelPath, new ModelLoadOptions { LoadExternalData = false }));
+        IModelRunner runner = layout is null ? session : new IncrementalDecoder(session, layout, note: notes.Add);
+        IModelRunner? refRunner = reference is null || layout is null ? reference : new IncrementalDecoder(reference, layout, note: notes.Add);
+        IDataSource Open() => layout is null
+            ? openData(session.Inputs)
+            : new PrefillDataSource(openData([.. session.Inputs.Where(i => !layout.IsPast(i.Name))]), (IncrementalDecoder)runner);
+        // --- end of the KV-cache hook
         // A model whose batch is fixed (often at 1) runs batches of exactly that size, whoever opened the data.
-        using var data = FixedBatchDataSource.ForModel(openData(session.Inputs), session.Inputs);
+        using var data = FixedBatchDataSource.ForModel(Open(), session.Inputs);
 
         long budget = _options.MemoryLimitBytes ?? MemoryBudget.DefaultBytes();
         var (stats, perSample) = Statistics(modelPath, session.Inputs, data);
         var refStats = referencePath is null ? null : Statistics(referencePath, reference!.Inputs, data).Stats;
-        var notes = new List<string>();
         int evalBatch = _options.EvalBatchSize;
         if (perSample is long bytes && (long)evalBatch * bytes > budget)
         {
@@ -52,11 +62,11 @@ public sealed class ModelEvaluator
                 // A fixed-batch model's last batch may be padded by repeated samples: count only the real ones.
                 int real = total is long t ? (int)Math.Clamp(t - samples, 0, read.Count) : read.Count;
                 var batch = real == read.Count ? read : new DataBatch(read.Inputs, real, read.Labels?[..real]);
-                var outputs = Trim(session.Run(read), read.Count, real);
+                var outputs = Trim(runner.Run(read), read.Count, real);
                 if (batch.Labels is not null) AddAccuracy(accuracy, outputs[0], batch, session.DisplayName);
                 if (reference is not null)
                 {
-                    var refOutputs = Trim(reference.Run(read), read.Count, real);
+                    var refOutputs = Trim(refRunner!.Run(read), read.Count, real);
                     if (batch.Labels is not null) AddAccuracy(refAccuracy, refOutputs[0], batch, reference.DisplayName);
                     for (int k = 0; k < outputs.Count; k++)
                     {
