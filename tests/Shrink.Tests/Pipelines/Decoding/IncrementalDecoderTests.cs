@@ -44,7 +44,6 @@ public sealed class IncrementalDecoderTests
         Assert.Equal([(0, 5), (5, 1), (6, 1), (7, 1), (8, 1), (9, 1)], steps.Select(s => (s.Start, s.Length)));
         Assert.All(steps, s => Assert.Equal([2L, 4, s.Start, 48], s.Inputs.Inputs.Single(t => t.Name == "past_value_2").Shape));
         // Each step's past is the previous step's present.
-        Assert.Equal(steps[2].Outputs.Single(o => o.Name == "present_key_1").Data[..(2 * 4 * 6 * 48)].Length, ((float[])steps[3].Inputs.Inputs.Single(t => t.Name == "past_key_1").Data).Length);
         Assert.Equal(steps[2].Outputs.Single(o => o.Name == "present_key_1").Data, (float[])steps[3].Inputs.Inputs.Single(t => t.Name == "past_key_1").Data);
     }
 
