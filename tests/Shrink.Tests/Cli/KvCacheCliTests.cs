@@ -34,17 +34,25 @@ public sealed class KvCacheCliTests : IDisposable
     }
 
     [SharedFact]
-    public void Static_int8_calibrates_on_decoding_states_and_keeps_the_cache_interface()
+    public void Static_int8_calibrates_on_decoding_states_and_beats_random_caches()
     {
         string output = _dir.File("static.onnx");
-        var r = ShrinkCli.Run("quantize", Kv, "-o", output, "--data", SharedPath("tiny_gpt.calib.npy"), "--samples", "32", "--analysis-samples", "0");
+        var r = ShrinkCli.Run("quantize", Kv, "-o", output, "--data", SharedPath("tiny_gpt.calib.npy"), "--samples", "64", "--calibration", "minmax", "--analysis-samples", "0");
 
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         Assert.Contains("has a KV cache (8 past/present pairs)", r.Stdout + r.Stderr);
         Assert.DoesNotContain("onnxruntime", r.Stderr);
         AssertSameInterface(output);
-        double fp32 = Perplexity(Kv, 16), int8 = Perplexity(output, 16);
+
+        // The same calibration on random data (random tokens and random caches) for comparison.
+        string random = _dir.File("random.onnx");
+        string[] shapes = [.. Enumerable.Range(0, 4).SelectMany(i => new[] { "--input-shape", $"past_key_{i}=1,4,64,48", "--input-shape", $"past_value_{i}=1,4,64,48" })];
+        var rr = ShrinkCli.Run(["quantize", Kv, "-o", random, "--data", "random:64", "--input-shape", "input_ids=1,1", .. shapes, "--calibration", "minmax", "--analysis-samples", "0"]);
+        Assert.True(rr.ExitCode == 0, rr.Stdout + rr.Stderr);
+
+        double fp32 = Perplexity(Kv, 16), int8 = Perplexity(output, 16), fromRandom = Perplexity(random, 16);
         Assert.InRange(int8 / fp32, 0.99, 1.03);
+        Assert.True(int8 < fromRandom, $"decoding states {int8:F3} vs random caches {fromRandom:F3} (fp32 {fp32:F3})");
     }
 
     [SharedFact]
