@@ -175,8 +175,17 @@ internal sealed class DataArguments
     {
         if (parse.GetValue(Data) is not string spec) return null;
         var options = Bind(parse, modelPath);
-        return inputs => DataSourceFactory.Open(spec, options, inputs);
+        return Opener(spec, options, modelPath);
     }
+
+    /// <summary>
+    /// Opens <paramref name="spec"/> for <paramref name="modelPath"/>'s inputs; for a decoder with a KV cache, file data
+    /// feeds the token input and the cache comes from the model decoding it (<see cref="Shrink.Pipelines.Decoding.KvCacheStateSource"/>).
+    /// </summary>
+    public static Func<IReadOnlyList<ModelInputSpec>, IDataSource> Opener(string spec, DataOptions options, string modelPath) =>
+        spec.StartsWith("random:", StringComparison.OrdinalIgnoreCase)
+            ? inputs => DataSourceFactory.Open(spec, options, inputs)
+            : inputs => Shrink.Pipelines.Decoding.KvCacheStateSource.OpenFor(modelPath, inputs, i => DataSourceFactory.Open(spec, options, i), options.Note);
 
     private static float[] Floats(string text, string option) =>
         CommonOptions.List(text, option).Select(s => float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) && float.IsFinite(v) ? v : throw new UsageException($"{option}: '{s}' is not a finite number.")).ToArray();

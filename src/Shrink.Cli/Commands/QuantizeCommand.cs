@@ -2,7 +2,6 @@ using System.CommandLine;
 using Shrink.Calibration;
 using Shrink.Cli.Json;
 using Shrink.Cli.Terminal;
-using Shrink.Data;
 using Shrink.Methods.Quantization;
 using Shrink.Methods.Quantization.Dynamic;
 using Shrink.Methods.Quantization.Qdq;
@@ -150,9 +149,9 @@ internal static class QuantizeCommand
             {
                 string dataSpec = parse.GetValue(data.Data) ?? throw new UsageException("static quantization needs calibration data: --data PATH (or use --mode dynamic).");
                 var dataOptions = data.Bind(parse, input);
-                outputs.ProbeData = inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs);
-                result = ConsoleOutput.WithProgress("quantize", progress =>
-                    new StaticQuantizer(options).Quantize(onnx, inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs), progress));
+                var open = DataArguments.Opener(dataSpec, dataOptions, input);
+                outputs.ProbeData = open;
+                result = ConsoleOutput.WithProgress("quantize", progress => new StaticQuantizer(options).Quantize(onnx, open, progress));
             }
             long outBytes = OutputTransaction.StagedSize(outputs.StageModel(result.Model, input, outPath)), inBytes = onnx.SizeOnDisk ?? 0;
             string recipe = RecipeOut.Text(parse, data, input, outPath, parse.GetValue(mode) == "dynamic" ? "quantize-dynamic" : "quantize", options, report, json);

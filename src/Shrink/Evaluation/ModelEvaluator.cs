@@ -3,6 +3,7 @@ using Shrink.Calibration;
 using Shrink.Data;
 using Shrink.Evaluation.Tasks;
 using Shrink.Model;
+using Shrink.Pipelines.Decoding;
 using Shrink.Runtime;
 
 namespace Shrink.Evaluation;
@@ -28,19 +29,26 @@ public sealed class ModelEvaluator
         using var session = ModelSession.Open(modelPath, _options.Runtime);
         using var reference = referencePath is null ? null : ModelSession.Open(referencePath, _options.Runtime);
         if (reference is not null) CheckSameInterface(session, reference);
-        var choice = _options.Task is string name
-            ? new TaskChoice(name, null)
-            : EvaluationTasks.Detect(session.Inputs, OnnxModel.Load(modelPath, new ModelLoadOptions { LoadExternalData = false }).Graph.Outputs);
+        var notes = new List<string>();
+        var graph = OnnxModel.Load(modelPath, new ModelLoadOptions { LoadExternalData = false }).Graph;
+        var choice = _options.Task is string name ? new TaskChoice(name, null) : EvaluationTasks.Detect(session.Inputs, graph.Outputs);
         var task = EvaluationTasks.Create(choice.Name);
+        // --- decoders with a KV cache: the data gives token windows, each model runs them token by token (prefill, then
+        // one token per run with its own cache fed back) and the outputs are compared per position; latency times a prefill.
+        var layout = KvCacheLayout.Detect(graph.Inputs, graph.Outputs);
+        IModelRunner runner = layout is null ? session : new IncrementalDecoder(session, layout, note: notes.Add);
+        IModelRunner? refRunner = reference is null || layout is null ? reference : new IncrementalDecoder(reference, layout, note: notes.Add);
+        var dataInputs = layout is null ? session.Inputs : [.. session.Inputs.Where(i => !layout.IsPast(i.Name))];
         // A model whose batch is fixed (often at 1) runs batches of exactly that size, whoever opened the data.
-        using var data = FixedBatchDataSource.ForModel(openData(task.DataInputs(session.Inputs)), session.Inputs);
-        // The data as the models read it (a language model's windows without their last token), for probes and timing.
-        var modelData = task.ModelData(data);
+        using var data = FixedBatchDataSource.ForModel(openData(task.DataInputs(dataInputs)), session.Inputs);
+        // The data as the models read it (a language model's windows without their last token), for probes and timing;
+        // a decoder with a cache is timed on one full-window run with an empty cache.
+        var modelData = layout is null ? task.ModelData(data) : new PrefillDataSource(task.ModelData(data), (IncrementalDecoder)runner);
+        // --- end of the KV-cache hook
 
         long budget = _options.MemoryLimitBytes ?? MemoryBudget.DefaultBytes();
         var (stats, perSample) = Statistics(modelPath, session.Inputs, modelData);
         var refStats = referencePath is null ? null : Statistics(referencePath, reference!.Inputs, modelData).Stats;
-        var notes = new List<string>();
         int evalBatch = _options.EvalBatchSize;
         if (perSample is long bytes && (long)evalBatch * bytes > budget)
         {
@@ -59,11 +67,11 @@ public sealed class ModelEvaluator
                 int real = total is long t ? (int)Math.Clamp(t - samples, 0, read.Count) : read.Count;
                 var batch = real == read.Count ? read : new DataBatch(read.Inputs, real, read.Labels?[..real]);
                 var run = task.ModelBatch(read);
-                var outputs = Trim(session.Run(run), read.Count, real);
+                var outputs = Trim(runner.Run(run), read.Count, real);
                 IReadOnlyList<OutputTensor>? refOutputs = null;
                 if (reference is not null)
                 {
-                    refOutputs = Trim(reference.Run(run), read.Count, real);
+                    refOutputs = Trim(refRunner!.Run(run), read.Count, real);
                     for (int k = 0; k < outputs.Count; k++)
                     {
                         if (!outputs[k].Shape.SequenceEqual(refOutputs[k].Shape))

@@ -9,7 +9,7 @@ namespace Shrink.Runtime;
 /// An ONNX Runtime session over an <see cref="OnnxModel"/> or a model file, fed with <see cref="DataBatch"/>es.
 /// Outputs come back as float arrays with their shapes, whatever their numeric type.
 /// </summary>
-public sealed class ModelSession : IDisposable
+public sealed class ModelSession : IModelRunner, IDisposable
 {
     private readonly InferenceSession _session;
     private readonly SessionOptions _options;
@@ -163,6 +163,27 @@ public sealed class ModelSession : IDisposable
         catch (OnnxRuntimeException e)
         {
             throw new ShrinkException($"{DisplayName}: inference failed: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Runs a batch only to learn whether it runs (e.g. probing the longest sequence a model takes): a failure is
+    /// returned as its message and not logged by ONNX Runtime.
+    /// </summary>
+    public bool TryRun(DataBatch batch, out string? error)
+    {
+        using var inputs = Prepare(batch);
+        using var quiet = new RunOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, LogVerbosityLevel = 0 };
+        try
+        {
+            using var results = _session.Run(quiet, inputs.Names, inputs.Values, OutputNames);
+            error = null;
+            return true;
+        }
+        catch (OnnxRuntimeException e)
+        {
+            error = e.Message;
+            return false;
         }
     }
 
