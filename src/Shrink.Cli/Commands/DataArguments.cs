@@ -112,8 +112,24 @@ internal sealed class DataArguments
             FileReader = TextArguments.Bind(parse.GetValue(Data), parse.GetValue(Tokenizer), parse.GetValue(SeqLen), parse.GetValue(TextMode), parse.GetValue(DocSeparator)),
             Note = NoteOnce,
             Warning = WarnOnce,
-            NextTokenWindows = parse.GetValue(TaskName) == "lm",
+            NextTokenWindows = ReadsNextTokenWindows(parse, modelPaths),
         };
+    }
+
+    /// <summary>
+    /// True for <c>--task lm</c>, or, without <c>--task</c>, when file data feeds a model detected as a language model
+    /// (said once): its token windows are then read as window[:-1], as evaluation reads them.
+    /// </summary>
+    private bool ReadsNextTokenWindows(ParseResult parse, string?[] modelPaths)
+    {
+        if (parse.GetValue(TaskName) is string task) return task == "lm";
+        if (parse.GetValue(Data) is not string data || IsRandom(data) || modelPaths.Length == 0 || modelPaths[0] is not string path || !File.Exists(path))
+            return false;
+        var model = Shrink.Model.OnnxModel.Load(path, new Shrink.Model.ModelLoadOptions { LoadExternalData = false });
+        var choice = Shrink.Evaluation.Tasks.EvaluationTasks.Detect(Runtime.ModelInputs.Of(model), model.Graph.Outputs);
+        if (choice.Name != "lm") return false;
+        NoteOnce($"task: lm, detected from the model ({choice.Detection}): token windows of n tokens feed window[:n-1]; give --task to choose another");
+        return true;
     }
 
     /// <summary>Refuses a malformed or absurd <c>random:N</c> (the count bounded by <see cref="RandomDataSource.MaxCount"/>) before any work.</summary>

@@ -55,7 +55,7 @@ internal sealed class MixedQuantizeAction
         var accounting = parse.GetValue(Accounting) == "nominal" ? SizeAccounting.Nominal : SizeAccounting.Stored;
         var planner = new MixedPrecisionPlanner(onnx, sensitivity, weightOptions.GroupSize, weightOptions.Symmetric, accounting, weightOptions.ExcludeNodes, weightOptions.ExcludeOps, onnx.SizeOnDisk);
         var dataOptions = data.Bind(parse, input);
-        outputs.ProbeData = inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs);
+        outputs.ProbeData = DataArguments.Opener(dataSpec, dataOptions, input);
         if (budget.Kind == BudgetKind.BopsRatio)
         {
             using var source = DataSourceFactory.Open(dataSpec, dataOptions, Runtime.ModelInputs.Of(onnx));
@@ -76,7 +76,7 @@ internal sealed class MixedQuantizeAction
         {
             if (result is not null && ReferenceEquals(resultBits, p.LayerBits)) return result;
             result = ConsoleOutput.WithProgress("quantize", progress =>
-                new WeightOnlyQuantizer(options with { LayerBits = p.LayerBits }).Quantize(onnx, inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs), progress));
+                new WeightOnlyQuantizer(options with { LayerBits = p.LayerBits }).Quantize(onnx, DataArguments.Opener(dataSpec, dataOptions, input), progress));
             resultBits = p.LayerBits;
             return result;
         }

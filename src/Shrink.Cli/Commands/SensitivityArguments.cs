@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Shrink.Cli.Terminal;
-using Shrink.Data;
 using Shrink.Methods.Quantization.MixedPrecision;
 using Shrink.Model;
 
@@ -66,7 +65,7 @@ internal sealed class SensitivityArguments
         string dataSpec = parse.GetValue(data.Data)!;
         var dataOptions = data.Bind(parse, modelPath);
         SensitivityResult Compute() => ConsoleOutput.WithProgress("sensitivity", progress =>
-            new SensitivityAnalyzer(options).Analyze(model, inputs => DataSourceFactory.Open(dataSpec, dataOptions, inputs), progress));
+            new SensitivityAnalyzer(options).Analyze(model, DataArguments.Opener(dataSpec, dataOptions, modelPath), progress));
         if (parse.GetValue(NoCache)) return Compute();
         var pre = dataOptions.Preprocessing;
         string dataKey = FormattableString.Invariant($"{(File.Exists(dataSpec) ? Path.GetFullPath(dataSpec) : dataSpec)}|{dataOptions.LabelsPath}|{pre.InputName}|{pre.Layout}|{pre.Scale}|{string.Join(",", pre.Mean)}|{string.Join(",", pre.Std)}|{pre.ResizeHeight}x{pre.ResizeWidth}|{pre.Color}|{dataOptions.Seed}");

@@ -70,7 +70,7 @@ internal sealed class TrialArguments
         public string Quantize(IReadOnlyDictionary<string, int> bits, int widest, string path)
         {
             var options = new WeightOnlyOptions { Method = parse.GetValue(arguments.Method)!, GroupSize = group, LayerBits = bits, Bits = widest, Samples = parse.GetValue(data.Samples) ?? 256, MeasureLayerErrors = false };
-            new WeightOnlyQuantizer(options).Quantize(onnx, inputs => DataSourceFactory.Open(dataSpec, calibration, inputs)).Model.Save(path);
+            new WeightOnlyQuantizer(options).Quantize(onnx, DataArguments.Opener(dataSpec, calibration, input)).Model.Save(path);
             return path;
         }
 
