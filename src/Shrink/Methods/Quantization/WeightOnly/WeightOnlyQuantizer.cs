@@ -34,8 +34,12 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
 
         var (layers, leftInFloat) = SelectLayers(prepared);
         var layerNodes = layers.Select(l => l.Node).ToHashSet();
-        if (layers.Count == 0 && EmbeddingQuantizer.Select(prepared.Graph, options, layerNodes.Contains).Tables.Count == 0)
-            throw new ShrinkException($"{source}: nothing to quantize: no Conv, Gemm or MatMul with a constant float weight{(leftInFloat.Count > 0 ? $" ({leftInFloat[0].Name}: {leftInFloat[0].Reason})" : "")}{Subgraphs.UntouchedWeightsNote(prepared.Graph)}.");
+        var preview = EmbeddingQuantizer.Select(prepared.Graph, options, layerNodes.Contains);
+        if (layers.Count == 0 && preview.Tables.Count == 0)
+        {
+            var why = leftInFloat.Concat(preview.Left).FirstOrDefault();
+            throw new ShrinkException($"{source}: nothing to quantize: no Conv, Gemm or MatMul with a constant float weight{(options.EmbeddingBits == 0 ? "" : " and no Gather table to quantize")}{(why.Name is not null ? $" ({why.Name}: {why.Reason})" : "")}{Subgraphs.UntouchedWeightsNote(prepared.Graph)}.");
+        }
 
         var rtn = new RoundToNearest();
         var rtnSettings = options.RoundingSettings("rtn");
