@@ -29,7 +29,7 @@ internal static class QuantizeCommand
         var weights = new Option<string?>("--weights") { Description = "Weight-only quantization: int4, int3, int2 or int8 weights, float activations (MatMul/Gemm → MatMulNBits, Conv → DequantizeLinear)" };
         weights.AcceptOnlyFromAmong("int4", "int3", "int2", "int8");
         var groupSize = new Option<int>("--group-size") { Description = "With --weights: columns per scale along the reduction axis (32, 64, 128...), 0 for one per output channel", DefaultValueFactory = _ => 32 };
-        var embeddings = new Option<string>("--embeddings") { Description = "With --weights or --mixed: Gather tables (embeddings) as GatherBlockQuantized in blocks of --group-size: auto (tables of at least 65,536 values, int8 with --weights int8 or --mixed, else int4), int8, int4 (every table) or off", DefaultValueFactory = _ => "auto" };
+        var embeddings = new Option<string>("--embeddings") { Description = "With --weights or --mixed: Gather tables (embeddings) as GatherBlockQuantized in blocks of --group-size: auto (int8, tables of at least 65,536 values), int8 or int4 (every table), or off", DefaultValueFactory = _ => "auto" };
         embeddings.AcceptOnlyFromAmong("auto", "int8", "int4", "off");
         var method = new Option<string?>("--method") { Description = $"With --weights: the rounding (default gptq with --data, rtn without): {RegistryChoices.Describe(WeightRoundings.Registry.Entries)}" }
             .Choices(WeightRoundings.Registry.Entries);

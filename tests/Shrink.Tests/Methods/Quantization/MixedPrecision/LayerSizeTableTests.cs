@@ -15,7 +15,7 @@ public sealed class LayerSizeTableTests
     {
         var prepared = MixedPrecisionLayers.Prepare(EmbeddingQuantizerTests.Embedding(rows: 256, cols: 256, head: true));
         var plain = LayerSizeTable.Measure(prepared, [4, 8], 32, true, SizeAccounting.Stored, None, None);
-        var options = new WeightOnlyOptions { Bits = bits, GroupSize = 32 };
+        var options = new WeightOnlyOptions { EmbeddingBits = bits, GroupSize = 32 };
         var withEmbeddings = LayerSizeTable.Measure(prepared, [4, 8], 32, true, SizeAccounting.Stored, None, None, embeddings: options);
 
         // 256×256 floats (262,144 bytes) → codes + one float scale per 32 values.

@@ -136,13 +136,13 @@ public sealed class EmbeddingQuantizerTests
     }
 
     [Fact]
-    public void Auto_quantizes_large_tables_at_the_weight_width_and_names_the_small_ones_left()
+    public void Auto_quantizes_large_tables_to_eight_bits_and_names_the_small_ones_left()
     {
         var large = Embedding(rows: 256, cols: 256);
-        var int4 = Quantize(large, new WeightOnlyOptions { Bits = 4 });
+        foreach (int weightBits in new[] { 2, 4, 8 })
+            Assert.Equal(8, Assert.Single(Quantize(large, new WeightOnlyOptions { Bits = weightBits }).Embeddings).Bits);
+        var int4 = Quantize(large, new WeightOnlyOptions { EmbeddingBits = 4 });
         Assert.Equal(4, Assert.Single(int4.Embeddings).Bits);
-        var int8 = Quantize(large, new WeightOnlyOptions { Bits = 8 });
-        Assert.Equal(8, Assert.Single(int8.Embeddings).Bits);
         Assert.True(int4.Embeddings[0].Bytes < int4.Embeddings[0].FloatBytes / 6, $"{int4.Embeddings[0].Bytes} of {int4.Embeddings[0].FloatBytes} bytes");
 
         var small = Quantize(Embedding(rows: 100, cols: 64, head: true), new WeightOnlyOptions());
