@@ -53,7 +53,8 @@ internal sealed class MixedQuantizeAction
         data.CheckAgainst(parse, onnx, input);
         var sensitivity = Sensitivity.Measure(parse, input, onnx, sensitivityOptions, data);
         var accounting = parse.GetValue(Accounting) == "nominal" ? SizeAccounting.Nominal : SizeAccounting.Stored;
-        var planner = new MixedPrecisionPlanner(onnx, sensitivity, weightOptions.GroupSize, weightOptions.Symmetric, accounting, weightOptions.ExcludeNodes, weightOptions.ExcludeOps, onnx.SizeOnDisk);
+        var options = weightOptions with { Method = method ?? "rtn", Bits = sensitivity.Bits.Max() };
+        var planner = new MixedPrecisionPlanner(onnx, sensitivity, weightOptions.GroupSize, weightOptions.Symmetric, accounting, weightOptions.ExcludeNodes, weightOptions.ExcludeOps, onnx.SizeOnDisk, options);
         var dataOptions = data.Bind(parse, input);
         outputs.ProbeData = DataArguments.Opener(dataSpec, dataOptions, input);
         if (budget.Kind == BudgetKind.BopsRatio)
@@ -69,7 +70,6 @@ internal sealed class MixedQuantizeAction
             planner.Latency = ConsoleOutput.WithProgress("latency", progress =>
                 LayerLatencyTable.Measure(onnx, sensitivity.Bits, weightOptions.GroupSize, weightOptions.Symmetric, sample, weightOptions.ExcludeNodes, weightOptions.ExcludeOps, progress));
         }
-        var options = weightOptions with { Method = method ?? "rtn", Bits = sensitivity.Bits.Max() };
         WeightOnlyResult? result = null;
         IReadOnlyDictionary<string, int>? resultBits = null;
         WeightOnlyResult QuantizeFor(MixedPrecisionPlan p)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Shrink.Cli.Terminal;
 using Shrink.Methods.Quantization.MixedPrecision;
+using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Reports;
 
 namespace Shrink.Cli.Commands;
@@ -45,7 +46,7 @@ internal static class ParetoCommand
             string metricName = run.Metric;
             var result = sensitivity.Measure(parse, input, onnx, sensitivityOptions, data);
             var sizeAccounting = parse.GetValue(accounting) == "nominal" ? SizeAccounting.Nominal : SizeAccounting.Stored;
-            var planner = new MixedPrecisionPlanner(onnx, result, group, true, sizeAccounting, new HashSet<string>(), new HashSet<string>(), onnx.SizeOnDisk);
+            var planner = new MixedPrecisionPlanner(onnx, result, group, true, sizeAccounting, new HashSet<string>(), new HashSet<string>(), onnx.SizeOnDisk, new WeightOnlyOptions { GroupSize = group });
             string temp = Directory.CreateTempSubdirectory("shrink-pareto-").FullName;
             try
             {

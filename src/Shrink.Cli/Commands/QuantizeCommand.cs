@@ -28,6 +28,8 @@ internal static class QuantizeCommand
         var weights = new Option<string?>("--weights") { Description = "Weight-only quantization: int4, int3, int2 or int8 weights, float activations (MatMul/Gemm → MatMulNBits, Conv → DequantizeLinear)" };
         weights.AcceptOnlyFromAmong("int4", "int3", "int2", "int8");
         var groupSize = new Option<int>("--group-size") { Description = "With --weights: columns per scale along the reduction axis (32, 64, 128...), 0 for one per output channel", DefaultValueFactory = _ => 32 };
+        var embeddings = new Option<string>("--embeddings") { Description = "With --weights or --mixed: Gather tables (embeddings) as GatherBlockQuantized in blocks of --group-size: auto (int8, tables of at least 65,536 values), int8 or int4 (every table), or off", DefaultValueFactory = _ => "auto" };
+        embeddings.AcceptOnlyFromAmong("auto", "int8", "int4", "off");
         var method = new Option<string?>("--method") { Description = $"With --weights: the rounding (default gptq with --data, rtn without): {RegistryChoices.Describe(WeightRoundings.Registry.Entries)}" }
             .Choices(WeightRoundings.Registry.Entries);
         var symmetricWeights = new Option<bool>("--symmetric") { Description = "With --weights: symmetric grid, no zero points stored (the default)" };
@@ -53,7 +55,7 @@ internal static class QuantizeCommand
         var command = new Command("quantize", "Quantize to int8 (calibrated static QDQ fused by ONNX Runtime into integer kernels, or dynamic), or weights only to 2-8 bits with --weights (GPTQ or round-to-nearest).")
         {
             model, output, mode, calibration, percentile, activations, symmetric, int8Attention, perTensor, excludeNodes, excludeOps, report, json, analysis, batch, memoryLimit,
-            weights, groupSize, method, symmetricWeights, asymmetric, actOrder, damp, clipSteps, nonSequential, floatTargets, recipeOut,
+            weights, groupSize, embeddings, method, symmetricWeights, asymmetric, actOrder, damp, clipSteps, nonSequential, floatTargets, recipeOut,
         };
         data.AddTo(command);
         pipeline.AddTo(command);
@@ -63,6 +65,7 @@ internal static class QuantizeCommand
             {
                 Bits = weightType[3..] switch { "4" => 4, "3" => 3, "2" => 2, _ => 8 },
                 GroupSize = parse.GetValue(groupSize),
+                EmbeddingBits = parse.GetValue(embeddings) switch { "int8" => 8, "int4" => 4, "off" => 0, _ => null },
                 Method = parse.GetValue(method) ?? (parse.GetValue(data.Data) is null ? "rtn" : "gptq"),
                 Symmetric = !parse.GetValue(asymmetric),
                 ActOrder = parse.GetValue(actOrder),
@@ -114,6 +117,7 @@ internal static class QuantizeCommand
             if (!(pct > 0 && pct <= 100)) throw new UsageException($"--percentile must be in (0, 100], not {pct.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
             if (parse.GetResult(percentile) is { Implicit: false } && parse.GetValue(calibration) != "percentile")
                 throw new UsageException("--percentile applies to --calibration percentile.");
+            if (parse.GetResult(embeddings) is { Implicit: false }) throw new UsageException("--embeddings applies to weight-only quantization (--weights or --mixed).");
             if (parse.GetValue(activations) == "float") throw new UsageException("--activations float needs --weights (weight-only quantization).");
             if (parse.GetValue(int8Attention) && parse.GetValue(mode) == "dynamic") throw new UsageException("--int8-attention applies to --mode static (dynamic quantization leaves attention MatMuls in float).");
             var options = new StaticQuantizationOptions

@@ -3,6 +3,7 @@ using System.Globalization;
 using Shrink.Cli.Json;
 using Shrink.Cli.Terminal;
 using Shrink.Methods.Quantization.MixedPrecision;
+using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Reports;
 using Shrink.Reports.Rendering;
 
@@ -45,7 +46,7 @@ internal static class TuneCommand
             var run = trials.Open(parse, data, input, onnx, group);
             string metricName = run.Metric;
             var result = sensitivity.Measure(parse, input, onnx, sensitivityOptions, data);
-            var planner = new MixedPrecisionPlanner(onnx, result, group, true, SizeAccounting.Stored, new HashSet<string>(), new HashSet<string>(), onnx.SizeOnDisk);
+            var planner = new MixedPrecisionPlanner(onnx, result, group, true, SizeAccounting.Stored, new HashSet<string>(), new HashSet<string>(), onnx.SizeOnDisk, new WeightOnlyOptions { GroupSize = group });
             string temp = Directory.CreateTempSubdirectory("shrink-tune-").FullName;
             try
             {

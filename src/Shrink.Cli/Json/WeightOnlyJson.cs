@@ -18,11 +18,12 @@ internal sealed record WeightOnlyJson(
     double CalibrationSeconds,
     double RoundingSeconds,
     IReadOnlyList<WeightLayerResult> Layers,
-    IReadOnlyList<LeftNodeJson> LeftInFloat)
+    IReadOnlyList<LeftNodeJson> LeftInFloat,
+    IReadOnlyList<EmbeddingResult> Embeddings)
 {
     /// <summary>The payload for <paramref name="result"/> made with <paramref name="options"/>.</summary>
     public static WeightOnlyJson From(WeightOnlyResult result, WeightOnlyOptions options, string model, string output, long sizeBytes, long inputSizeBytes) => new(
         model, output, "weight-only", options.Bits, options.GroupSize, options.Symmetric, sizeBytes, inputSizeBytes,
         result.FloatWeightBytes, result.QuantizedWeightBytes, result.Calibration, result.CalibrationSeconds, result.RoundingSeconds,
-        result.Layers, LeftNodeJson.From(result.LeftInFloat));
+        result.Layers, LeftNodeJson.From(result.LeftInFloat), result.Embeddings);
 }

@@ -24,7 +24,7 @@ public sealed record ModelStatistics(
         var subgraphs = Subgraphs.Graphs(model.Graph).ToList();
         var allNodes = model.Graph.Nodes.Concat(subgraphs.SelectMany(g => g.Nodes)).ToList();
         var quantizationMetadata = allNodes
-            .Where(n => n.OpType is OpTypes.QuantizeLinear or OpTypes.DequantizeLinear or OpTypes.DynamicQuantizeMatMul or OpTypes.MatMulNBits)
+            .Where(n => n.OpType is OpTypes.QuantizeLinear or OpTypes.DequantizeLinear or OpTypes.DynamicQuantizeMatMul or OpTypes.MatMulNBits or OpTypes.GatherBlockQuantized)
             .SelectMany(n => n.OpType is OpTypes.QuantizeLinear or OpTypes.DequantizeLinear ? n.Inputs.Skip(1) : n.Inputs.Skip(2).Take(2))
             .ToHashSet(StringComparer.Ordinal);
         // Weights an exporter wrote as Constant nodes count as parameters too (a model whose weights are all Constants

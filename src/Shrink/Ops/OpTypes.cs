@@ -82,6 +82,9 @@ public static class OpTypes
     /// <summary>ONNX Gather.</summary>
     public const string Gather = "Gather";
 
+    /// <summary>ONNX Runtime's com.microsoft GatherBlockQuantized (a Gather over a block-quantized table).</summary>
+    public const string GatherBlockQuantized = "GatherBlockQuantized";
+
     /// <summary>ONNX Gelu (opset 20; also com.microsoft).</summary>
     public const string Gelu = "Gelu";
 

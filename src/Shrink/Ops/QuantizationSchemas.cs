@@ -20,6 +20,7 @@ public static class QuantizationSchemas
         Kernel(OpTypes.QLinearWhere),
         Kernel(OpTypes.QLinearReduceMean),
         Kernel(OpTypes.QAttention),
+        new(OpTypes.GatherBlockQuantized, OpDomains.Microsoft) { MeansQuantized = true },
     ];
 
     private static OpSchema Kernel(string opType) => new(opType, OpDomains.Microsoft) { IsIntegerKernel = true };

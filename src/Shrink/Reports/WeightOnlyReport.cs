@@ -17,6 +17,7 @@ public static class WeightOnlyReport
             .Add("rounding", method == "gptq" ? $"gptq (act-order {(o.ActOrder ? "on" : "off")}, damp {o.Damp.ToString(CultureInfo.InvariantCulture)}, clip search {o.RoundingSettings("gptq").ClipSteps} steps, {(o.Sequential ? o.TargetFloatOutputs ? "sequential toward the float model's outputs" : "sequential" : "from the float model's inputs")})" : $"{method}{(o.RoundingSettings(method).ClipSteps > 1 ? $", clip search {o.RoundingSettings(method).ClipSteps} steps" : "")}")
             .Add("quantized layers", string.Join(", ", r.Layers.GroupBy(l => l.OpType).Select(g => $"{g.Key} ×{g.Count()}")))
             .Add("weight bytes", $"{Format.Bytes(r.FloatWeightBytes)} → {Format.Bytes(r.QuantizedWeightBytes)} ({(double)r.QuantizedWeightBytes / Math.Max(1, r.FloatWeightBytes):F3}×)")
+            .Add("embeddings", r.Embeddings.Count == 0 ? (o.EmbeddingBits == 0 ? "kept in float (--embeddings off)" : "none quantized") : string.Join("; ", r.Embeddings.Select(e => $"{e.Table} {e.Rows}×{e.Cols}: {e.Format}, {Format.Bytes(e.FloatBytes)} → {Format.Bytes(e.Bytes)}, max |error| {e.MaxAbsError.ToString("G3", CultureInfo.InvariantCulture)}")))
             .Add("model size", $"{Format.Bytes(inputBytes)} → {Format.Bytes(outputBytes)} ({(double)outputBytes / Math.Max(1, inputBytes):F2}×)");
         if (r.Calibration is not null) summary.Add("calibration", $"{r.Calibration} ({r.CalibrationSeconds:F2} s)");
         summary.Add("rounding time", $"{r.RoundingSeconds:F2} s");

@@ -137,7 +137,7 @@ public class OpCatalogTests
     [Fact]
     public void Quantized_model_ops_are_Q_DQ_and_the_integer_kernels_quantizers_write() =>
         Assert.Equal(
-            ["ConvInteger", "DequantizeLinear", "DynamicQuantizeLinear", "DynamicQuantizeMatMul", "MatMulInteger", "MatMulIntegerToFloat",
+            ["ConvInteger", "DequantizeLinear", "DynamicQuantizeLinear", "DynamicQuantizeMatMul", "GatherBlockQuantized", "MatMulInteger", "MatMulIntegerToFloat",
              "MatMulNBits", "QGemm", "QLinearAdd", "QLinearConv", "QLinearGlobalAveragePool", "QLinearMatMul", "QLinearMul", "QuantizeLinear"],
             OpCatalog.QuantizedModelOps.Order(StringComparer.Ordinal));
 

@@ -39,10 +39,11 @@ public sealed class LayerSizeTable
     /// <summary>
     /// Measures the table for the layers of <paramref name="prepared"/> (a pre-processed model, not modified) selected
     /// with the given exclusions. <paramref name="floatModelBytes"/> is the float model's size (its file, or null to
-    /// serialize it).
+    /// serialize it). <paramref name="embeddings"/>, when given, are the options the model will be quantized with: the
+    /// Gather tables they quantize count in <see cref="FixedBytes"/> at their chosen width, not in float.
     /// </summary>
     public static LayerSizeTable Measure(OnnxModel prepared, IReadOnlyList<int> bits, int groupSize, bool symmetric, SizeAccounting accounting,
-        IReadOnlySet<string> excludeNodes, IReadOnlySet<string> excludeOps, long? floatModelBytes = null)
+        IReadOnlySet<string> excludeNodes, IReadOnlySet<string> excludeOps, long? floatModelBytes = null, WeightOnlyOptions? embeddings = null)
     {
         long modelBytes = floatModelBytes ?? prepared.ToByteArray().LongLength;
         var (layers, _) = MixedPrecisionLayers.Select(prepared, excludeNodes, excludeOps);
@@ -68,7 +69,16 @@ public sealed class LayerSizeTable
             var exported = WeightOnlyExporter.Apply(copy, decisions, new WeightExportSettings());
             foreach (var l in copyLayers) table[MixedPrecisionLayers.Key(l)][b] = exported[l].Bytes;
         }
-        return new LayerSizeTable(modelBytes - floatLayer.Values.Sum(), modelBytes,
+        long embeddingBytes = 0;
+        if (embeddings is not null)
+        {
+            // A table tied to a layer's weight is already out of the fixed part; its Gathers then add their quantized copy.
+            var layerNodes = layers.Select(l => l.Node).ToHashSet();
+            var layerWeights = layers.Select(l => l.WeightName).ToHashSet(StringComparer.Ordinal);
+            foreach (var t in EmbeddingQuantizer.Select(prepared.Graph, embeddings with { GroupSize = groupSize, Symmetric = symmetric }, layerNodes.Contains).Tables)
+                embeddingBytes += (layerWeights.Contains(t.TableName) ? 0 : t.FloatBytes) - t.QuantizedBytes(symmetric);
+        }
+        return new LayerSizeTable(modelBytes - floatLayer.Values.Sum() - embeddingBytes, modelBytes,
             table.ToDictionary(t => t.Key, t => (IReadOnlyDictionary<int, long>)t.Value, StringComparer.Ordinal), floatLayer);
     }
 }

@@ -23,14 +23,16 @@ public sealed class MixedPrecisionPlanner
     /// <summary>
     /// Prepares a planner for <paramref name="model"/> (not modified). <paramref name="floatModelBytes"/> is the float
     /// model's file size (null: serialized size). The exclusions must be those the sensitivity was measured with.
+    /// <paramref name="embeddings"/>: the weight-only options the plan will be applied with, so the Gather tables they
+    /// quantize count in the size budget at their width (null: tables count in float).
     /// </summary>
     public MixedPrecisionPlanner(OnnxModel model, SensitivityResult sensitivity, int groupSize, bool symmetric, SizeAccounting accounting,
-        IReadOnlySet<string> excludeNodes, IReadOnlySet<string> excludeOps, long? floatModelBytes = null)
+        IReadOnlySet<string> excludeNodes, IReadOnlySet<string> excludeOps, long? floatModelBytes = null, WeightOnly.WeightOnlyOptions? embeddings = null)
     {
         _prepared = MixedPrecisionLayers.Prepare(model);
         _sensitivity = sensitivity;
         Accounting = accounting;
-        Sizes = LayerSizeTable.Measure(_prepared, sensitivity.Bits, groupSize, symmetric, accounting, excludeNodes, excludeOps, floatModelBytes);
+        Sizes = LayerSizeTable.Measure(_prepared, sensitivity.Bits, groupSize, symmetric, accounting, excludeNodes, excludeOps, floatModelBytes, embeddings);
         var missing = Sizes.LayerBytes.Keys.Where(k => sensitivity.Layers.All(l => l.Name != k)).ToList();
         if (missing.Count > 0) throw new ShrinkException($"The sensitivity result has no entry for layer(s) {string.Join(", ", missing)}; measure it again for this model.");
         _layerInfo = sensitivity.Layers.ToDictionary(l => l.Name, l => (l.OpType, l.Parameters), StringComparer.Ordinal);

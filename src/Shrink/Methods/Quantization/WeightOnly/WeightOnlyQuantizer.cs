@@ -15,7 +15,7 @@ namespace Shrink.Methods.Quantization.WeightOnly;
 /// Weight-only low-bit quantization: pre-process, pick the Conv/Gemm/MatMul layers with constant weights, collect each
 /// layer input's Hessian XᵀX on calibration data when the method needs it (layer by layer from the already-quantized
 /// model, or all at once from the float model), round each weight (RTN, GPTQ...), then write MatMulNBits or
-/// DequantizeLinear, and check that ONNX Runtime loads the result with the same interface. The input is never modified.
+/// DequantizeLinear, quantize the Gather tables (<see cref="EmbeddingQuantizer"/>), and check that ONNX Runtime loads the result with the same interface. The input is never modified.
 /// </summary>
 public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
 {
@@ -33,8 +33,13 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
         var (prepared, preprocessing) = PreparationProfile.Compression.PrepareWeights(model, source);
 
         var (layers, leftInFloat) = SelectLayers(prepared);
-        if (layers.Count == 0)
-            throw new ShrinkException($"{source}: nothing to quantize: no Conv, Gemm or MatMul with a constant float weight{(leftInFloat.Count > 0 ? $" ({leftInFloat[0].Name}: {leftInFloat[0].Reason})" : "")}{Subgraphs.UntouchedWeightsNote(prepared.Graph)}.");
+        var layerNodes = layers.Select(l => l.Node).ToHashSet();
+        var preview = EmbeddingQuantizer.Select(prepared.Graph, options, layerNodes.Contains);
+        if (layers.Count == 0 && preview.Tables.Count == 0)
+        {
+            var why = leftInFloat.Concat(preview.Left).FirstOrDefault();
+            throw new ShrinkException($"{source}: nothing to quantize: no Conv, Gemm or MatMul with a constant float weight{(options.EmbeddingBits == 0 ? "" : " and no Gather table to quantize")}{(why.Name is not null ? $" ({why.Name}: {why.Reason})" : "")}{Subgraphs.UntouchedWeightsNote(prepared.Graph)}.");
+        }
 
         var rtn = new RoundToNearest();
         var rtnSettings = options.RoundingSettings("rtn");
@@ -126,6 +131,10 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
 
         long floatBytes = layers.Sum(l => prepared.Graph.FindInitializer(l.WeightName)!.ByteCount);
         var exported = WeightOnlyExporter.Apply(prepared, decisions, options.Export);
+        // After the layers: a table tied to an output head that became MatMulNBits is now read by its Gathers only.
+        var (tables, tablesLeft) = EmbeddingQuantizer.Select(prepared.Graph, options);
+        var (embeddings, embeddingDecisions) = EmbeddingQuantizer.Apply(prepared, tables, options.Symmetric, options.ClipSteps ?? 1);
+        leftInFloat.AddRange(tablesLeft);
         WrittenModelCheck.Verify(model, prepared, source);
         return new WeightOnlyResult
         {
@@ -135,6 +144,8 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
             Layers = layers.Select(l => new WeightLayerResult(l.Name, l.Node.OpType, l.Rows, l.Cols, results[l].Method, exported[l].Format, results[l].RtnError, results[l].Error, results[l].Seconds, options.BitsFor(l.Node))).ToList(),
             LeftInFloat = leftInFloat,
             Decisions = decisions,
+            Embeddings = embeddings,
+            EmbeddingDecisions = embeddingDecisions,
             FloatWeightBytes = floatBytes,
             QuantizedWeightBytes = exported.Values.Sum(e => e.Bytes),
             Calibration = data is null ? null : $"{Math.Min(options.Samples, data.Count ?? options.Samples)} samples{(method.NeedsHessian ? options.Sequential ? ", sequential" : ", from the float model" : "")}",

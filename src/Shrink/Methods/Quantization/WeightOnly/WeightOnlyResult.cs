@@ -19,6 +19,12 @@ public sealed class WeightOnlyResult : LayerwiseResult<WeightOnlyOptions, Weight
     /// <summary>The rounding decisions per layer (the layers refer to the pre-processed graph before export).</summary>
     public required IReadOnlyList<(WeightLayer Layer, QuantizedWeight Weight)> Decisions { get; init; }
 
+    /// <summary>The Gather tables written as GatherBlockQuantized (not counted in the weight bytes above).</summary>
+    public IReadOnlyList<EmbeddingResult> Embeddings { get; init; } = [];
+
+    /// <summary>The rounding decision per quantized Gather table, by initializer name.</summary>
+    public IReadOnlyList<(string Table, QuantizedWeight Weight)> EmbeddingDecisions { get; init; } = [];
+
     /// <summary>
     /// The float model whose quantized layers hold the dequantized weights ("fake quantization"), pre-processed as the
     /// quantizer did: what the exported model should compute, for fidelity checks. <paramref name="original"/> is the
@@ -29,6 +35,8 @@ public sealed class WeightOnlyResult : LayerwiseResult<WeightOnlyOptions, Weight
         var reference = original.Clone();
         PreparationProfile.Compression.Apply(reference);
         foreach (var (layer, weight) in Decisions) layer.WriteMatrix(reference.Graph, weight.Dequantize());
+        foreach (var (table, weight) in EmbeddingDecisions)
+            reference.Graph.SetInitializer(TensorData.FromFloats(table, [weight.Rows, weight.Cols], weight.Dequantize()));
         return reference;
     }
 
