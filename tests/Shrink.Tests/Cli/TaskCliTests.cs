@@ -43,10 +43,13 @@ public sealed class TaskCliTests : IDisposable
         string data = Write(_dir.File("windows5.npy"), Npy("<i8", [16, 5], Bytes(TinyLanguageModel.Windows(16, 5))));
         string output = _dir.File("lm4.int8.onnx");
 
-        var plain = ShrinkCli.Run("quantize", model, "--data", data, "-o", output);
+        var asClassifier = ShrinkCli.Run("quantize", model, "--task", "classification", "--data", data, "-o", output);
+        var detected = ShrinkCli.Run("quantize", model, "--data", data, "-o", _dir.File("detected.onnx"));
         var r = ShrinkCli.Run("quantize", model, "--task", "lm", "--data", data, "-o", output);
 
-        Assert.Equal(1, plain.ExitCode);
+        Assert.Equal(1, asClassifier.ExitCode);
+        Assert.True(detected.ExitCode == 0, detected.Stderr);
+        Assert.Contains("task: lm, detected from the model", detected.Stdout + detected.Stderr);
         Assert.True(r.ExitCode == 0, r.Stderr);
         string json = _dir.File("eval.json");
         var eval = ShrinkCli.Run("eval", output, "--reference", model, "--data", data, "--no-latency", "--json", json);

@@ -28,7 +28,7 @@ public sealed class TextDataCliTests : IDisposable
 
     /// <summary>
     /// input_ids, attention_mask, token_type_ids int64 [batch,seq] → word + type embeddings (Gather), masked →
-    /// MatMul 8×8 → Relu → mean over the sequence → MatMul 8×3 → logits [batch,3]. The word table has the 11 rows of
+    /// MatMul 16×16 → Relu → mean over the sequence → MatMul 16×3 (a reduction of 16, so static int8 quantizes both MatMuls) → logits [batch,3]. The word table has the 11 rows of
     /// <see cref="TextFixtures.WordPieceVocab"/>.
     /// </summary>
     private static ModelProto TinyEncoder()
@@ -37,10 +37,10 @@ public sealed class TextDataCliTests : IDisposable
         foreach (var name in new[] { "input_ids", "attention_mask", "token_type_ids" })
             graph.Input.Add(TensorInfo(name, TinyModels.Int64, "batch", "seq"));
         graph.Output.Add(FloatInfo("logits", "batch", 3));
-        graph.Initializer.Add(FloatTensor("word_embeddings", [11, 8], RandomFloats(88, 1)));
-        graph.Initializer.Add(FloatTensor("type_embeddings", [2, 8], RandomFloats(16, 2)));
-        graph.Initializer.Add(FloatTensor("W1", [8, 8], RandomFloats(64, 3)));
-        graph.Initializer.Add(FloatTensor("W2", [8, 3], RandomFloats(24, 4)));
+        graph.Initializer.Add(FloatTensor("word_embeddings", [11, 16], RandomFloats(176, 1)));
+        graph.Initializer.Add(FloatTensor("type_embeddings", [2, 16], RandomFloats(32, 2)));
+        graph.Initializer.Add(FloatTensor("W1", [16, 16], RandomFloats(256, 3)));
+        graph.Initializer.Add(FloatTensor("W2", [16, 3], RandomFloats(48, 4)));
         graph.Initializer.Add(RawTensor("axis2", TinyModels.Int64, [1], BitConverter.GetBytes(2L)));
         graph.Node.Add(Node("Gather", ["word_embeddings", "input_ids"], ["words"], "gather_words"));
         graph.Node.Add(Node("Gather", ["type_embeddings", "token_type_ids"], ["types"], "gather_types"));
