@@ -35,8 +35,10 @@ internal static class InspectCommand
                 RefuseIfRuntimeCannotLoad(onnx);
                 try
                 {
-                    using var random = DataSourceFactory.Open("random:1", new DataOptions { ShapeOverrides = overrides }, ModelInputs.Of(onnx));
+                    string? probeNote = null;
+                    using var random = DataSourceFactory.Open("random:1", new DataOptions { ShapeOverrides = overrides, Note = n => probeNote = n }, ModelInputs.Of(onnx));
                     valueShapes = ValueShapeProbe.Measure(onnx, random.ReadBatches(1, 1).First(), MacCounter.ValuesRead(onnx.Graph));
+                    if (probeNote is not null) macNote = $"MACs per sample counted with {probeNote}.";
                 }
                 catch (ShrinkException e)
                 {

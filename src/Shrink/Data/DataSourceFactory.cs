@@ -50,6 +50,7 @@ public static class DataSourceFactory
                 ResolveInput(modelInputs, preprocessing.InputName, spec);
             var random = new RandomDataSource(modelInputs, options.ShapeOverrides, count, options.Seed, options.ValueRanges);
             options.Warning?.Invoke(RandomDataSource.Warning);
+            if (random.SequenceNote is string note) options.Note?.Invoke("random data: " + note);
             return random;
         }
         CheckPaths(spec, options.LabelsPath);

@@ -19,6 +19,12 @@ public sealed class RandomDataSource : IDataSource
     public const long MaxCount = 10_000_000;
 
     private const int IntegerRange = 16;
+
+    /// <summary>
+    /// The length given to the one symbolic non-batch dim of an integer token input ([batch, seq] int64 or int32) when no
+    /// <c>--input-shape</c> sizes it: enough to probe shapes and count MACs per token, small enough to be quick.
+    /// </summary>
+    public const int DefaultSequenceLength = 16;
     private static readonly ElementType[] Supported =
         [ElementType.Float, ElementType.Float16, ElementType.Double, ElementType.Int64, ElementType.Int32, ElementType.UInt8, ElementType.Int8, ElementType.Bool];
 
@@ -54,13 +60,22 @@ public sealed class RandomDataSource : IDataSource
             if (!inputs.Any(i => i.Name == key))
                 throw new ShrinkException($"--input-range names '{key}', but the model's inputs are {names}.");
         var scalarRng = new Random(seed);
-        _inputs = [.. inputs.Select(i => Plan(i, shapeOverrides.GetValueOrDefault(i.Name), valueRanges.TryGetValue(i.Name, out var r) ? r : null, scalarRng))];
+        var defaulted = new List<string>();
+        _inputs = [.. inputs.Select(i => Plan(i, shapeOverrides.GetValueOrDefault(i.Name), valueRanges.TryGetValue(i.Name, out var r) ? r : null, scalarRng, defaulted))];
+        SequenceNote = defaulted.Count == 0 ? null
+            : $"{string.Join(", ", defaulted)} set to {DefaultSequenceLength} tokens (pass --input-shape to choose another length)";
         _count = count;
         _seed = seed;
     }
 
     /// <summary>What is said once when random data is used for calibration or evaluation.</summary>
     public const string Warning = "the data is random (random:N): figures measured on random inputs (accuracy, fidelity, calibration ranges) say nothing about accuracy on real data";
+
+    /// <summary>
+    /// Says which symbolic sequence dims of integer token inputs were given <see cref="DefaultSequenceLength"/> because no
+    /// override sized them; null when none was. Said once by whoever opened the source.
+    /// </summary>
+    public string? SequenceNote { get; }
 
     /// <inheritdoc />
     public bool IsRandom => true;
@@ -74,7 +89,7 @@ public sealed class RandomDataSource : IDataSource
     /// <inheritdoc />
     public bool HasLabels => false;
 
-    private static InputPlan Plan(ModelInputSpec input, long[]? shape, ValueRange? range, Random scalarRng)
+    private static InputPlan Plan(ModelInputSpec input, long[]? shape, ValueRange? range, Random scalarRng, List<string> defaulted)
     {
         if (!Supported.Contains(input.Type))
             throw new ShrinkException($"random data: cannot generate {input.Type.OnnxName()} values for model input '{input.Name}'.");
@@ -90,6 +105,11 @@ public sealed class RandomDataSource : IDataSource
             return new InputPlan(input, [], 1, -1, low, high, mask, scalar);
         }
         int axis = Math.Max(0, input.BatchAxis);
+        if (shape is null && SequenceAxis(input, axis) is int seq)
+        {
+            shape = [.. input.Dims.Select((d, k) => k == seq ? DefaultSequenceLength : d ?? 1)];
+            defaulted.Add($"model input '{input.Name}' {input.ShapeText}: symbolic dim '{input.DimText(seq)}' (axis {seq})");
+        }
         var sample = SampleShape(input, shape, axis);
         long bytes;
         try
@@ -138,6 +158,15 @@ public sealed class RandomDataSource : IDataSource
             ElementType.Bool => (0, 1),
             _ => (double.NaN, double.NaN), // a standard normal
         };
+    }
+
+    // The one symbolic non-batch axis of a [batch, seq] int64/int32 input (token ids, or their mask).
+    private static int? SequenceAxis(ModelInputSpec input, int batchAxis)
+    {
+        if (input.Type is not (ElementType.Int64 or ElementType.Int32) || input.Dims.Count != 2 || batchAxis > 1)
+            return null;
+        int seq = 1 - batchAxis;
+        return input.Dims[seq] is null ? seq : null;
     }
 
     private static long[] SampleShape(ModelInputSpec input, long[]? shape, int axis)

@@ -127,6 +127,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
             MacsAfter = after.MacsPerSample ?? 0,
             Method = Describe(criterion.Name, fairResult),
             Preprocessing = preprocessing,
+            ProbeNote = probeData?.SequenceNote is string probe ? "shapes and MACs probed on random data with " + probe : null,
             Seconds = clock.Elapsed.TotalSeconds,
         };
     }

@@ -41,6 +41,9 @@ public sealed record ChannelPruningResult : ICompressionResult
     /// <summary>One line per pre-processing pass that changed something.</summary>
     public required IReadOnlyList<string> Preprocessing { get; init; }
 
+    /// <summary>Without data: how the random probe that measured shapes and MACs sized a symbolic sequence dim; null otherwise.</summary>
+    public string? ProbeNote { get; init; }
+
     /// <summary>Seconds spent, all included.</summary>
     public double Seconds { get; init; }
 }
