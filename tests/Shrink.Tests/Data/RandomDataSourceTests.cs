@@ -54,6 +54,23 @@ public sealed class RandomDataSourceTests
     }
 
     [Fact]
+    public void A_symbolic_sequence_of_token_ids_defaults_to_a_probe_length_and_says_so()
+    {
+        var tokens = new[] { Input("input_ids", ElementType.Int64, null, null) };
+        using var source = new RandomDataSource(tokens, NoOverrides, 3);
+        Assert.Equal([3L, RandomDataSource.DefaultSequenceLength], source.ReadBatches(3).Single().Inputs[0].Shape);
+        Assert.Contains("'input_ids'", source.SequenceNote);
+        Assert.Contains("--input-shape", source.SequenceNote);
+
+        using var sized = new RandomDataSource(tokens, new Dictionary<string, long[]> { ["input_ids"] = [1, 40] }, 2);
+        Assert.Equal([2L, 40], sized.ReadBatches(2).Single().Inputs[0].Shape);
+        Assert.Null(sized.SequenceNote);
+        // Only [batch, seq] integer inputs: a float sequence or a rank-3 integer input still needs --input-shape.
+        Assert.Throws<ShrinkException>(() => new RandomDataSource([FloatInput(null, null)], NoOverrides, 1));
+        Assert.Throws<ShrinkException>(() => new RandomDataSource([Input("ids", ElementType.Int64, null, null, 4)], NoOverrides, 1));
+    }
+
+    [Fact]
     public void Override_must_fit_the_models_fixed_dims()
     {
         var inputs = new[] { FloatInput(null, 3, null) };
