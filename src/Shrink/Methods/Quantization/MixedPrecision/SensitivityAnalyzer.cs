@@ -28,13 +28,13 @@ public sealed class SensitivityAnalyzer(SensitivityOptions options)
         using (var source = FixedBatchDataSource.ForModel(openData(inputs), inputs))
             batches = source.ReadBatches(options.BatchSize, options.Samples).ToList();
         if (batches.Count == 0) throw new ShrinkException("The calibration data is empty.");
+        bool languageModel = options.Task is string task ? task == "lm" : EvaluationTasks.Detect(inputs, prepared.Graph.Outputs).Name == "lm";
+        if (languageModel && options.Loss == "ce")
+            throw new ShrinkException($"{model.Name}: a language model's sensitivity is the KL divergence from the float model's next-token distributions; cross-entropy against labels (--labels) does not apply.");
         bool labelled = batches.All(b => b.Labels is not null);
         if (options.Loss == "ce" && !labelled) throw new ShrinkException("--loss ce needs labels for the calibration data.");
         bool useLabels = options.Loss is null ? labelled : options.Loss == "ce";
 
-        bool languageModel = options.Task is string task ? task == "lm" : EvaluationTasks.Detect(inputs, prepared.Graph.Outputs).Name == "lm";
-        if (languageModel && options.Loss == "ce")
-            throw new ShrinkException($"{model.Name}: a language model's sensitivity is the KL divergence from the float model's next-token distributions; cross-entropy against labels (--labels) does not apply.");
         var reference = new List<float[]>();
         int vocabulary = 0;
         using (var session = ModelSession.Open(prepared, new RuntimeOptions(), model.Name))
