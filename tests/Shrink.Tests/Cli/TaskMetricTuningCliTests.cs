@@ -27,7 +27,7 @@ public sealed class TaskMetricTuningCliTests : IDisposable
     private string LanguageModel()
     {
         var graph = new GraphProto { Name = "two_layer_lm" };
-        graph.Input.Add(TensorInfo("input_ids", Int64, "batch", "seq"));
+        graph.Input.Add(TensorInfo("input_ids", TinyModels.Int64, "batch", "seq"));
         graph.Output.Add(FloatInfo("logits", "batch", "seq", Vocab));
         graph.Initializer.Add(FloatTensor("embedding", [Vocab, Dim], Embedding));
         graph.Initializer.Add(FloatTensor("w1", [Dim, Dim], W1));
@@ -73,15 +73,15 @@ public sealed class TaskMetricTuningCliTests : IDisposable
         new ModelEvaluator(new EvaluationOptions { LatencyBatchSizes = [], Task = "lm" })
             .Evaluate(model, null, inputs => DataSourceFactory.Open(data, new DataOptions(), inputs)).Metrics.Single(m => m.Name == "perplexity").Value;
 
-    private string[] Common(string model, string data) =>
-        [model, "--task", "lm", "--data", data, "--samples", "16", "--eval-data", data, "--metric", "perplexity", "--bits", "2,4,8", "--max-probes", "4", "--no-cache"];
+    private static string[] Common(string command, string model, string data) =>
+        [command, model, "--task", "lm", "--data", data, "--samples", "16", "--eval-data", data, "--metric", "perplexity", "--bits", "2,4,8", "--max-probes", "4", "--no-cache"];
 
     [Fact]
     public void Tune_with_perplexity_writes_a_model_whose_measured_perplexity_is_within_the_increase()
     {
         string model = LanguageModel(), data = Windows(48), output = _dir.File("tuned.onnx"), json = _dir.File("tune.json");
 
-        var r = ShrinkCli.Run([.. Common(model, data), "-o", output, "--max-increase", "1%", "--json", json]);
+        var r = ShrinkCli.Run([.. Common("tune", model, data), "-o", output, "--max-increase", "1%", "--json", json]);
 
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("increase (%)", r.Stdout);
@@ -106,16 +106,16 @@ public sealed class TaskMetricTuningCliTests : IDisposable
     {
         string model = LanguageModel(), data = Windows(4), output = _dir.File("t.onnx");
 
-        var drop = ShrinkCli.Run([.. Common(model, data), "-o", output, "--max-drop", "0.5"]);
+        var drop = ShrinkCli.Run([.. Common("tune", model, data), "-o", output, "--max-drop", "0.5"]);
         Assert.Equal(2, drop.ExitCode);
         Assert.Contains("--max-increase", drop.Stderr);
 
-        string[] classification = [.. Common(model, data).Select(a => a == "lm" ? "classification" : a), "-o", output, "--max-increase", "1"];
+        string[] classification = [.. Common("tune", model, data).Select(a => a == "lm" ? "classification" : a), "-o", output, "--max-increase", "1"];
         var task = ShrinkCli.Run(classification);
         Assert.Equal(2, task.ExitCode);
         Assert.Contains("--task lm", task.Stderr);
 
-        var bad = ShrinkCli.Run([.. Common(model, data), "-o", output, "--max-increase", "half"]);
+        var bad = ShrinkCli.Run([.. Common("tune", model, data), "-o", output, "--max-increase", "half"]);
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("--max-increase", bad.Stderr);
         Assert.False(File.Exists(output));
@@ -126,7 +126,7 @@ public sealed class TaskMetricTuningCliTests : IDisposable
     {
         string model = LanguageModel(), data = Windows(32), dir = _dir.File("pareto");
 
-        var r = ShrinkCli.Run([.. Common(model, data), "-o", dir, "--budgets", "1", "--random", "1"]);
+        var r = ShrinkCli.Run([.. Common("pareto", model, data), "-o", dir, "--budgets", "1", "--random", "1"]);
 
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.True(File.Exists(Path.Combine(dir, "pareto.png")));

@@ -1,5 +1,6 @@
 using Shrink.Data;
 using Shrink.Measures;
+using Shrink.Model;
 
 namespace Shrink.Tests.Measures;
 
