@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Shrink.Data;
 using System.Globalization;
+using Shrink.Data;
 using Shrink.Evaluation;
 using Shrink.Evaluation.Tasks;
 using Shrink.Methods.Quantization.WeightOnly;
