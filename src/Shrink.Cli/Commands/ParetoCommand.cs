@@ -35,6 +35,7 @@ internal static class ParetoCommand
             int budgetCount = parse.GetValue(budgets) > 0 ? parse.GetValue(budgets) : throw new UsageException("--budgets must be positive.");
             int randomCount = parse.GetValue(random) >= 0 ? parse.GetValue(random) : throw new UsageException("--random must be 0 or positive.");
             trials.CheckEvalSamples(parse);
+            trials.Task(parse, data);
             if (dir.Length == 0) throw new UsageException("--output: the path is empty.");
             string png = Path.Combine(dir, "pareto.png"), md = Path.Combine(dir, "pareto.md");
             using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse), ("--eval-data", evalSpec)],
@@ -59,17 +60,17 @@ internal static class ParetoCommand
                 }
                 var points = ConsoleOutput.WithProgress("pareto", progress => new ParetoSweep(planner, result.Bits).Run(Measure, budgetCount, randomCount, progress: progress));
                 outputs.StageFile(png, "the plot in --output", path =>
-                    ParetoPlot.Save(points, metricName.Replace('_', ' '), $"{Path.GetFileNameWithoutExtension(input)}: {metricName.Replace('_', ' ')} vs size ({string.Join("/", result.Bits)} bits, {(group == 0 ? "per channel" : $"groups of {group}")}, {parse.GetValue(trials.Method)})", path, reference));
-                var table = new MarkdownTable("kind", "bits per layer", "planned bytes", "file bytes", metricName);
+                    ParetoPlot.Save(points, metricName.Replace('_', ' ') + (run.LowerIsBetter ? " (lower is better)" : ""), $"{Path.GetFileNameWithoutExtension(input)}: {metricName.Replace('_', ' ')} vs size ({string.Join("/", result.Bits)} bits, {(group == 0 ? "per channel" : $"groups of {group}")}, {parse.GetValue(trials.Method)})", path, reference));
+                var table = new MarkdownTable("kind", "bits per layer", "planned bytes", "file bytes", metricName + (run.LowerIsBetter ? " (lower is better)" : ""));
                 foreach (var p in points.OrderBy(p => p.Bytes))
                     table.Add(p.Kind, string.Join(" ", p.LayerBits.Values), p.PredictedBytes.ToString("N0", CultureInfo.InvariantCulture), p.Bytes.ToString("N0", CultureInfo.InvariantCulture), p.Metric.ToString("F4", CultureInfo.InvariantCulture));
                 var notes = new List<string>
                 {
-                    $"![accuracy vs size](pareto.png)",
+                    $"![{(run.LowerIsBetter ? metricName.Replace('_', ' ') : "accuracy")} vs size](pareto.png)",
                     $"Sensitivity: {result.Method}; bits per layer in graph order: {string.Join(", ", planner.Sizes.LayerBytes.Keys)}.",
                 };
                 if (reference is double fp32) notes.Add($"fp32 {metricName}: {fp32.ToString("F4", CultureInfo.InvariantCulture)}, {Format.Bytes(onnx.SizeOnDisk)}.");
-                var section = new ReportSection("Accuracy against size", table, notes);
+                var section = new ReportSection(run.LowerIsBetter ? $"{char.ToUpperInvariant(metricName[0])}{metricName[1..].Replace('_', ' ')} against size (lower is better)" : "Accuracy against size", table, notes);
                 outputs.StageText(md, ReportSection.ToMarkdown($"Mixed-precision sweep of `{Path.GetFileName(input)}`", [section]), "the table in --output");
                 outputs.Commit();
                 ConsoleOutput.Write(section);

@@ -64,6 +64,7 @@ internal sealed class SensitivityArguments
     {
         string dataSpec = parse.GetValue(data.Data)!;
         var dataOptions = data.Bind(parse, modelPath);
+        if (dataOptions.NextTokenWindows) options = options with { Task = "lm" };
         SensitivityResult Compute() => ConsoleOutput.WithProgress("sensitivity", progress =>
             new SensitivityAnalyzer(options).Analyze(model, DataArguments.Opener(dataSpec, dataOptions, modelPath), progress));
         if (parse.GetValue(NoCache)) return Compute();

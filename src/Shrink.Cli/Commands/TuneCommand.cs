@@ -16,7 +16,8 @@ internal static class TuneCommand
     {
         var model = new Argument<string>("MODEL") { Description = "The float ONNX model" };
         var output = new Option<string>("--output", "-o") { Description = "Where to write the chosen model", Required = true };
-        var maxDrop = new Option<double>("--max-drop") { Description = "The largest metric drop allowed, in points (0.5 = half a percentage point)", Required = true };
+        var maxDrop = new Option<double?>("--max-drop") { Description = "The largest metric drop allowed, in points (0.5 = half a percentage point), for a metric where higher is better (accuracy)" };
+        var maxIncrease = new Option<string?>("--max-increase") { Description = "The largest relative increase allowed over the float model, in percent (0.5% or 0.5), for a metric where lower is better (perplexity)" };
         var maxTrials = new Option<int>("--max-trials") { Description = "The most quantize-and-evaluate trials", DefaultValueFactory = _ => 20 };
         var trials = new TrialArguments();
         var report = new Option<string?>("--report") { Description = "Write a Markdown report" };
@@ -25,7 +26,7 @@ internal static class TuneCommand
         var sensitivity = new SensitivityArguments();
         var command = new Command("tune", "Find the smallest mixed-precision model whose measured accuracy drop stays within --max-drop: ILP allocations on a ladder of size budgets, bisected by measured accuracy.")
         {
-            model, output, maxDrop, maxTrials, report, json,
+            model, output, maxDrop, maxIncrease, maxTrials, report, json,
         };
         trials.AddTo(command);
         data.AddTo(command);
@@ -36,8 +37,9 @@ internal static class TuneCommand
             using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse), ("--eval-data", evalSpec)],
                 [.. OutputTransaction.ModelOutputs(input, outPath), ("--report", parse.GetValue(report)), ("--json", parse.GetValue(json)), (OutputTransaction.CacheRole, SensitivityCache.PathFor(input))]);
             trials.CheckEvalSamples(parse);
-            double limit = parse.GetValue(maxDrop);
-            if (!(limit >= 0)) throw new UsageException("--max-drop must be 0 or positive.");
+            var metricLimit = TuneLimit.Bind(parse.GetValue(trials.Metric)!, trials.LowerIsBetter(parse), parse.GetValue(maxDrop), parse.GetValue(maxIncrease));
+            double limit = metricLimit.Max;
+            trials.Task(parse, data);
             int trialsCap = parse.GetValue(maxTrials) > 0 ? parse.GetValue(maxTrials) : throw new UsageException("--max-trials must be positive.");
             int group = trials.Group(parse);
             var sensitivityOptions = sensitivity.Bind(parse, data, group, new HashSet<string>(), new HashSet<string>());
@@ -53,12 +55,12 @@ internal static class TuneCommand
                 double reference = run.ReferenceAccuracy() ?? 1.0;
                 int n = 0;
                 double Measure(IReadOnlyDictionary<string, int> bits) => run.Evaluate(run.Quantize(bits, result.Bits.Max(), Path.Combine(temp, $"trial{++n}.onnx")));
-                var tuning = ConsoleOutput.WithProgress("tune", progress => new MixedPrecisionTuner(planner).Tune(Measure, reference, limit, trialsCap, progress));
+                var tuning = ConsoleOutput.WithProgress("tune", progress => new MixedPrecisionTuner(planner).Tune(Measure, reference, metricLimit, trialsCap, progress));
                 var sections = TuningReport.Sections(tuning, metricName, planner.Sizes);
                 string? target = parse.GetValue(json);
                 if (target != "-") foreach (var s in sections) ConsoleOutput.Write(s);
                 if (tuning.Best is null)
-                    throw new ShrinkException(string.Create(CultureInfo.InvariantCulture, $"No allocation of {string.Join("/", result.Bits)} bits kept the {metricName} drop within {limit} points in {tuning.Trials.Count} trial(s); nothing written."));
+                    throw new ShrinkException(string.Create(CultureInfo.InvariantCulture, $"No allocation of {string.Join("/", result.Bits)} bits kept the {metricName} {metricLimit.Kind} within {limit} {(metricLimit.LowerIsBetter ? "%" : "points")} in {tuning.Trials.Count} trial(s); nothing written."));
                 long? outBytes = OutputTransaction.StagedSize(outputs.StageModelCopy(Path.Combine(temp, $"trial{tuning.Best.Index}.onnx"), input, outPath));
                 string jsonText = JsonOutput.Serialize(TuneJson.From(tuning, planner.Sizes, input, outPath, metricName, limit, outBytes, onnx.SizeOnDisk));
                 if (target is not null && target != "-") outputs.StageText(target, jsonText + "\n", "--json");

@@ -8,18 +8,21 @@ namespace Shrink.Measures;
 /// logits (log-softmax is applied) or probabilities (detected on the reference outputs: non-negative rows summing to 1).
 /// One value per sample (a sigmoid or a single logit, where a softmax over one class is always 1 and its KL always 0)
 /// takes binary cross-entropy instead, against the 0/1 labels or the float model's probability; the value is a
-/// probability when every reference value lies in [0, 1], otherwise a logit.
+/// probability when every reference value lies in [0, 1], otherwise a logit. A language model's logits
+/// [batch, seq, vocab] take <c>kl-token</c>: the KL divergence from the float model's next-token distribution at every
+/// position (a softmax over the vocabulary, never over the whole sequence), averaged over the positions of a sample.
 /// </summary>
 public sealed class CalibrationLoss
 {
     private readonly List<double[]> _referenceLogProbs = [];
     private readonly List<int[]?> _labels = [];
     private readonly List<double[]> _referenceProbabilities = [];
+    private readonly List<int> _rowsPerSample = [];
     private int _classes;
 
     private CalibrationLoss(string name) => Name = name;
 
-    /// <summary><c>ce</c>, <c>kl</c>, or <c>bce</c> for one output value per sample.</summary>
+    /// <summary><c>ce</c>, <c>kl</c>, <c>bce</c> for one output value per sample, or <c>kl-token</c> per position of a language model.</summary>
     public string Name { get; }
 
     /// <summary>Whether the model's output holds probabilities rather than logits.</summary>
@@ -60,6 +63,32 @@ public sealed class CalibrationLoss
         return loss;
     }
 
+    /// <summary>
+    /// The loss of a language model: <paramref name="referenceOutputs"/> are the float model's logits [batch, seq,
+    /// <paramref name="vocabulary"/>] per batch; the loss of a sample is the mean over its positions of
+    /// KL(p_float ‖ p) between the next-token distributions (labels are not used: the targets are the float model's).
+    /// </summary>
+    public static CalibrationLoss ForTokens(IReadOnlyList<DataBatch> batches, IReadOnlyList<float[]> referenceOutputs, int vocabulary)
+    {
+        if (batches.Count == 0) throw new ShrinkException("Empty calibration data.");
+        if (vocabulary <= 1) throw new ShrinkException($"A language model's logits need a vocabulary of at least 2, not {vocabulary}.");
+        var loss = new CalibrationLoss("kl-token") { _classes = vocabulary };
+        for (int b = 0; b < batches.Count; b++)
+        {
+            long perSample = (long)batches[b].Count * vocabulary;
+            if (referenceOutputs[b].Length == 0 || referenceOutputs[b].Length % perSample != 0)
+                throw new ShrinkException($"The model's logits ({referenceOutputs[b].Length} values for {batches[b].Count} samples) are not rows of {vocabulary} next-token scores per position.");
+            loss._rowsPerSample.Add((int)(referenceOutputs[b].Length / perSample));
+        }
+        loss.OutputsProbabilities = referenceOutputs.All(o => LooksLikeProbabilities(o, vocabulary));
+        foreach (var output in referenceOutputs)
+        {
+            loss._labels.Add(null);
+            loss._referenceLogProbs.Add(loss.LogProbabilities(output));
+        }
+        return loss;
+    }
+
     /// <summary>The loss summed over the samples of batch <paramref name="batch"/> (in the order it was created with), given the model's output there.</summary>
     public double BatchSum(int batch, ReadOnlySpan<float> output)
     {
@@ -78,7 +107,7 @@ public sealed class CalibrationLoss
             double lr = reference[i];
             if (lr > double.NegativeInfinity) sum += Math.Exp(lr) * (lr - logp[i]);
         }
-        return sum;
+        return _rowsPerSample.Count > 0 ? sum / _rowsPerSample[batch] : sum;
     }
 
     // −[t·log p + (1 − t)·log(1 − p)] per sample, t the label or the float model's probability.

@@ -11,21 +11,27 @@ public static class TuningReport
     {
         var c = CultureInfo.InvariantCulture;
         var layers = sizes.LayerBytes.Keys.ToList();
-        var table = new MarkdownTable("trial", "budget (bytes)", "size (bytes)", "size / float", "bits per layer", metric, "drop (pt)", "within limit");
+        var limit = new MetricLimit(r.LowerIsBetter, r.MaxDropPoints);
+        var table = new MarkdownTable("trial", "budget (bytes)", "size (bytes)", "size / float", "bits per layer", metric, $"{limit.Kind} ({limit.Unit})", "within limit");
         foreach (var t in r.Trials)
             table.Add(t.Index.ToString(c), t.BudgetBytes.ToString("N0", c), t.PredictedBytes.ToString("N0", c), ((double)t.PredictedBytes / sizes.FloatModelBytes).ToString("F4", c),
                 string.Join(" ", layers.Select(l => t.LayerBits[l].ToString(c))), t.Metric.ToString("F4", c), t.DropPoints.ToString("F2", c), t.WithinLimit ? "yes" : "no");
         var notes = new List<string>
         {
-            string.Create(c, $"Float {metric}: {r.ReferenceMetric:F4}; limit: a drop of at most {r.MaxDropPoints} points. Bits are listed in graph order: {string.Join(", ", layers)}."),
-            string.Create(c, $"Ladder: {r.Ladder.Count} size budgets from {r.Ladder[0]:N0} bytes (every layer at the lowest width) to {r.Ladder[^1]:N0} (every layer at the highest), geometrically spaced; each trial is the ILP allocation at a rung, and the rungs are bisected by the measured drop."),
+            string.Create(c, $"Float {metric}: {r.ReferenceMetric:F4}; limit: {LimitText(r)}. Bits are listed in graph order: {string.Join(", ", layers)}."),
+            string.Create(c, $"Ladder: {r.Ladder.Count} size budgets from {r.Ladder[0]:N0} bytes (every layer at the lowest width) to {r.Ladder[^1]:N0} (every layer at the highest), geometrically spaced; each trial is the ILP allocation at a rung, and the rungs are bisected by the measured {limit.Kind}."),
         };
         if (sizes.LayerBytes.Values.First().ContainsKey(8)) notes.Add(string.Create(c, $"Uniform 8-bit: {sizes.UniformBytes(8):N0} bytes."));
         notes.Add(r.Best is { } b
-            ? string.Create(c, $"Chosen: trial {b.Index}, {b.PredictedBytes:N0} bytes, {metric} {b.Metric:F4} (drop {b.DropPoints:F2} pt): the smallest trial within the limit; the next rung down was measured over the limit or the ladder was exhausted.")
+            ? string.Create(c, $"Chosen: trial {b.Index}, {b.PredictedBytes:N0} bytes, {metric} {b.Metric:F4} ({limit.Kind} {b.DropPoints:F2} {limit.Unit}): the smallest trial within the limit; the next rung down was measured over the limit or the ladder was exhausted.")
             : "No trial stayed within the limit, not even every layer at the highest width.");
         return [new ReportSection("Trials", table, notes)];
     }
+
+    /// <summary>The limit in words: a drop of at most N points, or (lower is better) an increase of at most N % over the float model.</summary>
+    public static string LimitText(TuningResult r) => r.LowerIsBetter
+        ? string.Create(CultureInfo.InvariantCulture, $"an increase of at most {r.MaxDropPoints} % over the float model's value (lower is better)")
+        : string.Create(CultureInfo.InvariantCulture, $"a drop of at most {r.MaxDropPoints} points");
 
     /// <summary>The report model: the trials table and the metric-against-size plot.</summary>
     public static Report Build(TuningResult r, string metric, LayerSizeTable sizes, string input)

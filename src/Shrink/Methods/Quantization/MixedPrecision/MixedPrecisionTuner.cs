@@ -14,8 +14,18 @@ public sealed class MixedPrecisionTuner(MixedPrecisionPlanner planner, int rungs
     /// Tunes. <paramref name="measure"/> quantizes with the given widths and returns the metric (higher is better, a
     /// fraction); <paramref name="reference"/> is the float model's. Stops after <paramref name="maxTrials"/> measurements.
     /// </summary>
-    public TuningResult Tune(Func<IReadOnlyDictionary<string, int>, double> measure, double reference, double maxDropPoints, int maxTrials, IProgress<ProgressInfo>? progress = null)
+    public TuningResult Tune(Func<IReadOnlyDictionary<string, int>, double> measure, double reference, double maxDropPoints, int maxTrials, IProgress<ProgressInfo>? progress = null) =>
+        Tune(measure, reference, new MetricLimit(LowerIsBetter: false, maxDropPoints), maxTrials, progress);
+
+    /// <summary>
+    /// Tunes against <paramref name="limit"/>: a drop in points for a metric where higher is better, a relative increase
+    /// in percent for one where lower is better (perplexity; the metric is then assumed to fall as the budget grows).
+    /// </summary>
+    public TuningResult Tune(Func<IReadOnlyDictionary<string, int>, double> measure, double reference, MetricLimit limit, int maxTrials, IProgress<ProgressInfo>? progress = null)
     {
+        ArgumentNullException.ThrowIfNull(limit);
+        if (limit.LowerIsBetter && !(reference > 0))
+            throw new ShrinkException($"The float model's value of a lower-is-better metric is {reference}; a relative increase needs a positive one.");
         var problem = planner.SizeProblem();
         long fixedBytes = planner.Sizes.FixedBytes;
         long low = fixedBytes + BitAllocator.MinimumResource(problem);
@@ -32,8 +42,8 @@ public sealed class MixedPrecisionTuner(MixedPrecisionPlanner planner, int rungs
             if (seen.TryGetValue(key, out var known)) return known with { BudgetBytes = ladder[rung] };
             if (trials.Count >= maxTrials) return null;
             double metric = measure(allocation.Bits);
-            double drop = 100 * (reference - metric);
-            var trial = new TuningTrial(trials.Count + 1, ladder[rung], allocation.Bits, planner.Sizes.TotalBytes(allocation.Bits), metric, drop, drop <= maxDropPoints + 1e-9);
+            double loss = limit.Loss(reference, metric);
+            var trial = new TuningTrial(trials.Count + 1, ladder[rung], allocation.Bits, planner.Sizes.TotalBytes(allocation.Bits), metric, loss, loss <= limit.Max + 1e-9);
             trials.Add(trial);
             seen[key] = trial;
             progress?.Report(new ProgressInfo("trials", trials.Count, maxTrials));
@@ -60,6 +70,6 @@ public sealed class MixedPrecisionTuner(MixedPrecisionPlanner planner, int rungs
                 }
             }
         }
-        return new TuningResult(trials, best, reference, maxDropPoints, ladder);
+        return new TuningResult(trials, best, reference, limit.Max, ladder, limit.LowerIsBetter);
     }
 }

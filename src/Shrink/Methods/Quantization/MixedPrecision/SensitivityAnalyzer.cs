@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Shrink.Data;
+using Shrink.Evaluation.Tasks;
 using Shrink.Measures;
 using Shrink.Model;
 using Shrink.Runtime;
@@ -27,16 +28,27 @@ public sealed class SensitivityAnalyzer(SensitivityOptions options)
         using (var source = FixedBatchDataSource.ForModel(openData(inputs), inputs))
             batches = source.ReadBatches(options.BatchSize, options.Samples).ToList();
         if (batches.Count == 0) throw new ShrinkException("The calibration data is empty.");
+        bool languageModel = options.Task is string task ? task == "lm" : EvaluationTasks.Detect(inputs, prepared.Graph.Outputs).Name == "lm";
+        if (languageModel && options.Loss == "ce")
+            throw new ShrinkException($"{model.Name}: a language model's sensitivity is the KL divergence from the float model's next-token distributions; cross-entropy against labels (--labels) does not apply.");
         bool labelled = batches.All(b => b.Labels is not null);
         if (options.Loss == "ce" && !labelled) throw new ShrinkException("--loss ce needs labels for the calibration data.");
         bool useLabels = options.Loss is null ? labelled : options.Loss == "ce";
 
         var reference = new List<float[]>();
+        int vocabulary = 0;
         using (var session = ModelSession.Open(prepared, new RuntimeOptions(), model.Name))
         {
-            foreach (var batch in batches) reference.Add(session.Run(batch)[0].Data);
+            foreach (var batch in batches)
+            {
+                var first = session.Run(batch)[0];
+                if (languageModel && first.Shape.Length != 3)
+                    throw new ShrinkException($"{model.Name}: a language model's first output must be logits [batch, seq, vocab]; '{first.Name}' is [{string.Join(",", first.Shape)}].");
+                if (languageModel) vocabulary = (int)first.Shape[2];
+                reference.Add(first.Data);
+            }
         }
-        var loss = CalibrationLoss.Create(batches, reference, useLabels);
+        var loss = languageModel ? CalibrationLoss.ForTokens(batches, reference, vocabulary) : CalibrationLoss.Create(batches, reference, useLabels);
         var quantizer = new ReferenceQuantizer(options.GroupSize, options.Symmetric);
         var results = new List<LayerSensitivity>();
         double baseLoss = 0;

@@ -27,6 +27,13 @@ public sealed record SensitivityOptions
     /// </summary>
     public string? Loss { get; init; }
 
+    /// <summary>
+    /// The task of the model: <c>lm</c> scores the logits [batch, seq, vocab] by the KL divergence from the float model's
+    /// next-token distribution at every position (<c>kl-token</c>); null: <c>lm</c> when the model looks like a language
+    /// model (<see cref="Evaluation.Tasks.EvaluationTasks.Detect"/>), else the classifier loss.
+    /// </summary>
+    public string? Task { get; init; }
+
     /// <summary>Hutchinson: stop probing a layer once the standard error of its trace estimate falls below this fraction of the estimate.</summary>
     public double Tolerance { get; init; } = 0.05;
 
@@ -76,5 +83,5 @@ public sealed record SensitivityOptions
 
     /// <summary>A text that identifies every setting that changes the result (for the cache key).</summary>
     public string Fingerprint() =>
-        FormattableString.Invariant($"method={Method};bits={string.Join(",", Bits)};samples={Samples};group={GroupSize};sym={Symmetric};loss={Loss};tol={Tolerance};probes={MinProbes}-{MaxProbes};time={TimeBudgetSeconds};step={RelativeStep};seed={Seed};exclude={string.Join(",", ExcludeNodes.Order())};ops={string.Join(",", ExcludeOps.Order())}");
+        FormattableString.Invariant($"method={Method};bits={string.Join(",", Bits)};samples={Samples};group={GroupSize};sym={Symmetric};loss={Loss};tol={Tolerance};probes={MinProbes}-{MaxProbes};time={TimeBudgetSeconds};step={RelativeStep};seed={Seed};exclude={string.Join(",", ExcludeNodes.Order())};ops={string.Join(",", ExcludeOps.Order())}{(Task is null ? "" : ";task=" + Task)}");
 }
