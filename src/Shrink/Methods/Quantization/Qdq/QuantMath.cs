@@ -19,7 +19,7 @@ public static class QuantMath
     /// <para>
     /// <paramref name="bits"/> below 8 keeps the int8/uint8 Q/DQ pair (ORT fuses nothing narrower) and maps the range onto
     /// 2^bits levels of it (<see cref="ActivationGrid"/>: 0..63 for uint8 at 6 bits, −32..31 for int8; symmetric: the
-    /// zero point ± (2^bits − 1)/2): values inside the calibrated range get a 2^bits-level grid. The operators still
+    /// zero point ± (2^(bits−1) − 1)): values inside the calibrated range get a 2^bits-level grid. The operators still
     /// saturate at the type's limits, so a value beyond the range keeps its extra codes instead of clipping at the
     /// 2^bits-level edge: for ranges from <c>minmax</c> calibration nothing in the calibration data is beyond them.
     /// </para>
@@ -32,7 +32,10 @@ public static class QuantMath
         {
             float absMax = Math.Max(-min, max);
             int zp = type == ElementType.UInt8 ? 128 : 0;
-            float scale = absMax > 0 ? absMax / ((qmax - qmin) / 2f) : 1f;
+            // 8 bits: ±absMax onto ±127.5 (the type saturates the half step). Narrower grids sit inside the type, so ±absMax
+            // goes onto ±(2^(bits−1) − 1): 63 codes at 6 bits, none outside the 64 levels.
+            float half = bits == 8 ? (qmax - qmin) / 2f : (qmax - qmin - 1) / 2;
+            float scale = absMax > 0 ? absMax / half : 1f;
             return new QuantParams(Math.Max(scale, MinScale), zp, type);
         }
         if (max - min <= 0)

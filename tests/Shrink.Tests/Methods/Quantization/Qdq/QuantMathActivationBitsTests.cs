@@ -38,8 +38,9 @@ public class QuantMathActivationBitsTests
         Assert.Equal(31, QuantMath.Quantize(3f, p.Scale, p.ZeroPoint, p.QMin, p.QMax));
         var sym = QuantMath.ForRange(CalibrationRange.Create(-1f, 3f), ElementType.UInt8, symmetric: true, bits: 6);
         Assert.Equal(128, sym.ZeroPoint);
-        Assert.Equal(3f / 31.5f, sym.Scale, 6);
-        Assert.InRange(QuantMath.Quantize(3f, sym.Scale, sym.ZeroPoint, sym.QMin, sym.QMax) - QuantMath.Quantize(-3f, sym.Scale, sym.ZeroPoint, sym.QMin, sym.QMax), 62, 63);
+        Assert.Equal(3f / 31, sym.Scale, 6);
+        Assert.Equal(128 + 31, QuantMath.Quantize(3f, sym.Scale, sym.ZeroPoint, sym.QMin, sym.QMax)); // ±absMax: codes 97..159, 63 levels
+        Assert.Equal(128 - 31, QuantMath.Quantize(-3f, sym.Scale, sym.ZeroPoint, sym.QMin, sym.QMax));
         Assert.Equal((0, 63), QuantMath.ActivationGrid(ElementType.UInt8, 6));
         Assert.Equal((-128, 127), QuantMath.ActivationGrid(ElementType.Int8, 8));
         Assert.Throws<ArgumentOutOfRangeException>(() => QuantMath.ActivationGrid(ElementType.UInt8, 9));
