@@ -39,6 +39,8 @@ internal static class QuantizeCommand
         var clipSteps = new Option<int?>("--clip-steps") { Description = "Clipping ranges tried per group (1: plain abs-max; default 1 for rtn, 20 for gptq)" };
         var floatTargets = new Option<bool>("--float-targets") { Description = "Sequential GPTQ: round each layer toward the float model's output at that layer, correcting the error earlier layers left (default true)", DefaultValueFactory = _ => true };
         var nonSequential = new Option<bool>("--non-sequential") { Description = "GPTQ: calibrate every layer on the float model in one pass (faster) instead of layer by layer on the quantized model" };
+        var activationBits = new Option<int>("--activation-bits") { Description = "Static: activation bits, 2..8 (default 8); below 8 the Q/DQ stay 8-bit and each calibrated range maps onto 2^bits of their levels (e.g. uint8 codes 0..63 for 6)", DefaultValueFactory = _ => 8 };
+        var stepGroups = StepGroupQuantizeAction.CreateOption();
         var symmetric = new Option<bool>("--symmetric-activations") { Description = "Symmetric activation ranges (zero point in the middle)" };
         var int8Attention = new Option<bool>("--int8-attention") { Description = "Static int8: also quantize MatMuls of two activations (attention Q·Kᵀ and attn·V) to QLinearMatMul; off by default, as they measured slower than float" };
         var perTensor = new Option<bool>("--per-tensor-weights") { Description = "One weight scale per tensor instead of per output channel" };
@@ -55,7 +57,7 @@ internal static class QuantizeCommand
         var command = new Command("quantize", "Quantize to int8 (calibrated static QDQ fused by ONNX Runtime into integer kernels, or dynamic), or weights only to 2-8 bits with --weights (GPTQ or round-to-nearest).")
         {
             model, output, mode, calibration, percentile, activations, symmetric, int8Attention, perTensor, excludeNodes, excludeOps, report, json, analysis, batch, memoryLimit,
-            weights, groupSize, embeddings, method, symmetricWeights, asymmetric, actOrder, damp, clipSteps, nonSequential, floatTargets, recipeOut,
+            weights, groupSize, embeddings, method, symmetricWeights, asymmetric, actOrder, damp, clipSteps, nonSequential, floatTargets, recipeOut, activationBits, stepGroups,
         };
         data.AddTo(command);
         pipeline.AddTo(command);
@@ -99,6 +101,11 @@ internal static class QuantizeCommand
             using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse)],
                 [.. OutputTransaction.ModelOutputs(input, outPath), ("--report", parse.GetValue(report)), ("--json", parse.GetValue(json)), ("--recipe-out", parse.GetValue(recipeOut)), .. extraOutputs]);
             pipeline.RefuseWithout(parse);
+            int bits = parse.GetValue(activationBits);
+            if (bits is < 2 or > 8) throw new UsageException($"--activation-bits must be in 2..8, not {bits}.");
+            if (bits != 8 && (parse.GetValue(mixed.Mixed) || parse.GetValue(weights) is not null || parse.GetValue(mode) != "static"))
+                throw new UsageException("--activation-bits applies to static quantization (calibrated activation ranges); leave it out with --mixed, --weights or --mode dynamic.");
+            StepGroupQuantizeAction.Check(parse, stepGroups, pipeline.Given(parse), parse.GetValue(pipeline.Steps), report, json, recipeOut);
             if (pipeline.Given(parse) && (parse.GetValue(mixed.Mixed) || parse.GetValue(weights) is not null || parse.GetValue(mode) != "static" || parse.GetValue(recipeOut) is not null))
                 throw new UsageException("--pipeline calibrates static int8 quantization; leave out --mixed, --weights, --mode dynamic and --recipe-out.");
             if (parse.GetValue(mixed.Mixed) && parse.GetValue(weights) is not null) throw new UsageException("--mixed chooses each layer's width from --bits; leave out --weights.");
@@ -124,6 +131,7 @@ internal static class QuantizeCommand
             {
                 ActivationType = parse.GetValue(activations) == "int8" ? ElementType.Int8 : ElementType.UInt8,
                 SymmetricActivations = parse.GetValue(symmetric),
+                ActivationBits = bits,
                 PerChannelWeights = !parse.GetValue(perTensor),
                 QuantizeAttentionMatMuls = parse.GetValue(int8Attention),
                 Calibration = parse.GetValue(calibration)!,
@@ -142,6 +150,10 @@ internal static class QuantizeCommand
             if (parse.GetValue(mode) == "dynamic")
             {
                 result = new DynamicQuantizer(options).Quantize(onnx);
+            }
+            else if (parse.GetValue(stepGroups) is int groupCount)
+            {
+                return StepGroupQuantizeAction.Run(parse, outputs, pipeline, data, onnx, input, outPath, groupCount, options);
             }
             else if (pipeline.Given(parse))
             {

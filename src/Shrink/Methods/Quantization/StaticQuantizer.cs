@@ -36,7 +36,8 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
         if (plan.Quantized.Count == 0)
             throw new ShrinkException($"{source}: nothing to quantize: no node has an int8 handler ({string.Join(", ", plan.LeftInFloat.Select(f => f.Node.OpType).Distinct().Take(8))}...){Subgraphs.UntouchedWeightsNote(prepared.Graph)}.");
 
-        var target = new QuantTarget(options.ActivationType == ElementType.UInt8 ? 0 : -128, options.ActivationType == ElementType.UInt8 ? 255 : 127, options.SymmetricActivations);
+        var (qmin, qmax) = QuantMath.ActivationGrid(options.ActivationType, options.ActivationBits);
+        var target = new QuantTarget(qmin, qmax, options.SymmetricActivations);
         long budget = options.MemoryLimitBytes ?? MemoryBudget.DefaultBytes();
         var notes = new List<string>();
         var clock = Stopwatch.StartNew();

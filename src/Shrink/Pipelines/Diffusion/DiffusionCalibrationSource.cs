@@ -31,24 +31,33 @@ public sealed class DiffusionCalibrationSource : IDataSource
     /// Samples <paramref name="count"/> (x, t) pairs by running <paramref name="model"/> as <paramref name="options"/> say
     /// (<see cref="DiffusionSamplerOptions.BatchSize"/> trajectories at a time). <paramref name="trajectories"/> defaults to
     /// ⌈count / 8⌉, at least ⌈count / steps⌉ (each trajectory gives at most one sample per step) and at most count.
+    /// <paramref name="stepRange"/> restricts the samples to those steps (time-step-aware ranges per group of steps: every
+    /// trajectory still runs from the noise, but gives its samples only inside the range); default all steps.
     /// </summary>
     /// <exception cref="ShrinkException">The model is not a noise predictor, the options or counts are out of range, or ONNX Runtime cannot load it.</exception>
-    public DiffusionCalibrationSource(OnnxModel model, DiffusionSamplerOptions options, long count, long? trajectories = null, RuntimeOptions? runtime = null)
+    public DiffusionCalibrationSource(OnnxModel model, DiffusionSamplerOptions options, long count, long? trajectories = null, RuntimeOptions? runtime = null, DiffusionStepRange? stepRange = null)
     {
         options.Validate();
         if (count < 1)
             throw new OptionsException("the calibration sample count must be positive.");
-        long least = (count + options.Steps - 1) / options.Steps;
+        var range = stepRange ?? new DiffusionStepRange(0, options.Steps);
+        if (range.First < 0 || range.Count < 1 || range.End > options.Steps)
+            throw new OptionsException(string.Create(CultureInfo.InvariantCulture, $"calibration steps {range.First}..{range.End - 1} are outside the sampler's 0..{options.Steps - 1}."));
+        long least = (count + range.Count - 1) / range.Count;
         long n = trajectories ?? Math.Max(least, (count + DefaultPerTrajectory - 1) / DefaultPerTrajectory);
         if (n < least || n > count)
-            throw new OptionsException(string.Create(CultureInfo.InvariantCulture, $"{count} calibration samples over {options.Steps} steps need {least}..{count} trajectories, not {n}."));
+            throw new OptionsException(string.Create(CultureInfo.InvariantCulture, $"{count} calibration samples over {range.Count} steps need {least}..{count} trajectories, not {n}."));
         // Validate the model before starting a session so the message names the file and its inputs.
         DiffusionInputs.Resolve(ModelInputs.Of(model), model.Name);
         _session = ModelSession.Open(model, runtime, model.Name);
         _sampler = new DiffusionSampler(_session, options);
         _count = count;
         Trajectories = n;
+        StepRange = range;
     }
+
+    /// <summary>The steps the samples come from (all of the sampler's unless the constructor was given a range).</summary>
+    public DiffusionStepRange StepRange { get; }
 
     /// <summary>Trajectories sampled per pass.</summary>
     public long Trajectories { get; }
@@ -58,7 +67,10 @@ public sealed class DiffusionCalibrationSource : IDataSource
 
     /// <inheritdoc />
     public string Description => string.Create(CultureInfo.InvariantCulture,
-        $"{_sampler.Options.Name}-{_sampler.Options.Steps} calibration: {_count} (x, t) samples from {Trajectories} trajectories of {_session.DisplayName} (seed {_sampler.Options.Seed})");
+        $"{_sampler.Options.Name}-{_sampler.Options.Steps} calibration: {_count} (x, t) samples from {Trajectories} trajectories of {_session.DisplayName} (seed {_sampler.Options.Seed}){RangeNote}");
+
+    private string RangeNote => StepRange.Count == _sampler.Options.Steps ? ""
+        : string.Create(CultureInfo.InvariantCulture, $", steps {StepRange.First}..{StepRange.End - 1} (t = {_sampler.Timesteps[StepRange.First]} .. {_sampler.Timesteps[StepRange.End - 1]})");
 
     /// <inheritdoc />
     public long? Count => _count;
@@ -69,14 +81,14 @@ public sealed class DiffusionCalibrationSource : IDataSource
     /// <summary>The steps (indices into the sampler's timesteps) at which trajectory <paramref name="trajectory"/> gives a sample, ascending.</summary>
     public int[] StepsOf(long trajectory)
     {
-        int steps = _sampler.Options.Steps;
+        int steps = StepRange.Count;
         int m = (int)((_count - trajectory + Trajectories - 1) / Trajectories); // samples j = trajectory, trajectory + n, ...
         var rng = new Random(HashCode.Combine(_sampler.Options.Seed, trajectory, 0x0D1FF));
         var chosen = new int[m];
         for (int r = 0; r < m; r++)
         {
             int lo = (int)((long)r * steps / m), hi = (int)((long)(r + 1) * steps / m);
-            chosen[r] = lo + rng.Next(hi - lo);
+            chosen[r] = StepRange.First + lo + rng.Next(hi - lo);
         }
         return chosen;
     }

@@ -24,6 +24,20 @@ public sealed class DiffusionEvaluator(DiffusionEvaluationOptions options)
             var samplers = new List<DiffusionSampler>();
             foreach (var (path, _) in paths)
             {
+                if (DiffusionStepModels.IsManifest(path))
+                {
+                    // Time-step-aware models: one per group of steps, switched by t.
+                    var manifest = DiffusionStepModels.Read(path);
+                    var models = new List<DiffusionTimestepModel>();
+                    foreach (var group in manifest.Groups)
+                    {
+                        var groupSession = ModelSession.Open(group.Model, options.Runtime);
+                        sessions.Add(groupSession);
+                        models.Add(new DiffusionTimestepModel(groupSession, group.MinT));
+                    }
+                    samplers.Add(new DiffusionSampler(models, options.Sampler));
+                    continue;
+                }
                 var session = ModelSession.Open(path, options.Runtime);
                 sessions.Add(session);
                 samplers.Add(new DiffusionSampler(session, options.Sampler));

@@ -13,6 +13,7 @@ namespace Shrink.Pipelines.Diffusion;
 public sealed class DiffusionSampler
 {
     private readonly ModelSession _session;
+    private readonly ModelSession[] _stepSessions;
     private readonly NoiseSchedule _schedule;
     private readonly int[] _timesteps;
     private readonly string _output;
@@ -20,7 +21,20 @@ public sealed class DiffusionSampler
     /// <summary>Samples with <paramref name="session"/>, a noise predictor, as <paramref name="options"/> say.</summary>
     /// <exception cref="ShrinkException">The options are invalid, or the model is not a noise predictor with x and t inputs and one output shaped like x.</exception>
     public DiffusionSampler(ModelSession session, DiffusionSamplerOptions options)
+        : this([new DiffusionTimestepModel(session, 0)], options)
     {
+    }
+
+    /// <summary>
+    /// Samples with one model per stretch of timesteps (time-step-aware quantization: each group of steps has its own
+    /// activation ranges): step t runs the first of <paramref name="models"/> (ordered by descending
+    /// <see cref="DiffusionTimestepModel.MinT"/>) whose MinT ≤ t, or the last one. All must take the same inputs.
+    /// </summary>
+    /// <exception cref="ShrinkException">The options are invalid, a model is not a noise predictor, or the models' inputs differ.</exception>
+    public DiffusionSampler(IReadOnlyList<DiffusionTimestepModel> models, DiffusionSamplerOptions options)
+    {
+        if (models.Count == 0) throw new ArgumentException("At least one model is needed.", nameof(models));
+        var session = models[0].Session;
         options.Validate();
         _session = session;
         Options = options;
@@ -29,6 +43,18 @@ public sealed class DiffusionSampler
         _timesteps = _schedule.SamplingTimesteps(options.Steps);
         _output = session.OutputNames.Count == 1 ? session.OutputNames[0]
             : throw new ShrinkException($"{session.DisplayName}: a noise predictor has one output (ε), not {session.OutputNames.Count} ({string.Join(", ", session.OutputNames)}).");
+        for (int k = 1; k < models.Count; k++)
+        {
+            var other = models[k].Session;
+            if (models[k].MinT > models[k - 1].MinT)
+                throw new ArgumentException("The models must be ordered by descending MinT.", nameof(models));
+            var inputs = DiffusionInputs.Resolve(other.Inputs, other.DisplayName);
+            if (inputs.X.Name != Inputs.X.Name || inputs.T.Name != Inputs.T.Name || !inputs.SampleShape.SequenceEqual(Inputs.SampleShape) || other.OutputNames.Count != 1)
+                throw new ShrinkException($"{other.DisplayName}: its inputs or outputs differ from {session.DisplayName}'s; every step group's model must take the same x and t.");
+        }
+        _stepSessions = new ModelSession[_timesteps.Length];
+        for (int i = 0; i < _timesteps.Length; i++)
+            _stepSessions[i] = (models.FirstOrDefault(m => m.MinT <= _timesteps[i]) ?? models[^1]).Session;
     }
 
     /// <summary>The options.</summary>
@@ -83,10 +109,10 @@ public sealed class DiffusionSampler
         var x = batch.X;
         var t = new int[batch.Count];
         Array.Fill(t, _timesteps[i]);
-        var eps = _session.Run(Inputs.Batch(x, t, batch.Count))[0];
+        var eps = _stepSessions[i].Run(Inputs.Batch(x, t, batch.Count))[0];
         ModelCalls++;
         if (eps.Data.Length != x.Length)
-            throw new ShrinkException($"{_session.DisplayName}: output '{_output}' has shape [{string.Join(",", eps.Shape)}], but a noise prediction has the sample's shape [{batch.Count},{string.Join(",", Inputs.SampleShape)}].");
+            throw new ShrinkException($"{_stepSessions[i].DisplayName}: output '{_output}' has shape [{string.Join(",", eps.Shape)}], but a noise prediction has the sample's shape [{batch.Count},{string.Join(",", Inputs.SampleShape)}].");
         Step(x, eps.Data, i, batch.Noise, Inputs.SampleElements);
         batch.NextStep = i + 1;
     }

@@ -42,6 +42,23 @@ public class DiffusionCalibrationSourceTests
         Assert.NotEqual(source.StepsOf(0), source.StepsOf(1));
     }
 
+    [SharedFact]
+    public void A_step_range_gives_samples_from_its_steps_only()
+    {
+        var options = new DiffusionSamplerOptions { Steps = 10, BatchSize = 4 }; // t = 900, 800, ..., 0
+        using var source = new DiffusionCalibrationSource(TinyDdpm, options, count: 12, stepRange: new DiffusionStepRange(4, 3));
+        Assert.Equal(new DiffusionStepRange(4, 3), source.StepRange);
+        Assert.Equal(4, source.Trajectories); // 12 samples over 3 steps need at least 4 trajectories
+        for (long j = 0; j < source.Trajectories; j++)
+            Assert.All(source.StepsOf(j), s => Assert.InRange(s, 4, 6));
+        var ts = source.ReadBatches(5).SelectMany(b => (long[])b.Inputs.Single(i => i.Name == "t").Data).ToList();
+        Assert.Equal(12, ts.Count);
+        Assert.All(ts, t => Assert.Contains(t, new long[] { 500, 400, 300 }));
+        Assert.Equal(4, ts.Count(t => t == 500)); // 3 samples per trajectory over 3 steps: each step once per trajectory
+        Assert.Contains("steps 4..6 (t = 500 .. 300)", source.Description);
+        Assert.Throws<OptionsException>(() => new DiffusionCalibrationSource(TinyDdpm, options, count: 12, stepRange: new DiffusionStepRange(8, 3)));
+    }
+
     [Fact]
     public void Too_few_trajectories_for_the_samples_are_refused()
     {

@@ -20,7 +20,7 @@ public static class QdqInserter
         {
             if (!ranges.TryGetValue(t, out var range))
                 throw new InvalidOperationException($"No calibrated range for tensor '{t}'.");
-            parameters[t] = QuantMath.ForRange(range, options.ActivationType, options.SymmetricActivations);
+            parameters[t] = QuantMath.ForRange(range, options.ActivationType, options.SymmetricActivations, options.ActivationBits);
         }
         foreach (var t in plan.SharedWith.Keys) parameters[t] = parameters[plan.ParamsSource(t)];
 

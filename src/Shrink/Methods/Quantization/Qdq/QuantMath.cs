@@ -16,16 +16,26 @@ public static class QuantMath
     /// Activation parameters for a calibrated range (which contains 0). Asymmetric: the range maps onto all levels
     /// with a zero point that makes 0 exact. Symmetric: zero point at the middle (0 for int8, 128 for uint8).
     /// A degenerate range (all zeros) gets scale 1, so nothing divides by zero.
+    /// <para>
+    /// <paramref name="bits"/> below 8 keeps the int8/uint8 Q/DQ pair (ORT fuses nothing narrower) and maps the range onto
+    /// 2^bits levels of it (<see cref="ActivationGrid"/>: 0..63 for uint8 at 6 bits, −32..31 for int8; symmetric: the
+    /// zero point ± (2^(bits−1) − 1)): values inside the calibrated range get a 2^bits-level grid. The operators still
+    /// saturate at the type's limits, so a value beyond the range keeps its extra codes instead of clipping at the
+    /// 2^bits-level edge: for ranges from <c>minmax</c> calibration nothing in the calibration data is beyond them.
+    /// </para>
     /// </summary>
-    public static QuantParams ForRange(CalibrationRange range, ElementType type, bool symmetric)
+    public static QuantParams ForRange(CalibrationRange range, ElementType type, bool symmetric, int bits = 8)
     {
-        int qmin = type == ElementType.UInt8 ? 0 : -128, qmax = type == ElementType.UInt8 ? 255 : 127;
+        var (qmin, qmax) = ActivationGrid(type, bits);
         float min = Math.Min(range.Min, 0f), max = Math.Max(range.Max, 0f);
         if (symmetric)
         {
             float absMax = Math.Max(-min, max);
             int zp = type == ElementType.UInt8 ? 128 : 0;
-            float scale = absMax > 0 ? absMax / ((qmax - qmin) / 2f) : 1f;
+            // 8 bits: ±absMax onto ±127.5 (the type saturates the half step). Narrower grids sit inside the type, so ±absMax
+            // goes onto ±(2^(bits−1) − 1): 63 codes at 6 bits, none outside the 64 levels.
+            float half = bits == 8 ? (qmax - qmin) / 2f : (qmax - qmin - 1) / 2;
+            float scale = absMax > 0 ? absMax / half : 1f;
             return new QuantParams(Math.Max(scale, MinScale), zp, type);
         }
         if (max - min <= 0)
@@ -34,6 +44,17 @@ public static class QuantMath
         s = Math.Max(s, MinScale);
         int zeroPoint = (int)Math.Clamp(Math.Round(qmin - min / s, MidpointRounding.ToEven), qmin, qmax);
         return new QuantParams(s, zeroPoint, type);
+    }
+
+    /// <summary>
+    /// The codes an activation range of <paramref name="bits"/> bits maps onto inside <paramref name="type"/>: uint8 0..2^bits−1,
+    /// int8 −2^(bits−1)..2^(bits−1)−1 (8 bits: the whole type).
+    /// </summary>
+    public static (int QMin, int QMax) ActivationGrid(ElementType type, int bits)
+    {
+        if (bits is < 2 or > 8) throw new ArgumentOutOfRangeException(nameof(bits), bits, "Activation bits must be 2..8.");
+        int levels = 1 << bits;
+        return type == ElementType.UInt8 ? (0, levels - 1) : (-levels / 2, levels / 2 - 1);
     }
 
     /// <summary>QuantizeLinear of one value: round half to even, add the zero point, saturate.</summary>

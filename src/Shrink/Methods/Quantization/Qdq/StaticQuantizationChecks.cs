@@ -11,6 +11,7 @@ internal static class StaticQuantizationChecks
     {
         CalibrationMethods.Create(o.Calibration, o.CalibrationSettings);
         Require(o.ActivationType is ElementType.UInt8 or ElementType.Int8, $"activation_type must be uint8 or int8, not {o.ActivationType.ToString().ToLowerInvariant()}.");
+        Require(o.ActivationBits is >= 2 and <= 8, $"activation_bits must be in 2..8, not {o.ActivationBits}.");
         Require(o.CalibrationSettings.Percentile is > 0 and <= 100, $"calibration_settings.percentile must be in (0, 100], not {o.CalibrationSettings.Percentile}.");
         Require(o.CalibrationSettings.Bins > 0 && o.CalibrationSettings.Bins % 4 == 0, $"calibration_settings.bins must be a positive multiple of 4, not {o.CalibrationSettings.Bins}.");
         Require(o.Samples > 0, $"samples must be positive, not {o.Samples}.");

@@ -9,6 +9,13 @@ public sealed record StaticQuantizationOptions
     /// <summary>Activation type: UInt8 (default; ORT's fastest x86 kernels are u8×s8) or Int8.</summary>
     public ElementType ActivationType { get; init; } = ElementType.UInt8;
 
+    /// <summary>
+    /// Activation bits, 2..8 (default 8). Below 8 the Q/DQ stay int8/uint8 (what ORT fuses) and each calibrated range
+    /// maps onto 2^bits of their levels (<see cref="QuantMath.ActivationGrid"/>), so activations inside the range have a
+    /// 2^bits-level grid; values beyond it are not clipped at the narrower grid's edge (docs/diffusion.md).
+    /// </summary>
+    public int ActivationBits { get; init; } = 8;
+
     /// <summary>Symmetric activation ranges (zero point in the middle). Off by default: ReLU outputs waste half the levels.</summary>
     public bool SymmetricActivations { get; init; }
 
