@@ -23,7 +23,7 @@ public sealed record DataOptions
 
     /// <summary>
     /// The reader of a data file that needs settings of its own, e.g. <c>Text.TextDataOptions</c> (<c>--tokenizer</c>):
-    /// non-null means the data path is read by it. <c>Text.TextDataOptionsExtensions.WithExtraToken</c> asks text data
+    /// non-null means the data path is read by it. <see cref="IDataFileReader.ForNextTokenWindows"/> (or <c>Text.TextDataOptionsExtensions.WithExtraToken</c>) asks text data
     /// for windows one token longer (next-token evaluation).
     /// </summary>
     public IDataFileReader? FileReader { get; init; }

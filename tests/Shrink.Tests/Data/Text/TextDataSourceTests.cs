@@ -156,4 +156,17 @@ public sealed class TextDataSourceTests : IDisposable
         Assert.Same(plain, plain.WithExtraToken());
         Assert.Null(plain.TextOptions());
     }
+
+    [Fact]
+    public void Next_token_windows_of_text_feed_the_model_its_full_sequence_length()
+    {
+        // With --task lm the factory asks the text reader for windows of seq-len + 1 and cuts the last token off, so a
+        // model of 4 tokens reads 4 tokens, not 3.
+        string path = Text("abcdefghijkl");
+        var options = new DataOptions { FileReader = Chars(4), NextTokenWindows = true };
+        using var source = DataSourceFactory.Open(path, options, [Input("input_ids")]);
+        var first = source.ReadBatches(1).First();
+        Assert.Equal([1L, 4], first.Inputs[0].Shape);
+        Assert.Equal(Expected("abcd"), Column(first, "input_ids"));
+    }
 }
