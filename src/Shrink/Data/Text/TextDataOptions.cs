@@ -7,8 +7,12 @@ namespace Shrink.Data.Text;
 public sealed record TextDataOptions : IDataFileReader
 {
     /// <inheritdoc />
-    public IDataSource Open(string path, IReadOnlyList<ModelInputSpec> modelInputs, string? inputName, Action<string>? note) =>
-        new TextDataSource(path, this, modelInputs, inputName, note);
+    /// <remarks>Other inputs that can be derived from the ids (positions) are filled by <see cref="DerivedInputsDataSource"/>.</remarks>
+    public IDataSource Open(string path, IReadOnlyList<ModelInputSpec> modelInputs, string? inputName, Action<string>? note)
+    {
+        var text = new TextDataSource(path, this, modelInputs, inputName, note);
+        return DerivedInputsDataSource.Wrap(text, text.Inputs, modelInputs, note, path);
+    }
 
     /// <inheritdoc />
     public IDataFileReader ForNextTokenWindows() => this with { ExtraToken = true };

@@ -10,7 +10,7 @@ public static class TextDataOptionsExtensions
     public static DataOptions WithExtraToken(this DataOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return options.FileReader is TextDataOptions text ? options with { FileReader = text with { ExtraToken = true } } : options;
+        return options.FileReader is { } reader ? options with { FileReader = reader.ForNextTokenWindows() } : options;
     }
 
     /// <summary>The text settings of <paramref name="options"/>, or null when the data is not text.</summary>

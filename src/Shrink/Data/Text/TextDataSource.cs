@@ -76,10 +76,14 @@ public sealed class TextDataSource : IDataSource
             throw new ShrinkException(options.Mode == TextPacking.Pack
                 ? string.Create(CultureInfo.InvariantCulture, $"{path}: the text gives fewer than {_window} tokens, not one window; give a smaller --seq-len or --text-mode pad.")
                 : $"{path}: no document in the text (documents end at {Separator}).");
-        string inputs = string.Join(", ", new[] { _ids, _mask, _types }.Where(i => i is not null).Select(i => $"'{i!.Name}'"));
+        Inputs = [.. new[] { _ids, _mask, _types }.OfType<ModelInputSpec>().Select(i => i.Name)];
+        string inputs = string.Join(", ", Inputs.Select(i => $"'{i}'"));
         Description = string.Create(CultureInfo.InvariantCulture,
             $"text {path} ({options.Tokenizer.Description}; {(options.Mode == TextPacking.Pack ? "packed windows" : "one document per sample, padded")} of {_window} tokens; documents end at {Separator} → {inputs})");
     }
+
+    /// <summary>The model inputs this source fills: the token ids, and the attention mask and token types when the model has them.</summary>
+    public IReadOnlyList<string> Inputs { get; }
 
     /// <summary>Tokens per sample (the model's input length; samples hold one more when <see cref="TextDataOptions.ExtraToken"/>).</summary>
     public int SequenceLength { get; }

@@ -169,4 +169,15 @@ public sealed class TextDataSourceTests : IDisposable
         Assert.Equal([1L, 4], first.Inputs[0].Shape);
         Assert.Equal(Expected("abcd"), Column(first, "input_ids"));
     }
+
+    [Fact]
+    public void A_position_input_the_text_does_not_give_is_derived_from_the_ids()
+    {
+        var notes = new List<string>();
+        var options = new DataOptions { FileReader = Chars(4), Note = notes.Add };
+        using var source = DataSourceFactory.Open(Text("abcdefgh"), options, [Input("input_ids"), Input("position_ids")]);
+        var batch = source.ReadBatches(2).First();
+        Assert.Equal([0L, 1, 2, 3, 0, 1, 2, 3], Column(batch, "position_ids"));
+        Assert.Contains(notes, n => n.Contains("'position_ids' is not in the data", StringComparison.Ordinal));
+    }
 }
