@@ -23,8 +23,8 @@ internal static class QuantizeCommand
         var calibration = new Option<string>("--calibration") { Description = $"Range method (default mse): {RegistryChoices.Describe(CalibrationMethods.Registry.Entries)}", DefaultValueFactory = _ => "mse" }
             .Choices(CalibrationMethods.Registry.Entries);
         var percentile = new Option<double>("--percentile") { Description = "Percentile for --calibration percentile", DefaultValueFactory = _ => 99.99 };
-        var activations = new Option<string?>("--activations") { Description = "Static int8: uint8 (default, fastest on x86) or int8. With --weights: float (default) or int8 (MatMulNBits quantizes its inputs at run time)" };
-        activations.AcceptOnlyFromAmong("uint8", "int8", "float");
+        var activations = new Option<string?>("--activations") { Description = "Static: uint8 (default, fastest on x86), int8, or int6/int4 (6 or 4 bits of levels in uint8 Q/DQ, as --activation-bits: ORT still runs 8-bit kernels, so these are for accuracy studies). With --weights: float (default) or int8 (MatMulNBits quantizes its inputs at run time)" };
+        activations.AcceptOnlyFromAmong("uint8", "int8", "int6", "int4", "float");
         var weights = new Option<string?>("--weights") { Description = "Weight-only quantization: int4, int3, int2 or int8 weights, float activations (MatMul/Gemm → MatMulNBits, Conv → DequantizeLinear)" };
         weights.AcceptOnlyFromAmong("int4", "int3", "int2", "int8");
         var groupSize = new Option<int>("--group-size") { Description = "With --weights: columns per scale along the reduction axis (32, 64, 128...), 0 for one per output channel", DefaultValueFactory = _ => 32 };
@@ -53,6 +53,7 @@ internal static class QuantizeCommand
         var batch = new Option<int>("--calibration-batch") { Description = $"Batch size while calibrating (at most {StaticQuantizationOptions.MaxBatchSize}; lowered to fit --memory-limit)", DefaultValueFactory = _ => 64 };
         var memoryLimit = new Option<string?>("--memory-limit") { Description = "Activation memory calibration and the per-layer error may hold at once, e.g. 512M or 2G (default: half the available memory, at most 1G); the batch is lowered, or the tensors observed in several passes, to fit" };
         var data = new DataArguments(dataRequired: false);
+        var equivalence = new EquivalenceArguments();
         var pipeline = new PipelineArguments(evaluation: false);
         var command = new Command("quantize", "Quantize to int8 (calibrated static QDQ fused by ONNX Runtime into integer kernels, or dynamic), or weights only to 2-8 bits with --weights (GPTQ or round-to-nearest).")
         {
@@ -60,6 +61,7 @@ internal static class QuantizeCommand
             weights, groupSize, embeddings, method, symmetricWeights, asymmetric, actOrder, damp, clipSteps, nonSequential, floatTargets, recipeOut, activationBits, stepGroups,
         };
         data.AddTo(command);
+        equivalence.AddTo(command);
         pipeline.AddTo(command);
         WeightOnlyOptions WeightOptions(ParseResult parse, string weightType)
         {
@@ -79,13 +81,14 @@ internal static class QuantizeCommand
                 BatchSize = Batch(parse.GetValue(batch)),
                 ExcludeNodes = List(parse.GetValue(excludeNodes), "--exclude-nodes"),
                 ExcludeOps = List(parse.GetValue(excludeOps), "--exclude-ops"),
+                Equivalence = equivalence.Bind(parse),
                 Export = new WeightExportSettings
                 {
                     Int8Activations = parse.GetValue(activations) switch
                     {
                         null or "float" => false,
                         "int8" => true,
-                        _ => throw new UsageException("--activations uint8 is for static int8; weight-only takes float or int8 (MatMulNBits quantizes its inputs at run time)."),
+                        var other => throw new UsageException($"--activations {other} is for static quantization; weight-only takes float or int8 (MatMulNBits quantizes its inputs at run time)."),
                     },
                 },
             };
@@ -102,15 +105,24 @@ internal static class QuantizeCommand
                 [.. OutputTransaction.ModelOutputs(input, outPath), ("--report", parse.GetValue(report)), ("--json", parse.GetValue(json)), ("--recipe-out", parse.GetValue(recipeOut)), .. extraOutputs]);
             pipeline.RefuseWithout(parse);
             int bits = parse.GetValue(activationBits);
+            if (parse.GetValue(activations) is "int6" or "int4")
+            {
+                int named = parse.GetValue(activations) == "int6" ? 6 : 4;
+                if (parse.GetResult(activationBits) is { Implicit: false } && bits != named)
+                    throw new UsageException($"--activations {parse.GetValue(activations)} sets {named} activation bits; --activation-bits {bits} says otherwise (give one of them).");
+                bits = named;
+            }
             if (bits is < 2 or > 8) throw new UsageException($"--activation-bits must be in 2..8, not {bits}.");
             if (bits != 8 && (parse.GetValue(mixed.Mixed) || parse.GetValue(weights) is not null || parse.GetValue(mode) != "static"))
-                throw new UsageException("--activation-bits applies to static quantization (calibrated activation ranges); leave it out with --mixed, --weights or --mode dynamic.");
+                throw new UsageException("--activation-bits (and --activations int6/int4) apply to static quantization (calibrated activation ranges); leave them out with --mixed, --weights or --mode dynamic.");
             StepGroupQuantizeAction.Check(parse, stepGroups, pipeline.Given(parse), parse.GetValue(pipeline.Steps), report, json, recipeOut);
             if (pipeline.Given(parse) && (parse.GetValue(mixed.Mixed) || parse.GetValue(weights) is not null || parse.GetValue(mode) != "static" || parse.GetValue(recipeOut) is not null))
                 throw new UsageException("--pipeline calibrates static int8 quantization; leave out --mixed, --weights, --mode dynamic and --recipe-out.");
             if (parse.GetValue(mixed.Mixed) && parse.GetValue(weights) is not null) throw new UsageException("--mixed chooses each layer's width from --bits; leave out --weights.");
             CommonOptions.NotNegative(parse.GetValue(analysis), "--analysis-samples");
             if (parse.GetValue(mixed.Mixed) && parse.GetValue(recipeOut) is not null) throw new UsageException("--recipe-out is not available with --mixed (recipes have no mixed-precision step yet).");
+            if (equivalence.Given(parse) && (parse.GetValue(mixed.Mixed) || parse.GetValue(mode) != "static" || pipeline.Given(parse) || parse.GetValue(stepGroups) is not null))
+                throw new UsageException("--smooth, --rotate, --equalize and --bias-correction apply to static quantization and to --weights; leave them out with --mixed, --mode dynamic, --pipeline and --step-groups.");
             if (parse.GetValue(mixed.Mixed)) return mixed.Run(parse, outputs, input, outPath, WeightOptions(parse, "int8"), parse.GetValue(method), data, report, json);
             if (parse.GetValue(weights) is string weightType)
             {
@@ -130,6 +142,7 @@ internal static class QuantizeCommand
             var options = new StaticQuantizationOptions
             {
                 ActivationType = parse.GetValue(activations) == "int8" ? ElementType.Int8 : ElementType.UInt8,
+                Equivalence = equivalence.Bind(parse),
                 SymmetricActivations = parse.GetValue(symmetric),
                 ActivationBits = bits,
                 PerChannelWeights = !parse.GetValue(perTensor),

@@ -1,4 +1,5 @@
 using Shrink.Methods.Quantization;
+using Shrink.Methods.Quantization.Equivalence;
 
 namespace Shrink.Cli.Json;
 
@@ -18,11 +19,12 @@ internal sealed record QuantizeJson(
     double RewriteSeconds,
     IReadOnlyList<LayerError> Layers,
     ExclusionTrial? OutputFidelity,
-    IReadOnlyList<ExclusionTrial> Suggestions)
+    IReadOnlyList<ExclusionTrial> Suggestions,
+    IReadOnlyList<EquivalenceResult> Equivalence)
 {
     /// <summary>The payload for <paramref name="result"/> written from <paramref name="model"/> to <paramref name="output"/>.</summary>
     public static QuantizeJson From(QuantizationResult result, string model, string output, long sizeBytes, long inputSizeBytes) => new(
         model, output, result.Mode, sizeBytes, inputSizeBytes, result.QuantizedByOp, LeftOpJson.From(result.LeftInFloat),
         result.Fusion?.IntegerKernels, result.Fusion?.Unfused, result.Calibration, result.CalibrationSeconds, result.RewriteSeconds,
-        result.Layers, result.Output, result.Suggestions);
+        result.Layers, result.Output, result.Suggestions, result.Equivalence);
 }

@@ -1,3 +1,4 @@
+using Shrink.Methods.Quantization.Equivalence;
 using Shrink.Methods.Quantization.WeightOnly;
 
 namespace Shrink.Cli.Json;
@@ -19,11 +20,12 @@ internal sealed record WeightOnlyJson(
     double RoundingSeconds,
     IReadOnlyList<WeightLayerResult> Layers,
     IReadOnlyList<LeftNodeJson> LeftInFloat,
-    IReadOnlyList<EmbeddingResult> Embeddings)
+    IReadOnlyList<EmbeddingResult> Embeddings,
+    IReadOnlyList<EquivalenceResult> Equivalence)
 {
     /// <summary>The payload for <paramref name="result"/> made with <paramref name="options"/>.</summary>
     public static WeightOnlyJson From(WeightOnlyResult result, WeightOnlyOptions options, string model, string output, long sizeBytes, long inputSizeBytes) => new(
         model, output, "weight-only", options.Bits, options.GroupSize, options.Symmetric, sizeBytes, inputSizeBytes,
         result.FloatWeightBytes, result.QuantizedWeightBytes, result.Calibration, result.CalibrationSeconds, result.RoundingSeconds,
-        result.Layers, LeftNodeJson.From(result.LeftInFloat), result.Embeddings);
+        result.Layers, LeftNodeJson.From(result.LeftInFloat), result.Embeddings, result.Equivalence);
 }

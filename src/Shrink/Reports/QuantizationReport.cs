@@ -21,6 +21,8 @@ public static class QuantizationReport
         if (r.Output is { } o) summary.Add("output fidelity (calibration data)", $"SQNR {Db(o.OutputSqnrDb)}, top-1 agreement {Format.Percent(o.Top1Agreement)}");
         sections.Add(new ReportSection("Quantization", summary, ReportParts.PreprocessingNotes(r.Preprocessing).Concat(r.MemoryNotes.Select(m => "memory: " + m)).ToList()));
 
+        sections.AddRange(EquivalenceReport.Sections(r.Equivalence, maxLayers));
+
         if (r.LeftInFloat.Count > 0)
         {
             var left = new MarkdownTable("op", "reason", "nodes");
@@ -70,6 +72,7 @@ public static class QuantizationReport
         var charts = new List<ReportChart>();
         if (r.Layers.Count > 0)
             charts.Add(new BarChart("Per-layer output SQNR against the float model (worst first)", "output SQNR, dB (higher is better)", [.. r.Layers.Select(l => new ChartBar(l.Node, l.SqnrDb))]));
+        charts.AddRange(EquivalenceReport.Charts(r.Equivalence));
         return new Report(ReportParts.Title("Quantization", input, output), Sections(r, inputBytes, outputBytes)) { Charts = charts };
     }
 

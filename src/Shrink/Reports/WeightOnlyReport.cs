@@ -26,6 +26,7 @@ public static class WeightOnlyReport
         if (o.Export.Int8Activations) notes.Add("int8 activations: MatMulNBits layers quantize their inputs to int8 at run time (accuracy_level 4); Conv layers keep float activations.");
         sections.Add(new ReportSection("Weight-only quantization", summary, notes));
 
+        sections.AddRange(EquivalenceReport.Sections(r.Equivalence, maxLayers));
         ReportParts.AddLeftOut(sections, "Left in float", r.LeftInFloat);
 
         var layers = new MarkdownTable("layer", "op", "N×K", "bits", "method", "stored as", "RTN error", $"{method} error", "time");
@@ -48,6 +49,7 @@ public static class WeightOnlyReport
         var charts = new List<ReportChart>();
         if (r.Layers.Any(l => l.MethodError is not null))
             charts.Add(new BarChart("Per-layer relative output error", "relative output error (lower is better)", [.. r.Layers.Where(l => l.MethodError is not null).Select(l => new ChartBar(l.Name, l.MethodError!.Value))]));
+        charts.AddRange(EquivalenceReport.Charts(r.Equivalence));
         return new Report(ReportParts.Title("Weight-only quantization", input, output), Sections(r, inputBytes, outputBytes)) { Charts = charts };
     }
 

@@ -54,4 +54,7 @@ public sealed record QuantizationResult : ICompressionResult
 
     /// <summary>The plan (static mode).</summary>
     public QdqPlan? Plan { get; init; }
+
+    /// <summary>What each equivalence transform (smoothing, rotation, equalization, bias correction) did, in the order they ran.</summary>
+    public IReadOnlyList<Equivalence.EquivalenceResult> Equivalence { get; init; } = [];
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Shrink.Calibration;
 using Shrink.Data;
+using Shrink.Methods.Quantization.Equivalence;
 using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
 using Shrink.Passes;
@@ -30,6 +31,18 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
 
         var inputs = ModelInputs.Of(prepared);
         using var data = FixedBatchDataSource.ForModel(openData(inputs), inputs);
+        long budget = options.MemoryLimitBytes ?? MemoryBudget.DefaultBytes();
+        var equivalence = EquivalenceTransforms.Apply(prepared, new EquivalenceContext
+        {
+            Options = options.Equivalence,
+            Target = new EquivalenceTarget(8, options.PerChannelWeights, SymmetricWeights: true, GroupSize: 0, options.ActivationBits, options.SymmetricActivations),
+            Data = data,
+            Samples = options.Samples,
+            BatchSize = options.BatchSize,
+            MemoryBudgetBytes = budget,
+            Progress = progress,
+            Source = source,
+        });
         var first = data.ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data.Description}: empty calibration data set.");
         var types = ValueShapeProbe.MeasureTypes(prepared, first, _planner.TypedValues(prepared.Graph));
         var plan = _planner.Plan(prepared.Graph, options, types);
@@ -38,7 +51,6 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
 
         var (qmin, qmax) = QuantMath.ActivationGrid(options.ActivationType, options.ActivationBits);
         var target = new QuantTarget(qmin, qmax, options.SymmetricActivations);
-        long budget = options.MemoryLimitBytes ?? MemoryBudget.DefaultBytes();
         var notes = new List<string>();
         var clock = Stopwatch.StartNew();
         var ranges = new Dictionary<string, CalibrationRange>(
@@ -105,6 +117,7 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
             CalibrationSeconds = calibrationSeconds,
             RewriteSeconds = rewriteSeconds,
             Plan = rebound,
+            Equivalence = equivalence,
         };
     }
 }

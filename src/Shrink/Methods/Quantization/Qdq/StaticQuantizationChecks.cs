@@ -20,6 +20,7 @@ internal static class StaticQuantizationChecks
         Require(o.AnalysisSamples >= 0, $"analysis_samples must be 0 or positive, not {o.AnalysisSamples}.");
         Require(o.SuggestExclusions >= 0, $"suggest_exclusions must be 0 or positive, not {o.SuggestExclusions}.");
         Require(o.MinReductionSize >= 0, $"min_reduction_size must be 0 or positive, not {o.MinReductionSize}.");
+        o.Equivalence.Validate();
     }
 
     private static void Require(bool condition, string message)

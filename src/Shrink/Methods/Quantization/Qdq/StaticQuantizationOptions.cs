@@ -1,4 +1,5 @@
 using Shrink.Calibration;
+using Shrink.Methods.Quantization.Equivalence;
 using Shrink.Model;
 
 namespace Shrink.Methods.Quantization.Qdq;
@@ -68,4 +69,7 @@ public sealed record StaticQuantizationOptions
 
     /// <summary>How many worst layers to try excluding for the suggestion table.</summary>
     public int SuggestExclusions { get; init; } = 3;
+
+    /// <summary>Function-preserving rewrites run before calibration (smoothing, rotation, equalization, bias correction).</summary>
+    public EquivalenceOptions Equivalence { get; init; } = new();
 }

@@ -95,6 +95,9 @@ public sealed record WeightOnlyOptions
     /// <summary>Measure each layer's relative output error on the calibration data for round-to-nearest and the method (needs data).</summary>
     public bool MeasureLayerErrors { get; init; } = true;
 
+    /// <summary>Function-preserving rewrites run before rounding (rotation, smoothing, equalization, bias correction).</summary>
+    public Equivalence.EquivalenceOptions Equivalence { get; init; } = new();
+
     /// <summary>The rounding settings these options imply.</summary>
     public WeightRoundingSettings RoundingSettings(string method) => new()
     {
@@ -129,5 +132,6 @@ public sealed record WeightOnlyOptions
         if (ClipSteps is int steps and (< 1 or > MaxClipSteps))
             throw new OptionsException($"--clip-steps {steps} is outside 1..{MaxClipSteps} (the limit on clipping ranges tried per group).", ["--clip-steps"]);
         if (Samples <= 0 || BatchSize <= 0) throw new ShrinkException("Calibration samples and batch size must be positive.");
+        Equivalence.Validate();
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Shrink.Data;
 using Shrink.Layers;
 using Shrink.Measures;
+using Shrink.Methods.Quantization.Equivalence;
 using Shrink.Model;
 using Shrink.Numerics;
 using Shrink.Ops;
@@ -30,7 +31,25 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
         var method = WeightRoundings.Create(options.Method);
         if (method.NeedsHessian && openData is null)
             throw new ShrinkException($"{source}: --method {method.Name} needs calibration data (--data PATH); round-to-nearest (rtn) needs none.");
+        if (openData is null && EquivalenceTransforms.NeedData(options.Equivalence))
+            throw new ShrinkException($"{source}: {string.Join(", ", EquivalenceTransforms.Selected(options.Equivalence))} needs calibration data (--data PATH).");
         var (prepared, preprocessing) = PreparationProfile.Compression.PrepareWeights(model, source);
+        IReadOnlyList<EquivalenceResult> equivalence = [];
+        if (options.Equivalence.Any)
+        {
+            var inputs = ModelInputs.Of(prepared);
+            using var stream = openData is null ? null : FixedBatchDataSource.ForModel(openData(inputs), inputs);
+            equivalence = EquivalenceTransforms.Apply(prepared, new EquivalenceContext
+            {
+                Options = options.Equivalence,
+                Target = new EquivalenceTarget(options.Bits, PerChannelWeights: true, options.Symmetric, options.GroupSize, ActivationBits: null, SymmetricActivations: false),
+                Data = stream,
+                Samples = options.Samples,
+                BatchSize = options.BatchSize,
+                Progress = progress,
+                Source = source,
+            });
+        }
 
         var (layers, leftInFloat) = SelectLayers(prepared);
         var layerNodes = layers.Select(l => l.Node).ToHashSet();
@@ -151,6 +170,7 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
             Calibration = data is null ? null : $"{Math.Min(options.Samples, data.Count ?? options.Samples)} samples{(method.NeedsHessian ? options.Sequential ? ", sequential" : ", from the float model" : "")}",
             CalibrationSeconds = calibrationSeconds,
             RoundingSeconds = roundingSeconds,
+            Equivalence = equivalence,
         };
     }
 

@@ -42,4 +42,7 @@ public sealed class WeightOnlyResult : LayerwiseResult<WeightOnlyOptions, Weight
 
     /// <summary>Seconds spent rounding.</summary>
     public double RoundingSeconds { get; init; }
+
+    /// <summary>What each equivalence transform (rotation, smoothing, equalization, bias correction) did, in the order they ran.</summary>
+    public IReadOnlyList<Equivalence.EquivalenceResult> Equivalence { get; init; } = [];
 }
