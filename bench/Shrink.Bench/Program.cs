@@ -13,6 +13,8 @@ namespace Shrink.Bench;
 /// <c>prune-sweep [--quick] [--out PATH]</c> resnet8's accuracy against speed over channel-pruning rates
 /// (bench/RESULTS-prune-sweep.md and bench/prune-resnet8.png), and
 /// <c>mixed [--quick] [--out PATH]</c> the mixed-precision benchmark (bench/RESULTS-mixed.md),
+/// <c>outliers [--quick] [--torch] [--out PATH]</c> low-bit activations with smoothing, rotation, equalization and bias
+/// correction next to the PyTorch baselines (bench/RESULTS-outliers.md),
 /// <c>memory [--shrink DLL] [--out PATH]</c> peak memory and time of quantize/eval on generated CNNs (bench/RESULTS-memory.md),
 /// and <c>generate-cnn DIR</c> writes those CNNs to a folder.
 /// </summary>
@@ -53,6 +55,11 @@ internal static class Program
             {
                 int outAt = Array.IndexOf(args, "--out");
                 return WeightOnlyBenchmark.Run(args.Contains("--quick"), outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-weightonly.md"));
+            }
+            if (args.Length >= 1 && args[0] == "outliers")
+            {
+                int outAt = Array.IndexOf(args, "--out");
+                return OutliersBenchmark.Run(args.Contains("--quick"), args.Contains("--torch"), outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-outliers.md"));
             }
             if (args.Length >= 1 && args[0] == "memory")
             {

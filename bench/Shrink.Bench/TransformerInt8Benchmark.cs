@@ -139,7 +139,7 @@ internal static class TransformerInt8Benchmark
         return new Row("tiny_gpt_kv 1 token, 100 cached", mode, "next-token arg-max agreement", 1.0, agreement, stats[0].MedianMs, stats[1].MedianMs, stats[0].MedianMs / stats[1].MedianMs, runs, Kernels(result));
     }
 
-    private static long[][] Windows(string npy)
+    internal static long[][] Windows(string npy)
     {
         using var source = DataSourceFactory.Open(npy, new DataOptions(), [new ModelInputSpec("input_ids", ElementType.Int64, [null, Window + 1], ["batch", null])]);
         var windows = new List<long[]>();
@@ -152,7 +152,7 @@ internal static class TransformerInt8Benchmark
         return windows.ToArray();
     }
 
-    private static List<DataBatch> TokenBatches(long[][] windows, int batchSize)
+    internal static List<DataBatch> TokenBatches(long[][] windows, int batchSize)
     {
         var batches = new List<DataBatch>();
         for (int start = 0; start < windows.Length; start += batchSize)
@@ -166,7 +166,7 @@ internal static class TransformerInt8Benchmark
     }
 
     // exp(mean NLL) of the next-token predictions: input window[:128], target window[1:].
-    private static double Perplexity(ModelSession session, long[][] windows)
+    internal static double Perplexity(ModelSession session, long[][] windows)
     {
         double nll = 0;
         long count = 0;
