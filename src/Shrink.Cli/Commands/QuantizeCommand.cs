@@ -114,7 +114,7 @@ internal static class QuantizeCommand
             }
             if (bits is < 2 or > 8) throw new UsageException($"--activation-bits must be in 2..8, not {bits}.");
             if (bits != 8 && (parse.GetValue(mixed.Mixed) || parse.GetValue(weights) is not null || parse.GetValue(mode) != "static"))
-                throw new UsageException("--activation-bits (and --activations int6/int4) apply to static quantization (calibrated activation ranges); leave them out with --mixed, --weights or --mode dynamic.");
+                throw new UsageException("--activation-bits applies to static quantization (calibrated activation ranges), as do --activations int6/int4; leave them out with --mixed, --weights or --mode dynamic.");
             StepGroupQuantizeAction.Check(parse, stepGroups, pipeline.Given(parse), parse.GetValue(pipeline.Steps), report, json, recipeOut);
             if (pipeline.Given(parse) && (parse.GetValue(mixed.Mixed) || parse.GetValue(weights) is not null || parse.GetValue(mode) != "static" || parse.GetValue(recipeOut) is not null))
                 throw new UsageException("--pipeline calibrates static int8 quantization; leave out --mixed, --weights, --mode dynamic and --recipe-out.");
