@@ -42,8 +42,8 @@ public static class StaticWeightRounding
         var rtnSettings = settings with { ClipSteps = 1 };
         string format = $"int8 DequantizeLinear, {options.WeightBits}-bit grid";
 
-        var layers = new List<(WeightLayer Layer, WeightMark Mark)>();
-        var rows = new List<WeightLayerResult>();
+        var layers = new List<(WeightLayer Layer, int Index)>();
+        var rows = new List<(int Index, WeightLayerResult Row)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var mark in plan.Weights)
         {
@@ -59,10 +59,12 @@ public static class StaticWeightRounding
             if (reason is not null)
             {
                 var dims = graph.FindInitializer(name)!.Dims;
-                rows.Add(new WeightLayerResult(mark.Node.DisplayName, mark.Node.OpType, (int)dims[0], (int)(dims.Aggregate(1L, (a, b) => a * b) / Math.Max(1, dims[0])), $"rtn ({reason})", format, null, null, 0, options.WeightBits));
+                long elements = dims.Aggregate(1L, (a, b) => a * b);
+                int outputs = layer?.Rows ?? (int)(mark.Axis is int axis ? dims[axis] : dims[0]);
+                rows.Add((seen.Count, new WeightLayerResult(mark.Node.DisplayName, mark.Node.OpType, outputs, (int)(elements / Math.Max(1, outputs)), $"rtn ({reason})", format, null, null, 0, options.WeightBits)));
                 continue;
             }
-            layers.Add((layer!, mark));
+            layers.Add((layer!, seen.Count));
         }
 
         Dictionary<WeightLayer, LayerHessian> hessians = [];
@@ -80,7 +82,7 @@ public static class StaticWeightRounding
         var rtn = new RoundToNearest();
         double roundingSeconds = 0;
         int done = 0;
-        foreach (var (layer, mark) in layers)
+        foreach (var (layer, index) in layers)
         {
             clock.Restart();
             var w = layer.ReadMatrix(graph);
@@ -95,10 +97,10 @@ public static class StaticWeightRounding
                 error = OutputError.Relative(w, q.Dequantize(), h, layer.Rows, layer.Cols);
                 rtnError = OutputError.Relative(w, rtn.Round(w, layer.Rows, layer.Cols, null, rtnSettings).Dequantize(), h, layer.Rows, layer.Cols);
             }
-            rows.Add(new WeightLayerResult(layer.Name, layer.Node.OpType, layer.Rows, layer.Cols, method.Name, format, rtnError, error, seconds, options.WeightBits));
+            rows.Add((index, new WeightLayerResult(layer.Name, layer.Node.OpType, layer.Rows, layer.Cols, method.Name, format, rtnError, error, seconds, options.WeightBits)));
             progress?.Report(new ProgressInfo("weights", ++done, layers.Count));
         }
-        return new Outcome(codes, rows, calibrationSeconds, roundingSeconds);
+        return new Outcome(codes, [.. rows.OrderBy(r => r.Index).Select(r => r.Row)], calibrationSeconds, roundingSeconds);
     }
 
     /// <summary>Signed codes (code − zero point) in the ONNX weight's layout, and the one scale per row (output channel).</summary>

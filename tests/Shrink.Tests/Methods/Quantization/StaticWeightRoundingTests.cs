@@ -141,6 +141,26 @@ public class StaticWeightRoundingTests
     }
 
     [Fact]
+    public void Gptq_codes_of_conv_and_gemm_weights_land_in_the_right_places()
+    {
+        // A misplaced code (e.g. a transposed layout) would wreck the output; GPTQ must do at least as well as RTN here.
+        var model = OnnxModel.Load(ShrinkCli.Sample);
+        Func<IReadOnlyList<ModelInputSpec>, IDataSource> data = inputs =>
+            DataSourceFactory.Open(ShrinkCli.SampleImages, new DataOptions { Preprocessing = Preprocessing.LoadSidecar(ShrinkCli.Sample)! }, inputs);
+        QuantizationResult Run(string rounding) => new StaticQuantizer(new StaticQuantizationOptions
+        {
+            WeightBits = 4, WeightRounding = rounding, Samples = 128, AnalysisSamples = 64, SuggestExclusions = 0,
+        }).Quantize(model, data);
+        var rtn = Run("rtn");
+        var gptq = Run("gptq");
+        Assert.Contains(gptq.WeightLayers, l => l.OpType == "Conv" && l.Method == "gptq");
+        Assert.Contains(gptq.WeightLayers, l => l.OpType == "Gemm" && l.Method == "gptq");
+        Assert.All(gptq.WeightLayers, l => Assert.True(l.MethodError <= l.RtnError, $"{l.Name}: gptq {l.MethodError:G3} against rtn {l.RtnError:G3}"));
+        Assert.True(gptq.Output!.OutputSqnrDb >= rtn.Output!.OutputSqnrDb - 0.5, $"gptq {gptq.Output.OutputSqnrDb:F1} dB against rtn {rtn.Output.OutputSqnrDb:F1} dB");
+        Assert.True(gptq.Output.Top1Agreement >= 0.9, $"top-1 agreement {gptq.Output.Top1Agreement:P1}");
+    }
+
+    [Fact]
     public void Eight_bit_round_to_nearest_writes_the_same_bytes_as_the_default_options()
     {
         using var f = Make();
