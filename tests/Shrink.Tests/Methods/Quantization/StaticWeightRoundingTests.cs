@@ -149,7 +149,11 @@ public class StaticWeightRoundingTests
             DataSourceFactory.Open(ShrinkCli.SampleImages, new DataOptions { Preprocessing = Preprocessing.LoadSidecar(ShrinkCli.Sample)! }, inputs);
         QuantizationResult Run(string rounding) => new StaticQuantizer(new StaticQuantizationOptions
         {
-            WeightBits = 4, WeightRounding = rounding, Samples = 128, AnalysisSamples = 64, SuggestExclusions = 0,
+            WeightBits = 4,
+            WeightRounding = rounding,
+            Samples = 128,
+            AnalysisSamples = 64,
+            SuggestExclusions = 0,
         }).Quantize(model, data);
         var rtn = Run("rtn");
         var gptq = Run("gptq");
