@@ -30,7 +30,7 @@ internal static class QuantizeCommand
         var groupSize = new Option<int>("--group-size") { Description = "With --weights: columns per scale along the reduction axis (32, 64, 128...), 0 for one per output channel", DefaultValueFactory = _ => 32 };
         var embeddings = new Option<string>("--embeddings") { Description = "With --weights or --mixed: Gather tables (embeddings) as GatherBlockQuantized in blocks of --group-size: auto (int8, tables of at least 65,536 values), int8 or int4 (every table), or off", DefaultValueFactory = _ => "auto" };
         embeddings.AcceptOnlyFromAmong("auto", "int8", "int4", "off");
-        var method = new Option<string?>("--method") { Description = $"With --weights: the rounding (default gptq with --data, rtn without): {RegistryChoices.Describe(WeightRoundings.Registry.Entries)}" }
+        var method = new Option<string?>("--method") { Description = $"The weight rounding. With --weights: default gptq with --data, rtn without. Static: default rtn; gptq rounds with the Hessians of the calibration data, one scale per output channel: {RegistryChoices.Describe(WeightRoundings.Registry.Entries)}" }
             .Choices(WeightRoundings.Registry.Entries);
         var symmetricWeights = new Option<bool>("--symmetric") { Description = "With --weights: symmetric grid, no zero points stored (the default)" };
         var asymmetric = new Option<bool>("--asymmetric") { Description = "With --weights: a zero point per group (default symmetric, no zero points stored)" };
@@ -39,6 +39,7 @@ internal static class QuantizeCommand
         var clipSteps = new Option<int?>("--clip-steps") { Description = "Clipping ranges tried per group (1: plain abs-max; default 1 for rtn, 20 for gptq)" };
         var floatTargets = new Option<bool>("--float-targets") { Description = "Sequential GPTQ: round each layer toward the float model's output at that layer, correcting the error earlier layers left (default true)", DefaultValueFactory = _ => true };
         var nonSequential = new Option<bool>("--non-sequential") { Description = "GPTQ: calibrate every layer on the float model in one pass (faster) instead of layer by layer on the quantized model" };
+        var weightBits = new Option<int?>("--weight-bits") { Description = "Static: weight bits, 2..8 (default 8); below 8 the weights stay int8 with their DequantizeLinear (ORT runs int8 kernels) and the codes keep to the symmetric N-bit range (e.g. -8..7 for 4), for accuracy studies such as W4A8. Weight-only quantization is --weights" };
         var activationBits = new Option<int>("--activation-bits") { Description = "Static: activation bits, 2..8 (default 8); below 8 the Q/DQ stay 8-bit and each calibrated range maps onto 2^bits of their levels (e.g. uint8 codes 0..63 for 6)", DefaultValueFactory = _ => 8 };
         var stepGroups = StepGroupQuantizeAction.CreateOption();
         var symmetric = new Option<bool>("--symmetric-activations") { Description = "Symmetric activation ranges (zero point in the middle)" };
@@ -59,6 +60,7 @@ internal static class QuantizeCommand
         {
             model, output, mode, calibration, percentile, activations, symmetric, int8Attention, perTensor, excludeNodes, excludeOps, report, json, analysis, batch, memoryLimit,
             weights, groupSize, embeddings, method, symmetricWeights, asymmetric, actOrder, damp, clipSteps, nonSequential, floatTargets, recipeOut, activationBits, stepGroups,
+            weightBits,
         };
         data.AddTo(command);
         equivalence.AddTo(command);
@@ -123,6 +125,19 @@ internal static class QuantizeCommand
             if (parse.GetValue(mixed.Mixed) && parse.GetValue(recipeOut) is not null) throw new UsageException("--recipe-out is not available with --mixed (recipes have no mixed-precision step yet).");
             if (equivalence.Given(parse) && (parse.GetValue(mixed.Mixed) || parse.GetValue(mode) != "static" || pipeline.Given(parse) || parse.GetValue(stepGroups) is not null))
                 throw new UsageException("--smooth, --rotate, --equalize and --bias-correction apply to static quantization and to --weights; leave them out with --mixed, --mode dynamic, --pipeline and --step-groups.");
+            if (parse.GetValue(weightBits) is int wb)
+            {
+                if (parse.GetValue(weights) is string w) throw new UsageException($"--weight-bits sets the weight grid of static quantization; --weights {w} chooses weight-only quantization with its own bits (give one of them).");
+                if (wb is < 2 or > 8) throw new UsageException($"--weight-bits must be in 2..8, not {wb}.");
+                if (parse.GetValue(mixed.Mixed) || parse.GetValue(mode) != "static")
+                    throw new UsageException("--weight-bits applies to static quantization; leave it out with --mixed and --mode dynamic.");
+            }
+            if (parse.GetValue(weights) is null && !parse.GetValue(mixed.Mixed) && parse.GetValue(method) is string staticMethod)
+            {
+                if (parse.GetValue(mode) != "static") throw new UsageException($"--method {staticMethod} picks the weight rounding of static or weight-only quantization; --mode dynamic rounds int8 weights to nearest.");
+                if (parse.GetValue(perTensor) && WeightRoundings.Create(staticMethod).NeedsHessian)
+                    throw new UsageException($"--method {staticMethod} rounds with one scale per output channel; leave out --per-tensor-weights.");
+            }
             if (parse.GetValue(mixed.Mixed)) return mixed.Run(parse, outputs, input, outPath, WeightOptions(parse, "int8"), parse.GetValue(method), data, report, json);
             if (parse.GetValue(weights) is string weightType)
             {
@@ -145,6 +160,8 @@ internal static class QuantizeCommand
                 Equivalence = equivalence.Bind(parse),
                 SymmetricActivations = parse.GetValue(symmetric),
                 ActivationBits = bits,
+                WeightBits = parse.GetValue(weightBits) ?? 8,
+                WeightRounding = parse.GetValue(method) ?? "rtn",
                 PerChannelWeights = !parse.GetValue(perTensor),
                 QuantizeAttentionMatMuls = parse.GetValue(int8Attention),
                 Calibration = parse.GetValue(calibration)!,

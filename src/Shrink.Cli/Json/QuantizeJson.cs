@@ -1,5 +1,6 @@
 using Shrink.Methods.Quantization;
 using Shrink.Methods.Quantization.Equivalence;
+using Shrink.Methods.Quantization.WeightOnly;
 
 namespace Shrink.Cli.Json;
 
@@ -20,11 +21,15 @@ internal sealed record QuantizeJson(
     IReadOnlyList<LayerError> Layers,
     ExclusionTrial? OutputFidelity,
     IReadOnlyList<ExclusionTrial> Suggestions,
-    IReadOnlyList<EquivalenceResult> Equivalence)
+    IReadOnlyList<EquivalenceResult> Equivalence,
+    int WeightBits,
+    string WeightRounding,
+    IReadOnlyList<WeightLayerResult> WeightLayers)
 {
     /// <summary>The payload for <paramref name="result"/> written from <paramref name="model"/> to <paramref name="output"/>.</summary>
     public static QuantizeJson From(QuantizationResult result, string model, string output, long sizeBytes, long inputSizeBytes) => new(
         model, output, result.Mode, sizeBytes, inputSizeBytes, result.QuantizedByOp, LeftOpJson.From(result.LeftInFloat),
         result.Fusion?.IntegerKernels, result.Fusion?.Unfused, result.Calibration, result.CalibrationSeconds, result.RewriteSeconds,
-        result.Layers, result.Output, result.Suggestions, result.Equivalence);
+        result.Layers, result.Output, result.Suggestions, result.Equivalence,
+        result.WeightBits, result.WeightRounding, result.WeightLayers);
 }

@@ -16,12 +16,29 @@ public static class QuantizationReport
             .Add("quantized nodes", string.Join(", ", r.QuantizedByOp.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} ×{kv.Value}")))
             .Add("size", $"{Format.Bytes(inputBytes)} → {Format.Bytes(outputBytes)} ({(double)outputBytes / Math.Max(1, inputBytes):F2}×)");
         if (r.Calibration is not null) summary.Add("calibration", $"{r.Calibration} ({r.CalibrationSeconds:F2} s)");
+        if (r.Mode == "static")
+            summary.Add("weights", r.WeightBits == 8
+                ? $"int8, {r.WeightRounding}{Seconds(r)}"
+                : $"{r.WeightBits}-bit weight grid in int8 containers (ORT runs int8 kernels), {r.WeightRounding}{Seconds(r)}");
         summary.Add("rewrite", $"{r.RewriteSeconds:F2} s");
         if (r.FoldedActivations > 0) summary.Add("Relu/Clip folded into ranges", r.FoldedActivations.ToString(CultureInfo.InvariantCulture));
         if (r.Output is { } o) summary.Add("output fidelity (calibration data)", $"SQNR {Db(o.OutputSqnrDb)}, top-1 agreement {Format.Percent(o.Top1Agreement)}");
         sections.Add(new ReportSection("Quantization", summary, ReportParts.PreprocessingNotes(r.Preprocessing).Concat(r.MemoryNotes.Select(m => "memory: " + m)).ToList()));
 
         sections.AddRange(EquivalenceReport.Sections(r.Equivalence, maxLayers));
+
+        if (r.WeightLayers.Count > 0)
+        {
+            var table = new MarkdownTable("node", "op", "shape", "rounding", "rtn error", "error");
+            foreach (var l in r.WeightLayers.Take(maxLayers))
+                table.Add(l.Name, l.OpType, $"{l.Rows}×{l.Cols}", l.Method, ReportParts.Error(l.RtnError), ReportParts.Error(l.MethodError));
+            var notes = new List<string>
+            {
+                $"Relative layer output error ‖(W − Ŵ)X‖²/‖WX‖² on the calibration inputs of the float model, {r.WeightBits}-bit weights, one scale per output channel: {r.WeightRounding} against round-to-nearest.",
+            };
+            if (ReportParts.MoreRows(r.WeightLayers.Count, maxLayers, "layers") is string more) notes.Add(more);
+            sections.Add(new ReportSection("Weight rounding", table, notes));
+        }
 
         if (r.LeftInFloat.Count > 0)
         {
@@ -75,6 +92,8 @@ public static class QuantizationReport
         charts.AddRange(EquivalenceReport.Charts(r.Equivalence));
         return new Report(ReportParts.Title("Quantization", input, output), Sections(r, inputBytes, outputBytes)) { Charts = charts };
     }
+
+    private static string Seconds(QuantizationResult r) => r.WeightLayers.Count > 0 ? $" ({r.WeightSeconds.ToString("F2", CultureInfo.InvariantCulture)} s)" : "";
 
     private static string Db(double v) => double.IsPositiveInfinity(v) ? "∞" : v.ToString("F2", CultureInfo.InvariantCulture);
 

@@ -115,4 +115,43 @@ public class QuantizeCliTests
         Assert.Contains(option, r.Stderr);
         Assert.Contains(limit, r.Stderr);
     }
+    [Fact]
+    public void Static_four_bit_gptq_weights_are_reported_and_still_fused_into_integer_kernels()
+    {
+        using var dir = new TempDirectory();
+        string output = dir.File("w4.onnx"), json = dir.File("q.json"), report = dir.File("q.md");
+        var q = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", output, "--data", Calibration, "--samples", "64", "--analysis-samples", "0",
+            "--weight-bits", "4", "--method", "gptq", "--json", json, "--report", report);
+        Assert.True(q.ExitCode == 0, q.Stderr);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
+        {
+            Assert.Equal(4, doc.RootElement.GetProperty("weight_bits").GetInt32());
+            Assert.Equal("gptq", doc.RootElement.GetProperty("weight_rounding").GetString());
+            Assert.Contains(doc.RootElement.GetProperty("weight_layers").EnumerateArray(), l => l.GetProperty("method").GetString() == "gptq");
+            Assert.True(doc.RootElement.GetProperty("integer_kernels").GetInt32() >= 3);
+        }
+        Assert.Contains("4-bit weight grid in int8 containers (ORT runs int8 kernels), gptq", File.ReadAllText(report));
+        var graph = OnnxModel.Load(output).Graph;
+        var weightCodes = graph.Nodes.Where(n => n.OpType == "DequantizeLinear").Select(n => graph.FindInitializer(n.Inputs[0]))
+            .Where(t => t is { Type: ElementType.Int8 } && t.Dims.Count >= 2).ToList();
+        Assert.NotEmpty(weightCodes);
+        Assert.All(weightCodes, t => Assert.All(t!.AsSpan<sbyte>().ToArray(), c => Assert.InRange(c, -8, 7)));
+    }
+
+    [Theory]
+    [InlineData("--weight-bits 9", "--weight-bits must be in 2..8, not 9")]
+    [InlineData("--weight-bits 1", "--weight-bits must be in 2..8, not 1")]
+    [InlineData("--weights int4 --weight-bits 4", "--weight-bits sets the weight grid of static quantization; --weights int4")]
+    [InlineData("--mode dynamic --weight-bits 4", "--weight-bits applies to static quantization")]
+    [InlineData("--mode dynamic --method gptq", "--method gptq picks the weight rounding")]
+    [InlineData("--method gptq --per-tensor-weights", "leave out --per-tensor-weights")]
+    public void Weight_bit_usage_errors_name_the_options_and_write_nothing(string args, string message)
+    {
+        using var dir = new TempDirectory();
+        string output = dir.File("out.onnx");
+        var r = ShrinkCli.Run(["quantize", ShrinkCli.Sample, "-o", output, "--data", Calibration, .. args.Split(' ')]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(message, r.Stderr);
+        Assert.False(File.Exists(output));
+    }
 }

@@ -55,6 +55,18 @@ public sealed record QuantizationResult : ICompressionResult
     /// <summary>The plan (static mode).</summary>
     public QdqPlan? Plan { get; init; }
 
+    /// <summary>Weight bits: 8, or the narrower grid the int8 weight codes keep to (static mode).</summary>
+    public int WeightBits { get; init; } = 8;
+
+    /// <summary>The weight rounding method (rtn, gptq, refit).</summary>
+    public string WeightRounding { get; init; } = "rtn";
+
+    /// <summary>Per-layer rounding with the relative output errors of the method and of round-to-nearest (empty for rtn).</summary>
+    public IReadOnlyList<WeightOnly.WeightLayerResult> WeightLayers { get; init; } = [];
+
+    /// <summary>Seconds spent collecting Hessians and rounding the weights (0 for rtn).</summary>
+    public double WeightSeconds { get; init; }
+
     /// <summary>What each equivalence transform (smoothing, rotation, equalization, bias correction) did, in the order they ran.</summary>
     public IReadOnlyList<Equivalence.EquivalenceResult> Equivalence { get; init; } = [];
 }

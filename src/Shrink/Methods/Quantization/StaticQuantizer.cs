@@ -3,6 +3,7 @@ using Shrink.Calibration;
 using Shrink.Data;
 using Shrink.Methods.Quantization.Equivalence;
 using Shrink.Methods.Quantization.Qdq;
+using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
 using Shrink.Passes;
 using Shrink.Runtime;
@@ -24,6 +25,7 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
     {
         string source = model.Name;
         AlreadyQuantized.Refuse(model, source);
+        StaticQuantizationChecks.CheckWeights(options);
         var method = CalibrationMethods.Create(options.Calibration, options.CalibrationSettings);
         var prepared = model.Clone();
         var preprocessing = PreparationProfile.Compression.Apply(prepared);
@@ -35,7 +37,7 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
         var equivalence = EquivalenceTransforms.Apply(prepared, new EquivalenceContext
         {
             Options = options.Equivalence,
-            Target = new EquivalenceTarget(8, options.PerChannelWeights, SymmetricWeights: true, GroupSize: 0, options.ActivationBits, options.SymmetricActivations),
+            Target = new EquivalenceTarget(options.WeightBits, options.PerChannelWeights, SymmetricWeights: true, GroupSize: 0, options.ActivationBits, options.SymmetricActivations),
             Data = data,
             Samples = options.Samples,
             BatchSize = options.BatchSize,
@@ -58,10 +60,12 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
                 p => notes.Add($"calibration: {p.Describe(options.BatchSize)}")), StringComparer.Ordinal);
         double calibrationSeconds = clock.Elapsed.TotalSeconds;
 
+        // Weights rounded by a data-aware method (GPTQ) are decided on the prepared float model before the rewrite.
+        var weights = StaticWeightRounding.Round(prepared, plan, options, data, progress);
         clock.Restart();
         var quantized = prepared.Clone();
         var rebound = _planner.Plan(quantized.Graph, options, types); // the same decisions, bound to the copy's nodes
-        var application = QdqInserter.Apply(quantized, rebound, ranges, options);
+        var application = QdqInserter.Apply(quantized, rebound, ranges, options, weights.Codes);
         double rewriteSeconds = clock.Elapsed.TotalSeconds;
 
         WrittenModelCheck.Verify(model, quantized, source);
@@ -93,7 +97,7 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
                     foreach (var (t, r) in ActivationRangeCollector.Collect(prepared, missing, data, method, target, options.Samples, options.BatchSize, memoryBudget: budget))
                         ranges[t] = r;
                 }
-                QdqInserter.Apply(trial, trialPlan, ranges, trialOptions);
+                QdqInserter.Apply(trial, trialPlan, ranges, trialOptions, weights.Codes);
                 suggestions.Add(LayerErrorAnalyzer.MeasureOutput(prepared, trial, data, options.AnalysisSamples, analysisBatch, excluded, budget));
                 progress?.Report(new ProgressInfo("per-layer error", k + 1, options.SuggestExclusions + 1));
             }
@@ -118,6 +122,10 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
             RewriteSeconds = rewriteSeconds,
             Plan = rebound,
             Equivalence = equivalence,
+            WeightBits = options.WeightBits,
+            WeightRounding = WeightRoundings.Create(options.WeightRounding).Name,
+            WeightLayers = weights.Layers,
+            WeightSeconds = weights.CalibrationSeconds + weights.RoundingSeconds,
         };
     }
 }

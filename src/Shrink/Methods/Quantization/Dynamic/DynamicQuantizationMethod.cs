@@ -13,7 +13,12 @@ public sealed class DynamicQuantizationMethod : CompressionMethod<StaticQuantiza
     protected override bool NeedsData(StaticQuantizationOptions options) => false;
 
     /// <inheritdoc />
-    protected override void Check(StaticQuantizationOptions options) => StaticQuantizationChecks.Check(options);
+    protected override void Check(StaticQuantizationOptions options)
+    {
+        StaticQuantizationChecks.Check(options);
+        if (options.WeightBits != 8 || !string.Equals(options.WeightRounding, "rtn", StringComparison.OrdinalIgnoreCase))
+            throw new ShrinkException($"quantize-dynamic writes int8 weights rounded to nearest; weight_bits {options.WeightBits} and weight_rounding {options.WeightRounding} apply to static quantization.");
+    }
 
     /// <inheritdoc />
     protected override IEnumerable<string> NodeNames(StaticQuantizationOptions options) => options.ExcludeNodes;

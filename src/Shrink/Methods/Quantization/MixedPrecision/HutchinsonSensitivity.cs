@@ -55,7 +55,8 @@ public sealed class HutchinsonSensitivity : ISensitivityMetric
         foreach (float x in w) squares += (double)x * x;
         double rms = Math.Sqrt(squares / n);
         float eps = (float)(options.RelativeStep * (rms > 0 ? rms : 1));
-        var rng = new Random(HashCode.Combine(options.Seed, layerIndex));
+        // A seed that is the same in every process (HashCode.Combine is randomized per process, so the probes were not reproducible).
+        var rng = new Random(unchecked((int)((uint)options.Seed * 2654435761u) ^ (layerIndex * 40503 + 1)));
         double l0 = session.Loss(w);
         var plus = new float[n];
         var minus = new float[n];

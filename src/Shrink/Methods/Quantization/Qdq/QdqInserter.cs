@@ -11,8 +11,13 @@ namespace Shrink.Methods.Quantization.Qdq;
 /// </summary>
 public static class QdqInserter
 {
-    /// <summary>Rewrites <paramref name="model"/> in place; returns the parameters per activation tensor and the names of their dequantized copies.</summary>
-    public static QdqApplication Apply(OnnxModel model, QdqPlan plan, IReadOnlyDictionary<string, CalibrationRange> ranges, StaticQuantizationOptions options)
+    /// <summary>
+    /// Rewrites <paramref name="model"/> in place; returns the parameters per activation tensor and the names of their
+    /// dequantized copies. Weights are rounded to nearest on the symmetric <see cref="StaticQuantizationOptions.WeightBits"/>
+    /// grid, except those named in <paramref name="weightCodes"/> (by initializer name), whose codes and scales are written as given.
+    /// </summary>
+    public static QdqApplication Apply(OnnxModel model, QdqPlan plan, IReadOnlyDictionary<string, CalibrationRange> ranges, StaticQuantizationOptions options,
+        IReadOnlyDictionary<string, QdqWeightCodes>? weightCodes = null)
     {
         var graph = model.Graph;
         var parameters = new Dictionary<string, QuantParams>(StringComparer.Ordinal);
@@ -86,10 +91,22 @@ public static class QdqInserter
                 if (bad >= 0)
                     throw new ShrinkException($"Weight '{name}' of node '{mark.Node.DisplayName}' holds NaN or Inf at element {bad}; fix the model before quantizing.");
                 var values = w.AsSpan<float>();
-                var q = new sbyte[values.Length];
-                float[] scales = mark.Axis is int axis
-                    ? QuantMath.QuantizeWeightsPerChannel(values, w.Dims, axis, q)
-                    : [QuantMath.QuantizeWeightsPerTensor(values, q)];
+                sbyte[] q;
+                float[] scales;
+                if (weightCodes is not null && weightCodes.TryGetValue(name, out var given))
+                {
+                    long channels = mark.Axis is int a ? w.Dims[a] : 1;
+                    if (given.Codes.Length != values.Length || given.Scales.Length != channels)
+                        throw new InvalidOperationException($"Weight codes for '{name}' have {given.Codes.Length} codes and {given.Scales.Length} scales; the weight has {values.Length} elements and {channels} channels.");
+                    (q, scales) = (given.Codes, given.Scales);
+                }
+                else
+                {
+                    q = new sbyte[values.Length];
+                    scales = mark.Axis is int axis
+                        ? QuantMath.QuantizeWeightsPerChannel(values, w.Dims, axis, q, options.WeightBits)
+                        : [QuantMath.QuantizeWeightsPerTensor(values, q, options.WeightBits)];
+                }
                 long[] dims = w.Dims.ToArray();
                 long[] paramDims = mark.Axis is null ? [] : [scales.Length];
                 string qName = graph.UniqueName(name + "_quantized"), sName = graph.UniqueName(name + "_scale"), zName = graph.UniqueName(name + "_zero_point"), dqName = graph.UniqueName(name + "_dequantized");

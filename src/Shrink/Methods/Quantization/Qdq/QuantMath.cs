@@ -74,10 +74,12 @@ public static class QuantMath
 
     /// <summary>
     /// Symmetric per-channel int8 weights (levels −127..127, zero point 0), channels along <paramref name="axis"/>
-    /// of a tensor with <paramref name="dims"/>. An all-zero channel gets scale 1. Returns the scales.
+    /// of a tensor with <paramref name="dims"/>. An all-zero channel gets scale 1. Returns the scales. With
+    /// <paramref name="bits"/> below 8 the codes keep to ±(2^(bits−1) − 1) (−7..7 at 4 bits), still stored as int8.
     /// </summary>
-    public static float[] QuantizeWeightsPerChannel(ReadOnlySpan<float> w, IReadOnlyList<long> dims, int axis, Span<sbyte> q)
+    public static float[] QuantizeWeightsPerChannel(ReadOnlySpan<float> w, IReadOnlyList<long> dims, int axis, Span<sbyte> q, int bits = 8)
     {
+        int limit = WeightLimit(bits);
         var (outer, channels, inner) = Split(dims, axis);
         var scales = new float[channels];
         for (int c = 0; c < channels; c++)
@@ -88,7 +90,7 @@ public static class QuantMath
                 var block = w.Slice((int)((o * channels + c) * inner), (int)inner);
                 absMax = Math.Max(absMax, Math.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(block)));
             }
-            scales[c] = absMax > 0 ? Math.Max(absMax / 127f, MinScale) : 1f;
+            scales[c] = absMax > 0 ? Math.Max(absMax / limit, MinScale) : 1f;
         }
         for (long o = 0; o < outer; o++)
         {
@@ -97,21 +99,29 @@ public static class QuantMath
                 int start = (int)((o * channels + c) * inner);
                 float inv = 1f / scales[c];
                 for (int i = start; i < start + inner; i++)
-                    q[i] = (sbyte)Math.Clamp(MathF.Round(w[i] * inv, MidpointRounding.ToEven), -127, 127);
+                    q[i] = (sbyte)Math.Clamp(MathF.Round(w[i] * inv, MidpointRounding.ToEven), -limit, limit);
             }
         }
         return scales;
     }
 
-    /// <summary>Symmetric per-tensor int8 weights (levels −127..127). Returns the scale.</summary>
-    public static float QuantizeWeightsPerTensor(ReadOnlySpan<float> w, Span<sbyte> q)
+    /// <summary>Symmetric per-tensor int8 weights (levels −127..127; ±(2^(bits−1) − 1) below 8 bits). Returns the scale.</summary>
+    public static float QuantizeWeightsPerTensor(ReadOnlySpan<float> w, Span<sbyte> q, int bits = 8)
     {
+        int limit = WeightLimit(bits);
         float absMax = w.Length == 0 ? 0 : Math.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(w));
-        float scale = absMax > 0 ? Math.Max(absMax / 127f, MinScale) : 1f;
+        float scale = absMax > 0 ? Math.Max(absMax / limit, MinScale) : 1f;
         float inv = 1f / scale;
         for (int i = 0; i < w.Length; i++)
-            q[i] = (sbyte)Math.Clamp(MathF.Round(w[i] * inv, MidpointRounding.ToEven), -127, 127);
+            q[i] = (sbyte)Math.Clamp(MathF.Round(w[i] * inv, MidpointRounding.ToEven), -limit, limit);
         return scale;
+    }
+
+    /// <summary>The largest weight code of a symmetric <paramref name="bits"/>-bit grid: 2^(bits−1) − 1 (127 at 8 bits, 7 at 4).</summary>
+    public static int WeightLimit(int bits)
+    {
+        if (bits is < 2 or > 8) throw new ArgumentOutOfRangeException(nameof(bits), bits, "Weight bits must be 2..8.");
+        return (1 << (bits - 1)) - 1;
     }
 
     /// <summary>Bias as int32 with scale s_in·s_w[c] (per channel), rounding half to even and saturating.</summary>

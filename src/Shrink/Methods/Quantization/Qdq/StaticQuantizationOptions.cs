@@ -17,6 +17,20 @@ public sealed record StaticQuantizationOptions
     /// </summary>
     public int ActivationBits { get; init; } = 8;
 
+    /// <summary>
+    /// Weight bits, 2..8 (default 8). Below 8 the weights stay int8 with their DequantizeLinear (what ORT fuses into integer
+    /// kernels) and their codes keep to the symmetric N-bit range (−7..7 at 4 bits with round-to-nearest; a data-aware
+    /// rounding may also use −8): an N-bit weight grid in int8 containers, for accuracy studies; ORT still runs int8 kernels.
+    /// </summary>
+    public int WeightBits { get; init; } = 8;
+
+    /// <summary>
+    /// How weights are rounded: a registered <see cref="WeightOnly.IWeightRounding"/> name (rtn, gptq, refit). Default
+    /// rtn: abs-max scales, round to nearest, as always. gptq needs per-channel weights; its Hessians XᵀX come from the
+    /// calibration data run through the prepared float model, and one scale per output channel (group size 0) is kept.
+    /// </summary>
+    public string WeightRounding { get; init; } = "rtn";
+
     /// <summary>Symmetric activation ranges (zero point in the middle). Off by default: ReLU outputs waste half the levels.</summary>
     public bool SymmetricActivations { get; init; }
 
