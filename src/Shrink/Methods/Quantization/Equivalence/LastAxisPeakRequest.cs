@@ -10,6 +10,7 @@ namespace Shrink.Methods.Quantization.Equivalence;
 public sealed class LastAxisPeakRequest : IStatisticRequest
 {
     private readonly Dictionary<string, float[]> _peaks;
+    private readonly HashSet<string> _observed = new(StringComparer.Ordinal);
 
     /// <summary>Observes <paramref name="tensors"/> (tensor name → channels) on tap 0.</summary>
     public LastAxisPeakRequest(IReadOnlyDictionary<string, int> tensors)
@@ -26,6 +27,7 @@ public sealed class LastAxisPeakRequest : IStatisticRequest
     public void Observe(StatisticStep step, StatisticTensor tensor, ReadOnlySpan<float> values, long[] shape)
     {
         var peaks = _peaks[tensor.Name];
+        _observed.Add(tensor.Name);
         int channels = peaks.Length;
         if (shape.Length == 0 || shape[^1] != channels)
             throw new ShrinkException($"'{tensor.Name}': shape [{string.Join(",", shape)}], expected a last axis of {channels}.");
@@ -43,7 +45,7 @@ public sealed class LastAxisPeakRequest : IStatisticRequest
     /// <summary>max |x| of <paramref name="tensor"/> and its outlier ratio (NaN, NaN where it was not observed).</summary>
     public (double Max, double OutlierRatio) Range(string tensor)
     {
-        if (!_peaks.TryGetValue(tensor, out var peaks) || peaks.Length == 0) return (double.NaN, double.NaN);
+        if (!_observed.Contains(tensor) || !_peaks.TryGetValue(tensor, out var peaks) || peaks.Length == 0) return (double.NaN, double.NaN);
         var sorted = peaks.Order().ToArray();
         double max = sorted[^1];
         double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
