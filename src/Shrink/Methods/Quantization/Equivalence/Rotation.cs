@@ -48,6 +48,23 @@ public sealed class Rotation : IEquivalenceTransform
         foreach (var (name, opType, reason) in left)
             if (IsMatrixOp(opType)) rows.Add(Skip(name, "", reason));
 
+        // Residual streams first: there the rotation is fused into the writers and the norms' readers (no extra op).
+        var streams = new List<ResidualStream>();
+        var fused = new HashSet<string>(StringComparer.Ordinal);
+        var refused = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (norm, start) in NormInputs(graph))
+        {
+            if (streams.Any(st => st.Values.Contains(start))) continue;
+            var stream = ResidualStream.Find(graph, start, out var refusal);
+            if (stream is null)
+            {
+                if (refused.Add(refusal!)) rows.Add(Skip(norm.DisplayName, start, $"residual stream not rotated (online rotations instead): {refusal}"));
+                continue;
+            }
+            streams.Add(stream);
+            foreach (var n in stream.Norms) fused.Add(n.Output);
+        }
+
         // One rotation per input value, shared by all its weighted readers.
         var groups = new List<(string Input, List<WeightLayer> Readers)>();
         var byInput = new Dictionary<string, List<WeightLayer>>(StringComparer.Ordinal);
@@ -58,6 +75,7 @@ public sealed class Rotation : IEquivalenceTransform
                 rows.Add(Skip(layer.Name, layer.Input, $"reduction size {layer.Cols} < {MinimumChannels}"));
                 continue;
             }
+            if (fused.Contains(layer.Input)) continue;
             if (graph.FindInitializer(layer.Input) is not null)
             {
                 rows.Add(Skip(layer.Name, layer.Input, "its input is a constant"));
@@ -73,6 +91,8 @@ public sealed class Rotation : IEquivalenceTransform
 
         // Measure: ranges of every input, and its second moments for the KLT.
         var channels = groups.ToDictionary(g => g.Input, g => g.Readers[0].Cols, StringComparer.Ordinal);
+        foreach (var stream in streams)
+            foreach (var norm in stream.Norms) channels[norm.Output] = stream.Width;
         var before = new LastAxisPeakRequest(channels);
         bool klt = kind is RotationKind.Klt or RotationKind.KltHadamard;
         var moments = klt ? groups.ToDictionary(g => g.Input, g => new LayerHessian(g.Readers[0]), StringComparer.Ordinal) : [];
@@ -88,6 +108,13 @@ public sealed class Rotation : IEquivalenceTransform
         var floatNodes = new List<string>();
         var shared = new Dictionary<int, (string Initializer, float[] Matrix, string Setting)>();
         var rotated = new List<(string Input, string Output, string Node, string Setting)>();
+        foreach (var stream in streams)
+        {
+            var (setting, note) = RotateStream(graph, stream, context.Options.Seed);
+            if (note is not null && !notes.Contains(note)) notes.Add(note);
+            foreach (var norm in stream.Norms) rotated.Add((norm.Output, norm.Output, norm.Node.DisplayName, setting));
+            notes.Add($"residual stream ({stream.Width} channels): {stream.Tables.Count} table(s), {stream.Writers.Count} projection(s) writing, {stream.Norms.Count} norm(s) reading; rotation fused into their weights{(klt ? " (randomized Hadamard: the KLT applies to the online rotations)" : "")}");
+        }
         foreach (var (input, readers) in groups)
         {
             int n = readers[0].Cols;
@@ -129,9 +156,91 @@ public sealed class Rotation : IEquivalenceTransform
             var (maxAfter, ratioAfter) = after.Range(output);
             rows.Add(new EquivalenceLayer(node, input, maxBefore, maxAfter, ratioBefore, ratioAfter, setting));
         }
-        if (rotated.Count > 0)
-            notes.Add(string.Create(CultureInfo.InvariantCulture, $"{rotated.Count} input(s) rotated online: each is a float MatMul by a constant {string.Join("/", rotated.Select(r => channels[r.Input]).Distinct().Select(c => $"{c}×{c}"))} matrix, left out of quantization"));
+        var online = rotated.Where(r => r.Input != r.Output).ToList();
+        if (online.Count > 0)
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"{online.Count} input(s) rotated online: each is a float MatMul by a constant {string.Join("/", online.Select(r => channels[r.Input]).Distinct().Select(c => $"{c}×{c}"))} matrix, left out of quantization"));
         return new EquivalenceResult { Name = "rotate", Layers = rows, Notes = notes, FloatNodes = floatNodes };
+    }
+
+    /// <summary>The norms that may start a residual stream (LayerNormalization, the Pow of a decomposed RMSNorm) and their input.</summary>
+    private static IEnumerable<(Node Norm, string Input)> NormInputs(ModelGraph graph)
+    {
+        foreach (var node in graph.TopologicalOrder())
+        {
+            if (node.Domain.Length != 0 || node.Inputs.Count == 0) continue;
+            if (node.OpType == OpTypes.LayerNormalization
+                || node.OpType == OpTypes.Pow && graph.FindInitializer(node.Inputs[1]) is { } e && e.ElementCount == 1 && e.ToFloatArray()[0] == 2f)
+                yield return (node, node.Inputs[0]);
+        }
+    }
+
+    /// <summary>
+    /// Rotates <paramref name="stream"/> by a randomized Hadamard Q (made to keep the all-ones direction where a LayerNorm
+    /// reads it): tables T·Q, writers Qᵀ·W (W as [d×K]) and b·Q, norm readers W·diag(γ)·Q with γ set to 1 and a
+    /// LayerNorm's β to (β/γ)·Q.
+    /// </summary>
+    private static (string Setting, string? Note) RotateStream(ModelGraph graph, ResidualStream stream, int seed)
+    {
+        int d = stream.Width;
+        var (r, setting, note) = RotationMatrices.RandomizedHadamard(d, seed);
+        var q64 = stream.HasLayerNorm ? RotationMatrices.KeepOnes(r, d) : r;
+        var q = q64.Select(v => (float)v).ToArray();
+        foreach (var name in stream.Tables)
+        {
+            var table = graph.FindInitializer(name)!;
+            var t = table.ToFloatArray();
+            int rowsCount = t.Length / d;
+            var product = new float[t.Length];
+            DenseMatrix.Gemm(false, false, rowsCount, d, d, 1f, t, 0, d, q, 0, d, 0f, product, 0, d);
+            graph.SetInitializer(TensorData.FromFloats(name, table.Dims.ToArray(), product));
+        }
+        foreach (var (layer, bias) in stream.Writers)
+        {
+            var w = layer.ReadMatrix(graph);
+            var product = new float[w.Length];
+            DenseMatrix.Gemm(true, false, d, layer.Cols, d, 1f, q, 0, d, w, 0, layer.Cols, 0f, product, 0, layer.Cols);
+            layer.WriteMatrix(graph, product);
+            if (bias is not null) graph.SetInitializer(TensorData.FromFloats(bias, graph.FindInitializer(bias)!.Dims.ToArray(), Times(graph.FindInitializer(bias)!.ToFloatArray(), q, d)));
+        }
+        foreach (var norm in stream.Norms)
+        {
+            var gamma = graph.FindInitializer(norm.Gamma)!.ToFloatArray();
+            foreach (var layer in norm.Readers)
+            {
+                var w = layer.ReadMatrix(graph);
+                for (int row = 0; row < layer.Rows; row++)
+                    for (int c = 0; c < d; c++) w[row * d + c] *= gamma[c];
+                var product = new float[w.Length];
+                DenseMatrix.Gemm(false, false, layer.Rows, d, d, 1f, w, 0, d, q, 0, d, 0f, product, 0, d);
+                layer.WriteMatrix(graph, product);
+            }
+            // γ and β may be shared with other nodes: the norm gets copies of its own.
+            string ones = graph.UniqueName(norm.Gamma + "/rotated");
+            graph.SetInitializer(TensorData.FromFloats(ones, graph.FindInitializer(norm.Gamma)!.Dims.ToArray(), Enumerable.Repeat(1f, d).ToArray()));
+            graph.SetInput(norm.ScaleNode, norm.GammaInput, ones);
+            if (norm.Beta is not null)
+            {
+                var beta = graph.FindInitializer(norm.Beta)!;
+                var moved = beta.ToFloatArray();
+                for (int c = 0; c < d; c++) moved[c] /= gamma[c];
+                string betaName = graph.UniqueName(norm.Beta + "/rotated");
+                graph.SetInitializer(TensorData.FromFloats(betaName, beta.Dims.ToArray(), Times(moved, q, d)));
+                graph.SetInput(norm.Node, 2, betaName);
+            }
+        }
+        graph.RemoveUnusedInitializers();
+        return ($"residual stream, {setting}{(stream.HasLayerNorm ? ", Householder-fixed ones" : "")}, fused", note);
+    }
+
+    private static float[] Times(float[] v, float[] q, int d)
+    {
+        var result = new float[d];
+        for (int k = 0; k < d; k++)
+        {
+            float x = v[k];
+            for (int j = 0; j < d; j++) result[j] += x * q[k * d + j];
+        }
+        return result;
     }
 
     private static bool IsMatrixOp(string opType) => OpCatalog.FindLayer(opType, "") is { Layer: LayerKind.MatMul or LayerKind.Gemm };

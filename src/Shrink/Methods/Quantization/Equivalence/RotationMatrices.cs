@@ -59,6 +59,36 @@ public static class RotationMatrices
         return (q, $"hadamard {construction}", null);
     }
 
+    /// <summary>
+    /// H·Q for the Householder reflection H that maps Q·u back to u = 1/√n (the all-ones direction): an orthogonal
+    /// matrix that keeps u (so it commutes with a LayerNorm's mean subtraction) and stays close to Q elsewhere.
+    /// </summary>
+    public static double[] KeepOnes(double[] q, int n)
+    {
+        ArgumentNullException.ThrowIfNull(q);
+        double u = 1 / Math.Sqrt(n);
+        var w = new double[n];
+        double norm = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double qu = 0;
+            for (int j = 0; j < n; j++) qu += q[i * n + j] * u;
+            w[i] = qu - u;
+            norm += w[i] * w[i];
+        }
+        if (norm < 1e-24) return (double[])q.Clone();
+        norm = Math.Sqrt(norm);
+        for (int i = 0; i < n; i++) w[i] /= norm;
+        // H·Q = Q − 2·w·(wᵀQ)
+        var wq = new double[n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) wq[j] += w[i] * q[i * n + j];
+        var result = new double[n * n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) result[i * n + j] = q[i * n + j] - 2 * w[i] * wq[j];
+        return result;
+    }
+
     private static float[] ToFloat(double[] m)
     {
         var f = new float[m.Length];
