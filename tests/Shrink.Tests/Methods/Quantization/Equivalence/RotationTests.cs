@@ -3,9 +3,9 @@ using Shrink.Data;
 using Shrink.Methods.Quantization.Equivalence;
 using Shrink.Model;
 using Shrink.Ops;
-using ModelInputs = Shrink.Runtime.ModelInputs;
 using Shrink.Tests.TestSupport;
 using static Shrink.Tests.TestSupport.TinyModels;
+using ModelInputs = Shrink.Runtime.ModelInputs;
 
 namespace Shrink.Tests.Methods.Quantization.Equivalence;
 
