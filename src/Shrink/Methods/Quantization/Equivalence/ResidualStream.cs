@@ -159,6 +159,8 @@ public sealed class ResidualStream
         }
         if (op == OpTypes.Pow) return RmsNormFromPow(graph, consumer, value);
         if (op == OpTypes.Mul && RmsNormScale(graph, consumer, value) is { } mul) return RmsNormFromMul(graph, consumer, mul);
+        if (op is OpTypes.ReduceMean or OpTypes.Sub)
+            return $"'{consumer.DisplayName}' ({op}) reads the stream: a LayerNorm written out as ReduceMean/Sub/Pow/... is not handled (the LayerNormalization op and decomposed RMSNorms are)";
         return $"'{consumer.DisplayName}' ({op}) reads the stream and is not a norm or a residual Add";
     }
 

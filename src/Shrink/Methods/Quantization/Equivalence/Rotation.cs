@@ -170,7 +170,11 @@ public sealed class Rotation : IEquivalenceTransform
             if (node.Domain.Length != 0 || node.Inputs.Count == 0) continue;
             if (node.OpType == OpTypes.LayerNormalization
                 || node.OpType == OpTypes.Pow && graph.FindInitializer(node.Inputs[1]) is { } e && e.ElementCount == 1 && e.ToFloatArray()[0] == 2f)
-                yield return (node, node.Inputs[0]);
+            {
+                // A LayerNorm written out squares x − mean(x): its stream is the Sub's input.
+                var sub = graph.Producer(node.Inputs[0]);
+                yield return (node, sub is { OpType: OpTypes.Sub } && node.OpType == OpTypes.Pow ? sub.Inputs[0] : node.Inputs[0]);
+            }
         }
     }
 
