@@ -45,9 +45,11 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
             Progress = progress,
             Source = source,
         });
+        // Nodes a transform inserted to stay in float (online rotations) are planned as if excluded by name.
+        var planning = options with { ExcludeNodes = new HashSet<string>(options.ExcludeNodes.Concat(EquivalenceTransforms.FloatNodes(equivalence)), StringComparer.Ordinal) };
         var first = data.ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data.Description}: empty calibration data set.");
         var types = ValueShapeProbe.MeasureTypes(prepared, first, _planner.TypedValues(prepared.Graph));
-        var plan = _planner.Plan(prepared.Graph, options, types);
+        var plan = _planner.Plan(prepared.Graph, planning, types);
         if (plan.Quantized.Count == 0)
             throw new ShrinkException($"{source}: nothing to quantize: no node has an int8 handler ({string.Join(", ", plan.LeftInFloat.Select(f => f.Node.OpType).Distinct().Take(8))}...){Subgraphs.UntouchedWeightsNote(prepared.Graph)}.");
 
@@ -64,8 +66,8 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
         var weights = StaticWeightRounding.Round(prepared, plan, options, data, progress);
         clock.Restart();
         var quantized = prepared.Clone();
-        var rebound = _planner.Plan(quantized.Graph, options, types); // the same decisions, bound to the copy's nodes
-        var application = QdqInserter.Apply(quantized, rebound, ranges, options, weights.Codes);
+        var rebound = _planner.Plan(quantized.Graph, planning, types); // the same decisions, bound to the copy's nodes
+        var application = QdqInserter.Apply(quantized, rebound, ranges, planning, weights.Codes);
         double rewriteSeconds = clock.Elapsed.TotalSeconds;
 
         WrittenModelCheck.Verify(model, quantized, source);
@@ -87,7 +89,7 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
             for (int k = 1; k <= Math.Min(options.SuggestExclusions, worst.Count); k++)
             {
                 var excluded = worst.Take(k).ToList();
-                var trialOptions = options with { ExcludeNodes = new HashSet<string>(options.ExcludeNodes.Concat(excluded)) };
+                var trialOptions = planning with { ExcludeNodes = new HashSet<string>(planning.ExcludeNodes.Concat(excluded)) };
                 var trial = prepared.Clone();
                 var trialPlan = _planner.Plan(trial.Graph, trialOptions, types);
                 var missing = trialPlan.CalibratedTensors.Where(t => !ranges.ContainsKey(t)).ToList();

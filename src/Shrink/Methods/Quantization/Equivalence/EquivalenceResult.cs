@@ -12,6 +12,12 @@ public sealed record EquivalenceResult
     /// <summary>Notes worth a line in the report (fallbacks taken, the Hadamard construction used...).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>
+    /// Names of nodes the transform inserted that must stay in float (the online rotation's X·Q MatMuls): the quantizer
+    /// leaves them out as if excluded by name.
+    /// </summary>
+    public IReadOnlyList<string> FloatNodes { get; init; } = [];
+
     /// <summary>Seconds it took, statistics included.</summary>
     public double Seconds { get; init; }
 

@@ -71,6 +71,13 @@ public static class EquivalenceTransforms
         return results;
     }
 
+    /// <summary>The nodes the transforms inserted that the quantizer must leave in float (see <see cref="EquivalenceResult.FloatNodes"/>).</summary>
+    public static IReadOnlySet<string> FloatNodes(IEnumerable<EquivalenceResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        return results.SelectMany(r => r.FloatNodes).ToHashSet(StringComparer.Ordinal);
+    }
+
     private static IReadOnlyList<OutputTensor> Run(OnnxModel model, DataBatch batch)
     {
         using var session = ModelSession.Open(model, new RuntimeOptions { Optimize = false });

@@ -51,7 +51,7 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
             });
         }
 
-        var (layers, leftInFloat) = SelectLayers(prepared);
+        var (layers, leftInFloat) = SelectLayers(prepared, EquivalenceTransforms.FloatNodes(equivalence));
         var layerNodes = layers.Select(l => l.Node).ToHashSet();
         var preview = EmbeddingQuantizer.Select(prepared.Graph, options, layerNodes.Contains);
         if (layers.Count == 0 && preview.Tables.Count == 0)
@@ -176,9 +176,10 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
 
     private static bool CanCollect(WeightLayer layer) => layer.Node.OpType != OpTypes.Conv || LayerHessian.SupportsConv(layer, out _);
 
-    private (List<WeightLayer> Layers, List<(string Name, string OpType, string Reason)> Left) SelectLayers(OnnxModel model) =>
+    private (List<WeightLayer> Layers, List<(string Name, string OpType, string Reason)> Left) SelectLayers(OnnxModel model, IReadOnlySet<string> keptFloat) =>
         WeightLayer.SelectAll(model.Graph, node =>
-            options.ExcludeNodes.Contains(node.Name) || options.ExcludeNodes.Contains(node.DisplayName) || options.ExcludeOps.Contains(node.OpType) ? "excluded"
+            keptFloat.Contains(node.Name) ? "inserted by an equivalence transform (an online rotation), kept in float"
+            : options.ExcludeNodes.Contains(node.Name) || options.ExcludeNodes.Contains(node.DisplayName) || options.ExcludeOps.Contains(node.OpType) ? "excluded"
             : options.BitsFor(node) == 0 ? "kept in float by the per-layer bit widths"
             : null);
 }
