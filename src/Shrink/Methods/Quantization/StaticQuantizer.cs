@@ -32,6 +32,13 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
         var inputs = ModelInputs.Of(prepared);
         using var data = FixedBatchDataSource.ForModel(openData(inputs), inputs);
         long budget = options.MemoryLimitBytes ?? MemoryBudget.DefaultBytes();
+        // The layers the planner will quantize, decided on the prepared graph (equivalence rewrites change weights, not those decisions).
+        var planned = new Lazy<HashSet<Node>>(() =>
+        {
+            var one = data.ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data.Description}: empty calibration data set.");
+            var valueTypes = ValueShapeProbe.MeasureTypes(prepared, one, _planner.TypedValues(prepared.Graph));
+            return _planner.Plan(prepared.Graph, options, valueTypes).Quantized.ToHashSet();
+        });
         var equivalence = EquivalenceTransforms.Apply(prepared, new EquivalenceContext
         {
             Options = options.Equivalence,
@@ -42,6 +49,8 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
             MemoryBudgetBytes = budget,
             Progress = progress,
             Source = source,
+            RoundWeight = (layer, w) => planned.Value.Contains(layer.Node) ? QuantizedWeights.Int8(w, layer.Rows, layer.Cols, options.PerChannelWeights) : null,
+            Original = model,
         });
         var first = data.ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data.Description}: empty calibration data set.");
         var types = ValueShapeProbe.MeasureTypes(prepared, first, _planner.TypedValues(prepared.Graph));
