@@ -46,10 +46,10 @@ class InvertedResidual(nn.Module):
 class MobileNetFmnist(nn.Module):
     def __init__(self):
         super().__init__()
-        self.stem = nn.Sequential(*conv_bn(1, 16, 3))
-        # (expansion, channels, stride): 28x28 -> 14x14 -> 7x7
+        self.stem = nn.Sequential(*conv_bn(1, 16, 3, 2))
+        # (expansion, channels, stride): the stem takes 28x28 to 14x14, then 7x7
         blocks, cin = [], 16
-        for t, c, s in [(1, 16, 1), (4, 24, 2), (4, 24, 1), (4, 32, 2), (4, 32, 1), (4, 48, 1)]:
+        for t, c, s in [(1, 16, 1), (4, 24, 2), (4, 24, 1), (4, 32, 1), (4, 32, 1), (4, 48, 1)]:
             blocks.append(InvertedResidual(cin, c, s, t))
             cin = c
         self.blocks = nn.Sequential(*blocks)

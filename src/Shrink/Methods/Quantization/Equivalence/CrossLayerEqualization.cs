@@ -88,7 +88,7 @@ public sealed class CrossLayerEqualization : IEquivalenceTransform
             }
             double after = RangeRatio(Weight(p.First), LayerChannels.Of(p.First));
             string setting = $"scales {F(totals[k].Min())}..{F(totals[k].Max())}";
-            if (p.Between.Any(n => n.OpType == OpTypes.Clip)) setting += "; Clip → per-channel bound";
+            foreach (var clip in p.Between.Where(n => n.OpType == OpTypes.Clip)) setting += $"; Clip '{clip.DisplayName}' → per-channel bound";
             rows.Add(new EquivalenceLayer(p.Name, p.First.WeightName, double.NaN, double.NaN, ratioBefore[k], after, setting));
         }
         foreach (var (node, w) in weights)
