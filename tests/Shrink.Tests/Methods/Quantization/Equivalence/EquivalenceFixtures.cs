@@ -77,6 +77,21 @@ internal static class EquivalenceFixtures
         return BuildModel(g);
     }
 
+    /// <summary>input [batch,16,4,4] → pw1 (1×1 to 16, ranges spread) → Relu → pw2 (1×1 to 8) → output: reductions of 16, so static int8 quantizes both.</summary>
+    public static ModelProto PointwisePair()
+    {
+        var g = new GraphProto { Name = "pointwise" };
+        g.Input.Add(FloatInfo("input", "batch", 16, 4, 4));
+        g.Output.Add(FloatInfo("output", "batch", 8, 4, 4));
+        g.Initializer.Add(ConvWeight("w1", 16, 16, 1, 51, Enumerable.Range(0, 16).Select(i => MathF.Pow(2, i % 8 - 4)).ToArray()));
+        g.Initializer.Add(FloatTensor("b1", [16], RandomFloats(16, 52)));
+        g.Initializer.Add(ConvWeight("w2", 8, 16, 1, 53));
+        g.Node.Add(Node("Conv", ["input", "w1", "b1"], ["h"], "pw1"));
+        g.Node.Add(Node("Relu", ["h"], ["a"], "relu"));
+        g.Node.Add(Node("Conv", ["a", "w2"], ["output"], "pw2"));
+        return BuildModel(g);
+    }
+
     /// <summary>input [batch,8] → Abs (inputs with a non-zero mean) → MatMul W [8,6] (column ranges 0.02..5) → output.</summary>
     public static ModelProto AbsMatMul()
     {
