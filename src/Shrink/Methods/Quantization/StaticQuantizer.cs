@@ -32,7 +32,8 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
         var inputs = ModelInputs.Of(prepared);
         using var data = FixedBatchDataSource.ForModel(openData(inputs), inputs);
         long budget = options.MemoryLimitBytes ?? MemoryBudget.DefaultBytes();
-        // The layers the planner will quantize, decided on the prepared graph (equivalence rewrites change weights, not those decisions).
+        // The layers the planner will quantize, planned when bias correction first asks (after equalization; its own edits of
+        // biases do not change which layers are quantized).
         var planned = new Lazy<HashSet<Node>>(() =>
         {
             var one = data.ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data.Description}: empty calibration data set.");
