@@ -50,7 +50,7 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
             MemoryBudgetBytes = budget,
             Progress = progress,
             Source = source,
-            RoundWeight = (layer, w) => planned.Value.Contains(layer.Node) ? QuantizedWeights.Int8(w, layer.Rows, layer.Cols, options.PerChannelWeights) : null,
+            RoundWeight = (layer, w) => planned.Value.Contains(layer.Node) ? Int8Weights.Dequantized(w, layer.Rows, layer.Cols, options.PerChannelWeights) : null,
             Original = model,
         });
         var first = data.ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data.Description}: empty calibration data set.");

@@ -34,6 +34,7 @@ public sealed class BiasCorrection : IEquivalenceTransform
         var clock = Stopwatch.StartNew();
         var graph = model.Graph;
         bool analytic = context.Options.BiasCorrection == BiasCorrectionKind.Analytic;
+        var round = context.RoundWeight ?? throw new ShrinkException($"{context.Source}: bias correction needs the quantizer's weight rounding (EquivalenceContext.RoundWeight); this quantization does not give it.");
         var rows = new List<EquivalenceLayer>();
         var (layers, left) = WeightLayer.SelectAll(graph);
         foreach (var (name, _, why) in left) rows.Add(Skip(name, "", why));
@@ -43,7 +44,7 @@ public sealed class BiasCorrection : IEquivalenceTransform
         foreach (var layer in layers)
         {
             var w = layer.ReadMatrix(graph);
-            var q = context.RoundWeight is { } round ? round(layer, w) : QuantizedWeights.ForTarget(w, layer.Rows, layer.Cols, context.Target);
+            var q = round(layer, w);
             if (q is null)
             {
                 rows.Add(Skip(layer.Name, layer.Node.Outputs[0], "the quantization leaves it in float"));
@@ -103,7 +104,6 @@ public sealed class BiasCorrection : IEquivalenceTransform
             "Bias correction: max |x| before is the largest mean output shift (E[(Ŵ − W)x], per output channel) subtracted from the layer's bias.",
             $"{corrected} layer(s) corrected, {(analytic ? "analytic (BatchNormalization statistics, ReLU/ReLU6 as a clipped normal)" : $"empirical (input means over {context.Samples} samples at most; Conv means ignore zero padding)")}.",
         };
-        if (context.RoundWeight is null) notes.Add($"Quantized weights assumed: {context.Target.WeightBits}-bit round to nearest{(context.Target.PerChannelWeights ? "" : ", per tensor")}.");
         return new EquivalenceResult { Name = "bias-correction", Layers = rows, Notes = notes, Seconds = clock.Elapsed.TotalSeconds };
     }
 

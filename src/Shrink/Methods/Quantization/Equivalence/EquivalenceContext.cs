@@ -31,8 +31,8 @@ public sealed record EquivalenceContext
     /// <summary>
     /// The weight the quantization that follows gives a layer: called with the layer and its float weight as a
     /// [Rows × Cols] matrix (<see cref="WeightLayer.ReadMatrix"/>), it returns the dequantized weight in the same layout,
-    /// or null where the quantizer leaves that layer in float. Null: every Conv/Gemm/MatMul with a constant weight is
-    /// rounded to nearest on <see cref="Target"/>'s grid (bias correction uses it to know the error it corrects).
+    /// or null where the quantizer leaves that layer in float. Bias correction needs it to know the error it corrects
+    /// (the static and weight-only quantizers give it); null where no transform that needs it runs.
     /// </summary>
     public Func<WeightLayer, float[], float[]?>? RoundWeight { get; init; }
 

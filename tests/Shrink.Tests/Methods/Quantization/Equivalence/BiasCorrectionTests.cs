@@ -1,5 +1,6 @@
 using Shrink.Layers;
 using Shrink.Methods.Quantization.Equivalence;
+using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
 using Shrink.Ops;
 using Shrink.Passes;
@@ -17,7 +18,7 @@ public sealed class BiasCorrectionTests
     {
         var copy = model.Clone();
         var layer = WeightLayer.TryCreate(copy.Graph.Nodes.Single(n => n.Name == node), copy.Graph, out _)!;
-        layer.WriteMatrix(copy.Graph, QuantizedWeights.Int8(layer.ReadMatrix(copy.Graph), layer.Rows, layer.Cols, perChannel: false));
+        layer.WriteMatrix(copy.Graph, Int8Weights.Dequantized(layer.ReadMatrix(copy.Graph), layer.Rows, layer.Cols, perChannel: false));
         return copy;
     }
 

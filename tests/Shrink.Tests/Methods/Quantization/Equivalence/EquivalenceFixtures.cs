@@ -1,6 +1,7 @@
 using Onnx;
 using Shrink.Data;
 using Shrink.Methods.Quantization.Equivalence;
+using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
 using Shrink.Runtime;
 using static Shrink.Tests.TestSupport.TinyModels;
@@ -155,14 +156,19 @@ internal static class EquivalenceFixtures
     }
 
     /// <summary>Runs the transforms <paramref name="options"/> ask for on <paramref name="model"/> (in place).</summary>
-    public static IReadOnlyList<EquivalenceResult> Apply(OnnxModel model, EquivalenceOptions options, EquivalenceTarget? target = null, IDataSource? data = null, OnnxModel? original = null) =>
-        EquivalenceTransforms.Apply(model, new EquivalenceContext
+    /// <remarks>Weights round as static int8 does (per tensor unless <paramref name="target"/> says per channel).</remarks>
+    public static IReadOnlyList<EquivalenceResult> Apply(OnnxModel model, EquivalenceOptions options, EquivalenceTarget? target = null, IDataSource? data = null, OnnxModel? original = null)
+    {
+        target ??= new EquivalenceTarget(8, PerChannelWeights: false, SymmetricWeights: true, GroupSize: 0, ActivationBits: 8, SymmetricActivations: false);
+        return EquivalenceTransforms.Apply(model, new EquivalenceContext
         {
             Options = options,
-            Target = target ?? new EquivalenceTarget(8, PerChannelWeights: false, SymmetricWeights: true, GroupSize: 0, ActivationBits: 8, SymmetricActivations: false),
+            Target = target,
             Data = data,
             Samples = 64,
             BatchSize = 8,
             Original = original,
+            RoundWeight = (layer, w) => Int8Weights.Dequantized(w, layer.Rows, layer.Cols, target.PerChannelWeights),
         });
+    }
 }
