@@ -34,6 +34,14 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
         var inputs = ModelInputs.Of(prepared);
         using var data = FixedBatchDataSource.ForModel(openData(inputs), inputs);
         long budget = options.MemoryLimitBytes ?? MemoryBudget.DefaultBytes();
+        // The layers the planner will quantize, planned when bias correction first asks (after equalization; its own edits of
+        // biases do not change which layers are quantized).
+        var planned = new Lazy<HashSet<Node>>(() =>
+        {
+            var one = data.ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data.Description}: empty calibration data set.");
+            var valueTypes = ValueShapeProbe.MeasureTypes(prepared, one, _planner.TypedValues(prepared.Graph));
+            return _planner.Plan(prepared.Graph, options, valueTypes).Quantized.ToHashSet();
+        });
         var equivalence = EquivalenceTransforms.Apply(prepared, new EquivalenceContext
         {
             Options = options.Equivalence,
@@ -44,6 +52,8 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
             MemoryBudgetBytes = budget,
             Progress = progress,
             Source = source,
+            RoundWeight = (layer, w) => planned.Value.Contains(layer.Node) ? Int8Weights.Dequantized(w, layer.Rows, layer.Cols, options.PerChannelWeights) : null,
+            Original = model,
         });
         // Nodes a transform inserted to stay in float (online rotations) are planned as if excluded by name.
         var planning = options with { ExcludeNodes = new HashSet<string>(options.ExcludeNodes.Concat(EquivalenceTransforms.FloatNodes(equivalence)), StringComparer.Ordinal) };

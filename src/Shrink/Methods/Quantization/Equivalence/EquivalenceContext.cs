@@ -1,4 +1,6 @@
 using Shrink.Data;
+using Shrink.Layers;
+using Shrink.Model;
 
 namespace Shrink.Methods.Quantization.Equivalence;
 
@@ -25,6 +27,20 @@ public sealed record EquivalenceContext
 
     /// <summary>Progress of long steps.</summary>
     public IProgress<ProgressInfo>? Progress { get; init; }
+
+    /// <summary>
+    /// The weight the quantization that follows gives a layer: called with the layer and its float weight as a
+    /// [Rows × Cols] matrix (<see cref="WeightLayer.ReadMatrix"/>), it returns the dequantized weight in the same layout,
+    /// or null where the quantizer leaves that layer in float. Bias correction needs it to know the error it corrects
+    /// (the static and weight-only quantizers give it); null where no transform that needs it runs.
+    /// </summary>
+    public Func<WeightLayer, float[], float[]?>? RoundWeight { get; init; }
+
+    /// <summary>
+    /// The user's model before preparation (read only), for what preparation folds away: the BatchNormalization
+    /// statistics analytic bias correction reads (a folded BN's output keeps its name). Null where not given.
+    /// </summary>
+    public OnnxModel? Original { get; init; }
 
     /// <summary>The model's source name, for messages.</summary>
     public string Source { get; init; } = "model";

@@ -39,6 +39,8 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
         {
             var inputs = ModelInputs.Of(prepared);
             using var stream = openData is null ? null : FixedBatchDataSource.ForModel(openData(inputs), inputs);
+            // Bias correction's view of the rounding that follows: round-to-nearest on each selected layer's grid (GPTQ's weights differ).
+            var selected = new Lazy<HashSet<Node>>(() => SelectLayers(prepared).Layers.Select(l => l.Node).ToHashSet());
             equivalence = EquivalenceTransforms.Apply(prepared, new EquivalenceContext
             {
                 Options = options.Equivalence,
@@ -48,6 +50,10 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
                 BatchSize = options.BatchSize,
                 Progress = progress,
                 Source = source,
+                RoundWeight = (layer, w) => selected.Value.Contains(layer.Node)
+                    ? new RoundToNearest().Round(w, layer.Rows, layer.Cols, null, options.RoundingSettings("rtn") with { Grid = new WeightGrid(options.BitsFor(layer.Node), options.Symmetric) }).Dequantize()
+                    : null,
+                Original = model,
             });
         }
 
