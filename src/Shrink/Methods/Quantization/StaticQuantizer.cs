@@ -52,7 +52,7 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
             MemoryBudgetBytes = budget,
             Progress = progress,
             Source = source,
-            RoundWeight = (layer, w) => planned.Value.Contains(layer.Node) ? Int8Weights.Dequantized(w, layer.Rows, layer.Cols, options.PerChannelWeights) : null,
+            RoundWeight = (layer, w) => planned.Value.Contains(layer.Node) ? Int8Weights.Dequantized(w, layer.Rows, layer.Cols, options.PerChannelWeights, options.WeightBits) : null,
             Original = model,
         });
         // Nodes a transform inserted to stay in float (online rotations) are planned as if excluded by name.

@@ -43,6 +43,11 @@ public sealed class BiasCorrection : IEquivalenceTransform
         var work = new List<(WeightLayer Layer, LayerChannels Channels, float[] Delta)>();
         foreach (var layer in layers)
         {
+            if (context.FloatNodes.Contains(layer.Node.Name))
+            {
+                rows.Add(Skip(layer.Name, layer.Node.Outputs[0], "inserted by an earlier transform to stay in float"));
+                continue;
+            }
             var w = layer.ReadMatrix(graph);
             var q = round(layer, w);
             if (q is null)

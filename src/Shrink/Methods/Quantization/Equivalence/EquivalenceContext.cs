@@ -42,6 +42,9 @@ public sealed record EquivalenceContext
     /// </summary>
     public OnnxModel? Original { get; init; }
 
+    /// <summary>Nodes the transforms before this one inserted to stay in float (online rotations): not layers to quantize.</summary>
+    public IReadOnlySet<string> FloatNodes { get; init; } = new HashSet<string>();
+
     /// <summary>The model's source name, for messages.</summary>
     public string Source { get; init; } = "model";
 }

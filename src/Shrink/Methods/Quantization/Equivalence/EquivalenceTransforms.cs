@@ -57,7 +57,7 @@ public static class EquivalenceTransforms
                 throw new ShrinkException($"{context.Source}: {name} needs calibration data (--data PATH).");
             var before = probe is null || name == "bias-correction" ? null : Run(model, probe);
             var clock = Stopwatch.StartNew();
-            var result = transform.Apply(model, context);
+            var result = transform.Apply(model, context with { FloatNodes = FloatNodes(results) });
             result = result with { Seconds = result.Seconds > 0 ? result.Seconds : clock.Elapsed.TotalSeconds };
             if (before is not null)
             {

@@ -40,7 +40,7 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
             var inputs = ModelInputs.Of(prepared);
             using var stream = openData is null ? null : FixedBatchDataSource.ForModel(openData(inputs), inputs);
             // Bias correction's view of the rounding that follows: round-to-nearest on each selected layer's grid (GPTQ's weights differ).
-            var selected = new Lazy<HashSet<Node>>(() => SelectLayers(prepared).Layers.Select(l => l.Node).ToHashSet());
+            var selected = new Lazy<HashSet<Node>>(() => SelectLayers(prepared, new HashSet<string>()).Layers.Select(l => l.Node).ToHashSet());
             equivalence = EquivalenceTransforms.Apply(prepared, new EquivalenceContext
             {
                 Options = options.Equivalence,
