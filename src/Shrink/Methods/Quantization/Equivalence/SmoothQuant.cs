@@ -41,7 +41,7 @@ public sealed class SmoothQuant : IEquivalenceTransform
         foreach (var p in places) tensors[p.Tensor] = (p.Channels, alpha is null ? SearchRows : 0);
         foreach (var s in skipped) tensors.TryAdd(s.Tensor, (s.Channels, 0));
         var request = new SmoothingStatisticsRequest(tensors, context.Options.Seed);
-        StatisticsRunner.Run(new StatisticsTap(model, ComputeOnlyRequested: true), [request], data, new StatisticsRunOptions
+        var run = StatisticsRunner.Run(new StatisticsTap(model, ComputeOnlyRequested: true), [request], data, new StatisticsRunOptions
         {
             Samples = context.Samples,
             BatchSize = context.BatchSize,
@@ -50,6 +50,7 @@ public sealed class SmoothQuant : IEquivalenceTransform
             Stage = "smoothing statistics",
             EmptyDataMessage = $"{data.Description}: empty calibration data set.",
         });
+        double statisticsSeconds = clock.Elapsed.TotalSeconds;
 
         var rows = new List<EquivalenceLayer>();
         int unchanged = 0;
@@ -90,6 +91,7 @@ public sealed class SmoothQuant : IEquivalenceTransform
                 + (context.Target.ActivationBits is int bits ? $" (activations per tensor at {bits} bits, min-max range; weights at {context.Target.WeightBits} bits)" : $" (weights at {context.Target.WeightBits} bits; activations stay float)")
                 + (unchanged > 0 ? $"; {unchanged} place(s) kept unsmoothed, where no α beat no smoothing." : "."));
         notes.Add($"{places.Count - unchanged} of {places.Count + skipped.Count} layer input(s) smoothed; the scales are folded into the preceding norms and layers (no op added).");
+        notes.Add($"statistics {statisticsSeconds:0.0} s ({run.Samples} samples), {(alpha is null ? "α search and " : "")}folding {clock.Elapsed.TotalSeconds - statisticsSeconds:0.0} s.");
         return new EquivalenceResult { Name = "smooth", Layers = rows, Notes = notes, Seconds = clock.Elapsed.TotalSeconds };
     }
 
