@@ -1,7 +1,3 @@
-using Shrink.Calibration;
-using Shrink.Methods.Quantization.Qdq;
-using Shrink.Methods.Quantization.WeightOnly;
-using Shrink.Model;
 using Shrink.Numerics;
 
 namespace Shrink.Methods.Quantization.Equivalence;
@@ -104,21 +100,43 @@ public sealed class SmoothingSearch
         float min = float.PositiveInfinity, max = float.NegativeInfinity;
         for (int j = 0; j < _channels; j++)
         {
-            float scale = s?[j] ?? 1f;
-            min = Math.Min(min, _stats.Min[j] / scale);
-            max = Math.Max(max, _stats.Max[j] / scale);
+            float channelScale = s?[j] ?? 1f;
+            min = Math.Min(min, _stats.Min[j] / channelScale);
+            max = Math.Max(max, _stats.Max[j] / channelScale);
         }
-        var type = _target.SymmetricActivations ? ElementType.Int8 : ElementType.UInt8;
-        var p = QuantMath.ForRange(new CalibrationRange(min, max), type, _target.SymmetricActivations, bits);
-        var (qmin, qmax) = QuantMath.ActivationGrid(type, bits);
+        var (scale, zero, qmin, qmax) = ActivationGrid(min, max, bits, _target.SymmetricActivations);
         for (int i = 0; i < values.Length; i++)
-            values[i] = (QuantMath.Quantize(values[i], p.Scale, p.ZeroPoint, qmin, qmax) - p.ZeroPoint) * p.Scale;
+            values[i] = (Math.Clamp(MathF.Round(values[i] / scale, MidpointRounding.ToEven) + zero, qmin, qmax) - zero) * scale;
+    }
+
+    /// <summary>
+    /// The activation grid static quantization puts on a calibrated range (QuantMath.ForRange, restated here so this
+    /// namespace does not depend on the QDQ writer's): symmetric on int8 codes, the range onto ±(2^(bits−1) − 1)
+    /// (±127.5 at 8 bits); asymmetric on uint8 codes 0..2^bits − 1 with a zero point that makes 0 exact.
+    /// </summary>
+    public static (float Scale, int ZeroPoint, int QMin, int QMax) ActivationGrid(float min, float max, int bits, bool symmetric)
+    {
+        const float minScale = 1e-12f;
+        int levels = 1 << bits;
+        min = Math.Min(min, 0f);
+        max = Math.Max(max, 0f);
+        if (symmetric)
+        {
+            int qmin = -levels / 2, qmax = levels / 2 - 1;
+            float absMax = Math.Max(-min, max);
+            float half = bits == 8 ? (qmax - qmin) / 2f : (qmax - qmin - 1) / 2;
+            return (absMax > 0 ? Math.Max(absMax / half, minScale) : 1f, 0, qmin, qmax);
+        }
+        if (max - min <= 0) return (1f, 0, 0, levels - 1);
+        float s = Math.Max((max - min) / (levels - 1), minScale);
+        int zeroPoint = (int)Math.Clamp(Math.Round(-min / s, MidpointRounding.ToEven), 0, levels - 1);
+        return (s, zeroPoint, 0, levels - 1);
     }
 
     /// <summary>Weight fake-quantization on the target's grid: per output row, per tensor, or in groups along K.</summary>
     private void QuantizeWeights(float[] w, int rows, int k)
     {
-        var grid = new WeightGrid(_target.WeightBits, _target.SymmetricWeights);
+        var grid = (_target.WeightBits, _target.SymmetricWeights);
         if (!_target.PerChannelWeights && _target.GroupSize <= 0)
         {
             Round(grid, w);
@@ -130,7 +148,7 @@ public sealed class SmoothingSearch
                 Round(grid, w.AsSpan(r * k + start, Math.Min(group, k - start)));
     }
 
-    private static void Round(WeightGrid grid, Span<float> values)
+    private static void Round((int Bits, bool Symmetric) grid, Span<float> values)
     {
         float min = float.PositiveInfinity, max = float.NegativeInfinity;
         foreach (float v in values)
@@ -138,8 +156,31 @@ public sealed class SmoothingSearch
             min = Math.Min(min, v);
             max = Math.Max(max, v);
         }
-        var (scale, zero) = grid.ParamsFor(min, max);
-        for (int i = 0; i < values.Length; i++) values[i] = WeightGrid.Dequantize(grid.Quantize(values[i], scale, zero), scale, zero);
+        var (scale, zero, maxCode) = WeightGridParams(min, max, grid.Bits, grid.Symmetric);
+        for (int i = 0; i < values.Length; i++)
+            values[i] = (Math.Clamp(MathF.Round(values[i] / scale, MidpointRounding.ToEven) + zero, 0, maxCode) - zero) * scale;
+    }
+
+    /// <summary>
+    /// The weight grid of weight quantization (WeightGrid.ParamsFor, restated so this namespace does not depend on the
+    /// weight-only writer's): unsigned codes 0..2^bits − 1; symmetric: zero point 2^(bits−1), scale abs-max / (2^(bits−1) − 1);
+    /// asymmetric: the range (with 0) onto all codes.
+    /// </summary>
+    public static (float Scale, int ZeroPoint, int MaxCode) WeightGridParams(float min, float max, int bits, bool symmetric)
+    {
+        const float minScale = 1e-12f;
+        int maxCode = (1 << bits) - 1, middle = 1 << (bits - 1);
+        if (symmetric)
+        {
+            float absMax = Math.Max(Math.Abs(min), Math.Abs(max));
+            float scale = absMax > 0 ? absMax / Math.Max(middle - 1, 1) : 1f;
+            return (Math.Max(scale, minScale), middle, maxCode);
+        }
+        min = Math.Min(min, 0f);
+        max = Math.Max(max, 0f);
+        if (max - min <= 0) return (1f, 0, maxCode);
+        float s = Math.Max((max - min) / maxCode, minScale);
+        return (s, (int)Math.Clamp(MathF.Round(-min / s, MidpointRounding.ToEven), 0, maxCode), maxCode);
     }
 
     /// <summary>X [n × k] · Wᵀ, W [rows × k]: [n × rows].</summary>

@@ -1,7 +1,10 @@
 using System.Text.Json;
 using Onnx;
+using Shrink.Calibration;
 using Shrink.Data;
 using Shrink.Methods.Quantization.Equivalence;
+using Shrink.Methods.Quantization.Qdq;
+using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
 using Shrink.Runtime;
 using Shrink.Tests.Cli;
@@ -237,6 +240,36 @@ public class SmoothQuantTests
         Assert.Equal("ln → mm", layer.GetProperty("node").GetString());
         Assert.StartsWith("α 0.5", layer.GetProperty("setting").GetString());
         Assert.Contains("Equivalence: smooth", r.Stdout);
+    }
+
+    [Theory]
+    [InlineData(-3.1f, 5.2f, 8, true)]
+    [InlineData(-3.1f, 5.2f, 4, true)]
+    [InlineData(-0.2f, 7.5f, 4, false)]
+    [InlineData(0f, 2f, 6, false)]
+    [InlineData(0f, 0f, 4, true)]
+    public void TheSearchsActivationGridIsTheOneStaticQuantizationUses(float min, float max, int bits, bool symmetric)
+    {
+        var type = symmetric ? ElementType.Int8 : ElementType.UInt8;
+        var expected = QuantMath.ForRange(new CalibrationRange(min, max), type, symmetric, bits);
+        var (qmin, qmax) = QuantMath.ActivationGrid(type, bits);
+
+        var grid = SmoothingSearch.ActivationGrid(min, max, bits, symmetric);
+
+        Assert.Equal((expected.Scale, expected.ZeroPoint, qmin, qmax), grid);
+    }
+
+    [Theory]
+    [InlineData(-0.7f, 0.3f, 8, true)]
+    [InlineData(-0.7f, 0.3f, 4, false)]
+    [InlineData(0.1f, 0.9f, 3, false)]
+    [InlineData(-0.5f, 0.2f, 2, true)]
+    public void TheSearchsWeightGridIsTheOneWeightQuantizationUses(float min, float max, int bits, bool symmetric)
+    {
+        var grid = new WeightGrid(bits, symmetric);
+        var (scale, zero) = grid.ParamsFor(min, max);
+
+        Assert.Equal((scale, zero, grid.MaxCode), SmoothingSearch.WeightGridParams(min, max, bits, symmetric));
     }
 
     /// <summary>x [batch, inputs] → prefix nodes → MatMul(W [K, outputs]) named <paramref name="matmul"/>.Name reading <paramref name="matmul"/>.Input → y.</summary>
