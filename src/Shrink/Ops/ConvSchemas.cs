@@ -1,3 +1,5 @@
+using Shrink.Ops.Backward;
+
 namespace Shrink.Ops;
 
 /// <summary>Convolutions: Conv, ConvTranspose and the integer convolutions ONNX Runtime runs.</summary>
@@ -19,6 +21,7 @@ public static class ConvSchemas
         QdqRole = QdqRole.QuantizedWeights,
         FusesInto = OpTypes.QLinearConv,
         CountMacs = q => WeightTimesOutput(q, 1),
+        Backward = new ConvBackward(),
     };
 
     /// <summary>

@@ -1,0 +1,23 @@
+namespace Shrink.Ops.Backward;
+
+/// <summary>
+/// Slice and Gather (any axis, steps, negative indices, repeated indices): the forward op is applied to the index grid of
+/// its data input (<see cref="GraphEmitter.IndexGrid"/>), which says where each output element came from, and the gradient
+/// is scatter-added there (ScatterElements with reduction "add", so repeated Gather indices accumulate).
+/// </summary>
+public sealed class IndexingBackward : IBackwardRule
+{
+    /// <inheritdoc />
+    public IReadOnlyList<string?> Emit(BackwardContext ctx)
+    {
+        var result = ctx.NoGradients();
+        if (!ctx.NeedsGradient(0)) return result;
+        var e = ctx.Emitter;
+        string data = ctx.Input(0);
+        var inputs = ctx.Node.Inputs.ToArray();
+        inputs[0] = e.IndexGrid(data);
+        string positions = e.EmitMany(ctx.Node.OpType, inputs, 1, [.. ctx.Node.Proto.Attribute.Select(a => a.Clone())])[0];
+        result[0] = e.ScatterAddLike(data, positions, ctx.Gradient);
+        return result;
+    }
+}
