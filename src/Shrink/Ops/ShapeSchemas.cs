@@ -19,5 +19,15 @@ public static class ShapeSchemas
         new(OpTypes.Slice) { Backward = new IndexingBackward(), ChannelFlow = ChannelFlow.Slices },
         new(OpTypes.Shape) { ChannelFlow = ChannelFlow.ReadsShape },
         new(OpTypes.Constant),
+        // Shape construction and scattering, as the training graph writes them (no channel flow, no gradient rule).
+        new(OpTypes.ConstantOfShape),
+        new(OpTypes.Expand),
+        new(OpTypes.Pad),
+        new(OpTypes.Range),
+        new(OpTypes.Size),
+        new(OpTypes.NonZero),
+        new(OpTypes.OneHot),
+        new(OpTypes.ScatterElements),
+        new(OpTypes.GatherElements),
     ];
 }

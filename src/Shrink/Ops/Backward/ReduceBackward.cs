@@ -21,11 +21,8 @@ public sealed class ReduceBackward : IBackwardRule
             result[0] = g;
             return result;
         }
-        if (!keepDims && axes is { Count: > 0 })
-        {
-            int rank = ctx.RequireRank(x);
-            g = e.Unsqueeze(g, [.. axes.Select(a => a < 0 ? a + rank : a).Order()]);
-        }
+        // Unsqueeze's axes count in its output's rank, which is the input's: the reduced axes, as the node wrote them.
+        if (!keepDims && axes is { Count: > 0 }) g = e.Unsqueeze(g, axes);
         string expanded = e.Emit(OpTypes.Expand, [g, e.Shape(x)]);
         result[0] = ctx.Node.OpType == OpTypes.ReduceMean ? e.Div(expanded, e.Div(e.SizeAsFloat(x), e.SizeAsFloat(ctx.Output(0)))) : expanded;
         return result;

@@ -1,0 +1,31 @@
+using Onnx;
+using Shrink.Model;
+using Shrink.Tests.TestSupport;
+using Shrink.Training.Autodiff;
+
+namespace Shrink.Tests.Training.Autodiff;
+
+/// <summary>Cross-entropy gradients of the shared reference models against finite differences on sampled weight entries.</summary>
+public sealed class ReferenceModelGradientTests
+{
+    private static void CheckModel(string file, int samples)
+    {
+        var model = OnnxModel.Load(Path.Combine(RepoPaths.SharedModels, file));
+        var parameters = model.Graph.Initializers.Values.Where(t => t.Type == ElementType.Float && t.ElementCount > 1).Select(t => t.Name).Order(StringComparer.Ordinal).ToArray();
+        Assert.NotEmpty(parameters);
+        var images = TinyModels.FloatTensor("input", [2, 1, 28, 28], TinyModels.RandomFloats(2 * 28 * 28, 21));
+        var labels = TinyModels.RawTensor("labels", TinyModels.Int64, [2], [.. BitConverter.GetBytes(3L), .. BitConverter.GetBytes(7L)]);
+        var inputs = new Dictionary<string, TensorProto> { ["input"] = images, ["labels"] = labels };
+        model.Graph.SyncToProto();
+        GradientCheck.Check(model.Proto, parameters, inputs, LossSpec.CrossEntropy(), samples);
+    }
+
+    [SharedFact]
+    public void Cnn_small_cross_entropy_gradients_match_finite_differences() => CheckModel("cnn_small.onnx", 3);
+
+    [SharedFact]
+    public void Resnet8_cross_entropy_gradients_match_finite_differences() => CheckModel("resnet8.onnx", 3);
+
+    [SharedFact]
+    public void Vit_tiny_cross_entropy_gradients_match_finite_differences() => CheckModel("vit_tiny.onnx", 2);
+}
