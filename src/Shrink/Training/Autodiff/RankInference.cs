@@ -134,6 +134,16 @@ internal static class RankInference
                 var axes = Ints(1) ?? node.GetInts("axes")?.ToArray();
                 return axes is null || axes.Length == 0 ? 0 : r - axes.Length;
             }
+            case OpTypes.Not:
+            case OpTypes.Equal:
+            case OpTypes.Greater:
+            case OpTypes.GreaterOrEqual:
+            case OpTypes.Less:
+            case OpTypes.LessOrEqual:
+            case OpTypes.And:
+            case OpTypes.Or:
+            case OpTypes.Sign:
+                return Max();
             case OpTypes.OneHot:
                 return In(0) is int o ? o + 1 : null;
             case OpTypes.ConstantOfShape:

@@ -28,4 +28,17 @@ public sealed class ReferenceModelGradientTests
 
     [SharedFact]
     public void Vit_tiny_cross_entropy_gradients_match_finite_differences() => CheckModel("vit_tiny.onnx", 2);
+
+    [SharedFact]
+    public void Tiny_gpt_next_token_cross_entropy_gradients_match_finite_differences()
+    {
+        var model = OnnxModel.Load(Path.Combine(RepoPaths.SharedModels, "tiny_gpt.onnx"));
+        var parameters = model.Graph.Initializers.Values.Where(t => t.Type == ElementType.Float && t.ElementCount > 1).Select(t => t.Name).Order(StringComparer.Ordinal).ToArray();
+        long[] tokens = [5, 17, 3, 42, 8, 11, 29, 2, 7];
+        static TensorProto Ids(string name, IEnumerable<long> ids) =>
+            TinyModels.RawTensor(name, TinyModels.Int64, [1, 8], ids.SelectMany(BitConverter.GetBytes).ToArray());
+        var inputs = new Dictionary<string, TensorProto> { ["input_ids"] = Ids("input_ids", tokens.Take(8)), ["labels"] = Ids("labels", tokens.Skip(1)) };
+        model.Graph.SyncToProto();
+        GradientCheck.Check(model.Proto, parameters, inputs, LossSpec.CrossEntropy(), 2, largest: true, floorFraction: 1e-2);
+    }
 }
