@@ -41,40 +41,40 @@ internal static class RankInference
             case OpTypes.Constant:
                 return node.ConstantValue() is { Dims.Count: 1 } c ? c.Dims[0] : null;
             case OpTypes.Shape:
-            {
-                if (!ranks.TryGetValue(node.Inputs[0], out int r)) return null;
-                long start = node.GetInt("start", 0), end = node.GetInt("end", r);
-                start = Math.Clamp(start < 0 ? start + r : start, 0, r);
-                end = Math.Clamp(end < 0 ? end + r : end, 0, r);
-                return Math.Max(0, end - start);
-            }
+                {
+                    if (!ranks.TryGetValue(node.Inputs[0], out int r)) return null;
+                    long start = node.GetInt("start", 0), end = node.GetInt("end", r);
+                    start = Math.Clamp(start < 0 ? start + r : start, 0, r);
+                    end = Math.Clamp(end < 0 ? end + r : end, 0, r);
+                    return Math.Max(0, end - start);
+                }
             case OpTypes.Unsqueeze:
                 return ranks.TryGetValue(node.Inputs[0], out int u) && u == 0 ? 1 : null;
             case OpTypes.Concat:
-            {
-                long total = 0;
-                for (int i = 0; i < node.Inputs.Count; i++)
                 {
-                    if (Of(i) is not long n) return null;
-                    total += n;
+                    long total = 0;
+                    for (int i = 0; i < node.Inputs.Count; i++)
+                    {
+                        if (Of(i) is not long n) return null;
+                        total += n;
+                    }
+                    return total;
                 }
-                return total;
-            }
             case OpTypes.Cast:
             case OpTypes.Identity:
             case OpTypes.Neg:
                 return Of(0);
             case OpTypes.Slice:
-            {
-                if (Of(0) is not long n || ranks.GetValueOrDefault(node.Inputs[0], -1) != 1) return null;
-                var starts = Constant(graph, node, 1);
-                var ends = Constant(graph, node, 2);
-                var steps = node.Inputs.Count > 4 ? Constant(graph, node, 4) : [1];
-                if (starts is not [long s] || ends is not [long e] || steps is not [1]) return null;
-                s = Math.Clamp(s < 0 ? s + n : s, 0, n);
-                e = Math.Clamp(e < 0 ? e + n : e, 0, n);
-                return Math.Max(0, e - s);
-            }
+                {
+                    if (Of(0) is not long n || ranks.GetValueOrDefault(node.Inputs[0], -1) != 1) return null;
+                    var starts = Constant(graph, node, 1);
+                    var ends = Constant(graph, node, 2);
+                    var steps = node.Inputs.Count > 4 ? Constant(graph, node, 4) : [1];
+                    if (starts is not [long s] || ends is not [long e] || steps is not [1]) return null;
+                    s = Math.Clamp(s < 0 ? s + n : s, 0, n);
+                    e = Math.Clamp(e < 0 ? e + n : e, 0, n);
+                    return Math.Max(0, e - s);
+                }
             default:
                 return null;
         }
@@ -128,12 +128,12 @@ internal static class RankInference
                 return In(0) is int d && In(1) is int idx ? d - 1 + idx : null;
             case OpTypes.ReduceMean:
             case OpTypes.ReduceSum:
-            {
-                if (In(0) is not int r) return null;
-                if (node.GetInt("keepdims", 1) != 0) return r;
-                var axes = Ints(1) ?? node.GetInts("axes")?.ToArray();
-                return axes is null || axes.Length == 0 ? 0 : r - axes.Length;
-            }
+                {
+                    if (In(0) is not int r) return null;
+                    if (node.GetInt("keepdims", 1) != 0) return r;
+                    var axes = Ints(1) ?? node.GetInts("axes")?.ToArray();
+                    return axes is null || axes.Length == 0 ? 0 : r - axes.Length;
+                }
             case OpTypes.Not:
             case OpTypes.Equal:
             case OpTypes.Greater:
