@@ -1,4 +1,3 @@
-using Shrink.Ops.Backward;
 
 namespace Shrink.Ops;
 

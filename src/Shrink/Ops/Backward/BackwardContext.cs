@@ -1,6 +1,4 @@
-using Shrink.Model;
-
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>
 /// What a backward rule sees of one forward node: the node and its attributes, the gradients of its outputs (null
@@ -15,7 +13,7 @@ public sealed class BackwardContext
     private readonly Func<string, int?> _rank;
 
     /// <summary>A context for <paramref name="node"/>.</summary>
-    public BackwardContext(Node node, IReadOnlyList<string?> outputGradients, Func<int, bool> needsGradient, Func<string, int?> rank, GraphEmitter emitter)
+    public BackwardContext(IForwardNode node, IReadOnlyList<string?> outputGradients, Func<int, bool> needsGradient, Func<string, int?> rank, GraphEmitter emitter)
     {
         Node = node;
         _outputGradients = outputGradients;
@@ -25,7 +23,7 @@ public sealed class BackwardContext
     }
 
     /// <summary>The forward node.</summary>
-    public Node Node { get; }
+    public IForwardNode Node { get; }
 
     /// <summary>Writes the backward nodes.</summary>
     public GraphEmitter Emitter { get; }
@@ -61,41 +59,16 @@ public sealed class BackwardContext
     public IReadOnlyList<long>? Ints(string name) => Node.GetInts(name);
 
     /// <summary>The values of a constant input (initializer or Constant node) as int64, or null when it is computed.</summary>
-    public long[]? ConstantInts(string value)
-    {
-        var t = ConstantTensor(value);
-        if (t is null) return null;
-        return t.Type switch
-        {
-            ElementType.Int64 => t.AsSpan<long>().ToArray(),
-            ElementType.Int32 => t.AsSpan<int>().ToArray().Select(v => (long)v).ToArray(),
-            _ => null,
-        };
-    }
+    public long[]? ConstantInts(string value) => Emitter.Graph.ConstantInts(value);
 
     /// <summary>The values of a constant float input (initializer or Constant node), or null when it is computed.</summary>
-    public float[]? ConstantFloats(string value) => ConstantTensor(value) is { Type: ElementType.Float or ElementType.Double } t ? t.ToFloatArray() : null;
-
-    private TensorData? ConstantTensor(string value)
-    {
-        var graph = Emitter.Graph;
-        if (graph.FindInitializer(value) is { } init) return init;
-        return graph.Producer(value) is { OpType: OpTypes.Constant } c ? c.ConstantValue() : null;
-    }
+    public float[]? ConstantFloats(string value) => Emitter.Graph.ConstantFloats(value);
 
     /// <summary>
     /// The name of forward output <paramref name="index"/>, adding the output to the forward node when it has fewer
     /// (MaxPool's Indices): the forward node then computes what the backward needs.
     /// </summary>
-    public string ForwardOutput(int index, string stem)
-    {
-        if (index < Node.Outputs.Count && Node.Outputs[index].Length > 0) return Node.Outputs[index];
-        var graph = Emitter.Graph;
-        string name = graph.UniqueName(stem);
-        while (Node.Proto.Output.Count <= index) Node.Proto.Output.Add("");
-        graph.SetOutput(Node, index, name);
-        return name;
-    }
+    public string ForwardOutput(int index, string stem) => Node.EnsureOutput(index, stem);
 
     /// <summary>A refusal naming the node and op.</summary>
     public ShrinkException Refuse(string why) => new($"Cannot differentiate node '{Node.DisplayName}' ({Node.OpType}): {why}.");

@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>
 /// Cast between float types: the gradient cast back to float. Casts to integer types carry no gradient (the graph walk
@@ -13,11 +13,10 @@ public sealed class CastBackward : IBackwardRule
         if (!ctx.NeedsGradient(0)) return result;
         long to = ctx.Int("to", 0);
         if (!IsFloat(to)) throw ctx.Refuse($"only casts to float types are differentiable (to = {to})");
-        result[0] = ctx.Emitter.Emit(OpTypes.Cast, [ctx.Gradient], OnnxAttribute.Int("to", (long)Model.ElementType.Float));
+        result[0] = ctx.Emitter.Emit(OpTypes.Cast, [ctx.Gradient], OnnxAttribute.Int("to", 1));
         return result;
     }
 
     /// <summary>Whether an ONNX element type code is a float type (float, float16, double, bfloat16).</summary>
-    public static bool IsFloat(long type) =>
-        (Model.ElementType)type is Model.ElementType.Float or Model.ElementType.Float16 or Model.ElementType.Double or Model.ElementType.BFloat16;
+    public static bool IsFloat(long type) => type is 1 or 10 or 11 or 16; // FLOAT, FLOAT16, DOUBLE, BFLOAT16
 }

@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>Concat: the gradient split along the axis into the inputs' sizes (read at run time).</summary>
 public sealed class ConcatBackward : IBackwardRule

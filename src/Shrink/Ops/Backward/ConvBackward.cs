@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>
 /// Conv (any spatial rank, strides, explicit pads, dilations, groups; auto_pad other than NOTSET/VALID is refused).

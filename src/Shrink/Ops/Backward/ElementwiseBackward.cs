@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>
 /// Add, Sub, Mul and Div with broadcasting: each operand's gradient is reduced back to its own shape

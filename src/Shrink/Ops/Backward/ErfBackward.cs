@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>Erf: g·2/√π·exp(−x²).</summary>
 public sealed class ErfBackward : UnaryBackward

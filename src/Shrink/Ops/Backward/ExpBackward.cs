@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>Exp: g·y.</summary>
 public sealed class ExpBackward : UnaryBackward

@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>
 /// Gemm Y = α·op(A)·op(B) + β·C: each input gradient is one Gemm with the transposes that make its shape

@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>GlobalAveragePool: g spread evenly over the spatial positions (expanded to X's shape, divided by their count).</summary>
 public sealed class GlobalAveragePoolBackward : IBackwardRule

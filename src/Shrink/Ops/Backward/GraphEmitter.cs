@@ -1,8 +1,6 @@
 using System.Globalization;
-using Onnx;
-using Shrink.Model;
 
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>
 /// Appends nodes and constant initializers to a graph under fresh names: what backward rules and losses write with.
@@ -15,52 +13,48 @@ public sealed class GraphEmitter
     private readonly string _prefix;
 
     /// <summary>An emitter over <paramref name="graph"/> whose names start with <paramref name="prefix"/>.</summary>
-    public GraphEmitter(ModelGraph graph, long opset, string prefix)
+    public GraphEmitter(IGraphWriter graph, string prefix)
     {
         Graph = graph;
-        Opset = opset;
         _prefix = prefix;
     }
 
     /// <summary>The graph written to.</summary>
-    public ModelGraph Graph { get; }
+    public IGraphWriter Graph { get; }
 
     /// <summary>The default-domain opset of the graph.</summary>
-    public long Opset { get; }
+    public long Opset => Graph.Opset;
 
     /// <summary>Appends a one-output node and returns its output name.</summary>
-    public string Emit(string opType, IEnumerable<string> inputs, params AttributeProto[] attributes) => EmitMany(opType, inputs, 1, attributes)[0];
+    public string Emit(string opType, IEnumerable<string> inputs, params OpAttribute[] attributes) => EmitMany(opType, inputs, 1, attributes)[0];
 
     /// <summary>Appends a node with <paramref name="outputs"/> outputs and returns their names.</summary>
-    public string[] EmitMany(string opType, IEnumerable<string> inputs, int outputs, params AttributeProto[] attributes)
+    public string[] EmitMany(string opType, IEnumerable<string> inputs, int outputs, params OpAttribute[] attributes)
     {
         string stem = $"{_prefix}/{opType}";
         var names = new string[outputs];
         for (int i = 0; i < outputs; i++) names[i] = Graph.UniqueName(stem);
-        var node = Graph.AddNode(opType, inputs, names, Graph.UniqueName(stem + "_node"));
-        foreach (var a in attributes) node.SetAttribute(a);
+        Graph.AddNode(opType, [.. inputs], names, Graph.UniqueName(stem + "_node"), attributes);
         return names;
     }
 
     /// <summary>A float scalar constant (shared between uses of the same value).</summary>
-    public string Scalar(float value) => Constant("f" + value.ToString("R", CultureInfo.InvariantCulture), () => TensorData.FromFloats("", [], [value]));
+    public string Scalar(float value) => Constant("f" + value.ToString("R", CultureInfo.InvariantCulture), name => Graph.AddFloats(name, [], [value]));
 
     /// <summary>A 1-D int64 constant.</summary>
     public string Ints(params long[] values) =>
-        Constant("i" + string.Join(",", values), () => TensorData.Create<long>("", [values.Length], values, ElementType.Int64));
+        Constant("i" + string.Join(",", values), name => Graph.AddInts(name, [values.Length], values));
 
     /// <summary>A float constant of the given shape.</summary>
     public string Floats(long[] dims, float[] values) =>
         Constant("F" + string.Join(",", dims) + ":" + string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))),
-            () => TensorData.FromFloats("", dims, values));
+            name => Graph.AddFloats(name, dims, values));
 
-    private string Constant(string key, Func<TensorData> make)
+    private string Constant(string key, Action<string> add)
     {
         if (_constants.TryGetValue(key, out var name)) return name;
-        var tensor = make();
         name = Graph.UniqueName($"{_prefix}/const");
-        tensor.Rename(name);
-        Graph.SetInitializer(tensor);
+        add(name);
         _constants[key] = name;
         return name;
     }
@@ -75,7 +69,7 @@ public sealed class GraphEmitter
             : Emit(OpTypes.Shape, [x], OnnxAttribute.Int("start", start));
 
     /// <summary>The element count of <paramref name="x"/> as a float scalar.</summary>
-    public string SizeAsFloat(string x) => Emit(OpTypes.Cast, [Emit(OpTypes.Size, [x])], OnnxAttribute.Int("to", (long)ElementType.Float));
+    public string SizeAsFloat(string x) => Emit(OpTypes.Cast, [Emit(OpTypes.Size, [x])], OnnxAttribute.Int("to", 1));
 
     /// <summary>Transposes with <paramref name="perm"/>.</summary>
     public string Transpose(string x, IEnumerable<long> perm) => Emit(OpTypes.Transpose, [x], OnnxAttribute.Ints("perm", perm));
@@ -124,12 +118,7 @@ public sealed class GraphEmitter
     public string Unsqueeze(string x, IReadOnlyList<long> axes) => Emit(OpTypes.Unsqueeze, [x, Ints([.. axes])]);
 
     /// <summary>Zeros of the shape of <paramref name="like"/> (float).</summary>
-    public string ZerosLike(string like) => Emit(OpTypes.ConstantOfShape, [Shape(like)], new AttributeProto
-    {
-        Name = "value",
-        Type = AttributeProto.Types.AttributeType.Tensor,
-        T = TensorData.FromFloats("", [1], [0f]).Proto,
-    });
+    public string ZerosLike(string like) => Emit(OpTypes.ConstantOfShape, [Shape(like)], new OpAttribute("value", FloatTensor: [0f]));
 
     /// <summary>
     /// Undoes broadcasting: sums <paramref name="gradient"/> (the gradient of an elementwise op's output) over the axes
@@ -151,7 +140,7 @@ public sealed class GraphEmitter
     }
 
     /// <summary>A rank-0 int64 constant.</summary>
-    public string IntScalar(long value) => Constant("s" + value, () => TensorData.Create<long>("", [], [value], ElementType.Int64));
+    public string IntScalar(long value) => Constant("s" + value, name => Graph.AddInts(name, [], [value]));
 
     /// <summary>
     /// The flat position of every element of <paramref name="like"/>, shaped like it (int64): a forward indexing op applied to

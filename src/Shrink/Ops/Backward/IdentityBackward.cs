@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>Identity (and Dropout in inference, which is the identity on its first output): g.</summary>
 public sealed class IdentityBackward : UnaryBackward

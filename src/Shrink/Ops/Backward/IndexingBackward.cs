@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>
 /// Slice and Gather (any axis, steps, negative indices, repeated indices): the forward op is applied to the index grid of
@@ -16,7 +16,8 @@ public sealed class IndexingBackward : IBackwardRule
         string data = ctx.Input(0);
         var inputs = ctx.Node.Inputs.ToArray();
         inputs[0] = e.IndexGrid(data);
-        string positions = e.EmitMany(ctx.Node.OpType, inputs, 1, [.. ctx.Node.Proto.Attribute.Select(a => a.Clone())])[0];
+        OpAttribute[] axis = ctx.Node.HasAttribute("axis") ? [OnnxAttribute.Int("axis", ctx.Int("axis", 0))] : [];
+        string positions = e.Emit(ctx.Node.OpType, inputs, axis);
         result[0] = e.ScatterAddLike(data, positions, ctx.Gradient);
         return result;
     }

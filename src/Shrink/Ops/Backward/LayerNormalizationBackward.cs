@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>
 /// LayerNormalization over the axes from <c>axis</c> on (only its Y output is differentiated), in closed form with the

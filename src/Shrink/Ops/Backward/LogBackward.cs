@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>Log: g/x.</summary>
 public sealed class LogBackward : UnaryBackward

@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>LogSoftmax along its axis (opset 13 semantics): dx = g − exp(y)·Σ g.</summary>
 public sealed class LogSoftmaxBackward : IBackwardRule

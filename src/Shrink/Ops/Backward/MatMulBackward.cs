@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>
 /// MatMul Y = A·B: dA = g·Bᵀ and dB = Aᵀ·g over the last two axes, each reduced to its operand's shape (batch

@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>
 /// MaxPool: the forward node is given its Indices output (flat positions of each window's maximum in X, as ORT computes

@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>Neg: −g.</summary>
 public sealed class NegBackward : UnaryBackward

@@ -1,25 +1,17 @@
-using Google.Protobuf;
-using Onnx;
-
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>Attribute values for nodes that backward rules and losses write.</summary>
 public static class OnnxAttribute
 {
     /// <summary>An integer attribute.</summary>
-    public static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+    public static OpAttribute Int(string name, long value) => new(name, Int: value);
 
     /// <summary>An integer-list attribute.</summary>
-    public static AttributeProto Ints(string name, IEnumerable<long> values)
-    {
-        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        a.Ints.AddRange(values);
-        return a;
-    }
+    public static OpAttribute Ints(string name, IEnumerable<long> values) => new(name, Ints: [.. values]);
 
     /// <summary>A float attribute.</summary>
-    public static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+    public static OpAttribute Float(string name, float value) => new(name, Float: value);
 
     /// <summary>A string attribute.</summary>
-    public static AttributeProto String(string name, string value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
+    public static OpAttribute String(string name, string value) => new(name, Text: value);
 }

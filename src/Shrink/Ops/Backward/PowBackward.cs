@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>Pow with a constant exponent p: g·p·x^(p−1) (g·2·x for p = 2). A computed exponent is refused.</summary>
 public sealed class PowBackward : IBackwardRule

@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>
 /// ReduceSum and ReduceMean (axes as attribute or constant input, keepdims, every axis when none): the gradient, with the

@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>Relu: g where y > 0, else 0.</summary>
 public sealed class ReluBackward : UnaryBackward

@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>Reshape, Flatten, Squeeze and Unsqueeze: the gradient reshaped back to the input's shape (read at run time).</summary>
 public sealed class ReshapeBackward : IBackwardRule

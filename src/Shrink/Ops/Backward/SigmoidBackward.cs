@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>Sigmoid: g·y·(1 − y).</summary>
 public sealed class SigmoidBackward : UnaryBackward

@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>Softmax along its axis (opset 13 semantics): dx = y·(g − Σ g·y).</summary>
 public sealed class SoftmaxBackward : IBackwardRule

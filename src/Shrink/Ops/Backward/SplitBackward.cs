@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>Split: the outputs' gradients concatenated along the axis (zeros for outputs that get none).</summary>
 public sealed class SplitBackward : IBackwardRule

@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>Sqrt: g·0.5/y.</summary>
 public sealed class SqrtBackward : UnaryBackward

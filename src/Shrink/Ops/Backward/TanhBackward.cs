@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>Tanh: g·(1 − y²).</summary>
 public sealed class TanhBackward : UnaryBackward

@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>Transpose: the gradient transposed by the inverse permutation (no perm: the reversal, its own inverse).</summary>
 public sealed class TransposeBackward : IBackwardRule

@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>
 /// A one-input elementwise op whose derivative is a function of its input x, output y and output gradient g: the rule

@@ -1,4 +1,4 @@
-namespace Shrink.Ops.Backward;
+namespace Shrink.Ops;
 
 /// <summary>Where(c, x, y): g where c holds to x, elsewhere to y, each reduced to its operand's shape.</summary>
 public sealed class WhereBackward : IBackwardRule

@@ -1,6 +1,5 @@
 using Shrink.Model;
 using Shrink.Ops;
-using Shrink.Ops.Backward;
 
 namespace Shrink.Training.Autodiff;
 

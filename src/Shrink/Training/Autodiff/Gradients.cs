@@ -1,6 +1,5 @@
 using Shrink.Model;
 using Shrink.Ops;
-using Shrink.Ops.Backward;
 
 namespace Shrink.Training.Autodiff;
 
@@ -66,8 +65,9 @@ public static class Gradients
             graph.AddGraphInput(new ValueInfo(p, ElementType.Float, t.Dims.Select(d => new Dimension(d, null)).ToArray()));
         }
 
-        var emitter = new GraphEmitter(graph, Math.Max(opset, TrainingOpset), "grad");
-        var lossGraph = loss.Append(copy, new GraphEmitter(graph, Math.Max(opset, TrainingOpset), "loss"));
+        var writer = new ModelGraphWriter(graph, Math.Max(opset, TrainingOpset));
+        var emitter = new GraphEmitter(writer, "grad");
+        var lossGraph = loss.Append(copy, new GraphEmitter(writer, "loss"));
         var order = graph.TopologicalOrder();
         var ranks = RankInference.Infer(graph, order);
 
@@ -105,7 +105,7 @@ public static class Gradients
             var outputGradients = node.Outputs.Select(o => o.Length > 0 ? Total(o) : null).ToArray();
             if (outputGradients.All(g => g is null)) continue;
             var rule = OpCatalog.Find(node.OpType, node.Domain)?.Backward ?? throw NoRule(node);
-            var ctx = new BackwardContext(node, outputGradients, k => dependent.Contains(node.Inputs[k]), v => ranks.TryGetValue(v, out int r) ? r : null, emitter);
+            var ctx = new BackwardContext(new ForwardNode(graph, node), outputGradients, k => dependent.Contains(node.Inputs[k]), v => ranks.TryGetValue(v, out int r) ? r : null, emitter);
             var inputGradients = rule.Emit(ctx);
             for (int k = 0; k < node.Inputs.Count && k < inputGradients.Count; k++)
             {
@@ -116,22 +116,22 @@ public static class Gradients
             }
         }
 
-        graph.Proto.Output.Clear();
+        graph.ClearGraphOutputs();
         string lossName = graph.UniqueName("loss");
         graph.AddNode(OpTypes.Identity, [lossGraph.Loss], [lossName], graph.UniqueName("loss/output"));
-        graph.Proto.Output.Add(new ValueInfo(lossName, ElementType.Float, []).ToProto());
+        graph.AddGraphOutput(new ValueInfo(lossName, ElementType.Float, []));
         var gradientOutputs = new List<string>(parameters.Count);
         foreach (var p in parameters)
         {
             string name = TrainingGraph.GradientName(p);
             string source = Total(p) ?? emitter.ZerosLike(p);
             graph.AddNode(OpTypes.Identity, [source], [name], graph.UniqueName("grad/output"));
-            graph.Proto.Output.Add(new ValueInfo(name, ElementType.Float, initial[p].Dims.Select(d => new Dimension(d, null)).ToArray()).ToProto());
+            graph.AddGraphOutput(new ValueInfo(name, ElementType.Float, initial[p].Dims.Select(d => new Dimension(d, null)).ToArray()));
             gradientOutputs.Add(name);
         }
         return new TrainingGraph
         {
-            Model = OnnxModel.FromProto(Sync(copy), model.Name + " (training)"),
+            Model = copy,
             Inputs = inputs,
             Parameters = [.. parameters],
             LossInputs = lossGraph.Inputs,
@@ -144,12 +144,6 @@ public static class Gradients
     /// <summary>The ops that have a backward rule, sorted (what the refusal lists).</summary>
     public static IReadOnlyList<string> OpsWithRules() =>
         [.. OpCatalog.All.Where(s => s.Backward is not null).Select(s => s.OpType).Order(StringComparer.Ordinal)];
-
-    private static Onnx.ModelProto Sync(OnnxModel model)
-    {
-        model.Graph.SyncToProto();
-        return model.Proto;
-    }
 
     private static bool Differentiable(Node node)
     {

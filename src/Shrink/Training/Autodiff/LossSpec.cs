@@ -1,5 +1,5 @@
 using Shrink.Model;
-using Shrink.Ops.Backward;
+using Shrink.Ops;
 
 namespace Shrink.Training.Autodiff;
 

@@ -1,6 +1,5 @@
 using Google.Protobuf;
 using Onnx;
-using Shrink.Ops.Backward;
 using Shrink.Tests.TestSupport;
 
 namespace Shrink.Tests.Ops.Backward;
@@ -19,11 +18,16 @@ internal static class BackwardTestModels
     public static TensorProto Bools(string name, long[] dims, bool[] values) =>
         TinyModels.RawTensor(name, (int)TensorProto.Types.DataType.Bool, dims, values.Select(v => v ? (byte)1 : (byte)0).ToArray());
 
-    public static AttributeProto Int(string name, long value) => OnnxAttribute.Int(name, value);
+    public static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
-    public static AttributeProto Ints(string name, params long[] values) => OnnxAttribute.Ints(name, values);
+    public static AttributeProto Ints(string name, params long[] values)
+    {
+        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        a.Ints.AddRange(values);
+        return a;
+    }
 
-    public static AttributeProto Float(string name, float value) => OnnxAttribute.Float(name, value);
+    public static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
 
     public static AttributeProto Str(string name, string value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
 

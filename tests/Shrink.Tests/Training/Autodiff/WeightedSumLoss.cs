@@ -1,6 +1,5 @@
 using Shrink.Model;
 using Shrink.Ops;
-using Shrink.Ops.Backward;
 using Shrink.Training.Autodiff;
 
 namespace Shrink.Tests.Training.Autodiff;
