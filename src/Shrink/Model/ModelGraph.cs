@@ -325,6 +325,28 @@ public sealed class ModelGraph
         Reindex(node);
     }
 
+    /// <summary>Appends an output to <paramref name="node"/>.</summary>
+    public void AddOutput(Node node, string value)
+    {
+        node.Proto.Output.Add(value);
+        _usedNames?.Add(value);
+        Reindex(node);
+    }
+
+    /// <summary>Removes every graph output declaration (the values stay).</summary>
+    public void ClearGraphOutputs()
+    {
+        Proto.Output.Clear();
+        _declared = null;
+    }
+
+    /// <summary>Declares a graph output with a type and shape (after the existing ones).</summary>
+    public void AddGraphOutput(ValueInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        Proto.Output.Add(info.ToProto());
+    }
+
     /// <summary>Replaces every read of <paramref name="oldValue"/> by <paramref name="newValue"/> (graph outputs included).</summary>
     public void ReplaceAllUses(string oldValue, string newValue)
     {

@@ -65,6 +65,18 @@ public sealed class Node
     /// <summary>Sets (or replaces) an integer attribute.</summary>
     public void SetInt(string name, long value) => SetAttribute(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value });
 
+    /// <summary>Sets (or replaces) an integer-list attribute.</summary>
+    public void SetInts(string name, IEnumerable<long> values)
+    {
+        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        a.Ints.AddRange(values);
+        SetAttribute(a);
+    }
+
+    /// <summary>Sets (or replaces) a float tensor attribute (e.g. ConstantOfShape's <c>value</c>).</summary>
+    public void SetFloatTensor(string name, ReadOnlySpan<long> dims, ReadOnlySpan<float> values) =>
+        SetAttribute(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Tensor, T = TensorData.FromFloats("", dims, values).Proto });
+
     /// <summary>Sets (or replaces) a string attribute.</summary>
     public void SetString(string name, string value) => SetAttribute(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) });
 

@@ -1,3 +1,4 @@
+
 namespace Shrink.Ops;
 
 /// <summary>Convolutions: Conv, ConvTranspose and the integer convolutions ONNX Runtime runs.</summary>
@@ -19,6 +20,7 @@ public static class ConvSchemas
         QdqRole = QdqRole.QuantizedWeights,
         FusesInto = OpTypes.QLinearConv,
         CountMacs = q => WeightTimesOutput(q, 1),
+        Backward = new ConvBackward(),
     };
 
     /// <summary>

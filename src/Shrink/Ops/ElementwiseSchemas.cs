@@ -1,3 +1,4 @@
+
 namespace Shrink.Ops;
 
 /// <summary>Elementwise ops: activations and other one-input maps (channels pass through) and the n-ary ones (channels tie).</summary>
@@ -6,12 +7,12 @@ public static class ElementwiseSchemas
     /// <summary>One-input elementwise ops: each output channel is a function of the same input channel.</summary>
     public static IReadOnlyList<OpSchema> Unary { get; } =
     [
-        PassesThrough(OpTypes.Relu),
+        PassesThrough(OpTypes.Relu) with { Backward = new ReluBackward() },
         PassesThrough(OpTypes.LeakyRelu) with { FusesInto = OpTypes.QLinearLeakyRelu },
         // PRelu's slope holds one value per channel (or broadcasts): it is sliced with them.
         PassesThrough(OpTypes.PRelu) with { HasChannelParameters = true },
-        PassesThrough(OpTypes.Sigmoid) with { QdqRole = QdqRole.Fragile, FusesInto = OpTypes.QLinearSigmoid },
-        PassesThrough(OpTypes.Tanh) with { QdqRole = QdqRole.Fragile },
+        PassesThrough(OpTypes.Sigmoid) with { Backward = new SigmoidBackward(), QdqRole = QdqRole.Fragile, FusesInto = OpTypes.QLinearSigmoid },
+        PassesThrough(OpTypes.Tanh) with { Backward = new TanhBackward(), QdqRole = QdqRole.Fragile },
         PassesThrough(OpTypes.Clip),
         PassesThrough(OpTypes.HardSwish),
         PassesThrough(OpTypes.HardSigmoid),
@@ -21,40 +22,40 @@ public static class ElementwiseSchemas
         PassesThrough(OpTypes.Softplus),
         PassesThrough(OpTypes.Softsign),
         PassesThrough(OpTypes.Gelu) with { QdqRole = QdqRole.Fragile },
-        PassesThrough(OpTypes.Erf) with { QdqRole = QdqRole.Fragile },
+        PassesThrough(OpTypes.Erf) with { Backward = new ErfBackward(), QdqRole = QdqRole.Fragile },
         PassesThrough(OpTypes.Mish),
         PassesThrough(OpTypes.ThresholdedRelu),
-        PassesThrough(OpTypes.Identity),
-        PassesThrough(OpTypes.Neg),
+        PassesThrough(OpTypes.Identity) with { Backward = new IdentityBackward() },
+        PassesThrough(OpTypes.Neg) with { Backward = new NegBackward() },
         PassesThrough(OpTypes.Abs),
-        PassesThrough(OpTypes.Exp) with { QdqRole = QdqRole.Fragile },
-        PassesThrough(OpTypes.Sqrt) with { QdqRole = QdqRole.Fragile },
+        PassesThrough(OpTypes.Exp) with { Backward = new ExpBackward(), QdqRole = QdqRole.Fragile },
+        PassesThrough(OpTypes.Sqrt) with { Backward = new SqrtBackward(), QdqRole = QdqRole.Fragile },
         PassesThrough(OpTypes.Reciprocal),
-        PassesThrough(OpTypes.Cast),
+        PassesThrough(OpTypes.Cast) with { Backward = new CastBackward() },
         PassesThrough(OpTypes.Floor),
         PassesThrough(OpTypes.Ceil),
         PassesThrough(OpTypes.Round),
         PassesThrough(OpTypes.Sin),
         PassesThrough(OpTypes.Cos),
-        PassesThrough(OpTypes.Dropout),
+        PassesThrough(OpTypes.Dropout) with { Backward = new IdentityBackward() },
         // Log is not followed by pruning (it blocks), but QDQ keeps it in float on purpose.
-        new(OpTypes.Log) { QdqRole = QdqRole.Fragile },
+        new(OpTypes.Log) { Backward = new LogBackward(), QdqRole = QdqRole.Fragile },
     ];
 
     /// <summary>N-ary elementwise ops (with broadcasting): operands' channels are tied into one group.</summary>
     public static IReadOnlyList<OpSchema> Nary { get; } =
     [
-        Ties(OpTypes.Add) with { QdqRole = QdqRole.QuantizedBinary, FusesInto = OpTypes.QLinearAdd },
-        Ties(OpTypes.Sub) with { QdqRole = QdqRole.Fragile },
-        Ties(OpTypes.Mul) with { QdqRole = QdqRole.Fragile, FusesInto = OpTypes.QLinearMul },
-        Ties(OpTypes.Div) with { QdqRole = QdqRole.Fragile },
+        Ties(OpTypes.Add) with { Backward = new ElementwiseBackward(), QdqRole = QdqRole.QuantizedBinary, FusesInto = OpTypes.QLinearAdd },
+        Ties(OpTypes.Sub) with { Backward = new ElementwiseBackward(), QdqRole = QdqRole.Fragile },
+        Ties(OpTypes.Mul) with { Backward = new ElementwiseBackward(), QdqRole = QdqRole.Fragile, FusesInto = OpTypes.QLinearMul },
+        Ties(OpTypes.Div) with { Backward = new ElementwiseBackward(), QdqRole = QdqRole.Fragile },
         Ties(OpTypes.Max),
         Ties(OpTypes.Min),
         Ties(OpTypes.Sum),
         Ties(OpTypes.Mean),
-        Ties(OpTypes.Pow) with { QdqRole = QdqRole.Fragile },
+        Ties(OpTypes.Pow) with { Backward = new PowBackward(), QdqRole = QdqRole.Fragile },
         // Where (a masked_fill): the condition, x and y tie.
-        Ties(OpTypes.Where) with { FusesInto = OpTypes.QLinearWhere },
+        Ties(OpTypes.Where) with { Backward = new WhereBackward(), FusesInto = OpTypes.QLinearWhere },
     ];
 
     /// <summary>The family.</summary>

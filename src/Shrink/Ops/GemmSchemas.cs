@@ -1,3 +1,4 @@
+
 namespace Shrink.Ops;
 
 /// <summary>Gemm (Y = alpha·op(A)·op(B) + beta·C) and ORT's integer QGemm.</summary>
@@ -30,6 +31,7 @@ public static class GemmSchemas
         FusesInto = OpTypes.QGemm,
         // |Y| · K, K read from A ([M, K], or [K, M] with transA).
         CountMacs = q => q.InputShape(0) is { Length: 2 } a ? q.OutputCount * (TransA(q.Attribute) ? a[0] : a[1]) : 0,
+        Backward = new GemmBackward(),
     };
 
     /// <summary>QGemm: ORT's integer Gemm (com.microsoft).</summary>

@@ -1,11 +1,18 @@
+
 namespace Shrink.Ops;
 
 /// <summary>
-/// Placeholder for an op's backward (gradient) rule, to be filled when a method needs gradients through the graph
-/// (e.g. gradient-based importance or AdaRound-style reconstruction). No schema has one yet.
+/// An op's backward (gradient) rule, written as ONNX nodes: given the gradients of the node's outputs, it appends the
+/// nodes that compute the gradients of its inputs (reading the forward values it needs by name) through
+/// <see cref="BackwardContext"/>. Attached to the op's schema (<see cref="OpSchema.Backward"/>); used by
+/// <c>Shrink.Training.Autodiff.Gradients</c>.
 /// </summary>
 public interface IBackwardRule
 {
-    /// <summary>The op type the rule differentiates.</summary>
-    string OpType { get; }
+    /// <summary>
+    /// Appends the backward nodes of <see cref="BackwardContext.Node"/> and returns, per input of the node, the name of
+    /// its gradient, or null for inputs that need none (<see cref="BackwardContext.NeedsGradient"/> is false, or the input
+    /// is not differentiable). The list has one entry per input.
+    /// </summary>
+    IReadOnlyList<string?> Emit(BackwardContext ctx);
 }

@@ -1,3 +1,4 @@
+
 namespace Shrink.Ops;
 
 /// <summary>MatMul and the integer and 4-bit matrix products ONNX Runtime runs.</summary>
@@ -17,6 +18,7 @@ public static class MatMulSchemas
         QdqRole = QdqRole.QuantizedWeights,
         FusesInto = OpTypes.QLinearMatMul,
         CountMacs = ReductionTimesOutput,
+        Backward = new MatMulBackward(),
     };
 
     /// <summary>MatMulInteger: dynamic quantization's integer MatMul.</summary>

@@ -1,3 +1,4 @@
+
 namespace Shrink.Ops;
 
 /// <summary>Normalizations and reductions: BatchNormalization (per-channel, prunable, foldable), the rest kept in float by QDQ.</summary>
@@ -16,6 +17,7 @@ public static class NormalizationSchemas
         ChannelFlow = ChannelFlow.NormalizesAlongAxis,
         QdqRole = QdqRole.Fragile,
         FusesInto = OpTypes.QLinearSoftmax,
+        Backward = new SoftmaxBackward(),
     };
 
     /// <summary>The family.</summary>
@@ -23,15 +25,15 @@ public static class NormalizationSchemas
     [
         BatchNormalization,
         Softmax,
-        new(OpTypes.LogSoftmax) { ChannelFlow = ChannelFlow.NormalizesAlongAxis, QdqRole = QdqRole.Fragile },
-        new(OpTypes.LayerNormalization) { QdqRole = QdqRole.Fragile },
+        new(OpTypes.LogSoftmax) { Backward = new LogSoftmaxBackward(), ChannelFlow = ChannelFlow.NormalizesAlongAxis, QdqRole = QdqRole.Fragile },
+        new(OpTypes.LayerNormalization) { Backward = new LayerNormalizationBackward(), QdqRole = QdqRole.Fragile },
         new(OpTypes.InstanceNormalization) { QdqRole = QdqRole.Fragile },
         new(OpTypes.GroupNormalization) { QdqRole = QdqRole.Fragile },
         new(OpTypes.SkipLayerNormalization, OpDomains.Microsoft),
         new(OpTypes.SimplifiedLayerNormalization, OpDomains.Microsoft),
         new(OpTypes.SkipSimplifiedLayerNormalization, OpDomains.Microsoft),
         new(OpTypes.RMSNormalization),
-        new(OpTypes.ReduceMean) { QdqRole = QdqRole.Fragile, FusesInto = OpTypes.QLinearReduceMean },
-        new(OpTypes.ReduceSum) { QdqRole = QdqRole.Fragile },
+        new(OpTypes.ReduceMean) { Backward = new ReduceBackward(), QdqRole = QdqRole.Fragile, FusesInto = OpTypes.QLinearReduceMean },
+        new(OpTypes.ReduceSum) { Backward = new ReduceBackward(), QdqRole = QdqRole.Fragile },
     ];
 }

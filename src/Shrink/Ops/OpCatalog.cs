@@ -10,7 +10,7 @@ public static class OpCatalog
     public static IReadOnlyList<OpSchema> All { get; } =
     [
         .. ConvSchemas.All, .. GemmSchemas.All, .. MatMulSchemas.All, .. ElementwiseSchemas.All, .. NormalizationSchemas.All,
-        .. PoolingSchemas.All, .. ShapeSchemas.All, .. QuantizationSchemas.All,
+        .. PoolingSchemas.All, .. ShapeSchemas.All, .. QuantizationSchemas.All, .. LogicSchemas.All,
     ];
 
     // After All: static initializers run in textual order.

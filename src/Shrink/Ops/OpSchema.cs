@@ -72,7 +72,7 @@ public sealed record OpSchema
     /// <summary>Multiply-accumulates of one node; null for ops without multiplications worth counting.</summary>
     public Func<MacQuery, long>? CountMacs { get; init; }
 
-    /// <summary>Its backward rule, once gradients are needed (none yet).</summary>
+    /// <summary>Its backward rule (the gradients of its inputs as ONNX nodes), or null when it has none.</summary>
     public IBackwardRule? Backward { get; init; }
 
     /// <summary>Whether the op has a weight input.</summary>

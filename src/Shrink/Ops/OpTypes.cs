@@ -13,6 +13,15 @@ public static class OpTypes
     /// <summary>ONNX Add.</summary>
     public const string Add = "Add";
 
+    /// <summary>ONNX And.</summary>
+    public const string And = "And";
+
+    /// <summary>ONNX ArgMax.</summary>
+    public const string ArgMax = "ArgMax";
+
+    /// <summary>ONNX ArgMin.</summary>
+    public const string ArgMin = "ArgMin";
+
     /// <summary>ONNX AveragePool.</summary>
     public const string AveragePool = "AveragePool";
 
@@ -36,6 +45,9 @@ public static class OpTypes
 
     /// <summary>ONNX Constant.</summary>
     public const string Constant = "Constant";
+
+    /// <summary>ONNX ConstantOfShape.</summary>
+    public const string ConstantOfShape = "ConstantOfShape";
 
     /// <summary>ONNX Conv.</summary>
     public const string Conv = "Conv";
@@ -67,11 +79,17 @@ public static class OpTypes
     /// <summary>ONNX Elu.</summary>
     public const string Elu = "Elu";
 
+    /// <summary>ONNX Equal.</summary>
+    public const string Equal = "Equal";
+
     /// <summary>ONNX Erf.</summary>
     public const string Erf = "Erf";
 
     /// <summary>ONNX Exp.</summary>
     public const string Exp = "Exp";
+
+    /// <summary>ONNX Expand.</summary>
+    public const string Expand = "Expand";
 
     /// <summary>ONNX Flatten.</summary>
     public const string Flatten = "Flatten";
@@ -84,6 +102,9 @@ public static class OpTypes
 
     /// <summary>ONNX Runtime's com.microsoft GatherBlockQuantized (a Gather over a block-quantized table).</summary>
     public const string GatherBlockQuantized = "GatherBlockQuantized";
+
+    /// <summary>ONNX GatherElements.</summary>
+    public const string GatherElements = "GatherElements";
 
     /// <summary>ONNX Gelu (opset 20; also com.microsoft).</summary>
     public const string Gelu = "Gelu";
@@ -99,6 +120,12 @@ public static class OpTypes
 
     /// <summary>ONNX GlobalMaxPool.</summary>
     public const string GlobalMaxPool = "GlobalMaxPool";
+
+    /// <summary>ONNX Greater.</summary>
+    public const string Greater = "Greater";
+
+    /// <summary>ONNX GreaterOrEqual.</summary>
+    public const string GreaterOrEqual = "GreaterOrEqual";
 
     /// <summary>ONNX GroupNormalization (opset 18).</summary>
     public const string GroupNormalization = "GroupNormalization";
@@ -120,6 +147,12 @@ public static class OpTypes
 
     /// <summary>ONNX LeakyRelu.</summary>
     public const string LeakyRelu = "LeakyRelu";
+
+    /// <summary>ONNX Less.</summary>
+    public const string Less = "Less";
+
+    /// <summary>ONNX LessOrEqual.</summary>
+    public const string LessOrEqual = "LessOrEqual";
 
     /// <summary>ONNX Log.</summary>
     public const string Log = "Log";
@@ -165,6 +198,21 @@ public static class OpTypes
 
     /// <summary>ONNX Runtime's com.microsoft NhwcQLinearConv.</summary>
     public const string NhwcQLinearConv = "NhwcQLinearConv";
+
+    /// <summary>ONNX NonZero.</summary>
+    public const string NonZero = "NonZero";
+
+    /// <summary>ONNX Not.</summary>
+    public const string Not = "Not";
+
+    /// <summary>ONNX OneHot.</summary>
+    public const string OneHot = "OneHot";
+
+    /// <summary>ONNX Or.</summary>
+    public const string Or = "Or";
+
+    /// <summary>ONNX Pad.</summary>
+    public const string Pad = "Pad";
 
     /// <summary>ONNX Pow.</summary>
     public const string Pow = "Pow";
@@ -217,6 +265,9 @@ public static class OpTypes
     /// <summary>ONNX QuantizeLinear.</summary>
     public const string QuantizeLinear = "QuantizeLinear";
 
+    /// <summary>ONNX Range.</summary>
+    public const string Range = "Range";
+
     /// <summary>ONNX Reciprocal.</summary>
     public const string Reciprocal = "Reciprocal";
 
@@ -238,6 +289,9 @@ public static class OpTypes
     /// <summary>ONNX Round.</summary>
     public const string Round = "Round";
 
+    /// <summary>ONNX ScatterElements.</summary>
+    public const string ScatterElements = "ScatterElements";
+
     /// <summary>ONNX Selu.</summary>
     public const string Selu = "Selu";
 
@@ -247,11 +301,17 @@ public static class OpTypes
     /// <summary>ONNX Sigmoid.</summary>
     public const string Sigmoid = "Sigmoid";
 
+    /// <summary>ONNX Sign.</summary>
+    public const string Sign = "Sign";
+
     /// <summary>ONNX Runtime's com.microsoft SimplifiedLayerNormalization (an RMS norm).</summary>
     public const string SimplifiedLayerNormalization = "SimplifiedLayerNormalization";
 
     /// <summary>ONNX Sin.</summary>
     public const string Sin = "Sin";
+
+    /// <summary>ONNX Size.</summary>
+    public const string Size = "Size";
 
     /// <summary>ONNX Runtime's com.microsoft SkipLayerNormalization.</summary>
     public const string SkipLayerNormalization = "SkipLayerNormalization";

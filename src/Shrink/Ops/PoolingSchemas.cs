@@ -1,3 +1,4 @@
+
 namespace Shrink.Ops;
 
 /// <summary>Pooling over spatial axes: channels on axis 1 pass through.</summary>
@@ -7,9 +8,9 @@ public static class PoolingSchemas
     public static IReadOnlyList<OpSchema> All { get; } =
     [
         // MaxPool picks values: in uint8 it runs on its input's scale.
-        Pools(OpTypes.MaxPool) with { QdqRole = QdqRole.SharesInputScale },
+        Pools(OpTypes.MaxPool) with { Backward = new MaxPoolBackward(), QdqRole = QdqRole.SharesInputScale },
         Pools(OpTypes.AveragePool) with { QdqRole = QdqRole.OwnOutputScale, FusesInto = OpTypes.QLinearAveragePool },
-        Pools(OpTypes.GlobalAveragePool) with { QdqRole = QdqRole.OwnOutputScale, FusesInto = OpTypes.QLinearGlobalAveragePool },
+        Pools(OpTypes.GlobalAveragePool) with { Backward = new GlobalAveragePoolBackward(), QdqRole = QdqRole.OwnOutputScale, FusesInto = OpTypes.QLinearGlobalAveragePool },
         Pools(OpTypes.GlobalMaxPool),
         Pools(OpTypes.LpPool),
         Pools(OpTypes.GlobalLpPool),

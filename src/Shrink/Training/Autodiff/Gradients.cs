@@ -1,0 +1,156 @@
+using Shrink.Model;
+using Shrink.Ops;
+
+namespace Shrink.Training.Autodiff;
+
+/// <summary>
+/// Reverse-mode automatic differentiation from ONNX to ONNX: a model and a loss become a training graph whose outputs
+/// are the loss and the gradients of chosen initializers, computed by ONNX nodes that ONNX Runtime runs like any model.
+/// </summary>
+/// <remarks>
+/// The model is copied (never edited). The loss subgraph is appended; the chosen initializers become graph inputs; then
+/// the nodes on a path from a parameter to the loss are visited in reverse topological order, and each one's op asks
+/// its <see cref="IBackwardRule"/> (on the op's schema in <see cref="OpCatalog"/>) for the nodes that compute its input
+/// gradients from its output gradients, seeded with 1 at the loss. Gradients reaching one value from several consumers
+/// are summed with Add nodes. Integer values and shape computations (Shape, Size, comparisons, casts to integers) carry
+/// no gradient. Forward values the backward reads are simply referenced, so the graph keeps every activation it needs
+/// alive for the whole step; recomputing some of them to bound memory is a later optimization. The default-domain opset
+/// is raised to 16 when lower (Shape with start/end and ScatterElements with reduction); models below opset 13 are
+/// refused, as the meaning of their Squeeze/Unsqueeze/Split/ReduceSum would change.
+/// </remarks>
+public static class Gradients
+{
+    private const long MinimumOpset = 13;
+    private const long TrainingOpset = 16;
+
+    // Ops whose outputs carry no gradient whatever their inputs: shapes, comparisons, logic, indices.
+    private static readonly HashSet<string> NonDifferentiable = new(StringComparer.Ordinal)
+    {
+        OpTypes.Shape, OpTypes.Size, OpTypes.Equal, OpTypes.Greater, OpTypes.GreaterOrEqual, OpTypes.Less, OpTypes.LessOrEqual,
+        OpTypes.Not, OpTypes.And, OpTypes.Or, OpTypes.NonZero, OpTypes.ArgMax, OpTypes.ArgMin, OpTypes.ConstantOfShape,
+        OpTypes.Range, OpTypes.OneHot, OpTypes.Constant, OpTypes.Sign, OpTypes.Floor, OpTypes.Ceil, OpTypes.Round,
+    };
+
+    /// <summary>
+    /// Builds the training graph of <paramref name="model"/> for <paramref name="loss"/> with respect to
+    /// <paramref name="parameters"/> (float initializers). Refuses (ShrinkException) unknown or non-float parameters,
+    /// opsets below 13, and nodes on a parameter-to-loss path whose op has no backward rule, naming them.
+    /// </summary>
+    public static TrainingGraph Build(OnnxModel model, LossSpec loss, IReadOnlyList<string> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.Count == 0) throw new ShrinkException($"{model.Name}: no parameters to differentiate; name at least one initializer.");
+        long opset = model.OpsetVersion();
+        if (opset < MinimumOpset)
+            throw new ShrinkException($"{model.Name}: gradients need default-domain opset {MinimumOpset} or later (the model has {opset}).");
+        var initial = new Dictionary<string, TensorData>(StringComparer.Ordinal);
+        foreach (var p in parameters)
+        {
+            var t = model.Graph.FindInitializer(p) ?? throw new ShrinkException($"{model.Name}: parameter '{p}' is not an initializer of the model.");
+            if (t.Type != ElementType.Float) throw new ShrinkException($"{model.Name}: parameter '{p}' is {t.Type.OnnxName()}; only float initializers can be trained.");
+            if (!initial.TryAdd(p, t.Clone())) throw new ShrinkException($"{model.Name}: parameter '{p}' is named twice.");
+        }
+
+        var copy = model.Clone();
+        if (opset < TrainingOpset) copy.SetOpsetVersion("", TrainingOpset);
+        if (copy.IrVersion < 8) copy.IrVersion = 8;
+        var graph = copy.Graph;
+        var inputs = graph.Inputs.Select(i => i.Name).ToArray();
+        foreach (var p in parameters)
+        {
+            var t = initial[p];
+            graph.RemoveInitializer(p);
+            graph.AddGraphInput(new ValueInfo(p, ElementType.Float, t.Dims.Select(d => new Dimension(d, null)).ToArray()));
+        }
+
+        var writer = new ModelGraphWriter(graph, Math.Max(opset, TrainingOpset));
+        var emitter = new GraphEmitter(writer, "grad");
+        var lossGraph = loss.Append(copy, new GraphEmitter(writer, "loss"));
+        var order = graph.TopologicalOrder();
+        var ranks = RankInference.Infer(graph, order);
+
+        // Values that depend on a parameter through differentiable ops, and values the loss depends on.
+        var dependent = new HashSet<string>(parameters, StringComparer.Ordinal);
+        foreach (var node in order)
+        {
+            if (!Differentiable(node) || !node.Inputs.Any(dependent.Contains)) continue;
+            foreach (var o in node.Outputs) if (o.Length > 0) dependent.Add(o);
+        }
+        var needed = new HashSet<string>(StringComparer.Ordinal) { lossGraph.Loss };
+        for (int i = order.Count - 1; i >= 0; i--)
+            if (order[i].Outputs.Any(needed.Contains))
+                foreach (var input in order[i].Inputs) if (input.Length > 0) needed.Add(input);
+
+        var contributions = new Dictionary<string, List<string>>(StringComparer.Ordinal)
+        {
+            [lossGraph.Loss] = [emitter.Scalar(1)],
+        };
+        var totals = new Dictionary<string, string?>(StringComparer.Ordinal);
+        string? Total(string value)
+        {
+            if (totals.TryGetValue(value, out var done)) return done;
+            string? sum = null;
+            if (contributions.TryGetValue(value, out var parts))
+                foreach (var part in parts) sum = sum is null ? part : emitter.Add(sum, part);
+            totals[value] = sum;
+            return sum;
+        }
+
+        for (int i = order.Count - 1; i >= 0; i--)
+        {
+            var node = order[i];
+            if (!Differentiable(node) || !node.Inputs.Any(dependent.Contains) || !node.Outputs.Any(o => needed.Contains(o) && dependent.Contains(o))) continue;
+            var outputGradients = node.Outputs.Select(o => o.Length > 0 ? Total(o) : null).ToArray();
+            if (outputGradients.All(g => g is null)) continue;
+            var rule = OpCatalog.Find(node.OpType, node.Domain)?.Backward ?? throw NoRule(node);
+            var ctx = new BackwardContext(new ForwardNode(graph, node), outputGradients, k => dependent.Contains(node.Inputs[k]), v => ranks.TryGetValue(v, out int r) ? r : null, emitter);
+            var inputGradients = rule.Emit(ctx);
+            for (int k = 0; k < node.Inputs.Count && k < inputGradients.Count; k++)
+            {
+                if (inputGradients[k] is not { } g || !ctx.NeedsGradient(k)) continue;
+                string input = node.Inputs[k];
+                if (!contributions.TryGetValue(input, out var list)) contributions[input] = list = [];
+                list.Add(g);
+            }
+        }
+
+        graph.ClearGraphOutputs();
+        string lossName = graph.UniqueName("loss");
+        graph.AddNode(OpTypes.Identity, [lossGraph.Loss], [lossName], graph.UniqueName("loss/output"));
+        graph.AddGraphOutput(new ValueInfo(lossName, ElementType.Float, []));
+        var gradientOutputs = new List<string>(parameters.Count);
+        foreach (var p in parameters)
+        {
+            string name = TrainingGraph.GradientName(p);
+            string source = Total(p) ?? emitter.ZerosLike(p);
+            graph.AddNode(OpTypes.Identity, [source], [name], graph.UniqueName("grad/output"));
+            graph.AddGraphOutput(new ValueInfo(name, ElementType.Float, initial[p].Dims.Select(d => new Dimension(d, null)).ToArray()));
+            gradientOutputs.Add(name);
+        }
+        return new TrainingGraph
+        {
+            Model = copy,
+            Inputs = inputs,
+            Parameters = [.. parameters],
+            LossInputs = lossGraph.Inputs,
+            Loss = lossName,
+            GradientOutputs = gradientOutputs,
+            InitialValues = initial,
+        };
+    }
+
+    /// <summary>The ops that have a backward rule, sorted (what the refusal lists).</summary>
+    public static IReadOnlyList<string> OpsWithRules() =>
+        [.. OpCatalog.All.Where(s => s.Backward is not null).Select(s => s.OpType).Order(StringComparer.Ordinal)];
+
+    private static bool Differentiable(Node node)
+    {
+        if (NonDifferentiable.Contains(node.OpType)) return false;
+        return node.OpType != OpTypes.Cast || CastBackward.IsFloat(node.GetInt("to", 0));
+    }
+
+    private static ShrinkException NoRule(Node node) =>
+        new($"No backward rule for op {node.OpType} (node '{node.DisplayName}'); rules exist for: {string.Join(", ", OpsWithRules())}.");
+}
