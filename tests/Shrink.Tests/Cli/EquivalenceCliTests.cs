@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Shrink.Tests.TestSupport;
 
 namespace Shrink.Tests.Cli;
@@ -47,5 +48,24 @@ public class EquivalenceCliTests
         var eight = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", dir.File("eight.onnx"), "--data", ShrinkCli.SampleImages, "--samples", "64", "--analysis-samples", "0");
         Assert.True(eight.ExitCode == 0, eight.Stderr);
         Assert.NotEqual(File.ReadAllBytes(dir.File("eight.onnx")), File.ReadAllBytes(named));
+    }
+
+    [Fact]
+    public void A_recipe_written_with_equivalence_options_reproduces_the_model_byte_for_byte()
+    {
+        using var dir = new TempDirectory();
+        string first = dir.File("first.onnx"), recipe = dir.File("r.json"), second = dir.File("second.onnx");
+        var made = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", first, "--data", ShrinkCli.SampleImages, "--samples", "64", "--analysis-samples", "0",
+            "--per-tensor-weights", "--equalize", "--bias-correction", "empirical", "--recipe-out", recipe);
+        Assert.True(made.ExitCode == 0, made.Stderr);
+        var written = JsonNode.Parse(File.ReadAllText(recipe))!.AsObject();
+        var equivalence = written["steps"]![0]!["options"]!["equivalence"]!;
+        Assert.True((bool)equivalence["equalize"]!);
+        Assert.Equal("empirical", (string?)equivalence["bias_correction"]);
+        written["output"] = second;
+        File.WriteAllText(recipe, written.ToJsonString());
+        var run = ShrinkCli.Run("run", recipe);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Equal(File.ReadAllBytes(first), File.ReadAllBytes(second));
     }
 }
