@@ -110,16 +110,14 @@ public sealed class CrossLayerEqualization : IEquivalenceTransform
         return new EquivalenceResult { Name = "equalize", Layers = rows, Notes = notes, Seconds = clock.Elapsed.TotalSeconds };
     }
 
-    /// <summary>Largest row range over the median row range of a weight matrix (1: flat).</summary>
+    /// <summary>Largest row range over the median row range of a weight matrix (1: flat; <see cref="EquivalenceLayer.OutlierRatio(ReadOnlySpan{double})"/>).</summary>
     public static double RangeRatio(float[] w, LayerChannels channels)
     {
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(channels);
         var ranges = new double[channels.Rows];
         for (int r = 0; r < channels.Rows; r++) ranges[r] = channels.RowRange(w, r);
-        Array.Sort(ranges);
-        double median = ranges[ranges.Length / 2];
-        return median > 0 ? ranges[^1] / median : double.NaN;
+        return EquivalenceLayer.OutlierRatio(ranges);
     }
 
     // clip(z/s, lo, hi) = clip(z, lo·s, hi·s)/s is not what we need: the pair needs clip(z, lo, hi)/s = clip(z/s, lo/s, hi/s),

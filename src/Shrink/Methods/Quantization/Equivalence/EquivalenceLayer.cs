@@ -17,4 +17,26 @@ public sealed record EquivalenceLayer(string Node, string Tensor, double MaxBefo
 {
     /// <summary>Whether the rewrite applied here.</summary>
     public bool Applied => Skipped is null;
+
+    /// <summary>
+    /// The outlier ratio every transform reports: the largest channel value (max |x|, or a weight row's range) over the
+    /// median channel's (the mean of the two middle ones for an even count); NaN where there are none or the median is 0.
+    /// </summary>
+    public static double OutlierRatio(ReadOnlySpan<double> channelMax)
+    {
+        if (channelMax.Length == 0) return double.NaN;
+        var sorted = channelMax.ToArray();
+        Array.Sort(sorted);
+        int middle = sorted.Length / 2;
+        double median = sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+        return median > 0 ? sorted[^1] / median : double.NaN;
+    }
+
+    /// <summary><see cref="OutlierRatio(ReadOnlySpan{double})"/> of single-precision channel values.</summary>
+    public static double OutlierRatio(ReadOnlySpan<float> channelMax)
+    {
+        var values = new double[channelMax.Length];
+        for (int i = 0; i < values.Length; i++) values[i] = channelMax[i];
+        return OutlierRatio(values);
+    }
 }

@@ -46,9 +46,6 @@ public sealed class LastAxisPeakRequest : IStatisticRequest
     public (double Max, double OutlierRatio) Range(string tensor)
     {
         if (!_observed.Contains(tensor) || !_peaks.TryGetValue(tensor, out var peaks) || peaks.Length == 0) return (double.NaN, double.NaN);
-        var sorted = peaks.Order().ToArray();
-        double max = sorted[^1];
-        double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
-        return (max, median > 0 ? max / median : double.PositiveInfinity);
+        return (peaks.Max(), EquivalenceLayer.OutlierRatio(peaks));
     }
 }

@@ -138,20 +138,10 @@ public sealed class SmoothQuant : IEquivalenceTransform
             after = new float[absMax.Length];
             for (int j = 0; j < after.Length; j++) after[j] = absMax[j] / s[j];
         }
-        return new EquivalenceLayer(node, tensor, Max(absMax), Max(after), OutlierRatio(absMax), OutlierRatio(after), setting, skipped);
+        return new EquivalenceLayer(node, tensor, Max(absMax), Max(after), EquivalenceLayer.OutlierRatio(absMax), EquivalenceLayer.OutlierRatio(after), setting, skipped);
     }
 
     private static double Max(float[] values) => values.Length == 0 || float.IsNegativeInfinity(values.Max()) ? double.NaN : values.Max();
-
-    /// <summary>Largest channel max over the median channel max (NaN where the median is 0).</summary>
-    public static double OutlierRatio(ReadOnlySpan<float> channelMax)
-    {
-        if (channelMax.Length == 0) return double.NaN;
-        var sorted = channelMax.ToArray();
-        Array.Sort(sorted);
-        double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2.0;
-        return median > 0 ? sorted[^1] / median : double.NaN;
-    }
 
     private static string Format(double v) => v.ToString("0.0##", CultureInfo.InvariantCulture);
 }

@@ -38,4 +38,13 @@ public class EquivalenceTransformsTests
         // The worst of several outputs counts.
         Assert.Equal(0.5, EquivalenceTransforms.RelativeChange([T(2, 2), T(1, 1)], [T(2, 2), T(1, 1.5f)]), 12);
     }
+
+    [Fact]
+    public void Every_transform_reports_the_same_outlier_ratio_largest_over_median()
+    {
+        Assert.Equal(4.0, EquivalenceLayer.OutlierRatio([1.0, 2.0, 8.0]), 12);
+        Assert.Equal(8.0 / 2.5, EquivalenceLayer.OutlierRatio([1f, 2f, 3f, 8f]), 6); // even count: mean of the two middle values
+        Assert.True(double.IsNaN(EquivalenceLayer.OutlierRatio([0.0, 0.0, 5.0])));
+        Assert.True(double.IsNaN(EquivalenceLayer.OutlierRatio(ReadOnlySpan<double>.Empty)));
+    }
 }
