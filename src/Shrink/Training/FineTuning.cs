@@ -70,6 +70,8 @@ public static class FineTuning
         var dims = graph.Parameters.Select(p => graph.InitialValues[p].Dims.ToArray()).ToArray();
         var gradients = values.Select(v => new float[v.Length]).ToArray();
         var hints = graph.Parameters.Select(p => options.Hints.GetValueOrDefault(p) ?? new ParameterHint()).ToArray();
+        // 1 where a value may change, 0 where a kept zero must stay zero.
+        var masks = values.Select((v, k) => hints[k].KeepZeros ? v.Select(x => x == 0 ? 0f : 1f).ToArray() : null).ToArray();
         var gradientIndex = graph.GradientOutputs.Select((name, k) => (name, k)).ToDictionary(x => x.name, x => x.k, StringComparer.Ordinal);
         var optimizer = Optimizers.Optimizers.Create(options.Optimizer, options.OptimizerSettings);
         optimizer.Initialize([.. values.Select(v => v.Length)]);
@@ -122,6 +124,8 @@ public static class FineTuning
                         $"{student.Name}: training diverged at epoch {epoch}, step {steps + 1} (the loss is {batchLoss}); lower the learning rate (now {options.LearningRate})."));
                 double rate = LearningRateSchedules.RateAt(schedule, options.LearningRate, step, totalSteps, options.WarmupSteps);
                 Update(optimizer, values, gradients, dims, hints, rate, options, step + 1);
+                for (int k = 0; k < values.Length; k++)
+                    if (masks[k] is { } mask) TensorPrimitives.Multiply(values[k], mask, values[k]);
                 step++;
                 steps++;
                 samples += shuffled.Count;

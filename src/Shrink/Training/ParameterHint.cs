@@ -13,6 +13,9 @@ public sealed record ParameterHint
     /// <summary>Every value is raised to at least this after each step (null: unbounded).</summary>
     public float? Minimum { get; init; }
 
+    /// <summary>Whether the parameter's zeros stay zero (a pruned sparsity pattern kept through training).</summary>
+    public bool KeepZeros { get; init; }
+
     /// <summary>Whether weight decay applies (null: only when the parameter has two or more dimensions).</summary>
     public bool? Decay { get; init; }
 }
