@@ -61,23 +61,30 @@ internal static class FinetuneCommand
     {
         var inputs = ModelInputs.Of(student);
         using var data = open(inputs);
-        Func<OnnxModel, double>? evaluate = null;
+        EpochMetric? evaluate = null;
         IDataSource? evalData = null;
         try
         {
             if (parse.GetValue(head.Evaluate.Data) is string spec)
             {
-                var dataOptions = head.Data.Bind(parse, input) with { LabelsPath = parse.GetValue(head.Evaluate.Labels), NextTokenWindows = false };
+                // Read like the training data (LM windows as next-token windows), with the evaluation labels.
+                var dataOptions = head.Data.Bind(parse, input) with { LabelsPath = parse.GetValue(head.Evaluate.Labels) };
                 evalData = DataSourceFactory.Open(spec, dataOptions, inputs);
                 long? limit = parse.GetValue(head.Evaluate.Samples);
                 if (evalData.HasLabels)
                 {
                     var held = evalData;
-                    evaluate = model => HeldOutAccuracy.Measure(model, held, threads: options.IntraOpThreads, limit: limit);
+                    evaluate = new EpochMetric("top-1 accuracy", false, model => HeldOutAccuracy.Measure(model, held, threads: options.IntraOpThreads, limit: limit));
                 }
                 else if (options.StopAtMetric is not null)
                 {
                     throw new UsageException($"--stop-at needs labelled --eval-data; {evalData.Description} has no labels.");
+                }
+                else if (teacher is not null)
+                {
+                    var held = evalData;
+                    evaluate = new EpochMetric("distillation loss (KL from the teacher)", true,
+                        model => HeldOutDistillation.Measure(model, teacher, held, options.Temperature, threads: options.IntraOpThreads, limit: limit ?? 256));
                 }
             }
             return ConsoleOutput.WithProgress("finetune", progress => FineTuning.Run(student, teacher, parameters, data, options, progress, evaluate));

@@ -13,7 +13,10 @@ internal sealed record FineTuneJson(
     int Seed,
     int Threads,
     int Parameters,
+    string? Metric,
+    bool MetricLowerIsBetter,
     double? InitialMetric,
+    int? BestEpoch,
     double Seconds,
     double SamplesPerSecond,
     IReadOnlyList<EpochRecord> History,
@@ -21,5 +24,5 @@ internal sealed record FineTuneJson(
 {
     public static FineTuneJson From(FineTuneResult r, FineTuneOptions o) => new(
         r.Loss, o.Optimizer, o.LearningRate, o.Schedule, o.BatchSize, o.Epochs, o.Seed, o.IntraOpThreads, r.Parameters.Count,
-        r.InitialMetric, r.Seconds, r.SamplesPerSecond, r.Epochs, r.Notes);
+        r.Metric, r.MetricLowerIsBetter, r.InitialMetric, r.BestEpoch, r.Seconds, r.SamplesPerSecond, r.Epochs, r.Notes);
 }

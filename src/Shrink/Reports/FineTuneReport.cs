@@ -23,7 +23,8 @@ public static class FineTuneReport
                 + string.Create(CultureInfo.InvariantCulture, $"{(options.WarmupSteps > 0 ? $", {options.WarmupSteps} warm-up steps" : "")}), batch {options.BatchSize}, weight decay {options.WeightDecay}, seed {options.Seed}, {options.IntraOpThreads} ORT thread(s)."),
             string.Create(CultureInfo.InvariantCulture, $"{result.Seconds:F1} s in all; {result.SamplesPerSecond:F0} training samples/s (forward, backward and update)."),
         };
-        if (result.Epochs.Any(e => e.Metric is not null)) notes.Add("metric: top-1 accuracy on the evaluation data after each epoch.");
+        if (result.Metric is not null)
+            notes.Add($"metric: {result.Metric} on the evaluation data before training and after each epoch ({(result.MetricLowerIsBetter ? "lower" : "higher")} is better); the result is the best of them (epoch {result.BestEpoch}{(result.BestEpoch == 0 ? ": untrained" : "")}).");
         notes.AddRange(result.Notes);
         return new ReportSection(title, table, notes);
     }

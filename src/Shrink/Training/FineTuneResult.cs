@@ -11,6 +11,15 @@ public sealed record FineTuneResult
     /// <summary>One row per epoch run.</summary>
     public required IReadOnlyList<EpochRecord> Epochs { get; init; }
 
+    /// <summary>The epoch whose weights are the result by the metric (0: the untrained model); null without an evaluator.</summary>
+    public int? BestEpoch { get; init; }
+
+    /// <summary>The per-epoch metric's name, when there is an evaluator.</summary>
+    public string? Metric { get; init; }
+
+    /// <summary>Whether smaller values of the metric are better.</summary>
+    public bool MetricLowerIsBetter { get; init; }
+
     /// <summary>The metric before training (when there is an evaluator).</summary>
     public double? InitialMetric { get; init; }
 

@@ -23,13 +23,14 @@ public static class FineTuning
 
     /// <summary>
     /// Trains <paramref name="parameters"/> of <paramref name="student"/> (never modified: the result is a copy) on
-    /// <paramref name="data"/>. <paramref name="evaluate"/>, when given, measures a metric (higher is better) of a model
-    /// before training and after each epoch, which <see cref="FineTuneOptions.StopAtMetric"/> can stop on.
+    /// <paramref name="data"/>. <paramref name="evaluate"/>, when given, measures a metric of the model before training
+    /// and after each epoch: <see cref="FineTuneOptions.StopAtMetric"/> can stop on it, and the result is the best of
+    /// those models (with a note when that is not the last epoch, or the untrained model when no epoch improved on it).
     /// Refuses (ShrinkException) a student without teacher or labels, non-float or unknown parameters, ops without a
     /// backward rule (naming the node), and a loss that stops being finite.
     /// </summary>
     public static FineTuneResult Run(OnnxModel student, OnnxModel? teacher, IReadOnlyList<string> parameters, IDataSource data, FineTuneOptions options,
-        IProgress<ProgressInfo>? progress = null, Func<OnnxModel, double>? evaluate = null)
+        IProgress<ProgressInfo>? progress = null, EpochMetric? evaluate = null)
     {
         ArgumentNullException.ThrowIfNull(student);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -84,7 +85,10 @@ public static class FineTuning
         string[] outputs = [graph.Loss, .. graph.GradientOutputs];
         bool wantsLabels = graph.LossInputs.Any(i => i.Name == CrossEntropyLabels);
 
-        double? initialMetric = evaluate?.Invoke(student);
+        double? initialMetric = evaluate?.Measure(student);
+        double bestMetric = initialMetric ?? double.NaN;
+        OnnxModel? best = null; // null: the untrained student is the best so far
+        int bestEpoch = 0;
         var epochs = new List<EpochRecord>();
         long step = 0;
         double trainSeconds = 0;
@@ -140,20 +144,45 @@ public static class FineTuning
             trainSeconds += stepSeconds;
             trainSamples += samples;
             var current = WithValues(student, graph.Parameters, dims, values);
-            double? metric = evaluate?.Invoke(current);
+            double? metric = evaluate?.Measure(current);
+            if (evaluate is not null && metric is double value && evaluate.Improves(value, bestMetric))
+            {
+                bestMetric = value;
+                best = current;
+                bestEpoch = epoch;
+            }
             epochs.Add(new EpochRecord(epoch, samples == 0 ? double.NaN : lossSum / samples, samples, steps, epochClock.Elapsed.TotalSeconds, metric));
             if (options.CheckpointPath is string path)
                 current.Save(path);
-            if (options.StopAtMetric is double target && metric >= target && epoch < options.Epochs)
+            if (options.StopAtMetric is double target && metric is double reached && evaluate!.Reaches(reached, target) && epoch < options.Epochs)
             {
                 notes.Add(string.Create(CultureInfo.InvariantCulture, $"stopped after epoch {epoch} of {options.Epochs}: the metric {metric:F4} reached the target {target}"));
                 break;
             }
         }
 
+        var final = WithValues(student, graph.Parameters, dims, values);
+        if (evaluate is not null && epochs.Count > 0 && bestEpoch != epochs[^1].Epoch)
+        {
+            string F(double v) => v.ToString("G5", CultureInfo.InvariantCulture);
+            if (best is null)
+            {
+                notes.Add($"no epoch improved the {evaluate.Name} on the evaluation data (before training {F(bestMetric)}, after the last epoch {F(epochs[^1].Metric ?? double.NaN)}): the model is returned untrained; try a lower --lr");
+                final = student.Clone();
+            }
+            else
+            {
+                notes.Add($"epoch {bestEpoch} had the best {evaluate.Name} on the evaluation data ({F(bestMetric)}): its weights are the result");
+                final = best;
+            }
+        }
+
         return new FineTuneResult
         {
-            Model = WithValues(student, graph.Parameters, dims, values),
+            Model = final,
+            BestEpoch = evaluate is null ? null : bestEpoch,
+            Metric = evaluate?.Name,
+            MetricLowerIsBetter = evaluate?.LowerIsBetter ?? false,
             Epochs = epochs,
             InitialMetric = initialMetric,
             Loss = lossText,

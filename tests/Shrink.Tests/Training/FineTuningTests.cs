@@ -83,7 +83,7 @@ public sealed class FineTuningTests
         var rows = Rows();
         var labels = ArgMax(Run(Teacher(), rows));
         using var data = new ArrayDataSource("x", Features, rows, labels);
-        var result = FineTuning.Run(Student(3), null, ["W1", "W2", "b"], data, Options, evaluate: m => HeldOutAccuracy.Measure(m, data));
+        var result = FineTuning.Run(Student(3), null, ["W1", "W2", "b"], data, Options, evaluate: new EpochMetric("accuracy", false, m => HeldOutAccuracy.Measure(m, data)));
         Assert.Equal("cross-entropy with the labels", result.Loss);
         Assert.True(result.InitialMetric < 0.6, $"accuracy before {result.InitialMetric}");
         Assert.True(result.Epochs[^1].Metric > 0.95, $"accuracy after {result.Epochs[^1].Metric}");
@@ -143,7 +143,7 @@ public sealed class FineTuningTests
     public void A_metric_target_stops_early_and_says_so()
     {
         using var data = new ArrayDataSource("x", Features, Rows(), null);
-        var result = FineTuning.Run(Student(3), Teacher(), ["W1"], data, Options with { Epochs = 5, StopAtMetric = 0.5 }, evaluate: _ => 0.75);
+        var result = FineTuning.Run(Student(3), Teacher(), ["W1"], data, Options with { Epochs = 5, StopAtMetric = 0.5 }, evaluate: new EpochMetric("constant", false, _ => 0.75));
         Assert.Single(result.Epochs);
         Assert.Contains(result.Notes, n => n.Contains("stopped after epoch 1 of 5", StringComparison.Ordinal));
     }
@@ -178,5 +178,33 @@ public sealed class FineTuningTests
         using var data = new ArrayDataSource("x", Features, rows, null);
         var e = Assert.Throws<ShrinkException>(() => FineTuning.Run(Student(3), Teacher(), ["W1", "W2", "b"], data, Options with { Optimizer = "sgd", LearningRate = 10 }));
         Assert.Contains("diverged", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_best_epoch_by_the_metric_is_the_result_and_an_untrained_student_is_kept_when_no_epoch_improves()
+    {
+        using var data = new ArrayDataSource("x", Features, Rows(), null);
+        var student = Student(3);
+        var teacher = Teacher();
+        int calls = 0;
+        // A metric that peaks after epoch 2 of 3.
+        double[] values = [0.1, 0.5, 0.9, 0.7];
+        var peaked = FineTuning.Run(student, teacher, ["W1", "W2", "b"], data, Options with { Epochs = 3, Seed = 4 }, evaluate: new EpochMetric("m", false, _ => values[calls++]));
+        Assert.Equal(2, peaked.BestEpoch);
+        Assert.Contains(peaked.Notes, n => n.Contains("epoch 2 had the best m", StringComparison.Ordinal));
+        var two = FineTuning.Run(student, teacher, ["W1", "W2", "b"], data, Options with { Epochs = 2, Seed = 4 });
+        Assert.NotEqual(two.Model.Graph.FindInitializer("W1")!.ToFloatArray(), peaked.Model.Graph.FindInitializer("W1")!.ToFloatArray()); // cosine over 3 epochs differs
+        // Held-out distillation loss, lower is better: training lowers it, so the last epoch is kept.
+        var kl = new EpochMetric("kl", true, m => HeldOutDistillation.Measure(m, teacher, data));
+        var improving = FineTuning.Run(student, teacher, ["W1", "W2", "b"], data, Options with { Epochs = 2 }, evaluate: kl);
+        Assert.Equal(2, improving.BestEpoch);
+        Assert.True(improving.Epochs[^1].Metric < improving.InitialMetric / 2, $"held-out KL {improving.InitialMetric} → {improving.Epochs[^1].Metric}");
+        // A metric that only gets worse: the untrained student comes back, said.
+        calls = 0;
+        double[] worse = [0.9, 0.5, 0.4];
+        var kept = FineTuning.Run(student, teacher, ["W1", "W2", "b"], data, Options with { Epochs = 2 }, evaluate: new EpochMetric("m", false, _ => worse[calls++]));
+        Assert.Equal(0, kept.BestEpoch);
+        Assert.Equal(student.Graph.FindInitializer("W1")!.ToFloatArray(), kept.Model.Graph.FindInitializer("W1")!.ToFloatArray());
+        Assert.Contains(kept.Notes, n => n.Contains("returned untrained", StringComparison.Ordinal));
     }
 }
