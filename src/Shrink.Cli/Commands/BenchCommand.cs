@@ -3,6 +3,7 @@ using Shrink.Cli.Json;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
 using Shrink.Evaluation;
+using Shrink.Model;
 using Shrink.Reports;
 using Shrink.Runtime;
 
@@ -44,6 +45,10 @@ internal static class BenchCommand
                     Preprocessing = Preprocessing.LoadSidecar(paths[0]) ?? new Preprocessing(),
                     ShapeOverrides = CommonOptions.ParseInputShapes(parse.GetValue(inputShape) ?? []),
                 };
+                // A language model's token windows (n tokens for n − 1 inputs and their targets) are timed as eval reads them.
+                var described = OnnxModel.Load(paths[0], new ModelLoadOptions { LoadExternalData = false });
+                if (!DataArguments.IsRandom(parse.GetValue(data)) && Shrink.Evaluation.Tasks.EvaluationTasks.Detect(ModelInputs.Of(described), described.Graph.Outputs).Name == "lm")
+                    options = options with { NextTokenWindows = true };
                 using var source = DataSourceFactory.Open(parse.GetValue(data)!, options, sessions[0].Inputs);
                 var rows = ConsoleOutput.WithProgress("bench", progress =>
                 {

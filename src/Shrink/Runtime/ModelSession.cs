@@ -139,7 +139,14 @@ public sealed class ModelSession : IModelRunner, IDisposable
     /// <summary>Runs once and discards the outputs (for timing).</summary>
     public void RunDiscard(PreparedInputs inputs)
     {
-        using var results = _session.Run(_runOptions, inputs.Names, inputs.Values, OutputNames);
+        try
+        {
+            using var results = _session.Run(_runOptions, inputs.Names, inputs.Values, OutputNames);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ShrinkException($"{DisplayName}: inference failed: {e.Message}", e);
+        }
     }
 
     /// <summary>Runs a batch and returns every output as floats with its shape.</summary>
