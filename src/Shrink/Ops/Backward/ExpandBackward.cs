@@ -7,7 +7,7 @@ public sealed class ExpandBackward : IBackwardRule
     public IReadOnlyList<string?> Emit(BackwardContext ctx)
     {
         var result = ctx.NoGradients();
-        if (ctx.NeedsGradient(0)) result[0] = ctx.Emitter.ReduceToShapeOf(ctx.Gradient, ctx.Input(0));
+        if (ctx.NeedsGradient(0)) result[0] = ctx.ReduceToInput(ctx.Gradient, 0);
         return result;
     }
 }

@@ -14,7 +14,7 @@ public sealed class PReluBackward : IBackwardRule
         string x = ctx.Input(0), slope = ctx.Input(1), g = ctx.Gradient;
         string positive = e.Emit(OpTypes.Greater, [x, e.Scalar(0)]);
         if (ctx.NeedsGradient(0)) result[0] = e.Emit(OpTypes.Where, [positive, g, e.Mul(g, slope)]); // the slope broadcasts to x: already x's shape
-        if (ctx.NeedsGradient(1)) result[1] = e.ReduceToShapeOf(e.Emit(OpTypes.Where, [positive, e.Scalar(0), e.Mul(g, x)]), slope);
+        if (ctx.NeedsGradient(1)) result[1] = ctx.ReduceToInput(e.Emit(OpTypes.Where, [positive, e.Scalar(0), e.Mul(g, x)]), 1);
         return result;
     }
 }
