@@ -17,7 +17,13 @@ internal static class ShapeInference
     public static Dictionary<string, string[]> Infer(ModelGraph graph, IEnumerable<Node> order, IReadOnlyDictionary<string, int> ranks)
     {
         var shapes = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        foreach (var (name, t) in graph.Initializers) shapes[name] = [.. t.Dims.Select(Number)];
+        // The elements of small int64 tensors computed from shapes (Shape, Gather, Unsqueeze, Concat...), as dimension tokens.
+        var values = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var (name, t) in graph.Initializers)
+        {
+            shapes[name] = [.. t.Dims.Select(Number)];
+            if (t.Dims.Count <= 1 && ConstantInts(graph, name) is { } ints) values[name] = [.. ints.Select(Number)];
+        }
         foreach (var v in graph.Inputs)
             if (v.Shape is { } s && !shapes.ContainsKey(v.Name))
                 shapes[v.Name] = [.. s.Select((d, i) => d.Value is long n ? Number(n) : d.Symbol is { Length: > 0 } p ? "$" + p : Fresh(v.Name, i))];
@@ -26,7 +32,9 @@ internal static class ShapeInference
             string[]?[] outputs;
             try
             {
-                outputs = Outputs(graph, node, shapes);
+                outputs = Outputs(graph, node, shapes, values);
+                if (node.OpType == OpTypes.Shape && shapes.TryGetValue(node.Inputs[0], out var of)) values.TryAdd(node.Outputs[0], ShapeSlice(node, of));
+                else if (node.Outputs.Count == 1 && node.Outputs[0].Length > 0 && Value(graph, node, values) is { } value) values.TryAdd(node.Outputs[0], value);
             }
             catch (Exception e) when (e is IndexOutOfRangeException or ArgumentOutOfRangeException or FormatException or OverflowException)
             {
@@ -66,13 +74,15 @@ internal static class ShapeInference
     };
 
     // The shapes of the node's outputs (null entries, or a short array, where not known).
-    private static string[]?[] Outputs(ModelGraph graph, Node node, Dictionary<string, string[]> shapes)
+    private static string[]?[] Outputs(ModelGraph graph, Node node, Dictionary<string, string[]> shapes, Dictionary<string, string[]> values)
     {
+        string[]? Tokens(int i) => i < node.Inputs.Count && values.TryGetValue(node.Inputs[i], out var v) ? v : null;
         string[]? In(int i) => i < node.Inputs.Count && shapes.TryGetValue(node.Inputs[i], out var s) ? s : null;
         long[]? Ints(int i) => i < node.Inputs.Count && node.Inputs[i].Length > 0 ? ConstantInts(graph, node.Inputs[i]) : null;
         string op = node.OpType;
         if (!OpDomains.IsDefault(node.Domain)) return [];
         if (op == OpTypes.Constant) return node.ConstantValue() is { } c ? [[.. c.Dims.Select(Number)]] : [];
+        if (op == OpTypes.ConstantOfShape) return Tokens(0) is { } filled ? [filled] : [];
         if (SameShape.Contains(op)) return In(0) is { } same ? [same] : [];
         if (Broadcasting.Contains(op)) return [Broadcast(node, shapes)];
         var x = In(0);
@@ -172,11 +182,13 @@ internal static class ShapeInference
                 }
             case OpTypes.Reshape:
                 {
-                    var target = Ints(1);
+                    var target = Tokens(1);
                     if (target is null || node.GetInt("allowzero", 0) != 0) return [];
-                    var result = target.Select((t, i) => t == 0 ? x[i] : t > 0 ? Number(t) : Fresh(node.Outputs[0], i)).ToArray();
+                    var result = target.Select((t, i) => t == "0" ? x[i] : IsNumber(t, out _) || t[0] == '$' ? t : Fresh(node.Outputs[0], i)).ToArray();
                     return [result];
                 }
+            case OpTypes.Expand:
+                return Tokens(1) is { } expanded ? [BroadcastDims(x, expanded, node.Outputs[0])] : [];
             case OpTypes.Conv:
                 {
                     var w = In(1);
@@ -186,6 +198,46 @@ internal static class ShapeInference
             default:
                 return [];
         }
+    }
+
+    // The elements of a small int64 output as tokens, when its inputs' are known: what shape arithmetic computes.
+    private static string[]? Value(ModelGraph graph, Node node, Dictionary<string, string[]> values)
+    {
+        string[]? In(int i) => i < node.Inputs.Count && values.TryGetValue(node.Inputs[i], out var v) ? v : null;
+        switch (node.OpType)
+        {
+            case OpTypes.Constant:
+                return node.ConstantValue() is { Dims.Count: <= 1 } c && ConstantInts(graph, node.Outputs[0]) is { } ints ? [.. ints.Select(Number)] : null;
+            case OpTypes.Cast:
+            case OpTypes.Identity:
+            case OpTypes.Squeeze:
+            case OpTypes.Unsqueeze:
+                return In(0) is { Length: 1 } one ? one : node.OpType is OpTypes.Cast or OpTypes.Identity ? In(0) : null;
+            case OpTypes.Concat:
+                {
+                    var all = new List<string>();
+                    for (int i = 0; i < node.Inputs.Count; i++)
+                        if (In(i) is { } part) all.AddRange(part);
+                        else return null;
+                    return [.. all];
+                }
+            case OpTypes.Gather:
+                {
+                    if (In(0) is not { } data || node.GetInt("axis", 0) != 0 || ConstantInts(graph, node.Inputs[1]) is not { } indices) return null;
+                    return [.. indices.Select(i => data[i < 0 ? i + data.Length : i])];
+                }
+            default:
+                return null;
+        }
+    }
+
+    private static string[] ShapeSlice(Node node, string[] shape)
+    {
+        int r = shape.Length;
+        long start = node.GetInt("start", 0), end = node.GetInt("end", r);
+        start = Math.Clamp(start < 0 ? start + r : start, 0, r);
+        end = Math.Clamp(end < 0 ? end + r : end, 0, r);
+        return shape[(int)start..(int)Math.Max(start, end)];
     }
 
     private static long SliceLength(long dim, long start, long end)
