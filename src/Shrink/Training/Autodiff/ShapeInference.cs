@@ -156,17 +156,19 @@ internal static class ShapeInference
                 }
             case OpTypes.Slice:
                 {
+                    // Computed starts or ends leave the sliced axes unknown, and the others as they are.
                     var starts = Ints(1);
                     var ends = Ints(2);
-                    if (starts is null || ends is null) return [];
-                    var axes = node.Inputs.Count > 3 && node.Inputs[3].Length > 0 ? Ints(3) : [.. Enumerable.Range(0, starts.Length).Select(i => (long)i)];
-                    var steps = node.Inputs.Count > 4 && node.Inputs[4].Length > 0 ? Ints(4) : [.. Enumerable.Repeat(1L, starts.Length)];
-                    if (axes is null || steps is null) return [];
+                    var axes = node.Inputs.Count > 3 && node.Inputs[3].Length > 0 ? Ints(3)
+                        : starts is not null ? [.. Enumerable.Range(0, starts.Length).Select(i => (long)i)] : null;
+                    if (axes is null) return [];
+                    var steps = node.Inputs.Count > 4 && node.Inputs[4].Length > 0 ? Ints(4) : [.. Enumerable.Repeat(1L, axes.Length)];
                     var result = (string[])x.Clone();
                     for (int i = 0; i < axes.Length; i++)
                     {
                         long a = Axis(axes[i]);
-                        result[a] = IsNumber(x[a], out long d) && steps[i] == 1 ? Number(SliceLength(d, starts[i], ends[i])) : Fresh(node.Outputs[0], (int)a);
+                        bool known = starts is not null && ends is not null && steps is not null && steps[i] == 1 && IsNumber(x[a], out _);
+                        result[a] = known ? Number(SliceLength(long.Parse(x[a], CultureInfo.InvariantCulture), starts![i], ends![i])) : Fresh(node.Outputs[0], (int)a);
                     }
                     return [result];
                 }
