@@ -9,6 +9,7 @@ public static class NormalizationSchemas
     {
         ChannelFlow = ChannelFlow.NormalizesPerChannel,
         QdqRole = QdqRole.Fragile,
+        Backward = new BatchNormalizationBackward(),
     };
 
     /// <summary>Softmax: normalizes along its axis (before opset 13, over every axis from it on).</summary>
@@ -27,7 +28,7 @@ public static class NormalizationSchemas
         Softmax,
         new(OpTypes.LogSoftmax) { Backward = new LogSoftmaxBackward(), ChannelFlow = ChannelFlow.NormalizesAlongAxis, QdqRole = QdqRole.Fragile },
         new(OpTypes.LayerNormalization) { Backward = new LayerNormalizationBackward(), QdqRole = QdqRole.Fragile },
-        new(OpTypes.InstanceNormalization) { QdqRole = QdqRole.Fragile },
+        new(OpTypes.InstanceNormalization) { Backward = new InstanceNormalizationBackward(), QdqRole = QdqRole.Fragile },
         new(OpTypes.GroupNormalization) { QdqRole = QdqRole.Fragile },
         new(OpTypes.SkipLayerNormalization, OpDomains.Microsoft),
         new(OpTypes.SimplifiedLayerNormalization, OpDomains.Microsoft),

@@ -283,6 +283,9 @@ public static class OpTypes
     /// <summary>ONNX Reshape.</summary>
     public const string Reshape = "Reshape";
 
+    /// <summary>ONNX Resize.</summary>
+    public const string Resize = "Resize";
+
     /// <summary>ONNX RMSNormalization (opset 23).</summary>
     public const string RMSNormalization = "RMSNormalization";
 
@@ -351,6 +354,9 @@ public static class OpTypes
 
     /// <summary>ONNX ThresholdedRelu.</summary>
     public const string ThresholdedRelu = "ThresholdedRelu";
+
+    /// <summary>ONNX Tile.</summary>
+    public const string Tile = "Tile";
 
     /// <summary>ONNX Transpose.</summary>
     public const string Transpose = "Transpose";

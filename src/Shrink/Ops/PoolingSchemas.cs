@@ -9,9 +9,9 @@ public static class PoolingSchemas
     [
         // MaxPool picks values: in uint8 it runs on its input's scale.
         Pools(OpTypes.MaxPool) with { Backward = new MaxPoolBackward(), QdqRole = QdqRole.SharesInputScale },
-        Pools(OpTypes.AveragePool) with { QdqRole = QdqRole.OwnOutputScale, FusesInto = OpTypes.QLinearAveragePool },
+        Pools(OpTypes.AveragePool) with { Backward = new AveragePoolBackward(), QdqRole = QdqRole.OwnOutputScale, FusesInto = OpTypes.QLinearAveragePool },
         Pools(OpTypes.GlobalAveragePool) with { Backward = new GlobalAveragePoolBackward(), QdqRole = QdqRole.OwnOutputScale, FusesInto = OpTypes.QLinearGlobalAveragePool },
-        Pools(OpTypes.GlobalMaxPool),
+        Pools(OpTypes.GlobalMaxPool) with { Backward = new GlobalMaxPoolBackward() },
         Pools(OpTypes.LpPool),
         Pools(OpTypes.GlobalLpPool),
     ];

@@ -11,14 +11,17 @@ public sealed class BackwardContext
     private readonly IReadOnlyList<string?> _outputGradients;
     private readonly Func<int, bool> _needsGradient;
     private readonly Func<string, int?> _rank;
+    private readonly Func<string, IReadOnlyList<string>?> _shape;
 
-    /// <summary>A context for <paramref name="node"/>.</summary>
-    public BackwardContext(IForwardNode node, IReadOnlyList<string?> outputGradients, Func<int, bool> needsGradient, Func<string, int?> rank, GraphEmitter emitter)
+    /// <summary>A context for <paramref name="node"/>; <paramref name="shape"/> gives the shapes known before running (see <see cref="Shape"/>).</summary>
+    public BackwardContext(IForwardNode node, IReadOnlyList<string?> outputGradients, Func<int, bool> needsGradient, Func<string, int?> rank, GraphEmitter emitter,
+        Func<string, IReadOnlyList<string>?>? shape = null)
     {
         Node = node;
         _outputGradients = outputGradients;
         _needsGradient = needsGradient;
         _rank = rank;
+        _shape = shape ?? (_ => null);
         Emitter = emitter;
     }
 
@@ -51,6 +54,44 @@ public sealed class BackwardContext
 
     /// <summary>The rank of a value; refuses, naming the node, when it is not known.</summary>
     public int RequireRank(string value) => _rank(value) ?? throw Refuse($"the rank of '{value}' is not known before running");
+
+    /// <summary>
+    /// The shape of a value when known before running, one token per axis: a number in decimal ("128") or a symbol
+    /// starting with '$' (a dim_param, or a dimension only known to equal those with the same symbol); null when not known.
+    /// Equal tokens are equal dimensions; different tokens may still be equal at run time.
+    /// </summary>
+    public IReadOnlyList<string>? Shape(string value) => _shape(value);
+
+    /// <summary>
+    /// Undoes broadcasting for input <paramref name="index"/> of a broadcasting node: sums <paramref name="gradient"/>, shaped
+    /// like output 0, over the axes along which the input was broadcast. Where both shapes are known before running this is
+    /// nothing (same shape) or one ReduceSum over constant axes (then a Squeeze of the leading axes the input lacks);
+    /// otherwise the axes are found at run time (<see cref="GraphEmitter.ReduceToShapeOf"/>).
+    /// </summary>
+    public string ReduceToInput(string gradient, int index)
+    {
+        string input = Input(index);
+        if (Shape(input) is { } shape && Shape(Output(0)) is { } output && shape.Count <= output.Count)
+        {
+            int lead = output.Count - shape.Count;
+            var axes = new List<long>();
+            for (int i = 0; i < lead; i++) axes.Add(i);
+            bool known = true;
+            for (int i = 0; i < shape.Count && known; i++)
+            {
+                if (shape[i] == output[lead + i]) continue;
+                if (shape[i] == "1") axes.Add(lead + i);
+                else known = false;
+            }
+            if (known)
+            {
+                if (axes.Count == 0) return gradient;
+                string summed = Emitter.ReduceSum(gradient, axes, keepDims: true);
+                return lead == 0 ? summed : Emitter.Emit(OpTypes.Squeeze, [summed, Emitter.Ints([.. axes.Take(lead)])]);
+            }
+        }
+        return Emitter.ReduceToShapeOf(gradient, input);
+    }
 
     /// <summary>An integer attribute.</summary>
     public long Int(string name, long fallback) => Node.GetInt(name, fallback);

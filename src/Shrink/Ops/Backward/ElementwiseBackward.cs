@@ -2,7 +2,7 @@ namespace Shrink.Ops;
 
 /// <summary>
 /// Add, Sub, Mul and Div with broadcasting: each operand's gradient is reduced back to its own shape
-/// (<see cref="GraphEmitter.ReduceToShapeOf"/>). Div: d(a/b)/db = −y/b.
+/// (<see cref="BackwardContext.ReduceToInput"/>). Div: d(a/b)/db = −y/b.
 /// </summary>
 public sealed class ElementwiseBackward : IBackwardRule
 {
@@ -34,8 +34,8 @@ public sealed class ElementwiseBackward : IBackwardRule
             default:
                 throw ctx.Refuse("the elementwise rule covers Add, Sub, Mul and Div");
         }
-        if (ga is not null) result[0] = e.ReduceToShapeOf(ga, a);
-        if (gb is not null) result[1] = e.ReduceToShapeOf(gb, b);
+        if (ga is not null) result[0] = ctx.ReduceToInput(ga, 0);
+        if (gb is not null) result[1] = ctx.ReduceToInput(gb, 1);
         return result;
     }
 }

@@ -10,6 +10,7 @@ namespace Shrink.Ops;
 public sealed class GraphEmitter
 {
     private readonly Dictionary<string, string> _constants = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _shapes = new(StringComparer.Ordinal);
     private readonly string _prefix;
 
     /// <summary>An emitter over <paramref name="graph"/> whose names start with <paramref name="prefix"/>.</summary>
@@ -59,8 +60,12 @@ public sealed class GraphEmitter
         return name;
     }
 
-    /// <summary>The shape of <paramref name="x"/> at run time (int64 1-D).</summary>
-    public string Shape(string x) => Emit(OpTypes.Shape, [x]);
+    /// <summary>The shape of <paramref name="x"/> at run time (int64 1-D; one Shape node per value, shared).</summary>
+    public string Shape(string x)
+    {
+        if (!_shapes.TryGetValue(x, out var shape)) _shapes[x] = shape = Emit(OpTypes.Shape, [x]);
+        return shape;
+    }
 
     /// <summary>Dims <paramref name="start"/> up to (not including) <paramref name="end"/> of the shape of <paramref name="x"/>; negative counts from the end; null end = to the last.</summary>
     public string ShapeSlice(string x, long start, long? end = null) =>

@@ -9,8 +9,8 @@ public sealed class WhereBackward : IBackwardRule
         var e = ctx.Emitter;
         var result = ctx.NoGradients();
         string c = ctx.Input(0), g = ctx.Gradient, zero = e.Scalar(0);
-        if (ctx.NeedsGradient(1)) result[1] = e.ReduceToShapeOf(e.Emit(OpTypes.Where, [c, g, zero]), ctx.Input(1));
-        if (ctx.NeedsGradient(2)) result[2] = e.ReduceToShapeOf(e.Emit(OpTypes.Where, [c, zero, g]), ctx.Input(2));
+        if (ctx.NeedsGradient(1)) result[1] = ctx.ReduceToInput(e.Emit(OpTypes.Where, [c, g, zero]), 1);
+        if (ctx.NeedsGradient(2)) result[2] = ctx.ReduceToInput(e.Emit(OpTypes.Where, [c, zero, g]), 2);
         return result;
     }
 }

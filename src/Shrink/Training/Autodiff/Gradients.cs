@@ -70,6 +70,7 @@ public static class Gradients
         var lossGraph = loss.Append(copy, new GraphEmitter(writer, "loss"));
         var order = graph.TopologicalOrder();
         var ranks = RankInference.Infer(graph, order);
+        var shapes = ShapeInference.Infer(graph, order, ranks);
 
         // Values that depend on a parameter through differentiable ops, and values the loss depends on.
         var dependent = new HashSet<string>(parameters, StringComparer.Ordinal);
@@ -105,7 +106,8 @@ public static class Gradients
             var outputGradients = node.Outputs.Select(o => o.Length > 0 ? Total(o) : null).ToArray();
             if (outputGradients.All(g => g is null)) continue;
             var rule = OpCatalog.Find(node.OpType, node.Domain)?.Backward ?? throw NoRule(node);
-            var ctx = new BackwardContext(new ForwardNode(graph, node), outputGradients, k => dependent.Contains(node.Inputs[k]), v => ranks.TryGetValue(v, out int r) ? r : null, emitter);
+            var ctx = new BackwardContext(new ForwardNode(graph, node), outputGradients, k => dependent.Contains(node.Inputs[k]), v => ranks.TryGetValue(v, out int r) ? r : null, emitter,
+                v => shapes.GetValueOrDefault(v));
             var inputGradients = rule.Emit(ctx);
             for (int k = 0; k < node.Inputs.Count && k < inputGradients.Count; k++)
             {

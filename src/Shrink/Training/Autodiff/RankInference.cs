@@ -163,6 +163,10 @@ internal static class RankInference
             case OpTypes.GlobalAveragePool:
             case OpTypes.GlobalMaxPool:
             case OpTypes.BatchNormalization:
+            case OpTypes.InstanceNormalization:
+            case OpTypes.Resize:
+            case OpTypes.Tile:
+            case OpTypes.Pad:
             case OpTypes.Identity:
             case OpTypes.Dropout:
                 return In(0);

@@ -1,6 +1,8 @@
 using Google.Protobuf;
 using Onnx;
+using Shrink.Model;
 using Shrink.Tests.TestSupport;
+using Shrink.Training.Autodiff;
 
 namespace Shrink.Tests.Ops.Backward;
 
@@ -36,4 +38,14 @@ internal static class BackwardTestModels
 
     /// <summary>Positive values in [0.5, 1.5].</summary>
     public static float Positive(float v) => Math.Abs(v) + 0.5f;
+
+    /// <summary>
+    /// The refusal of building the training graph of a one-op model (mean squared error on its output, every float
+    /// initializer not named const… a parameter), without running the forward model (which ONNX Runtime may itself refuse).
+    /// </summary>
+    public static ShrinkException BuildRefusal(ModelProto model)
+    {
+        var parameters = model.Graph.Initializer.Where(t => t.DataType == TinyModels.Float && !t.Name.StartsWith("const", StringComparison.Ordinal)).Select(t => t.Name).ToArray();
+        return Assert.Throws<ShrinkException>(() => Gradients.Build(OnnxModel.FromProto(model.Clone(), "refused"), LossSpec.MeanSquaredError(model.Graph.Output[0].Name), parameters));
+    }
 }

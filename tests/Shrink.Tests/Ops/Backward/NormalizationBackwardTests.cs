@@ -44,4 +44,32 @@ public sealed class NormalizationBackwardTests
         var constants = axes.Length == 0 ? null : new[] { Int64s("const_axes", axes) };
         Check(SingleOp("ReduceSum", [("x", [2, 3, 4])], constants, [Int("keepdims", keepDims)]));
     }
+
+    [Theory]
+    [InlineData(new long[] { 2, 3, 5 })]
+    [InlineData(new long[] { 2, 4, 3, 5 })]
+    [InlineData(new long[] { 1, 2, 2, 3, 2 })]
+    public void InstanceNormalization_input_scale_and_bias_gradients_match_finite_differences(long[] x)
+    {
+        Check(SingleOp("InstanceNormalization", [("x", x), ("scale", [x[1]]), ("bias", [x[1]])], attributes: [Float("epsilon", 1e-3f)]));
+    }
+
+    [Theory]
+    [InlineData(new long[] { 4, 3 })]
+    [InlineData(new long[] { 2, 3, 4, 5 })]
+    [InlineData(new long[] { 2, 2, 7 })]
+    public void BatchNormalization_in_inference_form_gives_gradients_to_every_input(long[] x)
+    {
+        long[] c = [x[1]];
+        // Every value in [0.5, 1.5]: positive variances.
+        Check(SingleOp("BatchNormalization", [("x", x), ("scale", c), ("bias", c), ("mean", c), ("var", c)], attributes: [Float("epsilon", 1e-3f)], opset: 15, valueMap: Positive));
+    }
+
+    [Fact]
+    public void BatchNormalization_in_training_mode_is_refused_naming_the_node()
+    {
+        var error = BuildRefusal(SingleOp("BatchNormalization", [("x", [2, 3, 4]), ("scale", [3]), ("bias", [3]), ("mean", [3]), ("var", [3])], attributes: [Int("training_mode", 1)], opset: 15, valueMap: Positive));
+        Assert.Contains("'op' (BatchNormalization)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("training_mode", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Onnx;
 using Shrink.Model;
 using Shrink.Tests.TestSupport;
@@ -43,5 +44,57 @@ public sealed class ReferenceModelGradientTests(ITestOutputHelper output)
         model.Graph.SyncToProto();
         double worst = GradientCheck.Check(model.Proto, parameters, inputs, LossSpec.CrossEntropy(), 2, largest: true, floorFraction: 1e-2);
         output.WriteLine($"tiny_gpt.onnx: {parameters.Length} parameters, worst relative error {worst:G3}");
+    }
+
+    [SharedFact]
+    public void Tiny_mamba_next_token_cross_entropy_gradients_match_finite_differences()
+    {
+        // The selective scan is unrolled over its fixed 128 positions (thousands of nodes): a 128-token window.
+        var model = OnnxModel.Load(Path.Combine(RepoPaths.SharedModels, "tiny_mamba.onnx"));
+        var parameters = model.Graph.Initializers.Values.Where(t => t.Type == ElementType.Float && t.ElementCount > 1).Select(t => t.Name).Order(StringComparer.Ordinal).ToArray();
+        var random = new Random(5);
+        long[] tokens = [.. Enumerable.Range(0, 129).Select(_ => (long)random.Next(99))];
+        static TensorProto Ids(string name, IEnumerable<long> ids) =>
+            TinyModels.RawTensor(name, TinyModels.Int64, [1, 128], ids.SelectMany(BitConverter.GetBytes).ToArray());
+        var inputs = new Dictionary<string, TensorProto> { ["input_ids"] = Ids("input_ids", tokens.Take(128)), ["labels"] = Ids("labels", tokens.Skip(1)) };
+
+        var clock = Stopwatch.StartNew();
+        var training = Gradients.Build(model, LossSpec.CrossEntropy(), parameters);
+        double buildSeconds = clock.Elapsed.TotalSeconds;
+        output.WriteLine($"tiny_mamba.onnx: {model.Graph.Nodes.Count} nodes, training graph {training.Model.Graph.Nodes.Count} nodes, built in {buildSeconds:F2} s");
+        var feeds = new Dictionary<string, TensorProto>(inputs, StringComparer.Ordinal);
+        foreach (var p in parameters) feeds[p] = training.InitialValues[p].Proto;
+        clock.Restart();
+        using (var session = OrtRunner.Open(training.Model.ToByteArray()))
+        {
+            output.WriteLine($"session opened in {clock.Elapsed.TotalSeconds:F2} s");
+            _ = OrtRunner.Run(session, feeds);
+            clock.Restart();
+            var step = OrtRunner.Run(session, feeds);
+            output.WriteLine($"one step (loss and {parameters.Length} gradients, 1×128 tokens, one ORT thread): {clock.Elapsed.TotalMilliseconds:F0} ms; loss {GradientCheck.Floats(step[0])[0]:F4}");
+        }
+        // Linear in the graph's size: far below what a quadratic walk over ~20,000 nodes would take.
+        Assert.True(buildSeconds < 10, $"Gradients.Build took {buildSeconds:F1} s");
+
+        model.Graph.SyncToProto();
+        double worst = GradientCheck.Check(model.Proto, parameters, inputs, LossSpec.CrossEntropy(), 1, largest: true, floorFraction: 1e-2);
+        output.WriteLine($"tiny_mamba.onnx: {parameters.Length} parameters, worst relative error {worst:G3}");
+    }
+
+    [SharedFact]
+    public void Tiny_ddpm_mean_squared_error_gradients_match_finite_differences()
+    {
+        var model = OnnxModel.Load(Path.Combine(RepoPaths.SharedModels, "tiny_ddpm.onnx"));
+        var parameters = model.Graph.Initializers.Values.Where(t => t.Type == ElementType.Float && t.ElementCount > 1).Select(t => t.Name).Order(StringComparer.Ordinal).ToArray();
+        Assert.NotEmpty(parameters);
+        var inputs = new Dictionary<string, TensorProto>
+        {
+            ["x"] = TinyModels.FloatTensor("x", [2, 1, 28, 28], TinyModels.RandomFloats(2 * 28 * 28, 31)),
+            ["t"] = TinyModels.RawTensor("t", TinyModels.Int64, [2], [.. BitConverter.GetBytes(17L), .. BitConverter.GetBytes(640L)]),
+            ["target"] = TinyModels.FloatTensor("target", [2, 1, 28, 28], TinyModels.RandomFloats(2 * 28 * 28, 32)),
+        };
+        model.Graph.SyncToProto();
+        double worst = GradientCheck.Check(model.Proto, parameters, inputs, LossSpec.MeanSquaredError("eps"), 2, largest: true, floorFraction: 1e-2);
+        output.WriteLine($"tiny_ddpm.onnx: {parameters.Length} parameters, worst relative error {worst:G3}");
     }
 }
