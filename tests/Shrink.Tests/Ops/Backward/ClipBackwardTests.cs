@@ -2,8 +2,8 @@ using Onnx;
 using Shrink.Model;
 using Shrink.Ops;
 using Shrink.Tests.TestSupport;
-using Shrink.Training.Autodiff;
 using Shrink.Tests.Training.Autodiff;
+using Shrink.Training.Autodiff;
 using static Shrink.Tests.Ops.Backward.BackwardTestModels;
 using static Shrink.Tests.Training.Autodiff.GradientCheck;
 

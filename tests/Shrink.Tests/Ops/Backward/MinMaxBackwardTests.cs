@@ -1,8 +1,8 @@
 using Onnx;
 using Shrink.Model;
 using Shrink.Tests.TestSupport;
-using Shrink.Training.Autodiff;
 using Shrink.Tests.Training.Autodiff;
+using Shrink.Training.Autodiff;
 using static Shrink.Tests.Training.Autodiff.GradientCheck;
 
 namespace Shrink.Tests.Ops.Backward;
