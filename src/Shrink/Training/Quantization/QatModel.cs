@@ -8,10 +8,12 @@ namespace Shrink.Training.Quantization;
 /// train and how, and <see cref="Export"/>, which writes trained values back into the PTQ model's QDQ structure.
 /// </summary>
 /// <remarks>
-/// A trainer builds the gradients with <c>Gradients.Build(Model, loss, Parameters, StopGradient)</c> (the stop-gradient
-/// values make each fake quantizer's Round a straight-through estimator), multiplies each parameter's learning rate by
-/// its <see cref="ParameterHint.LearningRateScale"/> and clamps it to its <see cref="ParameterHint.Minimum"/> after each
-/// update, then passes the model with the trained initializers to <see cref="Export"/>.
+/// <see cref="FineTuning.Run"/> trains it with <see cref="FineTuneOptions.StopGradient"/> = <see cref="StopGradient"/>
+/// (which makes each fake quantizer's Round a straight-through estimator) and <see cref="FineTuneOptions.Hints"/> =
+/// <see cref="Hints"/>; any other trainer builds the gradients with <c>Gradients.Build(Model, loss, Parameters,
+/// StopGradient)</c>, multiplies each parameter's learning rate by its <see cref="ParameterHint.LearningRateScale"/> and
+/// raises it to its <see cref="ParameterHint.Minimum"/> after each update. The model with the trained initializers then
+/// goes to <see cref="Export"/>.
 /// </remarks>
 public sealed class QatModel
 {
@@ -20,13 +22,14 @@ public sealed class QatModel
     private readonly IReadOnlyList<BiasLink> _biases;
     private readonly IReadOnlyList<string> _activationScales;
 
-    internal QatModel(OnnxModel ptq, OnnxModel model, IReadOnlyList<string> parameters, IReadOnlyList<ParameterHint> hints, IReadOnlyList<string> stopGradient,
+    internal QatModel(OnnxModel ptq, OnnxModel model, IReadOnlyList<(string Name, ParameterRole Role, ParameterHint Hint)> parameters, IReadOnlyList<string> stopGradient,
         IReadOnlyList<FakeQuantizer> quantizers, IReadOnlyList<WeightLink> weights, IReadOnlyList<BiasLink> biases, IReadOnlyList<string> activationScales)
     {
         _ptq = ptq.Clone();
         Model = model;
-        Parameters = parameters;
-        Hints = hints;
+        Parameters = [.. parameters.Select(p => p.Name)];
+        Roles = parameters.ToDictionary(p => p.Name, p => p.Role, StringComparer.Ordinal);
+        Hints = parameters.ToDictionary(p => p.Name, p => p.Hint, StringComparer.Ordinal);
         StopGradient = stopGradient;
         Quantizers = quantizers;
         _weights = weights;
@@ -40,8 +43,16 @@ public sealed class QatModel
     /// <summary>The trainable parameters: weights, biases, weight scales, activation scales (float initializers of <see cref="Model"/>).</summary>
     public IReadOnlyList<string> Parameters { get; }
 
-    /// <summary>One hint per parameter, in <see cref="Parameters"/>' order.</summary>
-    public IReadOnlyList<ParameterHint> Hints { get; }
+    /// <summary>What each parameter is.</summary>
+    public IReadOnlyDictionary<string, ParameterRole> Roles { get; }
+
+    /// <summary>
+    /// How the trainer treats each parameter (<see cref="FineTuneOptions.Hints"/>): scales get LSQ's gradient scale
+    /// g = 1/√(N·Qp) as a learning-rate factor (N the elements one scale serves: per channel for weights, per sample for
+    /// activations; Qp the positive levels; with plain SGD this equals scaling the gradient, as LSQ writes it), a floor
+    /// that keeps them positive, and no weight decay; weights and biases the run's defaults.
+    /// </summary>
+    public IReadOnlyDictionary<string, ParameterHint> Hints { get; }
 
     /// <summary>The values whose gradient is not propagated (each fake quantizer's Round(c) − c).</summary>
     public IReadOnlyList<string> StopGradient { get; }

@@ -156,16 +156,16 @@ public static class QatRewriter
         if (model.OpsetVersion() < 13) model.SetOpsetVersion("", 13);
 
         var hints = Hints(ptq, model, weights, biases, activationScales, quantizers, options);
-        return new QatModel(ptq, model, [.. hints.Select(h => h.Name)], hints, stops, quantizers, weights, biases, activationScales);
+        return new QatModel(ptq, model, hints, stops, quantizers, weights, biases, activationScales);
     }
 
-    private static List<ParameterHint> Hints(OnnxModel ptq, OnnxModel model, List<WeightLink> weights, List<BiasLink> biases, List<string> activationScales,
+    private static List<(string Name, ParameterRole Role, ParameterHint Hint)> Hints(OnnxModel ptq, OnnxModel model, List<WeightLink> weights, List<BiasLink> biases, List<string> activationScales,
         List<FakeQuantizer> quantizers, QatOptions options)
     {
         var graph = model.Graph;
-        var hints = new List<ParameterHint>();
-        foreach (var w in weights) hints.Add(new ParameterHint(w.Weight, ParameterRole.Weight, 1, null));
-        foreach (var b in biases) hints.Add(new ParameterHint(b.Bias, ParameterRole.Bias, 1, null));
+        var hints = new List<(string, ParameterRole, ParameterHint)>();
+        foreach (var w in weights) hints.Add((w.Weight, ParameterRole.Weight, new ParameterHint()));
+        foreach (var b in biases) hints.Add((b.Bias, ParameterRole.Bias, new ParameterHint()));
         foreach (var w in weights.DistinctBy(w => w.Scale))
         {
             var weight = graph.FindInitializer(w.Weight)!;
@@ -189,11 +189,17 @@ public static class QatRewriter
         return hints;
     }
 
-    private static ParameterHint ScaleHint(ModelGraph graph, string scale, ParameterRole role, long elements, int positiveLevels)
+    // LSQ: learning rate × 1/√(N·Qp); kept above a thousandth of the smallest initial value; no weight decay.
+    private static (string, ParameterRole, ParameterHint) ScaleHint(ModelGraph graph, string scale, ParameterRole role, long elements, int positiveLevels)
     {
         var values = graph.FindInitializer(scale)!.ToFloatArray();
         float minimum = Math.Max(QuantMath.MinScale, 1e-3f * values.Min());
-        return new ParameterHint(scale, role, 1 / Math.Sqrt((double)elements * Math.Max(1, positiveLevels)), minimum);
+        return (scale, role, new ParameterHint
+        {
+            LearningRateScale = 1 / Math.Sqrt((double)elements * Math.Max(1, positiveLevels)),
+            Minimum = minimum,
+            Decay = false,
+        });
     }
 
     /// <summary>

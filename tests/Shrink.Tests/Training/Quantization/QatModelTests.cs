@@ -67,8 +67,8 @@ public sealed class QatModelTests
         }
         foreach (var scale in qat.Quantizers.Where(q => !q.IsWeight).Select(q => q.Scale).Distinct())
             SetFloats(trained, scale, trained.Graph.FindInitializer(scale)!.ToFloatArray().Select(v => v * 1.07f).ToArray());
-        foreach (var bias in qat.Hints.Where(h => h.Role == ParameterRole.Bias))
-            SetFloats(trained, bias.Name, trained.Graph.FindInitializer(bias.Name)!.ToFloatArray().Select(v => v + 0.01f).ToArray());
+        foreach (var bias in qat.Roles.Where(r => r.Value == ParameterRole.Bias).Select(r => r.Key))
+            SetFloats(trained, bias, trained.Graph.FindInitializer(bias)!.ToFloatArray().Select(v => v + 0.01f).ToArray());
 
         var exported = qat.Export(trained);
         int clipped = 0;
@@ -102,7 +102,7 @@ public sealed class QatModelTests
     public void Export_refuses_a_scale_that_is_not_positive_and_a_missing_parameter()
     {
         var qat = QatRewriter.Rewrite(QatFixtures.Quantize(QatFixtures.TinyCnn()).Model);
-        var scale = qat.Hints.First(h => h.Role == ParameterRole.ActivationScale).Name;
+        var scale = qat.Roles.First(r => r.Value == ParameterRole.ActivationScale).Key;
         var trained = qat.Model.Clone();
         SetFloats(trained, scale, [-0.01f]);
         var error = Assert.Throws<ShrinkException>(() => qat.Export(trained));
@@ -126,7 +126,6 @@ public sealed class QatModelTests
         var targetTensor = TinyModels.FloatTensor("target", [16, 3], target);
         var training = Gradients.Build(qat.Model, LossSpec.MeanSquaredError("logits"), qat.Parameters, qat.StopGradient);
         var values = qat.Parameters.ToDictionary(p => p, p => training.InitialValues[p].ToFloatArray());
-        var hints = qat.Hints.ToDictionary(h => h.Name);
         using var session = OrtRunner.Open(training.Model.ToByteArray());
         var losses = new List<double>();
         const float learningRate = 0.05f;
@@ -138,8 +137,8 @@ public sealed class QatModelTests
             losses.Add(GradientCheck.Floats(outputs[0])[0]);
             for (int k = 0; k < qat.Parameters.Count; k++)
             {
-                var hint = hints[qat.Parameters[k]];
-                var v = values[hint.Name];
+                var hint = qat.Hints[qat.Parameters[k]];
+                var v = values[qat.Parameters[k]];
                 var g = GradientCheck.Floats(outputs[1 + k]);
                 float lr = (float)(learningRate * hint.LearningRateScale);
                 for (int i = 0; i < v.Length; i++) v[i] = Math.Max(v[i] - lr * g[i], hint.Minimum ?? float.NegativeInfinity);

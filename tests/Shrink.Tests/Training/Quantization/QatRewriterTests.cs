@@ -15,26 +15,28 @@ public sealed class QatRewriterTests
 
         Assert.DoesNotContain(graph.Nodes, n => n.OpType is "QuantizeLinear" or "DequantizeLinear");
         Assert.All(qat.Parameters, p => Assert.Equal(ElementType.Float, graph.FindInitializer(p)!.Type));
-        var roles = qat.Hints.ToLookup(h => h.Role);
+        var roles = qat.Roles.ToLookup(r => r.Value, r => r.Key);
         int DequantizedOf(ElementType type) => ptq.Graph.Nodes.Count(n => n.OpType == "DequantizeLinear" && ptq.Graph.FindInitializer(n.Inputs[0])?.Type == type);
         Assert.True(DequantizedOf(ElementType.Int8) >= 2); // both convs (the planner decides about the Gemm)
         Assert.Equal(DequantizedOf(ElementType.Int8), roles[ParameterRole.Weight].Count());
         Assert.Equal(DequantizedOf(ElementType.Int32), roles[ParameterRole.Bias].Count());
         Assert.Equal(DequantizedOf(ElementType.Int8), roles[ParameterRole.WeightScale].Count());
         Assert.NotEmpty(roles[ParameterRole.ActivationScale]);
-        Assert.Equal(qat.Parameters, qat.Hints.Select(h => h.Name));
+        Assert.Equal(qat.Parameters.Order(), qat.Hints.Keys.Order());
+        Assert.Equal(qat.Parameters.Order(), qat.Roles.Keys.Order());
         Assert.Equal(qat.Quantizers.Count, qat.StopGradient.Count);
 
         // Conv weights keep their per-channel scales; the LSQ gradient scale is 1/√(N·Qp), N per channel.
         var w1 = qat.Quantizers.Single(q => q.IsWeight && graph.FindInitializer(q.Input)!.Dims.SequenceEqual([4L, 3, 3, 3]));
         Assert.Equal([4L], graph.FindInitializer(w1.Scale)!.Dims);
         Assert.Equal(0, w1.Axis);
-        var hint = qat.Hints.Single(h => h.Name == w1.Scale);
+        var hint = qat.Hints[w1.Scale];
+        Assert.False(hint.Decay);
         Assert.Equal(1 / Math.Sqrt(27 * 127), hint.LearningRateScale, 9);
         Assert.True(hint.Minimum > 0 && hint.Minimum < graph.FindInitializer(w1.Scale)!.ToFloatArray().Min());
         // The input activation's N is its features per sample (3·6·6) from the sample batch.
         var input = qat.Quantizers.Single(q => !q.IsWeight && q.Input == "x");
-        var inputHint = qat.Hints.Single(h => h.Name == input.Scale);
+        var inputHint = qat.Hints[input.Scale];
         Assert.Equal(1 / Math.Sqrt(108.0 * Math.Max(input.QMax - input.ZeroPoint, input.ZeroPoint - input.QMin)), inputHint.LearningRateScale, 9);
 
         var expected = QatFixtures.RunAsWritten(ptq, x);
