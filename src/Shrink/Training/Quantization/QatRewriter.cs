@@ -54,6 +54,8 @@ public static class QatRewriter
         foreach (var dq in nodes.Where(n => IsDq(n) && graph.FindInitializer(n.Inputs[0]) is { Type: ElementType.Int8 or ElementType.UInt8 }))
         {
             var codes = graph.FindInitializer(dq.Inputs[0])!;
+            if (graph.Consumers(codes.Name).Count > 1)
+                throw new ShrinkException($"{source}: weight codes '{codes.Name}' are read by {graph.Consumers(codes.Name).Count} nodes; QAT needs one DequantizeLinear per weight.");
             var (scale, zeroPoint, axis) = Parameters(graph, dq, codes.Dims, source);
             int lo = zeroPoint - weightLimit, hi = zeroPoint + weightLimit;
             var q = codes.ToFloatArray();
@@ -294,7 +296,7 @@ public static class QatRewriter
     private static void RefuseUnsupported(Node node, string source)
     {
         bool quantized = node.OpType.StartsWith("QLinear", StringComparison.Ordinal) || node.OpType.EndsWith("Integer", StringComparison.Ordinal)
-            || node.OpType is OpTypes.DynamicQuantizeLinear or "MatMulNBits" or "GatherBlockQuantized" or "DynamicQuantizeMatMul"
+            || node.OpType is OpTypes.DynamicQuantizeLinear or OpTypes.MatMulNBits or OpTypes.GatherBlockQuantized or OpTypes.DynamicQuantizeMatMul
             || node.Domain.Length > 0 && node.OpType is OpTypes.QuantizeLinear or OpTypes.DequantizeLinear;
         if (quantized)
             throw new ShrinkException($"{source}: node '{node.DisplayName}' ({(node.Domain.Length > 0 ? node.Domain + "." : "")}{node.OpType}) is not part of a static QDQ model; quantization-aware training rewrites the QuantizeLinear/DequantizeLinear form that shrink quantize writes by default.");
