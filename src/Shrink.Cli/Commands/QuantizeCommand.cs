@@ -99,6 +99,8 @@ internal static class QuantizeCommand
         }
         var mixed = new MixedQuantizeAction();
         mixed.AddTo(command);
+        var qatAction = new QatQuantizeAction();
+        qatAction.AddTo(command);
         command.SetAction(parse =>
         {
             string input = parse.GetValue(model)!, outPath = parse.GetValue(output)!;
@@ -138,6 +140,9 @@ internal static class QuantizeCommand
                 if (parse.GetValue(perTensor) && WeightRoundings.Create(staticMethod).NeedsHessian)
                     throw new UsageException($"--method {staticMethod} rounds with one scale per output channel; leave out --per-tensor-weights.");
             }
+            bool plainStatic = parse.GetValue(mode) == "static" && !parse.GetValue(mixed.Mixed) && parse.GetValue(weights) is null && !pipeline.Given(parse) && parse.GetValue(stepGroups) is null;
+            var qatOptions = qatAction.Check(parse, plainStatic, parse.GetValue(data.Data), outputs);
+            if (qatOptions is not null && parse.GetValue(recipeOut) is not null) throw new UsageException("--recipe-out is not available with --qat (recipes have no quantization-aware training step yet).");
             if (parse.GetValue(mixed.Mixed)) return mixed.Run(parse, outputs, input, outPath, WeightOptions(parse, "int8"), parse.GetValue(method), data, report, json);
             if (parse.GetValue(weights) is string weightType)
             {
@@ -177,6 +182,7 @@ internal static class QuantizeCommand
             CommonOptions.CheckNodeNames(options.ExcludeNodes, onnx, "--exclude-nodes");
             data.CheckAgainst(parse, onnx, input);
             QuantizationResult result;
+            QatOutcome? qat = null;
             if (parse.GetValue(mode) == "dynamic")
             {
                 result = new DynamicQuantizer(options).Quantize(onnx);
@@ -198,10 +204,23 @@ internal static class QuantizeCommand
                 var open = DataArguments.Opener(dataSpec, dataOptions, input);
                 outputs.ProbeData = open;
                 result = ConsoleOutput.WithProgress("quantize", progress => new StaticQuantizer(options).Quantize(onnx, open, progress));
+                if (qatOptions is not null)
+                {
+                    qat = QatQuantizeAction.Run(onnx, result, options, open, qatOptions);
+                    result = qat.Result;
+                }
             }
             long outBytes = OutputTransaction.StagedSize(outputs.StageModel(result.Model, input, outPath)), inBytes = onnx.SizeOnDisk ?? 0;
             string recipe = RecipeOut.Text(parse, data, input, outPath, parse.GetValue(mode) == "dynamic" ? "quantize-dynamic" : "quantize", options, report, json);
             RecipeOut.Stage(parse, recipeOut, outputs, recipe);
+            if (qat is not null)
+            {
+                ResultOutput.Emit(parse, outputs, json, report, QuantizationReport.Sections(result, inBytes, outBytes, maxLayers: 12).Concat(QatQuantizeAction.Sections(qat)), outPath,
+                    WithQat(QuantizeJson.From(result, input, outPath, outBytes, inBytes), qat),
+                    () => QuantizationReport.ToMarkdown(result, input, outPath, inBytes, outBytes) + ReportSection.SectionsToMarkdown(QatQuantizeAction.Sections(qat)),
+                    model: () => WithQat(QuantizationReport.Build(result, input, outPath, inBytes, outBytes), qat) with { Recipe = recipe });
+                return ExitCodes.Ok;
+            }
             ResultOutput.Emit(parse, outputs, json, report, QuantizationReport.Sections(result, inBytes, outBytes, maxLayers: 12), outPath,
                 QuantizeJson.From(result, input, outPath, outBytes, inBytes), () => QuantizationReport.ToMarkdown(result, input, outPath, inBytes, outBytes), model: () => QuantizationReport.Build(result, input, outPath, inBytes, outBytes) with { Recipe = recipe });
             return ExitCodes.Ok;
@@ -223,6 +242,16 @@ internal static class QuantizeCommand
         ResultOutput.Emit(parse, outputs, json, report, WeightOnlyReport.Sections(result, inBytes, outBytes, maxLayers: 16), outPath,
             WeightOnlyJson.From(result, options, input, outPath, outBytes, inBytes), () => WeightOnlyReport.ToMarkdown(result, input, outPath, inBytes, outBytes), model: () => WeightOnlyReport.Build(result, input, outPath, inBytes, outBytes) with { Recipe = recipe });
         return ExitCodes.Ok;
+    }
+
+    private static Report WithQat(Report report, QatOutcome qat) =>
+        report with { Sections = [.. report.Sections, .. QatQuantizeAction.Sections(qat)], Charts = [.. report.Charts, FineTuneReport.LossChart(qat.Tuned)] };
+
+    private static System.Text.Json.Nodes.JsonObject WithQat(QuantizeJson payload, QatOutcome qat)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(JsonOutput.Serialize(payload))!.AsObject();
+        node["qat"] = System.Text.Json.Nodes.JsonNode.Parse(JsonOutput.Serialize(QatQuantizeAction.Json(qat)));
+        return node;
     }
 
     private static HashSet<string> List(string? text, string option) =>

@@ -70,6 +70,12 @@ public sealed record FineTuneOptions
     /// <summary>Per-parameter settings (learning-rate scale, lower bound, weight decay), by parameter name.</summary>
     public IReadOnlyDictionary<string, ParameterHint> Hints { get; init; } = new Dictionary<string, ParameterHint>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Values of the student whose gradient is not propagated (<c>Gradients.Build</c>'s stop-gradient values), e.g. the
+    /// straight-through rounding of quantization-aware training.
+    /// </summary>
+    public IReadOnlyCollection<string> StopGradient { get; init; } = [];
+
     /// <summary>Refuses (OptionsException) values out of range or names not registered, before any work.</summary>
     public void Validate()
     {

@@ -44,14 +44,14 @@ public static class FineTuning
         if (data.IsRandom) notes.Add("the training data is random: the trained model says nothing about accuracy");
 
         var (loss, lossText) = ChooseLoss(student, teacher, data, options);
-        var graph = Gradients.Build(student, loss, parameters);
+        var graph = Gradients.Build(student, loss, parameters, options.StopGradient);
         if (graph.WithoutGradient.Count > 0)
         {
             // Rebuild without them, so they stay constants ORT can fold.
             if (graph.WithoutGradient.Count == graph.Parameters.Count)
                 throw new ShrinkException($"{student.Name}: none of the {parameters.Count} parameters reaches the loss through a differentiable path.");
             var skipped = graph.WithoutGradient.ToHashSet(StringComparer.Ordinal);
-            graph = Gradients.Build(student, loss, [.. parameters.Where(p => !skipped.Contains(p))]);
+            graph = Gradients.Build(student, loss, [.. parameters.Where(p => !skipped.Contains(p))], options.StopGradient);
         }
         var runtime = new RuntimeOptions { IntraOpThreads = options.IntraOpThreads };
         using var session = ModelSession.Open(graph.Model, runtime, $"{student.Name} (training graph)");

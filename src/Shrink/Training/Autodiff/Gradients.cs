@@ -36,7 +36,15 @@ public static class Gradients
     /// <paramref name="parameters"/> (float initializers). Refuses (ShrinkException) unknown or non-float parameters,
     /// opsets below 13, and nodes on a parameter-to-loss path whose op has no backward rule, naming them.
     /// </summary>
-    public static TrainingGraph Build(OnnxModel model, LossSpec loss, IReadOnlyList<string> parameters)
+    /// <param name="model">The forward model (not modified).</param>
+    /// <param name="loss">The loss appended to it.</param>
+    /// <param name="parameters">The float initializers to differentiate.</param>
+    /// <param name="stopGradient">
+    /// Values of the model whose gradient is not propagated (like JAX's <c>stop_gradient</c>): each keeps its forward
+    /// value but counts as a constant for differentiation, so nothing upstream gets a gradient through it. A parameter
+    /// named here gets a zero gradient. Names that are not values of the model are refused.
+    /// </param>
+    public static TrainingGraph Build(OnnxModel model, LossSpec loss, IReadOnlyList<string> parameters, IReadOnlyCollection<string>? stopGradient = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(loss);
@@ -51,6 +59,16 @@ public static class Gradients
             var t = model.Graph.FindInitializer(p) ?? throw new ShrinkException($"{model.Name}: parameter '{p}' is not an initializer of the model.");
             if (t.Type != ElementType.Float) throw new ShrinkException($"{model.Name}: parameter '{p}' is {t.Type.OnnxName()}; only float initializers can be trained.");
             if (!initial.TryAdd(p, t.Clone())) throw new ShrinkException($"{model.Name}: parameter '{p}' is named twice.");
+        }
+
+        var stopped = new HashSet<string>(stopGradient ?? [], StringComparer.Ordinal);
+        if (stopped.Count > 0)
+        {
+            var values = new HashSet<string>(model.Graph.Nodes.SelectMany(n => n.Outputs), StringComparer.Ordinal);
+            values.UnionWith(model.Graph.Inputs.Select(i => i.Name));
+            values.UnionWith(model.Graph.Initializers.Keys);
+            foreach (var v in stopped)
+                if (!values.Contains(v)) throw new ShrinkException($"{model.Name}: stop-gradient value '{v}' is not a value of the model.");
         }
 
         var copy = model.Clone();
@@ -73,11 +91,12 @@ public static class Gradients
         var shapes = ShapeInference.Infer(graph, order, ranks);
 
         // Values that depend on a parameter through differentiable ops, and values the loss depends on.
-        var dependent = new HashSet<string>(parameters, StringComparer.Ordinal);
+        // Stop-gradient values never join: they are constants to differentiation.
+        var dependent = new HashSet<string>(parameters.Where(p => !stopped.Contains(p)), StringComparer.Ordinal);
         foreach (var node in order)
         {
             if (!Differentiable(node) || !node.Inputs.Any(dependent.Contains)) continue;
-            foreach (var o in node.Outputs) if (o.Length > 0) dependent.Add(o);
+            foreach (var o in node.Outputs) if (o.Length > 0 && !stopped.Contains(o)) dependent.Add(o);
         }
         var needed = new HashSet<string>(StringComparer.Ordinal) { lossGraph.Loss };
         for (int i = order.Count - 1; i >= 0; i--)
