@@ -34,6 +34,17 @@ def import_from(baselines, module):
         os.chdir(cwd)
 
 
+def model_classes(path):
+    """The class definitions of a script, without running the rest of it (train_refmodels loads all of Fashion-MNIST
+    as float tensors when imported, which would inflate the step worker's memory by hundreds of MiB)."""
+    import ast
+    tree = ast.parse(open(path).read(), path)
+    tree.body = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+    ns = {'torch': torch, 'nn': nn, 'F': F, 'np': np, 'math': math}
+    exec(compile(tree, path, 'exec'), ns)
+    return ns
+
+
 def fold_batchnorm(model):
     """Fuses every BatchNorm2d into the Conv2d registered just before it (eval-mode statistics) and replaces it by Identity."""
     from torch.nn.utils.fusion import fuse_conv_bn_eval
@@ -57,9 +68,8 @@ def build(name, models, baselines):
     """The torch model (eval mode) and a function (model, batch dict of tensors) -> loss."""
     sd = torch.load(os.path.join(models, name + '.pt'), map_location='cpu')
     if name in CLASSIFIERS:
-        # train_refmodels reads Fashion-MNIST at import; its model classes are what we need.
-        ref = import_from(baselines, 'train_refmodels')
-        cls = {'cnn_small': ref.CnnSmall, 'resnet8': ref.ResNet8, 'vit_tiny': ref.VitTiny}[name]
+        ref = model_classes(os.path.join(baselines, 'train_refmodels.py'))
+        cls = {'cnn_small': ref['CnnSmall'], 'resnet8': ref['ResNet8'], 'vit_tiny': ref['VitTiny']}[name]
         m = cls(); m.load_state_dict(sd); m.eval(); fold_batchnorm(m)
         return m, lambda m, b: F.cross_entropy(m(b['input']), b['labels'])
     if name == 'tiny_gpt':

@@ -69,7 +69,13 @@ internal static class Program
                 return MemoryBenchmark.Run(dllAt > 0 && dllAt + 1 < args.Length ? args[dllAt + 1] : null,
                     outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-memory.md"));
             }
-            if (args.Length == 5 && args[0] == "trainstep") return Training.TrainStepWorker.Run(args[1], args[2], args[3], args[4]);
+            if (args.Length == 6 && args[0] == "trainstep") return Training.TrainStepWorker.Run(args[1], args[2], args[3], args[4], args[5]);
+            if (args.Length == 4 && args[0] == "trainprofile")
+            {
+                foreach (var e in Training.StepProfile.Run(args[1], args[2], args[3], 5)) Console.WriteLine($"{e.OpType,-24} {e.MsPerStep,8:F2} ms/step  {e.Nodes} nodes");
+                return 0;
+            }
+            if (args.Length >= 1 && args[0] == "training-conv") return Training.ConvLayerBenchmark.Run(args.Contains("--quick")).Count > 0 ? 0 : 1;
             if (args.Length >= 1 && args[0] == "training")
             {
                 int outAt = Array.IndexOf(args, "--out");

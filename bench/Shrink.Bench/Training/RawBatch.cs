@@ -15,6 +15,9 @@ internal sealed class RawBatch
     /// <summary>The arrays by name (model inputs and loss inputs).</summary>
     public IReadOnlyDictionary<string, RawArray> Arrays { get; }
 
+    /// <summary>A batch of arrays made in code.</summary>
+    public static RawBatch Of(Dictionary<string, RawArray> arrays) => new(arrays);
+
     public static RawBatch Load(string folder)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "batch.json")));

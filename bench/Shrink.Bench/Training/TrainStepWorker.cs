@@ -7,14 +7,15 @@ using Shrink.Training.Autodiff;
 namespace Shrink.Bench.Training;
 
 /// <summary>
-/// <c>Shrink.Bench trainstep MODEL ONNX BATCHDIR TUNING</c>: our side of the step timing, as a worker process
+/// <c>Shrink.Bench trainstep MODEL ONNX BATCHDIR TUNING CONVFORM</c>: our side of the step timing, as a worker process
 /// (see <see cref="WorkerProcess"/>): builds the training graph of every parameter, binds the batch, and answers
 /// <c>run K</c> with the times of K SGD-momentum steps.
 /// </summary>
 internal static class TrainStepWorker
 {
-    public static int Run(string name, string onnx, string batchDir, string tuning)
+    public static int Run(string name, string onnx, string batchDir, string tuning, string convForm)
     {
+        ConvRule.Use(Enum.Parse<Shrink.Ops.ConvWeightGradient>(convForm));
         var model = OnnxModel.Load(onnx);
         var graph = Gradients.Build(model, TrainingModels.Loss(name), TrainingModels.Parameters(model));
         var batch = RawBatch.Load(batchDir);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Shrink.Model;
+using Shrink.Ops;
 using Shrink.Runtime;
 using Shrink.Training.Autodiff;
 
@@ -43,11 +44,14 @@ internal static class TrainingBenchmark
             foreach (var spec in TrainingModels.All) parity.Add(Parity(spec, models, torch, Path.Combine(temp, spec.Name)));
 
             var steps = new List<StepRow>();
+            var plain = new[] { new OursSetting(SessionTuning.Default, ConvWeightGradient.Im2ColGemm) };
             foreach (var name in new[] { "vit_tiny", "resnet8" })
-                steps.AddRange(StepTimes(name, models, torch, Path.Combine(temp, name), quick,
-                    name == "resnet8" && !quick ? SessionVariants : [SessionTuning.Default]));
+                steps.AddRange(StepTimes(name, models, torch, Path.Combine(temp, name), quick, name == "resnet8" ? ResnetSettings(quick) : plain));
 
-            string report = Report(parity, steps, quick, torch.Version, clock.Elapsed.TotalSeconds);
+            Console.WriteLine("conv layers of resnet8, batch 64");
+            var layers = ConvLayerBenchmark.Run(quick);
+
+            string report = Report(parity, steps, layers, quick, torch.Version, clock.Elapsed.TotalSeconds);
             AtomicFile.WriteAllText(outPath, report);
             Console.WriteLine($"wrote {outPath} in {clock.Elapsed.TotalSeconds:F0} s");
             return 0;
@@ -58,14 +62,28 @@ internal static class TrainingBenchmark
         }
     }
 
-    private static readonly SessionTuning[] SessionVariants =
-    [
-        SessionTuning.Default,
-        new("extended optimizations (no layout transforms)", Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED),
-        new("basic optimizations", Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_BASIC),
-        new("memory pattern off", MemoryPattern: false),
-        new("CPU arena off", Arena: false),
-    ];
+    /// <summary>Our side of a step timing: the ORT session settings and the Conv weight-gradient form.</summary>
+    private sealed record OursSetting(SessionTuning Tuning, ConvWeightGradient Conv)
+    {
+        public string Label => $"{Tuning.Label}; dW {Conv}";
+    }
+
+    // resnet8: the default first (compared with PyTorch), then each conv weight-gradient form and each session setting.
+    private static OursSetting[] ResnetSettings(bool quick)
+    {
+        var d = SessionTuning.Default;
+        OursSetting[] forms = [new(d, ConvWeightGradient.Im2ColGemm), new(d, ConvWeightGradient.Im2ColBatched), new(d, ConvWeightGradient.TransposedConv)];
+        if (quick) return forms;
+        return
+        [
+            .. forms,
+            new(new("extended optimizations", Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED), ConvWeightGradient.Im2ColGemm),
+            new(new("basic optimizations", Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_BASIC), ConvWeightGradient.Im2ColGemm),
+            new(new("no optimizations", Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL), ConvWeightGradient.Im2ColGemm),
+            new(d with { Label = "memory pattern off", MemoryPattern = false }, ConvWeightGradient.Im2ColGemm),
+            new(d with { Label = "CPU arena off", Arena = false }, ConvWeightGradient.Im2ColGemm),
+        ];
+    }
 
     /// <summary>The PyTorch side: bench/torch_training.py with Debian's python3.</summary>
     private sealed class TorchSide(string script, string models, string baselines)
@@ -130,14 +148,14 @@ internal static class TrainingBenchmark
         return new ParityRow(spec.Name, spec.BatchText, pairs.Length, notCompared, step.Loss, lossTorch, worst.Error, worst.Name, median, weightDiff, null);
     }
 
-    private static List<StepRow> StepTimes(string name, string models, TorchSide torch, string folder, bool quick, SessionTuning[] tunings)
+    private static List<StepRow> StepTimes(string name, string models, TorchSide torch, string folder, bool quick, OursSetting[] settings)
     {
         const int batch = 64;
         Console.WriteLine($"step time: {name}, batch {batch}");
         if (!File.Exists(Path.Combine(folder, "batch.json")) && !torch.Batch(name, folder, batch)) return [];
         string onnx = Path.Combine(models, name + ".onnx");
         string dll = Path.Combine(AppContext.BaseDirectory, "Shrink.Bench.dll");
-        var ours = tunings.Select(t => new WorkerProcess(DotnetHost(), [dll, "trainstep", name, onnx, folder, t.Encode()], $"Shrink {name} ({t.Label})")).ToList();
+        var ours = settings.Select(t => new WorkerProcess(DotnetHost(), [dll, "trainstep", name, onnx, folder, t.Tuning.Encode(), t.Conv.ToString()], $"Shrink {name} ({t.Label})")).ToList();
         using var theirs = torch.Worker(name, folder);
         try
         {
@@ -157,7 +175,7 @@ internal static class TrainingBenchmark
             var rows = new List<StepRow>();
             for (int i = 0; i < ours.Count; i++)
             {
-                var row = new StepRow(name, batch, tunings[i].Label, Stats.Median(times[i]), i == 0 ? Stats.Median(torchTimes) : null, ours[i].PeakRssKiB(), i == 0 ? torchRss : null, times[i].Count);
+                var row = new StepRow(name, batch, settings[i].Label, Stats.Median(times[i]), i == 0 ? Stats.Median(torchTimes) : null, ours[i].PeakRssKiB(), i == 0 ? torchRss : null, times[i].Count);
                 Console.WriteLine($"  {row.Setting}: ours {row.OursMs:F2} ms{(row.TorchMs is double t ? $", PyTorch {t:F2} ms" : "")}");
                 rows.Add(row);
             }
@@ -169,13 +187,20 @@ internal static class TrainingBenchmark
         }
     }
 
+    // "No backward rule for op X (node 'n'); rules exist for: …" without the list.
+    private static string ShortRefusal(string message)
+    {
+        int cut = message.IndexOf("; rules exist for", StringComparison.Ordinal);
+        return (cut > 0 ? message[..cut] : message).Replace("|", "\\|", StringComparison.Ordinal);
+    }
+
     private static string DotnetHost()
     {
         string? self = Environment.ProcessPath;
         return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
     }
 
-    private static string Report(List<ParityRow> parity, List<StepRow> steps, bool quick, string torchVersion, double seconds)
+    private static string Report(List<ParityRow> parity, List<StepRow> steps, List<ConvLayerBenchmark.Row> layers, bool quick, string torchVersion, double seconds)
     {
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -189,7 +214,7 @@ internal static class TrainingBenchmark
         {
             if (r.Refusal is not null)
             {
-                sb.AppendLine(c, $"| {r.Model} | {r.Batch} | – | – / {r.LossTorch:G7} | not built: {r.Refusal.Replace("|", "\\|", StringComparison.Ordinal)} | – | – | **not met** |");
+                sb.AppendLine(c, $"| {r.Model} | {r.Batch} | – | – / {r.LossTorch:G7} | not built: {ShortRefusal(r.Refusal)} | – | – | **not met** |");
                 continue;
             }
             string notCompared = r.NotCompared > 0 ? $" ({r.NotCompared} unpaired)" : " (all)";
@@ -207,6 +232,16 @@ internal static class TrainingBenchmark
             double limit = r.Model == "vit_tiny" ? 1.0 : 1.2;
             string target = ratio is double q ? $"≤ {limit:F1}: {(q <= limit ? "met" : "**missed**")}" : "–";
             sb.AppendLine(c, $"| {r.Model} | {r.Setting} | {r.OursMs:F2} | {(r.TorchMs is double tm ? tm.ToString("F2", c) : "(above)")} | {(ratio is double x ? x.ToString("F2", c) : "–")} | {target} | {r.OursRssKiB / 1024.0:F0} | {(r.TorchRssKiB is long tr ? (tr / 1024.0).ToString("F0", c) : "–")} | {r.Steps} |");
+        }
+        sb.AppendLine();
+        sb.AppendLine("## Conv backward on resnet8's layers, batch 64, one thread").AppendLine();
+        sb.AppendLine("One Conv (+ bias) + ReLU + MSE to zeros, gradients of the input (ConvTranspose in every form), weight and bias; one ORT run of the training graph, median over interleaved runs. The weight gradient's forms (`ConvWeightGradient`): **Im2ColGemm** = batch and channels of the padded input swapped, one strided Slice per kernel offset stacked into columns [C·k², N·out], one Gemm g[M, N·out] · columnsᵀ; **Im2ColBatched** = columns per sample [N, C·k², out], a batched MatMul and a ReduceSum over the batch; **TransposedConv** = a Conv over transposed tensors (g as the kernel; the rule before this benchmark).").AppendLine();
+        sb.AppendLine(c, $"| layer | {string.Join(" | ", ConvLayerBenchmark.Forms.Select(f => f + " ms"))} |");
+        sb.AppendLine(c, $"|---|{string.Concat(ConvLayerBenchmark.Forms.Select(_ => "---|"))}");
+        foreach (var group in layers.GroupBy(r => r.Layer))
+        {
+            double best = group.Min(r => r.Ms);
+            sb.AppendLine(c, $"| {group.Key.Label} | {string.Join(" | ", group.Select(r => r.Ms == best ? $"**{r.Ms:F2}**" : r.Ms.ToString("F2", c)))} |");
         }
         sb.AppendLine();
         return sb.ToString();
