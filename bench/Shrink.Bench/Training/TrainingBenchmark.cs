@@ -44,14 +44,21 @@ internal static class TrainingBenchmark
             foreach (var spec in TrainingModels.All) parity.Add(Parity(spec, models, torch, Path.Combine(temp, spec.Name)));
 
             var steps = new List<StepRow>();
-            var plain = new[] { new OursSetting(SessionTuning.Default, ConvWeightGradient.Im2ColGemm) };
+            var plain = new[] { new OursSetting(SessionTuning.Default, ConvWeightGradient.Auto) };
             foreach (var name in new[] { "vit_tiny", "resnet8" })
                 steps.AddRange(StepTimes(name, models, torch, Path.Combine(temp, name), quick, name == "resnet8" ? ResnetSettings(quick) : plain));
+
+            var profiles = new Dictionary<string, List<StepProfile.Entry>>(StringComparer.Ordinal);
+            foreach (var name in new[] { "resnet8", "vit_tiny" })
+            {
+                Console.WriteLine($"profile: {name}");
+                profiles[name] = StepProfile.Run(name, Path.Combine(models, name + ".onnx"), Path.Combine(temp, name), quick ? 3 : 10);
+            }
 
             Console.WriteLine("conv layers of resnet8, batch 64");
             var layers = ConvLayerBenchmark.Run(quick);
 
-            string report = Report(parity, steps, layers, quick, torch.Version, clock.Elapsed.TotalSeconds);
+            string report = Report(parity, steps, profiles, layers, quick, torch.Version, clock.Elapsed.TotalSeconds);
             AtomicFile.WriteAllText(outPath, report);
             Console.WriteLine($"wrote {outPath} in {clock.Elapsed.TotalSeconds:F0} s");
             return 0;
@@ -72,16 +79,16 @@ internal static class TrainingBenchmark
     private static OursSetting[] ResnetSettings(bool quick)
     {
         var d = SessionTuning.Default;
-        OursSetting[] forms = [new(d, ConvWeightGradient.Im2ColGemm), new(d, ConvWeightGradient.Im2ColBatched), new(d, ConvWeightGradient.TransposedConv)];
+        OursSetting[] forms = [new(d, ConvWeightGradient.Auto), new(d, ConvWeightGradient.Im2ColGemm), new(d, ConvWeightGradient.Im2ColBatched), new(d, ConvWeightGradient.TransposedConv)];
         if (quick) return forms;
         return
         [
             .. forms,
-            new(new("extended optimizations", Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED), ConvWeightGradient.Im2ColGemm),
-            new(new("basic optimizations", Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_BASIC), ConvWeightGradient.Im2ColGemm),
-            new(new("no optimizations", Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL), ConvWeightGradient.Im2ColGemm),
-            new(d with { Label = "memory pattern off", MemoryPattern = false }, ConvWeightGradient.Im2ColGemm),
-            new(d with { Label = "CPU arena off", Arena = false }, ConvWeightGradient.Im2ColGemm),
+            new(new("extended optimizations", Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED), ConvWeightGradient.Auto),
+            new(new("basic optimizations", Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_BASIC), ConvWeightGradient.Auto),
+            new(new("no optimizations", Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL), ConvWeightGradient.Auto),
+            new(d with { Label = "memory pattern off", MemoryPattern = false }, ConvWeightGradient.Auto),
+            new(d with { Label = "CPU arena off", Arena = false }, ConvWeightGradient.Auto),
         ];
     }
 
@@ -200,7 +207,7 @@ internal static class TrainingBenchmark
         return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
     }
 
-    private static string Report(List<ParityRow> parity, List<StepRow> steps, List<ConvLayerBenchmark.Row> layers, bool quick, string torchVersion, double seconds)
+    private static string Report(List<ParityRow> parity, List<StepRow> steps, Dictionary<string, List<StepProfile.Entry>> profiles, List<ConvLayerBenchmark.Row> layers, bool quick, string torchVersion, double seconds)
     {
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -234,8 +241,16 @@ internal static class TrainingBenchmark
             sb.AppendLine(c, $"| {r.Model} | {r.Setting} | {r.OursMs:F2} | {(r.TorchMs is double tm ? tm.ToString("F2", c) : "(above)")} | {(ratio is double x ? x.ToString("F2", c) : "–")} | {target} | {r.OursRssKiB / 1024.0:F0} | {(r.TorchRssKiB is long tr ? (tr / 1024.0).ToString("F0", c) : "–")} | {r.Steps} |");
         }
         sb.AppendLine();
+        sb.AppendLine("### Where our step's time goes").AppendLine();
+        sb.AppendLine("ONNX Runtime's profiler over runs of the training graph (forward + backward, no update), kernel time per op type of the optimized graph, ms per step; the ten largest. FusedConv is a forward Conv fused with its ReLU; Where/Greater is ReLU's backward; Slice/Concat/Pad/Transpose include the im2col columns of the conv weight gradients.").AppendLine();
+        foreach (var (model, entries) in profiles)
+        {
+            double total = entries.Sum(e => e.MsPerStep);
+            sb.AppendLine(c, $"- **{model}** ({total:F1} ms of kernels per step): {string.Join(", ", entries.Take(10).Select(e => $"{e.OpType} {e.MsPerStep:F1} ({e.Nodes})"))}.");
+        }
+        sb.AppendLine();
         sb.AppendLine("## Conv backward on resnet8's layers, batch 64, one thread").AppendLine();
-        sb.AppendLine("One Conv (+ bias) + ReLU + MSE to zeros, gradients of the input (ConvTranspose in every form), weight and bias; one ORT run of the training graph, median over interleaved runs. The weight gradient's forms (`ConvWeightGradient`): **Im2ColGemm** = batch and channels of the padded input swapped, one strided Slice per kernel offset stacked into columns [C·k², N·out], one Gemm g[M, N·out] · columnsᵀ; **Im2ColBatched** = columns per sample [N, C·k², out], a batched MatMul and a ReduceSum over the batch; **TransposedConv** = a Conv over transposed tensors (g as the kernel; the rule before this benchmark).").AppendLine();
+        sb.AppendLine("One Conv (+ bias) + ReLU + MSE to zeros, gradients of the input (ConvTranspose in every form), weight and bias; one ORT run of the training graph, median over interleaved runs. The weight gradient's forms (`ConvWeightGradient`): **Auto** (the rule's default) = Im2ColBatched for 1×1 kernels, TransposedConv otherwise; **Im2ColGemm** = batch and channels of the padded input swapped, one strided Slice per kernel offset stacked into columns [C·k², N·out], one Gemm g[M, N·out] · columnsᵀ; **Im2ColBatched** = columns per sample [N, C·k², out], a batched MatMul and a ReduceSum over the batch; **TransposedConv** = a Conv over transposed tensors (g as the kernel; the rule before this benchmark).").AppendLine();
         sb.AppendLine(c, $"| layer | {string.Join(" | ", ConvLayerBenchmark.Forms.Select(f => f + " ms"))} |");
         sb.AppendLine(c, $"|---|{string.Concat(ConvLayerBenchmark.Forms.Select(_ => "---|"))}");
         foreach (var group in layers.GroupBy(r => r.Layer))

@@ -4,7 +4,16 @@ namespace Shrink.Ops;
 public enum ConvWeightGradient
 {
     /// <summary>
-    /// im2col as one GEMM (the default): X padded, batch and channels swapped, then one strided Slice per kernel offset
+    /// The default: <see cref="Im2ColBatched"/> for pointwise (1×1) kernels, where the columns are X itself or one strided
+    /// Slice of it, and <see cref="TransposedConv"/> for larger kernels. On resnet8's layers at batch 64 (one thread,
+    /// bench/RESULTS-training.md) this was the fastest pair: im2col halves the strided 1×1 shortcuts' step, while for 3×3
+    /// kernels the k² Slices and the Concat of the columns cost as much as ONNX Runtime's own im2col inside the Conv, or
+    /// more with strides.
+    /// </summary>
+    Auto,
+
+    /// <summary>
+    /// im2col as one GEMM: X padded, batch and channels swapped, then one strided Slice per kernel offset
     /// stacked into columns [C·k, N·out]; dW = g [M, N·out] · columnsᵀ. One well-shaped GEMM whose inner dimension is
     /// batch × output positions. Convs with groups, or without a known kernel shape, use <see cref="TransposedConv"/>.
     /// </summary>
