@@ -70,9 +70,10 @@ internal static class Program
                     outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-memory.md"));
             }
             if (args.Length == 6 && args[0] == "trainstep") return Training.TrainStepWorker.Run(args[1], args[2], args[3], args[4], args[5]);
-            if (args.Length == 4 && args[0] == "trainprofile")
+            if (args.Length is 4 or 5 && args[0] == "trainprofile")
             {
-                foreach (var e in Training.StepProfile.Run(args[1], args[2], args[3], 5)) Console.WriteLine($"{e.OpType,-24} {e.MsPerStep,8:F2} ms/step  {e.Nodes} nodes");
+                var tuning = args.Length == 5 ? Training.SessionTuning.Decode(args[4]) : null;
+                foreach (var e in Training.StepProfile.Run(args[1], args[2], args[3], 5, tuning)) Console.WriteLine($"{e.OpType,-24} {e.MsPerStep,8:F2} ms/step  {e.Nodes} nodes");
                 return 0;
             }
             if (args.Length >= 1 && args[0] == "training-conv") return Training.ConvLayerBenchmark.Run(args.Contains("--quick")).Count > 0 ? 0 : 1;

@@ -13,14 +13,14 @@ internal static class StepProfile
 {
     public sealed record Entry(string OpType, double MsPerStep, int Nodes);
 
-    public static List<Entry> Run(string name, string onnx, string batchDir, int steps)
+    public static List<Entry> Run(string name, string onnx, string batchDir, int steps, SessionTuning? tuning = null)
     {
         var model = OnnxModel.Load(onnx);
         var graph = Gradients.Build(model, TrainingModels.Loss(name), TrainingModels.Parameters(model));
         var batch = RawBatch.Load(batchDir);
         string prefix = Path.Combine(Path.GetTempPath(), $"shrink-profile-{Environment.ProcessId}-{name}");
         string file;
-        var options = SessionTuning.Default.Options();
+        var options = (tuning ?? SessionTuning.Default).Options();
         options.EnableProfiling = true;
         options.ProfileOutputPathPrefix = prefix;
         using (var session = new InferenceSession(graph.Model.ToByteArray(), options))

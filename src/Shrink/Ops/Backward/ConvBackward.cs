@@ -4,8 +4,8 @@ namespace Shrink.Ops;
 /// Conv (any spatial rank, strides, explicit pads, dilations, groups; auto_pad other than NOTSET/VALID is refused).
 /// dX is a ConvTranspose of g with the same W, strides, pads, dilations and group, with output_padding = stride − 1 so
 /// its output covers X, then sliced to X's shape (read at run time). dW is written as <paramref name="weightGradient"/>
-/// says (<see cref="ConvWeightGradient.Auto"/> by default: im2col for 1×1 kernels, else the transposed Conv, the fastest
-/// pair measured on resnet8, bench/RESULTS-training.md): im2col reads the kernel offsets from the kernel_shape attribute
+/// says (<see cref="ConvWeightGradient.Auto"/> by default: im2col for 1×1 kernels and for stride 1, else the transposed
+/// Conv, the fastest per layer shape measured on resnet8, bench/RESULTS-training.md): im2col reads the kernel offsets from the kernel_shape attribute
 /// and needs group 1; other convs use a Conv over transposed tensors: X (padded) with batch and channels swapped is
 /// convolved with g as the kernel (batch as its input channels), the forward stride as its dilation and the forward
 /// dilation as its stride; per group the channels are regrouped first; the result is sliced to W's kernel and transposed
@@ -50,7 +50,11 @@ public sealed class ConvBackward(ConvWeightGradient weightGradient = ConvWeightG
             var kernel = ctx.Ints("kernel_shape");
             var form = WeightGradient;
             if (form == ConvWeightGradient.Auto)
-                form = kernel is { Count: > 0 } && kernel.All(k => k == 1) ? ConvWeightGradient.Im2ColBatched : ConvWeightGradient.TransposedConv;
+            {
+                form = kernel is { Count: > 0 } && kernel.All(k => k == 1) ? ConvWeightGradient.Im2ColBatched
+                    : strides.All(s => s == 1) ? ConvWeightGradient.Im2ColGemm
+                    : ConvWeightGradient.TransposedConv;
+            }
             bool im2col = form != ConvWeightGradient.TransposedConv && group == 1 && kernel is { Count: > 0 } && kernel.Count == spatial;
             result[1] = im2col
                 ? Im2Col(e, g, padded, w, [.. kernel!], strides, dilations, form == ConvWeightGradient.Im2ColBatched)

@@ -4,11 +4,11 @@ namespace Shrink.Ops;
 public enum ConvWeightGradient
 {
     /// <summary>
-    /// The default: <see cref="Im2ColBatched"/> for pointwise (1×1) kernels, where the columns are X itself or one strided
-    /// Slice of it, and <see cref="TransposedConv"/> for larger kernels. On resnet8's layers at batch 64 (one thread,
-    /// bench/RESULTS-training.md) this was the fastest pair: im2col halves the strided 1×1 shortcuts' step, while for 3×3
-    /// kernels the k² Slices and the Concat of the columns cost as much as ONNX Runtime's own im2col inside the Conv, or
-    /// more with strides.
+    /// The default, by kernel and stride: <see cref="Im2ColBatched"/> for pointwise (1×1) kernels, where the columns are X
+    /// itself or one strided Slice of it; <see cref="Im2ColGemm"/> for larger kernels at stride 1; <see cref="TransposedConv"/>
+    /// for larger kernels with strides, where ONNX Runtime's Slice with steps makes the k² columns slower than the Conv's
+    /// own im2col. The fastest form per layer shape on resnet8 at batch 64, one thread (bench/RESULTS-training.md): the
+    /// strided 1×1 shortcuts about 1.5–2× faster than the transposed Conv, the 3×3 stride-1 layers 3–12 % faster.
     /// </summary>
     Auto,
 
