@@ -63,6 +63,11 @@ internal static class Program
                 int outAt = Array.IndexOf(args, "--out");
                 return OutliersBenchmark.Run(args.Contains("--quick"), args.Contains("--torch"), outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-outliers.md"));
             }
+            if (args.Length >= 1 && args[0] == "finetune")
+            {
+                int outAt = Array.IndexOf(args, "--out");
+                return FineTuneBenchmark.Run(args.Contains("--quick"), outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-finetune.md"));
+            }
             if (args.Length >= 1 && args[0] == "memory")
             {
                 int outAt = Array.IndexOf(args, "--out"), dllAt = Array.IndexOf(args, "--shrink");

@@ -17,6 +17,7 @@ namespace Shrink.Cli
             QuantizeCommand.Create(),
             PruneCommand.Create(),
             LowRankCommand.Create(),
+            FinetuneCommand.Create(),
             SensitivityCommand.Create(),
             TuneCommand.Create(),
             ParetoCommand.Create(),

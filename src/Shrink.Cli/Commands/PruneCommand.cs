@@ -8,6 +8,7 @@ using Shrink.Methods.Pruning.Sparsity;
 using Shrink.Methods.Pruning.Structured;
 using Shrink.Model;
 using Shrink.Reports;
+using Shrink.Training;
 
 namespace Shrink.Cli.Commands;
 
@@ -43,11 +44,14 @@ internal static class PruneCommand
         var excludeNodes = new Option<string?>("--exclude-nodes") { Description = "Unstructured/N:M: comma-separated node names to leave dense" };
         var keep = new Option<string?>("--keep") { Description = "Channel pruning: explicit kept channels per group, NODE=COUNT,... keyed by a producing node's name, in heads for an attention group (others are allocated as usual)" };
         var multiple = new Option<int?>("--channel-multiple") { Description = "Channel pruning: keep channel counts multiples of this, halved for groups narrower than twice it (ORT's blocked convolutions are 16 wide on AVX-512, 8 on AVX2); 1 disables", DefaultValueFactory = _ => new ChannelPruningOptions().ChannelMultiple };
-        var command = head.Create("prune", "Prune a model: remove whole channels (a smaller dense model that runs faster) or zero weights, with optional least-squares recovery from calibration data.",
-            sparsity, target, speedup, latencyBatch, granularity, criterion, schedule, fairLabels, scope, excludeNodes, reconstruct, floatTargets, damp, keep, multiple);
+        var finetune = new Option<bool>("--finetune") { Description = "Then fine-tune the pruned model on --data by distillation from the unpruned one (no labels needed; pruned channels stay removed, zeroed weights stay zero); see the training options" };
+        var training = new TrainingArguments();
+        var command = head.Create("prune", "Prune a model: remove whole channels (a smaller dense model that runs faster) or zero weights, with optional least-squares recovery from calibration data and fine-tuning by distillation.",
+            [sparsity, target, speedup, latencyBatch, granularity, criterion, schedule, fairLabels, scope, excludeNodes, reconstruct, floatTargets, damp, keep, multiple, finetune, .. training.All]);
         command.SetAction(parse =>
         {
             using var outputs = head.Begin(parse, out string input, out string outPath);
+            var fineTune = FineTuneArguments(parse, finetune, training, head, outputs);
             bool nm = parse.GetValue(granularity) is "2:4" or "4:8";
             double? wantedSpeedup = parse.GetValue(speedup);
             if (wantedSpeedup is double x)
@@ -128,20 +132,23 @@ internal static class PruneCommand
             var open = data.OpenIfGiven(parse, input);
             outputs.ProbeData = open;
             if (sparsityOptions is not null)
-                return Sparsity(parse, outputs, input, outPath, onnx, open, sparsityOptions, data, evaluate, report, json, recipeOut);
+                return Sparsity(parse, outputs, input, outPath, onnx, open, sparsityOptions, data, evaluate, report, json, recipeOut, head, fineTune);
             var pruning = options!;
             if (pruning.Schedule == PruningSchedule.Fair && open is null)
                 throw new UsageException("--schedule fair needs calibration data: --data PATH (the classes are the model's own predictions unless --fair-labels data).");
             if ((pruning.Reconstruct || ChannelImportances.Create(pruning.Criterion).NeedsData) && open is null)
                 throw new UsageException($"{(pruning.Reconstruct ? "--reconstruct" : $"--criterion {pruning.Criterion}")} needs calibration data: --data PATH.");
             var result = ConsoleOutput.WithProgress("prune", progress => new ChannelPruner(pruning).Prune(onnx, open, progress));
+            var tuned = fineTune is null ? null : FinetuneCommand.Train(parse, head, result.Model, onnx, FineTuning.TrainableParameters(result.Model), open!, fineTune, input);
+            if (tuned is not null) result = result with { Model = tuned.Model };
             string staged = outputs.StageModel(result.Model, input, outPath);
             long outBytes = OutputTransaction.StagedSize(staged), inBytes = onnx.SizeOnDisk ?? 0;
             string recipe = RecipeOut.Text(parse, data, input, outPath, "prune", pruning, report, json);
             RecipeOut.Stage(parse, recipeOut, outputs, recipe);
-            ResultOutput.Emit(parse, outputs, json, report, ChannelPruningReport.Sections(result, inBytes, outBytes, maxRows: 16), outPath,
-                ChannelPruneJson.From(result, input, outPath, outBytes, inBytes), () => ChannelPruningReport.ToMarkdown(result, input, outPath, inBytes, outBytes), evaluate.Run(parse, data, input, staged),
-                () => ChannelPruningReport.Build(result, input, outPath, inBytes, outBytes) with { Recipe = recipe });
+            ResultOutput.Emit(parse, outputs, json, report, WithFineTune(ChannelPruningReport.Sections(result, inBytes, outBytes, maxRows: 16), tuned, fineTune), outPath,
+                JsonWithFineTune(ChannelPruneJson.From(result, input, outPath, outBytes, inBytes), tuned, fineTune),
+                () => ChannelPruningReport.ToMarkdown(result, input, outPath, inBytes, outBytes) + FineTuneMarkdown(tuned, fineTune), evaluate.Run(parse, data, input, staged),
+                () => WithFineTune(ChannelPruningReport.Build(result, input, outPath, inBytes, outBytes) with { Recipe = recipe }, tuned, fineTune));
             return ExitCodes.Ok;
         });
         return command;
@@ -162,16 +169,60 @@ internal static class PruneCommand
 
     // Unstructured and N:M: zeros in the weights, the model keeps its shapes.
     private static int Sparsity(ParseResult parse, OutputTransaction outputs, string input, string outPath, OnnxModel onnx, Func<IReadOnlyList<ModelInputSpec>, IDataSource>? open,
-        SparsityOptions options, DataArguments data, EvaluationArguments evaluate, Option<string?> report, Option<string?> json, Option<string?> recipeOut)
+        SparsityOptions options, DataArguments data, EvaluationArguments evaluate, Option<string?> report, Option<string?> json, Option<string?> recipeOut,
+        CompressionArguments head, FineTuneOptions? fineTune)
     {
         if (options.Reconstruct && open is null) throw new UsageException("--reconstruct needs calibration data: --data PATH.");
         var result = ConsoleOutput.WithProgress("prune", progress => new SparsityPruner(options).Prune(onnx, open, progress));
-        string staged = outputs.StageModel(result.Model, input, outPath);
+        FineTuneResult? tuned = null;
+        if (fineTune is not null)
+        {
+            // Zeroed weights stay zero: the sparsity pattern is what was asked for.
+            var parameters = FineTuning.TrainableParameters(result.Model);
+            var hints = parameters.ToDictionary(p => p, _ => new ParameterHint { KeepZeros = true }, StringComparer.Ordinal);
+            tuned = FinetuneCommand.Train(parse, head, result.Model, onnx, parameters, open!, fineTune with { Hints = hints }, input);
+        }
+        string staged = outputs.StageModel(tuned?.Model ?? result.Model, input, outPath);
         string recipe = RecipeOut.Text(parse, data, input, outPath, "sparsity", options, report, json);
         RecipeOut.Stage(parse, recipeOut, outputs, recipe);
-        ResultOutput.Emit(parse, outputs, json, report, SparsityReport.Sections(result, maxLayers: 16), outPath,
-            SparsityJson.From(result, options, input, outPath), () => SparsityReport.ToMarkdown(result, input, outPath), evaluate.Run(parse, data, input, staged),
-            () => SparsityReport.Build(result, input, outPath) with { Recipe = recipe });
+        ResultOutput.Emit(parse, outputs, json, report, WithFineTune(SparsityReport.Sections(result, maxLayers: 16), tuned, fineTune), outPath,
+            JsonWithFineTune(SparsityJson.From(result, options, input, outPath), tuned, fineTune), () => SparsityReport.ToMarkdown(result, input, outPath) + FineTuneMarkdown(tuned, fineTune), evaluate.Run(parse, data, input, staged),
+            () => WithFineTune(SparsityReport.Build(result, input, outPath) with { Recipe = recipe }, tuned, fineTune));
         return ExitCodes.Ok;
     }
+
+    /// <summary>Checks --finetune and the training options (they apply only with it; it needs --data) before any work.</summary>
+    private static FineTuneOptions? FineTuneArguments(ParseResult parse, Option<bool> finetune, TrainingArguments training, CompressionArguments head, OutputTransaction outputs)
+    {
+        if (!parse.GetValue(finetune))
+        {
+            if (training.Given(parse).FirstOrDefault() is Option given)
+                throw new UsageException($"{given.Name} applies to --finetune; add --finetune or leave it out.");
+            return null;
+        }
+        if (parse.GetValue(head.Data.Data) is null)
+            throw new UsageException("--finetune needs training data: --data PATH (distillation from the unpruned model needs no labels).");
+        var options = training.Bind(parse);
+        if (options.CheckpointPath is string checkpoint) outputs.AddOutput("--checkpoint", checkpoint);
+        if (options.StopAtMetric is not null && parse.GetValue(head.Evaluate.Data) is null)
+            throw new UsageException("--stop-at needs labelled --eval-data (the accuracy it stops on).");
+        return options;
+    }
+
+    private static IEnumerable<ReportSection> WithFineTune(IEnumerable<ReportSection> sections, FineTuneResult? tuned, FineTuneOptions? options) =>
+        tuned is null ? sections : sections.Append(FineTuneReport.Section(tuned, options!, "Fine-tuning after pruning"));
+
+    private static Report WithFineTune(Report report, FineTuneResult? tuned, FineTuneOptions? options) =>
+        tuned is null ? report : report with { Sections = [.. report.Sections, FineTuneReport.Section(tuned, options!, "Fine-tuning after pruning")], Charts = [.. report.Charts, FineTuneReport.LossChart(tuned)] };
+
+    private static object JsonWithFineTune<T>(T payload, FineTuneResult? tuned, FineTuneOptions? options)
+    {
+        if (tuned is null) return payload!;
+        var node = System.Text.Json.Nodes.JsonNode.Parse(JsonOutput.Serialize(payload))!.AsObject();
+        node["fine_tune"] = System.Text.Json.Nodes.JsonNode.Parse(JsonOutput.Serialize(FineTuneJson.From(tuned, options!)));
+        return node;
+    }
+
+    private static string FineTuneMarkdown(FineTuneResult? tuned, FineTuneOptions? options) =>
+        tuned is null ? "" : ReportSection.SectionsToMarkdown([FineTuneReport.Section(tuned, options!, "Fine-tuning after pruning")]);
 }

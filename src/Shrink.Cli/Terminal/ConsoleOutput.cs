@@ -71,6 +71,7 @@ internal static class ConsoleOutput
                         // A stage that ended and counts again from the start gets a new bar.
                         if (!tasks.TryGetValue(p.Stage, out var task) || task.StopTime is not null && p.Done < task.Value)
                             tasks[p.Stage] = task = ctx.AddTask($"{title}: {p.Stage}", maxValue: Math.Max(1, p.Total ?? 1));
+                        if (p.Detail is not null) task.Description = Markup.Escape($"{title}: {p.Stage} ({p.Detail})");
                         task.IsIndeterminate = p.Total is null;
                         if (p.Total is long t) task.MaxValue = Math.Max(1, t);
                         task.Value = p.Total is null ? 0 : p.Done;

@@ -50,9 +50,9 @@ internal sealed class PlainProgress(string title, TextWriter output, TimeProvide
         }
     }
 
-    private string Head(ProgressInfo p) => p.Total is long total
+    private string Head(ProgressInfo p) => (p.Total is long total
         ? string.Create(CultureInfo.InvariantCulture, $"{title}: {p.Stage} {p.Done:N0}/{total:N0}")
-        : string.Create(CultureInfo.InvariantCulture, $"{title}: {p.Stage} {p.Done:N0}");
+        : string.Create(CultureInfo.InvariantCulture, $"{title}: {p.Stage} {p.Done:N0}")) + (p.Detail is null ? "" : $" ({p.Detail})");
 
     private void Print(string line)
     {

@@ -121,10 +121,13 @@ public static class Gradients
         graph.AddNode(OpTypes.Identity, [lossGraph.Loss], [lossName], graph.UniqueName("loss/output"));
         graph.AddGraphOutput(new ValueInfo(lossName, ElementType.Float, []));
         var gradientOutputs = new List<string>(parameters.Count);
+        var withoutGradient = new List<string>();
         foreach (var p in parameters)
         {
             string name = TrainingGraph.GradientName(p);
-            string source = Total(p) ?? emitter.ZerosLike(p);
+            string? total = Total(p);
+            if (total is null) withoutGradient.Add(p);
+            string source = total ?? emitter.ZerosLike(p);
             graph.AddNode(OpTypes.Identity, [source], [name], graph.UniqueName("grad/output"));
             graph.AddGraphOutput(new ValueInfo(name, ElementType.Float, initial[p].Dims.Select(d => new Dimension(d, null)).ToArray()));
             gradientOutputs.Add(name);
@@ -138,6 +141,7 @@ public static class Gradients
             Loss = lossName,
             GradientOutputs = gradientOutputs,
             InitialValues = initial,
+            WithoutGradient = withoutGradient,
         };
     }
 

@@ -26,6 +26,9 @@ public abstract record LossSpec
     public static LossSpec KlDivergence(double temperature = 1, string teacherInput = "teacher_logits", string? logits = null) =>
         new KlDivergenceLoss(temperature, teacherInput, logits);
 
+    /// <summary>A weighted sum of losses (see <see cref="CombinedLoss"/>).</summary>
+    public static LossSpec Sum(params (LossSpec Loss, double Weight)[] terms) => new CombinedLoss(terms);
+
     /// <summary>The named tensor, or the model's first output when null; refuses names the graph does not have.</summary>
     protected static string ResolveTensor(OnnxModel model, string? tensor, string loss)
     {

@@ -28,6 +28,9 @@ public sealed record TrainingGraph
     /// <summary>The gradient output of each parameter (<c>grad.&lt;parameter&gt;</c>), in the order of <see cref="Parameters"/>.</summary>
     public required IReadOnlyList<string> GradientOutputs { get; init; }
 
+    /// <summary>The parameters that no differentiable path connects to the loss (their gradient outputs are zeros).</summary>
+    public IReadOnlyList<string> WithoutGradient { get; init; } = [];
+
     /// <summary>The parameters' values in the source model (what to feed before the first update).</summary>
     public required IReadOnlyDictionary<string, TensorData> InitialValues { get; init; }
 

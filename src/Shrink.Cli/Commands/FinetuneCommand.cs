@@ -1,0 +1,90 @@
+using System.CommandLine;
+using Shrink.Cli.Json;
+using Shrink.Cli.Terminal;
+using Shrink.Data;
+using Shrink.Model;
+using Shrink.Reports;
+using Shrink.Runtime;
+using Shrink.Training;
+
+namespace Shrink.Cli.Commands;
+
+/// <summary>
+/// <c>shrink finetune</c>: trains a model's float weights on the ONNX graph (gradients by Shrink's ONNX-to-ONNX autodiff,
+/// run in ONNX Runtime), by distillation from a teacher model's logits or by cross-entropy with labels.
+/// </summary>
+internal static class FinetuneCommand
+{
+    public static Command Create()
+    {
+        var head = new CompressionArguments("Where to write the fine-tuned model", recipe: false);
+        var teacher = new Option<string?>("--teacher") { Description = "The model to distill from (e.g. the unpruned or float original): KL divergence from its logits; without it, cross-entropy with the data's labels" };
+        var training = new TrainingArguments();
+        var command = head.Create("finetune", "Fine-tune a model's float weights on its ONNX graph: distillation from a teacher (no labels needed) or cross-entropy with labels; gradients are ONNX graphs run by ONNX Runtime.",
+            [teacher, .. training.All]);
+        command.SetAction(parse =>
+        {
+            using var outputs = head.Begin(parse, out string input, out string outPath);
+            var options = training.Bind(parse);
+            if (parse.GetValue(head.Data.Data) is null) throw new UsageException("finetune needs training data: --data PATH.");
+            string? teacherPath = parse.GetValue(teacher);
+            if (teacherPath is not null)
+            {
+                if (teacherPath.Length == 0) throw new UsageException("--teacher: the path is empty.");
+                if (!File.Exists(teacherPath)) throw new UsageException($"--teacher {teacherPath}: no such file.");
+                outputs.AddInput("--teacher", teacherPath);
+            }
+            if (options.CheckpointPath is string checkpoint) outputs.AddOutput("--checkpoint", checkpoint);
+            if (options.StopAtMetric is not null && parse.GetValue(head.Evaluate.Data) is null)
+                throw new UsageException("--stop-at needs labelled --eval-data (the accuracy it stops on).");
+            var student = outputs.LoadModel(input);
+            var teacherModel = teacherPath is null ? null : outputs.LoadModel(teacherPath);
+            var open = head.Data.OpenIfGiven(parse, input)!;
+            outputs.ProbeData = open;
+            var result = Train(parse, head, student, teacherModel, FineTuning.TrainableParameters(student), open, options, input);
+            string staged = outputs.StageModel(result.Model, input, outPath);
+            var section = FineTuneReport.Section(result, options);
+            ResultOutput.Emit(parse, outputs, head.Json, head.Report, [section], outPath, FineTuneJson.From(result, options),
+                () => ReportSection.ToMarkdown($"Fine-tuning {Path.GetFileName(input)}", [section]), head.Evaluate.Run(parse, head.Data, input, staged),
+                () => new Report($"Fine-tuning {Path.GetFileName(input)}", [section]) { Charts = [FineTuneReport.LossChart(result)] });
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// Runs <see cref="FineTuning.Run"/> with progress, measuring accuracy on <c>--eval-data</c> after each epoch when it
+    /// has labels (the metric <c>--stop-at</c> reads). Shared by <c>finetune</c> and <c>prune --finetune</c>.
+    /// </summary>
+    public static FineTuneResult Train(ParseResult parse, CompressionArguments head, OnnxModel student, OnnxModel? teacher, IReadOnlyList<string> parameters,
+        Func<IReadOnlyList<ModelInputSpec>, IDataSource> open, FineTuneOptions options, string input)
+    {
+        var inputs = ModelInputs.Of(student);
+        using var data = open(inputs);
+        Func<OnnxModel, double>? evaluate = null;
+        IDataSource? evalData = null;
+        try
+        {
+            if (parse.GetValue(head.Evaluate.Data) is string spec)
+            {
+                var dataOptions = head.Data.Bind(parse, input) with { LabelsPath = parse.GetValue(head.Evaluate.Labels), NextTokenWindows = false };
+                evalData = DataSourceFactory.Open(spec, dataOptions, inputs);
+                long? limit = parse.GetValue(head.Evaluate.Samples);
+                if (evalData.HasLabels)
+                {
+                    var held = evalData;
+                    evaluate = model => HeldOutAccuracy.Measure(model, held, threads: options.IntraOpThreads, limit: limit);
+                }
+                else if (options.StopAtMetric is not null)
+                {
+                    throw new UsageException($"--stop-at needs labelled --eval-data; {evalData.Description} has no labels.");
+                }
+            }
+            return ConsoleOutput.WithProgress("finetune", progress => FineTuning.Run(student, teacher, parameters, data, options, progress, evaluate));
+        }
+        finally
+        {
+            evalData?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using Shrink.Training;
+using Shrink.Training.Optimizers;
+using Shrink.Training.Schedules;
+
+namespace Shrink.Cli.Commands;
+
+/// <summary>
+/// The training options shared by <c>finetune</c>, <c>prune --finetune</c> and <c>quantize --qat</c>, bound to
+/// <see cref="FineTuneOptions"/> (which validates them before any work).
+/// </summary>
+internal sealed class TrainingArguments
+{
+    private static readonly FineTuneOptions Defaults = new();
+
+    public Option<int> Epochs { get; } = new("--epochs") { Description = "Passes over the training data", DefaultValueFactory = _ => Defaults.Epochs };
+    public Option<int> Batch { get; } = new("--train-batch") { Description = "Samples per training step", DefaultValueFactory = _ => Defaults.BatchSize };
+    public Option<double> LearningRate { get; } = new("--lr") { Description = "Base learning rate", DefaultValueFactory = _ => Defaults.LearningRate };
+    public Option<string> Optimizer { get; } = new Option<string>("--optimizer") { Description = $"Optimizer: {RegistryChoices.Describe(Optimizers.Registry.Entries)}", DefaultValueFactory = _ => Defaults.Optimizer }.Choices(Optimizers.Registry.Entries);
+    public Option<string> Schedule { get; } = new Option<string>("--lr-schedule") { Description = $"Learning-rate schedule: {RegistryChoices.Describe(LearningRateSchedules.Registry.Entries)}", DefaultValueFactory = _ => Defaults.Schedule }.Choices(LearningRateSchedules.Registry.Entries);
+    public Option<double> Momentum { get; } = new("--momentum") { Description = "SGD momentum", DefaultValueFactory = _ => Defaults.OptimizerSettings.Momentum };
+    public Option<double> WeightDecay { get; } = new("--weight-decay") { Description = "Decoupled weight decay (weights of 2+ dimensions only)", DefaultValueFactory = _ => Defaults.WeightDecay };
+    public Option<long> Warmup { get; } = new("--lr-warmup") { Description = "Steps of linear learning-rate warm-up", DefaultValueFactory = _ => Defaults.WarmupSteps };
+    public Option<double> Temperature { get; } = new("--temperature") { Description = "Distillation temperature (KL from the teacher's logits)", DefaultValueFactory = _ => Defaults.Temperature };
+    public Option<double?> LabelWeight { get; } = new("--label-weight") { Description = "With a teacher and labelled data: add this weight × the labels' cross-entropy to the distillation loss (default 0)" };
+    public Option<double?> ClipNorm { get; } = new("--clip-norm") { Description = "Clip the global gradient norm to this (default: no clipping)" };
+    public Option<long?> Samples { get; } = new("--train-samples") { Description = "Train on at most this many samples per epoch (default: all of --data)" };
+    public Option<int> Shuffle { get; } = new("--shuffle-buffer") { Description = "Samples shuffled together (memory is bounded by this many samples)", DefaultValueFactory = _ => Defaults.ShuffleBuffer };
+    public Option<int> Seed { get; } = new("--train-seed") { Description = "Seed of the shuffle (the same seed, data and threads give the same model)", DefaultValueFactory = _ => Defaults.Seed };
+    public Option<int> Threads { get; } = new("--train-threads") { Description = "ONNX Runtime intra-op threads for training", DefaultValueFactory = _ => Defaults.IntraOpThreads };
+    public Option<string?> Checkpoint { get; } = new("--checkpoint") { Description = "Write the model with the weights so far to this file after every epoch (atomically)" };
+    public Option<double?> StopAt { get; } = new("--stop-at") { Description = "Stop after the epoch whose accuracy on --eval-data reaches this (needs labelled --eval-data)" };
+
+    public IEnumerable<Option> All => [Epochs, Batch, LearningRate, Optimizer, Schedule, Momentum, WeightDecay, Warmup, Temperature, LabelWeight, ClipNorm, Samples, Shuffle, Seed, Threads, Checkpoint, StopAt];
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in All) command.Add(o);
+    }
+
+    /// <summary>The options the user typed (for "applies only with --finetune" refusals).</summary>
+    public IEnumerable<Option> Given(ParseResult parse) => All.Where(o => parse.GetResult(o) is { Implicit: false });
+
+    /// <summary>Binds and validates the options (usage errors name them).</summary>
+    public FineTuneOptions Bind(ParseResult parse)
+    {
+        var options = new FineTuneOptions
+        {
+            Epochs = parse.GetValue(Epochs),
+            BatchSize = parse.GetValue(Batch),
+            LearningRate = parse.GetValue(LearningRate),
+            Optimizer = parse.GetValue(Optimizer)!,
+            Schedule = parse.GetValue(Schedule)!,
+            OptimizerSettings = new OptimizerSettings { Momentum = parse.GetValue(Momentum) },
+            WeightDecay = parse.GetValue(WeightDecay),
+            WarmupSteps = parse.GetValue(Warmup),
+            Temperature = parse.GetValue(Temperature),
+            LabelWeight = parse.GetValue(LabelWeight),
+            ClipNorm = parse.GetValue(ClipNorm),
+            SamplesPerEpoch = parse.GetValue(Samples),
+            ShuffleBuffer = parse.GetValue(Shuffle),
+            Seed = parse.GetValue(Seed),
+            IntraOpThreads = parse.GetValue(Threads),
+            CheckpointPath = parse.GetValue(Checkpoint),
+            StopAtMetric = parse.GetValue(StopAt),
+        };
+        options.Validate();
+        return options;
+    }
+}

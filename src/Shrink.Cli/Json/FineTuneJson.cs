@@ -1,0 +1,25 @@
+using Shrink.Training;
+
+namespace Shrink.Cli.Json;
+
+/// <summary><c>--json</c> of a fine-tuning run (<c>shrink finetune</c>, <c>prune --finetune</c>): settings, loss and the epochs.</summary>
+internal sealed record FineTuneJson(
+    string Loss,
+    string Optimizer,
+    double LearningRate,
+    string Schedule,
+    int BatchSize,
+    int Epochs,
+    int Seed,
+    int Threads,
+    int Parameters,
+    double? InitialMetric,
+    double Seconds,
+    double SamplesPerSecond,
+    IReadOnlyList<EpochRecord> History,
+    IReadOnlyList<string> Notes)
+{
+    public static FineTuneJson From(FineTuneResult r, FineTuneOptions o) => new(
+        r.Loss, o.Optimizer, o.LearningRate, o.Schedule, o.BatchSize, o.Epochs, o.Seed, o.IntraOpThreads, r.Parameters.Count,
+        r.InitialMetric, r.Seconds, r.SamplesPerSecond, r.Epochs, r.Notes);
+}

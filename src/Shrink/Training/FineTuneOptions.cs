@@ -1,0 +1,94 @@
+using System.Globalization;
+using Shrink.Training.Optimizers;
+using Shrink.Training.Schedules;
+
+namespace Shrink.Training;
+
+/// <summary>How <see cref="FineTuning.Run"/> trains: epochs, batch, optimizer, schedule, loss mix, checkpoints.</summary>
+public sealed record FineTuneOptions
+{
+    /// <summary>The most samples one step may take (the training graph keeps every activation of the batch alive).</summary>
+    public const int MaxBatchSize = 4096;
+
+    /// <summary>The most epochs one run may take.</summary>
+    public const int MaxEpochs = 1000;
+
+    /// <summary>Passes over the data.</summary>
+    public int Epochs { get; init; } = 1;
+
+    /// <summary>Samples per step (a model whose batch dimension is fixed trains at that size instead, said in the notes).</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>At most this many samples per epoch (null: all of the data).</summary>
+    public long? SamplesPerEpoch { get; init; }
+
+    /// <summary>The optimizer's registered name (<see cref="Optimizers.Optimizers"/>).</summary>
+    public string Optimizer { get; init; } = "adamw";
+
+    /// <summary>The optimizer's hyper-parameters.</summary>
+    public OptimizerSettings OptimizerSettings { get; init; } = new();
+
+    /// <summary>The base learning rate.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>Decoupled weight decay, applied to parameters of two or more dimensions only (not biases or scales).</summary>
+    public double WeightDecay { get; init; }
+
+    /// <summary>The schedule's registered name (<see cref="LearningRateSchedules"/>).</summary>
+    public string Schedule { get; init; } = "cosine";
+
+    /// <summary>Steps of linear warm-up before the schedule.</summary>
+    public long WarmupSteps { get; init; }
+
+    /// <summary>Temperature of the KL distillation loss (used when a teacher is given).</summary>
+    public double Temperature { get; init; } = 1;
+
+    /// <summary>
+    /// Weight of the cross-entropy with the data's labels, added to the distillation loss (with a teacher); without a
+    /// teacher the labels' cross-entropy is the loss and this is ignored. Null: 0 with a teacher.
+    /// </summary>
+    public double? LabelWeight { get; init; }
+
+    /// <summary>Global gradient-norm clipping (null: none).</summary>
+    public double? ClipNorm { get; init; }
+
+    /// <summary>Samples held and shuffled together (bounded memory; the data is read in this order otherwise).</summary>
+    public int ShuffleBuffer { get; init; } = 16384;
+
+    /// <summary>The seed of the shuffle (runs with the same seed, data and threads are identical).</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Writes the student with the weights so far to this file after every epoch (atomically), when set.</summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Stops after the epoch whose evaluated metric reaches this value (needs an evaluator).</summary>
+    public double? StopAtMetric { get; init; }
+
+    /// <summary>ONNX Runtime intra-op threads for the training step and the teacher.</summary>
+    public int IntraOpThreads { get; init; } = 1;
+
+    /// <summary>Per-parameter settings (learning-rate scale, lower bound, weight decay), by parameter name.</summary>
+    public IReadOnlyDictionary<string, ParameterHint> Hints { get; init; } = new Dictionary<string, ParameterHint>(StringComparer.Ordinal);
+
+    /// <summary>Refuses (OptionsException) values out of range or names not registered, before any work.</summary>
+    public void Validate()
+    {
+        static string F(double v) => v.ToString(CultureInfo.InvariantCulture);
+        if (Epochs is < 1 or > MaxEpochs) throw new OptionsException($"--epochs must be 1..{MaxEpochs}, not {Epochs}.");
+        if (BatchSize is < 1 or > MaxBatchSize) throw new OptionsException($"--train-batch must be 1..{MaxBatchSize}, not {BatchSize}.");
+        if (SamplesPerEpoch is <= 0) throw new OptionsException($"--train-samples must be positive, not {SamplesPerEpoch}.");
+        if (!(LearningRate > 0) || LearningRate > 10) throw new OptionsException($"--lr must be in (0, 10], not {F(LearningRate)}.");
+        if (!(WeightDecay >= 0) || WeightDecay > 1) throw new OptionsException($"--weight-decay must be in [0, 1], not {F(WeightDecay)}.");
+        if (!(OptimizerSettings.Momentum >= 0) || OptimizerSettings.Momentum >= 1) throw new OptionsException($"--momentum must be in [0, 1), not {F(OptimizerSettings.Momentum)}.");
+        if (!(Temperature > 0) || Temperature > 100) throw new OptionsException($"--temperature must be in (0, 100], not {F(Temperature)}.");
+        if (LabelWeight is double w && (!(w >= 0) || w > 100)) throw new OptionsException($"--label-weight must be in [0, 100], not {F(w)}.");
+        if (ClipNorm is double c && !(c > 0 && double.IsFinite(c))) throw new OptionsException($"--clip-norm must be a positive number, not {F(c)}.");
+        if (WarmupSteps < 0) throw new OptionsException($"--warmup must not be negative, not {WarmupSteps}.");
+        if (ShuffleBuffer < 1) throw new OptionsException($"--shuffle-buffer must hold at least one sample, not {ShuffleBuffer}.");
+        if (IntraOpThreads is < 1 or > 1024) throw new OptionsException($"--threads must be 1..1024, not {IntraOpThreads}.");
+        if (!Optimizers.Optimizers.Registry.Contains(Optimizer))
+            throw new OptionsException($"--optimizer: unknown optimizer '{Optimizer}'; use one of {string.Join(", ", Optimizers.Optimizers.Registry.Names)}.");
+        if (!LearningRateSchedules.Registry.Contains(Schedule))
+            throw new OptionsException($"--schedule: unknown learning-rate schedule '{Schedule}'; use one of {string.Join(", ", LearningRateSchedules.Registry.Names)}.");
+    }
+}

@@ -1,0 +1,31 @@
+using Shrink.Model;
+
+namespace Shrink.Training;
+
+/// <summary>What <see cref="FineTuning.Run"/> returns: the student with its trained weights, and how the run went.</summary>
+public sealed record FineTuneResult
+{
+    /// <summary>A copy of the student with the trained parameters written into its initializers.</summary>
+    public required OnnxModel Model { get; init; }
+
+    /// <summary>One row per epoch run.</summary>
+    public required IReadOnlyList<EpochRecord> Epochs { get; init; }
+
+    /// <summary>The metric before training (when there is an evaluator).</summary>
+    public double? InitialMetric { get; init; }
+
+    /// <summary>The loss, in words (e.g. "KL distillation from the teacher at T=1").</summary>
+    public required string Loss { get; init; }
+
+    /// <summary>The parameters trained.</summary>
+    public required IReadOnlyList<string> Parameters { get; init; }
+
+    /// <summary>Things the user should know (fixed batch, early stop, data repeated...).</summary>
+    public required IReadOnlyList<string> Notes { get; init; }
+
+    /// <summary>Wall-clock seconds of the training (graph build, steps, evaluations).</summary>
+    public double Seconds { get; init; }
+
+    /// <summary>Training samples per second over all epochs (steps only).</summary>
+    public double SamplesPerSecond { get; init; }
+}

@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics.Tensors;
+using Shrink.Data;
+using Shrink.Model;
+using Shrink.Runtime;
+using Shrink.Training.Autodiff;
+using Shrink.Training.Optimizers;
+using Shrink.Training.Schedules;
+
+namespace Shrink.Training;
+
+/// <summary>
+/// Fine-tunes a model's float initializers on the ONNX graph: the training graph from <see cref="Gradients.Build"/> runs
+/// in ONNX Runtime (forward and backward), the teacher (when given) runs alongside on the same batch, and the optimizer
+/// updates the weights in C#. With a teacher the loss is KL distillation from its logits (plus a weighted cross-entropy
+/// with the labels when asked); without one, the cross-entropy with the data's labels.
+/// </summary>
+public static class FineTuning
+{
+    /// <summary>The stage name of the training progress.</summary>
+    public const string Stage = "train";
+
+    /// <summary>
+    /// Trains <paramref name="parameters"/> of <paramref name="student"/> (never modified: the result is a copy) on
+    /// <paramref name="data"/>. <paramref name="evaluate"/>, when given, measures a metric (higher is better) of a model
+    /// before training and after each epoch, which <see cref="FineTuneOptions.StopAtMetric"/> can stop on.
+    /// Refuses (ShrinkException) a student without teacher or labels, non-float or unknown parameters, ops without a
+    /// backward rule (naming the node), and a loss that stops being finite.
+    /// </summary>
+    public static FineTuneResult Run(OnnxModel student, OnnxModel? teacher, IReadOnlyList<string> parameters, IDataSource data, FineTuneOptions options,
+        IProgress<ProgressInfo>? progress = null, Func<OnnxModel, double>? evaluate = null)
+    {
+        ArgumentNullException.ThrowIfNull(student);
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (options.StopAtMetric is not null && evaluate is null)
+            throw new OptionsException("stopping at a target metric needs evaluation data (an evaluator).");
+        var clock = Stopwatch.StartNew();
+        var notes = new List<string>();
+        if (data.IsRandom) notes.Add("the training data is random: the trained model says nothing about accuracy");
+
+        var (loss, lossText) = ChooseLoss(student, teacher, data, options);
+        var graph = Gradients.Build(student, loss, parameters);
+        if (graph.WithoutGradient.Count > 0)
+        {
+            // Rebuild without them, so they stay constants ORT can fold.
+            if (graph.WithoutGradient.Count == graph.Parameters.Count)
+                throw new ShrinkException($"{student.Name}: none of the {parameters.Count} parameters reaches the loss through a differentiable path.");
+            var skipped = graph.WithoutGradient.ToHashSet(StringComparer.Ordinal);
+            graph = Gradients.Build(student, loss, [.. parameters.Where(p => !skipped.Contains(p))]);
+        }
+        var runtime = new RuntimeOptions { IntraOpThreads = options.IntraOpThreads };
+        using var session = ModelSession.Open(graph.Model, runtime, $"{student.Name} (training graph)");
+        using var teacherSession = teacher is null ? null : ModelSession.Open(teacher, runtime, $"{teacher.Name} (teacher)");
+
+        int batchSize = options.BatchSize;
+        var modelInputs = ModelInputs.Of(student);
+        if (FixedBatchDataSource.FixedBatchOf(modelInputs) is int fixedBatch && fixedBatch != batchSize)
+        {
+            notes.Add($"the model's batch dimension is fixed at {fixedBatch}: training in batches of {fixedBatch} instead of {batchSize}");
+            batchSize = fixedBatch;
+        }
+        int? fixedSize = FixedBatchDataSource.FixedBatchOf(modelInputs);
+
+        // Parameters as float arrays updated in place; their gradients copied out of each run.
+        var values = graph.Parameters.Select(p => graph.InitialValues[p].ToFloatArray()).ToArray();
+        var dims = graph.Parameters.Select(p => graph.InitialValues[p].Dims.ToArray()).ToArray();
+        var gradients = values.Select(v => new float[v.Length]).ToArray();
+        var hints = graph.Parameters.Select(p => options.Hints.GetValueOrDefault(p) ?? new ParameterHint()).ToArray();
+        // 1 where a value may change, 0 where a kept zero must stay zero.
+        var masks = values.Select((v, k) => hints[k].KeepZeros ? v.Select(x => x == 0 ? 0f : 1f).ToArray() : null).ToArray();
+        var gradientIndex = graph.GradientOutputs.Select((name, k) => (name, k)).ToDictionary(x => x.name, x => x.k, StringComparer.Ordinal);
+        var optimizer = Optimizers.Optimizers.Create(options.Optimizer, options.OptimizerSettings);
+        optimizer.Initialize([.. values.Select(v => v.Length)]);
+        var schedule = LearningRateSchedules.Registry.Create(options.Schedule);
+
+        long perEpoch = options.SamplesPerEpoch is long cap ? Math.Min(cap, data.Count ?? cap) : data.Count ?? CountSamples(data);
+        if (perEpoch <= 0) throw new ShrinkException($"{data.Description}: no samples to train on.");
+        long stepsPerEpoch = (perEpoch + batchSize - 1) / batchSize;
+        long totalSteps = stepsPerEpoch * options.Epochs;
+        string[] outputs = [graph.Loss, .. graph.GradientOutputs];
+        bool wantsLabels = graph.LossInputs.Any(i => i.Name == CrossEntropyLabels);
+
+        double? initialMetric = evaluate?.Invoke(student);
+        var epochs = new List<EpochRecord>();
+        long step = 0;
+        double trainSeconds = 0;
+        long trainSamples = 0;
+        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        {
+            var epochClock = Stopwatch.StartNew();
+            double lossSum = 0;
+            long samples = 0, steps = 0;
+            string stage = string.Create(CultureInfo.InvariantCulture, $"{Stage} epoch {epoch}/{options.Epochs}");
+            progress?.Report(new ProgressInfo(stage, 0, perEpoch));
+            foreach (var shuffled in ShuffledBatches.Read(data, batchSize, options.ShuffleBuffer, unchecked(options.Seed * 7919 + epoch), perEpoch))
+            {
+                var batch = fixedSize is int f && shuffled.Count != f ? BatchTiler.Tile(shuffled, f) : shuffled;
+                if (wantsLabels && batch.Labels is null) throw new ShrinkException($"{data.Description}: a batch without labels; the cross-entropy loss needs every sample's label.");
+                var feed = new List<BatchTensor>(batch.Inputs);
+                for (int k = 0; k < values.Length; k++)
+                    feed.Add(new BatchTensor(graph.Parameters[k], ElementType.Float, dims[k], values[k], batchAxis: -1));
+                if (wantsLabels)
+                    feed.Add(new BatchTensor(CrossEntropyLabels, ElementType.Int64, [batch.Count], batch.Labels!.Select(l => (long)l).ToArray()));
+                if (teacherSession is not null)
+                {
+                    var logits = teacherSession.Run(new DataBatch(batch.Inputs, batch.Count, null))[0];
+                    feed.Add(new BatchTensor(TeacherLogits, ElementType.Float, logits.Shape, logits.Data));
+                }
+                double batchLoss = double.NaN;
+                using (var prepared = session.Prepare(new DataBatch(feed, batch.Count, null)))
+                {
+                    session.RunVisit(prepared, outputs, (name, span) =>
+                    {
+                        if (name == graph.Loss) batchLoss = span[0];
+                        else span.CopyTo(gradients[gradientIndex[name]]);
+                    });
+                }
+                if (!double.IsFinite(batchLoss))
+                    throw new ShrinkException(string.Create(CultureInfo.InvariantCulture,
+                        $"{student.Name}: training diverged at epoch {epoch}, step {steps + 1} (the loss is {batchLoss}); lower the learning rate (now {options.LearningRate})."));
+                double rate = LearningRateSchedules.RateAt(schedule, options.LearningRate, step, totalSteps, options.WarmupSteps);
+                Update(optimizer, values, gradients, dims, hints, rate, options, step + 1);
+                for (int k = 0; k < values.Length; k++)
+                    if (masks[k] is { } mask) TensorPrimitives.Multiply(values[k], mask, values[k]);
+                step++;
+                steps++;
+                samples += shuffled.Count;
+                lossSum += batchLoss * shuffled.Count;
+                double seconds = epochClock.Elapsed.TotalSeconds;
+                progress?.Report(new ProgressInfo(stage, samples, perEpoch)
+                {
+                    Detail = string.Create(CultureInfo.InvariantCulture, $"loss {lossSum / samples:F4}, {samples / Math.Max(seconds, 1e-9):F0} samples/s"),
+                });
+            }
+            double stepSeconds = epochClock.Elapsed.TotalSeconds;
+            trainSeconds += stepSeconds;
+            trainSamples += samples;
+            var current = WithValues(student, graph.Parameters, dims, values);
+            double? metric = evaluate?.Invoke(current);
+            epochs.Add(new EpochRecord(epoch, samples == 0 ? double.NaN : lossSum / samples, samples, steps, epochClock.Elapsed.TotalSeconds, metric));
+            if (options.CheckpointPath is string path)
+                current.Save(path);
+            if (options.StopAtMetric is double target && metric >= target && epoch < options.Epochs)
+            {
+                notes.Add(string.Create(CultureInfo.InvariantCulture, $"stopped after epoch {epoch} of {options.Epochs}: the metric {metric:F4} reached the target {target}"));
+                break;
+            }
+        }
+
+        return new FineTuneResult
+        {
+            Model = WithValues(student, graph.Parameters, dims, values),
+            Epochs = epochs,
+            InitialMetric = initialMetric,
+            Loss = lossText,
+            Parameters = graph.Parameters,
+            Notes = notes,
+            Seconds = clock.Elapsed.TotalSeconds,
+            SamplesPerSecond = trainSeconds > 0 ? trainSamples / trainSeconds : 0,
+        };
+    }
+
+    private const string CrossEntropyLabels = "labels";
+    private const string TeacherLogits = "teacher_logits";
+
+    /// <summary>
+    /// The float initializers of a model that training can update: every float initializer with more than one element
+    /// read by a node whose op has a backward rule (scalar constants such as GELU's 0.5 stay fixed). Those that turn out
+    /// to reach the loss through no differentiable input (a Resize's scales) are dropped when the graph is built.
+    /// </summary>
+    public static IReadOnlyList<string> TrainableParameters(OnnxModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var read = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in model.Graph.Nodes)
+            if (Ops.OpCatalog.Find(node.OpType, node.Domain)?.Backward is not null)
+                foreach (var input in node.Inputs) read.Add(input);
+        return [.. model.Graph.Initializers.Values
+            .Where(t => t.Type == ElementType.Float && t.ElementCount > 1 && read.Contains(t.Name))
+            .Select(t => t.Name).Order(StringComparer.Ordinal)];
+    }
+
+    private static (LossSpec Loss, string Text) ChooseLoss(OnnxModel student, OnnxModel? teacher, IDataSource data, FineTuneOptions options)
+    {
+        string t = options.Temperature.ToString(CultureInfo.InvariantCulture);
+        if (teacher is not null)
+        {
+            var studentInputs = student.Graph.Inputs.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+            var missing = teacher.Graph.Inputs.Where(i => teacher.Graph.FindInitializer(i.Name) is null && !studentInputs.Contains(i.Name)).Select(i => i.Name).ToArray();
+            if (missing.Length > 0)
+                throw new ShrinkException($"{teacher.Name}: the teacher's inputs {string.Join(", ", missing.Select(m => $"'{m}'"))} are not inputs of the student {student.Name}; the teacher must read the same data.");
+            var kl = LossSpec.KlDivergence(options.Temperature, TeacherLogits);
+            double w = options.LabelWeight ?? 0;
+            if (w > 0 && data.HasLabels)
+                return (LossSpec.Sum((kl, 1), (LossSpec.CrossEntropy(CrossEntropyLabels), w)),
+                    $"KL distillation from the teacher at T={t} + {w.ToString(CultureInfo.InvariantCulture)} × cross-entropy with the labels");
+            return (kl, $"KL distillation from the teacher at T={t}");
+        }
+        if (!data.HasLabels)
+            throw new ShrinkException($"{data.Description}: training without a teacher needs labels (cross-entropy); give a teacher model to distill from, or labelled data.");
+        return (LossSpec.CrossEntropy(CrossEntropyLabels), "cross-entropy with the labels");
+    }
+
+    private static void Update(IOptimizer optimizer, float[][] values, float[][] gradients, long[][] dims, ParameterHint[] hints, double rate, FineTuneOptions options, long step)
+    {
+        if (options.ClipNorm is double clip)
+        {
+            double squares = 0;
+            foreach (var g in gradients) { double n = TensorPrimitives.Norm(g); squares += n * n; }
+            double norm = Math.Sqrt(squares);
+            if (norm > clip)
+                foreach (var g in gradients) TensorPrimitives.Multiply(g, (float)(clip / norm), g);
+        }
+        for (int k = 0; k < values.Length; k++)
+        {
+            var hint = hints[k];
+            bool decay = hint.Decay ?? dims[k].Length >= 2;
+            optimizer.Step(k, values[k], gradients[k], (float)(rate * hint.LearningRateScale), decay ? (float)options.WeightDecay : 0, step);
+            if (hint.Minimum is float min) TensorPrimitives.Max(values[k], min, values[k]);
+        }
+    }
+
+    /// <summary>A copy of <paramref name="model"/> with the parameters' current values in its initializers.</summary>
+    private static OnnxModel WithValues(OnnxModel model, IReadOnlyList<string> parameters, long[][] dims, float[][] values)
+    {
+        var copy = model.Clone();
+        for (int k = 0; k < parameters.Count; k++)
+            copy.Graph.SetInitializer(TensorData.FromFloats(parameters[k], dims[k], values[k]));
+        return copy;
+    }
+
+    private static long CountSamples(IDataSource data)
+    {
+        long n = 0;
+        foreach (var b in data.ReadBatches(1024)) n += b.Count;
+        return n;
+    }
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Shrink.Model;
+using Shrink.Tests.TestSupport;
+
+namespace Shrink.Tests.Cli;
+
+/// <summary><c>shrink finetune</c> and <c>prune --finetune</c> on the shipped sample (cnn_small and 1,000 Fashion-MNIST test images) as a user runs them.</summary>
+public sealed class FinetuneCliTests
+{
+    private static string Images => ShrinkCli.SampleImages;
+
+    [Fact]
+    public void Prune_then_finetune_by_distillation_writes_a_smaller_model_that_runs_with_the_epoch_table()
+    {
+        using var dir = new TempDirectory();
+        string output = Path.Combine(dir.Path, "pruned.onnx"), json = Path.Combine(dir.Path, "r.json"), checkpoint = Path.Combine(dir.Path, "ckpt.onnx");
+        var r = ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", output, "--sparsity", "0.5", "--data", Images, "--samples", "256",
+            "--finetune", "--epochs", "2", "--train-samples", "256", "--train-batch", "32", "--checkpoint", checkpoint, "--json", json);
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        Assert.Contains("Fine-tuning after pruning", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("KL distillation", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("train epoch 2/2", r.Stderr, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var history = doc.RootElement.GetProperty("fine_tune").GetProperty("history");
+        Assert.Equal(2, history.GetArrayLength());
+        Assert.True(history[1].GetProperty("mean_loss").GetDouble() < history[0].GetProperty("mean_loss").GetDouble());
+        // Channels stay removed: the output is as small as pruning made it, and it loads in ONNX Runtime.
+        Assert.True(new FileInfo(output).Length < new FileInfo(ShrinkCli.Sample).Length * 0.7);
+        using var session = Shrink.Runtime.ModelSession.Open(output);
+        Assert.True(File.Exists(checkpoint));
+    }
+
+    [Fact]
+    public void Finetune_with_labels_and_no_teacher_reports_accuracy_per_epoch()
+    {
+        using var dir = new TempDirectory();
+        string output = Path.Combine(dir.Path, "tuned.onnx");
+        var r = ShrinkCli.Run("finetune", ShrinkCli.Sample, "-o", output, "--data", Images, "--epochs", "1", "--train-samples", "128", "--lr", "0.0001",
+            "--eval-data", Images, "--eval-samples", "200", "--eval-batch", "8");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        Assert.Contains("cross-entropy with the labels", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("before", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("top-1 accuracy on the evaluation data", r.Stdout, StringComparison.Ordinal);
+        var trained = OnnxModel.Load(output);
+        var original = OnnxModel.Load(ShrinkCli.Sample);
+        var name = original.Graph.Initializers.Values.First(t => t.Type == ElementType.Float && t.ElementCount > 100).Name;
+        Assert.NotEqual(original.Graph.FindInitializer(name)!.ToFloatArray(), trained.Graph.FindInitializer(name)!.ToFloatArray());
+    }
+
+    [Fact]
+    public void Training_options_without_finetune_and_bad_values_are_usage_errors_and_nothing_is_written()
+    {
+        using var dir = new TempDirectory();
+        string output = Path.Combine(dir.Path, "out.onnx");
+        var r = ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", output, "--sparsity", "0.5", "--epochs", "2");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--epochs applies to --finetune", r.Stderr, StringComparison.Ordinal);
+        r = ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", output, "--sparsity", "0.5", "--finetune");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--finetune needs training data", r.Stderr, StringComparison.Ordinal);
+        r = ShrinkCli.Run("finetune", ShrinkCli.Sample, "-o", output, "--data", Images, "--lr", "-1");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--lr", r.Stderr, StringComparison.Ordinal);
+        r = ShrinkCli.Run("finetune", ShrinkCli.Sample, "-o", output, "--data", Images, "--optimizer", "lion");
+        Assert.Equal(2, r.ExitCode);
+        r = ShrinkCli.Run("finetune", ShrinkCli.Sample, "-o", output, "--data", Images, "--teacher", Path.Combine(dir.Path, "missing.onnx"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--teacher", r.Stderr, StringComparison.Ordinal);
+        r = ShrinkCli.Run("finetune", ShrinkCli.Sample, "-o", output, "--data", Images, "--checkpoint", ShrinkCli.Sample);
+        Assert.Equal(2, r.ExitCode);
+        r = ShrinkCli.Run("finetune", ShrinkCli.Sample, "-o", output, "--data", Images, "--stop-at", "0.9");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--stop-at needs labelled --eval-data", r.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+    }
+}
