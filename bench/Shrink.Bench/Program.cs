@@ -16,6 +16,8 @@ namespace Shrink.Bench;
 /// <c>outliers [--quick] [--torch] [--out PATH]</c> low-bit activations with smoothing, rotation, equalization and bias
 /// correction next to the PyTorch baselines (bench/RESULTS-outliers.md),
 /// <c>memory [--shrink DLL] [--out PATH]</c> peak memory and time of quantize/eval on generated CNNs (bench/RESULTS-memory.md),
+/// <c>training [--quick] [--out PATH]</c> gradients against PyTorch autograd, training-step time and the conv backward
+/// alternatives (bench/RESULTS-training.md; <c>trainstep</c> is its worker process),
 /// and <c>generate-cnn DIR</c> writes those CNNs to a folder.
 /// </summary>
 internal static class Program
@@ -71,6 +73,19 @@ internal static class Program
                 int outAt = Array.IndexOf(args, "--out"), dllAt = Array.IndexOf(args, "--shrink");
                 return MemoryBenchmark.Run(dllAt > 0 && dllAt + 1 < args.Length ? args[dllAt + 1] : null,
                     outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-memory.md"));
+            }
+            if (args.Length == 6 && args[0] == "trainstep") return Training.TrainStepWorker.Run(args[1], args[2], args[3], args[4], args[5]);
+            if (args.Length is 4 or 5 && args[0] == "trainprofile")
+            {
+                var tuning = args.Length == 5 ? Training.SessionTuning.Decode(args[4]) : null;
+                foreach (var e in Training.StepProfile.Run(args[1], args[2], args[3], 5, tuning)) Console.WriteLine($"{e.OpType,-24} {e.MsPerStep,8:F2} ms/step  {e.Nodes} nodes");
+                return 0;
+            }
+            if (args.Length >= 1 && args[0] == "training-conv") return Training.ConvLayerBenchmark.Run(args.Contains("--quick")).Count > 0 ? 0 : 1;
+            if (args.Length >= 1 && args[0] == "training")
+            {
+                int outAt = Array.IndexOf(args, "--out");
+                return Training.TrainingBenchmark.Run(args.Contains("--quick"), outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-training.md"));
             }
             if (args.Length >= 1 && args[0] == "mixed")
             {

@@ -3,14 +3,19 @@ namespace Shrink.Ops;
 /// <summary>
 /// Conv (any spatial rank, strides, explicit pads, dilations, groups; auto_pad other than NOTSET/VALID is refused).
 /// dX is a ConvTranspose of g with the same W, strides, pads, dilations and group, with output_padding = stride − 1 so
-/// its output covers X, then sliced to X's shape (read at run time). dW is a Conv over transposed tensors: X (padded)
-/// with batch and channels swapped is convolved with g as the kernel (batch as its input channels), the forward stride
-/// as its dilation and the forward dilation as its stride; per group the channels are regrouped first; the result is
-/// sliced to W's kernel and transposed back. dB sums g over the batch and spatial axes. (The im2col alternative the
-/// issue measured as faster on one layer is not written yet.)
+/// its output covers X, then sliced to X's shape (read at run time). dW is written as <paramref name="weightGradient"/>
+/// says (<see cref="ConvWeightGradient.Auto"/> by default: im2col for 1×1 kernels and for stride 1, else the transposed
+/// Conv, the fastest per layer shape measured on resnet8, bench/RESULTS-training.md): im2col reads the kernel offsets from the kernel_shape attribute
+/// and needs group 1; other convs use a Conv over transposed tensors: X (padded) with batch and channels swapped is
+/// convolved with g as the kernel (batch as its input channels), the forward stride as its dilation and the forward
+/// dilation as its stride; per group the channels are regrouped first; the result is sliced to W's kernel and transposed
+/// back. dB sums g over the batch and spatial axes.
 /// </summary>
-public sealed class ConvBackward : IBackwardRule
+public sealed class ConvBackward(ConvWeightGradient weightGradient = ConvWeightGradient.Auto) : IBackwardRule
 {
+    /// <summary>The form of the weight gradient this rule writes where it can.</summary>
+    public ConvWeightGradient WeightGradient { get; } = weightGradient;
+
     /// <inheritdoc />
     public IReadOnlyList<string?> Emit(BackwardContext ctx)
     {
@@ -42,27 +47,106 @@ public sealed class ConvBackward : IBackwardRule
             string padded = pads.All(p => p == 0)
                 ? x
                 : e.Emit(OpTypes.Pad, [x, e.Ints([0, 0, .. pads.AsSpan(0, spatial), 0, 0, .. pads.AsSpan(spatial)])]);
-            string input;
-            if (group == 1)
+            var kernel = ctx.Ints("kernel_shape");
+            var form = WeightGradient;
+            if (form == ConvWeightGradient.Auto)
             {
-                input = e.Transpose(padded, swap01); // [C, N, spatial...]
+                form = kernel is { Count: > 0 } && kernel.All(k => k == 1) ? ConvWeightGradient.Im2ColBatched
+                    : strides.All(s => s == 1) ? ConvWeightGradient.Im2ColGemm
+                    : ConvWeightGradient.TransposedConv;
             }
-            else
-            {
-                // [N, g·Cg, s...] → [N, g, Cg, s...] → [Cg, g, N, s...] → [Cg, g·N, s...]: group k's batch block meets group k's kernels.
-                string split = e.Emit(OpTypes.Concat, [e.ShapeSlice(padded, 0, 1), e.Ints(group), e.ShapeSlice(w, 1, 2), e.ShapeSlice(padded, 2)], OnnxAttribute.Int("axis", 0));
-                string grouped = e.Transpose(e.Reshape(padded, split), [2, 1, 0, .. spatialAxes.Select(a => a + 1)]);
-                input = e.Reshape(grouped, e.Emit(OpTypes.Concat, [e.ShapeSlice(w, 1, 2), e.Ints(-1), e.ShapeSlice(padded, 2)], OnnxAttribute.Int("axis", 0)));
-            }
-            string kernel = e.Transpose(g, swap01); // [M, N, out spatial...]
-            string full = e.Emit(OpTypes.Conv, [input, kernel],
-                OnnxAttribute.Ints("strides", dilations), OnnxAttribute.Ints("dilations", strides), OnnxAttribute.Int("group", group));
-            string cut = e.Emit(OpTypes.Slice, [full, e.Ints(new long[spatial]), e.ShapeSlice(w, 2), e.Ints(spatialAxes)]);
-            result[1] = e.Transpose(cut, swap01);
+            bool im2col = form != ConvWeightGradient.TransposedConv && group == 1 && kernel is { Count: > 0 } && kernel.Count == spatial;
+            result[1] = im2col
+                ? Im2Col(e, g, padded, w, [.. kernel!], strides, dilations, form == ConvWeightGradient.Im2ColBatched)
+                : TransposedConv(e, g, padded, w, group, strides, dilations, spatialAxes, swap01);
         }
 
         if (ctx.NeedsGradient(2)) result[2] = e.ReduceSum(g, [0, .. spatialAxes], keepDims: false);
         return result;
+    }
+
+    /// <summary>dW as a Conv over transposed tensors (see the class remarks).</summary>
+    private static string TransposedConv(GraphEmitter e, string g, string padded, string w, long group, long[] strides, long[] dilations, long[] spatialAxes, long[] swap01)
+    {
+        string input;
+        if (group == 1)
+        {
+            input = e.Transpose(padded, swap01); // [C, N, spatial...]
+        }
+        else
+        {
+            // [N, g·Cg, s...] → [N, g, Cg, s...] → [Cg, g, N, s...] → [Cg, g·N, s...]: group k's batch block meets group k's kernels.
+            string split = e.Emit(OpTypes.Concat, [e.ShapeSlice(padded, 0, 1), e.Ints(group), e.ShapeSlice(w, 1, 2), e.ShapeSlice(padded, 2)], OnnxAttribute.Int("axis", 0));
+            string grouped = e.Transpose(e.Reshape(padded, split), [2, 1, 0, .. spatialAxes.Select(a => a + 1)]);
+            input = e.Reshape(grouped, e.Emit(OpTypes.Concat, [e.ShapeSlice(w, 1, 2), e.Ints(-1), e.ShapeSlice(padded, 2)], OnnxAttribute.Int("axis", 0)));
+        }
+        string kernel = e.Transpose(g, swap01); // [M, N, out spatial...]
+        string full = e.Emit(OpTypes.Conv, [input, kernel],
+            OnnxAttribute.Ints("strides", dilations), OnnxAttribute.Ints("dilations", strides), OnnxAttribute.Int("group", group));
+        string cut = e.Emit(OpTypes.Slice, [full, e.Ints(new long[spatialAxes.Length]), e.ShapeSlice(w, 2), e.Ints(spatialAxes)]);
+        return e.Transpose(cut, swap01);
+    }
+
+    /// <summary>
+    /// dW by im2col (group 1). Every kernel offset o reads the padded input at o·dilation + i·stride for output position
+    /// i: one Slice with steps = strides per offset, its end from g's spatial shape at run time. The slices are stacked
+    /// after the channel axis, so the columns' rows are ordered (c, offset) as W's [C, k...] flattens.
+    /// One GEMM: X transposed to [C, N, s...] first, columns [C·k, N·out], g transposed to [M, N·out], dW = g · columnsᵀ.
+    /// Batched: columns [N, C·k, out], g [N, M, out], MatMul with columnsᵀ per sample, then ReduceSum over the batch.
+    /// </summary>
+    private static string Im2Col(GraphEmitter e, string g, string padded, string w, long[] kernel, long[] strides, long[] dilations, bool batched)
+    {
+        int spatial = kernel.Length;
+        long[] axes = [.. Enumerable.Range(2, spatial).Select(i => (long)i)];
+        long offsets = kernel.Aggregate(1L, (a, b) => a * b);
+        bool pointwise = offsets == 1 && strides.All(s => s == 1);
+        // batched: slices of [N, C, s...], stacked at axis 2; one GEMM: slices of [C, N, s...], stacked at axis 1.
+        string source = batched ? padded : e.Transpose(padded, [1, 0, .. axes]);
+        long stackAxis = batched ? 2 : 1;
+        string columns;
+        if (pointwise)
+        {
+            columns = source;
+        }
+        else
+        {
+            // end − start = (out − 1)·stride + 1 along each spatial axis.
+            string span = e.Add(e.Mul(e.Sub(e.ShapeSlice(g, 2), e.Ints(Enumerable.Repeat(1L, spatial).ToArray())), e.Ints(strides)), e.Ints(Enumerable.Repeat(1L, spatial).ToArray()));
+            var slices = new List<string>((int)offsets);
+            var index = new long[spatial];
+            for (long o = 0; o < offsets; o++)
+            {
+                long rest = o;
+                for (int a = spatial - 1; a >= 0; a--)
+                {
+                    index[a] = rest % kernel[a];
+                    rest /= kernel[a];
+                }
+                long[] starts = [.. index.Select((k, a) => k * dilations[a])];
+                string start = e.Ints(starts);
+                string slice = e.Emit(OpTypes.Slice, [source, start, e.Add(span, start), e.Ints(axes), e.Ints(strides)]);
+                slices.Add(offsets == 1 ? slice : e.Unsqueeze(slice, [stackAxis]));
+            }
+            columns = offsets == 1 ? slices[0] : e.Emit(OpTypes.Concat, slices, OnnxAttribute.Int("axis", stackAxis));
+        }
+        // Rows of the columns: C·k (C from W's axis 1, as the forward Conv requires).
+        string rows = e.Mul(e.ShapeSlice(w, 1, 2), e.Ints(offsets));
+        string dw;
+        if (batched)
+        {
+            // [N, C, k, out...] → [N, C·k, P]; g [N, M, out...] → [N, M, P]; Σ_n g_n · columns_nᵀ.
+            string cols = e.Reshape(columns, e.Emit(OpTypes.Concat, [e.Ints(0), rows, e.Ints(-1)], OnnxAttribute.Int("axis", 0)));
+            string grad = e.Reshape(g, e.Ints(0, 0, -1));
+            dw = e.ReduceSum(e.Emit(OpTypes.MatMul, [grad, e.Transpose(cols, [0, 2, 1])]), [0], keepDims: false);
+        }
+        else
+        {
+            // [C, (k,) N, out...] → [C·k, N·P]; g → [M, N, out...] → [M, N·P]; dW = g · columnsᵀ.
+            string cols = e.Reshape(columns, e.Emit(OpTypes.Concat, [rows, e.Ints(-1)], OnnxAttribute.Int("axis", 0)));
+            string grad = e.Reshape(e.Transpose(g, [1, 0, .. axes]), e.Ints(0, -1));
+            dw = e.Emit(OpTypes.Gemm, [grad, cols], OnnxAttribute.Int("transB", 1));
+        }
+        return e.ReshapeLike(dw, w);
     }
 
     private static int SpatialRank(BackwardContext ctx)
