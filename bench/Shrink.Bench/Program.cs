@@ -66,7 +66,9 @@ internal static class Program
             if (args.Length >= 1 && args[0] == "finetune")
             {
                 int outAt = Array.IndexOf(args, "--out");
-                return FineTuneBenchmark.Run(args.Contains("--quick"), outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-finetune.md"));
+                int onlyAt = Array.IndexOf(args, "--only");
+                return FineTuneBenchmark.Run(args.Contains("--quick"), outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-finetune.md"),
+                    onlyAt > 0 && onlyAt + 1 < args.Length ? args[onlyAt + 1] : null);
             }
             if (args.Length >= 1 && args[0] == "memory")
             {

@@ -20,7 +20,7 @@ internal sealed class TrainingArguments
     public Option<string> Schedule { get; } = new Option<string>("--lr-schedule") { Description = $"Learning-rate schedule: {RegistryChoices.Describe(LearningRateSchedules.Registry.Entries)}", DefaultValueFactory = _ => Defaults.Schedule }.Choices(LearningRateSchedules.Registry.Entries);
     public Option<double> Momentum { get; } = new("--momentum") { Description = "SGD momentum", DefaultValueFactory = _ => Defaults.OptimizerSettings.Momentum };
     public Option<double> WeightDecay { get; } = new("--weight-decay") { Description = "Decoupled weight decay (weights of 2+ dimensions only)", DefaultValueFactory = _ => Defaults.WeightDecay };
-    public Option<long> Warmup { get; } = new("--lr-warmup") { Description = "Steps of linear learning-rate warm-up", DefaultValueFactory = _ => Defaults.WarmupSteps };
+    public Option<long?> Warmup { get; } = new("--lr-warmup") { Description = "Steps of linear learning-rate warm-up (default: 3 % of the steps, at least 8 and at most a quarter)" };
     public Option<double> Temperature { get; } = new("--temperature") { Description = "Distillation temperature (KL from the teacher's logits)", DefaultValueFactory = _ => Defaults.Temperature };
     public Option<double?> LabelWeight { get; } = new("--label-weight") { Description = "With a teacher and labelled data: add this weight × the labels' cross-entropy to the distillation loss (default 0)" };
     public Option<double?> ClipNorm { get; } = new("--clip-norm") { Description = "Clip the global gradient norm to this (default: no clipping)" };

@@ -20,7 +20,7 @@ public static class FineTuneReport
         var notes = new List<string>
         {
             string.Create(CultureInfo.InvariantCulture, $"Loss: {result.Loss}. {result.Parameters.Count} parameters trained; optimizer {options.Optimizer}, learning rate {options.LearningRate} ({options.Schedule} schedule")
-                + string.Create(CultureInfo.InvariantCulture, $"{(options.WarmupSteps > 0 ? $", {options.WarmupSteps} warm-up steps" : "")}), batch {options.BatchSize}, weight decay {options.WeightDecay}, seed {options.Seed}, {options.IntraOpThreads} ORT thread(s)."),
+                + string.Create(CultureInfo.InvariantCulture, $"{(result.WarmupSteps > 0 ? $", {result.WarmupSteps} warm-up steps" : "")}), batch {options.BatchSize}, weight decay {options.WeightDecay}, seed {options.Seed}, {options.IntraOpThreads} ORT thread(s)."),
             string.Create(CultureInfo.InvariantCulture, $"{result.Seconds:F1} s in all; {result.SamplesPerSecond:F0} training samples/s (forward, backward and update)."),
         };
         if (result.Metric is not null)

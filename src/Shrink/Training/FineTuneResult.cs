@@ -32,6 +32,9 @@ public sealed record FineTuneResult
     /// <summary>Things the user should know (fixed batch, early stop, data repeated...).</summary>
     public required IReadOnlyList<string> Notes { get; init; }
 
+    /// <summary>The learning-rate warm-up steps the run used.</summary>
+    public long WarmupSteps { get; init; }
+
     /// <summary>Wall-clock seconds of the training (graph build, steps, evaluations).</summary>
     public double Seconds { get; init; }
 

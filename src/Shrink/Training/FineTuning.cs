@@ -82,6 +82,7 @@ public static class FineTuning
         if (perEpoch <= 0) throw new ShrinkException($"{data.Description}: no samples to train on.");
         long stepsPerEpoch = (perEpoch + batchSize - 1) / batchSize;
         long totalSteps = stepsPerEpoch * options.Epochs;
+        long warmup = options.WarmupFor(totalSteps);
         string[] outputs = [graph.Loss, .. graph.GradientOutputs];
         bool wantsLabels = graph.LossInputs.Any(i => i.Name == CrossEntropyLabels);
 
@@ -126,7 +127,7 @@ public static class FineTuning
                 if (!double.IsFinite(batchLoss))
                     throw new ShrinkException(string.Create(CultureInfo.InvariantCulture,
                         $"{student.Name}: training diverged at epoch {epoch}, step {steps + 1} (the loss is {batchLoss}); lower the learning rate (now {options.LearningRate})."));
-                double rate = LearningRateSchedules.RateAt(schedule, options.LearningRate, step, totalSteps, options.WarmupSteps);
+                double rate = LearningRateSchedules.RateAt(schedule, options.LearningRate, step, totalSteps, warmup);
                 Update(optimizer, values, gradients, dims, hints, rate, options, step + 1);
                 for (int k = 0; k < values.Length; k++)
                     if (masks[k] is { } mask) TensorPrimitives.Multiply(values[k], mask, values[k]);
@@ -188,6 +189,7 @@ public static class FineTuning
             Loss = lossText,
             Parameters = graph.Parameters,
             Notes = notes,
+            WarmupSteps = warmup,
             Seconds = clock.Elapsed.TotalSeconds,
             SamplesPerSecond = trainSeconds > 0 ? trainSamples / trainSeconds : 0,
         };
