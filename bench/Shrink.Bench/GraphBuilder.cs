@@ -12,6 +12,8 @@ namespace Shrink.Bench;
 internal sealed class GraphBuilder
 {
     private readonly WeightFiller _rng;
+    private const string Placeholder = "__graph_builder_placeholder";
+
     private int _counter;
 
     public GraphBuilder(string graphName, long opset, ulong seed)
@@ -24,6 +26,10 @@ internal sealed class GraphBuilder
             Graph = new GraphProto { Name = graphName },
         };
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
+        // The loader refuses a graph without outputs: a pass-through placeholder stands in until Finish removes it.
+        var placeholder = new ValueInfo(Placeholder, ElementType.Float, []).ToProto();
+        proto.Graph.Input.Add(placeholder);
+        proto.Graph.Output.Add(placeholder.Clone());
         Model = OnnxModel.FromProto(proto, graphName);
         _rng = new WeightFiller(seed);
     }
@@ -89,6 +95,9 @@ internal sealed class GraphBuilder
     public OnnxModel Finish()
     {
         Graph.SyncToProto();
+        foreach (var list in new[] { Model.Proto.Graph.Input, Model.Proto.Graph.Output })
+            for (int i = list.Count - 1; i >= 0; i--)
+                if (list[i].Name == Placeholder) list.RemoveAt(i);
         return OnnxModel.FromProto(Model.Proto, Graph.Name);
     }
 
