@@ -23,6 +23,6 @@ internal sealed record FineTuneJson(
     IReadOnlyList<string> Notes)
 {
     public static FineTuneJson From(FineTuneResult r, FineTuneOptions o) => new(
-        r.Loss, o.Optimizer, o.LearningRate, o.Schedule, o.BatchSize, o.Epochs, o.Seed, o.IntraOpThreads, r.Parameters.Count,
+        r.Loss, o.Optimizer, r.LearningRate, o.Schedule, o.BatchSize, o.Epochs, o.Seed, o.IntraOpThreads, r.Parameters.Count,
         r.Metric, r.MetricLowerIsBetter, r.InitialMetric, r.BestEpoch, r.Seconds, r.SamplesPerSecond, r.Epochs, r.Notes);
 }

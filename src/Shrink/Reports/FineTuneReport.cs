@@ -19,7 +19,7 @@ public static class FineTuneReport
                 e.Steps.ToString(CultureInfo.InvariantCulture), F(e.Samples / Math.Max(e.Seconds, 1e-9), "F0"), F(e.Seconds, "F1"), e.Metric is double m ? F(m, "F4") : "–");
         var notes = new List<string>
         {
-            string.Create(CultureInfo.InvariantCulture, $"Loss: {result.Loss}. {result.Parameters.Count} parameters trained; optimizer {options.Optimizer}, learning rate {options.LearningRate} ({options.Schedule} schedule")
+            string.Create(CultureInfo.InvariantCulture, $"Loss: {result.Loss}. {result.Parameters.Count} parameters trained; optimizer {options.Optimizer}, learning rate {result.LearningRate:G3}{(result.LearningRateChosen ? " (default: 1 % of the weights' median RMS)" : "")} ({options.Schedule} schedule")
                 + string.Create(CultureInfo.InvariantCulture, $"{(result.WarmupSteps > 0 ? $", {result.WarmupSteps} warm-up steps" : "")}), batch {options.BatchSize}, weight decay {options.WeightDecay}, seed {options.Seed}, {options.IntraOpThreads} ORT thread(s)."),
             string.Create(CultureInfo.InvariantCulture, $"{result.Seconds:F1} s in all; {result.SamplesPerSecond:F0} training samples/s (forward, backward and update)."),
         };

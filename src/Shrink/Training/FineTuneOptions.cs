@@ -28,8 +28,25 @@ public sealed record FineTuneOptions
     /// <summary>The optimizer's hyper-parameters.</summary>
     public OptimizerSettings OptimizerSettings { get; init; } = new();
 
-    /// <summary>The base learning rate.</summary>
-    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>The base learning rate (null: set from the weights' size, see remarks).</summary>
+    /// <remarks>
+    /// Null (default): for AdamW, 1 % of the median RMS of the weights of two or more dimensions (Adam moves each weight
+    /// by about the learning rate per step, so the rate is set relative to the weights' own size), clamped to
+    /// [1e-5, 1e-2]; 0.01 for SGD. Measured: resnet8 (median RMS 0.13) gives 1.3e-3, where 1e-3 reached 0.9109 and 1e-4
+    /// only 0.9020; tiny_gpt (0.023) gives 2.3e-4, where 1e-3 lost perplexity and 3e-4 / 1e-4 gained it.
+    /// </remarks>
+    public double? LearningRate { get; init; }
+
+    /// <summary>The learning rate for <paramref name="initialValues"/> (<see cref="LearningRate"/> or its default).</summary>
+    public double LearningRateFor(IEnumerable<Model.TensorData> initialValues)
+    {
+        if (LearningRate is double given) return given;
+        if (Optimizer != "adamw") return 0.01;
+        var rms = initialValues.Where(t => t.Dims.Count >= 2 && t.ElementCount > 1)
+            .Select(t => System.Numerics.Tensors.TensorPrimitives.Norm(t.ToFloatArray()) / Math.Sqrt(t.ElementCount)).Order().ToArray();
+        double median = rms.Length == 0 ? 0.1 : rms[rms.Length / 2];
+        return Math.Clamp(0.01 * median, 1e-5, 1e-2);
+    }
 
     /// <summary>Decoupled weight decay, applied to parameters of two or more dimensions only (not biases or scales).</summary>
     public double WeightDecay { get; init; }
@@ -88,7 +105,7 @@ public sealed record FineTuneOptions
         if (Epochs is < 1 or > MaxEpochs) throw new OptionsException($"--epochs must be 1..{MaxEpochs}, not {Epochs}.");
         if (BatchSize is < 1 or > MaxBatchSize) throw new OptionsException($"--train-batch must be 1..{MaxBatchSize}, not {BatchSize}.");
         if (SamplesPerEpoch is <= 0) throw new OptionsException($"--train-samples must be positive, not {SamplesPerEpoch}.");
-        if (!(LearningRate > 0) || LearningRate > 10) throw new OptionsException($"--lr must be in (0, 10], not {F(LearningRate)}.");
+        if (LearningRate is double lr && (!(lr > 0) || lr > 10)) throw new OptionsException($"--lr must be in (0, 10], not {F(lr)}.");
         if (!(WeightDecay >= 0) || WeightDecay > 1) throw new OptionsException($"--weight-decay must be in [0, 1], not {F(WeightDecay)}.");
         if (!(OptimizerSettings.Momentum >= 0) || OptimizerSettings.Momentum >= 1) throw new OptionsException($"--momentum must be in [0, 1), not {F(OptimizerSettings.Momentum)}.");
         if (!(Temperature > 0) || Temperature > 100) throw new OptionsException($"--temperature must be in (0, 100], not {F(Temperature)}.");

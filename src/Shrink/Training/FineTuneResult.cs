@@ -32,6 +32,12 @@ public sealed record FineTuneResult
     /// <summary>Things the user should know (fixed batch, early stop, data repeated...).</summary>
     public required IReadOnlyList<string> Notes { get; init; }
 
+    /// <summary>The base learning rate the run used.</summary>
+    public double LearningRate { get; init; }
+
+    /// <summary>Whether the learning rate was the default set from the weights' size rather than given.</summary>
+    public bool LearningRateChosen { get; init; }
+
     /// <summary>The learning-rate warm-up steps the run used.</summary>
     public long WarmupSteps { get; init; }
 

@@ -83,6 +83,7 @@ public static class FineTuning
         long stepsPerEpoch = (perEpoch + batchSize - 1) / batchSize;
         long totalSteps = stepsPerEpoch * options.Epochs;
         long warmup = options.WarmupFor(totalSteps);
+        double learningRate = options.LearningRateFor(graph.InitialValues.Values);
         string[] outputs = [graph.Loss, .. graph.GradientOutputs];
         bool wantsLabels = graph.LossInputs.Any(i => i.Name == CrossEntropyLabels);
 
@@ -126,8 +127,8 @@ public static class FineTuning
                 }
                 if (!double.IsFinite(batchLoss))
                     throw new ShrinkException(string.Create(CultureInfo.InvariantCulture,
-                        $"{student.Name}: training diverged at epoch {epoch}, step {steps + 1} (the loss is {batchLoss}); lower the learning rate (now {options.LearningRate})."));
-                double rate = LearningRateSchedules.RateAt(schedule, options.LearningRate, step, totalSteps, warmup);
+                        $"{student.Name}: training diverged at epoch {epoch}, step {steps + 1} (the loss is {batchLoss}); lower the learning rate (now {learningRate})."));
+                double rate = LearningRateSchedules.RateAt(schedule, learningRate, step, totalSteps, warmup);
                 Update(optimizer, values, gradients, dims, hints, rate, options, step + 1);
                 for (int k = 0; k < values.Length; k++)
                     if (masks[k] is { } mask) TensorPrimitives.Multiply(values[k], mask, values[k]);
@@ -190,6 +191,8 @@ public static class FineTuning
             Parameters = graph.Parameters,
             Notes = notes,
             WarmupSteps = warmup,
+            LearningRate = learningRate,
+            LearningRateChosen = options.LearningRate is null,
             Seconds = clock.Elapsed.TotalSeconds,
             SamplesPerSecond = trainSeconds > 0 ? trainSamples / trainSeconds : 0,
         };
