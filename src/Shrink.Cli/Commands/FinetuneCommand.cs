@@ -41,7 +41,7 @@ internal static class FinetuneCommand
             var teacherModel = teacherPath is null ? null : outputs.LoadModel(teacherPath);
             var open = head.Data.OpenIfGiven(parse, input)!;
             outputs.ProbeData = open;
-            var result = Train(parse, head, student, teacherModel, FineTuning.TrainableParameters(student), open, options, input);
+            var result = Train(parse, head, student, teacherModel, null, open, options, input);
             string staged = outputs.StageModel(result.Model, input, outPath);
             var section = FineTuneReport.Section(result, options);
             ResultOutput.Emit(parse, outputs, head.Json, head.Report, [section], outPath, FineTuneJson.From(result, options),
@@ -56,7 +56,7 @@ internal static class FinetuneCommand
     /// Runs <see cref="FineTuning.Run"/> with progress, measuring accuracy on <c>--eval-data</c> after each epoch when it
     /// has labels (the metric <c>--stop-at</c> reads). Shared by <c>finetune</c> and <c>prune --finetune</c>.
     /// </summary>
-    public static FineTuneResult Train(ParseResult parse, CompressionArguments head, OnnxModel student, OnnxModel? teacher, IReadOnlyList<string> parameters,
+    public static FineTuneResult Train(ParseResult parse, CompressionArguments head, OnnxModel student, OnnxModel? teacher, IReadOnlyList<string>? parameters,
         Func<IReadOnlyList<ModelInputSpec>, IDataSource> open, FineTuneOptions options, string input)
     {
         var inputs = ModelInputs.Of(student);

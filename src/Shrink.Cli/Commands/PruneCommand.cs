@@ -139,7 +139,7 @@ internal static class PruneCommand
             if ((pruning.Reconstruct || ChannelImportances.Create(pruning.Criterion).NeedsData) && open is null)
                 throw new UsageException($"{(pruning.Reconstruct ? "--reconstruct" : $"--criterion {pruning.Criterion}")} needs calibration data: --data PATH.");
             var result = ConsoleOutput.WithProgress("prune", progress => new ChannelPruner(pruning).Prune(onnx, open, progress));
-            var tuned = fineTune is null ? null : FinetuneCommand.Train(parse, head, result.Model, onnx, FineTuning.TrainableParameters(result.Model), open!, fineTune, input);
+            var tuned = fineTune is null ? null : FinetuneCommand.Train(parse, head, result.Model, onnx, null, open!, fineTune, input);
             if (tuned is not null) result = result with { Model = tuned.Model };
             string staged = outputs.StageModel(result.Model, input, outPath);
             long outBytes = OutputTransaction.StagedSize(staged), inBytes = onnx.SizeOnDisk ?? 0;

@@ -31,6 +31,14 @@ public sealed class PreparationProfile
     public static PreparationProfile ChannelPruning { get; } = new("channel-pruning",
         () => new PromoteConstantsToInitializers(), () => new UpgradeOpset(13));
 
+    /// <summary>
+    /// Training (fine-tuning a float model): promote Constant-node weights to initializers, fold constant Casts/Transposes
+    /// of initializers (fp16 weights become float ones that can be trained), upgrade to opset 13 (gradients need it).
+    /// BatchNormalization stays as it is.
+    /// </summary>
+    public static PreparationProfile Training { get; } = new("training",
+        () => new PromoteConstantsToInitializers(), () => new FoldConstants(), () => new UpgradeOpset(13));
+
     /// <summary>A short name for reports.</summary>
     public string Name { get; }
 

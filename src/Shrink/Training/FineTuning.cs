@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Numerics.Tensors;
 using Shrink.Data;
 using Shrink.Model;
+using Shrink.Passes;
 using Shrink.Runtime;
 using Shrink.Training.Autodiff;
 using Shrink.Training.Optimizers;
@@ -26,14 +27,16 @@ public static class FineTuning
     /// <paramref name="data"/>. <paramref name="evaluate"/>, when given, measures a metric of the model before training
     /// and after each epoch: <see cref="FineTuneOptions.StopAtMetric"/> can stop on it, and the result is the best of
     /// those models (with a note when that is not the last epoch, or the untrained model when no epoch improved on it).
+    /// With <paramref name="parameters"/> null, the student is first prepared (<see cref="PreparationProfile.Training"/>:
+    /// weights in Constant nodes and fp16 weights behind Casts become float initializers, said in the notes) and every
+    /// weight of <see cref="TrainableParameters"/> is trained; named parameters are trained on the student as given.
     /// Refuses (ShrinkException) a student without teacher or labels, non-float or unknown parameters, ops without a
     /// backward rule (naming the node), and a loss that stops being finite.
     /// </summary>
-    public static FineTuneResult Run(OnnxModel student, OnnxModel? teacher, IReadOnlyList<string> parameters, IDataSource data, FineTuneOptions options,
+    public static FineTuneResult Run(OnnxModel student, OnnxModel? teacher, IReadOnlyList<string>? parameters, IDataSource data, FineTuneOptions options,
         IProgress<ProgressInfo>? progress = null, EpochMetric? evaluate = null)
     {
         ArgumentNullException.ThrowIfNull(student);
-        ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -42,6 +45,14 @@ public static class FineTuning
         var clock = Stopwatch.StartNew();
         var notes = new List<string>();
         if (data.IsRandom) notes.Add("the training data is random: the trained model says nothing about accuracy");
+        if (parameters is null)
+        {
+            var (prepared, changes) = PreparationProfile.Training.PrepareWeights(student, student.Name, "fine-tune");
+            student = prepared;
+            notes.AddRange(changes.Select(c => $"prepared: {c}"));
+            parameters = TrainableParameters(student);
+            if (parameters.Count == 0) throw new ShrinkException($"{student.Name}: no float weights to train (no float initializer of two or more elements is read by an op Shrink can differentiate).");
+        }
 
         var (loss, lossText) = ChooseLoss(student, teacher, data, options);
         var graph = Gradients.Build(student, loss, parameters, options.StopGradient);

@@ -207,4 +207,30 @@ public sealed class FineTuningTests
         Assert.Equal(student.Graph.FindInitializer("W1")!.ToFloatArray(), kept.Model.Graph.FindInitializer("W1")!.ToFloatArray());
         Assert.Contains(kept.Notes, n => n.Contains("returned untrained", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Without_named_parameters_weights_in_constant_nodes_and_fp16_behind_casts_are_prepared_and_trained()
+    {
+        var proto = Student(3).Proto.Clone();
+        var w1 = proto.Graph.Initializer.Single(t => t.Name == "W1");
+        var w2 = proto.Graph.Initializer.Single(t => t.Name == "W2");
+        proto.Graph.Initializer.Remove(w1);
+        proto.Graph.Initializer.Remove(w2);
+        proto.Graph.Node.Insert(0, TinyModels.ConstantNode("W1", w1, "const_W1"));
+        // W2 stored in half precision behind a Cast to float, as fp16 exports do.
+        var half = TinyModels.RawTensor("W2_fp16", (int)TensorProto.Types.DataType.Float16, [Hidden, Classes],
+            [.. new TensorData(w2).ToFloatArray().SelectMany(v => BitConverter.GetBytes((Half)v))]);
+        proto.Graph.Initializer.Add(half);
+        var cast = TinyModels.Node("Cast", ["W2_fp16"], ["W2"], "cast_W2");
+        cast.Attribute.Add(new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+        proto.Graph.Node.Insert(0, cast);
+        var student = OnnxModel.FromProto(proto, "exported");
+        using var data = new ArrayDataSource("x", Features, Rows(), null);
+        var result = FineTuning.Run(student, Teacher(), null, data, Options with { Epochs = 3 });
+        Assert.Equal(["W1", "W2", "b"], result.Parameters);
+        Assert.Contains(result.Notes, n => n.StartsWith("prepared: promote-constants", StringComparison.Ordinal));
+        Assert.Contains(result.Notes, n => n.StartsWith("prepared: fold-constants", StringComparison.Ordinal));
+        Assert.True(result.Epochs[^1].MeanLoss < result.Epochs[0].MeanLoss, $"loss {result.Epochs[0].MeanLoss} → {result.Epochs[^1].MeanLoss}");
+        Assert.Equal(Samples * Classes, Run(result.Model, Rows()).Length); // the trained model runs
+    }
 }
