@@ -54,7 +54,12 @@ internal static class TuneCommand
             {
                 double reference = run.ReferenceAccuracy() ?? 1.0;
                 int n = 0;
-                double Measure(IReadOnlyDictionary<string, int> bits) => run.Evaluate(run.Quantize(bits, result.Bits.Max(), Path.Combine(temp, $"trial{++n}.onnx")));
+                TrialOutcome Measure(IReadOnlyDictionary<string, int> bits)
+                {
+                    string trialPath = Path.Combine(temp, $"trial{++n}.onnx");
+                    double metric = run.Evaluate(run.Quantize(bits, result.Bits.Max(), trialPath));
+                    return new TrialOutcome(metric, OutputTransaction.StagedSize(trialPath));
+                }
                 var tuning = ConsoleOutput.WithProgress("tune", progress => new MixedPrecisionTuner(planner).Tune(Measure, reference, metricLimit, trialsCap, progress));
                 var sections = TuningReport.Sections(tuning, metricName, planner.Sizes);
                 string? target = parse.GetValue(json);

@@ -99,6 +99,9 @@ public sealed class TaskMetricTuningCliTests : IDisposable
         var trial = root.GetProperty("trials").EnumerateArray().Single(t => t.GetProperty("index").GetInt32() == chosen);
         Assert.Equal(tuned, trial.GetProperty("metric").GetDouble(), 6);
         Assert.Equal(100 * (tuned / fp32 - 1), trial.GetProperty("drop_points").GetDouble(), 6);
+        // Every trial reports the size of the file it wrote, and the chosen one is the file written to -o.
+        Assert.Equal(new FileInfo(output).Length, trial.GetProperty("file_bytes").GetInt64());
+        Assert.All(root.GetProperty("trials").EnumerateArray(), t => Assert.True(t.GetProperty("file_bytes").GetInt64() > t.GetProperty("predicted_bytes").GetInt64()));
     }
 
     [Fact]

@@ -23,6 +23,18 @@ public sealed class MixedPrecisionTuner(MixedPrecisionPlanner planner, int rungs
     /// </summary>
     public TuningResult Tune(Func<IReadOnlyDictionary<string, int>, double> measure, double reference, MetricLimit limit, int maxTrials, IProgress<ProgressInfo>? progress = null)
     {
+        ArgumentNullException.ThrowIfNull(measure);
+        return Tune(bits => new TrialOutcome(measure(bits), null), reference, limit, maxTrials, progress);
+    }
+
+    /// <summary>
+    /// Tunes with trials that write their model: <paramref name="measure"/> returns the metric and the written file's
+    /// size, and the chosen trial is the smallest file within the limit (the planner's sizes leave out the per-layer
+    /// graph overhead, so two allocations can swap places once written).
+    /// </summary>
+    public TuningResult Tune(Func<IReadOnlyDictionary<string, int>, TrialOutcome> measure, double reference, MetricLimit limit, int maxTrials, IProgress<ProgressInfo>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(measure);
         ArgumentNullException.ThrowIfNull(limit);
         if (limit.LowerIsBetter && !(reference > 0))
             throw new ShrinkException($"The float model's value of a lower-is-better metric is {reference}; a relative increase needs a positive one.");
@@ -41,9 +53,9 @@ public sealed class MixedPrecisionTuner(MixedPrecisionPlanner planner, int rungs
             string key = string.Join(",", allocation.Bits.OrderBy(b => b.Key, StringComparer.Ordinal).Select(b => b.Value));
             if (seen.TryGetValue(key, out var known)) return known with { BudgetBytes = ladder[rung] };
             if (trials.Count >= maxTrials) return null;
-            double metric = measure(allocation.Bits);
-            double loss = limit.Loss(reference, metric);
-            var trial = new TuningTrial(trials.Count + 1, ladder[rung], allocation.Bits, planner.Sizes.TotalBytes(allocation.Bits), metric, loss, loss <= limit.Max + 1e-9);
+            var outcome = measure(allocation.Bits);
+            double loss = limit.Loss(reference, outcome.Metric);
+            var trial = new TuningTrial(trials.Count + 1, ladder[rung], allocation.Bits, planner.Sizes.TotalBytes(allocation.Bits), outcome.Metric, loss, loss <= limit.Max + 1e-9, outcome.FileBytes);
             trials.Add(trial);
             seen[key] = trial;
             progress?.Report(new ProgressInfo("trials", trials.Count, maxTrials));
@@ -62,7 +74,7 @@ public sealed class MixedPrecisionTuner(MixedPrecisionPlanner planner, int rungs
                 if (t.WithinLimit)
                 {
                     hi = mid;
-                    if (t.PredictedBytes <= best.PredictedBytes) best = t;
+                    if (t.Bytes <= best.Bytes) best = t;
                 }
                 else
                 {
