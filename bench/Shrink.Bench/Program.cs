@@ -18,6 +18,7 @@ namespace Shrink.Bench;
 /// <c>memory [--shrink DLL] [--out PATH]</c> peak memory and time of quantize/eval on generated CNNs (bench/RESULTS-memory.md),
 /// <c>training [--quick] [--out PATH]</c> gradients against PyTorch autograd, training-step time and the conv backward
 /// alternatives (bench/RESULTS-training.md; <c>trainstep</c> is its worker process),
+/// <c>fp16 [--quick] [--out PATH]</c> static int8 from fp16 exports against the fp16 model (bench/RESULTS-fp16.md),
 /// and <c>generate-cnn DIR</c> writes those CNNs to a folder.
 /// </summary>
 internal static class Program
@@ -69,6 +70,11 @@ internal static class Program
                 int onlyAt = Array.IndexOf(args, "--only");
                 return FineTuneBenchmark.Run(args.Contains("--quick"), outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-finetune.md"),
                     onlyAt > 0 && onlyAt + 1 < args.Length ? args[onlyAt + 1] : null);
+            }
+            if (args.Length >= 1 && args[0] == "fp16")
+            {
+                int outAt = Array.IndexOf(args, "--out");
+                return Fp16Benchmark.Run(args.Contains("--quick"), outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-fp16.md"));
             }
             if (args.Length >= 1 && args[0] == "memory")
             {
