@@ -40,12 +40,8 @@ internal static class ParetoCommand
             string png = Path.Combine(dir, "pareto.png"), md = Path.Combine(dir, "pareto.md");
             using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse), ("--eval-data", evalSpec)],
                 [("the plot in --output", png), ("the table in --output", md), (OutputTransaction.CacheRole, SensitivityCache.PathFor(input))]);
-            var sensitivityOptions = sensitivity.Bind(parse, data, group, new HashSet<string>(), new HashSet<string>());
-            var onnx = outputs.LoadModel(input);
-            data.CheckAgainst(parse, onnx, input);
-            var run = trials.Open(parse, data, input, onnx, group);
+            var (onnx, run, result) = trials.Begin(parse, data, sensitivity, outputs, input, group);
             string metricName = run.Metric;
-            var result = sensitivity.Measure(parse, input, onnx, sensitivityOptions, data);
             var sizeAccounting = parse.GetValue(accounting) == "nominal" ? SizeAccounting.Nominal : SizeAccounting.Stored;
             var planner = new MixedPrecisionPlanner(onnx, result, group, true, sizeAccounting, new HashSet<string>(), new HashSet<string>(), onnx.SizeOnDisk, new WeightOnlyOptions { GroupSize = group });
             string temp = Directory.CreateTempSubdirectory("shrink-pareto-").FullName;

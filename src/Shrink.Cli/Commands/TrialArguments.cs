@@ -3,6 +3,7 @@ using System.Globalization;
 using Shrink.Data;
 using Shrink.Evaluation;
 using Shrink.Evaluation.Tasks;
+using Shrink.Methods.Quantization.MixedPrecision;
 using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
 
@@ -69,6 +70,19 @@ internal sealed class TrialArguments
             if (!probe.HasLabels) throw new UsageException($"--metric accuracy needs labels for {evalSpec} (none found beside it); use --metric top1_agreement to compare with the float model instead.");
         }
         return new Trials(parse, this, data, input, onnx, group, metric, Task(parse, data), openEval);
+    }
+
+    /// <summary>
+    /// What tune and pareto do before their first trial: load the model (through <paramref name="outputs"/>), check the
+    /// data against it, open the trials and measure the per-layer sensitivity.
+    /// </summary>
+    public (OnnxModel Model, Trials Run, SensitivityResult Sensitivity) Begin(ParseResult parse, DataArguments data, SensitivityArguments sensitivity, OutputTransaction outputs, string input, int group)
+    {
+        var sensitivityOptions = sensitivity.Bind(parse, data, group, new HashSet<string>(), new HashSet<string>());
+        var onnx = outputs.LoadModel(input);
+        data.CheckAgainst(parse, onnx, input);
+        var run = Open(parse, data, input, onnx, group);
+        return (onnx, run, sensitivity.Measure(parse, input, onnx, sensitivityOptions, data));
     }
 
     public void AddTo(Command command)

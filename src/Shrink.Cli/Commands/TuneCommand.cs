@@ -42,12 +42,8 @@ internal static class TuneCommand
             trials.Task(parse, data);
             int trialsCap = parse.GetValue(maxTrials) > 0 ? parse.GetValue(maxTrials) : throw new UsageException("--max-trials must be positive.");
             int group = trials.Group(parse);
-            var sensitivityOptions = sensitivity.Bind(parse, data, group, new HashSet<string>(), new HashSet<string>());
-            var onnx = outputs.LoadModel(input);
-            data.CheckAgainst(parse, onnx, input);
-            var run = trials.Open(parse, data, input, onnx, group);
+            var (onnx, run, result) = trials.Begin(parse, data, sensitivity, outputs, input, group);
             string metricName = run.Metric;
-            var result = sensitivity.Measure(parse, input, onnx, sensitivityOptions, data);
             var planner = new MixedPrecisionPlanner(onnx, result, group, true, SizeAccounting.Stored, new HashSet<string>(), new HashSet<string>(), onnx.SizeOnDisk, new WeightOnlyOptions { GroupSize = group });
             string temp = Directory.CreateTempSubdirectory("shrink-tune-").FullName;
             try

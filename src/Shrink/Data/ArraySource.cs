@@ -63,10 +63,7 @@ internal sealed class ArraySource
 
     public IEnumerable<DataBatch> ReadBatches(int batchSize, long? limit)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        if (limit < 0)
-            throw new ArgumentOutOfRangeException(nameof(limit), limit, "The limit must not be negative.");
-        return Read(batchSize, Math.Min(limit ?? long.MaxValue, Count));
+        return Read(batchSize, BatchRequest.Total(batchSize, limit, Count));
     }
 
     private IEnumerable<DataBatch> Read(int batchSize, long total)

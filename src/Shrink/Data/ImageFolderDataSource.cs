@@ -120,10 +120,7 @@ public sealed class ImageFolderDataSource : IDataSource
     /// <inheritdoc />
     public IEnumerable<DataBatch> ReadBatches(int batchSize, long? limit = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        if (limit < 0)
-            throw new ArgumentOutOfRangeException(nameof(limit), limit, "The limit must not be negative.");
-        return Read(batchSize, (int)Math.Min(limit ?? long.MaxValue, _files.Length));
+        return Read(batchSize, (int)BatchRequest.Total(batchSize, limit, _files.Length));
     }
 
     private IEnumerable<DataBatch> Read(int batchSize, int total)

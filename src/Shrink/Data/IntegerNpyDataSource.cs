@@ -46,10 +46,7 @@ public sealed class IntegerNpyDataSource : IDataSource
     /// <inheritdoc />
     public IEnumerable<DataBatch> ReadBatches(int batchSize, long? limit = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        if (limit < 0)
-            throw new ArgumentOutOfRangeException(nameof(limit), limit, "The limit must not be negative.");
-        return Read(batchSize, Math.Min(limit ?? long.MaxValue, _file.Count));
+        return Read(batchSize, BatchRequest.Total(batchSize, limit, _file.Count));
     }
 
     private IEnumerable<DataBatch> Read(int batchSize, long total)

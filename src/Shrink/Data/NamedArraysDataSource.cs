@@ -78,10 +78,7 @@ public sealed class NamedArraysDataSource : IDataSource
     /// <inheritdoc />
     public IEnumerable<DataBatch> ReadBatches(int batchSize, long? limit = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        if (limit < 0)
-            throw new ArgumentOutOfRangeException(nameof(limit), limit, "The limit must not be negative.");
-        return Read(batchSize, Math.Min(limit ?? long.MaxValue, Count!.Value));
+        return Read(batchSize, BatchRequest.Total(batchSize, limit, Count!.Value));
     }
 
     private IEnumerable<DataBatch> Read(int batchSize, long total)

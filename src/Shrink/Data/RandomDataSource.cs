@@ -201,9 +201,7 @@ public sealed class RandomDataSource : IDataSource
     /// <inheritdoc />
     public IEnumerable<DataBatch> ReadBatches(int batchSize, long? limit = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        if (limit < 0)
-            throw new ArgumentOutOfRangeException(nameof(limit), limit, "The limit must not be negative.");
+        BatchRequest.Total(batchSize, limit);
         foreach (var plan in _inputs)
             if (plan.Scalar is null && (long)batchSize * plan.Elements > Array.MaxLength)
                 throw new ShrinkException($"random data: a batch of {batchSize} for model input '{plan.Input.Name}' is too large; use a smaller batch size.");

@@ -31,10 +31,7 @@ internal sealed class SampleDataSource : IDataSource
 
     public IEnumerable<DataBatch> ReadBatches(int batchSize, long? limit = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        if (limit < 0)
-            throw new ArgumentOutOfRangeException(nameof(limit), limit, "The limit must not be negative.");
-        return Read(batchSize, limit ?? long.MaxValue);
+        return Read(batchSize, BatchRequest.Total(batchSize, limit));
     }
 
     private IEnumerable<DataBatch> Read(int batchSize, long limit)

@@ -96,10 +96,7 @@ public sealed class DiffusionCalibrationSource : IDataSource
     /// <inheritdoc />
     public IEnumerable<DataBatch> ReadBatches(int batchSize, long? limit = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        if (limit < 0)
-            throw new ArgumentOutOfRangeException(nameof(limit), limit, "The limit must not be negative.");
-        long total = Math.Min(limit ?? long.MaxValue, _count);
+        long total = BatchRequest.Total(batchSize, limit, _count);
         return _cachedX is not null ? Replay(batchSize, total) : Generate(batchSize, total);
     }
 
