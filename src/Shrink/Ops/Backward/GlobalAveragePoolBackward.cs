@@ -1,17 +1,14 @@
 namespace Shrink.Ops;
 
 /// <summary>GlobalAveragePool: g spread evenly over the spatial positions (expanded to X's shape, divided by their count).</summary>
-public sealed class GlobalAveragePoolBackward : IBackwardRule
+public sealed class GlobalAveragePoolBackward : FirstInputBackward
 {
     /// <inheritdoc />
-    public IReadOnlyList<string?> Emit(BackwardContext ctx)
+    protected override string InputGradient(BackwardContext ctx)
     {
-        var result = ctx.NoGradients();
-        if (!ctx.NeedsGradient(0)) return result;
         var e = ctx.Emitter;
         string x = ctx.Input(0), g = ctx.Gradient;
         string count = e.Div(e.SizeAsFloat(x), e.SizeAsFloat(g));
-        result[0] = e.Div(e.Emit(OpTypes.Expand, [g, e.Shape(x)]), count);
-        return result;
+        return e.Div(e.Emit(OpTypes.Expand, [g, e.Shape(x)]), count);
     }
 }

@@ -5,20 +5,17 @@ namespace Shrink.Ops;
 /// its data input (<see cref="GraphEmitter.IndexGrid"/>), which says where each output element came from, and the gradient
 /// is scatter-added there (ScatterElements with reduction "add", so repeated Gather indices accumulate).
 /// </summary>
-public sealed class IndexingBackward : IBackwardRule
+public sealed class IndexingBackward : FirstInputBackward
 {
     /// <inheritdoc />
-    public IReadOnlyList<string?> Emit(BackwardContext ctx)
+    protected override string InputGradient(BackwardContext ctx)
     {
-        var result = ctx.NoGradients();
-        if (!ctx.NeedsGradient(0)) return result;
         var e = ctx.Emitter;
         string data = ctx.Input(0);
         var inputs = ctx.Node.Inputs.ToArray();
         inputs[0] = e.IndexGrid(data);
         OpAttribute[] axis = ctx.Node.HasAttribute("axis") ? [OnnxAttribute.Int("axis", ctx.Int("axis", 0))] : [];
         string positions = e.Emit(ctx.Node.OpType, inputs, axis);
-        result[0] = e.ScatterAddLike(data, positions, ctx.Gradient);
-        return result;
+        return e.ScatterAddLike(data, positions, ctx.Gradient);
     }
 }

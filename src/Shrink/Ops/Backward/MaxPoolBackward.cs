@@ -4,16 +4,13 @@ namespace Shrink.Ops;
 /// MaxPool: the forward node is given its Indices output (flat positions of each window's maximum in X, as ORT computes
 /// them with storage_order 0), and g is scatter-added to those positions (overlapping windows accumulate).
 /// </summary>
-public sealed class MaxPoolBackward : IBackwardRule
+public sealed class MaxPoolBackward : FirstInputBackward
 {
     /// <inheritdoc />
-    public IReadOnlyList<string?> Emit(BackwardContext ctx)
+    protected override string InputGradient(BackwardContext ctx)
     {
-        var result = ctx.NoGradients();
-        if (!ctx.NeedsGradient(0)) return result;
         if (ctx.Int("storage_order", 0) != 0) throw ctx.Refuse("storage_order 1 is not supported");
         string indices = ctx.ForwardOutput(1, ctx.Output(0) + ".indices");
-        result[0] = ctx.Emitter.ScatterAddLike(ctx.Input(0), indices, ctx.Gradient);
-        return result;
+        return ctx.Emitter.ScatterAddLike(ctx.Input(0), indices, ctx.Gradient);
     }
 }

@@ -4,19 +4,16 @@ namespace Shrink.Ops;
 /// Tile: the gradient, of shape [r₀·d₀, r₁·d₁, ...], reshaped to [r₀, d₀, r₁, d₁, ...] (repeats and X's shape interleaved
 /// at run time, so computed repeats work) and summed over the repeat axes.
 /// </summary>
-public sealed class TileBackward : IBackwardRule
+public sealed class TileBackward : FirstInputBackward
 {
     /// <inheritdoc />
-    public IReadOnlyList<string?> Emit(BackwardContext ctx)
+    protected override string InputGradient(BackwardContext ctx)
     {
-        var result = ctx.NoGradients();
-        if (!ctx.NeedsGradient(0)) return result;
         var e = ctx.Emitter;
         string x = ctx.Input(0);
         int rank = ctx.RequireRank(x);
         string pairs = e.Emit(OpTypes.Concat, [e.Unsqueeze(ctx.Input(1), [1]), e.Unsqueeze(e.Shape(x), [1])], OnnxAttribute.Int("axis", 1));
         string split = e.Reshape(ctx.Gradient, e.Flatten1D(pairs));
-        result[0] = e.ReduceSum(split, [.. Enumerable.Range(0, rank).Select(i => 2L * i)], keepDims: false);
-        return result;
+        return e.ReduceSum(split, [.. Enumerable.Range(0, rank).Select(i => 2L * i)], keepDims: false);
     }
 }
