@@ -4,6 +4,7 @@ using Shrink.Cli.Terminal;
 using Shrink.Methods.Quantization.MixedPrecision;
 using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Reports;
+using Shrink.Reports.Rendering;
 
 namespace Shrink.Cli.Commands;
 
@@ -13,7 +14,7 @@ internal static class ParetoCommand
     public static Command Create()
     {
         var model = new Argument<string>("MODEL") { Description = "The float ONNX model" };
-        var output = new Option<string>("--output", "-o") { Description = "Folder for pareto.png (the plot) and pareto.md (the table); the models of the curve are written to a temporary folder, measured and deleted", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "Folder for pareto.png (the plot), pareto.md (the table) and pareto.html (both in one self-contained page); the models of the curve are written to a temporary folder, measured and deleted", Required = true };
         var budgets = new Option<int>("--budgets") { Description = "ILP budgets between the lowest and highest uniform sizes", DefaultValueFactory = _ => 6 };
         var random = new Option<int>("--random") { Description = "Random allocations per budget", DefaultValueFactory = _ => 2 };
         var trials = new TrialArguments();
@@ -21,7 +22,7 @@ internal static class ParetoCommand
         accounting.AcceptOnlyFromAmong("stored", "nominal");
         var data = new DataArguments(dataRequired: true);
         var sensitivity = new SensitivityArguments();
-        var command = new Command("pareto", "Sweep size budgets and plot accuracy against size: uniform widths, random allocations and the ILP allocation (pareto.png, pareto.md).")
+        var command = new Command("pareto", "Sweep size budgets and plot accuracy against size: uniform widths, random allocations and the ILP allocation (pareto.png, pareto.md, pareto.html).")
         {
             model, output, budgets, random, accounting,
         };
@@ -37,9 +38,9 @@ internal static class ParetoCommand
             trials.CheckEvalSamples(parse);
             trials.Task(parse, data);
             if (dir.Length == 0) throw new UsageException("--output: the path is empty.");
-            string png = Path.Combine(dir, "pareto.png"), md = Path.Combine(dir, "pareto.md");
+            string png = Path.Combine(dir, "pareto.png"), md = Path.Combine(dir, "pareto.md"), html = Path.Combine(dir, "pareto.html");
             using var outputs = OutputTransaction.Begin([("MODEL", input), .. data.InputPaths(parse), ("--eval-data", evalSpec)],
-                [("the plot in --output", png), ("the table in --output", md), (OutputTransaction.CacheRole, SensitivityCache.PathFor(input))]);
+                [("the plot in --output", png), ("the table in --output", md), ("the page in --output", html), (OutputTransaction.CacheRole, SensitivityCache.PathFor(input))]);
             var (onnx, run, result) = trials.Begin(parse, data, sensitivity, outputs, input, group);
             string metricName = run.Metric;
             var sizeAccounting = parse.GetValue(accounting) == "nominal" ? SizeAccounting.Nominal : SizeAccounting.Stored;
@@ -67,10 +68,20 @@ internal static class ParetoCommand
                 };
                 if (reference is double fp32) notes.Add($"fp32 {metricName}: {fp32.ToString("F4", CultureInfo.InvariantCulture)}, {Format.Bytes(onnx.SizeOnDisk)}.");
                 var section = new ReportSection(run.LowerIsBetter ? $"{char.ToUpperInvariant(metricName[0])}{metricName[1..].Replace('_', ' ')} against size (lower is better)" : "Accuracy against size", table, notes);
-                outputs.StageText(md, ReportSection.ToMarkdown($"Mixed-precision sweep of `{Path.GetFileName(input)}`", [section]), "the table in --output");
+                string title = $"Mixed-precision sweep of `{Path.GetFileName(input)}`";
+                outputs.StageText(md, ReportSection.ToMarkdown(title, [section]), "the table in --output");
+                // The HTML page: the same table with the plot drawn in the page (no image file beside it needed).
+                var chartPoints = new List<ChartPoint>();
+                if (reference is double floatMetric && onnx.SizeOnDisk is long floatBytes) chartPoints.Add(new ChartPoint(floatBytes / 1e6, floatMetric, "float", true));
+                chartPoints.AddRange(points.Select(p => new ChartPoint(p.Bytes / 1e6, p.Metric, p.Kind == "ilp" ? "ilp" : $"{p.Kind}", p.Kind == "ilp")));
+                var page = new Report(title, [section with { Notes = notes.Skip(1).ToList() }])
+                {
+                    Charts = [new ScatterChart($"{metricName.Replace('_', ' ')} against size", "file size, MB", metricName.Replace('_', ' ') + (run.LowerIsBetter ? " (lower is better)" : ""), chartPoints)],
+                };
+                outputs.StageText(html, ReportFormat.Render(page, html), "the page in --output");
                 outputs.Commit();
                 ConsoleOutput.Write(section);
-                Console.Out.WriteLine($"wrote {png} and {md}");
+                Console.Out.WriteLine($"wrote {png}, {md} and {html}");
                 return ExitCodes.Ok;
             }
             finally

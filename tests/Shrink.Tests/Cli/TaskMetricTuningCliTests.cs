@@ -134,6 +134,11 @@ public sealed class TaskMetricTuningCliTests : IDisposable
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.True(File.Exists(Path.Combine(dir, "pareto.png")));
         string md = File.ReadAllText(Path.Combine(dir, "pareto.md"));
+        // The page holds the table and the plot itself (an inline SVG), not a link to the PNG.
+        string html = File.ReadAllText(Path.Combine(dir, "pareto.html"));
+        Assert.Contains("<svg", html);
+        Assert.Contains("perplexity (lower is better)", html);
+        Assert.DoesNotContain("pareto.png", html);
         Assert.Contains("| perplexity (lower is better) |", md);
         double fp32 = Perplexity(model, data);
         Assert.Contains($"fp32 perplexity: {fp32.ToString("F4", CultureInfo.InvariantCulture)}", md);
