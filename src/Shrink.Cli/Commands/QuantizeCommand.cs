@@ -120,8 +120,10 @@ internal static class QuantizeCommand
             if (bits != 8 && (parse.GetValue(mixed.Mixed) || parse.GetValue(weights) is not null || parse.GetValue(mode) != "static"))
                 throw new UsageException("--activation-bits applies to static quantization (calibrated activation ranges), as do --activations int6/int4; leave them out with --mixed, --weights or --mode dynamic.");
             StepGroupQuantizeAction.Check(parse, stepGroups, pipeline.Given(parse), parse.GetValue(pipeline.Steps), report, json, recipeOut);
-            if (pipeline.Given(parse) && (parse.GetValue(mixed.Mixed) || parse.GetValue(weights) is not null || parse.GetValue(mode) != "static" || parse.GetValue(recipeOut) is not null))
-                throw new UsageException("--pipeline calibrates static int8 quantization; leave out --mixed, --weights, --mode dynamic and --recipe-out.");
+            if (pipeline.Given(parse) && (parse.GetValue(mixed.Mixed) || parse.GetValue(mode) != "static" || parse.GetValue(recipeOut) is not null))
+                throw new UsageException("--pipeline calibrates static int8 or weight-only (--weights) quantization; leave out --mixed, --mode dynamic and --recipe-out.");
+            if (pipeline.Given(parse) && parse.GetValue(weights) is not null && parse.GetValue(stepGroups) is not null)
+                throw new UsageException("--step-groups gives each group of steps its own activation ranges (static int8); weight-only quantization has none: leave out --step-groups with --weights.");
             if (parse.GetValue(mixed.Mixed) && parse.GetValue(weights) is not null) throw new UsageException("--mixed chooses each layer's width from --bits; leave out --weights.");
             CommonOptions.NotNegative(parse.GetValue(analysis), "--analysis-samples");
             if (parse.GetValue(mixed.Mixed) && parse.GetValue(recipeOut) is not null) throw new UsageException("--recipe-out is not available with --mixed (recipes have no mixed-precision step yet).");
@@ -150,7 +152,7 @@ internal static class QuantizeCommand
                 var weightOptions = WeightOptions(parse, weightType);
                 if (parse.GetValue(mode) != "static") throw new UsageException("--mode applies to int8 activation quantization; leave it out with --weights.");
                 if (parse.GetValue(int8Attention)) throw new UsageException("--int8-attention applies to static int8 quantization; leave it out with --weights.");
-                return WeightOnly(parse, outputs, input, outPath, weightOptions, data, report, json, recipeOut);
+                return WeightOnly(parse, outputs, input, outPath, weightOptions, data, pipeline, report, json, recipeOut);
             }
             double pct = parse.GetValue(percentile);
             if (!(pct > 0 && pct <= 100)) throw new UsageException($"--percentile must be in (0, 100], not {pct.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
@@ -228,12 +230,15 @@ internal static class QuantizeCommand
         return command;
     }
 
-    private static int WeightOnly(ParseResult parse, OutputTransaction outputs, string input, string outPath, WeightOnlyOptions options, DataArguments data, Option<string?> report, Option<string?> json, Option<string?> recipeOut)
+    private static int WeightOnly(ParseResult parse, OutputTransaction outputs, string input, string outPath, WeightOnlyOptions options, DataArguments data, PipelineArguments pipeline,
+        Option<string?> report, Option<string?> json, Option<string?> recipeOut)
     {
         var onnx = outputs.LoadModel(input);
         CommonOptions.CheckNodeNames(options.ExcludeNodes, onnx, "--exclude-nodes");
         data.CheckAgainst(parse, onnx, input);
-        var open = data.OpenIfGiven(parse, input);
+        // --pipeline: GPTQ's layer inputs come from the float model's own sampling loop (x_t at every step), as static
+        // int8's ranges do.
+        var open = pipeline.Given(parse) ? pipeline.CalibrationData(parse, data, onnx, input, options.Samples, options.BatchSize) : data.OpenIfGiven(parse, input);
         outputs.ProbeData = open;
         var result = ConsoleOutput.WithProgress("quantize", progress => new WeightOnlyQuantizer(options).Quantize(onnx, open, progress));
         long outBytes = OutputTransaction.StagedSize(outputs.StageModel(result.Model, input, outPath)), inBytes = onnx.SizeOnDisk ?? 0;
