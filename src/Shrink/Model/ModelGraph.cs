@@ -223,6 +223,24 @@ public sealed class ModelGraph
         return candidate;
     }
 
+    /// <summary>
+    /// Makes <see cref="UniqueName"/> hand out names unused in <paramref name="names"/> too, and record them there: graphs
+    /// of one model that share one set (the main graph and its subgraphs) never hand out the same name or shadow each
+    /// other's values. This graph's names are added to the set.
+    /// </summary>
+    internal void ShareNames(HashSet<string> names)
+    {
+        names.UnionWith(AllValueNames());
+        if (_usedNames is not null) names.UnionWith(_usedNames);
+        _usedNames = names;
+    }
+
+    /// <summary>
+    /// Drops the producer and consumer indexes so the next lookup rebuilds them: call it after editing a subgraph held by
+    /// one of this graph's nodes (what a subgraph reads from this graph counts as the holder's input).
+    /// </summary>
+    internal void SubgraphsEdited() => Invalidate();
+
     private HashSet<string> AllValueNames()
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
