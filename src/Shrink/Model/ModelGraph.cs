@@ -324,13 +324,18 @@ public sealed class ModelGraph
         Reindex(node);
     }
 
-    /// <summary>Makes every node except <paramref name="except"/> read <paramref name="newValue"/> instead of <paramref name="oldValue"/>; graph outputs keep their names.</summary>
+    /// <summary>
+    /// Makes every node except <paramref name="except"/> read <paramref name="newValue"/> instead of
+    /// <paramref name="oldValue"/>, reads inside the subgraphs of a node (If branches, Loop and Scan bodies) included;
+    /// graph outputs keep their names.
+    /// </summary>
     public void RedirectConsumers(string oldValue, string newValue, Node? except = null)
     {
         foreach (var node in Consumers(oldValue).ToArray())
         {
             if (ReferenceEquals(node, except)) continue;
             RenameIn(node.Proto.Input, oldValue, newValue);
+            if (node.HasSubgraph) RenameOuterReads(node.Proto, oldValue, newValue);
             Reindex(node);
         }
     }
