@@ -105,7 +105,8 @@ internal static class CommonOptions
         HashSet<string>? all = null;
         foreach (var name in names)
         {
-            all ??= new HashSet<string>(model.Graph.Nodes.SelectMany(n => new[] { n.Name, n.DisplayName }), StringComparer.Ordinal);
+            // Nodes inside If/Loop/Scan bodies count: weight-only and dynamic quantization reach into them.
+            all ??= new HashSet<string>(model.Graph.Nodes.Concat(Shrink.Model.Subgraphs.Graphs(model.Graph).SelectMany(g => g.Nodes)).SelectMany(n => new[] { n.Name, n.DisplayName }), StringComparer.Ordinal);
             if (all.Contains(name)) continue;
             var close = all.Where(n => n.Length > 0).Select(n => (n, d: EditDistance(n, name))).Where(x => x.d <= Math.Max(2, name.Length / 3)).OrderBy(x => x.d).Take(5).Select(x => x.n).ToList();
             throw new UsageException($"{option} names '{name}', which is not a node of the model" + (close.Count > 0 ? $"; did you mean {string.Join(", ", close.Select(c => $"'{c}'"))}?" : " (see `shrink inspect MODEL` for node names)."));

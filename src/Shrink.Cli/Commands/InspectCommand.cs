@@ -89,9 +89,15 @@ internal static class InspectCommand
         foreach (var v in m.Outputs) io.Add("output", v.Name, v.Type.OnnxName(), v.ShapeText);
         var ops = new MarkdownTable("op", "count");
         foreach (var (op, count) in m.Statistics.OpHistogram) ops.Add(op, count.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var candidates = new MarkdownTable("node", "op", "weight shape", "params", "out channels", "quantize", "prune");
+        // The subgraph column appears only for models with layers inside If/Loop/Scan bodies.
+        bool inSubgraphs = m.Candidates.Any(c => c.Subgraph is not null);
+        string[] headers = ["node", "op", "weight shape", "params", "out channels", "quantize", "prune"];
+        var candidates = new MarkdownTable(inSubgraphs ? [.. headers, "subgraph"] : headers);
         foreach (var c in m.Candidates)
-            candidates.Add(c.Node, c.OpType, "[" + string.Join(",", c.WeightShape) + "]", Format.Count(c.Parameters), Format.Count(c.OutputChannels), c.Quantizable ? "yes" : "no", c.Prunable ? "yes" : "no");
+        {
+            string[] row = [c.Node, c.OpType, "[" + string.Join(",", c.WeightShape) + "]", Format.Count(c.Parameters), Format.Count(c.OutputChannels), c.Quantizable ? "yes" : "no", c.Prunable ? "yes" : "no"];
+            candidates.Add(inSubgraphs ? [.. row, c.Subgraph ?? "–"] : row);
+        }
         var notes = m.Warnings.ToList();
         if (macNote is not null) notes.Add(macNote);
         return

@@ -9,4 +9,5 @@ namespace Shrink.Evaluation;
 /// <param name="OutputChannels">Size of the output-channel axis.</param>
 /// <param name="Quantizable">Weight quantization applies.</param>
 /// <param name="Prunable">Output channels can be pruned.</param>
-public sealed record CompressionCandidate(string Node, string OpType, string Weight, IReadOnlyList<long> WeightShape, long Parameters, long OutputChannels, bool Quantizable, bool Prunable);
+/// <param name="Subgraph">Where the node sits when it is inside a subgraph (e.g. <c>If 'branch' then_branch</c>); null in the main graph.</param>
+public sealed record CompressionCandidate(string Node, string OpType, string Weight, IReadOnlyList<long> WeightShape, long Parameters, long OutputChannels, bool Quantizable, bool Prunable, string? Subgraph = null);

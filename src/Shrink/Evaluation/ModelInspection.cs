@@ -42,9 +42,19 @@ public sealed record ModelInspection(
             long bad = t.IndexOfNonFinite();
             if (bad >= 0) warnings.Add($"initializer '{t.Name}' (read by '{reader.DisplayName}', {reader.OpType}) holds NaN or Inf (element {bad}); quantization will refuse it.");
         }
+        // Layers inside If/Loop/Scan bodies: listed with the subgraph they sit in. Quantizable: weight-only and dynamic
+        // quantization rewrite them in place; no pruning method reaches into a subgraph.
+        foreach (var (scope, node, weight) in Subgraphs.Layers(graph))
+        {
+            var schema = OpCatalog.FindLayer(node.OpType, node.Domain)!;
+            if (weight.Dims.Count < 2) continue;
+            int axis = schema.WeightOutputAxis!(node.GetInt);
+            candidates.Add(new CompressionCandidate(node.DisplayName, node.OpType, weight.Name, weight.Dims.ToArray(), weight.ElementCount,
+                axis < weight.Dims.Count ? weight.Dims[axis] : 0, Quantizable: true, Prunable: false, Subgraph: scope.Path));
+        }
         var (subgraphWeights, subgraphParameters) = Subgraphs.Weights(graph);
         if (subgraphWeights > 0)
-            warnings.Add($"{subgraphWeights} weight tensor(s) ({subgraphParameters:N0} parameters) live inside If/Loop/Scan subgraphs: they are counted here, but no pass quantizes or prunes them yet.");
+            warnings.Add($"{subgraphWeights} weight tensor(s) ({subgraphParameters:N0} parameters) live inside If/Loop/Scan subgraphs: weight-only (rtn) and dynamic int8 quantization rewrite them in place; static int8 leaves them in float, pruning and low rank leave them alone, and MACs per sample count the main graph only (an If runs one branch, a Loop or Scan its body once per iteration).");
         var unnamed = graph.Nodes.Count(n => n.Name.Length == 0);
         if (unnamed > 0) warnings.Add($"{unnamed} node(s) have no name; messages refer to them as OpType(first output).");
         return new ModelInspection(

@@ -223,6 +223,24 @@ public sealed class ModelGraph
         return candidate;
     }
 
+    /// <summary>
+    /// Makes <see cref="UniqueName"/> hand out names unused in <paramref name="names"/> too, and record them there: graphs
+    /// of one model that share one set (the main graph and its subgraphs) never hand out the same name or shadow each
+    /// other's values. This graph's names are added to the set.
+    /// </summary>
+    internal void ShareNames(HashSet<string> names)
+    {
+        names.UnionWith(AllValueNames());
+        if (_usedNames is not null) names.UnionWith(_usedNames);
+        _usedNames = names;
+    }
+
+    /// <summary>
+    /// Drops the producer and consumer indexes so the next lookup rebuilds them: call it after editing a subgraph held by
+    /// one of this graph's nodes (what a subgraph reads from this graph counts as the holder's input).
+    /// </summary>
+    internal void SubgraphsEdited() => Invalidate();
+
     private HashSet<string> AllValueNames()
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -306,13 +324,18 @@ public sealed class ModelGraph
         Reindex(node);
     }
 
-    /// <summary>Makes every node except <paramref name="except"/> read <paramref name="newValue"/> instead of <paramref name="oldValue"/>; graph outputs keep their names.</summary>
+    /// <summary>
+    /// Makes every node except <paramref name="except"/> read <paramref name="newValue"/> instead of
+    /// <paramref name="oldValue"/>, reads inside the subgraphs of a node (If branches, Loop and Scan bodies) included;
+    /// graph outputs keep their names.
+    /// </summary>
     public void RedirectConsumers(string oldValue, string newValue, Node? except = null)
     {
         foreach (var node in Consumers(oldValue).ToArray())
         {
             if (ReferenceEquals(node, except)) continue;
             RenameIn(node.Proto.Input, oldValue, newValue);
+            if (node.HasSubgraph) RenameOuterReads(node.Proto, oldValue, newValue);
             Reindex(node);
         }
     }

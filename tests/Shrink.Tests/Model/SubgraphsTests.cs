@@ -1,58 +1,61 @@
-using Onnx;
 using Shrink.Evaluation;
-using Shrink.Methods.Quantization.Dynamic;
-using Shrink.Methods.Quantization.Qdq;
-using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
 using Shrink.Tests.TestSupport;
 
 namespace Shrink.Tests.Model;
 
-/// <summary>Weights inside If/Loop/Scan bodies are counted by inspection and named when quantization leaves them alone.</summary>
+/// <summary>Weights inside If/Loop/Scan bodies are found (held by the subgraph or read from outside) and counted by inspection.</summary>
 public sealed class SubgraphsTests
 {
-    // x [batch,16], flag (bool scalar) → If(flag) { then: MatMul(x, W_then [16,8]) } else { MatMul(x, W_else [16,8]) } → y
-    private static ModelProto IfWithWeights()
-    {
-        GraphProto Branch(string name, int seed)
-        {
-            var b = new GraphProto { Name = name };
-            b.Initializer.Add(TinyModels.FloatTensor($"W_{name}", [16, 8], TinyModels.RandomFloats(16 * 8, seed)));
-            b.Node.Add(TinyModels.Node("MatMul", ["x", $"W_{name}"], [$"y_{name}"], $"matmul_{name}"));
-            b.Output.Add(TinyModels.FloatInfo($"y_{name}", "batch", 8));
-            return b;
-        }
-        var g = new GraphProto { Name = "with_if" };
-        g.Input.Add(TinyModels.FloatInfo("x", "batch", 16));
-        g.Input.Add(TinyModels.TensorInfo("flag", (int)TensorProto.Types.DataType.Bool));
-        g.Output.Add(TinyModels.FloatInfo("y", "batch", 8));
-        var node = TinyModels.Node("If", ["flag"], ["y"], "branch");
-        node.Attribute.Add(new AttributeProto { Name = "then_branch", Type = AttributeProto.Types.AttributeType.Graph, G = Branch("then", 31) });
-        node.Attribute.Add(new AttributeProto { Name = "else_branch", Type = AttributeProto.Types.AttributeType.Graph, G = Branch("else", 32) });
-        g.Node.Add(node);
-        return TinyModels.BuildModel(g);
-    }
-
     [Fact]
-    public void Inspection_counts_the_parameters_and_ops_inside_if_branches()
+    public void Inspection_counts_the_parameters_and_ops_inside_if_branches_and_lists_their_layers_with_the_branch()
     {
-        var model = OnnxModel.FromProto(IfWithWeights());
+        var model = OnnxModel.FromProto(SubgraphModels.IfWithInnerWeights());
         Assert.Equal((2, 256L), Subgraphs.Weights(model.Graph));
-        var inspection = ModelInspection.Of(model, "with_if");
-        Assert.Equal(256, inspection.Statistics.Parameters);
-        Assert.Equal(256 * 4, inspection.Statistics.WeightBytes);
-        Assert.Equal(2, inspection.Statistics.OpHistogram["MatMul"]);
+        var inspection = ModelInspection.Of(model, "if_inner");
+        Assert.Equal(256 + 8, inspection.Statistics.Parameters); // the Gemm bias counts too
+        Assert.Equal(1, inspection.Statistics.OpHistogram["MatMul"]);
+        Assert.Equal(1, inspection.Statistics.OpHistogram["Gemm"]);
         Assert.Equal(1, inspection.Statistics.OpHistogram["If"]);
-        Assert.Contains(inspection.Warnings, w => w.StartsWith("2 weight tensor(s) (256 parameters) live inside If/Loop/Scan subgraphs", StringComparison.Ordinal));
+        Assert.Contains(inspection.Warnings, w => w.StartsWith("2 weight tensor(s) (256 parameters) live inside If/Loop/Scan subgraphs: weight-only (rtn) and dynamic int8", StringComparison.Ordinal));
+        var then = Assert.Single(inspection.Candidates, c => c.Node == "mm_then");
+        Assert.Equal("If 'branch' then_branch", then.Subgraph);
+        Assert.Equal([16L, 8L], then.WeightShape);
+        Assert.Equal(8, then.OutputChannels);
+        Assert.True(then.Quantizable);
+        Assert.False(then.Prunable);
+        var otherwise = Assert.Single(inspection.Candidates, c => c.Node == "gemm_else");
+        Assert.Equal("If 'branch' else_branch", otherwise.Subgraph);
+        Assert.Equal(8, otherwise.OutputChannels); // transB: [N, K]
     }
 
     [Fact]
-    public void Quantizers_that_find_nothing_in_the_main_graph_say_how_many_weights_subgraphs_hold()
+    public void Weights_of_the_main_graph_read_inside_a_branch_are_subgraph_weights_counted_once()
     {
-        const string note = "2 weight tensor(s) (256 parameters) live inside If/Loop/Scan subgraphs, which are not quantized yet";
-        var dynamic = Assert.Throws<ShrinkException>(() => new DynamicQuantizer(new StaticQuantizationOptions()).Quantize(OnnxModel.FromProto(IfWithWeights())));
-        Assert.Contains(note, dynamic.Message, StringComparison.Ordinal);
-        var weightOnly = Assert.Throws<ShrinkException>(() => new WeightOnlyQuantizer(new WeightOnlyOptions { Method = "rtn" }).Quantize(OnnxModel.FromProto(IfWithWeights()), null));
-        Assert.Contains(note, weightOnly.Message, StringComparison.Ordinal);
+        var model = OnnxModel.FromProto(SubgraphModels.IfWithOuterWeights());
+        // W_outer_then, W_outer_else and W_shared (read by both branches, counted once).
+        Assert.Equal((3, 128L + 128 + 64), Subgraphs.Weights(model.Graph));
+        var inspection = ModelInspection.Of(model, "if_outer");
+        Assert.Equal(4, inspection.Candidates.Count);
+        Assert.All(inspection.Candidates, c => Assert.StartsWith("If 'branch' ", c.Subgraph, StringComparison.Ordinal));
+        Assert.Contains(inspection.Warnings, w => w.StartsWith("3 weight tensor(s) (320 parameters) live inside", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Loop_and_scan_bodies_are_scopes_named_by_their_holder()
+    {
+        var loop = Assert.Single(Subgraphs.Layers(OnnxModel.FromProto(SubgraphModels.LoopWithMatMul()).Graph));
+        Assert.Equal(("Loop 'loop' body", "loop_mm", "Wl"), (loop.Scope.Path, loop.Node.DisplayName, loop.Weight.Name));
+        var scan = Assert.Single(Subgraphs.Layers(OnnxModel.FromProto(SubgraphModels.ScanWithMatMul()).Graph));
+        Assert.Equal(("Scan 'scan' body", "scan_mm", "Ws"), (scan.Scope.Path, scan.Node.DisplayName, scan.Weight.Name));
+    }
+
+    [Fact]
+    public void Outer_reads_are_the_values_a_branch_takes_from_the_enclosing_graph()
+    {
+        var model = OnnxModel.FromProto(SubgraphModels.IfReadingMainGraphChannels());
+        var holder = model.Graph.Nodes.Single(n => n.HasSubgraph);
+        Assert.Equal(["h"], Subgraphs.OuterReads(holder).Order());
+        Assert.Empty(Subgraphs.OuterReads(model.Graph.Nodes.First()));
     }
 }

@@ -61,7 +61,7 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
         var types = ValueShapeProbe.MeasureTypes(prepared, first, _planner.TypedValues(prepared.Graph));
         var plan = _planner.Plan(prepared.Graph, planning, types);
         if (plan.Quantized.Count == 0)
-            throw new ShrinkException($"{source}: nothing to quantize: no node has an int8 handler ({string.Join(", ", plan.LeftInFloat.Select(f => f.Node.OpType).Distinct().Take(8))}...){Subgraphs.UntouchedWeightsNote(prepared.Graph)}.");
+            throw new ShrinkException($"{source}: nothing to quantize: no node has an int8 handler ({string.Join(", ", plan.LeftInFloat.Select(f => f.Node.OpType).Distinct().Take(8))}...){Subgraphs.UntouchedWeightsNote(prepared.Graph, "which static int8 leaves in float (--mode dynamic or --weights quantize them)")}.");
 
         var (qmin, qmax) = QuantMath.ActivationGrid(options.ActivationType, options.ActivationBits);
         var target = new QuantTarget(qmin, qmax, options.SymmetricActivations);
@@ -121,7 +121,7 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
             Mode = "static",
             Preprocessing = preprocessing,
             QuantizedByOp = rebound.Quantized.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count()),
-            LeftInFloat = rebound.LeftInFloat.GroupBy(f => (f.Node.OpType, f.Reason)).Select(g => (g.Key.OpType, g.Key.Reason, g.Count())).OrderByDescending(g => g.Item3).ToList(),
+            LeftInFloat = [.. rebound.LeftInFloat.GroupBy(f => (f.Node.OpType, f.Reason)).Select(g => (g.Key.OpType, g.Key.Reason, g.Count())).OrderByDescending(g => g.Item3), .. SubgraphLayersLeft(prepared)],
             FoldedActivations = rebound.Folded.Count,
             Activations = application.Parameters,
             Fusion = fusion,
@@ -140,4 +140,11 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
             WeightSeconds = weights.CalibrationSeconds + weights.RoundingSeconds,
         };
     }
+
+    // Static int8 needs calibrated ranges of every activation it quantizes, and the values inside an If/Loop/Scan body
+    // cannot be tapped from outside: the layers there stay in float, listed by name per subgraph and op.
+    private static IEnumerable<(string OpType, string Reason, int Count)> SubgraphLayersLeft(OnnxModel model) =>
+        Subgraphs.Layers(model.Graph)
+            .GroupBy(l => (l.Scope.Path, l.Node.OpType))
+            .Select(g => (g.Key.OpType, $"inside {g.Key.Path}, whose activations cannot be calibrated (--mode dynamic or --weights quantize them): {string.Join(", ", g.Select(l => l.Node.DisplayName))}", g.Count()));
 }

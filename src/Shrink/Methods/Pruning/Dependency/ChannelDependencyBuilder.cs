@@ -110,12 +110,14 @@ internal sealed partial class ChannelDependencyBuilder(ModelGraph graph, IReadOn
             VisitLayer(node, schema);
             return;
         }
-        if (!anyLayout) return;
         if (node.HasSubgraph)
         {
-            RefuseInputs(node, $"{op} {node.DisplayName} reads the channels inside a subgraph");
+            // What the subgraph reads from this graph counts as an input: channels it sees must keep their count.
+            foreach (var read in node.Inputs.Concat(Subgraphs.OuterReads(node)))
+                if (_layouts.TryGetValue(read, out var layout)) Refuse(layout, $"{op} {node.DisplayName} reads the channels inside a subgraph");
             return;
         }
+        if (!anyLayout) return;
         switch (schema?.ChannelFlow ?? ChannelFlow.Blocks)
         {
             case ChannelFlow.PassesThrough: VisitUnary(node, schema!); break;

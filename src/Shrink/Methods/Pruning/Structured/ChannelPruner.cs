@@ -5,6 +5,7 @@ using Shrink.Evaluation;
 using Shrink.Methods.Pruning.Dependency;
 using Shrink.Methods.Pruning.Importance;
 using Shrink.Model;
+using Shrink.Ops;
 using Shrink.Passes;
 using Shrink.Runtime;
 using Shrink.Validation;
@@ -66,7 +67,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         if (options.Sparsity > 0 && !groups.Any(g => g.Prunable))
         {
             var alone = groups.Take(3).Select(g => $"{g.Name}: {g.LeftAloneReasons[0]}");
-            throw new ShrinkException($"{model.Name}: channel pruning: no group can be pruned safely ({string.Join("; ", alone)}{(groups.Count > 3 ? "; …" : "")}); --sparsity 0 lists every group left alone and why.");
+            throw new ShrinkException($"{model.Name}: channel pruning: no group can be pruned safely ({string.Join("; ", alone)}{(groups.Count > 3 ? "; …" : "")}); --sparsity 0 lists every group left alone and why{Subgraphs.UntouchedWeightsNote(prepared.Graph, "which channel pruning does not reach into")}.");
         }
         int[] kept;
         FairScheduleResult? fairResult = null;
@@ -119,7 +120,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
             Groups = groups.Where(g => g.Prunable).Select(g => new ChannelGroupDecision(g.Name, g.Producers.Select(p => p.Node.DisplayName).ToArray(), g.Size, kept[g.Id], ranking, g.HeadSize)).ToArray(),
             Fair = fairResult,
             Latency = predicted,
-            LeftAlone = groups.Where(g => !g.Prunable).Select(g => new ChannelGroupLeftAlone(g.Name, g.Size, g.LeftAloneReasons, g.HeadSize)).ToArray(),
+            LeftAlone = [.. groups.Where(g => !g.Prunable).Select(g => new ChannelGroupLeftAlone(g.Name, g.Size, g.LeftAloneReasons, g.HeadSize)), .. SubgraphLayersLeftAlone(prepared)],
             Refits = refits,
             ParametersBefore = before.Parameters,
             ParametersAfter = after.Parameters,
@@ -178,4 +179,11 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
 
     private static ModelStatistics Statistics(OnnxModel model, DataBatch sample) =>
         ModelStatistics.Compute(model, ValueShapeProbe.Measure(model, sample));
+
+    // Layers inside If/Loop/Scan bodies: channel pruning does not reach into subgraphs (their channels are refused where
+    // the main graph's values flow into one), so they are listed as left alone.
+    private static IEnumerable<ChannelGroupLeftAlone> SubgraphLayersLeftAlone(OnnxModel model) =>
+        Subgraphs.Layers(model.Graph).Select(l => new ChannelGroupLeftAlone($"{l.Node.DisplayName} (in {l.Scope.Path})",
+            l.Weight.Dims.Count > 0 ? (int)l.Weight.Dims[OpCatalog.FindLayer(l.Node.OpType, l.Node.Domain)!.WeightOutputAxis!(l.Node.GetInt) % l.Weight.Dims.Count] : 0,
+            ["inside an If/Loop/Scan subgraph, which channel pruning does not reach into"]));
 }

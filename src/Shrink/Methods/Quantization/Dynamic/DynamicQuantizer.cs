@@ -11,7 +11,8 @@ namespace Shrink.Methods.Quantization.Dynamic;
 /// <summary>
 /// Dynamic int8 quantization for transformer and recurrent models: MatMul (and Gemm without transA) with a constant
 /// weight becomes com.microsoft DynamicQuantizeMatMul, with int8 weights per output column and activations quantized
-/// per tensor at run time. No calibration data is needed. Convolutions stay in float.
+/// per tensor at run time. No calibration data is needed. Convolutions stay in float. Layers inside If/Loop/Scan bodies
+/// are rewritten in place (a weight the layer alone reads from an enclosing graph moves into its subgraph first).
 /// </summary>
 public sealed class DynamicQuantizer(StaticQuantizationOptions options)
 {
@@ -24,14 +25,28 @@ public sealed class DynamicQuantizer(StaticQuantizationOptions options)
         var graph = quantized.Graph;
         var done = new Dictionary<string, int>();
         var left = new List<(string, string, int)>();
+        // Opened first: the main graph and every If/Loop/Scan body hand out names from one set.
+        var subgraphs = SubgraphEdit.Open(quantized);
         foreach (var node in graph.Nodes.ToList())
         {
             string? reason = Rewrite(graph, node, options);
             if (reason is null) done[node.OpType] = done.GetValueOrDefault(node.OpType) + 1;
             else if (OpCatalog.FindLayer(node.OpType, node.Domain) is not null) left.Add((node.OpType, reason, 1));
         }
+        // Layers inside subgraphs are rewritten in place, their int8 weights stored in the subgraph that owns them.
+        var outside = subgraphs.LocalizeWeights().ToDictionary(l => l.Node, l => l.Reason);
+        foreach (var scope in subgraphs.Scopes)
+        {
+            foreach (var node in scope.Graph.Nodes.ToList())
+            {
+                string? reason = outside.GetValueOrDefault(node) ?? Rewrite(scope.Graph, node, options);
+                if (reason is null) done[node.OpType] = done.GetValueOrDefault(node.OpType) + 1;
+                else if (OpCatalog.FindLayer(node.OpType, node.Domain) is not null) left.Add((node.OpType, $"{reason} (inside {scope.Path}: {node.DisplayName})", 1));
+            }
+        }
+        subgraphs.Commit();
         if (done.Count == 0)
-            throw new ShrinkException($"{source}: nothing to quantize dynamically: no MatMul or Gemm with a constant float weight{Subgraphs.UntouchedWeightsNote(graph)}.");
+            throw new ShrinkException($"{source}: nothing to quantize dynamically: no MatMul or Gemm with a constant float weight{(left.Count > 0 ? $" ({left[0].Item1}: {left[0].Item2})" : "")}.");
         graph.RemoveUnusedInitializers();
         graph.SortTopologically();
         if (quantized.OpsetVersion("com.microsoft") == 0) quantized.SetOpsetVersion("com.microsoft", 1);

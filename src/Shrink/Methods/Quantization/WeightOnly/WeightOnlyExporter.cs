@@ -21,28 +21,26 @@ public static class WeightOnlyExporter
     /// Rewrites each layer of <paramref name="model"/> (which the layers belong to) with its rounded weight; returns, per
     /// layer, the format and the bytes of what stores the weight (codes, scales, zero points).
     /// </summary>
-    public static IReadOnlyDictionary<WeightLayer, (string Format, long Bytes)> Apply(OnnxModel model, IReadOnlyList<(WeightLayer Layer, QuantizedWeight Weight)> decisions, WeightExportSettings settings)
+    public static IReadOnlyDictionary<WeightLayer, (string Format, long Bytes)> Apply(OnnxModel model, IReadOnlyList<(WeightLayer Layer, QuantizedWeight Weight)> decisions, WeightExportSettings settings) =>
+        Apply(model, decisions, settings, null, []);
+
+    /// <summary>
+    /// As <see cref="Apply(OnnxModel, IReadOnlyList{ValueTuple{WeightLayer, QuantizedWeight}}, WeightExportSettings)"/>,
+    /// and also rewrites layers inside If/Loop/Scan bodies: each of <paramref name="subgraphDecisions"/> is written into
+    /// its scope's graph (new initializers inside that subgraph, names unique across the model), then
+    /// <paramref name="subgraphs"/> commits before the main graph is tidied and upgraded.
+    /// </summary>
+    public static IReadOnlyDictionary<WeightLayer, (string Format, long Bytes)> Apply(OnnxModel model, IReadOnlyList<(WeightLayer Layer, QuantizedWeight Weight)> decisions, WeightExportSettings settings,
+        SubgraphEdit? subgraphs, IReadOnlyList<(SubgraphScope Scope, WeightLayer Layer, QuantizedWeight Weight)> subgraphDecisions)
     {
-        var graph = model.Graph;
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(subgraphDecisions);
         var formats = new Dictionary<WeightLayer, (string Format, long Bytes)>();
         bool needs21 = false, usesContrib = false;
-        foreach (var (layer, weight) in decisions)
-        {
-            if (layer.Node.OpType is OpTypes.MatMul or OpTypes.Gemm && settings.PreferMatMulNBits && MatMulNBitsBlock(weight) is int block && BiasOf(layer, graph, out _))
-            {
-                var added = new List<string>();
-                string format = WriteMatMulNBits(graph, layer, weight, block, settings, added);
-                formats[layer] = (format, NewBytes(graph, added, layer));
-                usesContrib = true;
-            }
-            else
-            {
-                var added = new List<string>();
-                string format = WriteDequantize(graph, layer, weight, added, out bool opset21);
-                formats[layer] = (format, NewBytes(graph, added, layer));
-                needs21 |= opset21;
-            }
-        }
+        foreach (var (scope, layer, weight) in subgraphDecisions) Write(scope.Graph, layer, weight, settings, formats, ref needs21, ref usesContrib);
+        subgraphs?.Commit();
+        var graph = model.Graph;
+        foreach (var (layer, weight) in decisions) Write(graph, layer, weight, settings, formats, ref needs21, ref usesContrib);
         graph.RemoveUnusedInitializers();
         if (usesContrib && model.OpsetVersion("com.microsoft") < 1) model.SetOpsetVersion("com.microsoft", 1);
         if (needs21 && model.OpsetVersion() < 21)
@@ -51,6 +49,24 @@ public static class WeightOnlyExporter
             new UpgradeOpset(21).Apply(model);
         }
         return formats;
+    }
+
+    private static void Write(ModelGraph graph, WeightLayer layer, QuantizedWeight weight, WeightExportSettings settings, Dictionary<WeightLayer, (string Format, long Bytes)> formats, ref bool needs21, ref bool usesContrib)
+    {
+        if (layer.Node.OpType is OpTypes.MatMul or OpTypes.Gemm && settings.PreferMatMulNBits && MatMulNBitsBlock(weight) is int block && BiasOf(layer, graph, out _))
+        {
+            var added = new List<string>();
+            string format = WriteMatMulNBits(graph, layer, weight, block, settings, added);
+            formats[layer] = (format, NewBytes(graph, added, layer));
+            usesContrib = true;
+        }
+        else
+        {
+            var added = new List<string>();
+            string format = WriteDequantize(graph, layer, weight, added, out bool opset21);
+            formats[layer] = (format, NewBytes(graph, added, layer));
+            needs21 |= opset21;
+        }
     }
 
     // Bytes of the initializers a rewrite added, not counting the moved bias and the reshape target. The rewrite lists

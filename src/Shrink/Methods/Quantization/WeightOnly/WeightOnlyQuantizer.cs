@@ -15,7 +15,8 @@ namespace Shrink.Methods.Quantization.WeightOnly;
 /// <summary>
 /// Weight-only low-bit quantization: pre-process, pick the Conv/Gemm/MatMul layers with constant weights, collect each
 /// layer input's Hessian XᵀX on calibration data when the method needs it (layer by layer from the already-quantized
-/// model, or all at once from the float model), round each weight (RTN, GPTQ...), then write MatMulNBits or
+/// model, or all at once from the float model), round each weight (RTN, GPTQ...; layers inside If/Loop/Scan bodies
+/// without a Hessian, as their inputs cannot be tapped: GPTQ falls back to RTN there), then write MatMulNBits or
 /// DequantizeLinear, quantize the Gather tables (<see cref="EmbeddingQuantizer"/>), and check that ONNX Runtime loads the result with the same interface. The input is never modified.
 /// </summary>
 public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
@@ -58,12 +59,15 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
         }
 
         var (layers, leftInFloat) = SelectLayers(prepared, EquivalenceTransforms.FloatNodes(equivalence));
+        // Layers inside If/Loop/Scan bodies: rewritten in place, their weights rounded without a Hessian.
+        var subgraphs = SubgraphEdit.Open(prepared);
+        var subgraphLayers = SelectSubgraphLayers(subgraphs, leftInFloat);
         var layerNodes = layers.Select(l => l.Node).ToHashSet();
         var preview = EmbeddingQuantizer.Select(prepared.Graph, options, layerNodes.Contains);
-        if (layers.Count == 0 && preview.Tables.Count == 0)
+        if (layers.Count == 0 && subgraphLayers.Count == 0 && preview.Tables.Count == 0)
         {
             var why = leftInFloat.Concat(preview.Left).FirstOrDefault();
-            throw new ShrinkException($"{source}: nothing to quantize: no Conv, Gemm or MatMul with a constant float weight{(options.EmbeddingBits == 0 ? "" : " and no Gather table to quantize")}{(why.Name is not null ? $" ({why.Name}: {why.Reason})" : "")}{Subgraphs.UntouchedWeightsNote(prepared.Graph)}.");
+            throw new ShrinkException($"{source}: nothing to quantize: no Conv, Gemm or MatMul with a constant float weight{(options.EmbeddingBits == 0 ? "" : " and no Gather table to quantize")}{(why.Name is not null ? $" ({why.Name}: {why.Reason})" : "")}.");
         }
 
         var rtn = new RoundToNearest();
@@ -154,8 +158,23 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
             data?.Dispose();
         }
 
-        long floatBytes = layers.Sum(l => prepared.Graph.FindInitializer(l.WeightName)!.ByteCount);
-        var exported = WeightOnlyExporter.Apply(prepared, decisions, options.Export);
+        // Inside a subgraph a layer's input cannot be tapped from outside, so no Hessian: a method that needs one falls
+        // back to round-to-nearest there, and no per-layer error is measured.
+        var subgraphDecisions = new List<(SubgraphScope Scope, WeightLayer Layer, QuantizedWeight Weight)>();
+        var subgraphMethod = method.NeedsHessian ? rtn : method;
+        foreach (var (scope, layer) in subgraphLayers)
+        {
+            var clock = Stopwatch.StartNew();
+            var grid = new WeightGrid(options.BitsFor(layer.Node), options.Symmetric);
+            var q = subgraphMethod.Round(layer.ReadMatrix(scope.Graph), layer.Rows, layer.Cols, null, (subgraphMethod == method ? settings : rtnSettings) with { Grid = grid });
+            double seconds = clock.Elapsed.TotalSeconds;
+            roundingSeconds += seconds;
+            subgraphDecisions.Add((scope, layer, q));
+            results[layer] = (subgraphMethod == method ? method.Name : $"rtn (inside {scope.Path}: a subgraph's inputs cannot be tapped for a Hessian)", null, null, seconds);
+        }
+
+        long floatBytes = layers.Sum(l => prepared.Graph.FindInitializer(l.WeightName)!.ByteCount) + subgraphLayers.Sum(s => s.Scope.Graph.FindInitializer(s.Layer.WeightName)!.ByteCount);
+        var exported = WeightOnlyExporter.Apply(prepared, decisions, options.Export, subgraphs, subgraphDecisions);
         // After the layers: a table tied to an output head that became MatMulNBits is now read by its Gathers only.
         var (tables, tablesLeft) = EmbeddingQuantizer.Select(prepared.Graph, options);
         var (embeddings, embeddingDecisions) = EmbeddingQuantizer.Apply(prepared, tables, options.Symmetric, options.ClipSteps ?? 1);
@@ -166,7 +185,8 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
             Model = prepared,
             Options = options,
             Preprocessing = preprocessing,
-            Layers = layers.Select(l => new WeightLayerResult(l.Name, l.Node.OpType, l.Rows, l.Cols, results[l].Method, exported[l].Format, results[l].RtnError, results[l].Error, results[l].Seconds, options.BitsFor(l.Node))).ToList(),
+            Layers = layers.Select(l => (Layer: l, Name: l.Name)).Concat(subgraphLayers.Select(s => (s.Layer, Name: $"{s.Layer.Name} (in {s.Scope.Path})")))
+                .Select(x => new WeightLayerResult(x.Name, x.Layer.Node.OpType, x.Layer.Rows, x.Layer.Cols, results[x.Layer].Method, exported[x.Layer].Format, results[x.Layer].RtnError, results[x.Layer].Error, results[x.Layer].Seconds, options.BitsFor(x.Layer.Node))).ToList(),
             LeftInFloat = leftInFloat,
             Decisions = decisions,
             Embeddings = embeddings,
@@ -181,6 +201,25 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
     }
 
     private static bool CanCollect(WeightLayer layer) => layer.Node.OpType != OpTypes.Conv || LayerHessian.SupportsConv(layer, out _);
+
+    // The layers inside subgraphs, after moving into each subgraph the outer weights only its layer reads; the layers
+    // left out go to `left`, named with the subgraph they sit in.
+    private List<(SubgraphScope Scope, WeightLayer Layer)> SelectSubgraphLayers(SubgraphEdit subgraphs, List<(string Name, string OpType, string Reason)> left)
+    {
+        var selected = new List<(SubgraphScope, WeightLayer)>();
+        foreach (var (scope, node, reason) in subgraphs.LocalizeWeights())
+            left.Add(($"{node.DisplayName} (in {scope.Path})", node.OpType, reason));
+        foreach (var scope in subgraphs.Scopes)
+        {
+            var (layers, leftHere) = WeightLayer.SelectAll(scope.Graph, node =>
+                options.ExcludeNodes.Contains(node.Name) || options.ExcludeNodes.Contains(node.DisplayName) || options.ExcludeOps.Contains(node.OpType) ? "excluded"
+                : options.BitsFor(node) == 0 ? "kept in float by the per-layer bit widths"
+                : null);
+            selected.AddRange(layers.Select(l => (scope, l)));
+            left.AddRange(leftHere.Select(l => ($"{l.Name} (in {scope.Path})", l.OpType, l.Reason)));
+        }
+        return selected;
+    }
 
     private (List<WeightLayer> Layers, List<(string Name, string OpType, string Reason)> Left) SelectLayers(OnnxModel model, IReadOnlySet<string> keptFloat) =>
         WeightLayer.SelectAll(model.Graph, node =>
