@@ -30,7 +30,7 @@ internal static class QuantizeCommand
         var groupSize = new Option<int>("--group-size") { Description = "With --weights: columns per scale along the reduction axis (32, 64, 128...), 0 for one per output channel", DefaultValueFactory = _ => 32 };
         var embeddings = new Option<string>("--embeddings") { Description = "With --weights or --mixed: Gather tables (embeddings) as GatherBlockQuantized in blocks of --group-size: auto (int8, tables of at least 65,536 values), int8 or int4 (every table), or off", DefaultValueFactory = _ => "auto" };
         embeddings.AcceptOnlyFromAmong("auto", "int8", "int4", "off");
-        var method = new Option<string?>("--method") { Description = $"The weight rounding. With --weights: default gptq with --data, rtn without. Static: default rtn; gptq rounds with the Hessians of the calibration data, one scale per output channel: {RegistryChoices.Describe(WeightRoundings.Registry.Entries)}" }
+        var method = new Option<string?>("--method") { Description = $"The weight rounding. With --weights: default gptq with --data (or --pipeline), rtn without. Static: default rtn; gptq rounds with the Hessians of the calibration data, one scale per output channel: {RegistryChoices.Describe(WeightRoundings.Registry.Entries)}" }
             .Choices(WeightRoundings.Registry.Entries);
         var symmetricWeights = new Option<bool>("--symmetric") { Description = "With --weights: symmetric grid, no zero points stored (the default)" };
         var asymmetric = new Option<bool>("--asymmetric") { Description = "With --weights: a zero point per group (default symmetric, no zero points stored)" };
@@ -72,7 +72,7 @@ internal static class QuantizeCommand
                 Bits = weightType[3..] switch { "4" => 4, "3" => 3, "2" => 2, _ => 8 },
                 GroupSize = parse.GetValue(groupSize),
                 EmbeddingBits = parse.GetValue(embeddings) switch { "int8" => 8, "int4" => 4, "off" => 0, _ => null },
-                Method = parse.GetValue(method) ?? (parse.GetValue(data.Data) is null ? "rtn" : "gptq"),
+                Method = parse.GetValue(method) ?? (parse.GetValue(data.Data) is null && !pipeline.Given(parse) ? "rtn" : "gptq"),
                 Symmetric = !parse.GetValue(asymmetric),
                 ActOrder = parse.GetValue(actOrder),
                 Damp = parse.GetValue(damp),

@@ -44,7 +44,26 @@ public class DiffusionCliTests
         var notDiffusion = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", dir.File("q.onnx"), "--pipeline", "ddim");
         Assert.Equal(1, notDiffusion.ExitCode);
         Assert.Contains("integer timestep t", notDiffusion.Stderr);
+        var stepGroups = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", dir.File("q.onnx"), "--pipeline", "ddim", "--weights", "int4", "--step-groups", "2");
+        Assert.Equal(2, stepGroups.ExitCode);
+        Assert.Contains("leave out --step-groups with --weights", stepGroups.Stderr);
         Assert.Empty(dir.ListFiles());
+    }
+
+    [SharedFact]
+    public void Weight_only_gptq_takes_its_layer_inputs_from_the_sampling_loop()
+    {
+        using var dir = new TempDirectory();
+        string w4 = dir.File("ddpm.w4.onnx"), json = dir.File("q.json");
+        var q = ShrinkCli.Run("quantize", TinyDdpm, "-o", w4, "--weights", "int4", "--pipeline", "ddim", "--steps", "4", "--samples", "16", "--json", json);
+        Assert.True(q.ExitCode == 0, q.Stderr);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        // GPTQ ran on the sampler's x_t (no --data given): layers rounded by gptq with a measured error; the file is
+        // smaller than the float one.
+        var layers = doc.RootElement.GetProperty("layers").EnumerateArray().ToList();
+        Assert.Contains(layers, l => l.GetProperty("method").GetString() == "gptq" && l.GetProperty("method_error").ValueKind == JsonValueKind.Number);
+        Assert.StartsWith("16 samples", doc.RootElement.GetProperty("calibration").GetString());
+        Assert.True(new FileInfo(w4).Length < new FileInfo(TinyDdpm).Length);
     }
 
     [SharedFact(needsFashionMnist: true)]
