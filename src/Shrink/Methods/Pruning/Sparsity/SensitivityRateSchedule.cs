@@ -1,4 +1,5 @@
 using Shrink.Data;
+using Shrink.Evaluation.Tasks;
 using Shrink.Layers;
 using Shrink.Measures;
 using Shrink.Model;
@@ -11,7 +12,7 @@ namespace Shrink.Methods.Pruning.Sparsity;
 /// Per-layer unstructured rates from measured output sensitivity, in one shot (the global allocation of OBC/SPDY,
 /// without their search): each layer is pruned alone at each candidate rate (with the SparseGPT update on the unpruned
 /// model's inputs when reconstructing, by magnitude otherwise) and the calibration loss, KL(unpruned ‖ pruned) of the
-/// first output, is measured with only that layer changed. An integer program (OR-Tools CP-SAT, as for mixed precision)
+/// first output (per position for a language model, see <see cref="LossFor"/>), is measured with only that layer changed. An integer program (OR-Tools CP-SAT, as for mixed precision)
 /// then picks one rate per layer minimizing the summed loss increase so that the layers keep at most the budget's
 /// nonzeros; the rates are a grid, so the surplus zeros go back to the layers where the last grid step cost most, and
 /// the model lands exactly on the requested sparsity. Assumes the layers' losses add up, as HAWQ and OBC do.
@@ -44,12 +45,7 @@ public static class SensitivityRateSchedule
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(batches);
         if (batches.Count == 0) throw new ShrinkException($"{model.Name}: the sensitivity schedule needs calibration data, and it is empty.");
-        var reference = new List<float[]>();
-        using (var session = ModelSession.Open(model, new RuntimeOptions(), model.Name))
-        {
-            foreach (var batch in batches) reference.Add(session.Run(batch)[0].Data);
-        }
-        var loss = CalibrationLoss.Create(batches, reference, useLabels: false);
+        var loss = LossFor(model, batches);
         var magnitude = new MagnitudeCriterion();
         var costs = new double[layers.Count][];
         for (int i = 0; i < layers.Count; i++)
@@ -72,6 +68,31 @@ public static class SensitivityRateSchedule
             progress?.Report(new ProgressInfo("rate sensitivity", i + 1, layers.Count));
         }
         return Allocate(weights.Select(w => w.LongLength).ToArray(), costs, sparsity);
+    }
+
+    /// <summary>
+    /// The loss the rates are measured by: KL(unpruned ‖ pruned) of the first output per sample, or, for a language model
+    /// (logits [batch, seq, vocab]; the task detected from the model's inputs and outputs), the KL of the next-token
+    /// distribution at every position averaged over the positions (<c>kl-token</c>), never one softmax over the whole
+    /// sequence.
+    /// </summary>
+    internal static CalibrationLoss LossFor(OnnxModel model, IReadOnlyList<DataBatch> batches)
+    {
+        bool languageModel = EvaluationTasks.Detect(ModelInputs.Of(model), model.Graph.Outputs).Name == "lm";
+        var reference = new List<float[]>();
+        int vocabulary = 0;
+        using (var session = ModelSession.Open(model, new RuntimeOptions(), model.Name))
+        {
+            foreach (var batch in batches)
+            {
+                var first = session.Run(batch)[0];
+                if (languageModel && first.Shape.Length == 3) vocabulary = (int)first.Shape[2];
+                reference.Add(first.Data);
+            }
+        }
+        return languageModel && vocabulary > 0
+            ? CalibrationLoss.ForTokens(batches, reference, vocabulary)
+            : CalibrationLoss.Create(batches, reference, useLabels: false);
     }
 
     /// <summary>

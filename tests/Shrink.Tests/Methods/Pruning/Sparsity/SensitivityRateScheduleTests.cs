@@ -1,5 +1,10 @@
+using Onnx;
+using Shrink.Data;
 using Shrink.Methods.Pruning.Sparsity;
+using Shrink.Model;
+using Shrink.Runtime;
 using static Shrink.Tests.Methods.Pruning.Sparsity.SparsityFixtures;
+using static Shrink.Tests.TestSupport.TinyModels;
 
 namespace Shrink.Tests.Methods.Pruning.Sparsity;
 
@@ -64,5 +69,29 @@ public sealed class SensitivityRateScheduleTests
         Assert.True(result.ScheduleSeconds > 0);
         var e = Assert.Throws<ShrinkException>(() => new SparsityPruner(new SparsityOptions { Scope = SparsityScope.Sensitivity }).Prune(Mixed(), null));
         Assert.Contains("calibration data", e.Message);
+    }
+
+    [Fact]
+    public void A_language_model_is_measured_per_position_and_a_classifier_per_sample()
+    {
+        // input_ids [batch, seq] → Gather(embedding) → MatMul → logits [batch, seq, 16]: the next-token distribution at
+        // each position, not one softmax over the whole sequence.
+        var graph = new GraphProto { Name = "lm" };
+        graph.Input.Add(TensorInfo("input_ids", (int)TensorProto.Types.DataType.Int64, "batch", "seq"));
+        graph.Output.Add(FloatInfo("logits", "batch", "seq", 16));
+        graph.Initializer.Add(FloatTensor("embedding", [16, 8], RandomFloats(16 * 8, 1)));
+        graph.Initializer.Add(FloatTensor("head", [8, 16], RandomFloats(8 * 16, 2)));
+        graph.Node.Add(Node("Gather", ["embedding", "input_ids"], ["hidden"], "embed"));
+        graph.Node.Add(Node("MatMul", ["hidden", "head"], ["logits"], "lm_head"));
+        var lm = OnnxModel.FromProto(BuildModel(graph), "lm");
+        var ids = new long[4 * 5];
+        for (int i = 0; i < ids.Length; i++) ids[i] = (i * 7) % 16;
+        var batch = new DataBatch([new BatchTensor("input_ids", ElementType.Int64, [4, 5], ids)], 4, null);
+        Assert.Equal("kl-token", SensitivityRateSchedule.LossFor(lm, [batch]).Name);
+
+        var classifier = Mixed();
+        List<DataBatch> batches;
+        using (var source = Random(8)(ModelInputs.Of(classifier))) batches = source.ReadBatches(8).ToList();
+        Assert.Equal("kl", SensitivityRateSchedule.LossFor(classifier, batches).Name);
     }
 }
