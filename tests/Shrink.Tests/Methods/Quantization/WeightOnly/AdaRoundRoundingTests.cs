@@ -48,8 +48,8 @@ public sealed class AdaRoundRoundingTests
         // No steps: every weight rounds to the nearest level of AdaRound's own scales.
         double nearest = GptqRoundingTests.OutputError(w, new AdaRoundRounding { Iterations = 0 }.Round(w, rows, cols, h, settings).Dequantize(), h, rows, cols);
         double ada = GptqRoundingTests.OutputError(w, new AdaRoundRounding().Round(w, rows, cols, h, settings).Dequantize(), h, rows, cols);
-        Assert.True(ada < 0.7 * rtn, $"AdaRound {ada:G4} vs round-to-nearest {rtn:G4}");
-        Assert.True(ada < 0.8 * nearest, $"AdaRound {ada:G4} vs nearest on the same scales {nearest:G4}");
+        Assert.True(ada < 0.55 * rtn, $"AdaRound {ada:G4} vs round-to-nearest {rtn:G4}");
+        Assert.True(ada < 0.7 * nearest, $"AdaRound {ada:G4} vs nearest on the same scales {nearest:G4}");
     }
 
     [Fact]
