@@ -58,7 +58,7 @@ public sealed record QuantizationResult : ICompressionResult
     /// <summary>Weight bits: 8, or the narrower grid the int8 weight codes keep to (static mode).</summary>
     public int WeightBits { get; init; } = 8;
 
-    /// <summary>The weight rounding method (rtn, gptq, refit).</summary>
+    /// <summary>The weight rounding method (rtn, gptq, refit, adaround).</summary>
     public string WeightRounding { get; init; } = "rtn";
 
     /// <summary>Per-layer rounding with the relative output errors of the method and of round-to-nearest (empty for rtn).</summary>

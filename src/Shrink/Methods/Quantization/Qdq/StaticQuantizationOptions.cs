@@ -25,7 +25,7 @@ public sealed record StaticQuantizationOptions
     public int WeightBits { get; init; } = 8;
 
     /// <summary>
-    /// How weights are rounded: a registered <see cref="WeightOnly.IWeightRounding"/> name (rtn, gptq, refit). Default
+    /// How weights are rounded: a registered <see cref="WeightOnly.IWeightRounding"/> name (rtn, gptq, refit, adaround). Default
     /// rtn: abs-max scales, round to nearest, as always. gptq needs per-channel weights; its Hessians XᵀX come from the
     /// calibration data run through the prepared float model, and one scale per output channel (group size 0) is kept.
     /// </summary>
