@@ -29,7 +29,7 @@ internal static class PruneCommand
         var criterion = new Option<string>("--criterion")
         {
             Description = $"Channel importance (default l1): {RegistryChoices.Describe(ChannelImportances.Registry.Entries)}. "
-                + $"Unstructured global ranking (default: energy with --data; without, lamp, or magnitude for models with LayerNorm): {RegistryChoices.Describe(SparsityCriteria.Registry.Entries)}",
+                + $"Unstructured global ranking (default: energy with --data; without, noise-lamp, or magnitude for models with LayerNorm): {RegistryChoices.Describe(SparsityCriteria.Registry.Entries)}",
             DefaultValueFactory = _ => "l1",
         }.Choices(ChannelImportances.Registry.Entries, SparsityCriteria.Registry.Entries);
         var schedule = new Option<string>("--schedule") { Description = "Per-layer rates: global (default: one ranking, with a per-layer floor), uniform, fair (channels: FAIR-Pruner tolerance of difference between class separation and reconstruction, needs --data), pqi (unstructured: rates from each layer's PQ Index) or sensitivity (unstructured, needs --data: each layer pruned alone at a grid of rates, the output's KL measured, rates chosen by an integer program)", DefaultValueFactory = _ => "global" };

@@ -59,6 +59,7 @@ public sealed class SparsityPruner(SparsityOptions options)
         var weights = layers.Select(l => l.ReadMatrix(prepared.Graph)).ToList();
         var results = new Dictionary<WeightLayer, SparsityLayerResult>();
         double calibrationSeconds = 0, pruningSeconds = 0, scheduleSeconds = 0;
+        string? noiseFallback = null;
         IDataSource? data = null;
         try
         {
@@ -85,7 +86,20 @@ public sealed class SparsityPruner(SparsityOptions options)
                 unpruned = hessians.ToDictionary(h => h.Layer);
                 calibrationSeconds += clock.Elapsed.TotalSeconds;
             }
-            var scores = global ? layers.Select((l, i) => Score(criterion, weights[i], l, unpruned.GetValueOrDefault(l)?.Matrix)).ToList() : null;
+            List<float[]>? scores = null;
+            if (global && criterion.RanksOnNoise)
+            {
+                var clock = Stopwatch.StartNew();
+                progress?.Report(new ProgressInfo("noise inputs", 0, 1));
+                (var energies, noiseFallback) = NoiseLampCriterion.Measure(prepared, layers, options.BatchSize);
+                calibrationSeconds += clock.Elapsed.TotalSeconds;
+                var ranking = energies is null ? new LampCriterion() : criterion;
+                scores = layers.Select((l, i) => ranking.Score(weights[i], l.Rows, l.Cols, energies?.GetValueOrDefault(l) ?? default)).ToList();
+            }
+            else if (global)
+            {
+                scores = layers.Select((l, i) => Score(criterion, weights[i], l, unpruned.GetValueOrDefault(l)?.Matrix)).ToList();
+            }
             long[] zeros;
             double[]? lossIncrease = null;
             if (bySensitivity)
@@ -177,7 +191,7 @@ public sealed class SparsityPruner(SparsityOptions options)
             Model = prepared,
             Options = options,
             Mask = mask.Name,
-            Criterion = criterion.Name,
+            Criterion = noiseFallback is null ? criterion.Name : $"lamp ({criterion.Name} fell back: {noiseFallback})",
             Preprocessing = preprocessing,
             Layers = layers.Select(l => results[l]).ToList(),
             LeftDense = leftDense,
