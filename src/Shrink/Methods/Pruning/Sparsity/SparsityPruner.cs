@@ -60,6 +60,7 @@ public sealed class SparsityPruner(SparsityOptions options)
         var results = new Dictionary<WeightLayer, SparsityLayerResult>();
         double calibrationSeconds = 0, pruningSeconds = 0, scheduleSeconds = 0;
         string? noiseFallback = null;
+        bool rankedOnNoise = false;
         IDataSource? data = null;
         try
         {
@@ -93,6 +94,7 @@ public sealed class SparsityPruner(SparsityOptions options)
                 progress?.Report(new ProgressInfo("noise inputs", 0, 1));
                 (var energies, noiseFallback) = NoiseLampCriterion.Measure(prepared, layers, options.BatchSize);
                 calibrationSeconds += clock.Elapsed.TotalSeconds;
+                rankedOnNoise = energies is not null;
                 var ranking = energies is null ? new LampCriterion() : criterion;
                 scores = layers.Select((l, i) => ranking.Score(weights[i], l.Rows, l.Cols, energies?.GetValueOrDefault(l) ?? default)).ToList();
             }
@@ -201,7 +203,7 @@ public sealed class SparsityPruner(SparsityOptions options)
             Parameters = parameters,
             NonzeroParametersBefore = nonzeroBefore,
             NonzeroParametersAfter = nonzeroAfter,
-            Calibration = data is null ? null : $"{Math.Min(options.Samples, data.Count ?? options.Samples)} samples{(options.Reconstruct ? ", sequential" : ", from the unpruned model")}",
+            Calibration = data is null ? (rankedOnNoise ? $"{NoiseLampCriterion.Samples} seeded standard-normal samples, for the {criterion.Name} ranking only (no data)" : null) : $"{Math.Min(options.Samples, data.Count ?? options.Samples)} samples{(options.Reconstruct ? ", sequential" : ", from the unpruned model")}",
             CalibrationSeconds = calibrationSeconds,
             PruningSeconds = pruningSeconds,
             ScheduleSeconds = scheduleSeconds,

@@ -49,6 +49,7 @@ public sealed class NoiseLampCriterionTests
         var plain = new SparsityPruner(options).Prune(TwoLayers(1), null);
         var scaled = new SparsityPruner(options).Prune(TwoLayers(1024), null); // a power of two: every product is exact
         Assert.Equal("noise-lamp", scaled.Criterion);
+        Assert.Contains("512 seeded standard-normal samples", scaled.Calibration, StringComparison.Ordinal);
         Assert.Equal(plain.Layers.Select(l => l.Sparsity), scaled.Layers.Select(l => l.Sparsity));
         for (int i = 0; i < 2; i++)
         {
@@ -69,6 +70,7 @@ public sealed class NoiseLampCriterionTests
         var result = new SparsityPruner(new SparsityOptions { Sparsity = 0.5, Criterion = "noise-lamp", MeasureLayerErrors = false }).Prune(TwoLayers(1, secondDim: "seq"), null);
         Assert.StartsWith("lamp (noise-lamp fell back: no standard-normal inputs can be made", result.Criterion, StringComparison.Ordinal);
         Assert.Contains("seq", result.Criterion, StringComparison.Ordinal);
+        Assert.Null(result.Calibration);
         var lamp = new SparsityPruner(new SparsityOptions { Sparsity = 0.5, Criterion = "lamp", MeasureLayerErrors = false }).Prune(TwoLayers(1, secondDim: "seq"), null);
         Assert.Equal(lamp.Layers.Select(l => l.Sparsity), result.Layers.Select(l => l.Sparsity));
     }
