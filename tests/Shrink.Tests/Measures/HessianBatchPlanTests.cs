@@ -2,6 +2,7 @@ using Onnx;
 using Shrink.Data;
 using Shrink.Layers;
 using Shrink.Measures;
+using Shrink.Methods.Pruning.Sparsity;
 using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
 using Shrink.Runtime;
@@ -71,6 +72,28 @@ public sealed class HessianBatchPlanTests
                 norm += (double)a[j] * a[j];
             }
             Assert.True(diff <= 1e-6 * norm, $"{roomy.Decisions[i].Layer.Name}: relative change {Math.Sqrt(diff / norm):E2}");
+        }
+    }
+
+    [Fact]
+    public void A_small_memory_limit_lowers_the_sparsegpt_batch_and_the_masks_stay_those_of_the_roomy_run()
+    {
+        var options = new SparsityOptions { Sparsity = 0.5, Reconstruct = true, Samples = 64, BatchSize = 64, MeasureLayerErrors = false };
+        var roomy = new SparsityPruner(options with { MemoryLimitBytes = 1L << 30 }).Prune(WideInput(), Random(64));
+        var tight = new SparsityPruner(options with { MemoryLimitBytes = 16L << 20 }).Prune(WideInput(), Random(64));
+        Assert.EndsWith("sequential, batch 64", roomy.Calibration, StringComparison.Ordinal);
+        Assert.Contains("memory limit 16 MB: batch 31 instead of 64", tight.Calibration, StringComparison.Ordinal);
+        foreach (var name in new[] { "W1", "W2", "W3" })
+        {
+            var a = roomy.Model.Graph.FindInitializer(name)!.ToFloatArray();
+            var b = tight.Model.Graph.FindInitializer(name)!.ToFloatArray();
+            double diff = 0, norm = 0;
+            for (int j = 0; j < a.Length; j++)
+            {
+                diff += (double)(a[j] - b[j]) * (a[j] - b[j]);
+                norm += (double)a[j] * a[j];
+            }
+            Assert.True(diff <= 1e-6 * norm, $"{name}: relative change {Math.Sqrt(diff / norm):E2}");
         }
     }
 }

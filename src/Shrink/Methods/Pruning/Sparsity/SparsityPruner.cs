@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Shrink.Calibration;
 using Shrink.Data;
 using Shrink.Layers;
 using Shrink.Measures;
@@ -61,6 +62,8 @@ public sealed class SparsityPruner(SparsityOptions options)
         double calibrationSeconds = 0, pruningSeconds = 0, scheduleSeconds = 0;
         string? noiseFallback = null;
         bool rankedOnNoise = false;
+        int batch = options.BatchSize;
+        string batchNote = "";
         IDataSource? data = null;
         try
         {
@@ -70,7 +73,11 @@ public sealed class SparsityPruner(SparsityOptions options)
                 var inputs = ModelInputs.Of(prepared);
                 // Read once: the sequential update passes over the same samples once per layer group.
                 using var stream = FixedBatchDataSource.ForModel(openData(inputs), inputs);
-                data = new InMemoryDataSource(stream, options.BatchSize, options.Samples);
+                var plan = HessianBatchPlan.Choose(prepared, layers.Where(l => PrunableLayers.CanCollect(l, out _)).ToList(), stream, options.Reconstruct,
+                    options.Reconstruct && options.TargetFloatOutputs, options.MemoryLimitBytes ?? MemoryBudget.DefaultBytes(), options.BatchSize);
+                batch = plan.BatchSize;
+                batchNote = plan.Reduced(options.BatchSize) ? $"; {plan.Describe(options.BatchSize)}" : $", batch {batch}";
+                data = new InMemoryDataSource(stream, batch, options.Samples);
             }
             // The unpruned model's layer inputs, in one pass: for the criterion's ranking and, without reconstruction,
             // for the per-layer errors.
@@ -83,7 +90,7 @@ public sealed class SparsityPruner(SparsityOptions options)
                 var clock = Stopwatch.StartNew();
                 var hessians = layers.Where(l => PrunableLayers.CanCollect(l, out _)).Select(l => new LayerHessian(l)).ToList();
                 progress?.Report(new ProgressInfo("calibration", 0, 1));
-                HessianCollector.Collect(prepared, hessians, data, options.Samples, options.BatchSize);
+                HessianCollector.Collect(prepared, hessians, data, options.Samples, batch);
                 unpruned = hessians.ToDictionary(h => h.Layer);
                 calibrationSeconds += clock.Elapsed.TotalSeconds;
             }
@@ -110,7 +117,7 @@ public sealed class SparsityPruner(SparsityOptions options)
                 var factors = options.Reconstruct
                     ? unpruned.ToDictionary(p => p.Key, p => SparseGptUpdate.Factor(p.Value.Matrix, p.Key.Cols, options.Damp))
                     : [];
-                var batches = data!.ReadBatches(options.BatchSize, options.SensitivitySamples).ToList();
+                var batches = data!.ReadBatches(batch, options.SensitivitySamples).ToList();
                 (zeros, lossIncrease) = SensitivityRateSchedule.Plan(prepared, layers, weights, factors, batches, options.Sparsity, mask, options.BlockSize, progress);
                 scheduleSeconds = clock.Elapsed.TotalSeconds;
             }
@@ -137,7 +144,7 @@ public sealed class SparsityPruner(SparsityOptions options)
                 {
                     var clock = Stopwatch.StartNew();
                     var hessians = group.Where(l => PrunableLayers.CanCollect(l, out _)).Select(l => new LayerHessian(l)).ToList();
-                    if (hessians.Count > 0) HessianCollector.Collect(working, hessians, data!, options.Samples, options.BatchSize, reference);
+                    if (hessians.Count > 0) HessianCollector.Collect(working, hessians, data!, options.Samples, batch, reference);
                     hessianOf = hessians.ToDictionary(h => h.Layer);
                     calibrationSeconds += clock.Elapsed.TotalSeconds;
                 }
@@ -203,7 +210,7 @@ public sealed class SparsityPruner(SparsityOptions options)
             Parameters = parameters,
             NonzeroParametersBefore = nonzeroBefore,
             NonzeroParametersAfter = nonzeroAfter,
-            Calibration = data is null ? (rankedOnNoise ? $"{NoiseLampCriterion.Samples} seeded standard-normal samples, for the {criterion.Name} ranking only (no data)" : null) : $"{Math.Min(options.Samples, data.Count ?? options.Samples)} samples{(options.Reconstruct ? ", sequential" : ", from the unpruned model")}",
+            Calibration = data is null ? (rankedOnNoise ? $"{NoiseLampCriterion.Samples} seeded standard-normal samples, for the {criterion.Name} ranking only (no data)" : null) : $"{Math.Min(options.Samples, data.Count ?? options.Samples)} samples{(options.Reconstruct ? ", sequential" : ", from the unpruned model")}{batchNote}",
             CalibrationSeconds = calibrationSeconds,
             PruningSeconds = pruningSeconds,
             ScheduleSeconds = scheduleSeconds,
