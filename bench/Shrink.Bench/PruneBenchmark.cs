@@ -138,7 +138,7 @@ internal static class PruneBenchmark
             (string Label, SparsityOptions Options, bool Data, double? Reference, string ReferenceLabel)[] settings =
             [
                 ($"unstructured {rate:P0} global, magnitude ranking, no data", baseOptions with { Criterion = "magnitude" }, false, pytorch, "PyTorch global L1 (same run)"),
-                ($"unstructured {rate:P0} global, no data, the default (LAMP; magnitude for LayerNorm models)", baseOptions, false, pytorch, "PyTorch global L1 (same run)"),
+                ($"unstructured {rate:P0} global, no data, the default (noise-lamp; magnitude for LayerNorm models)", baseOptions, false, pytorch, "PyTorch global L1 (same run)"),
                 ($"unstructured {rate:P0} global, output-energy ranking (data), no weight update", baseOptions with { Criterion = "energy" }, true, pytorch, "PyTorch global L1 (same run)"),
                 ($"unstructured {rate:P0}, `--schedule sensitivity` (measured KL per layer and rate, CP-SAT), no update", baseOptions with { Scope = SparsityScope.Sensitivity }, true, pytorch, "PyTorch global L1 (same run)"),
                 ($"unstructured {rate:P0}, `--schedule pqi` (PQ-Index rates), no update", baseOptions with { Scope = SparsityScope.Pqi }, false, pytorch, "PyTorch global L1 (same run)"),

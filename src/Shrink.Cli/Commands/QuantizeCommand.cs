@@ -81,6 +81,7 @@ internal static class QuantizeCommand
                 TargetFloatOutputs = parse.GetValue(floatTargets),
                 Samples = parse.GetValue(data.Samples) ?? 256,
                 BatchSize = Batch(parse.GetValue(batch)),
+                MemoryLimitBytes = MemoryLimit(parse.GetValue(memoryLimit)),
                 ExcludeNodes = List(parse.GetValue(excludeNodes), "--exclude-nodes"),
                 ExcludeOps = List(parse.GetValue(excludeOps), "--exclude-ops"),
                 Equivalence = equivalence.Bind(parse),

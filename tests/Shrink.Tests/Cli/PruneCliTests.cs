@@ -68,6 +68,26 @@ public sealed class PruneCliTests
     }
 
     [Fact]
+    public void Memory_limit_sets_the_sparsity_calibration_batch_and_is_refused_for_channel_pruning()
+    {
+        using var dir = new TempDirectory();
+        string output = dir.File("sparse.onnx"), json = dir.File("s.json");
+        var r = ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", output, "--granularity", "unstructured", "--sparsity", "0.5", "--reconstruct", "--data", Calibration,
+            "--samples", "64", "--memory-limit", "64M", "--json", json);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using (var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json)))
+            Assert.Contains("batch", doc.RootElement.GetProperty("calibration").GetString(), StringComparison.Ordinal);
+        string refused = dir.File("channel.onnx");
+        var c = ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", refused, "--sparsity", "0.3", "--memory-limit", "64M");
+        Assert.Equal(2, c.ExitCode);
+        Assert.Contains("--memory-limit applies to unstructured and N:M sparsity", c.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(refused));
+        var small = ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", refused, "--granularity", "unstructured", "--sparsity", "0.5", "--memory-limit", "1K");
+        Assert.Equal(2, small.ExitCode);
+        Assert.Contains("under the minimum", small.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Two_four_needs_no_rate_and_eval_data_adds_the_before_and_after_measurements()
     {
         using var dir = new TempDirectory();

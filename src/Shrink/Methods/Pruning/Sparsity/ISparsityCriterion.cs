@@ -15,6 +15,12 @@ public interface ISparsityCriterion
     bool NeedsData { get; }
 
     /// <summary>
+    /// Whether the criterion ranks on the layer inputs' second moments measured on seeded standard-normal inputs (no
+    /// data needed; see <see cref="NoiseLampCriterion"/>); <see cref="Score"/> then receives those energies.
+    /// </summary>
+    bool RanksOnNoise => false;
+
+    /// <summary>
     /// Scores of the row-major [rows × cols] <paramref name="weight"/>; <paramref name="inputEnergy"/> is E[x_c²] per
     /// column (the diagonal of XᵀX, any positive scale), or null without data.
     /// </summary>

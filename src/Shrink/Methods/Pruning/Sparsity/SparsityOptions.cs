@@ -55,6 +55,13 @@ public sealed record SparsityOptions
     /// <summary>Batch size while calibrating.</summary>
     public int BatchSize { get; init; } = 32;
 
+    /// <summary>
+    /// Bytes of layer inputs one calibration batch may expose (see <see cref="Measures.HessianBatchPlan"/>): the batch is
+    /// lowered to fit, measured on one sample. Null: <see cref="Calibration.MemoryBudget.DefaultBytes"/> (half the
+    /// available memory, at most 1 GiB).
+    /// </summary>
+    public long? MemoryLimitBytes { get; init; }
+
     /// <summary>Node names (or display names) to leave dense.</summary>
     public IReadOnlySet<string> ExcludeNodes { get; init; } = new HashSet<string>();
 
@@ -76,5 +83,7 @@ public sealed record SparsityOptions
         if (double.IsInfinity(Damp)) throw new ShrinkException($"The reconstruction dampening must be positive, not {Damp}.");
         if (BlockSize <= 0) throw new ShrinkException($"The reconstruction block size must be positive, not {BlockSize}.");
         if (Samples <= 0 || BatchSize <= 0 || SensitivitySamples <= 0) throw new ShrinkException("Calibration samples and batch size must be positive.");
+        if (MemoryLimitBytes is long m && m < Calibration.MemoryBudget.MinimumBytes)
+            throw new OptionsException($"--memory-limit must be at least {Calibration.MemoryBudget.Format(Calibration.MemoryBudget.MinimumBytes)}.", ["--memory-limit"]);
     }
 }

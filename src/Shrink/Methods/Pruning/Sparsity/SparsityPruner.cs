@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Shrink.Calibration;
 using Shrink.Data;
 using Shrink.Layers;
 using Shrink.Measures;
@@ -59,6 +60,10 @@ public sealed class SparsityPruner(SparsityOptions options)
         var weights = layers.Select(l => l.ReadMatrix(prepared.Graph)).ToList();
         var results = new Dictionary<WeightLayer, SparsityLayerResult>();
         double calibrationSeconds = 0, pruningSeconds = 0, scheduleSeconds = 0;
+        string? noiseFallback = null;
+        bool rankedOnNoise = false;
+        int batch = options.BatchSize;
+        string batchNote = "";
         IDataSource? data = null;
         try
         {
@@ -68,7 +73,11 @@ public sealed class SparsityPruner(SparsityOptions options)
                 var inputs = ModelInputs.Of(prepared);
                 // Read once: the sequential update passes over the same samples once per layer group.
                 using var stream = FixedBatchDataSource.ForModel(openData(inputs), inputs);
-                data = new InMemoryDataSource(stream, options.BatchSize, options.Samples);
+                var plan = HessianBatchPlan.Choose(prepared, layers.Where(l => PrunableLayers.CanCollect(l, out _)).ToList(), stream, options.Reconstruct,
+                    options.Reconstruct && options.TargetFloatOutputs, options.MemoryLimitBytes ?? MemoryBudget.DefaultBytes(), options.BatchSize);
+                batch = plan.BatchSize;
+                batchNote = plan.Reduced(options.BatchSize) ? $"; {plan.Describe(options.BatchSize)}" : $", batch {batch}";
+                data = new InMemoryDataSource(stream, batch, options.Samples);
             }
             // The unpruned model's layer inputs, in one pass: for the criterion's ranking and, without reconstruction,
             // for the per-layer errors.
@@ -81,11 +90,25 @@ public sealed class SparsityPruner(SparsityOptions options)
                 var clock = Stopwatch.StartNew();
                 var hessians = layers.Where(l => PrunableLayers.CanCollect(l, out _)).Select(l => new LayerHessian(l)).ToList();
                 progress?.Report(new ProgressInfo("calibration", 0, 1));
-                HessianCollector.Collect(prepared, hessians, data, options.Samples, options.BatchSize);
+                HessianCollector.Collect(prepared, hessians, data, options.Samples, batch);
                 unpruned = hessians.ToDictionary(h => h.Layer);
                 calibrationSeconds += clock.Elapsed.TotalSeconds;
             }
-            var scores = global ? layers.Select((l, i) => Score(criterion, weights[i], l, unpruned.GetValueOrDefault(l)?.Matrix)).ToList() : null;
+            List<float[]>? scores = null;
+            if (global && criterion.RanksOnNoise)
+            {
+                var clock = Stopwatch.StartNew();
+                progress?.Report(new ProgressInfo("noise inputs", 0, 1));
+                (var energies, noiseFallback) = NoiseLampCriterion.Measure(prepared, layers, options.BatchSize);
+                calibrationSeconds += clock.Elapsed.TotalSeconds;
+                rankedOnNoise = energies is not null;
+                var ranking = energies is null ? new LampCriterion() : criterion;
+                scores = layers.Select((l, i) => ranking.Score(weights[i], l.Rows, l.Cols, energies?.GetValueOrDefault(l) ?? default)).ToList();
+            }
+            else if (global)
+            {
+                scores = layers.Select((l, i) => Score(criterion, weights[i], l, unpruned.GetValueOrDefault(l)?.Matrix)).ToList();
+            }
             long[] zeros;
             double[]? lossIncrease = null;
             if (bySensitivity)
@@ -94,7 +117,7 @@ public sealed class SparsityPruner(SparsityOptions options)
                 var factors = options.Reconstruct
                     ? unpruned.ToDictionary(p => p.Key, p => SparseGptUpdate.Factor(p.Value.Matrix, p.Key.Cols, options.Damp))
                     : [];
-                var batches = data!.ReadBatches(options.BatchSize, options.SensitivitySamples).ToList();
+                var batches = data!.ReadBatches(batch, options.SensitivitySamples).ToList();
                 (zeros, lossIncrease) = SensitivityRateSchedule.Plan(prepared, layers, weights, factors, batches, options.Sparsity, mask, options.BlockSize, progress);
                 scheduleSeconds = clock.Elapsed.TotalSeconds;
             }
@@ -121,7 +144,7 @@ public sealed class SparsityPruner(SparsityOptions options)
                 {
                     var clock = Stopwatch.StartNew();
                     var hessians = group.Where(l => PrunableLayers.CanCollect(l, out _)).Select(l => new LayerHessian(l)).ToList();
-                    if (hessians.Count > 0) HessianCollector.Collect(working, hessians, data!, options.Samples, options.BatchSize, reference);
+                    if (hessians.Count > 0) HessianCollector.Collect(working, hessians, data!, options.Samples, batch, reference);
                     hessianOf = hessians.ToDictionary(h => h.Layer);
                     calibrationSeconds += clock.Elapsed.TotalSeconds;
                 }
@@ -177,7 +200,7 @@ public sealed class SparsityPruner(SparsityOptions options)
             Model = prepared,
             Options = options,
             Mask = mask.Name,
-            Criterion = criterion.Name,
+            Criterion = noiseFallback is null ? criterion.Name : $"lamp ({criterion.Name} fell back: {noiseFallback})",
             Preprocessing = preprocessing,
             Layers = layers.Select(l => results[l]).ToList(),
             LeftDense = leftDense,
@@ -187,7 +210,7 @@ public sealed class SparsityPruner(SparsityOptions options)
             Parameters = parameters,
             NonzeroParametersBefore = nonzeroBefore,
             NonzeroParametersAfter = nonzeroAfter,
-            Calibration = data is null ? null : $"{Math.Min(options.Samples, data.Count ?? options.Samples)} samples{(options.Reconstruct ? ", sequential" : ", from the unpruned model")}",
+            Calibration = data is null ? (rankedOnNoise ? $"{NoiseLampCriterion.Samples} seeded standard-normal samples, for the {criterion.Name} ranking only (no data)" : null) : $"{Math.Min(options.Samples, data.Count ?? options.Samples)} samples{(options.Reconstruct ? ", sequential" : ", from the unpruned model")}{batchNote}",
             CalibrationSeconds = calibrationSeconds,
             PruningSeconds = pruningSeconds,
             ScheduleSeconds = scheduleSeconds,

@@ -59,6 +59,13 @@ public sealed record WeightOnlyOptions
     /// <summary>Batch size while calibrating.</summary>
     public int BatchSize { get; init; } = 32;
 
+    /// <summary>
+    /// Bytes of layer inputs one calibration batch may expose (see <see cref="Measures.HessianBatchPlan"/>): the batch is
+    /// lowered to fit, measured on one sample. Null: <see cref="Calibration.MemoryBudget.DefaultBytes"/> (half the
+    /// available memory, at most 1 GiB).
+    /// </summary>
+    public long? MemoryLimitBytes { get; init; }
+
     /// <summary>Node names (or display names) to leave in float.</summary>
     public IReadOnlySet<string> ExcludeNodes { get; init; } = new HashSet<string>();
 
@@ -122,6 +129,8 @@ public sealed record WeightOnlyOptions
         foreach (var (layer, bits) in LayerBits)
             if (bits is not (0 or 2 or 3 or 4 or 8)) throw new ShrinkException($"Layer '{layer}': bits must be 0 (float), 2, 3, 4 or 8, not {bits}.");
         if (GroupSize < 0) throw new OptionsException("--group-size must be 0 or positive.", ["--group-size"]);
+        if (MemoryLimitBytes is long m && m < Calibration.MemoryBudget.MinimumBytes)
+            throw new OptionsException($"--memory-limit must be at least {Calibration.MemoryBudget.Format(Calibration.MemoryBudget.MinimumBytes)}.", ["--memory-limit"]);
         if (EmbeddingBits is int eb && eb != 0 && !Ops.GatherBlockQuantizedKernel.Widths.Contains(eb))
             throw new OptionsException($"--embeddings int{eb}: Gather tables are quantized to int8 or int4 (ONNX Runtime's GatherBlockQuantized), or kept with off.", ["--embeddings"]);
         if (EmbeddingBits is not (null or 0) && GroupSize > 0 && Ops.GatherBlockQuantizedKernel.BlockFor(GroupSize, int.MaxValue) is null)

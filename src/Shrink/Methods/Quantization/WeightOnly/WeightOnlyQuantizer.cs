@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Shrink.Calibration;
 using Shrink.Data;
 using Shrink.Layers;
 using Shrink.Measures;
@@ -77,6 +78,8 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
         var results = new Dictionary<WeightLayer, (string Method, double? RtnError, double? Error, double Seconds)>();
         double calibrationSeconds = 0, roundingSeconds = 0;
         IDataSource? data = null;
+        int batch = options.BatchSize;
+        string batchNote = "";
         try
         {
             if (openData is not null && (method.NeedsHessian || options.MeasureLayerErrors))
@@ -84,7 +87,12 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
                 var inputs = ModelInputs.Of(prepared);
                 // Read once: sequential GPTQ passes over the same samples once per layer group.
                 using var stream = FixedBatchDataSource.ForModel(openData(inputs), inputs);
-                data = new InMemoryDataSource(stream, options.BatchSize, options.Samples);
+                bool planSequential = options.Sequential && method.NeedsHessian;
+                var plan = HessianBatchPlan.Choose(prepared, layers.Where(l => CanCollect(l)).ToList(), stream, planSequential,
+                    planSequential && options.TargetFloatOutputs, options.MemoryLimitBytes ?? MemoryBudget.DefaultBytes(), options.BatchSize);
+                batch = plan.BatchSize;
+                batchNote = plan.Reduced(options.BatchSize) ? $"; {plan.Describe(options.BatchSize)}" : $", batch {batch}";
+                data = new InMemoryDataSource(stream, batch, options.Samples);
             }
             // Layers that share an input are calibrated together; the groups run in graph order.
             var groups = layers.GroupBy(l => l.Input, StringComparer.Ordinal).Select(g => g.ToList()).ToList();
@@ -96,7 +104,7 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
                 var clock = Stopwatch.StartNew();
                 var hessians = layers.Where(l => CanCollect(l)).Select(l => new LayerHessian(l)).ToList();
                 progress?.Report(new ProgressInfo("calibration", 0, 1));
-                HessianCollector.Collect(prepared, hessians, data, options.Samples, options.BatchSize);
+                HessianCollector.Collect(prepared, hessians, data, options.Samples, batch);
                 all = hessians.ToDictionary(h => h.Layer);
                 calibrationSeconds += clock.Elapsed.TotalSeconds;
             }
@@ -108,7 +116,7 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
                 {
                     var clock = Stopwatch.StartNew();
                     var hessians = group.Where(l => CanCollect(l)).Select(l => new LayerHessian(l)).ToList();
-                    if (hessians.Count > 0) HessianCollector.Collect(working, hessians, data!, options.Samples, options.BatchSize, options.TargetFloatOutputs ? prepared : null);
+                    if (hessians.Count > 0) HessianCollector.Collect(working, hessians, data!, options.Samples, batch, options.TargetFloatOutputs ? prepared : null);
                     hessianOf = hessians.ToDictionary(h => h.Layer);
                     calibrationSeconds += clock.Elapsed.TotalSeconds;
                 }
@@ -193,7 +201,7 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
             EmbeddingDecisions = embeddingDecisions,
             FloatWeightBytes = floatBytes,
             QuantizedWeightBytes = exported.Values.Sum(e => e.Bytes),
-            Calibration = data is null ? null : $"{Math.Min(options.Samples, data.Count ?? options.Samples)} samples{(method.NeedsHessian ? options.Sequential ? ", sequential" : ", from the float model" : "")}",
+            Calibration = data is null ? null : $"{Math.Min(options.Samples, data.Count ?? options.Samples)} samples{(method.NeedsHessian ? options.Sequential ? ", sequential" : ", from the float model" : "")}{batchNote}",
             CalibrationSeconds = calibrationSeconds,
             RoundingSeconds = roundingSeconds,
             Equivalence = equivalence,

@@ -57,11 +57,11 @@ public sealed class SparsityPrunerTests
     }
 
     [Fact]
-    public void Without_data_a_model_without_layer_norm_is_ranked_by_lamp_so_a_tiny_scaled_layer_keeps_weights()
+    public void Without_data_a_model_without_layer_norm_is_ranked_by_noise_lamp_so_a_tiny_scaled_layer_keeps_weights()
     {
         // The conv's weights are 1e-4 of the others (as a folded BatchNormalization can leave them): raw |w| would empty it.
         var result = new SparsityPruner(new SparsityOptions { Sparsity = 0.9 }).Prune(Mixed(firstLayerScale: 1e-4f), null);
-        Assert.Equal("lamp", result.Criterion);
+        Assert.Equal("noise-lamp", result.Criterion);
         Assert.InRange(result.Sparsity, 0.8999, 0.9001);
         Assert.All(result.Layers, l => Assert.True(l.Sparsity < 0.97, $"{l.Name}: {l.Sparsity:F3}"));
     }
