@@ -49,7 +49,8 @@ internal static class MixedPrecisionBenchmark
                 string fp32 = Path.Combine(models, name + ".onnx");
                 var model = OnnxModel.Load(fp32);
                 var sw = Stopwatch.StartNew();
-                var sensitivity = new SensitivityAnalyzer(new SensitivityOptions { Samples = 256, Loss = "kl", MaxProbes = quick ? 16 : 64 }).Analyze(model, Open(Train, fp32));
+                // No time budget: the probes stop on their tolerance or the cap, so the table does not move with the machine's load.
+                var sensitivity = new SensitivityAnalyzer(new SensitivityOptions { Samples = 256, Loss = "kl", MaxProbes = quick ? 16 : 64, TimeBudgetSeconds = double.PositiveInfinity }).Analyze(model, Open(Train, fp32));
                 sensitivities[name] = sensitivity;
                 notes.Add(string.Create(CultureInfo.InvariantCulture, $"{name}: Hutchinson sensitivity of {sensitivity.Layers.Count} layers in {sw.Elapsed.TotalSeconds:F1} s ({sensitivity.Layers.Sum(l => l.Probes)} probes, 2 passes of 256 samples each)."));
                 Console.WriteLine(notes[^1]);

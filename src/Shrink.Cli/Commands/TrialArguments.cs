@@ -62,7 +62,14 @@ internal sealed class TrialArguments
     public Trials Open(ParseResult parse, DataArguments data, string input, OnnxModel onnx, int group)
     {
         string evalSpec = parse.GetValue(EvalData)!, metric = parse.GetValue(Metric)!;
-        var evalOptions = new DataOptions { Preprocessing = data.Bind(parse, input).Preprocessing };
+        // A text file as --eval-data is read through --tokenizer (and --seq-len, --text-mode, --doc-separator), as --data is.
+        var evalOptions = new DataOptions
+        {
+            Preprocessing = data.Bind(parse, input).Preprocessing,
+            FileReader = evalSpec.EndsWith(".txt", StringComparison.OrdinalIgnoreCase)
+                ? TextArguments.Bind(evalSpec, parse.GetValue(data.Tokenizer), parse.GetValue(data.SeqLen), parse.GetValue(data.TextMode), parse.GetValue(data.DocSeparator))
+                : null,
+        };
         Func<IReadOnlyList<ModelInputSpec>, IDataSource> openEval = inputs => DataSourceFactory.Open(evalSpec, evalOptions, inputs);
         if (metric == "accuracy")
         {

@@ -149,4 +149,34 @@ public sealed class TaskMetricTuningCliTests : IDisposable
         double two = Ppl(rows.Single(l => l.Contains("| 2 2 |", StringComparison.Ordinal))), eight = Ppl(rows.Single(l => l.Contains("| 8 8 |", StringComparison.Ordinal)));
         Assert.True(Math.Abs(eight - fp32) < Math.Abs(two - fp32), $"8-bit {eight}, 2-bit {two}, fp32 {fp32}");
     }
+
+    [Fact]
+    public void Tune_reads_a_text_file_as_eval_data_through_the_tokenizer()
+    {
+        // A 99-character vocabulary (TextFixtures.CharVocab) and an LM over it; calibration and evaluation are text.
+        const int chars = 99;
+        var graph = new GraphProto { Name = "char_lm" };
+        graph.Input.Add(TensorInfo("input_ids", TinyModels.Int64, "batch", "seq"));
+        graph.Output.Add(FloatInfo("logits", "batch", "seq", chars));
+        graph.Initializer.Add(FloatTensor("embedding", [chars, Dim], RandomFloats(chars * Dim, 31)));
+        graph.Initializer.Add(FloatTensor("w1", [Dim, Dim], RandomFloats(Dim * Dim, 32)));
+        graph.Initializer.Add(FloatTensor("head", [Dim, chars], RandomFloats(Dim * chars, 33)));
+        graph.Node.Add(Node("Gather", ["embedding", "input_ids"], ["hidden"], "embed"));
+        graph.Node.Add(Node("MatMul", ["hidden", "w1"], ["mixed"], "mlp"));
+        graph.Node.Add(Node("MatMul", ["mixed", "head"], ["logits"], "lm_head"));
+        string model = WriteTo(BuildModel(graph), _dir.File("char_lm.onnx"));
+        string vocab = Shrink.Tests.Data.Text.TextFixtures.CharVocab(_dir.File("vocab.json"));
+        string text = string.Concat(Enumerable.Range(0, 40).Select(i => $"The quick brown fox {i} jumps over the lazy dog.\n\n"));
+        string calibration = _dir.File("calib.txt"), eval = _dir.File("eval.txt"), output = _dir.File("tuned.onnx"), json = _dir.File("tune.json");
+        File.WriteAllText(calibration, text);
+        File.WriteAllText(eval, text.ToUpperInvariant());
+
+        var r = ShrinkCli.Run("tune", model, "-o", output, "--task", "lm", "--data", calibration, "--tokenizer", vocab, "--seq-len", "16", "--samples", "16",
+            "--eval-data", eval, "--metric", "perplexity", "--max-increase", "50%", "--bits", "4,8", "--max-probes", "4", "--no-cache", "--json", json);
+
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        double reference = doc.RootElement.GetProperty("reference").GetDouble();
+        Assert.True(double.IsFinite(reference) && reference > 1, $"reference perplexity {reference}");
+    }
 }
