@@ -44,7 +44,7 @@ internal static class PruneCommand
         var excludeNodes = new Option<string?>("--exclude-nodes") { Description = "Unstructured/N:M: comma-separated node names to leave dense" };
         var keep = new Option<string?>("--keep") { Description = "Channel pruning: explicit kept channels per group, NODE=COUNT,... keyed by a producing node's name, in heads for an attention group (others are allocated as usual)" };
         var multiple = new Option<int?>("--channel-multiple") { Description = "Channel pruning: keep channel counts multiples of this, halved for groups narrower than twice it (ORT's blocked convolutions are 16 wide on AVX-512, 8 on AVX2); 1 disables", DefaultValueFactory = _ => new ChannelPruningOptions().ChannelMultiple };
-        var memoryLimit = new Option<string?>("--memory-limit") { Description = "Unstructured/N:M with --data: layer inputs one calibration batch may hold, e.g. 512M or 2G (default: half the available memory, at most 1G); the batch is lowered to fit" };
+        var memoryLimit = new Option<string?>("--memory-limit") { Description = "With --data: activations one calibration batch may hold, e.g. 512M or 2G (default: half the available memory, at most 1G); the batch is lowered to fit (channel pruning: its data-driven criteria, greedy selection and --reconstruct; unstructured/N:M: the layer inputs of its calibration)" };
         var finetune = new Option<bool>("--finetune") { Description = "Then fine-tune the pruned model on --data by distillation from the unpruned one (no labels needed; pruned channels stay removed, zeroed weights stay zero); see the training options" };
         var training = new TrainingArguments();
         var command = head.Create("prune", "Prune a model: remove whole channels (a smaller dense model that runs faster) or zero weights, with optional least-squares recovery from calibration data and fine-tuning by distillation.",
@@ -89,7 +89,6 @@ internal static class PruneCommand
             if (channel && excluded.Count > 0) throw new UsageException("--exclude-nodes applies to unstructured and N:M sparsity; channel pruning takes --keep NODE=COUNT.");
             var keptChannels = parse.GetValue(keep) is string keptText ? ParseKept(keptText) : null;
             if (!channel && keptChannels is not null) throw new UsageException("--keep applies to channel pruning.");
-            if (channel && parse.GetValue(memoryLimit) is not null) throw new UsageException("--memory-limit applies to unstructured and N:M sparsity (its calibration batch).");
             var shapes = CommonOptions.ParseInputShapes(parse.GetValue(data.InputShape) ?? []);
             var sparsityOptions = channel ? null : new SparsityOptions
             {
@@ -120,6 +119,7 @@ internal static class PruneCommand
                 FairLabels = parse.GetValue(fairLabels) == "data" ? ClassLabelSource.Data : ClassLabelSource.Predicted,
                 Reconstruct = parse.GetValue(reconstruct),
                 Samples = parse.GetValue(data.Samples) ?? 512,
+                MemoryLimitBytes = QuantizeCommand.MemoryLimit(parse.GetValue(memoryLimit)),
                 ShapeOverrides = shapes,
             } : null;
             if (options is not null && keptChannels is not null)

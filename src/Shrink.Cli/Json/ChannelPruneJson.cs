@@ -15,6 +15,7 @@ internal sealed record ChannelPruneJson(
     long SizeBytes,
     long InputSizeBytes,
     double Seconds,
+    string? Calibration,
     IReadOnlyList<ChannelGroupDecision> Groups,
     FairScheduleResult? Fair,
     LatencyPrediction? Latency,
@@ -24,5 +25,5 @@ internal sealed record ChannelPruneJson(
     /// <summary>The payload for <paramref name="result"/> written from <paramref name="model"/> to <paramref name="output"/>.</summary>
     public static ChannelPruneJson From(ChannelPruningResult result, string model, string output, long sizeBytes, long inputSizeBytes) => new(
         model, output, "channel", result.Method, result.ParametersBefore, result.ParametersAfter, result.MacsBefore, result.MacsAfter,
-        sizeBytes, inputSizeBytes, result.Seconds, result.Groups, result.Fair, result.Latency, result.LeftAlone, result.Refits);
+        sizeBytes, inputSizeBytes, result.Seconds, result.Calibration, result.Groups, result.Fair, result.Latency, result.LeftAlone, result.Refits);
 }

@@ -17,6 +17,7 @@ public static class ChannelPruningReport
             .Add("MACs per sample", $"{Format.Macs(r.MacsBefore)} → {Format.Macs(r.MacsAfter)} ({Removed(r.MacsBefore, r.MacsAfter)} removed)")
             .Add("size", $"{Format.Bytes(inputBytes)} → {Format.Bytes(outputBytes)} ({(double)outputBytes / Math.Max(1, inputBytes):F2}×)")
             .Add("time", string.Create(c, $"{r.Seconds:F2} s"));
+        if (r.Calibration is not null) summary.Add("calibration", r.Calibration);
         if (r.Latency is { } l)
         {
             summary.Add($"latency, batch {l.BatchSize}", string.Create(c, $"{l.BeforeMs:F3} ms → {l.AfterMs:F3} ms ({l.Speedup:F2}× faster, as timed while choosing)"))

@@ -68,7 +68,7 @@ public sealed class PruneCliTests
     }
 
     [Fact]
-    public void Memory_limit_sets_the_sparsity_calibration_batch_and_is_refused_for_channel_pruning()
+    public void Memory_limit_sets_the_calibration_batch_of_sparsity_and_of_channel_pruning()
     {
         using var dir = new TempDirectory();
         string output = dir.File("sparse.onnx"), json = dir.File("s.json");
@@ -77,14 +77,26 @@ public sealed class PruneCliTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         using (var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json)))
             Assert.Contains("batch", doc.RootElement.GetProperty("calibration").GetString(), StringComparison.Ordinal);
-        string refused = dir.File("channel.onnx");
-        var c = ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", refused, "--sparsity", "0.3", "--memory-limit", "64M");
-        Assert.Equal(2, c.ExitCode);
-        Assert.Contains("--memory-limit applies to unstructured and N:M sparsity", c.Stderr, StringComparison.Ordinal);
-        Assert.False(File.Exists(refused));
-        var small = ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", refused, "--granularity", "unstructured", "--sparsity", "0.5", "--memory-limit", "1K");
-        Assert.Equal(2, small.ExitCode);
-        Assert.Contains("under the minimum", small.Stderr, StringComparison.Ordinal);
+        string channel = dir.File("channel.onnx"), channelJson = dir.File("c.json");
+        var c = ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", channel, "--sparsity", "0.3", "--reconstruct", "--data", Calibration, "--samples", "64",
+            "--memory-limit", "64M", "--json", channelJson);
+        Assert.True(c.ExitCode == 0, c.Stderr);
+        Assert.True(File.Exists(channel));
+        using (var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(channelJson)))
+        {
+            string line = doc.RootElement.GetProperty("calibration").GetString()!;
+            Assert.StartsWith("64 samples (greedy selection, least-squares refit)", line, StringComparison.Ordinal);
+            Assert.Contains("batch", line, StringComparison.Ordinal);
+        }
+        Assert.Contains("calibration", c.Stdout, StringComparison.Ordinal);
+        string refused = dir.File("refused.onnx");
+        foreach (var granularity in new[] { "unstructured", "channel" })
+        {
+            var small = ShrinkCli.Run("prune", ShrinkCli.Sample, "-o", refused, "--granularity", granularity, "--sparsity", "0.5", "--memory-limit", "1K");
+            Assert.Equal(2, small.ExitCode);
+            Assert.Contains("under the minimum", small.Stderr, StringComparison.Ordinal);
+            Assert.False(File.Exists(refused));
+        }
     }
 
     [Fact]

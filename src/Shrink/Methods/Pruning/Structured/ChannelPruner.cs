@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Shrink.Calibration;
 using Shrink.Data;
 using Shrink.Evaluation;
 using Shrink.Methods.Pruning.Dependency;
@@ -55,8 +56,19 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         ChannelActivationStatistics? activations = null;
         var statisticsValues = groups.Where(g => g.Prunable).SelectMany(ChannelActivationStatistics.ValuesOf).Select(v => v.Value).Distinct()
             .ToDictionary(v => v, v => dependencies.Layouts[v], StringComparer.Ordinal);
+        // Every data pass runs at one batch, chosen within the memory limit from the value shapes just measured.
+        var passes = new ChannelCalibrationPlan.Passes(criterion.NeedsData || fair ? statisticsValues.Keys : null, options.GreedySelection && data is not null, options.Reconstruct, fair);
+        var calibration = options;
+        string? calibrationLine = null;
+        if (data is not null && passes.Any)
+        {
+            var plan = ChannelCalibrationPlan.Choose(prepared, dependencies, shapes, sample, passes, options.MemoryLimitBytes ?? MemoryBudget.DefaultBytes(), options.BatchSize);
+            calibration = options with { BatchSize = plan.BatchSize };
+            calibrationLine = $"{Math.Min(options.Samples, data.Count ?? options.Samples)} samples ({passes.Describe()})"
+                + (plan.Reduced(options.BatchSize) ? $"; {plan.Describe(options.BatchSize)}" : $", batch {plan.BatchSize}");
+        }
         if (criterion.NeedsData)
-            activations = ChannelActivationStatistics.Collect(prepared, statisticsValues, shapes, data!, options.Samples, options.BatchSize, progress);
+            activations = ChannelActivationStatistics.Collect(prepared, statisticsValues, shapes, data!, options.Samples, calibration.BatchSize, progress);
         var context = new ImportanceContext(prepared.Graph, activations, options.IncludeConsumers);
         var scores = groups.Select(g => g.Prunable ? criterion.Score(g, context) : null).ToArray();
 
@@ -76,7 +88,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         {
             // FAIR: utilization (class separation) proposes what to remove, reconstruction protects; the channels that go
             // are the lowest-utilization ones unless the greedy least-squares selection below chooses them.
-            var classes = ClassConditionalActivations.Collect(prepared, statisticsValues, data!, options.Samples, options.BatchSize, options.FairLabels, progress);
+            var classes = ClassConditionalActivations.Collect(prepared, statisticsValues, data!, options.Samples, calibration.BatchSize, options.FairLabels, progress);
             var utilization = groups.Select(g => g.Prunable ? UtilizationScore.Score(g, classes) : null).ToArray();
             (kept, fairResult) = FairSchedule.Allocate(groups, utilization, scores, cost, target, options);
             scores = utilization;
@@ -93,7 +105,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         {
             // A head group's consumer (the output projection) reads dh columns per head, so the greedy elimination removes
             // whole heads by the projection's reconstruction error.
-            var selected = GreedyChannelSelection.Select(prepared, dependencies, kept, data, options, progress);
+            var selected = GreedyChannelSelection.Select(prepared, dependencies, kept, data, calibration, progress);
             for (int g = 0; g < keep.Length; g++) keep[g] = selected[g] ?? keep[g];
         }
 
@@ -108,7 +120,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         if (options.Reconstruct)
         {
             var targets = RefitTargets(prepared.Graph, dependencies, keep);
-            refits = new LeastSquaresRefit(options).Run(reference, pruned, targets, data!, progress);
+            refits = new LeastSquaresRefit(calibration).Run(reference, pruned, targets, data!, progress);
         }
 
         WrittenModelCheck.VerifyPruned(model, pruned);
@@ -128,6 +140,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
             MacsAfter = after.MacsPerSample ?? 0,
             Method = Describe(criterion.Name, fairResult),
             Preprocessing = preprocessing,
+            Calibration = calibrationLine,
             ProbeNote = probeData?.SequenceNote is string probe ? "shapes and MACs probed on random data with " + probe : null,
             Seconds = clock.Elapsed.TotalSeconds,
         };

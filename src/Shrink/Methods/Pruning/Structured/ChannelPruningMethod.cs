@@ -24,6 +24,7 @@ public sealed class ChannelPruningMethod : CompressionMethod<ChannelPruningOptio
         Require(options.MinKeepFraction is >= 0 and <= 1, $"min_keep_fraction must be in [0, 1], not {options.MinKeepFraction}.");
         Require(options.RidgeFactor > 0 && double.IsFinite(options.RidgeFactor), $"ridge_factor must be positive, not {options.RidgeFactor}.");
         Require(options.ReconstructionRows > 0 && options.Samples > 0 && options.BatchSize > 0, "reconstruction_rows, samples and batch_size must be positive.");
+        Require(options.MemoryLimitBytes is null or >= Calibration.MemoryBudget.MinimumBytes, $"memory_limit_bytes must be at least {Calibration.MemoryBudget.MinimumBytes}, not {options.MemoryLimitBytes}.");
         foreach (var (node, count) in options.KeptChannels ?? new Dictionary<string, int>())
             Require(count > 0, $"kept_channels: '{node}' needs a positive count, not {count}.");
     }

@@ -91,8 +91,15 @@ public sealed record ChannelPruningOptions
     /// <summary>Calibration samples for data-aware criteria and the refit.</summary>
     public long Samples { get; init; } = 512;
 
-    /// <summary>Batch size while running calibration data.</summary>
+    /// <summary>Batch size while running calibration data (at most: lowered to fit <see cref="MemoryLimitBytes"/>).</summary>
     public int BatchSize { get; init; } = 64;
+
+    /// <summary>
+    /// Bytes of activations one calibration batch may expose (see <see cref="ChannelCalibrationPlan"/>): the batch is
+    /// lowered to fit, from the value shapes measured on one sample. Null: <see cref="Calibration.MemoryBudget.DefaultBytes"/>
+    /// (half the available memory, at most 1 GiB).
+    /// </summary>
+    public long? MemoryLimitBytes { get; init; }
 
     /// <summary>
     /// Sizes for symbolic input dims (input name → full shape, batch first) of the random sample that measures value shapes
@@ -103,7 +110,7 @@ public sealed record ChannelPruningOptions
 
     /// <summary>
     /// Checks the values before any work starts: <see cref="OptionsException"/> for what users set (--sparsity,
-    /// --channel-multiple, --latency-batch), <see cref="ShrinkException"/> for the rest, naming the bad one.
+    /// --channel-multiple, --latency-batch, --memory-limit), <see cref="ShrinkException"/> for the rest, naming the bad one.
     /// </summary>
     public void Validate()
     {
@@ -117,6 +124,8 @@ public sealed record ChannelPruningOptions
             throw new ShrinkException("channel pruning: samples, batch size and reconstruction rows must be positive.");
         if (LatencyBatchSize < 1)
             throw new OptionsException("--latency-batch must be positive.", ["--latency-batch"]);
+        if (MemoryLimitBytes is long m && m < Calibration.MemoryBudget.MinimumBytes)
+            throw new OptionsException($"--memory-limit must be at least {Calibration.MemoryBudget.Format(Calibration.MemoryBudget.MinimumBytes)}.", ["--memory-limit"]);
         if (!(RidgeFactor >= 0))
             throw new ShrinkException("channel pruning: the ridge factor must be non-negative.");
     }

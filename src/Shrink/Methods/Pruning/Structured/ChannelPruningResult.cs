@@ -41,6 +41,12 @@ public sealed record ChannelPruningResult : ICompressionResult
     /// <summary>One line per pre-processing pass that changed something.</summary>
     public required IReadOnlyList<string> Preprocessing { get; init; }
 
+    /// <summary>
+    /// With calibration data: the samples, the passes that read them and the batch chosen within the memory limit
+    /// ("…, batch N", or "… memory limit …: batch N instead of M"); null when no pass read data.
+    /// </summary>
+    public string? Calibration { get; init; }
+
     /// <summary>Without data: how the random probe that measured shapes and MACs sized a symbolic sequence dim; null otherwise.</summary>
     public string? ProbeNote { get; init; }
 
