@@ -83,8 +83,10 @@ internal static class FinetuneCommand
                 else if (teacher is not null)
                 {
                     var held = evalData;
+                    // The teacher's outputs on the held-out data are kept after the first epoch (up to 256 MiB).
+                    var teacherOutputs = new TeacherOutputCache();
                     evaluate = new EpochMetric("distillation loss (KL from the teacher)", true,
-                        model => HeldOutDistillation.Measure(model, teacher, held, options.Temperature, threads: options.IntraOpThreads, limit: limit ?? 256));
+                        model => HeldOutDistillation.Measure(model, teacher, held, options.Temperature, threads: options.IntraOpThreads, limit: limit ?? 256, teacherOutputs: teacherOutputs));
                 }
             }
             return ConsoleOutput.WithProgress("finetune", progress => FineTuning.Run(student, teacher, parameters, data, options, progress, evaluate));

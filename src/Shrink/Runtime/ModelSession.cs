@@ -63,6 +63,7 @@ public sealed class ModelSession : IModelRunner, IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = options.Optimize ? GraphOptimizationLevel.ORT_ENABLE_ALL : GraphOptimizationLevel.ORT_DISABLE_ALL,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+            EnableCpuMemArena = options.CpuMemoryArena,
         };
         if (options.OptimizedModelPath is not null) so.OptimizedModelFilePath = options.OptimizedModelPath;
         if (options.FoldWeightDequantize ?? (model is not null && IsWeightOnly(model))) so.AddSessionConfigEntry("session.disable_quant_qdq", "1");

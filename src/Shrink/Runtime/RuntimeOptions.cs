@@ -19,4 +19,11 @@ public sealed record RuntimeOptions
 
     /// <summary>When set, ORT writes the optimized graph here (used to check which QDQ nodes it fused).</summary>
     public string? OptimizedModelPath { get; init; }
+
+    /// <summary>
+    /// ORT's CPU memory arena (default on). Statistics sessions turn it off: they expose many tensors as outputs, and the
+    /// arena keeps its peak (grown in doubling chunks) for the session's life, so the process held more than the
+    /// batch plan's budget.
+    /// </summary>
+    public bool CpuMemoryArena { get; init; } = true;
 }

@@ -40,7 +40,7 @@ public static class ActivationFootprint
         OnnxModel model, IReadOnlyList<string> outputs, DataBatch sample, int copies, long budgetBytes, int requestedBatch)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var session = ModelSession.Open(model.WithOutputs(outputs), new RuntimeOptions { Optimize = false });
+        var session = ModelSession.Open(model.WithOutputs(outputs), new RuntimeOptions { Optimize = false, CpuMemoryArena = false });
         try
         {
             var sizes = Measure(session, outputs, sample);

@@ -89,7 +89,7 @@ public static class StatisticsRunner
                         else if (fetched[t].Length > 0)
                         {
                             var model = taps[t].ComputeOnlyRequested ? taps[t].Model.WithOnlyOutputs(fetched[t]) : taps[t].Model.WithOutputs(fetched[t]);
-                            sessions[t] = ModelSession.Open(model, new RuntimeOptions { Optimize = false });
+                            sessions[t] = ModelSession.Open(model, new RuntimeOptions { Optimize = false, CpuMemoryArena = false });
                         }
                     }
                     int index = 0;

@@ -233,4 +233,27 @@ public sealed class FineTuningTests
         Assert.True(result.Epochs[^1].MeanLoss < result.Epochs[0].MeanLoss, $"loss {result.Epochs[0].MeanLoss} → {result.Epochs[^1].MeanLoss}");
         Assert.Equal(Samples * Classes, Run(result.Model, Rows()).Length); // the trained model runs
     }
+
+    [Fact]
+    public void Held_out_distillation_runs_the_teacher_once_with_a_cache_and_measures_the_same()
+    {
+        using var data = new ArrayDataSource("x", Features, Rows(), null);
+        var student = Student(3);
+        var teacher = Teacher();
+        double plain = HeldOutDistillation.Measure(student, teacher, data, batchSize: 64);
+        var cache = new TeacherOutputCache();
+        double first = HeldOutDistillation.Measure(student, teacher, data, batchSize: 64, teacherOutputs: cache);
+        Assert.True(cache.Complete);
+        Assert.Equal(Samples / 64, cache.TeacherRuns);
+        double second = HeldOutDistillation.Measure(student, teacher, data, batchSize: 64, teacherOutputs: cache);
+        Assert.Equal(Samples / 64, cache.TeacherRuns); // the teacher did not run again
+        Assert.Equal(plain, first);
+        Assert.Equal(plain, second);
+        // A cache too small for the outputs is dropped: the teacher runs every time, and the figure is the same.
+        var tiny = new TeacherOutputCache(budgetBytes: 64);
+        Assert.Equal(plain, HeldOutDistillation.Measure(student, teacher, data, batchSize: 64, teacherOutputs: tiny));
+        Assert.Equal(plain, HeldOutDistillation.Measure(student, teacher, data, batchSize: 64, teacherOutputs: tiny));
+        Assert.False(tiny.Complete);
+        Assert.Equal(2 * Samples / 64, tiny.TeacherRuns);
+    }
 }
