@@ -2,6 +2,7 @@ using System.CommandLine;
 using Shrink.Cli.Json;
 using Shrink.Cli.Terminal;
 using Shrink.Data;
+using Shrink.Evaluation;
 using Shrink.Model;
 using Shrink.Reports;
 using Shrink.Runtime;
@@ -80,6 +81,20 @@ internal static class FinetuneCommand
                 {
                     throw new UsageException($"--stop-at needs labelled --eval-data; {evalData.Description} has no labels.");
                 }
+                else if (dataOptions.NextTokenWindows)
+                {
+                    // A language model's windows: perplexity by teacher forcing (input window[:-1], targets window[1:]),
+                    // as `eval` measures it, on the first 256 windows unless --eval-samples.
+                    var evaluator = new ModelEvaluator(new EvaluationOptions
+                    {
+                        Task = "lm",
+                        LatencyBatchSizes = [],
+                        MaxSamples = limit ?? 256,
+                        Runtime = new RuntimeOptions { IntraOpThreads = options.IntraOpThreads },
+                    });
+                    var windowOptions = dataOptions with { NextTokenWindows = false };
+                    evaluate = new EpochMetric("perplexity", true, model => HeldOutPerplexity(evaluator, model, spec, windowOptions));
+                }
                 else if (teacher is not null)
                 {
                     var held = evalData;
@@ -94,6 +109,24 @@ internal static class FinetuneCommand
         finally
         {
             evalData?.Dispose();
+        }
+    }
+
+    // The perplexity of an in-memory model on LM windows: saved to a temporary file for the evaluator, which reads the
+    // windows itself (input window[:-1], targets window[1:]).
+    private static double HeldOutPerplexity(ModelEvaluator evaluator, OnnxModel model, string spec, DataOptions windowOptions)
+    {
+        string folder = Directory.CreateTempSubdirectory("shrink-finetune-eval-").FullName;
+        try
+        {
+            string path = Path.Combine(folder, "epoch.onnx");
+            model.Save(path);
+            var result = evaluator.Evaluate(path, null, inputs => DataSourceFactory.Open(spec, windowOptions, inputs));
+            return result.Metrics.Single(m => m.Name == "perplexity").Value;
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
         }
     }
 }

@@ -1,6 +1,9 @@
 using System.Text.Json;
+using Onnx;
 using Shrink.Model;
 using Shrink.Tests.TestSupport;
+using static Shrink.Tests.Data.DataFixtures;
+using static Shrink.Tests.TestSupport.TinyModels;
 
 namespace Shrink.Tests.Cli;
 
@@ -73,4 +76,48 @@ public sealed class FinetuneCliTests
         Assert.Contains("--stop-at needs labelled --eval-data", r.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(output));
     }
+
+    [Fact]
+    public void Finetune_of_a_language_model_reports_held_out_perplexity_per_epoch()
+    {
+        // input_ids [batch, seq] → Gather → MatMul → logits [batch, seq, 16], windows of 9 tokens; the teacher is the
+        // same model with other weights, so distillation moves the student.
+        const int vocab = 16, dim = 8, window = 9, count = 64;
+        string Lm(string path, int seed)
+        {
+            var graph = new GraphProto { Name = "lm" };
+            graph.Input.Add(TensorInfo("input_ids", (int)TensorProto.Types.DataType.Int64, "batch", "seq"));
+            graph.Output.Add(FloatInfo("logits", "batch", "seq", vocab));
+            graph.Initializer.Add(FloatTensor("embedding", [vocab, dim], RandomFloats(vocab * dim, seed)));
+            graph.Initializer.Add(FloatTensor("head", [dim, vocab], RandomFloats(dim * vocab, seed + 1)));
+            graph.Node.Add(Node("Gather", ["embedding", "input_ids"], ["hidden"], "embed"));
+            graph.Node.Add(Node("MatMul", ["hidden", "head"], ["logits"], "lm_head"));
+            return WriteTo(BuildModel(graph), path);
+        }
+        using var dir = new TempDirectory();
+        string student = Lm(dir.File("student.onnx"), 1), teacher = Lm(dir.File("teacher.onnx"), 7);
+        var random = new Random(3);
+        var ids = new long[count * window];
+        for (int i = 0; i < ids.Length; i++) ids[i] = random.Next(vocab);
+        string windows = Write(dir.File("windows.npy"), Npy("<i8", [count, window], Bytes(ids)));
+        string output = dir.File("tuned.onnx"), json = dir.File("r.json");
+
+        var r = ShrinkCli.Run("finetune", student, "-o", output, "--teacher", teacher, "--data", windows, "--eval-data", windows,
+            "--epochs", "1", "--train-batch", "8", "--json", json);
+
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var tuned = doc.RootElement;
+        Assert.Equal("perplexity", tuned.GetProperty("metric").GetString());
+        Assert.True(tuned.GetProperty("metric_lower_is_better").GetBoolean());
+        // The figure before training is the student's perplexity as `eval` measures it.
+        double before = tuned.GetProperty("initial_metric").GetDouble();
+        double measured = Perplexity(student, windows);
+        Assert.Equal(measured, before, 6);
+    }
+
+    private static double Perplexity(string model, string windows) =>
+        new Shrink.Evaluation.ModelEvaluator(new Shrink.Evaluation.EvaluationOptions { LatencyBatchSizes = [], Task = "lm" })
+            .Evaluate(model, null, inputs => Shrink.Data.DataSourceFactory.Open(windows, new Shrink.Data.DataOptions(), inputs))
+            .Metrics.Single(m => m.Name == "perplexity").Value;
 }
