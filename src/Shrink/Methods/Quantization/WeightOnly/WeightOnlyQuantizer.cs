@@ -219,10 +219,7 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
             left.Add(($"{node.DisplayName} (in {scope.Path})", node.OpType, reason));
         foreach (var scope in subgraphs.Scopes)
         {
-            var (layers, leftHere) = WeightLayer.SelectAll(scope.Graph, node =>
-                options.ExcludeNodes.Contains(node.Name) || options.ExcludeNodes.Contains(node.DisplayName) || options.ExcludeOps.Contains(node.OpType) ? "excluded"
-                : options.BitsFor(node) == 0 ? "kept in float by the per-layer bit widths"
-                : null);
+            var (layers, leftHere) = WeightLayer.SelectAll(scope.Graph, WhyLeftInFloat);
             selected.AddRange(layers.Select(l => (scope, l)));
             left.AddRange(leftHere.Select(l => ($"{l.Name} (in {scope.Path})", l.OpType, l.Reason)));
         }
@@ -231,8 +228,11 @@ public sealed class WeightOnlyQuantizer(WeightOnlyOptions options)
 
     private (List<WeightLayer> Layers, List<(string Name, string OpType, string Reason)> Left) SelectLayers(OnnxModel model, IReadOnlySet<string> keptFloat) =>
         WeightLayer.SelectAll(model.Graph, node =>
-            keptFloat.Contains(node.Name) ? "inserted by an equivalence transform (an online rotation), kept in float"
-            : options.ExcludeNodes.Contains(node.Name) || options.ExcludeNodes.Contains(node.DisplayName) || options.ExcludeOps.Contains(node.OpType) ? "excluded"
-            : options.BitsFor(node) == 0 ? "kept in float by the per-layer bit widths"
-            : null);
+            keptFloat.Contains(node.Name) ? "inserted by an equivalence transform (an online rotation), kept in float" : WhyLeftInFloat(node));
+
+    // Why the options keep a node in float (excluded by name or op, or zero bits), or null.
+    private string? WhyLeftInFloat(Node node) =>
+        options.ExcludeNodes.Contains(node.Name) || options.ExcludeNodes.Contains(node.DisplayName) || options.ExcludeOps.Contains(node.OpType) ? "excluded"
+        : options.BitsFor(node) == 0 ? "kept in float by the per-layer bit widths"
+        : null;
 }

@@ -8,32 +8,10 @@ namespace Shrink.Tests.Methods.Quantization.WeightOnly;
 
 public sealed class AdaRoundRoundingTests
 {
-    // A layer whose inputs are correlated (X = Z·M, M a random mixing plus the identity): the case where choosing the
-    // rounding direction jointly pays. Returns W [rows × cols] and H = XᵀX.
-    private static (float[] W, float[] H) CorrelatedLayer(int rows, int cols, int samples, int seed)
-    {
-        var rng = new Random(seed);
-        var w = new float[rows * cols];
-        for (int i = 0; i < w.Length; i++) w[i] = (float)(0.05 * (rng.NextDouble() * 2 - 1));
-        var mix = new double[cols * cols];
-        for (int i = 0; i < mix.Length; i++) mix[i] = rng.NextDouble() - 0.5 + (i % (cols + 1) == 0 ? 1 : 0);
-        var h = new double[cols * cols];
-        var z = new double[cols];
-        var x = new double[cols];
-        for (int s = 0; s < samples; s++)
-        {
-            for (int i = 0; i < cols; i++) z[i] = rng.NextDouble() * 2 - 1;
-            for (int j = 0; j < cols; j++)
-            {
-                double sum = 0;
-                for (int i = 0; i < cols; i++) sum += z[i] * mix[i * cols + j];
-                x[j] = sum;
-            }
-            for (int i = 0; i < cols; i++)
-                for (int j = 0; j < cols; j++) h[i * cols + j] += x[i] * x[j];
-        }
-        return (w, h.Select(v => (float)v).ToArray());
-    }
+    // A layer whose inputs are correlated (X = Z·M, M a random mixing plus the identity), weights in ±0.05: the case
+    // where choosing the rounding direction jointly pays. Returns W [rows × cols] and H = XᵀX.
+    private static (float[] W, float[] H) CorrelatedLayer(int rows, int cols, int samples, int seed) =>
+        GptqRoundingTests.Layer(rows, cols, samples, seed, weightScale: 0.05);
 
     [Theory]
     [InlineData(4, 32)]

@@ -5,12 +5,13 @@ namespace Shrink.Tests.Methods.Quantization.WeightOnly;
 
 public sealed class GptqRoundingTests
 {
-    // A layer with correlated inputs, where error feedback matters: X = Z·M with a random mixing M.
-    private static (float[] W, float[] H) Layer(int rows, int cols, int samples, int seed)
+    // A layer with correlated inputs, where error feedback (or a joint choice of rounding directions) matters:
+    // X = Z·M with a random mixing M plus the identity; weights uniform in ±weightScale. Returns W [rows × cols] and H = XᵀX.
+    internal static (float[] W, float[] H) Layer(int rows, int cols, int samples, int seed, double weightScale = 1)
     {
         var rng = new Random(seed);
         var w = new float[rows * cols];
-        for (int i = 0; i < w.Length; i++) w[i] = (float)(rng.NextDouble() * 2 - 1);
+        for (int i = 0; i < w.Length; i++) w[i] = (float)(weightScale * (rng.NextDouble() * 2 - 1));
         var mix = new double[cols * cols];
         for (int i = 0; i < mix.Length; i++) mix[i] = rng.NextDouble() - 0.5 + (i % (cols + 1) == 0 ? 1 : 0);
         var h = new double[cols * cols];
