@@ -26,10 +26,7 @@ internal sealed class EvaluationArguments
     /// <summary>Refuses a missing <c>--eval-data</c> before any work is done (the command would otherwise fail after writing its output).</summary>
     public void Validate(ParseResult parse)
     {
-        bool given = parse.GetValue(Data) is not null;
-        foreach (var option in new Option[] { Labels, Samples, Batches })
-            if (!given && parse.GetResult(option) is { Implicit: false })
-                throw new UsageException($"{option.Name} applies to --eval-data; give --eval-data PATH or leave it out.");
+        OptionScope.Require(parse, parse.GetValue(Data) is not null, "--eval-data", "give --eval-data PATH or leave it out", Labels, Samples, Batches);
         if (parse.GetValue(Samples) is long n && n <= 0) throw new UsageException("--eval-samples must be positive.");
         CommonOptions.ParseBatches(parse.GetValue(Batches)!, "--eval-batch");
         DataArguments.CheckSpec(parse.GetValue(Data), "--eval-data");

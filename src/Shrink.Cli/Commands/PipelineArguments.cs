@@ -47,10 +47,7 @@ internal sealed class PipelineArguments(bool evaluation)
     /// <summary>Refuses the options that need --pipeline when it was not given.</summary>
     public void RefuseWithout(ParseResult parse)
     {
-        if (Given(parse)) return;
-        foreach (var option in evaluation ? new Option[] { Steps, FdModel, FdData, FdSamples } : [Steps])
-            if (parse.GetResult(option) is { Implicit: false })
-                throw new UsageException($"{option.Name} applies to --pipeline; give --pipeline ddim or leave it out.");
+        OptionScope.Require(parse, Given(parse), "--pipeline", "give --pipeline ddim or leave it out", evaluation ? [Steps, FdModel, FdData, FdSamples] : [Steps]);
     }
 
     /// <summary>The sampler the options describe (checked).</summary>

@@ -54,41 +54,39 @@ internal static class PruneCommand
             using var outputs = head.Begin(parse, out string input, out string outPath);
             var fineTune = FineTuneArguments(parse, finetune, training, head, outputs);
             bool nm = parse.GetValue(granularity) is "2:4" or "4:8";
+            bool channel = parse.GetValue(granularity) == "channel";
             double? wantedSpeedup = parse.GetValue(speedup);
+            string scheduleName = parse.GetValue(schedule)!;
+            bool latencyTarget = wantedSpeedup is not null || parse.GetValue(target) == "latency";
+            // Options of one pruning kind or mode, refused elsewhere instead of being ignored.
+            OptionScope.Require(parse, channel, "channel pruning", "unstructured and N:M zeros do not make ORT faster on CPU", speedup);
+            OptionScope.Require(parse, channel, "channel pruning", "unstructured and N:M --sparsity is a fraction of the weights", target);
+            OptionScope.Require(parse, channel, "channel pruning", null, keep, multiple);
+            OptionScope.Require(parse, !channel, "unstructured and N:M sparsity", "channel pruning takes --keep NODE=COUNT", excludeNodes);
+            OptionScope.Require(parse, !channel, "unstructured and N:M sparsity", null, scope, floatTargets, damp);
+            OptionScope.Require(parse, latencyTarget, "--target latency (or --speedup) only", null, latencyBatch);
+            OptionScope.Require(parse, scheduleName == "fair", "--schedule fair only", null, fairLabels);
             if (wantedSpeedup is double x)
             {
                 if (parse.GetValue(sparsity) is not null || parse.GetResult(target) is { Implicit: false })
                     throw new UsageException("--speedup sets the target and the rate itself (--target latency --sparsity 1 - 1/SPEEDUP); leave out --sparsity and --target.");
-                if (parse.GetValue(granularity) != "channel")
-                    throw new UsageException("--speedup applies to channel pruning: unstructured and N:M zeros do not make ORT faster on CPU.");
                 if (!(x >= 1)) throw new UsageException($"--speedup must be at least 1, not {x.ToString(CultureInfo.InvariantCulture)}.");
             }
             double rate = wantedSpeedup is double sx ? 1 - 1 / sx
                 : parse.GetValue(sparsity) ?? (nm ? 0.5 : throw new UsageException("--sparsity is required (except for --granularity 2:4 and 4:8, whose pattern fixes the rate, and with --speedup)."));
-            string scheduleName = parse.GetValue(schedule)!;
-            if (scheduleName == "fair" && parse.GetValue(granularity) != "channel")
+            if (scheduleName == "fair" && !channel)
                 throw new UsageException("--schedule fair sets how many channels each group loses (structured pruning, --granularity channel); unstructured and N:M sparsity take --scope global|layer or --schedule pqi|sensitivity.");
-            if (scheduleName != "fair" && parse.GetResult(fairLabels) is { Implicit: false })
-                throw new UsageException("--fair-labels applies to --schedule fair only.");
-            bool channel = parse.GetValue(granularity) == "channel";
-            if (!channel && parse.GetResult(target) is { Implicit: false })
-                throw new UsageException("--target applies to channel pruning; unstructured and N:M --sparsity is a fraction of the weights.");
-            bool latencyTarget = wantedSpeedup is not null || parse.GetValue(target) == "latency";
-            if (parse.GetResult(latencyBatch) is { Implicit: false } && !latencyTarget)
-                throw new UsageException("--latency-batch applies to --target latency (or --speedup) only.");
             string? criterionGiven = parse.GetResult(criterion) is { Implicit: false } ? parse.GetValue(criterion) : null;
             if (criterionGiven is not null && channel == SparsityCriteria.Registry.Contains(criterionGiven))
                 throw new UsageException(channel
                     ? $"--criterion {criterionGiven} ranks weights for unstructured pruning; channels take {RegistryChoices.OneOf(ChannelImportances.Registry.Names)}."
                     : $"--criterion {criterionGiven} ranks channels; the unstructured global ranking takes {RegistryChoices.OneOf(SparsityCriteria.Registry.Names)}.");
-            if (scheduleName == "fair" && parse.GetResult(criterion) is { Implicit: false })
+            if (scheduleName == "fair" && criterionGiven is not null)
                 throw new UsageException("--schedule fair ranks channels by its own two scores (class separation and reconstruction); leave out --criterion.");
-            if (scheduleName is "pqi" or "sensitivity" && parse.GetValue(granularity) != "unstructured")
-                throw new UsageException($"--schedule {scheduleName} sets per-layer rates of unstructured pruning (--granularity unstructured); channel pruning takes global, uniform or fair, and N:M fixes its own rate.");
+            if (scheduleName is "pqi" or "sensitivity" && channel)
+                throw new UsageException($"--schedule {scheduleName} sets per-layer rates of unstructured pruning (--granularity unstructured); channel pruning takes global, uniform or fair.");
             var excluded = new HashSet<string>(CommonOptions.List(parse.GetValue(excludeNodes) ?? "", "--exclude-nodes"), StringComparer.Ordinal);
-            if (channel && excluded.Count > 0) throw new UsageException("--exclude-nodes applies to unstructured and N:M sparsity; channel pruning takes --keep NODE=COUNT.");
             var keptChannels = parse.GetValue(keep) is string keptText ? ParseKept(keptText) : null;
-            if (!channel && keptChannels is not null) throw new UsageException("--keep applies to channel pruning.");
             var shapes = CommonOptions.ParseInputShapes(parse.GetValue(data.InputShape) ?? []);
             var sparsityOptions = channel ? null : new SparsityOptions
             {

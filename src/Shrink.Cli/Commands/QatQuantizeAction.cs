@@ -39,8 +39,7 @@ internal sealed class QatQuantizeAction
     {
         if (!parse.GetValue(Qat))
         {
-            if (Training.Given(parse).FirstOrDefault() is Option given)
-                throw new UsageException($"{given.Name} applies to --qat; add --qat or leave it out.");
+            OptionScope.Require(parse, false, "--qat", "add --qat or leave it out", Training.All);
             return null;
         }
         if (!plainStatic)

@@ -256,4 +256,24 @@ public sealed class PruneCliTests
         Assert.Contains(message, r.Stderr);
         Assert.False(File.Exists(dir.File("o.onnx")));
     }
+
+    [Theory]
+    [InlineData("--sparsity 0.5 --damp 0.1", "--damp applies to unstructured and N:M sparsity")]
+    [InlineData("--sparsity 0.5 --scope layer", "--scope applies to unstructured and N:M sparsity")]
+    [InlineData("--sparsity 0.5 --float-targets false", "--float-targets applies to unstructured and N:M sparsity")]
+    [InlineData("--sparsity 0.5 --granularity unstructured --channel-multiple 8", "--channel-multiple applies to channel pruning")]
+    [InlineData("--sparsity 0.5 --granularity unstructured --keep conv1=4", "--keep applies to channel pruning")]
+    [InlineData("--sparsity 0.5 --exclude-nodes conv1", "--exclude-nodes applies to unstructured and N:M sparsity")]
+    [InlineData("--granularity 2:4 --schedule pqi", "--schedule pqi sets per-layer rates of unstructured pruning")]
+    [InlineData("--sparsity 0.5 --schedule sensitivity", "--schedule sensitivity sets per-layer rates of unstructured pruning")]
+    public void Options_of_the_other_pruning_kind_are_usage_errors(string extra, string message)
+    {
+        using var dir = new TempDirectory();
+        var args = new List<string> { "prune", ShrinkCli.Sample, "-o", dir.File("o.onnx") };
+        args.AddRange(extra.Split(' '));
+        var r = ShrinkCli.Run([.. args]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(message, r.Stderr);
+        Assert.False(File.Exists(dir.File("o.onnx")));
+    }
 }

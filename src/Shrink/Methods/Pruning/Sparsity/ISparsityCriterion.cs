@@ -15,10 +15,13 @@ public interface ISparsityCriterion
     bool NeedsData { get; }
 
     /// <summary>
-    /// Whether the criterion ranks on the layer inputs' second moments measured on seeded standard-normal inputs (no
-    /// data needed; see <see cref="NoiseLampCriterion"/>); <see cref="Score"/> then receives those energies.
+    /// For a criterion that measures its own layer-input statistics instead of reading calibration data (e.g.
+    /// <see cref="NoiseLampCriterion"/>, on seeded standard-normal inputs): measures them on the prepared
+    /// <paramref name="model"/>; <see cref="Score"/> then receives them. Null (the default) for criteria that rank on
+    /// the weights alone or on <c>--data</c>. Called once per run, before the ranking; it must not change the model, and
+    /// reports its own progress step when it runs the model.
     /// </summary>
-    bool RanksOnNoise => false;
+    SparsityCriterionInputs? MeasureOwnInputs(Model.OnnxModel model, IReadOnlyList<Layers.WeightLayer> layers, int batchSize, IProgress<ProgressInfo>? progress) => null;
 
     /// <summary>
     /// Scores of the row-major [rows × cols] <paramref name="weight"/>; <paramref name="inputEnergy"/> is E[x_c²] per

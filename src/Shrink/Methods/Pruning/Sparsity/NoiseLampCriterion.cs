@@ -44,7 +44,14 @@ public sealed class NoiseLampCriterion : ISparsityCriterion
     public bool NeedsData => false;
 
     /// <inheritdoc />
-    public bool RanksOnNoise => true;
+    public SparsityCriterionInputs MeasureOwnInputs(OnnxModel model, IReadOnlyList<WeightLayer> layers, int batchSize, IProgress<ProgressInfo>? progress)
+    {
+        progress?.Report(new ProgressInfo("noise inputs", 0, 1));
+        var (energies, reason) = Measure(model, layers, batchSize);
+        return energies is null
+            ? new SparsityCriterionInputs(null, null, "lamp", reason)
+            : new SparsityCriterionInputs(energies, $"{Samples} seeded standard-normal samples, for the {Name} ranking only (no data)");
+    }
 
     /// <inheritdoc />
     public float[] Score(float[] weight, int rows, int cols, ReadOnlySpan<float> inputEnergy)

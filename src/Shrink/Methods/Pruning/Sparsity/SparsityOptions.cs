@@ -79,6 +79,8 @@ public sealed record SparsityOptions
         ArgumentNullException.ThrowIfNull(Granularity);
         if (Criterion is not null) SparsityCriteria.Create(Criterion);
         if (!Enum.IsDefined(Scope)) throw new ShrinkException($"Unknown sparsity scope {Scope}.");
+        if (Scope is SparsityScope.Pqi or SparsityScope.Sensitivity && !Granularity.IsUnstructured)
+            throw new OptionsException($"--schedule {Scope.ToString().ToLowerInvariant()} sets per-layer rates of unstructured pruning (--granularity unstructured); {Granularity} fixes its own rate.", ["--schedule", "--granularity"]);
         if (!(Damp > 0)) throw new OptionsException("--damp must be positive.", ["--damp"]);
         if (double.IsInfinity(Damp)) throw new ShrinkException($"The reconstruction dampening must be positive, not {Damp}.");
         if (BlockSize <= 0) throw new ShrinkException($"The reconstruction block size must be positive, not {BlockSize}.");

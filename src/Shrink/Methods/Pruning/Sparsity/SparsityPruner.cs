@@ -60,8 +60,7 @@ public sealed class SparsityPruner(SparsityOptions options)
         var weights = layers.Select(l => l.ReadMatrix(prepared.Graph)).ToList();
         var results = new Dictionary<WeightLayer, SparsityLayerResult>();
         double calibrationSeconds = 0, pruningSeconds = 0, scheduleSeconds = 0;
-        string? noiseFallback = null;
-        bool rankedOnNoise = false;
+        SparsityCriterionInputs? ownInputs = null;
         int batch = options.BatchSize;
         string batchNote = "";
         IDataSource? data = null;
@@ -95,15 +94,13 @@ public sealed class SparsityPruner(SparsityOptions options)
                 calibrationSeconds += clock.Elapsed.TotalSeconds;
             }
             List<float[]>? scores = null;
-            if (global && criterion.RanksOnNoise)
+            var own = global && !criterion.NeedsData ? MeasureOwnInputs(criterion, prepared, layers, options.BatchSize, progress) : null;
+            if (own is not null)
             {
-                var clock = Stopwatch.StartNew();
-                progress?.Report(new ProgressInfo("noise inputs", 0, 1));
-                (var energies, noiseFallback) = NoiseLampCriterion.Measure(prepared, layers, options.BatchSize);
-                calibrationSeconds += clock.Elapsed.TotalSeconds;
-                rankedOnNoise = energies is not null;
-                var ranking = energies is null ? new LampCriterion() : criterion;
-                scores = layers.Select((l, i) => ranking.Score(weights[i], l.Rows, l.Cols, energies?.GetValueOrDefault(l) ?? default)).ToList();
+                calibrationSeconds += own.Value.Seconds;
+                ownInputs = own.Value.Inputs;
+                var ranking = ownInputs.FallbackCriterion is string fallback ? SparsityCriteria.Create(fallback) : criterion;
+                scores = layers.Select((l, i) => ranking.Score(weights[i], l.Rows, l.Cols, ownInputs.InputEnergies?.GetValueOrDefault(l) ?? default)).ToList();
             }
             else if (global)
             {
@@ -200,7 +197,7 @@ public sealed class SparsityPruner(SparsityOptions options)
             Model = prepared,
             Options = options,
             Mask = mask.Name,
-            Criterion = noiseFallback is null ? criterion.Name : $"lamp ({criterion.Name} fell back: {noiseFallback})",
+            Criterion = ownInputs?.FallbackCriterion is string fellBack ? $"{fellBack} ({criterion.Name} fell back: {ownInputs.FallbackReason})" : criterion.Name,
             Preprocessing = preprocessing,
             Layers = layers.Select(l => results[l]).ToList(),
             LeftDense = leftDense,
@@ -210,7 +207,7 @@ public sealed class SparsityPruner(SparsityOptions options)
             Parameters = parameters,
             NonzeroParametersBefore = nonzeroBefore,
             NonzeroParametersAfter = nonzeroAfter,
-            Calibration = data is null ? (rankedOnNoise ? $"{NoiseLampCriterion.Samples} seeded standard-normal samples, for the {criterion.Name} ranking only (no data)" : null) : $"{Math.Min(options.Samples, data.Count ?? options.Samples)} samples{(options.Reconstruct ? ", sequential" : ", from the unpruned model")}{batchNote}",
+            Calibration = data is null ? ownInputs?.Calibration : $"{Math.Min(options.Samples, data.Count ?? options.Samples)} samples{(options.Reconstruct ? ", sequential" : ", from the unpruned model")}{batchNote}",
             CalibrationSeconds = calibrationSeconds,
             PruningSeconds = pruningSeconds,
             ScheduleSeconds = scheduleSeconds,
@@ -231,6 +228,14 @@ public sealed class SparsityPruner(SparsityOptions options)
     }
 
     // The criterion's scores for the global ranking; a layer without collected inputs (a grouped conv) is scored by magnitude.
+    // The criterion's own statistics (null when it has none), timed.
+    private static (SparsityCriterionInputs Inputs, double Seconds)? MeasureOwnInputs(ISparsityCriterion criterion, OnnxModel prepared, IReadOnlyList<WeightLayer> layers, int batchSize, IProgress<ProgressInfo>? progress)
+    {
+        var clock = Stopwatch.StartNew();
+        var inputs = criterion.MeasureOwnInputs(prepared, layers, batchSize, progress);
+        return inputs is null ? null : (inputs, clock.Elapsed.TotalSeconds);
+    }
+
     private static float[] Score(ISparsityCriterion criterion, float[] w, WeightLayer layer, float[]? hessian)
     {
         if (criterion.NeedsData && hessian is null) return new MagnitudeCriterion().Score(w, layer.Rows, layer.Cols, default);

@@ -172,6 +172,16 @@ public sealed class SparsityPrunerTests
         Assert.Contains(rate.ToString(System.Globalization.CultureInfo.CurrentCulture), e.Message);
     }
 
+    [Theory]
+    [InlineData(SparsityScope.Pqi)]
+    [InlineData(SparsityScope.Sensitivity)]
+    public void Per_layer_rate_schedules_with_an_n_of_m_pattern_are_refused_by_the_options(SparsityScope scope)
+    {
+        var e = Assert.Throws<OptionsException>(() => new SparsityOptions { Scope = scope, Granularity = SparsityGranularity.NOfM(2, 4) }.Validate());
+        Assert.Contains("2:4 fixes its own rate", e.Message, StringComparison.Ordinal);
+        Assert.Equal(["--schedule", "--granularity"], e.Options);
+    }
+
     [Fact]
     public void A_rate_that_would_empty_a_layer_is_refused_naming_it()
     {
