@@ -44,6 +44,11 @@ internal static class Program
                 int outAt = Array.IndexOf(args, "--out");
                 return TransformerInt8Benchmark.Run(args.Contains("--quick"), outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-int8-transformers.md"));
             }
+            if (args.Length >= 1 && args[0] == "bert-text")
+            {
+                int outAt = Array.IndexOf(args, "--out");
+                return BertTextBenchmark.Run(args.Contains("--quick"), outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-bert-text.md"));
+            }
             if (args.Length >= 1 && args[0] == "prune")
             {
                 int outAt = Array.IndexOf(args, "--out");

@@ -197,8 +197,7 @@ internal static class PruneCommand
     {
         if (!parse.GetValue(finetune))
         {
-            if (training.Given(parse).FirstOrDefault() is Option given)
-                throw new UsageException($"{given.Name} applies to --finetune; add --finetune or leave it out.");
+            OptionScope.Require(parse, false, "--finetune", "add --finetune or leave it out", training.All);
             return null;
         }
         if (parse.GetValue(head.Data.Data) is null)

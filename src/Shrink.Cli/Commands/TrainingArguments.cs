@@ -30,16 +30,14 @@ internal sealed class TrainingArguments
     public Option<int> Threads { get; } = new("--train-threads") { Description = "ONNX Runtime intra-op threads for training", DefaultValueFactory = _ => Defaults.IntraOpThreads };
     public Option<string?> Checkpoint { get; } = new("--checkpoint") { Description = "Write the model with the weights so far to this file after every epoch (atomically)" };
     public Option<double?> StopAt { get; } = new("--stop-at") { Description = "Stop after the epoch whose accuracy on --eval-data reaches this (needs labelled --eval-data)" };
+    public Option<bool> Recompute { get; } = new("--recompute") { Description = "Recompute cheap forward values (elementwise ops) in the backward pass instead of keeping them through the step: less memory, the same gradients, some more time" };
 
-    public IEnumerable<Option> All => [Epochs, Batch, LearningRate, Optimizer, Schedule, Momentum, WeightDecay, Warmup, Temperature, LabelWeight, ClipNorm, Samples, Shuffle, Seed, Threads, Checkpoint, StopAt];
+    public IEnumerable<Option> All => [Epochs, Batch, LearningRate, Optimizer, Schedule, Momentum, WeightDecay, Warmup, Temperature, LabelWeight, ClipNorm, Samples, Shuffle, Seed, Threads, Checkpoint, StopAt, Recompute];
 
     public void AddTo(Command command)
     {
         foreach (var o in All) command.Add(o);
     }
-
-    /// <summary>The options the user typed (for "applies only with --finetune" refusals).</summary>
-    public IEnumerable<Option> Given(ParseResult parse) => All.Where(o => parse.GetResult(o) is { Implicit: false });
 
     /// <summary>Binds and validates the options (usage errors name them).</summary>
     public FineTuneOptions Bind(ParseResult parse)
@@ -58,6 +56,7 @@ internal sealed class TrainingArguments
             LabelWeight = parse.GetValue(LabelWeight),
             ClipNorm = parse.GetValue(ClipNorm),
             SamplesPerEpoch = parse.GetValue(Samples),
+            Recompute = parse.GetValue(Recompute),
             ShuffleBuffer = parse.GetValue(Shuffle),
             Seed = parse.GetValue(Seed),
             IntraOpThreads = parse.GetValue(Threads),

@@ -37,9 +37,10 @@ public static class ElementwiseSchemas
         PassesThrough(OpTypes.Round),
         PassesThrough(OpTypes.Sin) with { Backward = new SinBackward() },
         PassesThrough(OpTypes.Cos) with { Backward = new CosBackward() },
-        PassesThrough(OpTypes.Dropout) with { Backward = new IdentityBackward() },
+        // Dropout is random in training mode: never recomputed.
+        PassesThrough(OpTypes.Dropout) with { Backward = new IdentityBackward(), Recomputable = false },
         // Log is not followed by pruning (it blocks), but QDQ keeps it in float on purpose.
-        new(OpTypes.Log) { Backward = new LogBackward(), QdqRole = QdqRole.Fragile },
+        new(OpTypes.Log) { Backward = new LogBackward(), QdqRole = QdqRole.Fragile, Recomputable = true },
     ];
 
     /// <summary>N-ary elementwise ops (with broadcasting): operands' channels are tied into one group.</summary>
@@ -61,7 +62,7 @@ public static class ElementwiseSchemas
     /// <summary>The family.</summary>
     public static IReadOnlyList<OpSchema> All { get; } = [.. Unary, .. Nary];
 
-    private static OpSchema PassesThrough(string opType) => new(opType) { ChannelFlow = ChannelFlow.PassesThrough };
+    private static OpSchema PassesThrough(string opType) => new(opType) { ChannelFlow = ChannelFlow.PassesThrough, Recomputable = true };
 
-    private static OpSchema Ties(string opType) => new(opType) { ChannelFlow = ChannelFlow.Ties };
+    private static OpSchema Ties(string opType) => new(opType) { ChannelFlow = ChannelFlow.Ties, Recomputable = true };
 }

@@ -75,6 +75,12 @@ public sealed record OpSchema
     /// <summary>Its backward rule (the gradients of its inputs as ONNX nodes), or null when it has none.</summary>
     public IBackwardRule? Backward { get; init; }
 
+    /// <summary>
+    /// Whether a training graph may compute its output again in the backward pass instead of keeping it alive from the
+    /// forward pass: cheap (elementwise), deterministic and with one output.
+    /// </summary>
+    public bool Recomputable { get; init; }
+
     /// <summary>Whether the op has a weight input.</summary>
     public bool HasWeight => WeightInput >= 0;
 

@@ -67,6 +67,7 @@ public sealed class ModelSession : IModelRunner, IDisposable
         };
         if (options.OptimizedModelPath is not null) so.OptimizedModelFilePath = options.OptimizedModelPath;
         if (options.FoldWeightDequantize ?? (model is not null && IsWeightOnly(model))) so.AddSessionConfigEntry("session.disable_quant_qdq", "1");
+        if (options.KeepRecomputedValues) so.AddSessionConfigEntry("optimization.disable_specified_optimizers", "CommonSubexpressionElimination");
         string? tempDir = null;
         try
         {

@@ -26,4 +26,11 @@ public sealed record RuntimeOptions
     /// batch plan's budget.
     /// </summary>
     public bool CpuMemoryArena { get; init; } = true;
+
+    /// <summary>
+    /// Keep values that compute the same thing from the same inputs apart (ORT's common-subexpression elimination off):
+    /// a training graph that recomputes forward values in the backward pass needs its copies kept, or ORT merges them
+    /// back into the originals and keeps those alive through the step.
+    /// </summary>
+    public bool KeepRecomputedValues { get; init; }
 }

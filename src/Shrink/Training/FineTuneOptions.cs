@@ -98,6 +98,12 @@ public sealed record FineTuneOptions
     /// </summary>
     public IReadOnlyCollection<string> StopGradient { get; init; } = [];
 
+    /// <summary>
+    /// Recompute cheap forward values (elementwise ops) in the backward pass instead of keeping them alive through the
+    /// step: less memory for the same gradients, at the time of the repeated ops.
+    /// </summary>
+    public bool Recompute { get; init; }
+
     /// <summary>Refuses (OptionsException) values out of range or names not registered, before any work.</summary>
     public void Validate()
     {

@@ -55,17 +55,19 @@ public static class FineTuning
         }
 
         var (loss, lossText) = ChooseLoss(student, teacher, data, options);
-        var graph = Gradients.Build(student, loss, parameters, options.StopGradient);
+        var graph = Gradients.Build(student, loss, parameters, options.StopGradient, options.Recompute);
         if (graph.WithoutGradient.Count > 0)
         {
             // Rebuild without them, so they stay constants ORT can fold.
             if (graph.WithoutGradient.Count == graph.Parameters.Count)
                 throw new ShrinkException($"{student.Name}: none of the {parameters.Count} parameters reaches the loss through a differentiable path.");
             var skipped = graph.WithoutGradient.ToHashSet(StringComparer.Ordinal);
-            graph = Gradients.Build(student, loss, [.. parameters.Where(p => !skipped.Contains(p))], options.StopGradient);
+            graph = Gradients.Build(student, loss, [.. parameters.Where(p => !skipped.Contains(p))], options.StopGradient, options.Recompute);
         }
+        if (options.Recompute)
+            notes.Add($"recompute: {graph.Recomputed.Count} forward values of elementwise ops are computed again in the backward pass instead of being kept through the step");
         var runtime = new RuntimeOptions { IntraOpThreads = options.IntraOpThreads };
-        using var session = ModelSession.Open(graph.Model, runtime, $"{student.Name} (training graph)");
+        using var session = ModelSession.Open(graph.Model, runtime with { KeepRecomputedValues = graph.Recomputed.Count > 0 }, $"{student.Name} (training graph)");
         using var teacherSession = teacher is null ? null : ModelSession.Open(teacher, runtime, $"{teacher.Name} (teacher)");
 
         int batchSize = options.BatchSize;

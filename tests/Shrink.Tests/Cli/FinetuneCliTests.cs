@@ -51,6 +51,27 @@ public sealed class FinetuneCliTests
     }
 
     [Fact]
+    public void Recompute_trains_the_same_model_and_says_how_many_values_it_recomputes()
+    {
+        using var dir = new TempDirectory();
+        string kept = Path.Combine(dir.Path, "kept.onnx"), recomputed = Path.Combine(dir.Path, "recomputed.onnx");
+        string[] common = ["--data", Images, "--epochs", "1", "--train-samples", "64", "--train-batch", "32", "--lr", "0.0001"];
+        var a = ShrinkCli.Run(["finetune", ShrinkCli.Sample, "-o", kept, .. common]);
+        var b = ShrinkCli.Run(["finetune", ShrinkCli.Sample, "-o", recomputed, .. common, "--recompute"]);
+        Assert.True(a.ExitCode == 0, a.Stderr + a.Stdout);
+        Assert.True(b.ExitCode == 0, b.Stderr + b.Stdout);
+        var note = System.Text.RegularExpressions.Regex.Match(b.Stdout, @"recompute: (\d+) forward values");
+        Assert.True(note.Success, b.Stdout);
+        Assert.True(int.Parse(note.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0);
+        Assert.DoesNotContain("recompute:", a.Stdout, StringComparison.Ordinal);
+        // cnn_small's recomputed values are Relu outputs (no fusion changes): the trained weights are the same.
+        var x = OnnxModel.Load(kept);
+        var y = OnnxModel.Load(recomputed);
+        foreach (var t in x.Graph.Initializers.Values.Where(t => t.Type == ElementType.Float))
+            Assert.Equal(t.ToFloatArray(), y.Graph.FindInitializer(t.Name)!.ToFloatArray());
+    }
+
+    [Fact]
     public void Training_options_without_finetune_and_bad_values_are_usage_errors_and_nothing_is_written()
     {
         using var dir = new TempDirectory();

@@ -13,8 +13,8 @@ namespace Shrink.Training.Autodiff;
 /// its <see cref="IBackwardRule"/> (on the op's schema in <see cref="OpCatalog"/>) for the nodes that compute its input
 /// gradients from its output gradients, seeded with 1 at the loss. Gradients reaching one value from several consumers
 /// are summed with Add nodes. Integer values and shape computations (Shape, Size, comparisons, casts to integers) carry
-/// no gradient. Forward values the backward reads are simply referenced, so the graph keeps every activation it needs
-/// alive for the whole step; recomputing some of them to bound memory is a later optimization. The default-domain opset
+/// no gradient. Forward values the backward reads are referenced, so the graph keeps every activation it needs alive for
+/// the whole step, unless <c>recompute</c> asks for the cheap ones to be computed again where they are read. The default-domain opset
 /// is raised to 16 when lower (Shape with start/end and ScatterElements with reduction); models below opset 13 are
 /// refused, as the meaning of their Squeeze/Unsqueeze/Split/ReduceSum would change.
 /// </remarks>
@@ -44,7 +44,11 @@ public static class Gradients
     /// value but counts as a constant for differentiation, so nothing upstream gets a gradient through it. A parameter
     /// named here gets a zero gradient. Names that are not values of the model are refused.
     /// </param>
-    public static TrainingGraph Build(OnnxModel model, LossSpec loss, IReadOnlyList<string> parameters, IReadOnlyCollection<string>? stopGradient = null)
+    /// <param name="recompute">
+    /// Recompute cheap forward values (elementwise ops) where the backward pass reads them instead of keeping them alive
+    /// through the step (<see cref="ActivationRecomputation"/>): less memory, the same values, the time of the repeated ops.
+    /// </param>
+    public static TrainingGraph Build(OnnxModel model, LossSpec loss, IReadOnlyList<string> parameters, IReadOnlyCollection<string>? stopGradient = null, bool recompute = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(loss);
@@ -137,6 +141,7 @@ public static class Gradients
             }
         }
 
+        var recomputed = recompute ? ActivationRecomputation.Apply(graph, order) : [];
         graph.ClearGraphOutputs();
         string lossName = graph.UniqueName("loss");
         graph.AddNode(OpTypes.Identity, [lossGraph.Loss], [lossName], graph.UniqueName("loss/output"));
@@ -163,6 +168,7 @@ public static class Gradients
             GradientOutputs = gradientOutputs,
             InitialValues = initial,
             WithoutGradient = withoutGradient,
+            Recomputed = recomputed,
         };
     }
 

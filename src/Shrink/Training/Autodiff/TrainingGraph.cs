@@ -31,6 +31,9 @@ public sealed record TrainingGraph
     /// <summary>The parameters that no differentiable path connects to the loss (their gradient outputs are zeros).</summary>
     public IReadOnlyList<string> WithoutGradient { get; init; } = [];
 
+    /// <summary>The forward values the backward pass computes again instead of keeping (see <c>Gradients.Build</c>'s recompute).</summary>
+    public IReadOnlyList<string> Recomputed { get; init; } = [];
+
     /// <summary>The parameters' values in the source model (what to feed before the first update).</summary>
     public required IReadOnlyDictionary<string, TensorData> InitialValues { get; init; }
 
