@@ -44,6 +44,12 @@ internal static class Program
                 int outAt = Array.IndexOf(args, "--out");
                 return TransformerInt8Benchmark.Run(args.Contains("--quick"), outAt > 0 && outAt + 1 < args.Length ? args[outAt + 1] : Path.Combine("bench", "RESULTS-int8-transformers.md"));
             }
+            if (args.Length >= 2 && args[0] == "profile")
+            {
+                int batchAt = Array.IndexOf(args, "--batch");
+                int batch = batchAt > 0 ? int.Parse(args[batchAt + 1], System.Globalization.CultureInfo.InvariantCulture) : 64;
+                return InferenceProfile.Run([.. args.Where(a => a.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))], batch, 20);
+            }
             if (args.Length >= 1 && args[0] == "bert-text")
             {
                 int outAt = Array.IndexOf(args, "--out");

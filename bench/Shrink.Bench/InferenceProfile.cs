@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+using Shrink.Data;
+using Shrink.Model;
+using Shrink.Runtime;
+
+namespace Shrink.Bench;
+
+/// <summary>
+/// <c>profile MODEL [MODEL...] --batch N</c>: where inference time goes, per op type of ORT's optimized graph (one
+/// intra-op thread, all optimizations, random inputs of the model's shape: timing only), ms per run, largest first.
+/// </summary>
+internal static class InferenceProfile
+{
+    public static int Run(IReadOnlyList<string> models, int batch, int runs)
+    {
+        foreach (var path in models)
+        {
+            var model = OnnxModel.Load(path);
+            var inputs = ModelInputs.Of(model);
+            using var source = new RandomDataSource(inputs, new Dictionary<string, long[]>(), batch, seed: 0);
+            var sample = source.ReadBatches(batch, batch).First();
+            using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, EnableProfiling = true };
+            options.ProfileOutputPathPrefix = Path.Combine(Path.GetTempPath(), $"shrink-profile-{Environment.ProcessId}");
+            string file;
+            using (var session = new InferenceSession(path, options))
+            {
+                var feeds = sample.Inputs.Select(t => t.Type == ElementType.Int64
+                    ? NamedOnnxValue.CreateFromTensor(t.Name, new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<long>((long[])t.Data, [.. t.Shape.Select(d => (int)d)]))
+                    : NamedOnnxValue.CreateFromTensor(t.Name, new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>((float[])t.Data, [.. t.Shape.Select(d => (int)d)]))).ToList();
+                for (int i = 0; i < runs; i++) session.Run(feeds).Dispose();
+                file = session.EndProfiling();
+            }
+            var totals = new Dictionary<string, (double Us, int Count)>(StringComparer.Ordinal);
+            using (var doc = JsonDocument.Parse(File.ReadAllText(file)))
+            {
+                foreach (var e in doc.RootElement.EnumerateArray())
+                {
+                    if (e.GetProperty("cat").GetString() != "Node" || !e.GetProperty("name").GetString()!.EndsWith("_kernel_time", StringComparison.Ordinal)) continue;
+                    string op = e.GetProperty("args").GetProperty("op_name").GetString()!;
+                    var t = totals.GetValueOrDefault(op);
+                    totals[op] = (t.Us + e.GetProperty("dur").GetDouble(), t.Count + 1);
+                }
+            }
+            File.Delete(file);
+            double all = totals.Values.Sum(v => v.Us) / 1000 / runs;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(path)} batch {batch}: {all:F2} ms of kernels per run"));
+            foreach (var (op, (us, count)) in totals.OrderByDescending(kv => kv.Value.Us))
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {op,-28} {us / 1000 / runs,8:F3} ms  {100 * us / 1000 / runs / all,5:F1} %  ({count / runs} nodes)"));
+        }
+        return 0;
+    }
+}
