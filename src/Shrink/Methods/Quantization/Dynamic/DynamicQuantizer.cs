@@ -92,6 +92,19 @@ public sealed class DynamicQuantizer(StaticQuantizationOptions options)
                 bias = c.Name;
             }
         }
+        // A MatMul's bias Add (its only reader, with a 1-D float constant of N values) goes into the kernel's bias input:
+        // one node instead of two, and no pass over the product to add it.
+        Node? biasAdd = null;
+        if (schema.Layer != LayerKind.Gemm && !graph.IsGraphOutput(node.Outputs[0]) && graph.Consumers(node.Outputs[0]) is [{ OpType: OpTypes.Add, Domain: "" } add]
+            && add.Inputs.Count == 2 && add.Inputs[0] != add.Inputs[1])
+        {
+            var c = graph.FindInitializer(add.Inputs[add.Inputs[0] == node.Outputs[0] ? 1 : 0]);
+            if (c is { Type: ElementType.Float } && c.Dims.Count == 1 && c.Dims[0] == w.Dims[1])
+            {
+                bias = c.Name;
+                biasAdd = add;
+            }
+        }
         // DynamicQuantizeMatMul wants B as [K, N] with one scale per column N.
         var values = w.AsSpan<float>();
         long rows = w.Dims[0], cols = w.Dims[1];
@@ -114,8 +127,9 @@ public sealed class DynamicQuantizer(StaticQuantizationOptions options)
         graph.SetInitializer(TensorData.Create<sbyte>(zName, [nCols], new sbyte[nCols], ElementType.Int8));
         var inputs = new List<string> { node.Inputs[0], qName, sName, zName };
         if (bias is not null) inputs.Add(bias);
-        graph.AddNodeBefore(node, OpTypes.DynamicQuantizeMatMul, inputs, [node.Outputs[0]], node.Name.Length > 0 ? node.Name + "_quant" : null, domain: OpDomains.Microsoft);
+        graph.AddNodeBefore(node, OpTypes.DynamicQuantizeMatMul, inputs, [(biasAdd ?? node).Outputs[0]], node.Name.Length > 0 ? node.Name + "_quant" : null, domain: OpDomains.Microsoft);
         graph.RemoveNode(node);
+        if (biasAdd is not null) graph.RemoveNode(biasAdd);
         return null;
     }
 }
