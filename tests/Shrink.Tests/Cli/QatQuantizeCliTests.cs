@@ -104,4 +104,22 @@ public sealed class QatQuantizeCliTests
         Assert.Contains("--mixed cannot be trained", r.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(output));
     }
+
+    [Fact]
+    public void Weight_only_qat_that_makes_the_held_out_loss_worse_writes_the_ptq_model_and_says_so()
+    {
+        using var dir = new TempDirectory();
+        string ptqPath = Path.Combine(dir.Path, "ptq.onnx"), output = Path.Combine(dir.Path, "qat.onnx");
+        var r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", ptqPath, "--weights", "int4", "--method", "rtn", "--analysis-samples", "0");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        // A learning rate far too high for these weights: every step throws them off their grid.
+        r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", output, "--weights", "int4", "--method", "rtn", "--data", ShrinkCli.SampleImages, "--analysis-samples", "0",
+            "--qat", "--epochs", "1", "--train-samples", "64", "--train-batch", "16", "--lr", "0.5", "--lr-warmup", "0");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        Assert.Contains("QAT did not improve on PTQ", r.Stdout, StringComparison.Ordinal);
+        var ptq = OnnxModel.Load(ptqPath);
+        var written = OnnxModel.Load(output);
+        foreach (var (name, tensor) in ptq.Graph.Initializers)
+            Assert.True(tensor.RawBytes.SequenceEqual(written.Graph.FindInitializer(name)!.RawBytes), $"initializer '{name}' differs from PTQ's");
+    }
 }
