@@ -5,6 +5,7 @@ using Shrink.Cli.Terminal;
 using Shrink.Data;
 using Shrink.Methods.Quantization;
 using Shrink.Methods.Quantization.Qdq;
+using Shrink.Methods.Quantization.WeightOnly;
 using Shrink.Model;
 using Shrink.Reports;
 using Shrink.Runtime;
@@ -23,7 +24,7 @@ internal sealed class QatQuantizeAction
 {
     public Option<bool> Qat { get; } = new("--qat")
     {
-        Description = "Static: then quantization-aware training: fake-quantized weights and activations with learnable (LSQ) scales, fine-tuned by KL distillation from the float model on all of --data each epoch, written back as the same QDQ model; see the training options (--epochs, --lr, ...)",
+        Description = "Then quantization-aware training, fine-tuned by KL distillation from the float model on --data (no labels needed). Static: fake-quantized weights and activations with learnable (LSQ) scales on all of --data each epoch, written back as the same QDQ model. With --weights: blockwise fake-quantized MatMulNBits weights with learnable block scales, trained on --data less its last eighth (at most 256 samples), on which each epoch's exported model is measured and the best kept (PTQ when none improves), written back as the same MatMulNBits model; see the training options (--epochs, --lr, ...)",
     };
 
     public TrainingArguments Training { get; } = new();
@@ -34,16 +35,19 @@ internal sealed class QatQuantizeAction
         Training.AddTo(command);
     }
 
-    /// <summary>Checks --qat and the training options before any work; null without --qat.</summary>
-    public FineTuneOptions? Check(ParseResult parse, bool plainStatic, string? dataSpec, OutputTransaction outputs)
+    /// <summary>
+    /// Checks --qat and the training options before any work; null without --qat. <paramref name="conflict"/> names the
+    /// given option QAT cannot train with (e.g. <c>--mode dynamic</c>), or is null.
+    /// </summary>
+    public FineTuneOptions? Check(ParseResult parse, string? conflict, string? dataSpec, OutputTransaction outputs)
     {
         if (!parse.GetValue(Qat))
         {
             OptionScope.Require(parse, false, "--qat", "add --qat or leave it out", Training.All);
             return null;
         }
-        if (!plainStatic)
-            throw new UsageException("--qat trains a static QDQ model; leave out --mode dynamic, --weights, --mixed, --pipeline and --step-groups.");
+        if (conflict is not null)
+            throw new UsageException($"--qat trains a static QDQ model or a weight-only (--weights) one; {conflict} cannot be trained: leave it out (or --qat).");
         if (dataSpec is null)
             throw new UsageException("--qat needs training data: --data PATH (the calibration data; distillation from the float model needs no labels).");
         var options = Training.Bind(parse);
@@ -83,6 +87,80 @@ internal sealed class QatQuantizeAction
         var result = ptq with { Model = exported, Fusion = FusionInspector.Inspect(exported, quantizedNodes) };
         return new QatOutcome(result, tuned, training, before, after, qat.Quantizers.Count(q => q.IsWeight), qat.Quantizers.Count(q => !q.IsWeight), samples);
     }
+
+    /// <summary>
+    /// Weight-only: rewrites the PTQ model's MatMulNBits layers for training (<see cref="WeightOnlyQatRewriter"/>), trains
+    /// by KL distillation from the float model on <c>--data</c> less its tail (the last eighth, at most 256 samples, when
+    /// the data has at least 16), measures the exported model's distillation loss on that tail before training and after
+    /// each epoch and keeps the best (the PTQ model when no epoch improves), and compares PTQ and QAT on the tail.
+    /// </summary>
+    public static WeightOnlyQatOutcome RunWeightOnly(OnnxModel original, WeightOnlyResult ptq, WeightOnlyOptions quantization, Func<IReadOnlyList<ModelInputSpec>, IDataSource> open,
+        FineTuneOptions options)
+    {
+        var qat = WeightOnlyQatRewriter.Rewrite(ptq.Model, new WeightOnlyQatOptions { Bits = quantization.Bits });
+        long? count;
+        using (var probe = open(ModelInputs.Of(original))) count = probe.Count;
+        long heldOut = count is long n && n >= 16 ? Math.Min(256, n / 8) : 0;
+        long trainable = count is long all ? all - heldOut : long.MaxValue;
+        var training = options with
+        {
+            Hints = qat.Hints,
+            StopGradient = qat.StopGradient,
+            SamplesPerEpoch = Math.Min(options.SamplesPerEpoch ?? trainable, trainable),
+        };
+        using var evaluationData = heldOut > 0 ? open(ModelInputs.Of(original)) : null;
+        using var tail = evaluationData is null ? null : new SkippedDataSource(evaluationData, count!.Value - heldOut);
+        EpochMetric? metric = null;
+        if (tail is not null)
+        {
+            var teacherOutputs = new TeacherOutputCache();
+            metric = new EpochMetric("held-out distillation loss (KL from the float model, exported model)", true,
+                model => HeldOutDistillation.Measure(qat.Export(model), original, tail, options.Temperature, threads: options.IntraOpThreads, limit: heldOut, teacherOutputs: teacherOutputs));
+        }
+        FineTuneResult tuned;
+        using (var data = open(ModelInputs.Of(qat.Model)))
+            tuned = ConsoleOutput.WithProgress("qat", progress => FineTuning.Run(qat.Model, original, qat.Parameters, data, training, progress, metric));
+        var exported = qat.Export(tuned.Model);
+
+        long samples = tail is not null ? heldOut : quantization.Samples;
+        ExclusionTrial Fidelity(OnnxModel model)
+        {
+            if (tail is not null) return LayerErrorAnalyzer.MeasureOutput(original, model, tail, samples, quantization.BatchSize, [], quantization.MemoryLimitBytes);
+            using var data = open(ModelInputs.Of(original));
+            return LayerErrorAnalyzer.MeasureOutput(original, model, data, samples, quantization.BatchSize, [], quantization.MemoryLimitBytes);
+        }
+        return new WeightOnlyQatOutcome(exported, tuned, training, Fidelity(ptq.Model), Fidelity(exported), qat.Layers, qat.FrozenLayers, samples, tail is not null);
+    }
+
+    /// <summary>The report sections of a weight-only QAT run: PTQ vs QAT on the held-out tail, then the epoch table.</summary>
+    public static IEnumerable<ReportSection> Sections(WeightOnlyQatOutcome qat)
+    {
+        static string F(double v) => v.ToString("F2", CultureInfo.InvariantCulture);
+        static string G(double? v) => v is double x ? x.ToString("G4", CultureInfo.InvariantCulture) : "-";
+        var table = new MarkdownTable("model", "output SQNR (dB)", "top-1 agreement", "distillation loss");
+        table.Add("PTQ (weight-only)", F(qat.Before.OutputSqnrDb), qat.Before.Top1Agreement.ToString("P1", CultureInfo.InvariantCulture), G(qat.Tuned.InitialMetric));
+        table.Add("QAT", F(qat.After.OutputSqnrDb), qat.After.Top1Agreement.ToString("P1", CultureInfo.InvariantCulture), G(BestMetric(qat.Tuned)));
+        var notes = new List<string>
+        {
+            qat.HeldOut
+                ? string.Create(CultureInfo.InvariantCulture, $"Against the float model on the last {qat.Samples} samples of --data, held out of training; the distillation loss (KL) is each model's on them, and the best epoch's model is written.")
+                : string.Create(CultureInfo.InvariantCulture, $"Against the float model on up to {qat.Samples} samples of --data, which QAT also trained on (too few samples, or an unknown count, to hold any out): in-sample figures."),
+            string.Create(CultureInfo.InvariantCulture, $"{qat.Layers} MatMulNBits layers trained (blockwise fake quantization, straight-through estimator, LSQ block scales); the written model keeps the PTQ model's MatMulNBits layout, zero points and size."),
+        };
+        if (qat.FrozenLayers > 0)
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"{qat.FrozenLayers} weight-only layers written as DequantizeLinear or GatherBlockQuantized are kept as PTQ wrote them (not trained)."));
+        if (qat.Tuned.InitialMetric is double before && BestMetric(qat.Tuned) is double best && !(best < before))
+            notes.Add("QAT did not improve on PTQ on the held-out samples: the PTQ model is written.");
+        return [new ReportSection("Quantization-aware training (weight-only)", table, notes), FineTuneReport.Section(qat.Tuned, qat.Options, "QAT fine-tuning")];
+    }
+
+    /// <summary>The <c>qat</c> node of the weight-only JSON output.</summary>
+    public static object Json(WeightOnlyQatOutcome qat) => new WeightOnlyQatJson(qat.Before.OutputSqnrDb, qat.Before.Top1Agreement, qat.After.OutputSqnrDb, qat.After.Top1Agreement,
+        qat.Samples, qat.HeldOut, qat.Tuned.InitialMetric, BestMetric(qat.Tuned), qat.Layers, qat.FrozenLayers, FineTuneJson.From(qat.Tuned, qat.Options));
+
+    // The metric of the model the run returned: the best epoch's, or the initial one when none improved.
+    private static double? BestMetric(FineTuneResult tuned) =>
+        tuned.BestEpoch is int e && e > 0 ? tuned.Epochs.First(x => x.Epoch == e).Metric : tuned.InitialMetric;
 
     /// <summary>The report sections of a QAT run: PTQ vs QAT fidelity, then the epoch table.</summary>
     public static IEnumerable<ReportSection> Sections(QatOutcome qat)

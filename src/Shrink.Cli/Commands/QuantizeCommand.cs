@@ -143,8 +143,17 @@ internal static class QuantizeCommand
                 if (parse.GetValue(perTensor) && WeightRoundings.Create(staticMethod).NeedsHessian)
                     throw new UsageException($"--method {staticMethod} rounds with one scale per output channel; leave out --per-tensor-weights.");
             }
-            bool plainStatic = parse.GetValue(mode) == "static" && !parse.GetValue(mixed.Mixed) && parse.GetValue(weights) is null && !pipeline.Given(parse) && parse.GetValue(stepGroups) is null;
-            var qatOptions = qatAction.Check(parse, plainStatic, parse.GetValue(data.Data), outputs);
+            string? qatConflict = parse.GetValue(mode) != "static" ? $"--mode {parse.GetValue(mode)}" : parse.GetValue(mixed.Mixed) ? "--mixed"
+                : pipeline.Given(parse) ? "--pipeline" : parse.GetValue(stepGroups) is not null ? "--step-groups" : null;
+            var qatOptions = qatAction.Check(parse, qatConflict, parse.GetValue(data.Data), outputs);
+            if (qatOptions is not null && parse.GetValue(weights) is not null)
+            {
+                // Weight-only QAT trains the MatMulNBits layers with float activations.
+                if (parse.GetValue(activations) == "int8")
+                    throw new UsageException("--qat trains MatMulNBits weights with float activations; --activations int8 (int8 inputs at run time) cannot be trained: leave it out.");
+                if (parse.GetValue(groupSize) is int g && g != 0 && g % 16 != 0)
+                    throw new UsageException($"--qat trains MatMulNBits layers, whose blocks are powers of two from 16 to 256; --group-size {g} is written as DequantizeLinear instead: use a multiple of 16, or 0.");
+            }
             if (qatOptions is not null && parse.GetValue(recipeOut) is not null) throw new UsageException("--recipe-out is not available with --qat (recipes have no quantization-aware training step yet).");
             if (parse.GetValue(mixed.Mixed)) return mixed.Run(parse, outputs, input, outPath, WeightOptions(parse, "int8"), parse.GetValue(method), data, report, json);
             if (parse.GetValue(weights) is string weightType)
@@ -153,7 +162,7 @@ internal static class QuantizeCommand
                 var weightOptions = WeightOptions(parse, weightType);
                 if (parse.GetValue(mode) != "static") throw new UsageException("--mode applies to int8 activation quantization; leave it out with --weights.");
                 if (parse.GetValue(int8Attention)) throw new UsageException("--int8-attention applies to static int8 quantization; leave it out with --weights.");
-                return WeightOnly(parse, outputs, input, outPath, weightOptions, data, pipeline, report, json, recipeOut);
+                return WeightOnly(parse, outputs, input, outPath, weightOptions, data, pipeline, report, json, recipeOut, qatOptions);
             }
             double pct = parse.GetValue(percentile);
             if (!(pct > 0 && pct <= 100)) throw new UsageException($"--percentile must be in (0, 100], not {pct.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
@@ -232,7 +241,7 @@ internal static class QuantizeCommand
     }
 
     private static int WeightOnly(ParseResult parse, OutputTransaction outputs, string input, string outPath, WeightOnlyOptions options, DataArguments data, PipelineArguments pipeline,
-        Option<string?> report, Option<string?> json, Option<string?> recipeOut)
+        Option<string?> report, Option<string?> json, Option<string?> recipeOut, Training.FineTuneOptions? qatOptions)
     {
         var onnx = outputs.LoadModel(input);
         CommonOptions.CheckNodeNames(options.ExcludeNodes, onnx, "--exclude-nodes");
@@ -242,6 +251,22 @@ internal static class QuantizeCommand
         var open = pipeline.Given(parse) ? pipeline.CalibrationData(parse, data, onnx, input, options.Samples, options.BatchSize) : data.OpenIfGiven(parse, input);
         outputs.ProbeData = open;
         var result = ConsoleOutput.WithProgress("quantize", progress => new WeightOnlyQuantizer(options).Quantize(onnx, open, progress));
+        if (qatOptions is not null)
+        {
+            var qat = QatQuantizeAction.RunWeightOnly(onnx, result, options, open!, qatOptions);
+            long qatBytes = OutputTransaction.StagedSize(outputs.StageModel(qat.Model, input, outPath)), qatInBytes = onnx.SizeOnDisk ?? 0;
+            var sections = WeightOnlyReport.Sections(result, qatInBytes, qatBytes, maxLayers: 16).Concat(QatQuantizeAction.Sections(qat));
+            var payload = System.Text.Json.Nodes.JsonNode.Parse(JsonOutput.Serialize(WeightOnlyJson.From(result, options, input, outPath, qatBytes, qatInBytes)))!.AsObject();
+            payload["qat"] = System.Text.Json.Nodes.JsonNode.Parse(JsonOutput.Serialize(QatQuantizeAction.Json(qat)));
+            ResultOutput.Emit(parse, outputs, json, report, sections, outPath, payload,
+                () => WeightOnlyReport.ToMarkdown(result, input, outPath, qatInBytes, qatBytes) + ReportSection.SectionsToMarkdown(QatQuantizeAction.Sections(qat)),
+                model: () =>
+                {
+                    var built = WeightOnlyReport.Build(result, input, outPath, qatInBytes, qatBytes);
+                    return built with { Sections = [.. built.Sections, .. QatQuantizeAction.Sections(qat)], Charts = [.. built.Charts, FineTuneReport.LossChart(qat.Tuned)] };
+                });
+            return ExitCodes.Ok;
+        }
         long outBytes = OutputTransaction.StagedSize(outputs.StageModel(result.Model, input, outPath)), inBytes = onnx.SizeOnDisk ?? 0;
         string recipe = RecipeOut.Text(parse, data, input, outPath, "weight-only", options, report, json);
         RecipeOut.Stage(parse, recipeOut, outputs, recipe);

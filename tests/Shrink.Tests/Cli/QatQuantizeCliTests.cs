@@ -54,4 +54,72 @@ public sealed class QatQuantizeCliTests
         Assert.Contains("--epochs", r.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(output));
     }
+
+    [Fact]
+    public void Weight_only_qat_writes_the_ptq_models_matmulnbits_layout_and_size_and_keeps_the_best_epoch_on_held_out_samples()
+    {
+        using var dir = new TempDirectory();
+        string ptqPath = Path.Combine(dir.Path, "ptq.onnx"), output = Path.Combine(dir.Path, "qat.onnx"), json = Path.Combine(dir.Path, "r.json");
+        var r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", ptqPath, "--weights", "int4", "--method", "rtn", "--analysis-samples", "0");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", output, "--weights", "int4", "--method", "rtn", "--data", ShrinkCli.SampleImages, "--analysis-samples", "0",
+            "--qat", "--epochs", "2", "--train-samples", "256", "--train-batch", "32", "--json", json);
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        Assert.Contains("Quantization-aware training (weight-only)", r.Stdout, StringComparison.Ordinal);
+
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var qat = doc.RootElement.GetProperty("qat");
+        Assert.True(qat.GetProperty("held_out").GetBoolean());
+        Assert.Equal(125, qat.GetProperty("samples").GetInt64()); // the last eighth of the 1,000 images
+        Assert.True(qat.GetProperty("layers").GetInt32() > 0);
+        Assert.Equal(2, qat.GetProperty("fine_tune").GetProperty("history").GetArrayLength());
+        // The written model is the best of PTQ and the epochs on the held-out samples.
+        Assert.True(qat.GetProperty("qat_distillation_loss").GetDouble() <= qat.GetProperty("ptq_distillation_loss").GetDouble());
+
+        var ptq = OnnxModel.Load(ptqPath);
+        var model = OnnxModel.Load(output);
+        Assert.Equal(ptq.Graph.Nodes.Count(n => n.OpType == "MatMulNBits"), model.Graph.Nodes.Count(n => n.OpType == "MatMulNBits"));
+        Assert.Contains(model.Graph.Nodes, n => n.OpType == "MatMulNBits");
+        Assert.Equal(new FileInfo(ptqPath).Length, new FileInfo(output).Length);
+        using var session = ModelSession.Open(model);
+        Assert.NotEmpty(session.Inputs);
+    }
+
+    [Fact]
+    public void Weight_only_formats_qat_cannot_train_are_refused_naming_the_option_before_any_work()
+    {
+        using var dir = new TempDirectory();
+        string output = Path.Combine(dir.Path, "out.onnx");
+        var r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", output, "--weights", "int4", "--group-size", "24", "--data", ShrinkCli.SampleImages, "--qat");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--group-size 24", r.Stderr, StringComparison.Ordinal);
+        r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", output, "--weights", "int4", "--activations", "int8", "--data", ShrinkCli.SampleImages, "--qat");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--activations int8", r.Stderr, StringComparison.Ordinal);
+        r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", output, "--weights", "int4", "--qat");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--qat needs training data", r.Stderr, StringComparison.Ordinal);
+        r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", output, "--mixed", "--data", ShrinkCli.SampleImages, "--qat");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--mixed cannot be trained", r.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void Weight_only_qat_that_makes_the_held_out_loss_worse_writes_the_ptq_model_and_says_so()
+    {
+        using var dir = new TempDirectory();
+        string ptqPath = Path.Combine(dir.Path, "ptq.onnx"), output = Path.Combine(dir.Path, "qat.onnx");
+        var r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", ptqPath, "--weights", "int4", "--method", "rtn", "--analysis-samples", "0");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        // A learning rate far too high for these weights: every step throws them off their grid.
+        r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", output, "--weights", "int4", "--method", "rtn", "--data", ShrinkCli.SampleImages, "--analysis-samples", "0",
+            "--qat", "--epochs", "1", "--train-samples", "64", "--train-batch", "16", "--lr", "0.5", "--lr-warmup", "0");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        Assert.Contains("QAT did not improve on PTQ", r.Stdout, StringComparison.Ordinal);
+        var ptq = OnnxModel.Load(ptqPath);
+        var written = OnnxModel.Load(output);
+        foreach (var (name, tensor) in ptq.Graph.Initializers)
+            Assert.True(tensor.RawBytes.SequenceEqual(written.Graph.FindInitializer(name)!.RawBytes), $"initializer '{name}' differs from PTQ's");
+    }
 }
