@@ -37,7 +37,9 @@ public sealed class ModelEvaluator
         // one token per run with its own cache fed back) and the outputs are compared per position; latency times a prefill.
         var layout = KvCacheLayout.Detect(graph.Inputs, graph.Outputs);
         IModelRunner runner = layout is null ? session : new IncrementalDecoder(session, layout, note: notes.Add);
-        IModelRunner? refRunner = reference is null || layout is null ? reference : new IncrementalDecoder(reference, layout, note: notes.Add);
+        // The reference decodes with its own cache layout: a head-pruned model's cache has fewer heads than the reference's.
+        var refLayout = reference is null || layout is null ? null : KvCacheLayout.Detect(OnnxModel.Load(referencePath!, new ModelLoadOptions { LoadExternalData = false }));
+        IModelRunner? refRunner = reference is null || layout is null ? reference : new IncrementalDecoder(reference, refLayout ?? layout, note: notes.Add);
         var dataInputs = layout is null ? session.Inputs : [.. session.Inputs.Where(i => !layout.IsPast(i.Name))];
         // A model whose batch is fixed (often at 1) runs batches of exactly that size, whoever opened the data.
         using var data = FixedBatchDataSource.ForModel(openData(task.DataInputs(dataInputs)), session.Inputs);
@@ -57,6 +59,7 @@ public sealed class ModelEvaluator
         }
 
         var fidelity = session.OutputNames.Select(_ => new FidelityAccumulator()).ToArray();
+        var uncompared = new HashSet<int>();
         long samples = 0;
         if (!_options.SkipAccuracy)
         {
@@ -74,6 +77,14 @@ public sealed class ModelEvaluator
                     refOutputs = Trim(refRunner!.Run(run), read.Count, real);
                     for (int k = 0; k < outputs.Count; k++)
                     {
+                        if (layout is not null && !outputs[k].Shape.SequenceEqual(refOutputs[k].Shape) && layout.Pairs.Any(p => p.Present == outputs[k].Name))
+                        {
+                            // A cache whose heads were pruned cannot be compared position by position; the logits still are.
+                            string skipped = $"fidelity of '{outputs[k].Name}' not measured: the cache has shape [{string.Join(",", outputs[k].Shape)}] in {session.DisplayName} but [{string.Join(",", refOutputs[k].Shape)}] in {reference.DisplayName} (heads pruned)";
+                            if (!notes.Contains(skipped)) notes.Add(skipped);
+                            uncompared.Add(k);
+                            continue;
+                        }
                         if (!outputs[k].Shape.SequenceEqual(refOutputs[k].Shape))
                             throw new ShrinkException($"Output '{outputs[k].Name}' has shape [{string.Join(",", outputs[k].Shape)}] in {session.DisplayName} but [{string.Join(",", refOutputs[k].Shape)}] in {reference.DisplayName}.");
                         int last = outputs[k].Shape.Length > 0 ? (int)outputs[k].Shape[^1] : 1;
@@ -90,7 +101,7 @@ public sealed class ModelEvaluator
 
         var (latency, refLatency) = MeasureLatency(session, reference, modelData, perSample, budget, notes, progress);
         if (reference is not null && samples > 0)
-            notes.AddRange(session.OutputNames.Select((n, k) => fidelity[k].Result(n).Note).OfType<string>());
+            notes.AddRange(session.OutputNames.Select((n, k) => uncompared.Contains(k) ? null : fidelity[k].Result(n).Note).OfType<string>());
         if (data.IsRandom) notes.Add(RandomDataSource.Warning);
         var classification = task as ClassificationTask;
         bool labelled = classification is { Model.Count: > 0 };
@@ -111,7 +122,7 @@ public sealed class ModelEvaluator
             ReferenceTop5 = labelled && reference is not null ? classification!.Reference.Top5 : null,
             Top1Agreement = reference is not null && samples > 0 ? fidelity[0].ArgMaxAgreement : null,
             Fidelity = reference is not null && samples > 0
-                ? session.OutputNames.Select((n, k) => fidelity[k].Result(n)).ToArray()
+                ? session.OutputNames.Select((n, k) => (n, k)).Where(o => !uncompared.Contains(o.k)).Select(o => fidelity[o.k].Result(o.n)).ToArray()
                 : null,
             Threads = _options.Runtime.IntraOpThreads,
             LatencyMs = latency.ToDictionary(l => Key(l.BatchSize), l => l.MedianMs),

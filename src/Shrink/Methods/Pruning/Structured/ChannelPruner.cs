@@ -128,6 +128,8 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
             if (fitted is not null) KvCacheHeads.CopyWeights(fitted, pruned);
         }
 
+        var resized = pruned.Graph.Inputs.Concat(pruned.Graph.Outputs)
+            .Where(v => dependencies.InterfaceSlices.Any(s => s.Value == v.Name && s.Layout.KeptPositions(keep) is not null)).ToList();
         WrittenModelCheck.VerifyPruned(model, pruned, dependencies.InterfaceSlices.Select(s => s.Value).ToHashSet(StringComparer.Ordinal));
         var before = Statistics(reference, sample);
         var after = Statistics(pruned, KvCacheHeads.KeptHeads(sample, dependencies.InterfaceSlices, keep));
@@ -147,6 +149,8 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
             Preprocessing = preprocessing,
             Calibration = calibrationLine,
             ProbeNote = probeData is null ? null : ProbeNote(probeData.SequenceNote, cacheProbe),
+            ResizedCache = resized.Select(r => r.Name).ToArray(),
+            CacheNote = KvCacheHeads.Describe(resized),
             Seconds = clock.Elapsed.TotalSeconds,
         };
     }
