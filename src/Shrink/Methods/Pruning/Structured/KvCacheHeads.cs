@@ -100,9 +100,14 @@ internal static class KvCacheHeads
     }
 
     /// <summary>The cache inputs and outputs whose head axis changed, with their new shapes, in words; null when none did.</summary>
-    public static string? Describe(IReadOnlyList<ValueInfo> resized) => resized.Count == 0 ? null
-        : $"the model's KV cache interface changed (the only interface change channel pruning makes): {string.Join(", ", resized.Select(v => v.Name + " " + v.ShapeText))}; "
-          + "feed it caches of the kept heads (its own present outputs are)";
+    public static string? Describe(IReadOnlyList<ValueInfo> resized)
+    {
+        if (resized.Count == 0) return null;
+        var byShape = resized.GroupBy(v => v.ShapeText).Select(g => g.Count() <= 2 ? $"{string.Join(", ", g.Select(v => v.Name))} {g.Key}"
+            : string.Create(CultureInfo.InvariantCulture, $"{g.First().Name} … {g.Last().Name} ({g.Count()}) {g.Key}"));
+        return $"the model's KV cache interface changed (the only interface change channel pruning makes): {string.Join("; ", byShape)}; "
+            + "feed it caches of the kept heads (its own present outputs are)";
+    }
 
     /// <summary>Copies every initializer of <paramref name="from"/> that <paramref name="to"/> has (by name) into <paramref name="to"/>.</summary>
     public static void CopyWeights(OnnxModel from, OnnxModel to)
