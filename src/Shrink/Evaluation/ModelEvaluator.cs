@@ -46,11 +46,16 @@ public sealed class ModelEvaluator
         // The data as the models read it (a language model's windows without their last token), for probes and timing;
         // a decoder with a cache is timed on one full-window run with an empty cache.
         var modelData = layout is null ? task.ModelData(data) : new PrefillDataSource(task.ModelData(data), (IncrementalDecoder)runner);
+        // A head-pruned decoder's reference reads empty caches of its own head count.
+        Func<DataBatch, DataBatch> referenceBatch = refLayout is null ? b => b : b => new DataBatch(
+            [.. b.Inputs.Select(t => refLayout.Pairs.FirstOrDefault(p => p.Past == t.Name) is { } p && t.Data.Length == 0
+                ? new BatchTensor(p.Past, ElementType.Float, p.EmptyShape((int)t.Shape[p.BatchAxis]), Array.Empty<float>(), p.BatchAxis) : t)], b.Count, b.Labels);
+        var refData = refLayout is null ? modelData : new PrefillDataSource(task.ModelData(data), (IncrementalDecoder)refRunner!);
         // --- end of the KV-cache hook
 
         long budget = _options.MemoryLimitBytes ?? MemoryBudget.DefaultBytes();
         var (stats, perSample) = Statistics(modelPath, session.Inputs, modelData);
-        var refStats = referencePath is null ? null : Statistics(referencePath, reference!.Inputs, modelData).Stats;
+        var refStats = referencePath is null ? null : Statistics(referencePath, reference!.Inputs, refData).Stats;
         int evalBatch = _options.EvalBatchSize;
         if (perSample is long bytes && (long)evalBatch * bytes > budget)
         {
@@ -99,7 +104,7 @@ public sealed class ModelEvaluator
                 throw new ShrinkException($"{data.Description}: empty data set.");
         }
 
-        var (latency, refLatency) = MeasureLatency(session, reference, modelData, perSample, budget, notes, progress);
+        var (latency, refLatency) = MeasureLatency(session, reference, modelData, referenceBatch, perSample, budget, notes, progress);
         if (reference is not null && samples > 0)
             notes.AddRange(session.OutputNames.Select((n, k) => uncompared.Contains(k) ? null : fidelity[k].Result(n).Note).OfType<string>());
         if (data.IsRandom) notes.Add(RandomDataSource.Warning);
@@ -160,7 +165,7 @@ public sealed class ModelEvaluator
     }
 
     private (IReadOnlyList<LatencyStats> Model, IReadOnlyList<LatencyStats>? Reference) MeasureLatency(
-        ModelSession session, ModelSession? reference, IDataSource data, long? perSample, long budget, List<string> notes, IProgress<ProgressInfo>? progress)
+        ModelSession session, ModelSession? reference, IDataSource data, Func<DataBatch, DataBatch> referenceBatch, long? perSample, long budget, List<string> notes, IProgress<ProgressInfo>? progress)
     {
         var model = new List<LatencyStats>();
         var refs = reference is null ? null : new List<LatencyStats>();
@@ -180,7 +185,7 @@ public sealed class ModelEvaluator
             }
             if (b > 1 && _options.Latency.Runs <= 0 && FixedBatchDataSource.FixedBatchOf(session.Inputs) is null)
             {
-                secondsPerSample ??= TimeOneSample(session, reference, data);
+                secondsPerSample ??= TimeOneSample(session, reference, data, referenceBatch);
                 double estimate = b * secondsPerSample.Value;
                 if (estimate > _options.MaxRunSeconds)
                 {
@@ -193,7 +198,7 @@ public sealed class ModelEvaluator
                 ?? throw new ShrinkException($"{data.Description}: empty data set.");
             var batch = BatchTiler.Tile(first, b);
             using var inputs = session.Prepare(batch);
-            using var refInputs = reference?.Prepare(batch);
+            using var refInputs = reference?.Prepare(referenceBatch(batch));
             var pairs = new List<(ModelSession, PreparedInputs)> { (session, inputs) };
             if (reference is not null) pairs.Add((reference, refInputs!));
             var stats = _options.Latency.Measure(b, pairs);
@@ -205,13 +210,13 @@ public sealed class ModelEvaluator
     }
 
     /// <summary>Seconds of one run at batch 1 (the slower of the model and the reference, after one warm-up run each).</summary>
-    private static double TimeOneSample(ModelSession session, ModelSession? reference, IDataSource data)
+    private static double TimeOneSample(ModelSession session, ModelSession? reference, IDataSource data, Func<DataBatch, DataBatch> referenceBatch)
     {
         var one = data.ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data.Description}: empty data set.");
         double slowest = 0;
         foreach (var s in reference is null ? [session] : new[] { session, reference })
         {
-            using var inputs = s.Prepare(one);
+            using var inputs = s.Prepare(s == reference ? referenceBatch(one) : one);
             s.RunDiscard(inputs);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             s.RunDiscard(inputs);
