@@ -105,11 +105,13 @@ public sealed class KvCacheCliTests : IDisposable
 
         // The decoding loop feeds it its own 3-head cache; a quarter of the heads and MLP channels by L1, no data, no refit.
         double fp32 = Perplexity(Kv, 16), pruned = Perplexity(output, 16);
-        Assert.True(double.IsFinite(pruned) && pruned > fp32 && pruned < 3 * fp32, $"pruned {pruned:F3} vs fp32 {fp32:F3}");
+        // Measured: 10.411 vs 10.181 (+2.3 %) on these 16 windows.
+        Assert.True(double.IsFinite(pruned) && pruned > fp32 && pruned < 1.1 * fp32, $"pruned {pruned:F3} vs fp32 {fp32:F3}");
 
         // Against the unpruned reference: the logits are compared, the caches (other head count) are not.
         var e = ShrinkCli.Run("eval", output, "--reference", Kv, "--data", SharedPath("tiny_gpt.val.npy"), "--samples", "2", "--no-latency");
         Assert.True(e.ExitCode == 0, e.Stdout + e.Stderr);
-        Assert.Contains("fidelity of 'present_key_0' not measured", e.Stdout + e.Stderr);
+        Assert.Contains("fidelity of the cache outputs whose heads were pruned not measured (from 'present_key_0' on)", e.Stdout + e.Stderr);
+        Assert.Contains("top-1 agreement with reference", e.Stdout);
     }
 }
