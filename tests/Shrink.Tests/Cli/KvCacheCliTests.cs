@@ -92,7 +92,8 @@ public sealed class KvCacheCliTests : IDisposable
     public void Prune_removes_heads_from_the_cache_and_the_pruned_decoder_runs_in_the_loop()
     {
         string output = _dir.File("pruned.onnx");
-        var r = ShrinkCli.Run("prune", Kv, "-o", output, "--sparsity", "0.25", "--schedule", "uniform");
+        string json = _dir.File("pruned.json");
+        var r = ShrinkCli.Run("prune", Kv, "-o", output, "--sparsity", "0.25", "--schedule", "uniform", "--json", json);
 
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         // No --input-shape: the tokens are probed at 16 and the past length at 8; the cache interface change is said.
@@ -102,6 +103,8 @@ public sealed class KvCacheCliTests : IDisposable
         Assert.All(graph.Inputs.Where(i => i.Name.StartsWith("past_", StringComparison.Ordinal)), i => Assert.Equal("[batch,3,past_seq,48]", i.ShapeText));
         Assert.All(graph.Outputs.Where(o => o.Name.StartsWith("present_", StringComparison.Ordinal)), o => Assert.Equal("[batch,3,total_seq,48]", o.ShapeText));
         Assert.Equal("[batch,seq,99]", graph.Outputs.Single(o => o.Name == "logits").ShapeText);
+        using (var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json)))
+            Assert.Equal(16, doc.RootElement.GetProperty("resized_cache").GetArrayLength());
 
         // The decoding loop feeds it its own 3-head cache; a quarter of the heads and MLP channels by L1, no data, no refit.
         double fp32 = Perplexity(Kv, 16), pruned = Perplexity(output, 16);
