@@ -143,6 +143,11 @@ internal static class PruneCommand
             var tuned = fineTune is null ? null : FinetuneCommand.Train(parse, head, result.Model, onnx, null, open!, fineTune, input);
             if (tuned is not null) result = result with { Model = tuned.Model };
             string staged = outputs.StageModel(result.Model, input, outPath);
+            // A decoder whose cache lost heads reads caches of the kept heads: the sample that checks the written model is
+            // decoded by the written model itself (random caches sized by --input-shape for the unpruned model would not fit:
+            // ONNX Runtime loading it is the check then).
+            if (open is not null && result.ResizedCache.Count > 0 && parse.GetValue(data.Data) is string spec)
+                outputs.ProbeData = DataArguments.IsRandom(spec) ? null : DataArguments.Opener(spec, data.Bind(parse, input) with { Note = null }, staged);
             long outBytes = OutputTransaction.StagedSize(staged), inBytes = onnx.SizeOnDisk ?? 0;
             string recipe = RecipeOut.Text(parse, data, input, outPath, "prune", pruning, report, json);
             RecipeOut.Stage(parse, recipeOut, outputs, recipe);

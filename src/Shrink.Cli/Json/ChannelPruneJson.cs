@@ -2,7 +2,10 @@ using Shrink.Methods.Pruning.Structured;
 
 namespace Shrink.Cli.Json;
 
-/// <summary><c>shrink prune --json</c> (channel pruning): the pruning result with the files and sizes.</summary>
+/// <summary>
+/// <c>shrink prune --json</c> (channel pruning): the pruning result with the files and sizes; <c>resized_cache</c> lists the
+/// KV cache inputs and outputs of a decoder whose declared head count changed (absent for every other model).
+/// </summary>
 internal sealed record ChannelPruneJson(
     string Model,
     string Output,
@@ -20,10 +23,12 @@ internal sealed record ChannelPruneJson(
     FairScheduleResult? Fair,
     LatencyPrediction? Latency,
     IReadOnlyList<ChannelGroupLeftAlone> LeftAlone,
-    IReadOnlyList<LayerRefit> Refits)
+    IReadOnlyList<LayerRefit> Refits,
+    IReadOnlyList<string>? ResizedCache = null)
 {
     /// <summary>The payload for <paramref name="result"/> written from <paramref name="model"/> to <paramref name="output"/>.</summary>
     public static ChannelPruneJson From(ChannelPruningResult result, string model, string output, long sizeBytes, long inputSizeBytes) => new(
         model, output, "channel", result.Method, result.ParametersBefore, result.ParametersAfter, result.MacsBefore, result.MacsAfter,
-        sizeBytes, inputSizeBytes, result.Seconds, result.Calibration, result.Groups, result.Fair, result.Latency, result.LeftAlone, result.Refits);
+        sizeBytes, inputSizeBytes, result.Seconds, result.Calibration, result.Groups, result.Fair, result.Latency, result.LeftAlone, result.Refits,
+        result.ResizedCache.Count > 0 ? result.ResizedCache : null);
 }

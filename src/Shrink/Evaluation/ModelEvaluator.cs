@@ -37,18 +37,25 @@ public sealed class ModelEvaluator
         // one token per run with its own cache fed back) and the outputs are compared per position; latency times a prefill.
         var layout = KvCacheLayout.Detect(graph.Inputs, graph.Outputs);
         IModelRunner runner = layout is null ? session : new IncrementalDecoder(session, layout, note: notes.Add);
-        IModelRunner? refRunner = reference is null || layout is null ? reference : new IncrementalDecoder(reference, layout, note: notes.Add);
+        // The reference decodes with its own cache layout: a head-pruned model's cache has fewer heads than the reference's.
+        var refLayout = reference is null || layout is null ? null : KvCacheLayout.Detect(OnnxModel.Load(referencePath!, new ModelLoadOptions { LoadExternalData = false }));
+        IModelRunner? refRunner = reference is null || layout is null ? reference : new IncrementalDecoder(reference, refLayout ?? layout, note: notes.Add);
         var dataInputs = layout is null ? session.Inputs : [.. session.Inputs.Where(i => !layout.IsPast(i.Name))];
         // A model whose batch is fixed (often at 1) runs batches of exactly that size, whoever opened the data.
         using var data = FixedBatchDataSource.ForModel(openData(task.DataInputs(dataInputs)), session.Inputs);
         // The data as the models read it (a language model's windows without their last token), for probes and timing;
         // a decoder with a cache is timed on one full-window run with an empty cache.
         var modelData = layout is null ? task.ModelData(data) : new PrefillDataSource(task.ModelData(data), (IncrementalDecoder)runner);
+        // A head-pruned decoder's reference reads empty caches of its own head count.
+        Func<DataBatch, DataBatch> referenceBatch = refLayout is null ? b => b : b => new DataBatch(
+            [.. b.Inputs.Select(t => refLayout.Pairs.FirstOrDefault(p => p.Past == t.Name) is { } p && t.Data.Length == 0
+                ? new BatchTensor(p.Past, ElementType.Float, p.EmptyShape((int)t.Shape[p.BatchAxis]), Array.Empty<float>(), p.BatchAxis) : t)], b.Count, b.Labels);
+        var refData = refLayout is null ? modelData : new PrefillDataSource(task.ModelData(data), (IncrementalDecoder)refRunner!);
         // --- end of the KV-cache hook
 
         long budget = _options.MemoryLimitBytes ?? MemoryBudget.DefaultBytes();
         var (stats, perSample) = Statistics(modelPath, session.Inputs, modelData);
-        var refStats = referencePath is null ? null : Statistics(referencePath, reference!.Inputs, modelData).Stats;
+        var refStats = referencePath is null ? null : Statistics(referencePath, reference!.Inputs, refData).Stats;
         int evalBatch = _options.EvalBatchSize;
         if (perSample is long bytes && (long)evalBatch * bytes > budget)
         {
@@ -57,6 +64,7 @@ public sealed class ModelEvaluator
         }
 
         var fidelity = session.OutputNames.Select(_ => new FidelityAccumulator()).ToArray();
+        var uncompared = new HashSet<int>();
         long samples = 0;
         if (!_options.SkipAccuracy)
         {
@@ -74,6 +82,14 @@ public sealed class ModelEvaluator
                     refOutputs = Trim(refRunner!.Run(run), read.Count, real);
                     for (int k = 0; k < outputs.Count; k++)
                     {
+                        if (layout is not null && !outputs[k].Shape.SequenceEqual(refOutputs[k].Shape) && layout.Pairs.Any(p => p.Present == outputs[k].Name))
+                        {
+                            // A cache whose heads were pruned cannot be compared position by position; the logits still are.
+                            if (uncompared.Count == 0)
+                                notes.Add($"fidelity of the cache outputs whose heads were pruned not measured (from '{outputs[k].Name}' on): shape [{string.Join(",", outputs[k].Shape)}] in {session.DisplayName} but [{string.Join(",", refOutputs[k].Shape)}] in {reference.DisplayName}");
+                            uncompared.Add(k);
+                            continue;
+                        }
                         if (!outputs[k].Shape.SequenceEqual(refOutputs[k].Shape))
                             throw new ShrinkException($"Output '{outputs[k].Name}' has shape [{string.Join(",", outputs[k].Shape)}] in {session.DisplayName} but [{string.Join(",", refOutputs[k].Shape)}] in {reference.DisplayName}.");
                         int last = outputs[k].Shape.Length > 0 ? (int)outputs[k].Shape[^1] : 1;
@@ -88,9 +104,9 @@ public sealed class ModelEvaluator
                 throw new ShrinkException($"{data.Description}: empty data set.");
         }
 
-        var (latency, refLatency) = MeasureLatency(session, reference, modelData, perSample, budget, notes, progress);
+        var (latency, refLatency) = MeasureLatency(session, reference, modelData, referenceBatch, perSample, budget, notes, progress);
         if (reference is not null && samples > 0)
-            notes.AddRange(session.OutputNames.Select((n, k) => fidelity[k].Result(n).Note).OfType<string>());
+            notes.AddRange(session.OutputNames.Select((n, k) => uncompared.Contains(k) ? null : fidelity[k].Result(n).Note).OfType<string>());
         if (data.IsRandom) notes.Add(RandomDataSource.Warning);
         var classification = task as ClassificationTask;
         bool labelled = classification is { Model.Count: > 0 };
@@ -111,7 +127,7 @@ public sealed class ModelEvaluator
             ReferenceTop5 = labelled && reference is not null ? classification!.Reference.Top5 : null,
             Top1Agreement = reference is not null && samples > 0 ? fidelity[0].ArgMaxAgreement : null,
             Fidelity = reference is not null && samples > 0
-                ? session.OutputNames.Select((n, k) => fidelity[k].Result(n)).ToArray()
+                ? session.OutputNames.Select((n, k) => (n, k)).Where(o => !uncompared.Contains(o.k)).Select(o => fidelity[o.k].Result(o.n)).ToArray()
                 : null,
             Threads = _options.Runtime.IntraOpThreads,
             LatencyMs = latency.ToDictionary(l => Key(l.BatchSize), l => l.MedianMs),
@@ -149,7 +165,7 @@ public sealed class ModelEvaluator
     }
 
     private (IReadOnlyList<LatencyStats> Model, IReadOnlyList<LatencyStats>? Reference) MeasureLatency(
-        ModelSession session, ModelSession? reference, IDataSource data, long? perSample, long budget, List<string> notes, IProgress<ProgressInfo>? progress)
+        ModelSession session, ModelSession? reference, IDataSource data, Func<DataBatch, DataBatch> referenceBatch, long? perSample, long budget, List<string> notes, IProgress<ProgressInfo>? progress)
     {
         var model = new List<LatencyStats>();
         var refs = reference is null ? null : new List<LatencyStats>();
@@ -169,7 +185,7 @@ public sealed class ModelEvaluator
             }
             if (b > 1 && _options.Latency.Runs <= 0 && FixedBatchDataSource.FixedBatchOf(session.Inputs) is null)
             {
-                secondsPerSample ??= TimeOneSample(session, reference, data);
+                secondsPerSample ??= TimeOneSample(session, reference, data, referenceBatch);
                 double estimate = b * secondsPerSample.Value;
                 if (estimate > _options.MaxRunSeconds)
                 {
@@ -182,7 +198,7 @@ public sealed class ModelEvaluator
                 ?? throw new ShrinkException($"{data.Description}: empty data set.");
             var batch = BatchTiler.Tile(first, b);
             using var inputs = session.Prepare(batch);
-            using var refInputs = reference?.Prepare(batch);
+            using var refInputs = reference?.Prepare(referenceBatch(batch));
             var pairs = new List<(ModelSession, PreparedInputs)> { (session, inputs) };
             if (reference is not null) pairs.Add((reference, refInputs!));
             var stats = _options.Latency.Measure(b, pairs);
@@ -194,13 +210,13 @@ public sealed class ModelEvaluator
     }
 
     /// <summary>Seconds of one run at batch 1 (the slower of the model and the reference, after one warm-up run each).</summary>
-    private static double TimeOneSample(ModelSession session, ModelSession? reference, IDataSource data)
+    private static double TimeOneSample(ModelSession session, ModelSession? reference, IDataSource data, Func<DataBatch, DataBatch> referenceBatch)
     {
         var one = data.ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data.Description}: empty data set.");
         double slowest = 0;
         foreach (var s in reference is null ? [session] : new[] { session, reference })
         {
-            using var inputs = s.Prepare(one);
+            using var inputs = s.Prepare(s == reference ? referenceBatch(one) : one);
             s.RunDiscard(inputs);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             s.RunDiscard(inputs);

@@ -699,6 +699,26 @@ public sealed class ModelGraph
         Proto.Input.Add(info.ToProto());
     }
 
+    /// <summary>
+    /// Fixes dim <paramref name="axis"/> of the declared shape of graph input or output <paramref name="name"/> at
+    /// <paramref name="size"/> (channel pruning of a decoder's KV cache: its head axis shrinks).
+    /// </summary>
+    /// <exception cref="ArgumentException">No graph input or output has that name with a declared dim at that axis.</exception>
+    public void SetDeclaredDim(string name, int axis, long size)
+    {
+        bool found = false;
+        foreach (var v in Proto.Input.Concat(Proto.Output).Where(v => v.Name == name))
+        {
+            var dims = v.Type?.TensorType?.Shape?.Dim;
+            if (dims is null || axis < 0 || axis >= dims.Count)
+                throw new ArgumentException($"Graph value '{name}' declares no dim {axis}.", nameof(axis));
+            dims[axis] = new TensorShapeProto.Types.Dimension { DimValue = size };
+            found = true;
+        }
+        if (!found) throw new ArgumentException($"'{name}' is not a graph input or output.", nameof(name));
+        _declared = null;
+    }
+
     /// <summary>Declares a graph output with no type or shape (after the existing ones), e.g. to expose an intermediate value.</summary>
     public void AddGraphOutput(string name) => Proto.Output.Add(new ValueInfoProto { Name = name });
 

@@ -23,7 +23,8 @@ public static class ChannelPruningReport
             summary.Add($"latency, batch {l.BatchSize}", string.Create(c, $"{l.BeforeMs:F3} ms → {l.AfterMs:F3} ms ({l.Speedup:F2}× faster, as timed while choosing)"))
                 .Add("latency search", string.Create(c, $"{l.Measurements} channel configurations timed, {l.Seconds:F1} s"));
         }
-        sections.Add(new ReportSection("Channel pruning", summary, [.. ReportParts.PreprocessingNotes(r.Preprocessing), .. r.ProbeNote is string probe ? [probe] : Array.Empty<string>()]));
+        sections.Add(new ReportSection("Channel pruning", summary, [.. ReportParts.PreprocessingNotes(r.Preprocessing), .. r.ProbeNote is string probe ? [probe] : Array.Empty<string>(),
+            .. r.CacheNote is string cache ? [cache] : Array.Empty<string>()]));
 
         var groups = new MarkdownTable("group", "producers", "channels", "kept", "criterion");
         foreach (var g in r.Groups.Take(maxRows))

@@ -27,14 +27,16 @@ public static class WrittenModelCheck
     }
 
     /// <summary>
-    /// Channel pruning: the same inputs and outputs with the same types and shapes, and a model ONNX Runtime loads.
+    /// Channel pruning: the same inputs and outputs with the same types and shapes (<paramref name="resized"/>: a decoder's
+    /// KV cache, whose head axis lost heads, needs only the same type and rank), and a model ONNX Runtime loads.
     /// </summary>
     /// <exception cref="InvalidOperationException">The interface changed or ONNX Runtime cannot load the model.</exception>
-    public static void VerifyPruned(OnnxModel original, OnnxModel pruned)
+    public static void VerifyPruned(OnnxModel original, OnnxModel pruned, IReadOnlySet<string>? resized = null)
     {
         ArgumentNullException.ThrowIfNull(original);
         ArgumentNullException.ThrowIfNull(pruned);
-        string Describe(OnnxModel m) => string.Join(";", m.Graph.Inputs.Concat(m.Graph.Outputs).Select(v => $"{v.Name}:{v.Type}{v.ShapeText}"));
+        string Describe(OnnxModel m) => string.Join(";", m.Graph.Inputs.Concat(m.Graph.Outputs)
+            .Select(v => $"{v.Name}:{v.Type}{(resized?.Contains(v.Name) == true ? $"[rank {v.Shape?.Count}]" : v.ShapeText)}"));
         if (Describe(original) != Describe(pruned))
             throw new InvalidOperationException($"{original.Name}: channel pruning changed the model's interface; this is a bug.");
         try

@@ -166,7 +166,9 @@ internal sealed partial class ChannelDependencyBuilder
         if (axis < 0) axis += first.Rank;
         if (axis != first.Axis)
         {
-            // Concatenating along another axis ties the inputs channel by channel, as an elementwise op does.
+            // Concatenating along another axis ties the inputs channel by channel, as an elementwise op does; a decoder's
+            // past cache joined to the new keys or values takes their heads.
+            TieCacheInputs(node, first);
             VisitElementwise(node, concatenation: true);
             return;
         }

@@ -33,7 +33,7 @@ internal sealed partial class ChannelDependencyBuilder(ModelGraph graph, IReadOn
         // A Shape read of the channel count is fine only where the Reshape it feeds had that piece replaced.
         foreach (var (shapeRead, layout) in _channelCountReads.Values) Refuse(layout, $"Shape {shapeRead.DisplayName} reads the channel count");
         foreach (var output in graph.Outputs)
-            if (_layouts.TryGetValue(output.Name, out var layout)) Refuse(layout, $"its channels reach graph output '{output.Name}'");
+            if (_layouts.TryGetValue(output.Name, out var layout) && !AllowsCacheOutput(output.Name, layout)) Refuse(layout, $"its channels reach graph output '{output.Name}'");
         CheckSharedInitializers();
         return Finish();
     }
@@ -214,6 +214,7 @@ internal sealed partial class ChannelDependencyBuilder(ModelGraph graph, IReadOn
             .DistinctBy(s => (s.Tensor, s.Axis))
             .ToArray();
         var edits = _edits.Select(e => e with { Layout = e.Layout.Remap(Remap) }).ToArray();
-        return new ChannelDependencyGraph(groups, slices, edits, layouts);
+        var cacheSlices = _interface.Select(s => s with { Layout = s.Layout.Remap(Remap) }).ToArray();
+        return new ChannelDependencyGraph(groups, slices, edits, layouts, cacheSlices);
     }
 }

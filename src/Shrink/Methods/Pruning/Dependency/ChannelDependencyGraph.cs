@@ -16,8 +16,10 @@ namespace Shrink.Methods.Pruning.Dependency;
 public sealed class ChannelDependencyGraph
 {
     internal ChannelDependencyGraph(IReadOnlyList<ChannelGroup> groups, IReadOnlyList<ChannelTensorSlice> slices,
-        IReadOnlyList<ChannelAttributeEdit> attributeEdits, IReadOnlyDictionary<string, ChannelLayout> layouts)
+        IReadOnlyList<ChannelAttributeEdit> attributeEdits, IReadOnlyDictionary<string, ChannelLayout> layouts,
+        IReadOnlyList<ChannelInterfaceSlice>? interfaceSlices = null)
     {
+        InterfaceSlices = interfaceSlices ?? [];
         Groups = groups;
         Slices = slices;
         AttributeEdits = attributeEdits;
@@ -32,6 +34,12 @@ public sealed class ChannelDependencyGraph
 
     /// <summary>Attribute and shape-constant rewrites that channel removal needs.</summary>
     public IReadOnlyList<ChannelAttributeEdit> AttributeEdits { get; }
+
+    /// <summary>
+    /// The graph inputs and outputs whose declared shapes channel removal changes: a decoder's KV cache (past inputs and
+    /// present outputs), whose head axis loses the removed heads. Empty for every other model.
+    /// </summary>
+    public IReadOnlyList<ChannelInterfaceSlice> InterfaceSlices { get; }
 
     /// <summary>The channel layout of every value that carries grouped channels.</summary>
     public IReadOnlyDictionary<string, ChannelLayout> Layouts { get; }

@@ -47,7 +47,9 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
             string why = fair ? "the fair schedule" : criterion.NeedsData ? $"the '{criterion.Name}' criterion" : "reconstruct";
             throw new ShrinkException($"{model.Name}: {why} needs calibration data; pass a data set.");
         }
-        using var probeData = data is null ? new RandomDataSource(inputs, options.ShapeOverrides ?? new Dictionary<string, long[]>(), 1) : null;
+        // A decoder's cache inputs have a symbolic past length too: probed at a few tokens unless --input-shape sizes them.
+        var probeShapes = KvCacheHeads.ProbeShapes(prepared, options.ShapeOverrides, out string? cacheProbe);
+        using var probeData = data is null ? new RandomDataSource(inputs, probeShapes, 1) : null;
         var sample = (data ?? probeData!).ReadBatches(1, 1).FirstOrDefault() ?? throw new ShrinkException($"{data!.Description}: empty calibration data set.");
         var shapes = ValueShapeProbe.Measure(prepared, sample);
 
@@ -72,7 +74,7 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         var context = new ImportanceContext(prepared.Graph, activations, options.IncludeConsumers);
         var scores = groups.Select(g => g.Prunable ? criterion.Score(g, context) : null).ToArray();
 
-        using var latency = options.Target == PruningTarget.Latency ? LatencyCostModel.Create(prepared, dependencies, options.LatencyBatchSize, shapeOverrides: options.ShapeOverrides) : null;
+        using var latency = options.Target == PruningTarget.Latency ? LatencyCostModel.Create(prepared, dependencies, options.LatencyBatchSize, shapeOverrides: probeShapes) : null;
         IPruningCost cost = latency ?? (IPruningCost)PruningCostModel.Build(prepared.Graph, dependencies, shapes, options.Target);
         double total = cost.Total;
         double target = total * (1 - options.Sparsity);
@@ -120,12 +122,17 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         if (options.Reconstruct)
         {
             var targets = RefitTargets(prepared.Graph, dependencies, keep);
-            refits = new LeastSquaresRefit(calibration).Run(reference, pruned, targets, data!, progress);
+            // A decoder whose cache lost heads reads the calibration caches (made for the unpruned model) through a Gather of the kept heads.
+            var fitted = KvCacheHeads.ReadingFullCache(pruned, dependencies.InterfaceSlices, keep);
+            refits = new LeastSquaresRefit(calibration).Run(reference, fitted ?? pruned, targets, data!, progress);
+            if (fitted is not null) KvCacheHeads.CopyWeights(fitted, pruned);
         }
 
-        WrittenModelCheck.VerifyPruned(model, pruned);
+        var resized = pruned.Graph.Inputs.Concat(pruned.Graph.Outputs)
+            .Where(v => dependencies.InterfaceSlices.Any(s => s.Value == v.Name && s.Layout.KeptPositions(keep) is not null)).ToList();
+        WrittenModelCheck.VerifyPruned(model, pruned, dependencies.InterfaceSlices.Select(s => s.Value).ToHashSet(StringComparer.Ordinal));
         var before = Statistics(reference, sample);
-        var after = Statistics(pruned, sample);
+        var after = Statistics(pruned, KvCacheHeads.KeptHeads(sample, dependencies.InterfaceSlices, keep));
         return new ChannelPruningResult
         {
             Model = pruned,
@@ -141,10 +148,15 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
             Method = Describe(criterion.Name, fairResult),
             Preprocessing = preprocessing,
             Calibration = calibrationLine,
-            ProbeNote = probeData?.SequenceNote is string probe ? "shapes and MACs probed on random data with " + probe : null,
+            ProbeNote = probeData is null ? null : ProbeNote(probeData.SequenceNote, cacheProbe),
+            ResizedCache = resized.Select(r => r.Name).ToArray(),
+            CacheNote = KvCacheHeads.Describe(resized),
             Seconds = clock.Elapsed.TotalSeconds,
         };
     }
+
+    private static string? ProbeNote(string? sequence, string? cache) =>
+        sequence is null && cache is null ? null : "shapes and MACs probed on random data with " + string.Join("; ", new[] { sequence, cache }.OfType<string>());
 
     private string Describe(string criterion, FairScheduleResult? fair)
     {

@@ -50,6 +50,15 @@ public sealed record ChannelPruningResult : ICompressionResult
     /// <summary>Without data: how the random probe that measured shapes and MACs sized a symbolic sequence dim; null otherwise.</summary>
     public string? ProbeNote { get; init; }
 
+    /// <summary>
+    /// The KV cache inputs and outputs of a decoder whose head axis lost heads (their declared shapes changed: the one
+    /// change of interface channel pruning makes); empty for every other model.
+    /// </summary>
+    public IReadOnlyList<string> ResizedCache { get; init; } = [];
+
+    /// <summary>What changed in the cache interface, in words; null when nothing did.</summary>
+    public string? CacheNote { get; init; }
+
     /// <summary>Seconds spent, all included.</summary>
     public double Seconds { get; init; }
 }

@@ -8,7 +8,8 @@ namespace Shrink.Methods.Pruning.Structured;
 /// Removes channels physically: gathers the surviving positions of every initializer axis the dependency graph lists,
 /// rewrites depthwise <c>group</c> attributes, Reshape shape constants (or the Concat pieces that compute them) and the
 /// sizes of a Split of a fused q,k,v projection, and drops value_info that no longer holds.
-/// The graph's inputs, outputs and node names are unchanged.
+/// The graph's inputs, outputs and node names are unchanged, except the head axis of a decoder's KV cache inputs and
+/// outputs (<see cref="ChannelDependencyGraph.InterfaceSlices"/>), declared with the heads kept.
 /// </summary>
 public static class ChannelSurgery
 {
@@ -68,6 +69,9 @@ public static class ChannelSurgery
                     break;
             }
         }
+        // A decoder's KV cache loses the removed heads: its inputs and outputs are declared with the kept count.
+        foreach (var cache in dependencies.InterfaceSlices)
+            if (cache.Layout.KeptPositions(keep) is { } positions) graph.SetDeclaredDim(cache.Value, cache.Axis, positions.Length);
         // Shapes of intermediate values changed; ORT infers them again.
         var stale = new HashSet<string>(dependencies.Layouts.Keys, StringComparer.Ordinal);
         graph.RemoveValueInfos(stale);

@@ -104,7 +104,8 @@ public sealed class LatencyCostModel : IPruningCost, IDisposable
         try
         {
             using var session = Open(kept);
-            using var prepared = session.Prepare(_batch);
+            // A decoder whose cache lost heads reads the cache of the kept ones.
+            using var prepared = session.Prepare(KvCacheHeads.KeptHeads(_batch, _dependencies.InterfaceSlices, [.. kept.Select(k => Enumerable.Range(0, k).ToArray())]));
             var stats = _meter.Measure(_batch.Count, [(_reference, _referenceInputs), (session, prepared)]);
             ms = Total * stats[1].MedianMs / stats[0].MedianMs;
             _referenceMedians.Add(stats[0].MedianMs);
