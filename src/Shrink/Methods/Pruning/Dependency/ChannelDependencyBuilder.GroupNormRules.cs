@@ -169,21 +169,24 @@ internal sealed partial class ChannelDependencyBuilder
     }
 
     /// <summary>
-    /// The GroupNorms' slices and edits once the units are known: the InstanceNormalization's scale and bias and G in the
-    /// Reshape's shape, over a layout of the input's units with one entry per C/G channels.
+    /// The GroupNorms' slices and edits once the units are known, over layouts already counted in units (with one entry
+    /// per C/G channels): the InstanceNormalization's scale and bias and G in the first Reshape's shape.
     /// </summary>
-    private void AddGroupNormCuts(Dictionary<int, int> units)
+    private (List<ChannelTensorSlice> Slices, List<ChannelAttributeEdit> Edits) GroupNormCuts(Dictionary<int, int> units)
     {
+        var slices = new List<ChannelTensorSlice>();
+        var edits = new List<ChannelAttributeEdit>();
         foreach (var gn in _groupNorms)
         {
             var layout = gn.Layout!;
             int unit = units.GetValueOrDefault(Find(layout.Segments[0].GroupId), 1);
             if (unit % gn.GroupChannels != 0) continue; // refused: nothing is cut
             var perGroup = ToUnits(layout, units) with { Block = unit / gn.GroupChannels };
-            _slices.Add(new ChannelTensorSlice(gn.Norm.Inputs[1], 0, perGroup, gn.Norm, "parameter"));
-            _slices.Add(new ChannelTensorSlice(gn.Norm.Inputs[2], 0, perGroup, gn.Norm, "parameter"));
-            _edits.Add(new ChannelAttributeEdit(ChannelAttributeKind.ReshapeShape, gn.Split, perGroup, gn.SplitShape, 1));
+            slices.Add(new ChannelTensorSlice(gn.Norm.Inputs[1], 0, perGroup, gn.Norm, "parameter"));
+            slices.Add(new ChannelTensorSlice(gn.Norm.Inputs[2], 0, perGroup, gn.Norm, "parameter"));
+            edits.Add(new ChannelAttributeEdit(ChannelAttributeKind.ReshapeShape, gn.Split, perGroup, gn.SplitShape, 1));
         }
+        return (slices, edits);
     }
 
     /// <summary><paramref name="layout"/> counted in units: each segment's count divided by the unit, the block multiplied by it.</summary>

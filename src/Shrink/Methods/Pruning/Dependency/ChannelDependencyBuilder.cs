@@ -201,7 +201,7 @@ internal sealed partial class ChannelDependencyBuilder(ModelGraph graph, IReadOn
     {
         // Groups that reach a GroupNorm count runs of channels (see the GroupNorm rules).
         var units = NormUnits();
-        AddGroupNormCuts(units);
+        var (normSlices, normEdits) = GroupNormCuts(units);
         var map = new Dictionary<int, int>();
         var groups = new List<ChannelGroup>();
         for (int i = 0; i < _groups.Count; i++)
@@ -218,10 +218,12 @@ internal sealed partial class ChannelDependencyBuilder(ModelGraph graph, IReadOn
         int Remap(int id) => map[Find(id)];
         var layouts = _layouts.ToDictionary(kv => kv.Key, kv => ToUnits(kv.Value, units).Remap(Remap), StringComparer.Ordinal);
         var slices = _slices
-            .Select(s => s with { Layout = ToUnits(s.Layout, units).Remap(Remap) })
+            .Select(s => s with { Layout = ToUnits(s.Layout, units) })
+            .Concat(normSlices)
+            .Select(s => s with { Layout = s.Layout.Remap(Remap) })
             .DistinctBy(s => (s.Tensor, s.Axis))
             .ToArray();
-        var edits = _edits.Select(e => e with { Layout = ToUnits(e.Layout, units).Remap(Remap) }).ToArray();
+        var edits = _edits.Select(e => e with { Layout = ToUnits(e.Layout, units) }).Concat(normEdits).Select(e => e with { Layout = e.Layout.Remap(Remap) }).ToArray();
         return new ChannelDependencyGraph(groups, slices, edits, layouts);
     }
 }
