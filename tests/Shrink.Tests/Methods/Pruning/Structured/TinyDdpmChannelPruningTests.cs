@@ -1,4 +1,5 @@
 using Shrink.Data;
+using Shrink.Evaluation;
 using Shrink.Methods.Pruning.Dependency;
 using Shrink.Model;
 using Shrink.Passes;
@@ -25,5 +26,33 @@ public class TinyDdpmChannelPruningTests(ITestOutputHelper output)
             var tensor = model.Graph.FindInitializer(s.Tensor)!;
             Assert.True(tensor.Dims[s.Axis] == s.Layout.Extent, $"{s.Tensor} axis {s.Axis}: {tensor.Dims[s.Axis]} vs layout {s.Layout.Extent} ({s.Role} of {s.Node.DisplayName})");
         }
+    }
+
+    [SharedFact]
+    public void TheCliPrunesAQuarterOfTheMacsThroughTheGroupNormsAndTheWrittenModelRuns()
+    {
+        using var dir = new TempDirectory();
+        string outPath = Path.Combine(dir.Path, "tiny_ddpm.pruned.onnx");
+        var run = ShrinkCli.Run("prune", ModelPath, "-o", outPath, "--sparsity", "0.25", "--channel-multiple", "8");
+        output.WriteLine(run.Stdout);
+        Assert.True(run.ExitCode == 0, run.Stderr + run.Stdout);
+        Assert.DoesNotContain("every prunable group is at its floor", run.Stdout + run.Stderr, StringComparison.Ordinal);
+
+        var original = OnnxModel.Load(ModelPath);
+        var pruned = OnnxModel.Load(outPath);
+        var input = new Dictionary<string, Onnx.TensorProto>
+        {
+            ["x"] = TinyModels.FloatTensor("x", [2, 1, 28, 28], TinyModels.RandomFloats(2 * 28 * 28, 5)),
+            ["t"] = TinyModels.RawTensor("t", TinyModels.Int64, [2], [.. new long[] { 10, 900 }.SelectMany(BitConverter.GetBytes)]),
+        };
+        var eps = Assert.Single(OrtRunner.RunOnce(pruned.ToByteArray(), input));
+        Assert.Equal([2L, 1, 28, 28], eps.Shape);
+        using var probe = new RandomDataSource(ModelInputs.Of(original), new Dictionary<string, long[]>(), 1);
+        var sample = probe.ReadBatches(1, 1).First();
+        long before = ModelStatistics.Compute(original, ValueShapeProbe.Measure(original, sample)).MacsPerSample!.Value;
+        long after = ModelStatistics.Compute(pruned, ValueShapeProbe.Measure(pruned, sample)).MacsPerSample!.Value;
+        Assert.True(after <= 0.75 * before && after > 0.5 * before, $"MACs {before:N0} -> {after:N0}");
+        // Some convolution lost channels: the GroupNorms no longer stop the pruning at the time embedding.
+        Assert.True(pruned.Graph.FindInitializer("r2.c1.weight")!.Dims[0] < 64 || pruned.Graph.FindInitializer("r3.c1.weight")!.Dims[0] < 64);
     }
 }
