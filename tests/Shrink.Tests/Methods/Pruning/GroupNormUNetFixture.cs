@@ -23,16 +23,25 @@ internal static class GroupNormUNetFixture
     private static readonly float[] Gamma = TinyModels.RandomFloats(2 * Width, 39), Beta = TinyModels.RandomFloats(2 * Width, 40);
     private static readonly float[] NormScale = [0.5f, 1.5f, -1f, 2f], NormBias = [0.1f, -0.2f, 0.3f, 0.4f];
 
-    /// <summary>The model keeping channels <paramref name="keepA"/>, <paramref name="keepB"/>, <paramref name="keepU"/> (b and u in whole runs of 2).</summary>
-    public static ModelProto Build(int[] keepA, int[] keepB, int[] keepU)
+    /// <summary>
+    /// The model keeping channels <paramref name="keepA"/>, <paramref name="keepB"/>, <paramref name="keepU"/> (b and u in
+    /// whole runs of 2); b's filters and biases in <paramref name="deadB"/> are zero.
+    /// </summary>
+    public static ModelProto Build(int[] keepA, int[] keepB, int[] keepU, int[]? deadB = null)
     {
+        var (wb, bb) = ((float[])Wb.Clone(), (float[])Bb.Clone());
+        foreach (int c in deadB ?? [])
+        {
+            Array.Clear(wb, c * 9, 9);
+            bb[c] = 0;
+        }
         var g = new GraphProto { Name = "gn_unet" };
         g.Input.Add(TinyModels.FloatInfo("x", "batch", 1, 8, 8));
         g.Output.Add(TinyModels.FloatInfo("y", "batch", 1, 8, 8));
         // Concat channel k: u's channel k for k < 4, b's channel k − 4 after.
         int[] concat = [.. keepU, .. keepB.Select(c => Width + c)];
         int[] normGroups = concat.Where(k => k % 2 == 0).Select(k => k / 2).ToArray();
-        Conv(g, "x", "b", Pick(Wb, 1, 9, keepB, [0]), Bb, keepB, 1, 1);
+        Conv(g, "x", "b", Pick(wb, 1, 9, keepB, [0]), bb, keepB, 1, 1);
         Conv(g, "b", "a", Pick(Wa, Width, 9, keepA, keepB), Ba, keepA, keepB.Length, 2);
         g.Initializer.Add(TinyModels.FloatTensor("scales", [4], [1f, 1f, 2f, 2f]));
         var resize = TinyModels.Node("Resize", ["a", "", "scales"], ["r"], "resize");

@@ -98,6 +98,19 @@ public class ChannelDependencyGraphGroupNormTests
     }
 
     [Fact]
+    public void WithDataTheGreedySelectionRemovesTheRunWhoseChannelsAreDead()
+    {
+        // b's channels 2 and 3 (its second run) output zeros: removing them costs the least-squares fit nothing.
+        int[] dead = [2, 3];
+        var proto = GroupNormUNetFixture.Build(GroupNormUNetFixture.All, GroupNormUNetFixture.All, GroupNormUNetFixture.All, deadB: dead);
+        var options = new ChannelPruningOptions { Sparsity = 0, ChannelMultiple = 1, Samples = 32, KeptChannels = new Dictionary<string, int> { ["b_conv"] = 2 } };
+        var result = new ChannelPruner(options).Prune(OnnxModel.FromProto(proto.Clone()), inputs => new RandomDataSource(inputs, new Dictionary<string, long[]>(), 32, seed: 4));
+        var expected = GroupNormUNetFixture.Build(GroupNormUNetFixture.All, keepB: [0, 1], GroupNormUNetFixture.All, deadB: dead);
+        var kept = ModelProto.Parser.ParseFrom(result.Model.ToByteArray()).Graph.Initializer.Single(t => t.Name == "b_W");
+        Assert.Equal(expected.Graph.Initializer.Single(t => t.Name == "b_W").RawData, kept.RawData);
+    }
+
+    [Fact]
     public void KeepingACountThatSplitsARunIsRefusedNamingTheRun()
     {
         var proto = GroupNormUNetFixture.Build(GroupNormUNetFixture.All, GroupNormUNetFixture.All, GroupNormUNetFixture.All);
