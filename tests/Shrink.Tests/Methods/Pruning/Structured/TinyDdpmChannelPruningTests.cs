@@ -55,4 +55,24 @@ public class TinyDdpmChannelPruningTests(ITestOutputHelper output)
         // Some convolution lost channels: the GroupNorms no longer stop the pruning at the time embedding.
         Assert.True(pruned.Graph.FindInitializer("r2.c1.weight")!.Dims[0] < 64 || pruned.Graph.FindInitializer("r3.c1.weight")!.Dims[0] < 64);
     }
+
+    [SharedFact]
+    public void WithPipelineTheCalibrationComesFromTheSamplingLoopAndMisuseIsAUsageError()
+    {
+        using var dir = new TempDirectory();
+        string outPath = dir.File("tiny_ddpm.pruned.onnx");
+        var run = ShrinkCli.Run("prune", ModelPath, "-o", outPath, "--sparsity", "0.25", "--channel-multiple", "8", "--pipeline", "ddim", "--steps", "10", "--samples", "16");
+        output.WriteLine(run.Stdout);
+        Assert.True(run.ExitCode == 0, run.Stderr + run.Stdout);
+        Assert.Contains("16 samples", run.Stdout, StringComparison.Ordinal);
+        Assert.True(File.Exists(outPath));
+
+        var steps = ShrinkCli.Run("prune", ModelPath, "-o", dir.File("a.onnx"), "--sparsity", "0.25", "--steps", "10");
+        Assert.Equal(2, steps.ExitCode);
+        Assert.Contains("--steps applies to --pipeline", steps.Stderr, StringComparison.Ordinal);
+        var both = ShrinkCli.Run("prune", ModelPath, "-o", dir.File("b.onnx"), "--sparsity", "0.25", "--pipeline", "ddim", "--data", "random:8");
+        Assert.Equal(2, both.ExitCode);
+        Assert.Contains("leave out --data", both.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("a.onnx")) || File.Exists(dir.File("b.onnx")));
+    }
 }
