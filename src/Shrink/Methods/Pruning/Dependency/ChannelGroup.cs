@@ -36,7 +36,7 @@ public sealed class ChannelGroup
     /// </summary>
     public int? NormGroupChannels { get; }
 
-    /// <summary>The group's channels (<see cref="Size"/> times the channels per unit).</summary>
+    /// <summary>The group's channels: <see cref="Size"/> times <see cref="NormGroupChannels"/> when set, else <see cref="Size"/> (heads for a head group).</summary>
     public int Channels => Size * (NormGroupChannels ?? 1);
 
     /// <summary>The group's units for messages: "64 channels", "4 heads × 16" or "64 channels (GroupNorm runs of 8)".</summary>

@@ -59,7 +59,7 @@ internal static class GreedyChannelSelection
                     var layer = weight is null || weight.Type != ElementType.Float || c.Node.Inputs[0] != c.Input ? null : LayerShape.Of(c.Node, weight);
                     if (layer is not null && layer.InputFeatures + 1 <= MaxColumns)
                     {
-                        // A conv's input channel owns kh·kw columns; a unit of Block channels (a GroupNorm's run) owns Block of those runs.
+                        // A conv's input channel owns kh·kw consecutive columns, so a unit of Block channels (a GroupNorm's run) owns Block·kh·kw.
                         int per = c.Node.OpType == OpTypes.Conv ? (int)(weight!.Dims[2] * weight.Dims[3] * c.Block) : (int)c.Block;
                         fit = new Fit(c, layer, per);
                     }
