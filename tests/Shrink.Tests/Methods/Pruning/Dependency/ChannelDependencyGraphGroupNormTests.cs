@@ -98,9 +98,10 @@ public class ChannelDependencyGraphGroupNormTests
     }
 
     [Fact]
-    public void WithDataTheGreedySelectionRemovesTheRunWhoseChannelsAreDead()
+    public void WithDataThePrunerRemovesTheRunWhoseChannelsAreDead()
     {
-        // b's channels 2 and 3 (its second run) output zeros: removing them costs the least-squares fit nothing.
+        // b's channels 2 and 3 (its second run) output zeros: the l1 ranking of the runs (the greedy selection leaves
+        // convs that read runs to it) removes them, and the data pass (greedy on the other groups) copes with runs.
         int[] dead = [2, 3];
         var proto = GroupNormUNetFixture.Build(GroupNormUNetFixture.All, GroupNormUNetFixture.All, GroupNormUNetFixture.All, deadB: dead);
         var options = new ChannelPruningOptions { Sparsity = 0, ChannelMultiple = 1, Samples = 32, KeptChannels = new Dictionary<string, int> { ["b_conv"] = 2 } };
