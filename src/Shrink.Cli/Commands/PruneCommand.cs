@@ -49,8 +49,14 @@ internal static class PruneCommand
         var training = new TrainingArguments();
         var command = head.Create("prune", "Prune a model: remove whole channels (a smaller dense model that runs faster) or zero weights, with optional least-squares recovery from calibration data and fine-tuning by distillation.",
             [sparsity, target, speedup, latencyBatch, granularity, criterion, schedule, fairLabels, scope, excludeNodes, reconstruct, floatTargets, damp, keep, multiple, memoryLimit, finetune, .. training.All]);
+        // --pipeline: calibration data from a diffusion model's own sampling loop, as quantize takes it.
+        var pipeline = new PipelineArguments(evaluation: false);
+        pipeline.AddTo(command);
         command.SetAction(parse =>
         {
+            pipeline.RefuseWithout(parse);
+            if (pipeline.Given(parse) && (parse.GetValue(finetune) || parse.GetValue(recipeOut) is not null))
+                throw new UsageException("--pipeline makes calibration data for the pruning itself; leave out --finetune and --recipe-out.");
             using var outputs = head.Begin(parse, out string input, out string outPath);
             var fineTune = FineTuneArguments(parse, finetune, training, head, outputs);
             bool nm = parse.GetValue(granularity) is "2:4" or "4:8";
@@ -130,7 +136,9 @@ internal static class PruneCommand
             CommonOptions.CheckNodeNames(excluded, onnx, "--exclude-nodes");
             CommonOptions.CheckNodeNames(keptChannels?.Keys ?? Enumerable.Empty<string>(), onnx, "--keep");
             CommonOptions.CheckInputShapes(shapes, onnx, input);
-            var open = data.OpenIfGiven(parse, input);
+            var open = pipeline.Given(parse)
+                ? pipeline.CalibrationData(parse, data, onnx, input, options?.Samples ?? sparsityOptions!.Samples, options?.BatchSize ?? sparsityOptions!.BatchSize)
+                : data.OpenIfGiven(parse, input);
             outputs.ProbeData = open;
             if (sparsityOptions is not null)
                 return Sparsity(parse, outputs, input, outPath, onnx, open, sparsityOptions, data, evaluate, report, json, recipeOut, head, fineTune);
@@ -138,7 +146,7 @@ internal static class PruneCommand
             if (pruning.Schedule == PruningSchedule.Fair && open is null)
                 throw new UsageException("--schedule fair needs calibration data: --data PATH (the classes are the model's own predictions unless --fair-labels data).");
             if ((pruning.Reconstruct || ChannelImportances.Create(pruning.Criterion).NeedsData) && open is null)
-                throw new UsageException($"{(pruning.Reconstruct ? "--reconstruct" : $"--criterion {pruning.Criterion}")} needs calibration data: --data PATH.");
+                throw new UsageException($"{(pruning.Reconstruct ? "--reconstruct" : $"--criterion {pruning.Criterion}")} needs calibration data: --data PATH (or --pipeline ddim for a diffusion model).");
             var result = ConsoleOutput.WithProgress("prune", progress => new ChannelPruner(pruning).Prune(onnx, open, progress));
             var tuned = fineTune is null ? null : FinetuneCommand.Train(parse, head, result.Model, onnx, null, open!, fineTune, input);
             if (tuned is not null) result = result with { Model = tuned.Model };

@@ -47,4 +47,7 @@ public enum ChannelFlow
 
     /// <summary>Shape: reading the other dims is harmless; reading the channel count needs an edit.</summary>
     ReadsShape,
+
+    /// <summary>Resize (and Upsample, which preparation turns into Resize): channels pass through when the scale of their axis is 1.</summary>
+    Resamples,
 }

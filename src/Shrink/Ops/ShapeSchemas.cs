@@ -17,7 +17,7 @@ public static class ShapeSchemas
         new(OpTypes.Gather) { Backward = new IndexingBackward(), ChannelFlow = ChannelFlow.Gathers },
         new(OpTypes.Slice) { Backward = new IndexingBackward(), ChannelFlow = ChannelFlow.Slices },
         new(OpTypes.Tile) { Backward = new TileBackward() },
-        new(OpTypes.Resize) { Backward = new ResizeBackward() },
+        new(OpTypes.Resize) { Backward = new ResizeBackward(), ChannelFlow = ChannelFlow.Resamples },
         new(OpTypes.Shape) { ChannelFlow = ChannelFlow.ReadsShape },
         new(OpTypes.Constant),
         // Shape construction and scattering, as the training graph writes them (no channel flow, no gradient rule).

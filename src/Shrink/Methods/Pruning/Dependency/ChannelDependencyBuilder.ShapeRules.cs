@@ -24,7 +24,7 @@ internal sealed partial class ChannelDependencyBuilder
     private void VisitReshape(Node node)
     {
         var layout = LayoutOf(node, 0);
-        if (layout is null) return;
+        if (layout is null || VisitGroupNorm(node, layout)) return;
         var inShape = ShapeOf(node.Inputs[0]);
         var outShape = ShapeOf(node.Outputs[0]);
         string refusal = $"{node.OpType} {node.DisplayName} mixes channels (shape unknown or channel axis split)";
@@ -266,7 +266,7 @@ internal sealed partial class ChannelDependencyBuilder
     private void VisitShape(Node node)
     {
         var layout = LayoutOf(node, 0);
-        if (layout is null) return;
+        if (layout is null || IsGroupNormShapeRead(node, layout)) return;
         string shape = node.Outputs[0];
         var pieces = new List<string>();
         if (node.Attribute("start") is null && node.Attribute("end") is null && !graph.IsGraphOutput(shape)

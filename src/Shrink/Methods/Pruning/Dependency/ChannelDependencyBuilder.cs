@@ -132,6 +132,7 @@ internal sealed partial class ChannelDependencyBuilder(ModelGraph graph, IReadOn
             case ChannelFlow.Slices: VisitSlice(node); break;
             case ChannelFlow.NormalizesAlongAxis: VisitSoftmax(node); break;
             case ChannelFlow.ReadsShape: VisitShape(node); break;
+            case ChannelFlow.Resamples: VisitResize(node); break;
             default: RefuseInputs(node, $"unsupported op {op} at {node.DisplayName}"); break;
         }
     }
@@ -198,6 +199,9 @@ internal sealed partial class ChannelDependencyBuilder(ModelGraph graph, IReadOn
 
     private ChannelDependencyGraph Finish()
     {
+        // Groups that reach a GroupNorm count runs of channels (see the GroupNorm rules).
+        var units = NormUnits();
+        var (normSlices, normEdits) = GroupNormCuts(units);
         var map = new Dictionary<int, int>();
         var groups = new List<ChannelGroup>();
         for (int i = 0; i < _groups.Count; i++)
@@ -205,16 +209,22 @@ internal sealed partial class ChannelDependencyBuilder(ModelGraph graph, IReadOn
             if (_groups[i].Parent >= 0) continue;
             var g = _groups[i];
             map[i] = groups.Count;
-            groups.Add(new ChannelGroup(groups.Count, g.Size, g.Producers.ToArray(), g.Consumers.ToArray(), g.BatchNorms.ToArray(), g.Reasons.ToArray(), g.HeadSize));
+            int unit = units.GetValueOrDefault(i, 1);
+            var producers = unit == 1 ? g.Producers.ToArray() : g.Producers.Select(p => p with { Block = p.Block * unit }).ToArray();
+            var consumers = unit == 1 ? g.Consumers.ToArray() : g.Consumers.Select(c => c with { Offset = c.Offset / unit, Block = c.Block * unit }).ToArray();
+            groups.Add(new ChannelGroup(groups.Count, g.Size / unit, producers, consumers, g.BatchNorms.ToArray(), g.Reasons.ToArray(), g.HeadSize,
+                unit == 1 ? null : unit));
         }
         int Remap(int id) => map[Find(id)];
-        var layouts = _layouts.ToDictionary(kv => kv.Key, kv => kv.Value.Remap(Remap), StringComparer.Ordinal);
+        var layouts = _layouts.ToDictionary(kv => kv.Key, kv => ToUnits(kv.Value, units).Remap(Remap), StringComparer.Ordinal);
         var slices = _slices
+            .Select(s => s with { Layout = ToUnits(s.Layout, units) })
+            .Concat(normSlices)
             .Select(s => s with { Layout = s.Layout.Remap(Remap) })
             .DistinctBy(s => (s.Tensor, s.Axis))
             .ToArray();
-        var edits = _edits.Select(e => e with { Layout = e.Layout.Remap(Remap) }).ToArray();
-        var cacheSlices = _interface.Select(s => s with { Layout = s.Layout.Remap(Remap) }).ToArray();
+        var edits = _edits.Select(e => e with { Layout = ToUnits(e.Layout, units) }).Concat(normEdits).Select(e => e with { Layout = e.Layout.Remap(Remap) }).ToArray();
+        var cacheSlices = _interface.Select(s => s with { Layout = ToUnits(s.Layout, units).Remap(Remap) }).ToArray();
         return new ChannelDependencyGraph(groups, slices, edits, layouts, cacheSlices);
     }
 }

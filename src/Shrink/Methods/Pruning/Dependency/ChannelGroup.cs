@@ -9,9 +9,10 @@ namespace Shrink.Methods.Pruning.Dependency;
 public sealed class ChannelGroup
 {
     internal ChannelGroup(int id, int size, IReadOnlyList<ChannelProducer> producers, IReadOnlyList<ChannelConsumer> consumers,
-        IReadOnlyList<ChannelBatchNorm> batchNorms, IReadOnlyList<string> leftAloneReasons, int? headSize = null)
+        IReadOnlyList<ChannelBatchNorm> batchNorms, IReadOnlyList<string> leftAloneReasons, int? headSize = null, int? normGroupChannels = null)
     {
         HeadSize = headSize;
+        NormGroupChannels = normGroupChannels;
         Id = id;
         Size = size;
         Producers = producers;
@@ -23,14 +24,24 @@ public sealed class ChannelGroup
     /// <summary>The group's index in <see cref="ChannelDependencyGraph.Groups"/>.</summary>
     public int Id { get; }
 
-    /// <summary>Channels in the group (heads, when <see cref="HeadSize"/> is set).</summary>
+    /// <summary>Channels in the group (heads, when <see cref="HeadSize"/> is set; runs of channels, when <see cref="NormGroupChannels"/> is).</summary>
     public int Size { get; }
 
     /// <summary>Positions per head (dh) when the group's units are attention heads; null for plain channels.</summary>
     public int? HeadSize { get; }
 
-    /// <summary>The group's units for messages: "64 channels" or "4 heads × 16".</summary>
-    public string Unit => HeadSize is int dh ? $"{Size} heads × {dh}" : $"{Size} channels";
+    /// <summary>
+    /// Channels per unit when a GroupNorm reads the channels (it normalizes runs of C/G channels together, so they go
+    /// in whole runs): <see cref="Size"/> then counts runs of this many consecutive channels. Null for single channels.
+    /// </summary>
+    public int? NormGroupChannels { get; }
+
+    /// <summary>The group's channels: <see cref="Size"/> times <see cref="NormGroupChannels"/> when set, else <see cref="Size"/> (heads for a head group).</summary>
+    public int Channels => Size * (NormGroupChannels ?? 1);
+
+    /// <summary>The group's units for messages: "64 channels", "4 heads × 16" or "64 channels (GroupNorm runs of 8)".</summary>
+    public string Unit => HeadSize is int dh ? $"{Size} heads × {dh}"
+        : NormGroupChannels is int n ? $"{Size * n} channels (GroupNorm runs of {n})" : $"{Size} channels";
 
     /// <summary>The nodes whose output channels these are (several when a residual Add ties them).</summary>
     public IReadOnlyList<ChannelProducer> Producers { get; }

@@ -18,10 +18,20 @@ internal static class ChannelAllocator
     }
 
     /// <summary>
-    /// The channel multiple of a group: <see cref="ChannelPruningOptions.ChannelMultiple"/>, or 1 for a head group, whose
-    /// units (heads of dh channels each) are already whole kernel tiles.
+    /// The channel multiple of a group, in its units: <see cref="ChannelPruningOptions.ChannelMultiple"/>; 1 for a head
+    /// group, whose units (heads of dh channels each) are already whole kernel tiles; for a group that a GroupNorm makes
+    /// count runs of n channels, the runs in the least common multiple of n and the channel multiple.
     /// </summary>
-    public static int MultipleOf(ChannelGroup group, ChannelPruningOptions options) => group.HeadSize is null ? options.ChannelMultiple : 1;
+    public static int MultipleOf(ChannelGroup group, ChannelPruningOptions options) =>
+        group.HeadSize is not null ? 1
+        : group.NormGroupChannels is int n ? Math.Max(1, options.ChannelMultiple / Gcd(n, Math.Max(1, options.ChannelMultiple)))
+        : options.ChannelMultiple;
+
+    private static int Gcd(int a, int b)
+    {
+        while (b != 0) (a, b) = (b, a % b);
+        return a;
+    }
 
     /// <summary>The largest allowed count below <paramref name="kept"/>: a multiple of the step (the full size is always allowed).</summary>
     private static int NextLower(int kept, int step) => kept % step == 0 ? kept - step : kept - kept % step;
@@ -73,9 +83,11 @@ internal static class ChannelAllocator
                 ?? throw new ShrinkException($"channel pruning: no channel group is produced by '{name}'; name a Conv/Gemm/MatMul node (or its output) that creates channels.");
             if (!group.Prunable)
                 throw new ShrinkException($"channel pruning: group {group.Name} cannot be pruned safely ({string.Join("; ", group.LeftAloneReasons)}).");
-            if (count < 1 || count > group.Size)
-                throw new ShrinkException($"channel pruning: group {group.Name} has {group.Size} channels; {count} cannot be kept.");
-            result[group.Id] = count;
+            if (count < 1 || count > group.Channels)
+                throw new ShrinkException($"channel pruning: group {group.Name} has {group.Channels} channels; {count} cannot be kept.");
+            if (group.NormGroupChannels is int n && count % n != 0)
+                throw new ShrinkException($"channel pruning: group {group.Name} feeds a GroupNorm and loses channels in whole runs of {n}; keep a multiple of {n}, not {count}.");
+            result[group.Id] = count / (group.NormGroupChannels ?? 1);
         }
         return result;
     }

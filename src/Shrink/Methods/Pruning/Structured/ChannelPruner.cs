@@ -136,10 +136,10 @@ public sealed class ChannelPruner(ChannelPruningOptions options)
         return new ChannelPruningResult
         {
             Model = pruned,
-            Groups = groups.Where(g => g.Prunable).Select(g => new ChannelGroupDecision(g.Name, g.Producers.Select(p => p.Node.DisplayName).ToArray(), g.Size, kept[g.Id], ranking, g.HeadSize)).ToArray(),
+            Groups = groups.Where(g => g.Prunable).Select(g => new ChannelGroupDecision(g.Name, g.Producers.Select(p => p.Node.DisplayName).ToArray(), g.Channels, kept[g.Id] * (g.NormGroupChannels ?? 1), ranking, g.HeadSize)).ToArray(),
             Fair = fairResult,
             Latency = predicted,
-            LeftAlone = [.. groups.Where(g => !g.Prunable).Select(g => new ChannelGroupLeftAlone(g.Name, g.Size, g.LeftAloneReasons, g.HeadSize)), .. SubgraphLayersLeftAlone(prepared)],
+            LeftAlone = [.. groups.Where(g => !g.Prunable).Select(g => new ChannelGroupLeftAlone(g.Name, g.Channels, g.LeftAloneReasons, g.HeadSize)), .. SubgraphLayersLeftAlone(prepared)],
             Refits = refits,
             ParametersBefore = before.Parameters,
             ParametersAfter = after.Parameters,

@@ -59,6 +59,8 @@ internal static class GreedyChannelSelection
                     var layer = weight is null || weight.Type != ElementType.Float || c.Node.Inputs[0] != c.Input ? null : LayerShape.Of(c.Node, weight);
                     if (layer is not null && layer.InputFeatures + 1 <= MaxColumns)
                     {
+                        // A conv that reads whole GroupNorm runs (Block > 1) is left to the criterion's ranking: fitting
+                        // it by runs was tried on tiny_ddpm and sampled worse after the refit (docs/diffusion.md).
                         int per = c.Node.OpType == OpTypes.Conv ? (int)(weight!.Dims[2] * weight.Dims[3]) : (int)c.Block;
                         if (c.Node.OpType != OpTypes.Conv || c.Block == 1) fit = new Fit(c, layer, per);
                     }
