@@ -47,4 +47,7 @@ public enum ChannelFlow
 
     /// <summary>Shape: reading the other dims is harmless; reading the channel count needs an edit.</summary>
     ReadsShape,
+
+    /// <summary>ReduceSum/ReduceMean: reducing other axes keeps the channels (on an axis that moves when keepdims is 0); reducing the channel axis blocks.</summary>
+    Reduces,
 }
