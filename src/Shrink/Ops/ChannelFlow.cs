@@ -50,4 +50,6 @@ public enum ChannelFlow
 
     /// <summary>Resize (and Upsample, which preparation turns into Resize): channels pass through when the scale of their axis is 1.</summary>
     Resamples,
+    /// <summary>ReduceSum/ReduceMean: reducing other axes keeps the channels (on an axis that moves when keepdims is 0); reducing the channel axis blocks.</summary>
+    Reduces,
 }

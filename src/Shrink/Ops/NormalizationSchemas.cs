@@ -34,7 +34,7 @@ public static class NormalizationSchemas
         new(OpTypes.SimplifiedLayerNormalization, OpDomains.Microsoft),
         new(OpTypes.SkipSimplifiedLayerNormalization, OpDomains.Microsoft),
         new(OpTypes.RMSNormalization),
-        new(OpTypes.ReduceMean) { Backward = new ReduceBackward(), QdqRole = QdqRole.Fragile, FusesInto = OpTypes.QLinearReduceMean },
-        new(OpTypes.ReduceSum) { Backward = new ReduceBackward(), QdqRole = QdqRole.Fragile },
+        new(OpTypes.ReduceMean) { ChannelFlow = ChannelFlow.Reduces, Backward = new ReduceBackward(), QdqRole = QdqRole.Fragile, FusesInto = OpTypes.QLinearReduceMean },
+        new(OpTypes.ReduceSum) { ChannelFlow = ChannelFlow.Reduces, Backward = new ReduceBackward(), QdqRole = QdqRole.Fragile },
     ];
 }

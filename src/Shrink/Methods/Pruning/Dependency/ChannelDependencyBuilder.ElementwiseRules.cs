@@ -84,6 +84,7 @@ internal sealed partial class ChannelDependencyBuilder
             bool scalar = shape is not null && shape.All(d => d >= 0) && shape.Aggregate(1L, (a, b) => a * b) == 1;
             if (shape is not null && (scalar || (!concatenation && BroadcastsOverChannels(shape, first))))
                 continue;
+            if (TracksConstantOperand(node, input, first)) continue;
             RefuseInputs(node, $"{node.OpType} {node.DisplayName} mixes the channels with '{input}', whose channels are not tracked");
             return;
         }

@@ -98,7 +98,7 @@ internal sealed partial class ChannelDependencyBuilder
             return;
         }
         AddProducer(node, weight, outAxis, 2, biasTensor is not null && biasTensor.ElementCount != 1 ? bias : null, biasTensor is null ? 0 : biasTensor.Dims.Count - 1,
-            HeadSplitOf(node, n));
+            HeadSplitOf(node, n) ?? ChunkSplitOf(node, n));
     }
 
     private void VisitMatMul(Node node)
@@ -123,7 +123,7 @@ internal sealed partial class ChannelDependencyBuilder
                 Refuse(layout, $"MatMul {node.DisplayName} reads channels that are not its last axis");
             else AddConsumer(node, weight.Name, 0, layout, node.Inputs[0]);
         }
-        AddProducer(node, weight, 1, rank, null, 0, HeadSplitOf(node, weight.Dims[1]));
+        AddProducer(node, weight, 1, rank, null, 0, HeadSplitOf(node, weight.Dims[1]) ?? ChunkSplitOf(node, weight.Dims[1]));
     }
 
     /// <summary>

@@ -218,7 +218,7 @@ internal sealed partial class ChannelDependencyBuilder
     private void VisitSlice(Node node)
     {
         var layout = LayoutOf(node, 0);
-        if (layout is null) return;
+        if (layout is null || TryChunkSlice(node, layout)) return;
         if (node.Inputs.Skip(1).Any(_layouts.ContainsKey))
         {
             RefuseInputs(node, $"Slice {node.DisplayName} takes its bounds from the channels");
@@ -270,7 +270,7 @@ internal sealed partial class ChannelDependencyBuilder
         string shape = node.Outputs[0];
         var pieces = new List<string>();
         if (node.Attribute("start") is null && node.Attribute("end") is null && !graph.IsGraphOutput(shape)
-            && graph.Consumers(shape).All(r => ReadsOtherDims(r, shape, layout) || ReadsChannelCountInto(r, node, layout, pieces)))
+            && graph.Consumers(shape).All(r => ReadsOtherDims(r, shape, layout) || ReadsChannelCountInto(r, node, layout, pieces) || ReadsChannelCountForChunks(r, node, layout)))
         {
             // Held until the Reshape's visit: its edit must replace exactly these pieces.
             foreach (var piece in pieces) _channelCountReads[piece] = (node, layout);

@@ -133,6 +133,7 @@ internal sealed partial class ChannelDependencyBuilder(ModelGraph graph, IReadOn
             case ChannelFlow.NormalizesAlongAxis: VisitSoftmax(node); break;
             case ChannelFlow.ReadsShape: VisitShape(node); break;
             case ChannelFlow.Resamples: VisitResize(node); break;
+            case ChannelFlow.Reduces: VisitReduce(node); break;
             default: RefuseInputs(node, $"unsupported op {op} at {node.DisplayName}"); break;
         }
     }
@@ -176,7 +177,8 @@ internal sealed partial class ChannelDependencyBuilder(ModelGraph graph, IReadOn
         if (heads is { } h)
         {
             layout = layout with { Block = h.HeadSize, Repeats = h.Parts };
-            _groups[id].HeadSize = h.HeadSize;
+            // A chunked projection's runs (head size 1) hold plain channels.
+            _groups[id].HeadSize = h.HeadSize > 1 ? h.HeadSize : null;
         }
         _groups[id].Producers.Add(new ChannelProducer(node, weight.Name, axis, node.Outputs[0], layout.Block, layout.Repeats));
         _slices.Add(new ChannelTensorSlice(weight.Name, axis, layout, node, "output"));
