@@ -133,6 +133,7 @@ internal static class PruneCommand
             sparsityOptions?.Validate();
             options?.Validate();
             var onnx = outputs.LoadModel(input);
+            if (fineTune is not null) Shrink.Training.TrainableModelCheck.RefuseKvCache(onnx, "prune --finetune");
             CommonOptions.CheckNodeNames(excluded, onnx, "--exclude-nodes");
             CommonOptions.CheckNodeNames(keptChannels?.Keys ?? Enumerable.Empty<string>(), onnx, "--keep");
             CommonOptions.CheckInputShapes(shapes, onnx, input);

@@ -191,6 +191,7 @@ internal static class QuantizeCommand
                 AnalysisSamples = Math.Max(0, parse.GetValue(analysis)),
             };
             var onnx = outputs.LoadModel(input);
+            if (qatOptions is not null) Training.TrainableModelCheck.RefuseKvCache(onnx, "quantize --qat");
             CommonOptions.CheckNodeNames(options.ExcludeNodes, onnx, "--exclude-nodes");
             data.CheckAgainst(parse, onnx, input);
             QuantizationResult result;
@@ -244,6 +245,7 @@ internal static class QuantizeCommand
         Option<string?> report, Option<string?> json, Option<string?> recipeOut, Training.FineTuneOptions? qatOptions)
     {
         var onnx = outputs.LoadModel(input);
+        if (qatOptions is not null) Training.TrainableModelCheck.RefuseKvCache(onnx, "quantize --qat");
         CommonOptions.CheckNodeNames(options.ExcludeNodes, onnx, "--exclude-nodes");
         data.CheckAgainst(parse, onnx, input);
         // --pipeline: GPTQ's layer inputs come from the float model's own sampling loop (x_t at every step), as static

@@ -40,6 +40,7 @@ public static class FineTuning
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        TrainableModelCheck.RefuseKvCache(student, "fine-tuning");
         if (options.StopAtMetric is not null && evaluate is null)
             throw new OptionsException("stopping at a target metric needs evaluation data (an evaluator).");
         var clock = Stopwatch.StartNew();
