@@ -76,7 +76,7 @@ internal static class BertTextBenchmark
                 double Metric(string name) => eval.Metrics.First(m => m.Name == name).Value;
                 string key = Batch.ToString(CultureInfo.InvariantCulture);
                 rows.Add(new Row(mode, Metric("embedding_cosine_mean"), Metric("embedding_cosine_min"), eval.Metrics.FirstOrDefault(m => m.Name == "neighbour_agreement")?.Value ?? double.NaN,
-                    eval.ReferenceLatencyMs![key], eval.LatencyMs[key], eval.Speedup![key], new FileInfo(path).Length, seconds, Kernels(result)));
+                    eval.ReferenceLatencyMs![key], eval.LatencyMs[key], eval.Speedup![key], new FileInfo(path).Length, seconds, TransformerInt8Benchmark.Kernels(result)));
             }
             string report = Report(rows, quick, clock.Elapsed.TotalSeconds, documents.Count, split, vocabulary, new FileInfo(fp32).Length, calibration, evaluation);
             AtomicFile.WriteAllText(outPath, report);
@@ -150,11 +150,6 @@ internal static class BertTextBenchmark
         File.WriteAllLines(path, entries);
         return top.Count;
     }
-
-    private static string Kernels(QuantizationResult result) => result.Fusion is null
-        ? "–"
-        : string.Join(", ", result.Fusion.OptimizedOps.Where(kv => kv.Key.Contains("Integer", StringComparison.Ordinal) || kv.Key.Contains("QLinear", StringComparison.Ordinal) || kv.Key.Contains("QGemm", StringComparison.Ordinal) || kv.Key.Contains("DynamicQuantize", StringComparison.Ordinal) || kv.Key.EndsWith("MatMul", StringComparison.Ordinal))
-            .Select(kv => $"{kv.Key.Replace("com.microsoft.", "", StringComparison.Ordinal)} ×{kv.Value}"));
 
     private static string Report(List<Row> rows, bool quick, double seconds, int documents, int split, int words, long fp32Bytes, long calibration, long evaluation)
     {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Shrink.Data;
 using Shrink.Model;
@@ -32,22 +31,11 @@ internal static class InferenceProfile
                 for (int i = 0; i < runs; i++) session.Run(feeds).Dispose();
                 file = session.EndProfiling();
             }
-            var totals = new Dictionary<string, (double Us, int Count)>(StringComparer.Ordinal);
-            using (var doc = JsonDocument.Parse(File.ReadAllText(file)))
-            {
-                foreach (var e in doc.RootElement.EnumerateArray())
-                {
-                    if (e.GetProperty("cat").GetString() != "Node" || !e.GetProperty("name").GetString()!.EndsWith("_kernel_time", StringComparison.Ordinal)) continue;
-                    string op = e.GetProperty("args").GetProperty("op_name").GetString()!;
-                    var t = totals.GetValueOrDefault(op);
-                    totals[op] = (t.Us + e.GetProperty("dur").GetDouble(), t.Count + 1);
-                }
-            }
-            File.Delete(file);
+            var totals = OrtProfileFile.KernelTimes(file);
             double all = totals.Values.Sum(v => v.Us) / 1000 / runs;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(path)} batch {batch}: {all:F2} ms of kernels per run"));
-            foreach (var (op, (us, count)) in totals.OrderByDescending(kv => kv.Value.Us))
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {op,-28} {us / 1000 / runs,8:F3} ms  {100 * us / 1000 / runs / all,5:F1} %  ({count / runs} nodes)"));
+            foreach (var (op, (us, nodes)) in totals.OrderByDescending(kv => kv.Value.Us))
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {op,-28} {us / 1000 / runs,8:F3} ms  {100 * us / 1000 / runs / all,5:F1} %  ({nodes} nodes)"));
         }
         return 0;
     }

@@ -71,7 +71,7 @@ internal static class TransformerInt8Benchmark
         ? new DynamicQuantizer(new StaticQuantizationOptions()).Quantize(model)
         : new StaticQuantizer(new StaticQuantizationOptions { AnalysisSamples = 0, Samples = samples }).Quantize(model, data);
 
-    private static string Kernels(QuantizationResult result) => result.Fusion is null
+    internal static string Kernels(QuantizationResult result) => result.Fusion is null
         ? "–"
         : string.Join(", ", result.Fusion.OptimizedOps.Where(kv => kv.Key.Contains("Integer", StringComparison.Ordinal) || kv.Key.Contains("QLinear", StringComparison.Ordinal) || kv.Key.Contains("QGemm", StringComparison.Ordinal) || kv.Key.Contains("DynamicQuantize", StringComparison.Ordinal) || kv.Key.EndsWith("MatMul", StringComparison.Ordinal))
             .Select(kv => $"{kv.Key.Replace("com.microsoft.", "", StringComparison.Ordinal)} ×{kv.Value}"));

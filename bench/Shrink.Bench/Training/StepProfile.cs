@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Shrink.Model;
 using Shrink.Training.Autodiff;
@@ -42,20 +41,8 @@ internal static class StepProfile
             for (int i = 0; i < steps; i++) session.Run(feeds).Dispose();
             file = session.EndProfiling();
         }
-        var totals = new Dictionary<string, (double Us, HashSet<string> Nodes)>(StringComparer.Ordinal);
-        using (var doc = JsonDocument.Parse(File.ReadAllText(file)))
-        {
-            foreach (var e in doc.RootElement.EnumerateArray())
-            {
-                if (e.GetProperty("cat").GetString() != "Node" || !e.GetProperty("name").GetString()!.EndsWith("_kernel_time", StringComparison.Ordinal)) continue;
-                string op = e.GetProperty("args").GetProperty("op_name").GetString()!;
-                if (!totals.TryGetValue(op, out var t)) totals[op] = t = (0, new HashSet<string>(StringComparer.Ordinal));
-                t.Nodes.Add(e.GetProperty("name").GetString()!);
-                totals[op] = (t.Us + e.GetProperty("dur").GetDouble(), t.Nodes);
-            }
-        }
-        File.Delete(file);
+        var totals = OrtProfileFile.KernelTimes(file);
         // The warm-up run is in the profile too.
-        return [.. totals.Select(kv => new Entry(kv.Key, kv.Value.Us / 1000.0 / (steps + 1), kv.Value.Nodes.Count)).OrderByDescending(e => e.MsPerStep)];
+        return [.. totals.Select(kv => new Entry(kv.Key, kv.Value.Us / 1000.0 / (steps + 1), kv.Value.Nodes)).OrderByDescending(e => e.MsPerStep)];
     }
 }

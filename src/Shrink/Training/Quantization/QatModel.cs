@@ -8,54 +8,28 @@ namespace Shrink.Training.Quantization;
 /// train and how, and <see cref="Export"/>, which writes trained values back into the PTQ model's QDQ structure.
 /// </summary>
 /// <remarks>
-/// <see cref="FineTuning.Run"/> trains it with <see cref="FineTuneOptions.StopGradient"/> = <see cref="StopGradient"/>
+/// <see cref="FineTuning.Run"/> trains it with <see cref="FineTuneOptions.StopGradient"/> = <see cref="QatTrainingModel.StopGradient"/>
 /// (which makes each fake quantizer's Round a straight-through estimator) and <see cref="FineTuneOptions.Hints"/> =
-/// <see cref="Hints"/>; any other trainer builds the gradients with <c>Gradients.Build(Model, loss, Parameters,
+/// <see cref="QatTrainingModel.Hints"/>; any other trainer builds the gradients with <c>Gradients.Build(Model, loss, Parameters,
 /// StopGradient)</c>, multiplies each parameter's learning rate by its <see cref="ParameterHint.LearningRateScale"/> and
 /// raises it to its <see cref="ParameterHint.Minimum"/> after each update. The model with the trained initializers then
 /// goes to <see cref="Export"/>.
 /// </remarks>
-public sealed class QatModel
+public sealed class QatModel : QatTrainingModel
 {
-    private readonly OnnxModel _ptq;
     private readonly IReadOnlyList<WeightLink> _weights;
     private readonly IReadOnlyList<BiasLink> _biases;
     private readonly IReadOnlyList<string> _activationScales;
 
     internal QatModel(OnnxModel ptq, OnnxModel model, IReadOnlyList<(string Name, ParameterRole Role, ParameterHint Hint)> parameters, IReadOnlyList<string> stopGradient,
         IReadOnlyList<FakeQuantizer> quantizers, IReadOnlyList<WeightLink> weights, IReadOnlyList<BiasLink> biases, IReadOnlyList<string> activationScales)
+        : base(ptq, model, parameters, stopGradient)
     {
-        _ptq = ptq.Clone();
-        Model = model;
-        Parameters = [.. parameters.Select(p => p.Name)];
-        Roles = parameters.ToDictionary(p => p.Name, p => p.Role, StringComparer.Ordinal);
-        Hints = parameters.ToDictionary(p => p.Name, p => p.Hint, StringComparer.Ordinal);
-        StopGradient = stopGradient;
         Quantizers = quantizers;
         _weights = weights;
         _biases = biases;
         _activationScales = activationScales;
     }
-
-    /// <summary>The float training model: fake quantizers where the Q/DQ were, float weights, biases and scales as initializers.</summary>
-    public OnnxModel Model { get; }
-
-    /// <summary>The trainable parameters: weights, biases, weight scales, activation scales (float initializers of <see cref="Model"/>).</summary>
-    public IReadOnlyList<string> Parameters { get; }
-
-    /// <summary>What each parameter is.</summary>
-    public IReadOnlyDictionary<string, ParameterRole> Roles { get; }
-
-    /// <summary>
-    /// How the trainer treats each parameter (<see cref="FineTuneOptions.Hints"/>): scales get LSQ's gradient scale
-    /// g = 1/√(N·Qp) as a learning-rate factor (N the elements one scale serves: per channel for weights, per sample for
-    /// activations; Qp the positive levels; with plain SGD this equals scaling the gradient, as LSQ writes it), a floor
-    /// that keeps them positive, and no weight decay; weights and biases the run's defaults.
-    /// </summary>
-    public IReadOnlyDictionary<string, ParameterHint> Hints { get; }
-
-    /// <summary>The values whose gradient is not propagated (each fake quantizer's Round(c) − c).</summary>
-    public IReadOnlyList<string> StopGradient { get; }
 
     /// <summary>The fake quantizers, weights first.</summary>
     public IReadOnlyList<FakeQuantizer> Quantizers { get; }
@@ -72,7 +46,7 @@ public sealed class QatModel
     public OnnxModel Export(OnnxModel trained)
     {
         ArgumentNullException.ThrowIfNull(trained);
-        var result = _ptq.Clone();
+        var result = Ptq.Clone();
         var graph = result.Graph;
         var handled = new HashSet<string>(StringComparer.Ordinal);
         float[] Read(string name, bool positive)
@@ -127,7 +101,7 @@ public sealed class QatModel
             var codes = graph.FindInitializer(b.Codes)!;
             var oldScale = graph.FindInitializer(b.Scale)!;
             if (oldScale.ElementCount != q.Length)
-                throw new ShrinkException($"{_ptq.Name}: bias scale '{b.Scale}' has {oldScale.ElementCount} values for {q.Length} biases; export writes one per bias.");
+                throw new ShrinkException($"{Ptq.Name}: bias scale '{b.Scale}' has {oldScale.ElementCount} values for {q.Length} biases; export writes one per bias.");
             graph.SetInitializer(TensorData.Create<int>(b.Codes, codes.Dims.ToArray(), q, ElementType.Int32));
             graph.SetInitializer(TensorData.FromFloats(b.Scale, oldScale.Dims.ToArray(), biasScales));
         }

@@ -10,43 +10,19 @@ namespace Shrink.Training.Quantization;
 /// </summary>
 /// <remarks>
 /// Trained as <see cref="QatModel"/> is: <see cref="FineTuning.Run"/> with <see cref="FineTuneOptions.StopGradient"/> =
-/// <see cref="StopGradient"/> and <see cref="FineTuneOptions.Hints"/> = <see cref="Hints"/>.
+/// <see cref="QatTrainingModel.StopGradient"/> and <see cref="FineTuneOptions.Hints"/> = <see cref="QatTrainingModel.Hints"/>.
 /// </remarks>
-public sealed class WeightOnlyQatModel
+public sealed class WeightOnlyQatModel : QatTrainingModel
 {
-    private readonly OnnxModel _ptq;
     private readonly IReadOnlyList<BlockWeightLink> _layers;
 
     internal WeightOnlyQatModel(OnnxModel ptq, OnnxModel model, IReadOnlyList<(string Name, ParameterRole Role, ParameterHint Hint)> parameters, IReadOnlyList<string> stopGradient,
         IReadOnlyList<BlockWeightLink> layers, int frozenLayers)
+        : base(ptq, model, parameters, stopGradient)
     {
-        _ptq = ptq.Clone();
         _layers = layers;
-        Model = model;
-        Parameters = [.. parameters.Select(p => p.Name)];
-        Roles = parameters.ToDictionary(p => p.Name, p => p.Role, StringComparer.Ordinal);
-        Hints = parameters.ToDictionary(p => p.Name, p => p.Hint, StringComparer.Ordinal);
-        StopGradient = stopGradient;
         FrozenLayers = frozenLayers;
     }
-
-    /// <summary>The float training model: MatMuls of blockwise fake-quantized float weights where the MatMulNBits were.</summary>
-    public OnnxModel Model { get; }
-
-    /// <summary>The trainable parameters: each layer's weight [K, N], its bias (when the MatMulNBits had one) and its block scales.</summary>
-    public IReadOnlyList<string> Parameters { get; }
-
-    /// <summary>What each parameter is.</summary>
-    public IReadOnlyDictionary<string, ParameterRole> Roles { get; }
-
-    /// <summary>
-    /// How the trainer treats each parameter: block scales get LSQ's gradient scale 1/√(block·Qp) as a learning-rate
-    /// factor, a floor that keeps them positive and no weight decay; weights and biases the run's defaults.
-    /// </summary>
-    public IReadOnlyDictionary<string, ParameterHint> Hints { get; }
-
-    /// <summary>The values whose gradient is not propagated (each fake quantizer's Round(c) − c).</summary>
-    public IReadOnlyList<string> StopGradient { get; }
 
     /// <summary>The MatMulNBits layers trained.</summary>
     public int Layers => _layers.Count;
@@ -65,7 +41,7 @@ public sealed class WeightOnlyQatModel
     public OnnxModel Export(OnnxModel trained)
     {
         ArgumentNullException.ThrowIfNull(trained);
-        var result = _ptq.Clone();
+        var result = Ptq.Clone();
         var graph = result.Graph;
         float[] Read(string name, bool positive)
         {

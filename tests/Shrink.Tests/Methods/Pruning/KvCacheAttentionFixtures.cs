@@ -15,7 +15,7 @@ internal static class KvCacheAttentionFixtures
     public const int Vocab = 5;
 
     /// <summary>The output projection's weight [H·dh, D].</summary>
-    public const string OutputWeight = "o_W";
+    public const string OutputWeight = AttentionFixtures.OutputWeight;
 
     /// <summary>The fused q,k,v projection node.</summary>
     public const string QkvNode = "qkv_matmul";
@@ -96,18 +96,8 @@ internal static class KvCacheAttentionFixtures
         return TinyModels.BuildModel(g);
     }
 
-    /// <summary>A copy of <paramref name="model"/> with the output-projection rows of <paramref name="head"/> set to zero: what it computes without that head.</summary>
-    public static ModelProto WithoutHead(ModelProto model, int head, int headSize)
-    {
-        var copy = model.Clone();
-        var w = copy.Graph.Initializer.Single(t => t.Name == OutputWeight);
-        int columns = (int)w.Dims[1];
-        var values = w.FloatData.Count > 0 ? w.FloatData.ToArray() : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(w.RawData.Span).ToArray();
-        Array.Clear(values, head * headSize * columns, headSize * columns);
-        copy.Graph.Initializer.Remove(w);
-        copy.Graph.Initializer.Add(TinyModels.FloatTensor(OutputWeight, w.Dims.ToArray(), values));
-        return copy;
-    }
+    /// <summary>A copy of <paramref name="model"/> with the output-projection rows of <paramref name="head"/> set to zero: what it computes without that head (the same projection name as <see cref="AttentionFixtures"/>).</summary>
+    public static ModelProto WithoutHead(ModelProto model, int head, int headSize) => AttentionFixtures.WithoutHead(model, head, headSize);
 
     /// <summary>Tokens [batch, seq] and a random cache [batch, heads, past, dh] of each kind.</summary>
     public static Dictionary<string, TensorProto> Inputs(int batch, int seq, int heads, int past, int headSize, int seed = 7)
