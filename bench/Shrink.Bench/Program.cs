@@ -48,7 +48,14 @@ internal static class Program
             {
                 int batchAt = Array.IndexOf(args, "--batch");
                 int batch = batchAt > 0 ? int.Parse(args[batchAt + 1], System.Globalization.CultureInfo.InvariantCulture) : 64;
-                return InferenceProfile.Run([.. args.Where(a => a.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))], batch, 20);
+                var shapes = new Dictionary<string, long[]>();
+                for (int i = 0; i + 1 < args.Length; i++)
+                {
+                    if (args[i] != "--input-shape") continue;
+                    var (name, dims) = (args[i + 1][..args[i + 1].IndexOf('=', StringComparison.Ordinal)], args[i + 1][(args[i + 1].IndexOf('=', StringComparison.Ordinal) + 1)..]);
+                    shapes[name] = [.. dims.Split('x').Select(d => long.Parse(d, System.Globalization.CultureInfo.InvariantCulture))];
+                }
+                return InferenceProfile.Run([.. args.Where(a => a.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))], batch, 20, shapes);
             }
             if (args.Length >= 1 && args[0] == "bert-text")
             {
