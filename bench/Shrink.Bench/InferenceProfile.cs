@@ -7,12 +7,12 @@ using Shrink.Runtime;
 namespace Shrink.Bench;
 
 /// <summary>
-/// <c>profile MODEL [MODEL...] --batch N [--input-shape NAME=1x128]</c>: where inference time goes, per op type of ORT's optimized graph (one
+/// <c>profile MODEL [MODEL...] --batch N [--input-shape NAME=1x128] [--flush-denormals]</c>: where inference time goes, per op type of ORT's optimized graph (one
 /// intra-op thread, all optimizations, random inputs of the model's shape: timing only), ms per run, largest first.
 /// </summary>
 internal static class InferenceProfile
 {
-    public static int Run(IReadOnlyList<string> models, int batch, int runs, IReadOnlyDictionary<string, long[]> shapes)
+    public static int Run(IReadOnlyList<string> models, int batch, int runs, IReadOnlyDictionary<string, long[]> shapes, bool flushDenormals)
     {
         foreach (var path in models)
         {
@@ -21,7 +21,7 @@ internal static class InferenceProfile
             using var source = new RandomDataSource(inputs, shapes, batch, seed: 0);
             var sample = source.ReadBatches(batch, batch).First();
             using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, EnableProfiling = true };
-            if (Environment.GetEnvironmentVariable("PROFILE_FTZ") == "1") options.AddSessionConfigEntry("session.set_denormal_as_zero", "1");
+            if (flushDenormals) options.AddSessionConfigEntry("session.set_denormal_as_zero", "1");
             options.ProfileOutputPathPrefix = Path.Combine(Path.GetTempPath(), $"shrink-profile-{Environment.ProcessId}");
             string file;
             using (var session = new InferenceSession(path, options))

@@ -55,7 +55,7 @@ internal static class Program
                     var (name, dims) = (args[i + 1][..args[i + 1].IndexOf('=', StringComparison.Ordinal)], args[i + 1][(args[i + 1].IndexOf('=', StringComparison.Ordinal) + 1)..]);
                     shapes[name] = [.. dims.Split('x').Select(d => long.Parse(d, System.Globalization.CultureInfo.InvariantCulture))];
                 }
-                return InferenceProfile.Run([.. args.Where(a => a.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))], batch, 20, shapes);
+                return InferenceProfile.Run([.. args.Where(a => a.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))], batch, 20, shapes, args.Contains("--flush-denormals"));
             }
             if (args.Length >= 1 && args[0] == "bert-text")
             {

@@ -25,16 +25,17 @@ internal static class BenchCommand
         var json = CommonOptions.Json();
         var data = new Option<string>("--data") { Description = "Input samples (default random:64 from the first model's input shapes)", DefaultValueFactory = _ => "random:64" };
         var inputShape = new Option<string[]>("--input-shape") { Description = "Fix symbolic dims for random data: name=1,3,48,320 (repeatable)" };
+        var flushDenormals = CommonOptions.FlushDenormals();
         var command = new Command("bench", "Time models side by side in ONNX Runtime, interleaved run by run, and report medians, p90 and ratios.")
         {
-            models, batches, threads, runs, warmup, json, data, inputShape,
+            models, batches, threads, runs, warmup, json, data, inputShape, flushDenormals,
         };
         command.SetAction(parse =>
         {
             var paths = parse.GetValue(models)!;
             using var outputs = OutputTransaction.Begin([.. paths.Select(p => ("MODEL", (string?)p)), ("--data", parse.GetValue(data))], [("--json", parse.GetValue(json))]);
             var sizes = CommonOptions.ParseBatches(parse.GetValue(batches)!);
-            var runtime = new RuntimeOptions { IntraOpThreads = CommonOptions.CheckThreads(parse.GetValue(threads)) };
+            var runtime = new RuntimeOptions { IntraOpThreads = CommonOptions.CheckThreads(parse.GetValue(threads)), FlushDenormals = parse.GetValue(flushDenormals) };
             var meter = new LatencyMeter { Runs = CommonOptions.NotNegative(parse.GetValue(runs), "--runs"), WarmupRuns = CommonOptions.NotNegative(parse.GetValue(warmup), "--warmup") };
             var sessions = new List<ModelSession>();
             try
@@ -78,8 +79,9 @@ internal static class BenchCommand
                     table.Add(Path.GetFileName(r.Model), r.BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture), Format.Ms(r.MedianMs), Format.Ms(r.P90Ms), Format.Ratio(r.RatioToFirst), r.Runs.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 string? target = parse.GetValue(json);
                 if (target != "-")
-                    ConsoleOutput.Write(new ReportSection("Latency", table, [$"ONNX Runtime {OrtInfo.Version}, CPU, {runtime.IntraOpThreads} intra-op thread(s); models interleaved run by run after warm-up; input from {source.Description}."]));
-                JsonOutput.Write(target, new BenchJson(runtime.IntraOpThreads, OrtInfo.Version, rows));
+                    ConsoleOutput.Write(new ReportSection("Latency", table, [$"ONNX Runtime {OrtInfo.Version}, CPU, {runtime.IntraOpThreads} intra-op thread(s); models interleaved run by run after warm-up; input from {source.Description}.",
+                        .. CommonOptions.DenormalsNote(runtime.FlushDenormals) is string note ? [note] : Array.Empty<string>()]));
+                JsonOutput.Write(target, new BenchJson(runtime.IntraOpThreads, OrtInfo.Version, rows, runtime.FlushDenormals && ModelSession.DenormalsFlushed == true));
                 return ExitCodes.Ok;
             }
             finally

@@ -16,6 +16,7 @@ internal static class EvalCommand
         var reference = new Option<string?>("--reference") { Description = "A reference model (e.g. the fp32 original): fidelity per output, and latency timed side by side" };
         var batches = CommonOptions.Batches("1,64");
         var threads = CommonOptions.Threads();
+        var flushDenormals = CommonOptions.FlushDenormals();
         var runs = CommonOptions.Runs();
         var warmup = CommonOptions.Warmup();
         var json = CommonOptions.Json();
@@ -26,7 +27,7 @@ internal static class EvalCommand
         var pipeline = new PipelineArguments(evaluation: true);
         var command = new Command("eval", "Measure a model: its task's metrics (top-1/top-5 accuracy, perplexity, embedding similarity, errors), fidelity to a reference, latency, size, parameters and MACs.")
         {
-            model, reference, batches, threads, runs, warmup, json, report, noLatency, memoryLimit,
+            model, reference, batches, threads, flushDenormals, runs, warmup, json, report, noLatency, memoryLimit,
         };
         data.AddTo(command);
         pipeline.AddTo(command);
@@ -54,7 +55,7 @@ internal static class EvalCommand
             var options = new EvaluationOptions
             {
                 LatencyBatchSizes = parse.GetValue(noLatency) ? [] : CommonOptions.ParseBatches(parse.GetValue(batches)!),
-                Runtime = new RuntimeOptions { IntraOpThreads = CommonOptions.CheckThreads(parse.GetValue(threads)) },
+                Runtime = new RuntimeOptions { IntraOpThreads = CommonOptions.CheckThreads(parse.GetValue(threads)), FlushDenormals = parse.GetValue(flushDenormals) },
                 MaxSamples = parse.GetValue(data.Samples),
                 Task = parse.GetValue(data.TaskName),
                 MemoryLimitBytes = QuantizeCommand.MemoryLimit(parse.GetValue(memoryLimit)),
@@ -71,6 +72,7 @@ internal static class EvalCommand
             {
                 Console.Out.WriteLine($"{modelPath}" + (referencePath is null ? "" : $" vs reference {referencePath}"));
                 foreach (var section in EvaluationReport.Sections(result)) ConsoleOutput.Write(section);
+                if (CommonOptions.DenormalsNote(parse.GetValue(flushDenormals)) is string note) Console.Out.WriteLine($"  {note}");
             }
             else
             {

@@ -35,6 +35,21 @@ public sealed class ModelSession : IModelRunner, IDisposable
     /// <summary>The model's output names, in order.</summary>
     public IReadOnlyList<string> OutputNames { get; }
 
+    private static readonly object FirstSessionLock = new();
+    private static bool? s_firstSessionFlushes;
+
+    /// <summary>
+    /// Whether ORT flushes denormals to zero on the thread that created the process's first session (null before any
+    /// session): ORT decides it once per process from that session's <see cref="RuntimeOptions.FlushDenormals"/>.
+    /// </summary>
+    public static bool? DenormalsFlushed
+    {
+        get
+        {
+            lock (FirstSessionLock) return s_firstSessionFlushes;
+        }
+    }
+
     /// <summary>Creates a session for a model file (ORT reads external data itself).</summary>
     public static ModelSession Open(string path, RuntimeOptions? options = null)
     {
@@ -68,6 +83,7 @@ public sealed class ModelSession : IModelRunner, IDisposable
         if (options.OptimizedModelPath is not null) so.OptimizedModelFilePath = options.OptimizedModelPath;
         if (options.FoldWeightDequantize ?? (model is not null && IsWeightOnly(model))) so.AddSessionConfigEntry("session.disable_quant_qdq", "1");
         if (options.KeepRecomputedValues) so.AddSessionConfigEntry("optimization.disable_specified_optimizers", "CommonSubexpressionElimination");
+        if (options.FlushDenormals) so.AddSessionConfigEntry("session.set_denormal_as_zero", "1");
         string? tempDir = null;
         try
         {
@@ -87,6 +103,8 @@ public sealed class ModelSession : IModelRunner, IDisposable
                 model.Save(file, new ModelSaveOptions { ExternalData = ExternalDataMode.Always });
                 session = new InferenceSession(file, so);
             }
+            // ORT sets the calling thread's denormal mode once per process, from the first session it initializes.
+            lock (FirstSessionLock) s_firstSessionFlushes ??= options.FlushDenormals;
             var inputs = session.InputNames.Select(name =>
             {
                 var meta = session.InputMetadata[name];

@@ -120,4 +120,18 @@ public class CliTests
         Assert.Equal(1.0, results[0].GetProperty("ratio_to_first").GetDouble());
         Assert.True(results[1].GetProperty("median_ms").GetDouble() > 0);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Bench_flushes_denormals_only_when_asked_and_says_so(bool flush)
+    {
+        string[] args = ["bench", ShrinkCli.Sample, "--batch", "1", "--runs", "2", "--warmup", "0", "--json", "-"];
+        var r = ShrinkCli.Run(flush ? [.. args, "--flush-denormals"] : args);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        // The first session of the bench process decides ORT's denormal mode for the thread that runs the models.
+        Assert.Equal(flush, doc.RootElement.GetProperty("denormals_flushed").GetBoolean());
+    }
 }
+
