@@ -43,6 +43,7 @@ internal static class QuantizeCommand
         var activationBits = new Option<int>("--activation-bits") { Description = "Static: activation bits, 2..8 (default 8); below 8 the Q/DQ stay 8-bit and each calibrated range maps onto 2^bits of their levels (e.g. uint8 codes 0..63 for 6)", DefaultValueFactory = _ => 8 };
         var stepGroups = StepGroupQuantizeAction.CreateOption();
         var symmetric = new Option<bool>("--symmetric-activations") { Description = "Symmetric activation ranges (zero point in the middle)" };
+        var packedAttention = new Option<bool>("--packed-attention") { Description = "Int8 (static or dynamic): keep packed q/k/v projections as exported, instead of splitting them into three and moving the score scale onto the queries (faster in ONNX Runtime)" };
         var int8Attention = new Option<bool>("--int8-attention") { Description = "Static int8: also quantize MatMuls of two activations (attention Q·Kᵀ and attn·V) to QLinearMatMul; off by default, as they measured slower than float" };
         var perTensor = new Option<bool>("--per-tensor-weights") { Description = "One weight scale per tensor instead of per output channel" };
         var excludeNodes = new Option<string?>("--exclude-nodes") { Description = "Comma-separated node names to leave in float" };
@@ -58,7 +59,7 @@ internal static class QuantizeCommand
         var pipeline = new PipelineArguments(evaluation: false);
         var command = new Command("quantize", "Quantize to int8 (calibrated static QDQ fused by ONNX Runtime into integer kernels, or dynamic), or weights only to 2-8 bits with --weights (GPTQ or round-to-nearest).")
         {
-            model, output, mode, calibration, percentile, activations, symmetric, int8Attention, perTensor, excludeNodes, excludeOps, report, json, analysis, batch, memoryLimit,
+            model, output, mode, calibration, percentile, activations, symmetric, int8Attention, packedAttention, perTensor, excludeNodes, excludeOps, report, json, analysis, batch, memoryLimit,
             weights, groupSize, embeddings, method, symmetricWeights, asymmetric, actOrder, damp, clipSteps, nonSequential, floatTargets, recipeOut, activationBits, stepGroups,
             weightBits,
         };
@@ -155,6 +156,7 @@ internal static class QuantizeCommand
                     throw new UsageException($"--qat trains MatMulNBits layers, whose blocks are powers of two from 16 to 256; --group-size {g} is written as DequantizeLinear instead: use a multiple of 16, or 0.");
             }
             if (qatOptions is not null && parse.GetValue(recipeOut) is not null) throw new UsageException("--recipe-out is not available with --qat (recipes have no quantization-aware training step yet).");
+            if (parse.GetValue(mixed.Mixed) && parse.GetValue(packedAttention)) throw new UsageException("--packed-attention applies to int8 quantization (static or dynamic); leave it out with --mixed.");
             if (parse.GetValue(mixed.Mixed)) return mixed.Run(parse, outputs, input, outPath, WeightOptions(parse, "int8"), parse.GetValue(method), data, report, json);
             if (parse.GetValue(weights) is string weightType)
             {
@@ -162,6 +164,7 @@ internal static class QuantizeCommand
                 var weightOptions = WeightOptions(parse, weightType);
                 if (parse.GetValue(mode) != "static") throw new UsageException("--mode applies to int8 activation quantization; leave it out with --weights.");
                 if (parse.GetValue(int8Attention)) throw new UsageException("--int8-attention applies to static int8 quantization; leave it out with --weights.");
+                if (parse.GetValue(packedAttention)) throw new UsageException("--packed-attention applies to int8 quantization (static or dynamic); leave it out with --weights.");
                 return WeightOnly(parse, outputs, input, outPath, weightOptions, data, pipeline, report, json, recipeOut, qatOptions);
             }
             double pct = parse.GetValue(percentile);
@@ -181,6 +184,7 @@ internal static class QuantizeCommand
                 WeightRounding = parse.GetValue(method) ?? "rtn",
                 PerChannelWeights = !parse.GetValue(perTensor),
                 QuantizeAttentionMatMuls = parse.GetValue(int8Attention),
+                SplitAttention = !parse.GetValue(packedAttention),
                 Calibration = parse.GetValue(calibration)!,
                 CalibrationSettings = new CalibrationSettings { Percentile = parse.GetValue(percentile) },
                 Samples = parse.GetValue(data.Samples) ?? 512,

@@ -154,4 +154,29 @@ public class QuantizeCliTests
         Assert.Contains(message, r.Stderr);
         Assert.False(File.Exists(output));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Int8_splits_a_packed_attention_projection_unless_asked_to_keep_it(bool keep)
+    {
+        using var dir = new TempDirectory();
+        string output = dir.File("q.onnx");
+        string[] args = ["quantize", Methods.Pruning.ExportFixtures.PathOf("timm_unbind"), "-o", output, "--mode", "dynamic"];
+        var r = ShrinkCli.Run(keep ? [.. args, "--packed-attention"] : args);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(!keep, r.Stdout.Contains("pre-processing: split-attention", StringComparison.Ordinal));
+        Assert.Equal(keep, OnnxModel.Load(output).Graph.Nodes.Any(n => n.OpType == Shrink.Ops.OpTypes.Split));
+    }
+
+    [Fact]
+    public void Packed_attention_is_refused_where_nothing_is_split()
+    {
+        using var dir = new TempDirectory();
+        var r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", dir.File("q.onnx"), "--weights", "int4", "--packed-attention");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--packed-attention", r.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("q.onnx")));
+    }
 }
+

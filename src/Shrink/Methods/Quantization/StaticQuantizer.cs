@@ -28,7 +28,7 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
         StaticQuantizationChecks.CheckWeights(options);
         var method = CalibrationMethods.Create(options.Calibration, options.CalibrationSettings);
         var prepared = model.Clone();
-        var preprocessing = PreparationProfile.Compression.Apply(prepared);
+        var preprocessing = PreparationProfile.Compression.Apply(prepared).Concat(AttentionLayout.Apply(prepared, options)).ToList();
         FiniteWeights.Ensure(prepared, source);
 
         var inputs = ModelInputs.Of(prepared);

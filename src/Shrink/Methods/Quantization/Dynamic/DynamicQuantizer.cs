@@ -20,7 +20,8 @@ public sealed class DynamicQuantizer(StaticQuantizationOptions options)
     public QuantizationResult Quantize(OnnxModel model)
     {
         string source = model.Name;
-        var (quantized, preprocessing) = PreparationProfile.Compression.PrepareWeights(model, source);
+        var (quantized, prepared) = PreparationProfile.Compression.PrepareWeights(model, source);
+        var preprocessing = prepared.Concat(AttentionLayout.Apply(quantized, options)).ToList();
         var clock = Stopwatch.StartNew();
         var graph = quantized.Graph;
         var done = new Dictionary<string, int>();

@@ -78,6 +78,13 @@ public sealed record StaticQuantizationOptions
     /// </summary>
     public bool QuantizeAttentionMatMuls { get; init; }
 
+    /// <summary>
+    /// Split packed q/k/v projections into three and move the attention-score scale onto the queries before quantizing
+    /// (<see cref="Shrink.Passes.SplitAttentionProjections"/>), so ORT runs the int8 transformer without the 5-D transpose,
+    /// Split and score-sized multiply. On by default; off keeps the graph's own layout.
+    /// </summary>
+    public bool SplitAttention { get; init; } = true;
+
     /// <summary>Samples used for the per-layer error report (0: skip the report).</summary>
     public int AnalysisSamples { get; init; } = 128;
 
