@@ -6,7 +6,8 @@ namespace Shrink.Training.Quantization;
 /// One weight-only layer whose weight the PTQ model dequantizes with a DequantizeLinear (Conv weights, MatMul/Gemm groups
 /// MatMulNBits cannot carry) and where its values go on export. The codes are laid out as
 /// [<see cref="Outer"/>, <see cref="Length"/>, <see cref="Inner"/>] around the quantization axis; the scale of element
-/// (o, p, i) is <c>scales[(o · ScaleLength + p / Step) · Inner + i]</c>.
+/// (o, p, i) is <see cref="ScaleIndex"/>: <c>(o · ScaleLength + p / Step) · Inner + i</c> for blocks (the scales have
+/// the codes' dims with the axis cut to blocks), <c>p / Step</c> per channel or per tensor (one scale per position).
 /// </summary>
 /// <param name="Node">The layer reading the weight (its name, or display name when unnamed).</param>
 /// <param name="Weight">The float weight parameter, with the codes' dims.</param>
@@ -21,11 +22,12 @@ namespace Shrink.Training.Quantization;
 /// <param name="Inner">Elements after the axis (their product).</param>
 /// <param name="ScaleLength">Scales along the axis: 1 (per tensor), <paramref name="Length"/> (per channel) or the blocks.</param>
 /// <param name="Step">Elements along the axis one scale serves: <paramref name="Length"/> (per tensor), 1 (per channel) or the block size.</param>
+/// <param name="Blocked">Whether the DequantizeLinear has a block_size (scales of the codes' rank).</param>
 /// <param name="ZeroPoints">The zero point of each scale (0 for signed codes), in the scales' order (fixed).</param>
 /// <param name="LevelMin">The lowest level (code − zero point) of the grid, per scale.</param>
 /// <param name="LevelMax">The highest level, per scale.</param>
 internal sealed record DequantizeWeightLink(string Node, string Weight, string Scale, string Codes, string Scales, ElementType Type, long[] Dims, int Axis,
-    long Outer, long Length, long Inner, long ScaleLength, long Step, int[] ZeroPoints, int[] LevelMin, int[] LevelMax)
+    long Outer, long Length, long Inner, long ScaleLength, long Step, bool Blocked, int[] ZeroPoints, int[] LevelMin, int[] LevelMax)
 {
     /// <summary>Whether the codes are 4-bit (two to a byte).</summary>
     public bool Packed => Type is ElementType.Int4 or ElementType.UInt4;
@@ -35,5 +37,9 @@ internal sealed record DequantizeWeightLink(string Node, string Weight, string S
 
     /// <summary>Elements of the weight.</summary>
     public long Count => Outer * Length * Inner;
+
+    /// <summary>The index of the scale of element (<paramref name="outer"/>, <paramref name="position"/>, <paramref name="inner"/>).</summary>
+    public int ScaleIndex(long outer, long position, long inner) =>
+        (int)(Blocked ? (outer * ScaleLength + position / Step) * Inner + inner : position / Step);
 
 }

@@ -90,16 +90,17 @@ internal static class DequantizeWeightRewrite
             levelMax[g] = codeMax - zeros[g];
         }
 
+        var link = new DequantizeWeightLink(layer.DisplayName, "", "", codes.Name, scaleTensor.Name, codes.Type, dims, perTensor ? 0 : axis, outer, length, inner, scaleLength, step, block > 0,
+            zeros, levelMin, levelMax);
         var q = Values(codes);
         var w = new float[count];
         for (long o = 0, i = 0; o < outer; o++)
         {
             for (long p = 0; p < length; p++)
             {
-                long row = (o * scaleLength + p / step) * inner;
                 for (long e = 0; e < inner; e++, i++)
                 {
-                    int g = (int)(row + e);
+                    int g = link.ScaleIndex(o, p, e);
                     if (q[i] < codeMin || q[i] > codeMax)
                         throw new ShrinkException($"{source}: DequantizeLinear '{name}' holds code {q[i]} outside the {bits}-bit grid {codeMin}..{codeMax}; pass the --weights it was quantized with.");
                     w[i] = (q[i] - zeros[g]) * s[g];
@@ -110,7 +111,7 @@ internal static class DequantizeWeightRewrite
         string weight = graph.UniqueName(stem + "_qat_weight"), scale = graph.UniqueName(stem + "_qat_scale");
         graph.SetInitializer(TensorData.FromFloats(weight, dims, w));
         graph.SetInitializer(TensorData.FromFloats(scale, scaleTensor.Dims.ToArray(), s));
-        return new DequantizeWeightLink(layer.DisplayName, weight, scale, codes.Name, scaleTensor.Name, codes.Type, dims, perTensor ? 0 : axis, outer, length, inner, scaleLength, step, zeros, levelMin, levelMax);
+        return link with { Weight = weight, Scale = scale };
     }
 
     /// <summary>
@@ -136,7 +137,7 @@ internal static class DequantizeWeightRewrite
             return output;
         }
 
-        bool blocked = link.ScaleLength > 1 && link.Step > 1, perChannel = link.ScaleLength > 1 && link.Step == 1;
+        bool blocked = link.Blocked, perChannel = !link.Blocked && link.Step == 1 && link.Length > 1;
         int axis = link.Axis;
         long padded = link.ScaleLength * link.Step;
         string weight = link.Weight, scale = link.Scale;
@@ -216,10 +217,9 @@ internal static class DequantizeWeightRewrite
         {
             for (long p = 0; p < link.Length; p++)
             {
-                long row = (o * link.ScaleLength + p / link.Step) * link.Inner;
                 for (long e = 0; e < link.Inner; e++, i++)
                 {
-                    int g = (int)(row + e);
+                    int g = link.ScaleIndex(o, p, e);
                     float v = Math.Clamp(w[i] / s[g], link.LevelMin[g], link.LevelMax[g]);
                     codes[i] = (int)MathF.Round(v, MidpointRounding.ToEven) + link.ZeroPoints[g];
                 }
