@@ -41,7 +41,13 @@ internal sealed class MixedQuantizeAction
         return given.FirstOrDefault();
     }
 
-    public int Run(ParseResult parse, OutputTransaction outputs, string input, string outPath, WeightOnlyOptions weightOptions, string? method, DataArguments data, Option<string?> report, Option<string?> json)
+    /// <summary>
+    /// Plans, quantizes and writes; with <paramref name="qatOptions"/> the planned model is then trained
+    /// (<see cref="QatQuantizeAction.RunWeightOnly"/>, each layer at its planned width) and the trained model, of the same
+    /// layout and size, is written.
+    /// </summary>
+    public int Run(ParseResult parse, OutputTransaction outputs, string input, string outPath, WeightOnlyOptions weightOptions, string? method, DataArguments data, Option<string?> report, Option<string?> json,
+        Training.FineTuneOptions? qatOptions = null)
     {
         var budget = Budget(parse, this, required: true)!;
         string dataSpec = parse.GetValue(data.Data) ?? throw new UsageException("--mixed needs calibration data to measure sensitivities: --data PATH.");
@@ -49,6 +55,7 @@ internal sealed class MixedQuantizeAction
         if (parse.GetValue(LatencyBatch) <= 0) throw new UsageException("--latency-batch must be positive.");
         var sensitivityOptions = Sensitivity.Bind(parse, data, weightOptions.GroupSize, weightOptions.ExcludeNodes, weightOptions.ExcludeOps);
         var onnx = outputs.LoadModel(input);
+        if (qatOptions is not null) Training.TrainableModelCheck.RefuseKvCache(onnx, "quantize --qat");
         CommonOptions.CheckNodeNames(weightOptions.ExcludeNodes, onnx, "--exclude-nodes");
         data.CheckAgainst(parse, onnx, input);
         var sensitivity = Sensitivity.Measure(parse, input, onnx, sensitivityOptions, data);
@@ -107,14 +114,26 @@ internal sealed class MixedQuantizeAction
         }
         options = options with { LayerBits = plan.LayerBits };
         var model = QuantizeFor(plan).Model;
+        WeightOnlyQatOutcome? qat = null;
+        if (qatOptions is not null)
+        {
+            qat = QatQuantizeAction.RunWeightOnly(onnx, result!, options, DataArguments.Opener(dataSpec, dataOptions, input), qatOptions);
+            model = qat.Model;
+        }
         long outBytes = OutputTransaction.StagedSize(outputs.StageModel(model, input, outPath)), inBytes = onnx.SizeOnDisk ?? 0;
         if (plan.WrittenBytes is long promised && outBytes > plan.BudgetValue)
             throw new ShrinkException($"{outPath}: wrote {outBytes:N0} bytes, over the {plan.Budget} budget ({plan.BudgetValue:N0} bytes; the trial file had {promised:N0}).");
         if (planner.Latency is { } table)
             ConsoleOutput.Note(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"predicted latency {table.PredictedMs(plan.LayerBits):F3} ms at batch {table.BatchSize} (float {table.ModelMs:F3} ms, fastest reachable {table.FastestMs:F3} ms), one thread"));
         var sections = MixedPrecisionReport.Sections(plan, sensitivity, outBytes).Concat(WeightOnlyReport.Sections(result!, inBytes, outBytes)).ToList();
-        ResultOutput.Emit(parse, outputs, json, report, sections, outPath,
-            MixedQuantizeJson.From(plan, options, planner.Latency, accounting, input, outPath, outBytes, inBytes), () => ReportSection.ToMarkdown($"Mixed-precision quantization of `{Path.GetFileName(input)}` → `{Path.GetFileName(outPath)}`", sections));
+        var payload = System.Text.Json.Nodes.JsonNode.Parse(JsonOutput.Serialize(MixedQuantizeJson.From(plan, options, planner.Latency, accounting, input, outPath, outBytes, inBytes)))!.AsObject();
+        if (qat is not null)
+        {
+            sections.AddRange(QatQuantizeAction.Sections(qat));
+            payload["qat"] = System.Text.Json.Nodes.JsonNode.Parse(JsonOutput.Serialize(QatQuantizeAction.Json(qat)));
+        }
+        ResultOutput.Emit(parse, outputs, json, report, sections, outPath, payload,
+            () => ReportSection.ToMarkdown($"Mixed-precision quantization of `{Path.GetFileName(input)}` → `{Path.GetFileName(outPath)}`", sections));
         return ExitCodes.Ok;
     }
 }

@@ -144,20 +144,15 @@ internal static class QuantizeCommand
                 if (parse.GetValue(perTensor) && WeightRoundings.Create(staticMethod).NeedsHessian)
                     throw new UsageException($"--method {staticMethod} rounds with one scale per output channel; leave out --per-tensor-weights.");
             }
-            string? qatConflict = parse.GetValue(mode) != "static" ? $"--mode {parse.GetValue(mode)}" : parse.GetValue(mixed.Mixed) ? "--mixed"
+            string? qatConflict = parse.GetValue(mode) != "static" ? $"--mode {parse.GetValue(mode)}"
                 : pipeline.Given(parse) ? "--pipeline" : parse.GetValue(stepGroups) is not null ? "--step-groups" : null;
             var qatOptions = qatAction.Check(parse, qatConflict, parse.GetValue(data.Data), outputs);
-            if (qatOptions is not null && parse.GetValue(weights) is not null)
-            {
-                // Weight-only QAT trains the MatMulNBits layers with float activations.
-                if (parse.GetValue(activations) == "int8")
-                    throw new UsageException("--qat trains MatMulNBits weights with float activations; --activations int8 (int8 inputs at run time) cannot be trained: leave it out.");
-                if (parse.GetValue(groupSize) is int g && g != 0 && g % 16 != 0)
-                    throw new UsageException($"--qat trains MatMulNBits layers, whose blocks are powers of two from 16 to 256; --group-size {g} is written as DequantizeLinear instead: use a multiple of 16, or 0.");
-            }
+            // Weight-only QAT (--weights or --mixed) trains the weights with float activations.
+            if (qatOptions is not null && (parse.GetValue(weights) is not null || parse.GetValue(mixed.Mixed)) && parse.GetValue(activations) == "int8")
+                throw new UsageException("--qat trains weight-only layers with float activations; --activations int8 (MatMulNBits quantizing its inputs at run time) cannot be trained: leave it out.");
             if (qatOptions is not null && parse.GetValue(recipeOut) is not null) throw new UsageException("--recipe-out is not available with --qat (recipes have no quantization-aware training step yet).");
             if (parse.GetValue(mixed.Mixed) && parse.GetValue(packedAttention)) throw new UsageException("--packed-attention applies to int8 quantization (static or dynamic); leave it out with --mixed.");
-            if (parse.GetValue(mixed.Mixed)) return mixed.Run(parse, outputs, input, outPath, WeightOptions(parse, "int8"), parse.GetValue(method), data, report, json);
+            if (parse.GetValue(mixed.Mixed)) return mixed.Run(parse, outputs, input, outPath, WeightOptions(parse, "int8"), parse.GetValue(method), data, report, json, qatOptions);
             if (parse.GetValue(weights) is string weightType)
             {
                 if (parse.GetValue(symmetricWeights) && parse.GetValue(asymmetric)) throw new UsageException("--symmetric and --asymmetric exclude each other.");

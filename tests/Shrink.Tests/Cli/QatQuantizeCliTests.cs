@@ -72,6 +72,8 @@ public sealed class QatQuantizeCliTests
         Assert.True(qat.GetProperty("held_out").GetBoolean());
         Assert.Equal(125, qat.GetProperty("samples").GetInt64()); // the last eighth of the 1,000 images
         Assert.True(qat.GetProperty("layers").GetInt32() > 0);
+        Assert.Equal(2, qat.GetProperty("dequantize_layers").GetInt32()); // cnn_small's two Conv kernels, trained too
+        Assert.Equal(0, qat.GetProperty("frozen_layers").GetInt32());
         Assert.Equal(2, qat.GetProperty("fine_tune").GetProperty("history").GetArrayLength());
         // The written model is the best of PTQ and the epochs on the held-out samples.
         Assert.True(qat.GetProperty("qat_distillation_loss").GetDouble() <= qat.GetProperty("ptq_distillation_loss").GetDouble());
@@ -86,22 +88,85 @@ public sealed class QatQuantizeCliTests
     }
 
     [Fact]
-    public void Weight_only_formats_qat_cannot_train_are_refused_naming_the_option_before_any_work()
+    public void Weight_only_qat_trains_groups_matmulnbits_cannot_carry_and_writes_them_back_as_the_same_dequantize_linear()
+    {
+        using var dir = new TempDirectory();
+        string ptqPath = Path.Combine(dir.Path, "ptq.onnx"), output = Path.Combine(dir.Path, "qat.onnx"), json = Path.Combine(dir.Path, "r.json");
+        var r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", ptqPath, "--weights", "int3", "--group-size", "24", "--method", "rtn", "--analysis-samples", "0");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", output, "--weights", "int3", "--group-size", "24", "--method", "rtn", "--data", ShrinkCli.SampleImages,
+            "--analysis-samples", "0", "--qat", "--epochs", "1", "--train-samples", "256", "--train-batch", "32", "--json", json);
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var qat = doc.RootElement.GetProperty("qat");
+        Assert.Equal(0, qat.GetProperty("layers").GetInt32());
+        Assert.Equal(4, qat.GetProperty("dequantize_layers").GetInt32()); // every layer: groups of 24 are no MatMulNBits block
+
+        var ptq = OnnxModel.Load(ptqPath);
+        var model = OnnxModel.Load(output);
+        Assert.Equal(ptq.Graph.Nodes.Select(n => (n.Name, n.OpType)), model.Graph.Nodes.Select(n => (n.Name, n.OpType)));
+        Assert.Equal(4, model.Graph.Nodes.Count(n => n.OpType == "DequantizeLinear"));
+        Assert.Equal(3, model.Graph.Nodes.Count(n => n.OpType == "DequantizeLinear" && n.GetInt("block_size", 0) == 24)); // the first Conv's 9 columns: per channel
+        Assert.Equal(new FileInfo(ptqPath).Length, new FileInfo(output).Length);
+        using var session = ModelSession.Open(model);
+        Assert.NotEmpty(session.Inputs);
+    }
+
+    [Fact]
+    public void Mixed_precision_qat_trains_each_layer_at_its_planned_width_and_writes_the_ptq_layout_and_size()
+    {
+        using var dir = new TempDirectory();
+        string model = Path.Combine(dir.Path, "cnn.onnx");
+        File.Copy(ShrinkCli.Sample, model);
+        File.Copy(Path.ChangeExtension(ShrinkCli.Sample, ".preprocess.json"), Path.Combine(dir.Path, "cnn.preprocess.json"));
+        string ptqPath = Path.Combine(dir.Path, "ptq.onnx"), output = Path.Combine(dir.Path, "qat.onnx"), json = Path.Combine(dir.Path, "r.json");
+        string[] mixed = ["--mixed", "--size-ratio", "0.2", "--bits", "2,4,8", "--sensitivity", "perturbation", "--data", ShrinkCli.SampleImages, "--samples", "64"];
+        var r = ShrinkCli.Run(["quantize", model, "-o", ptqPath, .. mixed]);
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        r = ShrinkCli.Run(["quantize", model, "-o", output, .. mixed, "--qat", "--epochs", "2", "--train-samples", "256", "--train-batch", "32", "--json", json]);
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        Assert.Contains("Quantization-aware training (weight-only)", r.Stdout, StringComparison.Ordinal);
+
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var root = doc.RootElement;
+        var bits = root.GetProperty("layer_bits").EnumerateObject().Select(p => p.Value.GetInt32()).ToList();
+        Assert.True(bits.Distinct().Count() > 1, "a 0.2 budget between uniform 4 and 8 bits should mix widths");
+        var qat = root.GetProperty("qat");
+        Assert.Equal(bits.Count(b => b > 0), qat.GetProperty("layers").GetInt32() + qat.GetProperty("dequantize_layers").GetInt32());
+        Assert.True(qat.GetProperty("held_out").GetBoolean());
+        Assert.True(qat.GetProperty("qat_distillation_loss").GetDouble() <= qat.GetProperty("ptq_distillation_loss").GetDouble());
+        Assert.Equal(2, qat.GetProperty("fine_tune").GetProperty("history").GetArrayLength());
+
+        // The same plan, layout and size as mixed PTQ, and ONNX Runtime loads it.
+        var ptq = OnnxModel.Load(ptqPath);
+        var written = OnnxModel.Load(output);
+        Assert.Equal(ptq.Graph.Nodes.Select(n => (n.Name, n.OpType)), written.Graph.Nodes.Select(n => (n.Name, n.OpType)));
+        Assert.Equal(new FileInfo(ptqPath).Length, new FileInfo(output).Length);
+        Assert.True(root.GetProperty("size_bytes").GetInt64() <= root.GetProperty("budget_value").GetInt64());
+        using var session = ModelSession.Open(written);
+        Assert.NotEmpty(session.Inputs);
+    }
+
+    [Fact]
+    public void Weight_only_and_mixed_qat_options_it_cannot_train_are_refused_naming_the_option_before_any_work()
     {
         using var dir = new TempDirectory();
         string output = Path.Combine(dir.Path, "out.onnx");
-        var r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", output, "--weights", "int4", "--group-size", "24", "--data", ShrinkCli.SampleImages, "--qat");
+        var r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", output, "--weights", "int4", "--activations", "int8", "--data", ShrinkCli.SampleImages, "--qat");
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("--group-size 24", r.Stderr, StringComparison.Ordinal);
-        r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", output, "--weights", "int4", "--activations", "int8", "--data", ShrinkCli.SampleImages, "--qat");
+        Assert.Contains("--activations int8", r.Stderr, StringComparison.Ordinal);
+        r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", output, "--mixed", "--size-ratio", "0.2", "--activations", "int8", "--data", ShrinkCli.SampleImages, "--qat");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--activations int8", r.Stderr, StringComparison.Ordinal);
         r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", output, "--weights", "int4", "--qat");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--qat needs training data", r.Stderr, StringComparison.Ordinal);
-        r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", output, "--mixed", "--data", ShrinkCli.SampleImages, "--qat");
+        r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", output, "--mixed", "--size-ratio", "0.2", "--qat");
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("--mixed cannot be trained", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--qat needs training data", r.Stderr, StringComparison.Ordinal);
+        r = ShrinkCli.Run("quantize", ShrinkCli.Sample, "-o", output, "--mixed", "--size-ratio", "0.2", "--data", ShrinkCli.SampleImages, "--qat", "--mode", "dynamic");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--mode dynamic cannot be trained", r.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(output));
     }
 

@@ -4,9 +4,10 @@ using Shrink.Model;
 namespace Shrink.Training.Quantization;
 
 /// <summary>
-/// A weight-only (MatMulNBits) model rewritten for quantization-aware training (<see cref="WeightOnlyQatRewriter"/>): the
-/// float training model, what to train and how, and <see cref="Export"/>, which writes the trained values back into the
-/// PTQ model's MatMulNBits initializers (same layout, same size).
+/// A weight-only (MatMulNBits, DequantizeLinear weights) model rewritten for quantization-aware training
+/// (<see cref="WeightOnlyQatRewriter"/>): the float training model, what to train and how, and <see cref="Export"/>,
+/// which writes the trained values back into the PTQ model's MatMulNBits and DequantizeLinear initializers (same layout,
+/// same size).
 /// </summary>
 /// <remarks>
 /// Trained as <see cref="QatModel"/> is: <see cref="FineTuning.Run"/> with <see cref="FineTuneOptions.StopGradient"/> =
@@ -15,25 +16,31 @@ namespace Shrink.Training.Quantization;
 public sealed class WeightOnlyQatModel : QatTrainingModel
 {
     private readonly IReadOnlyList<BlockWeightLink> _layers;
+    private readonly IReadOnlyList<DequantizeWeightLink> _dequantized;
 
     internal WeightOnlyQatModel(OnnxModel ptq, OnnxModel model, IReadOnlyList<(string Name, ParameterRole Role, ParameterHint Hint)> parameters, IReadOnlyList<string> stopGradient,
-        IReadOnlyList<BlockWeightLink> layers, int frozenLayers)
+        IReadOnlyList<BlockWeightLink> layers, IReadOnlyList<DequantizeWeightLink> dequantized, int frozenLayers)
         : base(ptq, model, parameters, stopGradient)
     {
         _layers = layers;
+        _dequantized = dequantized;
         FrozenLayers = frozenLayers;
     }
 
     /// <summary>The MatMulNBits layers trained.</summary>
     public int Layers => _layers.Count;
 
-    /// <summary>Weight-only layers left as the PTQ model has them (DequantizeLinear weights, GatherBlockQuantized tables).</summary>
+    /// <summary>The layers trained whose weight the PTQ model dequantizes with a DequantizeLinear (Conv, groups MatMulNBits cannot carry).</summary>
+    public int DequantizeLayers => _dequantized.Count;
+
+    /// <summary>Weight-only layers left as the PTQ model has them (GatherBlockQuantized tables, DequantizeLinear inside subgraphs).</summary>
     public int FrozenLayers { get; }
 
     /// <summary>
     /// The PTQ model with the values of <paramref name="trained"/> (a copy of <see cref="Model"/> with trained
     /// initializers): each MatMulNBits' codes clip(round(W / s), levels) + z with the learned block scales (ONNX
-    /// rounding, half to even; rows padding the last block keep the zero point), its scales and its bias. Node names,
+    /// rounding, half to even; rows padding the last block keep the zero point), its scales and its bias; each
+    /// DequantizeLinear weight's codes and scales the same way, in their own types and dims. Node names,
     /// attributes, zero points and every other initializer are the PTQ model's, so the file has the PTQ model's size.
     /// Refuses (ShrinkException) a trained model that lacks a parameter, has it with other dims, or holds a non-finite
     /// value or a scale that is not positive.
@@ -99,6 +106,8 @@ public sealed class WeightOnlyQatModel : QatTrainingModel
                 graph.SetInitializer(TensorData.FromFloats(bias, old.Dims.ToArray(), Read(bias, positive: false)));
             }
         }
+        foreach (var layer in _dequantized)
+            DequantizeWeightRewrite.Export(graph, layer, Read(layer.Weight, positive: false), Read(layer.Scale, positive: true));
         return result;
     }
 }

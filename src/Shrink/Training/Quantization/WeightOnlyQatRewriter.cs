@@ -6,23 +6,26 @@ using Shrink.Ops;
 namespace Shrink.Training.Quantization;
 
 /// <summary>
-/// Turns a weight-only model (com.microsoft MatMulNBits, as <c>shrink quantize --weights</c> writes it) into a float model
-/// for quantization-aware training: each MatMulNBits becomes a MatMul of its input by a blockwise fake-quantized float
-/// weight [K, N] that starts at the dequantized codes, with one learnable (LSQ) scale per block, the fake quantizer of
-/// <see cref="QatRewriter"/> (<c>v = W / s; c = clip(v, levels); r = c + stop_gradient(Round(c) − c); y = r · s</c>)
-/// applied per block of <c>block_size</c> rows; a bias input becomes an Add of a float parameter. Zero points stay fixed.
-/// Before any training the model computes what the PTQ model computes (up to the kernels' float summation order).
-/// <see cref="WeightOnlyQatModel.Export"/> writes the trained values back into the same MatMulNBits initializers.
+/// Turns a weight-only model (as <c>shrink quantize --weights</c> or <c>--mixed</c> writes it) into a float model for
+/// quantization-aware training: each com.microsoft MatMulNBits becomes a MatMul of its input by a blockwise
+/// fake-quantized float weight [K, N] that starts at the dequantized codes, with one learnable (LSQ) scale per block, the
+/// fake quantizer of <see cref="QatRewriter"/> (<c>v = W / s; c = clip(v, levels); r = c + stop_gradient(Round(c) − c); y = r · s</c>)
+/// applied per block of <c>block_size</c> rows; a bias input becomes an Add of a float parameter. Each weight the PTQ
+/// model dequantizes with a DequantizeLinear (Conv weights, groups MatMulNBits cannot carry) becomes the same fake
+/// quantizer per channel or per block along the DequantizeLinear's axis. Zero points stay fixed. Before any training the
+/// model computes what the PTQ model computes (up to the kernels' float summation order).
+/// <see cref="WeightOnlyQatModel.Export"/> writes the trained values back into the same initializers.
 /// </summary>
 /// <remarks>
-/// Layers the PTQ model wrote as DequantizeLinear (Conv, groups MatMulNBits cannot carry) and GatherBlockQuantized
-/// embeddings are not trained: they stay as the PTQ model has them (<see cref="WeightOnlyQatModel.FrozenLayers"/>).
+/// Each layer's grid width is <see cref="WeightOnlyQatOptions.BitsFor"/> its node (mixed precision gives one per layer).
+/// GatherBlockQuantized embeddings and weights inside subgraphs' DequantizeLinear are not trained: they stay as the PTQ
+/// model has them (<see cref="WeightOnlyQatModel.FrozenLayers"/>).
 /// </remarks>
 public static class WeightOnlyQatRewriter
 {
     /// <summary>
     /// Rewrites <paramref name="ptq"/> (not modified). Refuses (ShrinkException, naming the node) models without
-    /// MatMulNBits, MatMulNBits inside subgraphs, with g_idx, float zero points, int8 activations (accuracy_level 4),
+    /// MatMulNBits or weight DequantizeLinear, MatMulNBits inside subgraphs, with g_idx, float zero points, int8 activations (accuracy_level 4),
     /// initializers that are not the layout MatMulNBits documents, and codes outside the <see cref="WeightOnlyQatOptions.Bits"/> grid.
     /// </summary>
     public static WeightOnlyQatModel Rewrite(OnnxModel ptq, WeightOnlyQatOptions? options = null)
@@ -37,16 +40,18 @@ public static class WeightOnlyQatRewriter
             if (Inside(node).FirstOrDefault(IsMatMulNBits) is { } inner)
                 throw new ShrinkException($"{source}: MatMulNBits '{inner.DisplayName}' is inside a subgraph of '{node.DisplayName}' ({node.OpType}); quantization-aware training differentiates the main graph only.");
         var layers = graph.Nodes.Where(IsMatMulNBits).ToList();
-        if (layers.Count == 0)
-            throw new ShrinkException($"{source}: no MatMulNBits nodes; weight-only quantization-aware training trains the MatMul/Gemm layers that shrink quantize --weights writes as MatMulNBits.");
-        int frozen = graph.Nodes.Count(n => (n.Domain.Length == 0 && n.OpType == OpTypes.DequantizeLinear) || n.OpType == OpTypes.GatherBlockQuantized);
+        var dequantized = graph.Nodes.Where(n => DequantizeWeightRewrite.IsWeightDequantize(graph, n)).ToList();
+        if (layers.Count == 0 && dequantized.Count == 0)
+            throw new ShrinkException($"{source}: no MatMulNBits nodes or DequantizeLinear weights; weight-only quantization-aware training trains the layers that shrink quantize --weights writes.");
+        int frozen = graph.Nodes.Count(n => n.OpType == OpTypes.GatherBlockQuantized)
+            + graph.Nodes.Where(n => n.HasSubgraph).SelectMany(Inside).Count(n => n.Domain.Length == 0 && n.OpType == OpTypes.DequantizeLinear);
 
         var links = new List<BlockWeightLink>();
         var parameters = new List<(string Name, ParameterRole Role, ParameterHint Hint)>();
         var stops = new List<string>();
         foreach (var node in layers)
         {
-            var link = Read(graph, node, options, source);
+            var link = Read(graph, node, options.BitsFor(node.Name, node.DisplayName), source);
             links.Add(link);
             stops.Add(Emit(graph, node, link));
             parameters.Add((link.Weight, ParameterRole.Weight, new ParameterHint()));
@@ -62,10 +67,20 @@ public static class WeightOnlyQatRewriter
                 Decay = false,
             }));
         }
+        var dequantizeLinks = new List<DequantizeWeightLink>();
+        foreach (var dq in dequantized)
+        {
+            var layer = DequantizeWeightRewrite.Layer(graph, dq);
+            var link = DequantizeWeightRewrite.Read(graph, dq, layer, options.BitsFor(layer.Name, layer.DisplayName), source);
+            dequantizeLinks.Add(link);
+            stops.Add(DequantizeWeightRewrite.Emit(graph, dq, link));
+            parameters.Add((link.Weight, ParameterRole.Weight, new ParameterHint()));
+            parameters.Add((link.Scale, ParameterRole.WeightScale, DequantizeWeightRewrite.ScaleHint(link, graph.FindInitializer(link.Scale)!.ToFloatArray())));
+        }
         graph.RemoveUnusedInitializers();
         graph.SortTopologically();
         if (model.OpsetVersion() < 13) model.SetOpsetVersion("", 13);
-        return new WeightOnlyQatModel(ptq, model, parameters, stops, links, frozen);
+        return new WeightOnlyQatModel(ptq, model, parameters, stops, links, dequantizeLinks, frozen);
     }
 
     private static bool IsMatMulNBits(Node node) => node.Domain == OpDomains.Microsoft && node.OpType == OpTypes.MatMulNBits;
@@ -75,7 +90,7 @@ public static class WeightOnlyQatRewriter
 
     // Reads one MatMulNBits: codes, scales, zero points and bias as the exporter writes them; the float weight and
     // scale parameters are added to the graph.
-    private static BlockWeightLink Read(ModelGraph graph, Node node, WeightOnlyQatOptions options, string source)
+    private static BlockWeightLink Read(ModelGraph graph, Node node, int bits, string source)
     {
         string name = node.DisplayName;
         int k = (int)node.GetInt("K", 0), n = (int)node.GetInt("N", 0), container = (int)node.GetInt("bits", 4), block = (int)node.GetInt("block_size", 0);
@@ -85,8 +100,8 @@ public static class WeightOnlyQatRewriter
             throw new ShrinkException($"{source}: MatMulNBits '{name}' quantizes its input to int8 at run time (accuracy_level 4), which the fake quantizers do not model; quantize with float activations for quantization-aware training.");
         if (node.Inputs.Count > 4 && node.Inputs[4].Length > 0)
             throw new ShrinkException($"{source}: MatMulNBits '{name}' has a g_idx input (act-order column permutation); quantization-aware training reads plain blocks.");
-        if (options.Bits > container)
-            throw new ShrinkException($"{source}: MatMulNBits '{name}' stores {container}-bit codes; {options.Bits}-bit weights do not fit. Pass the --weights it was quantized with.");
+        if (bits > container)
+            throw new ShrinkException($"{source}: MatMulNBits '{name}' stores {container}-bit codes; {bits}-bit weights do not fit. Pass the --weights it was quantized with.");
         int blocks = (k + block - 1) / block, blob = block * container / 8;
         var codes = node.Inputs.Count > 1 ? graph.FindInitializer(node.Inputs[1]) : null;
         if (codes is null || codes.Type != ElementType.UInt8 || codes.ElementCount != (long)n * blocks * blob)
@@ -120,7 +135,7 @@ public static class WeightOnlyQatRewriter
         // container's middle (−2^(b−1)..2^(b−1)−1); asymmetric codes run 0..2^b−1 with a zero point per block.
         var levelMin = new int[zeros.Length];
         var levelMax = new int[zeros.Length];
-        int half = 1 << (options.Bits - 1), top = (1 << options.Bits) - 1;
+        int half = 1 << (bits - 1), top = (1 << bits) - 1;
         for (int i = 0; i < zeros.Length; i++)
         {
             levelMin[i] = symmetric ? -half : -zeros[i];
@@ -142,7 +157,7 @@ public static class WeightOnlyQatRewriter
                 {
                     int level = unpacked[i] - zeros[g];
                     if (level < levelMin[g] || level > levelMax[g])
-                        throw new ShrinkException($"{source}: MatMulNBits '{name}' holds code {unpacked[i]} (zero point {zeros[g]}) outside the {options.Bits}-bit grid; pass the --weights it was quantized with.");
+                        throw new ShrinkException($"{source}: MatMulNBits '{name}' holds code {unpacked[i]} (zero point {zeros[g]}) outside the {bits}-bit grid; pass the --weights it was quantized with.");
                     w[(long)(b * block + i) * n + r] = level * s[g];
                 }
             }
