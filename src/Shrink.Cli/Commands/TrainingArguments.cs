@@ -32,7 +32,9 @@ internal sealed class TrainingArguments
     public Option<double?> StopAt { get; } = new("--stop-at") { Description = "Stop after the epoch whose accuracy on --eval-data reaches this (needs labelled --eval-data)" };
     public Option<bool> Recompute { get; } = new("--recompute") { Description = "Recompute cheap forward values (elementwise ops) in the backward pass instead of keeping them through the step: less memory, the same gradients, some more time" };
 
-    public IEnumerable<Option> All => [Epochs, Batch, LearningRate, Optimizer, Schedule, Momentum, WeightDecay, Warmup, Temperature, LabelWeight, ClipNorm, Samples, Shuffle, Seed, Threads, Checkpoint, StopAt, Recompute];
+    public Option<long?> MemoryBudget { get; } = new("--memory-budget") { Description = "MiB that the forward values kept for the backward pass may take at --train-batch: estimated before training, recomputation turned on only when needed to fit, the run refused when even that does not fit (default: no budget)" };
+
+    public IEnumerable<Option> All => [Epochs, Batch, LearningRate, Optimizer, Schedule, Momentum, WeightDecay, Warmup, Temperature, LabelWeight, ClipNorm, Samples, Shuffle, Seed, Threads, Checkpoint, StopAt, Recompute, MemoryBudget];
 
     public void AddTo(Command command)
     {
@@ -57,6 +59,7 @@ internal sealed class TrainingArguments
             ClipNorm = parse.GetValue(ClipNorm),
             SamplesPerEpoch = parse.GetValue(Samples),
             Recompute = parse.GetValue(Recompute),
+            MemoryBudgetBytes = parse.GetValue(MemoryBudget) is long mib ? MebibytesToBytes(mib) : null,
             ShuffleBuffer = parse.GetValue(Shuffle),
             Seed = parse.GetValue(Seed),
             IntraOpThreads = parse.GetValue(Threads),
@@ -65,5 +68,11 @@ internal sealed class TrainingArguments
         };
         options.Validate();
         return options;
+    }
+
+    private static long MebibytesToBytes(long mib)
+    {
+        if (mib is <= 0 or > 1L << 30) throw new UsageException($"--memory-budget must be 1..{1L << 30} MiB, not {mib}.");
+        return mib * 1048576;
     }
 }

@@ -104,6 +104,14 @@ public sealed record FineTuneOptions
     /// </summary>
     public bool Recompute { get; init; }
 
+    /// <summary>
+    /// The most bytes the forward values kept for the backward pass may take at the training batch (null: no budget).
+    /// With a budget the run estimates them (<see cref="ActivationMemory"/>) without and with recomputation before training,
+    /// recomputes only when that is needed to fit (<see cref="Recompute"/> forces it), and refuses (OptionsException)
+    /// when even recomputation does not fit, naming the estimate and the largest batch that would.
+    /// </summary>
+    public long? MemoryBudgetBytes { get; init; }
+
     /// <summary>Refuses (OptionsException) values out of range or names not registered, before any work.</summary>
     public void Validate()
     {
@@ -118,6 +126,7 @@ public sealed record FineTuneOptions
         if (LabelWeight is double w && (!(w >= 0) || w > 100)) throw new OptionsException($"--label-weight must be in [0, 100], not {F(w)}.");
         if (ClipNorm is double c && !(c > 0 && double.IsFinite(c))) throw new OptionsException($"--clip-norm must be a positive number, not {F(c)}.");
         if (WarmupSteps < 0) throw new OptionsException($"--lr-warmup must not be negative, not {WarmupSteps}.");
+        if (MemoryBudgetBytes is <= 0) throw new OptionsException($"--memory-budget must be positive, not {MemoryBudgetBytes} bytes.");
         if (ShuffleBuffer < 1) throw new OptionsException($"--shuffle-buffer must hold at least one sample, not {ShuffleBuffer}.");
         if (IntraOpThreads is < 1 or > 1024) throw new OptionsException($"--threads must be 1..1024, not {IntraOpThreads}.");
         if (!Optimizers.Optimizers.Registry.Contains(Optimizer))
