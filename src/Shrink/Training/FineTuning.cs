@@ -91,7 +91,7 @@ public static class FineTuning
             if (teacherSession is not null)
             {
                 var logits = teacherSession.Run(new DataBatch(batch.Inputs, batch.Count, null))[0];
-                feed.Add(new BatchTensor(TeacherLogits, ElementType.Float, logits.Shape, logits.Data));
+                feed.Add(new BatchTensor(options.Distillation == FineTuneOptions.MseDistillation ? TeacherOutput : TeacherLogits, ElementType.Float, logits.Shape, logits.Data));
             }
             return feed;
         }
@@ -230,6 +230,7 @@ public static class FineTuning
 
     private const string CrossEntropyLabels = "labels";
     private const string TeacherLogits = "teacher_logits";
+    private const string TeacherOutput = "teacher_output";
 
     /// <summary>
     /// The float initializers of a model that training can update: every float initializer with more than one element
@@ -283,7 +284,7 @@ public static class FineTuning
             ? $"the model's batch dimension is fixed at {f}, so a smaller --train-batch does not help: raise the budget"
             : largest > 0 ? $"use --train-batch {largest} or less, or raise the budget" : "not even one sample fits: raise the budget";
         throw new OptionsException(
-            $"--memory-budget {MiB(budget)}: the training step keeps an estimated {estimate} of forward values for the backward pass at batch {batchSize}; {advice}.",
+            $"--memory-budget {MiB(budget)}: at batch {batchSize} the forward values kept for the backward pass are estimated at {estimate}; {advice}.",
             ["--memory-budget", "--train-batch"]);
     }
 
@@ -307,13 +308,17 @@ public static class FineTuning
             var missing = teacher.Graph.Inputs.Where(i => teacher.Graph.FindInitializer(i.Name) is null && !studentInputs.Contains(i.Name)).Select(i => i.Name).ToArray();
             if (missing.Length > 0)
                 throw new ShrinkException($"{teacher.Name}: the teacher's inputs {string.Join(", ", missing.Select(m => $"'{m}'"))} are not inputs of the student {student.Name}; the teacher must read the same data.");
-            var kl = LossSpec.KlDivergence(options.Temperature, TeacherLogits);
+            var (distill, text) = options.Distillation == FineTuneOptions.MseDistillation
+                ? (LossSpec.MeanSquaredError(student.Graph.Outputs[0].Name, TeacherOutput), $"mean squared error to the teacher's '{teacher.Graph.Outputs[0].Name}' (feature distillation)")
+                : (LossSpec.KlDivergence(options.Temperature, TeacherLogits), $"KL distillation from the teacher at T={t}");
             double w = options.LabelWeight ?? 0;
             if (w > 0 && data.HasLabels)
-                return (LossSpec.Sum((kl, 1), (LossSpec.CrossEntropy(CrossEntropyLabels), w)),
-                    $"KL distillation from the teacher at T={t} + {w.ToString(CultureInfo.InvariantCulture)} × cross-entropy with the labels");
-            return (kl, $"KL distillation from the teacher at T={t}");
+                return (LossSpec.Sum((distill, 1), (LossSpec.CrossEntropy(CrossEntropyLabels), w)),
+                    $"{text} + {w.ToString(CultureInfo.InvariantCulture)} × cross-entropy with the labels");
+            return (distill, text);
         }
+        if (options.Distillation == FineTuneOptions.MseDistillation)
+            throw new OptionsException("--distill-loss mse needs a teacher whose outputs to match (--teacher).", ["--distill-loss"]);
         if (!data.HasLabels)
             throw new ShrinkException($"{data.Description}: training without a teacher needs labels (cross-entropy); give a teacher model to distill from, or labelled data.");
         return (LossSpec.CrossEntropy(CrossEntropyLabels), "cross-entropy with the labels");
