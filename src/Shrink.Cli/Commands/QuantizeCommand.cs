@@ -153,6 +153,8 @@ internal static class QuantizeCommand
                     throw new UsageException("--qat trains MatMulNBits weights with float activations; --activations int8 (int8 inputs at run time) cannot be trained: leave it out.");
                 if (parse.GetValue(groupSize) is int g && g != 0 && g % 16 != 0)
                     throw new UsageException($"--qat trains MatMulNBits layers, whose blocks are powers of two from 16 to 256; --group-size {g} is written as DequantizeLinear instead: use a multiple of 16, or 0.");
+                if (qatOptions.Distillation == Shrink.Training.FineTuneOptions.MseDistillation)
+                    throw new UsageException("--distill-loss mse: weight-only --qat keeps the epoch with the best KL from the float model's outputs on a held-out tail, which mean squared error does not train; leave it out.");
             }
             if (qatOptions is not null && parse.GetValue(recipeOut) is not null) throw new UsageException("--recipe-out is not available with --qat (recipes have no quantization-aware training step yet).");
             if (parse.GetValue(mixed.Mixed)) return mixed.Run(parse, outputs, input, outPath, WeightOptions(parse, "int8"), parse.GetValue(method), data, report, json);

@@ -282,7 +282,8 @@ public static class FineTuning
         int largest = measured.LargestBatch(recomputing.KeptActivations, budget, FineTuneOptions.MaxBatchSize);
         string advice = fixedSize is int f
             ? $"the model's batch dimension is fixed at {f}, so a smaller --train-batch does not help: raise the budget"
-            : largest > 0 ? $"use --train-batch {largest} or less, or raise the budget" : "not even one sample fits: raise the budget";
+            : largest > 1 ? $"use --train-batch {largest} or less, or raise the budget"
+            : largest == 1 ? "use --train-batch 1, or raise the budget" : "not even one sample fits: raise the budget";
         throw new OptionsException(
             $"--memory-budget {MiB(budget)}: at batch {batchSize} the forward values kept for the backward pass are estimated at {estimate}; {advice}.",
             ["--memory-budget", "--train-batch"]);
