@@ -95,6 +95,10 @@ internal static class FinetuneCommand
                     var windowOptions = dataOptions with { NextTokenWindows = false };
                     evaluate = new EpochMetric("perplexity", true, model => HeldOutPerplexity(evaluator, model, spec, windowOptions));
                 }
+                else if (teacher is not null && options.Distillation == FineTuneOptions.MseDistillation)
+                {
+                    throw new UsageException($"--eval-data {spec}: without labels the held-out metric is the KL from the teacher's logits, which --distill-loss mse does not train; give labelled --eval-data, or none.");
+                }
                 else if (teacher is not null)
                 {
                     var held = evalData;

@@ -148,8 +148,13 @@ internal static class QuantizeCommand
                 : pipeline.Given(parse) ? "--pipeline" : parse.GetValue(stepGroups) is not null ? "--step-groups" : null;
             var qatOptions = qatAction.Check(parse, qatConflict, parse.GetValue(data.Data), outputs);
             // Weight-only QAT (--weights or --mixed) trains the weights with float activations.
-            if (qatOptions is not null && (parse.GetValue(weights) is not null || parse.GetValue(mixed.Mixed)) && parse.GetValue(activations) == "int8")
-                throw new UsageException("--qat trains weight-only layers with float activations; --activations int8 (MatMulNBits quantizing its inputs at run time) cannot be trained: leave it out.");
+            if (qatOptions is not null && (parse.GetValue(weights) is not null || parse.GetValue(mixed.Mixed)))
+            {
+                if (parse.GetValue(activations) == "int8")
+                    throw new UsageException("--qat trains weight-only layers with float activations; --activations int8 (MatMulNBits quantizing its inputs at run time) cannot be trained: leave it out.");
+                if (qatOptions.Distillation == Shrink.Training.FineTuneOptions.MseDistillation)
+                    throw new UsageException("--distill-loss mse: weight-only --qat keeps the epoch with the best KL from the float model's outputs on a held-out tail, which mean squared error does not train; leave it out.");
+            }
             if (qatOptions is not null && parse.GetValue(recipeOut) is not null) throw new UsageException("--recipe-out is not available with --qat (recipes have no quantization-aware training step yet).");
             if (parse.GetValue(mixed.Mixed) && parse.GetValue(packedAttention)) throw new UsageException("--packed-attention applies to int8 quantization (static or dynamic); leave it out with --mixed.");
             if (parse.GetValue(mixed.Mixed)) return mixed.Run(parse, outputs, input, outPath, WeightOptions(parse, "int8"), parse.GetValue(method), data, report, json, qatOptions);

@@ -20,9 +20,10 @@ internal sealed record FineTuneJson(
     double Seconds,
     double SamplesPerSecond,
     IReadOnlyList<EpochRecord> History,
-    IReadOnlyList<string> Notes)
+    IReadOnlyList<string> Notes,
+    TrainingMemory? Memory)
 {
     public static FineTuneJson From(FineTuneResult r, FineTuneOptions o) => new(
         r.Loss, o.Optimizer, r.LearningRate, o.Schedule, o.BatchSize, o.Epochs, o.Seed, o.IntraOpThreads, r.Parameters.Count,
-        r.Metric, r.MetricLowerIsBetter, r.InitialMetric, r.BestEpoch, r.Seconds, r.SamplesPerSecond, r.Epochs, r.Notes);
+        r.Metric, r.MetricLowerIsBetter, r.InitialMetric, r.BestEpoch, r.Seconds, r.SamplesPerSecond, r.Epochs, r.Notes, r.Memory);
 }

@@ -62,6 +62,19 @@ public sealed record FineTuneOptions
     /// <summary>The warm-up steps for a run of <paramref name="totalSteps"/> steps (<see cref="WarmupSteps"/> or its default).</summary>
     public long WarmupFor(long totalSteps) => WarmupSteps ?? Math.Min(totalSteps / 4, Math.Max(8, (long)Math.Ceiling(totalSteps * 0.03)));
 
+    /// <summary>KL divergence from the teacher's logits (<see cref="Distillation"/>), for classifiers and language models.</summary>
+    public const string KlDistillation = "kl";
+
+    /// <summary>Mean squared error to the teacher's first output (<see cref="Distillation"/>): feature distillation, for encoders.</summary>
+    public const string MseDistillation = "mse";
+
+    /// <summary>
+    /// The distillation loss with a teacher: <see cref="KlDistillation"/> (default: the first outputs are logits) or
+    /// <see cref="MseDistillation"/> (the first outputs are features, e.g. an encoder's last hidden state, matched
+    /// element by element).
+    /// </summary>
+    public string Distillation { get; init; } = KlDistillation;
+
     /// <summary>Temperature of the KL distillation loss (used when a teacher is given).</summary>
     public double Temperature { get; init; } = 1;
 
@@ -104,6 +117,14 @@ public sealed record FineTuneOptions
     /// </summary>
     public bool Recompute { get; init; }
 
+    /// <summary>
+    /// The most bytes the forward values kept for the backward pass may take at the training batch (null: no budget).
+    /// With a budget the run estimates them (<see cref="ActivationMemory"/>) without and with recomputation before training,
+    /// recomputes only when that is needed to fit (<see cref="Recompute"/> forces it), and refuses (OptionsException)
+    /// when even recomputation does not fit, naming the estimate and the largest batch that would.
+    /// </summary>
+    public long? MemoryBudgetBytes { get; init; }
+
     /// <summary>Refuses (OptionsException) values out of range or names not registered, before any work.</summary>
     public void Validate()
     {
@@ -118,6 +139,9 @@ public sealed record FineTuneOptions
         if (LabelWeight is double w && (!(w >= 0) || w > 100)) throw new OptionsException($"--label-weight must be in [0, 100], not {F(w)}.");
         if (ClipNorm is double c && !(c > 0 && double.IsFinite(c))) throw new OptionsException($"--clip-norm must be a positive number, not {F(c)}.");
         if (WarmupSteps < 0) throw new OptionsException($"--lr-warmup must not be negative, not {WarmupSteps}.");
+        if (Distillation is not (KlDistillation or MseDistillation))
+            throw new OptionsException($"--distill-loss must be {KlDistillation} or {MseDistillation}, not '{Distillation}'.");
+        if (MemoryBudgetBytes is <= 0) throw new OptionsException($"--memory-budget must be positive, not {MemoryBudgetBytes} bytes.");
         if (ShuffleBuffer < 1) throw new OptionsException($"--shuffle-buffer must hold at least one sample, not {ShuffleBuffer}.");
         if (IntraOpThreads is < 1 or > 1024) throw new OptionsException($"--threads must be 1..1024, not {IntraOpThreads}.");
         if (!Optimizers.Optimizers.Registry.Contains(Optimizer))

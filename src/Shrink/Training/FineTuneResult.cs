@@ -32,6 +32,9 @@ public sealed record FineTuneResult
     /// <summary>Things the user should know (fixed batch, early stop, data repeated...).</summary>
     public required IReadOnlyList<string> Notes { get; init; }
 
+    /// <summary>How the memory budget chose recomputation (null without <see cref="FineTuneOptions.MemoryBudgetBytes"/>).</summary>
+    public TrainingMemory? Memory { get; init; }
+
     /// <summary>The base learning rate the run used.</summary>
     public double LearningRate { get; init; }
 

@@ -63,12 +63,10 @@ public static class FineTuning
             if (graph.WithoutGradient.Count == graph.Parameters.Count)
                 throw new ShrinkException($"{student.Name}: none of the {parameters.Count} parameters reaches the loss through a differentiable path.");
             var skipped = graph.WithoutGradient.ToHashSet(StringComparer.Ordinal);
-            graph = Gradients.Build(student, loss, [.. parameters.Where(p => !skipped.Contains(p))], options.StopGradient, options.Recompute);
+            parameters = [.. parameters.Where(p => !skipped.Contains(p))];
+            graph = Gradients.Build(student, loss, parameters, options.StopGradient, options.Recompute);
         }
-        if (options.Recompute)
-            notes.Add($"recompute: {graph.Recomputed.Count} forward values of elementwise ops are computed again in the backward pass instead of being kept through the step");
         var runtime = new RuntimeOptions { IntraOpThreads = options.IntraOpThreads };
-        using var session = ModelSession.Open(graph.Model, runtime with { KeepRecomputedValues = graph.Recomputed.Count > 0 }, $"{student.Name} (training graph)");
         using var teacherSession = teacher is null ? null : ModelSession.Open(teacher, runtime, $"{teacher.Name} (teacher)");
 
         int batchSize = options.BatchSize;
@@ -79,6 +77,34 @@ public static class FineTuning
             batchSize = fixedBatch;
         }
         int? fixedSize = FixedBatchDataSource.FixedBatchOf(modelInputs);
+        bool wantsLabels = graph.LossInputs.Any(i => i.Name == CrossEntropyLabels);
+
+        // The training graph's feed: the batch's inputs, the parameters' values, the labels and the teacher's logits.
+        List<BatchTensor> Feed(DataBatch batch, IReadOnlyList<string> names, long[][] shapes, float[][] current)
+        {
+            if (wantsLabels && batch.Labels is null) throw new ShrinkException($"{data.Description}: a batch without labels; the cross-entropy loss needs every sample's label.");
+            var feed = new List<BatchTensor>(batch.Inputs);
+            for (int k = 0; k < current.Length; k++)
+                feed.Add(new BatchTensor(names[k], ElementType.Float, shapes[k], current[k], batchAxis: -1));
+            if (wantsLabels)
+                feed.Add(new BatchTensor(CrossEntropyLabels, ElementType.Int64, [batch.Count], batch.Labels!.Select(l => (long)l).ToArray()));
+            if (teacherSession is not null)
+            {
+                var logits = teacherSession.Run(new DataBatch(batch.Inputs, batch.Count, null))[0];
+                feed.Add(new BatchTensor(options.Distillation == FineTuneOptions.MseDistillation ? TeacherOutput : TeacherLogits, ElementType.Float, logits.Shape, logits.Data));
+            }
+            return feed;
+        }
+
+        TrainingMemory? memory = null;
+        if (options.MemoryBudgetBytes is long budget)
+        {
+            (graph, memory) = FitBudget(student, loss, parameters, graph, budget, batchSize, fixedSize, options, runtime, data, Feed);
+            notes.Add(MemoryNote(memory));
+        }
+        if (graph.Recomputed.Count > 0 || options.Recompute)
+            notes.Add($"recompute: {graph.Recomputed.Count} forward values of elementwise ops are computed again in the backward pass instead of being kept through the step");
+        using var session = ModelSession.Open(graph.Model, runtime with { KeepRecomputedValues = graph.Recomputed.Count > 0 }, $"{student.Name} (training graph)");
 
         // Parameters as float arrays updated in place; their gradients copied out of each run.
         var values = graph.Parameters.Select(p => graph.InitialValues[p].ToFloatArray()).ToArray();
@@ -99,7 +125,6 @@ public static class FineTuning
         long warmup = options.WarmupFor(totalSteps);
         double learningRate = options.LearningRateFor(graph.InitialValues.Values);
         string[] outputs = [graph.Loss, .. graph.GradientOutputs];
-        bool wantsLabels = graph.LossInputs.Any(i => i.Name == CrossEntropyLabels);
 
         double? initialMetric = evaluate?.Measure(student);
         double bestMetric = initialMetric ?? double.NaN;
@@ -119,17 +144,7 @@ public static class FineTuning
             foreach (var shuffled in ShuffledBatches.Read(data, batchSize, options.ShuffleBuffer, unchecked(options.Seed * 7919 + epoch), perEpoch))
             {
                 var batch = fixedSize is int f && shuffled.Count != f ? BatchTiler.Tile(shuffled, f) : shuffled;
-                if (wantsLabels && batch.Labels is null) throw new ShrinkException($"{data.Description}: a batch without labels; the cross-entropy loss needs every sample's label.");
-                var feed = new List<BatchTensor>(batch.Inputs);
-                for (int k = 0; k < values.Length; k++)
-                    feed.Add(new BatchTensor(graph.Parameters[k], ElementType.Float, dims[k], values[k], batchAxis: -1));
-                if (wantsLabels)
-                    feed.Add(new BatchTensor(CrossEntropyLabels, ElementType.Int64, [batch.Count], batch.Labels!.Select(l => (long)l).ToArray()));
-                if (teacherSession is not null)
-                {
-                    var logits = teacherSession.Run(new DataBatch(batch.Inputs, batch.Count, null))[0];
-                    feed.Add(new BatchTensor(TeacherLogits, ElementType.Float, logits.Shape, logits.Data));
-                }
+                var feed = Feed(batch, graph.Parameters, dims, values);
                 double batchLoss = double.NaN;
                 using (var prepared = session.Prepare(new DataBatch(feed, batch.Count, null)))
                 {
@@ -205,6 +220,7 @@ public static class FineTuning
             Parameters = graph.Parameters,
             Notes = notes,
             WarmupSteps = warmup,
+            Memory = memory,
             LearningRate = learningRate,
             LearningRateChosen = options.LearningRate is null,
             Seconds = clock.Elapsed.TotalSeconds,
@@ -214,6 +230,7 @@ public static class FineTuning
 
     private const string CrossEntropyLabels = "labels";
     private const string TeacherLogits = "teacher_logits";
+    private const string TeacherOutput = "teacher_output";
 
     /// <summary>
     /// The float initializers of a model that training can update: every float initializer with more than one element
@@ -232,6 +249,57 @@ public static class FineTuning
             .Select(t => t.Name).Order(StringComparer.Ordinal)];
     }
 
+    /// <summary>
+    /// Chooses between <paramref name="graph"/> and its recomputing form by the memory budget: the forward values each
+    /// keeps for the backward pass are measured (<see cref="ActivationMemory"/>) and the one without recomputation is
+    /// taken when it fits, else the one with it; when neither fits the run is refused with the estimate and the largest
+    /// batch that fits.
+    /// </summary>
+    private static (TrainingGraph Graph, TrainingMemory Memory) FitBudget(OnnxModel student, LossSpec loss, IReadOnlyList<string> parameters, TrainingGraph graph,
+        long budget, int batchSize, int? fixedSize, FineTuneOptions options, RuntimeOptions runtime, IDataSource data,
+        Func<DataBatch, IReadOnlyList<string>, long[][], float[][], List<BatchTensor>> feed)
+    {
+        var plain = options.Recompute ? null : graph;
+        var recomputing = options.Recompute ? graph : Gradients.Build(student, loss, parameters, options.StopGradient, recompute: true);
+        var first = data.ReadBatches(2, 2).FirstOrDefault() ?? throw new ShrinkException($"{data.Description}: no samples to train on.");
+        var names = graph.Parameters;
+        var shapes = names.Select(p => graph.InitialValues[p].Dims.ToArray()).ToArray();
+        var initial = names.Select(p => graph.InitialValues[p].ToFloatArray()).ToArray();
+        DataBatch At(int n)
+        {
+            var batch = BatchTiler.Tile(first, fixedSize ?? n);
+            return new DataBatch(feed(batch, names, shapes, initial), batch.Count, null);
+        }
+        var measured = ActivationMemory.Measure(graph, [.. plain?.KeptActivations ?? [], .. recomputing.KeptActivations], At, runtime);
+        long? keptBytes = plain is null ? null : measured.Bytes(plain.KeptActivations, batchSize);
+        long recomputedBytes = measured.Bytes(recomputing.KeptActivations, batchSize);
+        if (keptBytes is long k && k <= budget) return (plain!, new TrainingMemory(budget, batchSize, keptBytes, recomputedBytes, false));
+        if (recomputedBytes <= budget) return (recomputing, new TrainingMemory(budget, batchSize, keptBytes, recomputedBytes, true));
+
+        string estimate = keptBytes is long without
+            ? $"{MiB(without)} without recomputation and {MiB(recomputedBytes)} with it"
+            : $"{MiB(recomputedBytes)} with recomputation (--recompute)";
+        int largest = measured.LargestBatch(recomputing.KeptActivations, budget, FineTuneOptions.MaxBatchSize);
+        string advice = fixedSize is int f
+            ? $"the model's batch dimension is fixed at {f}, so a smaller --train-batch does not help: raise the budget"
+            : largest > 1 ? $"use --train-batch {largest} or less, or raise the budget"
+            : largest == 1 ? "use --train-batch 1, or raise the budget" : "not even one sample fits: raise the budget";
+        throw new OptionsException(
+            $"--memory-budget {MiB(budget)}: at batch {batchSize} the forward values kept for the backward pass are estimated at {estimate}; {advice}.",
+            ["--memory-budget", "--train-batch"]);
+    }
+
+    private static string MiB(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.#} MiB");
+
+    private static string MemoryNote(TrainingMemory m)
+    {
+        string without = m.KeptBytes is long k ? $"{MiB(k)} without recomputation, " : "";
+        string choice = m.Recompute
+            ? m.KeptBytes is null ? "recomputation was asked for (--recompute)" : "recomputation is on to fit"
+            : "it fits without recomputation";
+        return $"memory: the forward values kept for the backward pass are estimated at {without}{MiB(m.RecomputedBytes)} with recomputation, at batch {m.Batch}; budget {MiB(m.BudgetBytes)}: {choice}";
+    }
+
     private static (LossSpec Loss, string Text) ChooseLoss(OnnxModel student, OnnxModel? teacher, IDataSource data, FineTuneOptions options)
     {
         string t = options.Temperature.ToString(CultureInfo.InvariantCulture);
@@ -241,13 +309,17 @@ public static class FineTuning
             var missing = teacher.Graph.Inputs.Where(i => teacher.Graph.FindInitializer(i.Name) is null && !studentInputs.Contains(i.Name)).Select(i => i.Name).ToArray();
             if (missing.Length > 0)
                 throw new ShrinkException($"{teacher.Name}: the teacher's inputs {string.Join(", ", missing.Select(m => $"'{m}'"))} are not inputs of the student {student.Name}; the teacher must read the same data.");
-            var kl = LossSpec.KlDivergence(options.Temperature, TeacherLogits);
+            var (distill, text) = options.Distillation == FineTuneOptions.MseDistillation
+                ? (LossSpec.MeanSquaredError(student.Graph.Outputs[0].Name, TeacherOutput), $"mean squared error to the teacher's '{teacher.Graph.Outputs[0].Name}' (feature distillation)")
+                : (LossSpec.KlDivergence(options.Temperature, TeacherLogits), $"KL distillation from the teacher at T={t}");
             double w = options.LabelWeight ?? 0;
             if (w > 0 && data.HasLabels)
-                return (LossSpec.Sum((kl, 1), (LossSpec.CrossEntropy(CrossEntropyLabels), w)),
-                    $"KL distillation from the teacher at T={t} + {w.ToString(CultureInfo.InvariantCulture)} × cross-entropy with the labels");
-            return (kl, $"KL distillation from the teacher at T={t}");
+                return (LossSpec.Sum((distill, 1), (LossSpec.CrossEntropy(CrossEntropyLabels), w)),
+                    $"{text} + {w.ToString(CultureInfo.InvariantCulture)} × cross-entropy with the labels");
+            return (distill, text);
         }
+        if (options.Distillation == FineTuneOptions.MseDistillation)
+            throw new OptionsException("--distill-loss mse needs a teacher whose outputs to match (--teacher).", ["--distill-loss"]);
         if (!data.HasLabels)
             throw new ShrinkException($"{data.Description}: training without a teacher needs labels (cross-entropy); give a teacher model to distill from, or labelled data.");
         return (LossSpec.CrossEntropy(CrossEntropyLabels), "cross-entropy with the labels");

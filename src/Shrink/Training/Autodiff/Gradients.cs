@@ -142,6 +142,7 @@ public static class Gradients
         }
 
         var recomputed = recompute ? ActivationRecomputation.Apply(graph, order) : [];
+        var kept = KeptActivations(graph, order);
         graph.ClearGraphOutputs();
         string lossName = graph.UniqueName("loss");
         graph.AddNode(OpTypes.Identity, [lossGraph.Loss], [lossName], graph.UniqueName("loss/output"));
@@ -169,12 +170,22 @@ public static class Gradients
             InitialValues = initial,
             WithoutGradient = withoutGradient,
             Recomputed = recomputed,
+            KeptActivations = kept,
         };
     }
 
     /// <summary>The ops that have a backward rule, sorted (what the refusal lists).</summary>
     public static IReadOnlyList<string> OpsWithRules() =>
         [.. OpCatalog.All.Where(s => s.Backward is not null).Select(s => s.OpType).Order(StringComparer.Ordinal)];
+
+    // The values computed by forward nodes (not Constant nodes) that a backward node reads, in forward order: what the
+    // step keeps alive from the forward pass until the backward pass has read it.
+    private static IReadOnlyList<string> KeptActivations(ModelGraph graph, IReadOnlyList<Node> forward)
+    {
+        var forwardNodes = new HashSet<Node>(forward, ReferenceEqualityComparer.Instance);
+        var readByBackward = new HashSet<string>(graph.Nodes.Where(n => !forwardNodes.Contains(n)).SelectMany(n => n.Inputs), StringComparer.Ordinal);
+        return [.. forward.Where(n => n.ConstantValue() is null).SelectMany(n => n.Outputs).Where(o => o.Length > 0 && readByBackward.Contains(o))];
+    }
 
     private static bool Differentiable(Node node)
     {

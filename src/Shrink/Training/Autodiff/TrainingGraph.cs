@@ -34,6 +34,13 @@ public sealed record TrainingGraph
     /// <summary>The forward values the backward pass computes again instead of keeping (see <c>Gradients.Build</c>'s recompute).</summary>
     public IReadOnlyList<string> Recomputed { get; init; } = [];
 
+    /// <summary>
+    /// The forward values (outputs of model or loss nodes other than Constant nodes) that the backward pass reads, in
+    /// forward order: the activations a training step keeps alive from the forward pass until the backward pass has read
+    /// them (what <c>ActivationMemory</c> sizes). Recomputed values are not among them; their copies are backward values.
+    /// </summary>
+    public IReadOnlyList<string> KeptActivations { get; init; } = [];
+
     /// <summary>The parameters' values in the source model (what to feed before the first update).</summary>
     public required IReadOnlyDictionary<string, TensorData> InitialValues { get; init; }
 

@@ -1,0 +1,53 @@
+using Shrink.Training;
+
+namespace Shrink.Tests.Training;
+
+/// <summary><see cref="FineTuning.Run"/> with <see cref="FineTuneOptions.MemoryBudgetBytes"/>: recomputation chosen only to fit, else a refusal.</summary>
+public sealed class FineTuningMemoryBudgetTests
+{
+    private const int Samples = 64;
+
+    private static FineTuneResult Train(long budget, bool recompute = false)
+    {
+        using var data = new ArrayDataSource("x", ActivationMemoryTests.Features, Tests.TestSupport.TinyModels.RandomFloats(Samples * ActivationMemoryTests.Features, 4), null);
+        var model = ActivationMemoryTests.GeluMlp();
+        var options = new FineTuneOptions { BatchSize = 32, LearningRate = 1e-3, MemoryBudgetBytes = budget, Recompute = recompute };
+        return FineTuning.Run(model, ActivationMemoryTests.GeluMlp(), null, data, options);
+    }
+
+    [Fact]
+    public void A_budget_that_fits_both_keeps_the_values_one_between_the_estimates_recomputes_and_one_below_both_is_refused()
+    {
+        var roomy = Train(1L << 30);
+        var memory = Assert.IsType<TrainingMemory>(roomy.Memory);
+        Assert.False(memory.Recompute);
+        Assert.Equal(32, memory.Batch);
+        long kept = memory.KeptBytes!.Value, recomputed = memory.RecomputedBytes;
+        // Per sample the GELU's three values of 16 floats (192 bytes) are not kept with recomputation.
+        Assert.Equal(192L * 32, kept - recomputed);
+        Assert.Contains(roomy.Notes, n => n.Contains("it fits without recomputation", StringComparison.Ordinal));
+        Assert.DoesNotContain(roomy.Notes, n => n.StartsWith("recompute:", StringComparison.Ordinal));
+
+        var between = Train((kept + recomputed) / 2);
+        Assert.True(between.Memory!.Recompute);
+        Assert.Equal(kept, between.Memory.KeptBytes);
+        Assert.Contains(between.Notes, n => n.Contains("recomputation is on to fit", StringComparison.Ordinal));
+        Assert.Contains(between.Notes, n => n.StartsWith("recompute: 5 forward values", StringComparison.Ordinal));
+        // Both trained (the weights moved; ORT may fuse the exported GELU differently in the two graphs, so not bit for bit).
+        var start = ActivationMemoryTests.GeluMlp().Graph.FindInitializer("W1")!.ToFloatArray();
+        Assert.NotEqual(start, roomy.Model.Graph.FindInitializer("W1")!.ToFloatArray());
+        Assert.NotEqual(start, between.Model.Graph.FindInitializer("W1")!.ToFloatArray());
+
+        var e = Assert.Throws<OptionsException>(() => Train(recomputed - 1));
+        Assert.Contains("without recomputation", e.Message, StringComparison.Ordinal);
+        Assert.Contains("at batch 32", e.Message, StringComparison.Ordinal);
+        Assert.Contains("--train-batch 31 or less", e.Message, StringComparison.Ordinal);
+        Assert.Equal(["--memory-budget", "--train-batch"], e.Options);
+
+        // --recompute with a budget: only the recomputing graph is estimated and checked.
+        var forced = Train(recomputed, recompute: true);
+        Assert.True(forced.Memory!.Recompute);
+        Assert.Null(forced.Memory.KeptBytes);
+        Assert.Equal(recomputed, forced.Memory.RecomputedBytes);
+    }
+}
