@@ -11,8 +11,9 @@ namespace Shrink.Methods.Quantization.Qdq;
 /// Below 8 activation bits each calibrated pair gets a Clip on its codes (Q → Clip → DQ) that keeps them to the 2^bits
 /// levels (<see cref="QuantMath.ActivationCodes"/>), so values beyond the calibrated range clip at that edge as on B-bit
 /// hardware; ORT still fuses DQ → op → Q into its 8-bit kernels and runs the Clip on the 8-bit tensor (a float Clip
-/// before the QuantizeLinear would keep the op before it out of the integer kernel: 4× slower on resnet8). Pairs that
-/// share their input's parameters need none: they only select values whose codes are clipped already.
+/// before the QuantizeLinear would keep the op before it out of the integer kernel: 4× slower on resnet8). Ops that share
+/// their input's parameters (MaxPool, Reshape...) only select codes, so one Clip per chain of them suffices; it goes at
+/// the chain's end (<see cref="CodeClips"/>).
 /// </summary>
 public static class QdqInserter
 {
@@ -73,6 +74,7 @@ public static class QdqInserter
             graph.SetInitializer(ZeroPoint(max, type, [], [hi]));
             return boundNames[(type, lo, hi)] = (min, max);
         }
+        var codeClips = options.ActivationBits < 8 ? CodeClips(graph, plan) : [];
         var dequantizedNames = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var tensor in plan.CalibratedTensors.Concat(plan.SharedWith.Keys))
         {
@@ -85,9 +87,7 @@ public static class QdqInserter
                 : graph.AddNodeAfter(producer, OpTypes.QuantizeLinear, [tensor, scale, zp], [quantized], qName);
             var last = q;
             string codes = quantized;
-            // A tensor sharing its input's parameters (MaxPool, Reshape...) only selects values of that input, whose codes
-            // are clipped already: its codes stay inside the grid without a Clip of their own.
-            if (options.ActivationBits < 8 && !plan.SharedWith.ContainsKey(tensor))
+            if (codeClips.Contains(tensor))
             {
                 var p = parameters[plan.ParamsSource(tensor)];
                 var (lo, hi) = QuantMath.ActivationCodes(p.Type, p.ZeroPoint, options.ActivationBits, options.SymmetricActivations);
@@ -174,6 +174,33 @@ public static class QdqInserter
         if (model.OpsetVersion() < 13) model.SetOpsetVersion("", 13);
         model.ProducerName = "shrink";
         return new QdqApplication(parameters, dequantizedNames);
+    }
+
+    // The tensors whose codes get a Clip of their own below 8 bits. A tensor sharing its input's parameters (MaxPool,
+    // Reshape...) only selects values of that input, so once a tensor upstream is clipped its codes stay inside the grid;
+    // and a tensor read only by such ops leaves its Clip to their outputs (clipping commutes with selecting values). On
+    // cnn_small a Clip between a QLinearConv and the uint8 MaxPool after it doubled the time; after the MaxPool it cost nothing.
+    private static HashSet<string> CodeClips(ModelGraph graph, QdqPlan plan)
+    {
+        var own = new HashSet<string>(StringComparer.Ordinal);
+        var clipped = new Dictionary<string, bool>(StringComparer.Ordinal); // codes inside the grid once the tensor's pair ran
+        bool Defers(string t)
+        {
+            var readers = graph.Consumers(t).Where(c => !(c.OpType == OpTypes.Shape && c.Domain.Length == 0)).ToList();
+            return readers.Count > 0 && !graph.IsGraphOutput(t)
+                && readers.All(c => c.Outputs.Count > 0 && plan.SharedWith.TryGetValue(c.Outputs[0], out var source) && source == t);
+        }
+        bool Clipped(string t)
+        {
+            if (clipped.TryGetValue(t, out bool done)) return done;
+            clipped[t] = false; // guards a cycle of shared parameters (none in a valid plan)
+            if (plan.SharedWith.TryGetValue(t, out var source) && Clipped(source)) return clipped[t] = true;
+            if (Defers(t)) return false;
+            own.Add(t);
+            return clipped[t] = true;
+        }
+        foreach (var t in plan.CalibratedTensors.Concat(plan.SharedWith.Keys)) Clipped(t);
+        return own;
     }
 
     private static TensorData ZeroPoint(string name, ElementType type, long[] dims, int[] values) => type == ElementType.UInt8

@@ -87,9 +87,9 @@ public sealed class ActivationBitsClipTests
     }
 
     [Fact]
-    public void Ops_sharing_their_input_parameters_add_no_clip_of_their_own()
+    public void A_tensor_read_only_by_an_op_sharing_its_parameters_leaves_the_clip_to_that_op()
     {
-        // x → MatMul → Reshape → Relu → MatMul: the Reshape's Q/DQ shares the MatMul output's parameters.
+        // x → MatMul → Reshape → MatMul: the Reshape's Q/DQ shares the first MatMul output's parameters.
         var graph = new GraphProto { Name = "reshape" };
         graph.Input.Add(FloatInfo("x", "batch", Features));
         graph.Output.Add(FloatInfo("z", "batch", Outputs));
@@ -102,9 +102,11 @@ public sealed class ActivationBitsClipTests
         var model = new StaticQuantizer(new StaticQuantizationOptions { Samples = 64, AnalysisSamples = 0, Calibration = "minmax", ActivationBits = 4 })
             .Quantize(OnnxModel.FromProto(BuildModel(graph), "reshape"), Calibration).Model;
 
+        // h feeds only the Reshape, whose output shares h's parameters: one Clip, after the Reshape's Q (the same codes).
         var qs = model.Graph.Nodes.Where(n => n.OpType == "QuantizeLinear").ToList();
-        var shared = Assert.Single(qs, n => n.Inputs[0] == "r");
-        Assert.Equal("DequantizeLinear", Assert.Single(model.Graph.Consumers(shared.Outputs[0])).OpType);
+        Assert.Equal("DequantizeLinear", Assert.Single(model.Graph.Consumers(Assert.Single(qs, n => n.Inputs[0] == "h").Outputs[0])).OpType);
+        Assert.Equal("Clip", Assert.Single(model.Graph.Consumers(Assert.Single(qs, n => n.Inputs[0] == "r").Outputs[0])).OpType);
+        Assert.Equal("Clip", Assert.Single(model.Graph.Consumers(Assert.Single(qs, n => n.Inputs[0] == "x").Outputs[0])).OpType);
         Assert.Equal(qs.Count - 1, model.Graph.Nodes.Count(n => n.OpType == "Clip"));
     }
 
