@@ -23,6 +23,9 @@ public enum ChannelAttributeKind
     /// every entry is kept heads × head size replaces input <see cref="ChannelAttributeEdit.Index"/> of the Split.
     /// </summary>
     SplitSizes,
+
+    /// <summary>The <c>num_groups</c> attribute of a GroupNormalization: it becomes the groups kept (kept channels × block, the layout counting groups).</summary>
+    GroupCount,
 }
 
 /// <summary>A non-weight edit that removing channels requires.</summary>

@@ -6,7 +6,7 @@ namespace Shrink.Methods.Pruning.Structured;
 
 /// <summary>
 /// Removes channels physically: gathers the surviving positions of every initializer axis the dependency graph lists,
-/// rewrites depthwise <c>group</c> attributes, Reshape shape constants (or the Concat pieces that compute them) and the
+/// rewrites depthwise <c>group</c> and GroupNormalization <c>num_groups</c> attributes, Reshape shape constants (or the Concat pieces that compute them) and the
 /// sizes of a Split of a fused q,k,v projection, and drops value_info that no longer holds.
 /// The graph's inputs, outputs and node names are unchanged, except the head axis of a decoder's KV cache inputs and
 /// outputs (<see cref="ChannelDependencyGraph.InterfaceSlices"/>), declared with the heads kept.
@@ -40,6 +40,9 @@ public static class ChannelSurgery
             {
                 case ChannelAttributeKind.DepthwiseGroup:
                     node.SetInt("group", channels);
+                    break;
+                case ChannelAttributeKind.GroupCount:
+                    node.SetInt("num_groups", channels * edit.Layout.Block * edit.Layout.Repeats);
                     break;
                 case ChannelAttributeKind.ReshapeShape:
                     var shape = graph.FindInitializer(edit.ShapeTensor!)!;
