@@ -156,12 +156,21 @@ internal sealed partial class ChannelDependencyBuilder
             && MatchGroupNorm(split, layout) is { } gn && gn.Merge == r);
     }
 
-    /// <summary>Resize (opset 11+: X, roi, scales, sizes; opset 10: X, scales) with constant scales of 1 on the channel axis.</summary>
+    /// <summary>
+    /// Resize (opset 11+: X, roi, scales, sizes; opset 10: X, scales) with constant scales of 1 on the channel axis, or
+    /// constant sizes that keep the channel count (the entry is then rewritten to the kept count) or that leave the
+    /// channel axis out of their <c>axes</c> (opset 18).
+    /// </summary>
     private void VisitResize(Node node)
     {
         var layout = LayoutOf(node, 0);
         if (layout is null) return;
         bool hasSizes = node.Inputs.Count > 3 && node.Inputs[3].Length > 0;
+        if (hasSizes && !node.Inputs.Skip(1).Any(_layouts.ContainsKey))
+        {
+            VisitResizeSizes(node, layout);
+            return;
+        }
         int scalesInput = node.Inputs.Count == 2 ? 1 : 2;
         var scales = hasSizes || node.Inputs.Count <= scalesInput ? null : graph.FindInitializer(node.Inputs[scalesInput]);
         if (scales is not { Type: ElementType.Float } || scales.ElementCount != layout.Rank || scales.AsSpan<float>()[layout.Axis] != 1f
@@ -169,6 +178,29 @@ internal sealed partial class ChannelDependencyBuilder
         {
             RefuseInputs(node, $"{node.OpType} {node.DisplayName} resizes the channel axis or takes computed scales or sizes");
             return;
+        }
+        _layouts[node.Outputs[0]] = layout;
+    }
+
+    private void VisitResizeSizes(Node node, ChannelLayout layout)
+    {
+        var sizes = graph.FindInitializer(node.Inputs[3]);
+        var axes = node.GetInts("axes")?.Select(a => a < 0 ? a + layout.Rank : a).ToList();
+        int? entry = axes is null ? layout.Axis : axes.IndexOf(layout.Axis) is int i and >= 0 ? i : null;
+        if (sizes is not { Type: ElementType.Int64, Dims.Count: 1 } || sizes.ElementCount != (axes?.Count ?? layout.Rank))
+        {
+            RefuseInputs(node, $"{node.OpType} {node.DisplayName} resizes the channel axis or takes computed scales or sizes");
+            return;
+        }
+        if (entry is int e)
+        {
+            string policy = node.GetString("keep_aspect_ratio_policy", "stretch");
+            if (sizes.AsSpan<long>()[e] != layout.Extent || policy != "stretch")
+            {
+                RefuseInputs(node, $"{node.OpType} {node.DisplayName} resizes the channel axis (sizes[{e}] = {sizes.AsSpan<long>()[e]} for {layout.Extent} channels, keep_aspect_ratio_policy {policy})");
+                return;
+            }
+            _edits.Add(new ChannelAttributeEdit(ChannelAttributeKind.ResizeSizes, node, layout, sizes.Name, e));
         }
         _layouts[node.Outputs[0]] = layout;
     }
