@@ -23,7 +23,7 @@ internal static class QuantizeCommand
         var calibration = new Option<string>("--calibration") { Description = $"Range method (default mse): {RegistryChoices.Describe(CalibrationMethods.Registry.Entries)}", DefaultValueFactory = _ => "mse" }
             .Choices(CalibrationMethods.Registry.Entries);
         var percentile = new Option<double>("--percentile") { Description = "Percentile for --calibration percentile", DefaultValueFactory = _ => 99.99 };
-        var activations = new Option<string?>("--activations") { Description = "Static: uint8 (default, fastest on x86), int8, or int6/int4 (6 or 4 bits of levels in uint8 Q/DQ, as --activation-bits: ORT still runs 8-bit kernels, so these are for accuracy studies). With --weights: float (default) or int8 (MatMulNBits quantizes its inputs at run time)" };
+        var activations = new Option<string?>("--activations") { Description = "Static: uint8 (default, fastest on x86), int8, or int6/int4 (6 or 4 bits of levels in uint8 Q/DQ, as --activation-bits: ORT still runs 8-bit kernels). With --weights: float (default) or int8 (MatMulNBits quantizes its inputs at run time)" };
         activations.AcceptOnlyFromAmong("uint8", "int8", "int6", "int4", "float");
         var weights = new Option<string?>("--weights") { Description = "Weight-only quantization: int4, int3, int2 or int8 weights, float activations (MatMul/Gemm → MatMulNBits, Conv → DequantizeLinear)" };
         weights.AcceptOnlyFromAmong("int4", "int3", "int2", "int8");
@@ -40,7 +40,7 @@ internal static class QuantizeCommand
         var floatTargets = new Option<bool>("--float-targets") { Description = "Sequential GPTQ: round each layer toward the float model's output at that layer, correcting the error earlier layers left (default true)", DefaultValueFactory = _ => true };
         var nonSequential = new Option<bool>("--non-sequential") { Description = "GPTQ: calibrate every layer on the float model in one pass (faster) instead of layer by layer on the quantized model" };
         var weightBits = new Option<int?>("--weight-bits") { Description = "Static: weight bits, 2..8 (default 8); below 8 the weights stay int8 with their DequantizeLinear (ORT runs int8 kernels) and the codes keep to the symmetric N-bit range (e.g. -8..7 for 4), for accuracy studies such as W4A8. Weight-only quantization is --weights" };
-        var activationBits = new Option<int>("--activation-bits") { Description = "Static: activation bits, 2..8 (default 8); below 8 the Q/DQ stay 8-bit and each calibrated range maps onto 2^bits of their levels (e.g. uint8 codes 0..63 for 6)", DefaultValueFactory = _ => 8 };
+        var activationBits = new Option<int>("--activation-bits") { Description = "Static: activation bits, 2..8 (default 8); below 8 the Q/DQ stay 8-bit, each calibrated range maps onto 2^bits of their levels (e.g. uint8 codes 0..63 for 6) and a Clip on the codes clips values beyond the range at that edge, as B-bit hardware would (ORT still runs 8-bit kernels)", DefaultValueFactory = _ => 8 };
         var stepGroups = StepGroupQuantizeAction.CreateOption();
         var symmetric = new Option<bool>("--symmetric-activations") { Description = "Symmetric activation ranges (zero point in the middle)" };
         var packedAttention = new Option<bool>("--packed-attention") { Description = "Int8 (static or dynamic): keep packed q/k/v projections as exported, instead of splitting them into three and moving the score scale onto the queries (faster in ONNX Runtime)" };

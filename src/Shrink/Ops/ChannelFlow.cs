@@ -50,6 +50,9 @@ public enum ChannelFlow
 
     /// <summary>Resize (and Upsample, which preparation turns into Resize): channels pass through when the scale of their axis is 1.</summary>
     Resamples,
+    /// <summary>GroupNormalization: channels on axis 1 pass through, removable only in whole groups (num_groups and the scale and bias are cut with them).</summary>
+    NormalizesGroups,
+
     /// <summary>ReduceSum/ReduceMean: reducing other axes keeps the channels (on an axis that moves when keepdims is 0); reducing the channel axis blocks.</summary>
     Reduces,
 }

@@ -29,7 +29,7 @@ public static class NormalizationSchemas
         new(OpTypes.LogSoftmax) { Backward = new LogSoftmaxBackward(), ChannelFlow = ChannelFlow.NormalizesAlongAxis, QdqRole = QdqRole.Fragile },
         new(OpTypes.LayerNormalization) { Backward = new LayerNormalizationBackward(), QdqRole = QdqRole.Fragile },
         new(OpTypes.InstanceNormalization) { Backward = new InstanceNormalizationBackward(), QdqRole = QdqRole.Fragile },
-        new(OpTypes.GroupNormalization) { QdqRole = QdqRole.Fragile },
+        new(OpTypes.GroupNormalization) { ChannelFlow = ChannelFlow.NormalizesGroups, QdqRole = QdqRole.Fragile },
         new(OpTypes.SkipLayerNormalization, OpDomains.Microsoft),
         new(OpTypes.SimplifiedLayerNormalization, OpDomains.Microsoft),
         new(OpTypes.SkipSimplifiedLayerNormalization, OpDomains.Microsoft),

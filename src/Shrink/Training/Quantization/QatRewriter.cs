@@ -15,9 +15,8 @@ namespace Shrink.Training.Quantization;
 /// the trained values back into the PTQ model's structure.
 /// </summary>
 /// <remarks>
-/// Below 8 activation bits the fake quantizers clip to the 2^bits-level grid while ONNX Runtime's QuantizeLinear only
-/// saturates at the int8/uint8 limits: activations beyond the learned range keep extra codes in the exported model
-/// (as they do in PTQ output), so there the exported model and the training model differ.
+/// Below 8 activation bits the PTQ model holds Q → Clip → DQ (the Clip keeps the codes to the 2^bits levels); the fake
+/// quantizer takes the Clip's place as well, clipping at the same edge, and export keeps the Clip.
 /// </remarks>
 public static class QatRewriter
 {
@@ -90,6 +89,16 @@ public static class QatRewriter
         {
             string x = q.Inputs[0], codes = q.Outputs[0];
             var readers = graph.Consumers(codes).ToList();
+            // Below 8 bits shrink quantize writes Q → Clip → DQ (the Clip keeps the codes to the 2^bits levels); the fake
+            // quantizer clips there itself, so the Clip goes with the pair and its bounds narrow the grid.
+            var codeClip = readers.Count(r => r.Domain.Length == 0 && r.OpType == OpTypes.Clip) == 1 ? readers.First(r => r.Domain.Length == 0 && r.OpType == OpTypes.Clip) : null;
+            (int Lo, int Hi)? clipBounds = null;
+            if (codeClip is not null)
+            {
+                clipBounds = CodeClipBounds(graph, codeClip, source);
+                if (graph.IsGraphOutput(codeClip.Outputs[0])) throw new ShrinkException($"{source}: the clipped codes of QuantizeLinear '{q.DisplayName}' are a graph output; QAT supports Q → DequantizeLinear pairs.");
+                readers = [.. readers.Where(r => r != codeClip), .. graph.Consumers(codeClip.Outputs[0])];
+            }
             var dqs = readers.Where(IsDq).ToList();
             var other = readers.FirstOrDefault(r => !IsDq(r) && !(r.OpType == OpTypes.Shape && r.Domain.Length == 0));
             if (other is not null)
@@ -112,6 +121,7 @@ public static class QatRewriter
                 if (!same) throw new ShrinkException($"{source}: DequantizeLinear '{dq.DisplayName}' does not use the scale and zero point of its QuantizeLinear '{q.DisplayName}'.");
             }
             var (lo, hi) = ActivationGrid(type, zeroPoint, options);
+            if (clipBounds is var (clipLo, clipHi)) (lo, hi) = (Math.Max(lo, clipLo), Math.Min(hi, clipHi));
             if (zeroPoint < lo || zeroPoint > hi)
                 throw new ShrinkException($"{source}: QuantizeLinear '{q.DisplayName}' has zero point {zeroPoint} outside the {options.ActivationBits}-bit grid {lo}..{hi}; pass the --activation-bits and --symmetric-activations it was quantized with.");
             string scale = q.Inputs[1];
@@ -120,6 +130,7 @@ public static class QatRewriter
             var outputs = dqs.Select(dq => dq.Outputs[0]).ToList();
             foreach (var reader in readers.Where(r => r.OpType == OpTypes.Shape)) graph.SetInput(reader, 0, x);
             foreach (var dq in dqs) graph.RemoveNode(dq);
+            if (codeClip is not null) graph.RemoveNode(codeClip);
             graph.RemoveNode(q);
             string stop = EmitFakeQuantizer(graph, x, output, scale, scale, zeroPoint, lo, hi);
             quantizers.Add(new FakeQuantizer(false, x, output, scale, zeroPoint, lo, hi, null, stop));
@@ -208,13 +219,8 @@ public static class QatRewriter
     /// The activation grid in the container: 8 bits the whole type; below, <see cref="QuantMath.ActivationGrid"/>
     /// (asymmetric) or the zero point ± (2^(bits−1) − 1) (symmetric), as <see cref="QuantMath.ForRange"/> maps ranges.
     /// </summary>
-    internal static (int Lo, int Hi) ActivationGrid(ElementType type, int zeroPoint, QatOptions options)
-    {
-        if (options.ActivationBits == 8) return QuantMath.ActivationGrid(type, 8);
-        if (!options.SymmetricActivations) return QuantMath.ActivationGrid(type, options.ActivationBits);
-        int half = (1 << (options.ActivationBits - 1)) - 1;
-        return (zeroPoint - half, zeroPoint + half);
-    }
+    internal static (int Lo, int Hi) ActivationGrid(ElementType type, int zeroPoint, QatOptions options) =>
+        QuantMath.ActivationCodes(type, zeroPoint, options.ActivationBits, options.SymmetricActivations);
 
     // v = x / s; c = Clip(v, lo − z, hi − z); r = c + stop(Round(c) − c); y = r · s. Returns the stopped value's name.
     private static string EmitFakeQuantizer(ModelGraph graph, string x, string y, string scaleName, string scale, int zeroPoint, int lo, int hi)
@@ -280,6 +286,15 @@ public static class QatRewriter
         foreach (float s in values)
             if (!(s > 0) || !float.IsFinite(s)) throw new ShrinkException($"{source}: DequantizeLinear '{dq.DisplayName}' has scale {s}; scales must be positive and finite.");
         return (new ScaleTensor(scale.Name, values), zeroPoint, axis);
+    }
+
+    // The integer bounds of a Clip on activation codes (both given as scalar initializers of the codes' type).
+    private static (int Lo, int Hi) CodeClipBounds(ModelGraph graph, Node clip, string source)
+    {
+        TensorData? Bound(int i) => clip.Inputs.Count > i && clip.Inputs[i].Length > 0 ? graph.FindInitializer(clip.Inputs[i]) : null;
+        if (Bound(1) is not { Type: ElementType.Int8 or ElementType.UInt8, ElementCount: 1 } min || Bound(2) is not { Type: ElementType.Int8 or ElementType.UInt8, ElementCount: 1 } max)
+            throw new ShrinkException($"{source}: Clip '{clip.DisplayName}' on activation codes has no integer min and max initializers; QAT supports the Q → Clip → DequantizeLinear form shrink quantize writes below 8 bits.");
+        return ((int)min.ToFloatArray()[0], (int)max.ToFloatArray()[0]);
     }
 
     private static bool IsDq(Node node) => node.Domain.Length == 0 && node.OpType == OpTypes.DequantizeLinear;

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf;
 using Shrink.Model;
 using Shrink.Training.Quantization;
 
@@ -54,6 +56,28 @@ public sealed class QatRewriterTests
         // Asymmetric activations: 64 levels of the container (uint8 0..63 or int8 −32..31).
         Assert.All(qat.Quantizers.Where(q => !q.IsWeight), q => Assert.Equal(63, q.QMax - q.QMin));
         Assert.All(qat.Quantizers, q => Assert.InRange(q.ZeroPoint, q.QMin, q.QMax));
+    }
+
+    [Fact]
+    public void Below_8_bits_the_clip_on_the_codes_goes_into_the_fake_quantizer_and_export_keeps_it()
+    {
+        var ptq = QatFixtures.Quantize(QatFixtures.TinyCnn(), activationBits: 4).Model;
+        var codeClips = ptq.Graph.Nodes.Count(n => n.OpType == "Clip" && ptq.Graph.Producer(n.Inputs[0])?.OpType == "QuantizeLinear");
+        Assert.True(codeClips >= 2, $"{codeClips} clips on codes");
+        var qat = QatRewriter.Rewrite(ptq, new QatOptions { ActivationBits = 4 });
+        Assert.DoesNotContain(qat.Model.Graph.Nodes, n => n.OpType is "QuantizeLinear" or "DequantizeLinear");
+        Assert.All(qat.Quantizers.Where(q => !q.IsWeight), q => Assert.Equal(15, q.QMax - q.QMin));
+
+        // Inputs 4× beyond the calibrated range: the fake quantizers clip where the PTQ model's Clips do.
+        var x = QatFixtures.Input(4, 21);
+        var wide = x.Clone();
+        var values = MemoryMarshal.Cast<byte, float>(x.RawData.Span).ToArray().Select(v => 4 * v).ToArray();
+        wide.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan()));
+        var expected = QatFixtures.RunAsWritten(ptq, wide);
+        var actual = QatFixtures.RunAsWritten(qat.Model, wide);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 4);
+
+        Assert.Equal(ptq.ToByteArray(), qat.Export(qat.Model).ToByteArray());
     }
 
     [Fact]

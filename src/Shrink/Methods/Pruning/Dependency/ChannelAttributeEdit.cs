@@ -23,6 +23,15 @@ public enum ChannelAttributeKind
     /// every entry is kept heads × head size replaces input <see cref="ChannelAttributeEdit.Index"/> of the Split.
     /// </summary>
     SplitSizes,
+
+    /// <summary>The <c>num_groups</c> attribute of a GroupNormalization: it becomes the groups kept (kept channels × block, the layout counting groups).</summary>
+    GroupCount,
+
+    /// <summary>
+    /// One entry of a Resize's constant <c>sizes</c> (input 3), the channel axis's: it becomes kept channels × block ×
+    /// repeats, in a copy of the constant.
+    /// </summary>
+    ResizeSizes,
 }
 
 /// <summary>A non-weight edit that removing channels requires.</summary>
@@ -30,8 +39,9 @@ public enum ChannelAttributeKind
 /// <param name="Node">The node (for <see cref="ChannelAttributeKind.ShapeConcatInput"/>, the Concat that builds the shape).</param>
 /// <param name="Layout">The channels whose kept count sets the new value.</param>
 /// <param name="ShapeTensor">For <see cref="ChannelAttributeKind.ReshapeShape"/>: the int64 shape initializer; for
+/// <see cref="ChannelAttributeKind.ResizeSizes"/>: the int64 sizes initializer; for
 /// <see cref="ChannelAttributeKind.SplitSizes"/>: the int64 sizes initializer.</param>
-/// <param name="Index">For <see cref="ChannelAttributeKind.ReshapeShape"/>: the entry to rewrite; for
+/// <param name="Index">For <see cref="ChannelAttributeKind.ReshapeShape"/> and <see cref="ChannelAttributeKind.ResizeSizes"/>: the entry to rewrite; for
 /// <see cref="ChannelAttributeKind.ShapeConcatInput"/>: the input of <paramref name="Node"/> (the Concat) to replace; for
 /// <see cref="ChannelAttributeKind.SplitSizes"/>: the Split's sizes input.</param>
 /// <param name="Element">For <see cref="ChannelAttributeKind.ShapeConcatInput"/>: the entry inside that input (0 for a

@@ -10,12 +10,18 @@ namespace Shrink.Methods.Pruning.Dependency;
 /// that reaches one gets a unit of C/G channels (the least common multiple of all its GroupNorms' runs, shared by the
 /// groups a channel Concat puts side by side), and once the graph is built such a group counts units of that many
 /// channels instead of single channels (<see cref="ChannelGroup.NormGroupChannels"/>). G in the first Reshape's shape
-/// and the InstanceNormalization's scale and bias are cut with the runs kept.
+/// and the InstanceNormalization's scale and bias are cut with the runs kept. The ONNX GroupNormalization op follows the
+/// same rules: its num_groups is cut with the runs kept, and its scale and bias with the runs (opset 18: one per group)
+/// or with the channels (opset 21: one per channel).
 /// </summary>
 internal sealed partial class ChannelDependencyBuilder
 {
     private readonly List<(int GroupId, int Channels, Node At)> _normUnits = [];
     private readonly List<GroupNormMatch> _groupNorms = [];
+    private readonly List<GroupNormalizationMatch> _groupNormalizations = [];
+
+    /// <summary>One GroupNormalization op: its groups, channels per group, and whether scale and bias hold one value per group (opset 18) or per channel (opset 21).</summary>
+    private sealed record GroupNormalizationMatch(Node Norm, int Groups, int GroupChannels, bool PerGroup, ChannelLayout Layout);
 
     /// <summary>One exported GroupNorm: the Reshape into groups, its shape constant, the InstanceNormalization, the Reshape back.</summary>
     private sealed record GroupNormMatch(Node Split, string SplitShape, Node Norm, Node Merge, int Groups, int GroupChannels, string? MergeShape)
@@ -85,6 +91,53 @@ internal sealed partial class ChannelDependencyBuilder
         return new GroupNormMatch(reshape, shape.Name, norm, merge, (int)groups, (int)(channels / groups), mergeShape);
     }
 
+    /// <summary>
+    /// GroupNormalization (X, scale, bias; num_groups): the channels on axis 1 pass through and each group's runs of C/G
+    /// channels go whole. Scale and bias must be constants of their own with G values (opset 18) or C (opset 21).
+    /// </summary>
+    private void VisitGroupNormalization(Node node)
+    {
+        var layout = LayoutOf(node, 0);
+        if (layout is null || node.Inputs.Skip(1).Any(_layouts.ContainsKey))
+        {
+            RefuseInputs(node, $"GroupNormalization {node.DisplayName} takes the channels as its scale or bias");
+            return;
+        }
+        long groups = node.GetInt("num_groups", 0);
+        int channels = layout.Channels;
+        if (layout.Axis != 1 || layout.Block != 1 || layout.Repeats != 1 || groups < 1 || channels % groups != 0)
+        {
+            Refuse(layout, $"GroupNormalization {node.DisplayName} ({groups} groups) does not normalize whole runs of its {channels} channels on axis 1");
+            return;
+        }
+        int perRun = (int)(channels / groups);
+        long? count = null;
+        for (int i = 1; i <= 2; i++)
+        {
+            var t = node.Inputs.Count > i ? graph.FindInitializer(node.Inputs[i]) : null;
+            if (t is not { Dims.Count: 1 } || (t.ElementCount != groups && t.ElementCount != channels) || (count ?? t.ElementCount) != t.ElementCount || graph.Consumers(t.Name).Count != 1)
+            {
+                Refuse(layout, $"GroupNormalization {node.DisplayName} needs a constant scale and bias of its own with {groups} or {channels} values");
+                return;
+            }
+            count = t.ElementCount;
+        }
+        _layouts[node.Outputs[0]] = layout;
+        if (layout.Segments.Any(s => s.Count % perRun != 0))
+        {
+            Refuse(layout, $"GroupNorm {node.DisplayName} normalizes runs of {perRun} channels that straddle the inputs of a Concat");
+            return;
+        }
+        foreach (var s in layout.Segments) _normUnits.Add((s.GroupId, perRun, node));
+        bool perGroup = count == groups && groups != channels;
+        _groupNormalizations.Add(new GroupNormalizationMatch(node, (int)groups, perRun, perGroup, layout));
+        if (!perGroup)
+        {
+            _slices.Add(new ChannelTensorSlice(node.Inputs[1], 0, layout, node, "parameter"));
+            _slices.Add(new ChannelTensorSlice(node.Inputs[2], 0, layout, node, "parameter"));
+        }
+    }
+
     /// <summary>The one node that reads <paramref name="value"/> when it is not a graph output either.</summary>
     private Node? Only(string value) => graph.Consumers(value) is [var one] && !graph.IsGraphOutput(value) ? one : null;
 
@@ -103,12 +156,21 @@ internal sealed partial class ChannelDependencyBuilder
             && MatchGroupNorm(split, layout) is { } gn && gn.Merge == r);
     }
 
-    /// <summary>Resize (opset 11+: X, roi, scales, sizes; opset 10: X, scales) with constant scales of 1 on the channel axis.</summary>
+    /// <summary>
+    /// Resize (opset 11+: X, roi, scales, sizes; opset 10: X, scales) with constant scales of 1 on the channel axis, or
+    /// constant sizes that keep the channel count (the entry is then rewritten to the kept count) or that leave the
+    /// channel axis out of their <c>axes</c> (opset 18).
+    /// </summary>
     private void VisitResize(Node node)
     {
         var layout = LayoutOf(node, 0);
         if (layout is null) return;
         bool hasSizes = node.Inputs.Count > 3 && node.Inputs[3].Length > 0;
+        if (hasSizes && !node.Inputs.Skip(1).Any(_layouts.ContainsKey))
+        {
+            VisitResizeSizes(node, layout);
+            return;
+        }
         int scalesInput = node.Inputs.Count == 2 ? 1 : 2;
         var scales = hasSizes || node.Inputs.Count <= scalesInput ? null : graph.FindInitializer(node.Inputs[scalesInput]);
         if (scales is not { Type: ElementType.Float } || scales.ElementCount != layout.Rank || scales.AsSpan<float>()[layout.Axis] != 1f
@@ -116,6 +178,29 @@ internal sealed partial class ChannelDependencyBuilder
         {
             RefuseInputs(node, $"{node.OpType} {node.DisplayName} resizes the channel axis or takes computed scales or sizes");
             return;
+        }
+        _layouts[node.Outputs[0]] = layout;
+    }
+
+    private void VisitResizeSizes(Node node, ChannelLayout layout)
+    {
+        var sizes = graph.FindInitializer(node.Inputs[3]);
+        var axes = node.GetInts("axes")?.Select(a => a < 0 ? a + layout.Rank : a).ToList();
+        int? entry = axes is null ? layout.Axis : axes.IndexOf(layout.Axis) is int i and >= 0 ? i : null;
+        if (sizes is not { Type: ElementType.Int64, Dims.Count: 1 } || sizes.ElementCount != (axes?.Count ?? layout.Rank))
+        {
+            RefuseInputs(node, $"{node.OpType} {node.DisplayName} resizes the channel axis or takes computed scales or sizes");
+            return;
+        }
+        if (entry is int e)
+        {
+            string policy = node.GetString("keep_aspect_ratio_policy", "stretch");
+            if (sizes.AsSpan<long>()[e] != layout.Extent || policy != "stretch")
+            {
+                RefuseInputs(node, $"{node.OpType} {node.DisplayName} resizes the channel axis (sizes[{e}] = {sizes.AsSpan<long>()[e]} for {layout.Extent} channels, keep_aspect_ratio_policy {policy})");
+                return;
+            }
+            _edits.Add(new ChannelAttributeEdit(ChannelAttributeKind.ResizeSizes, node, layout, sizes.Name, e));
         }
         _layouts[node.Outputs[0]] = layout;
     }
@@ -170,7 +255,8 @@ internal sealed partial class ChannelDependencyBuilder
 
     /// <summary>
     /// The GroupNorms' slices and edits once the units are known, over layouts already counted in units (with one entry
-    /// per C/G channels): the InstanceNormalization's scale and bias and G in the first Reshape's shape.
+    /// per C/G channels): the InstanceNormalization's scale and bias and G in the first Reshape's shape; a GroupNormalization's
+    /// num_groups and its per-group scale and bias.
     /// </summary>
     private (List<ChannelTensorSlice> Slices, List<ChannelAttributeEdit> Edits) GroupNormCuts(Dictionary<int, int> units)
     {
@@ -185,6 +271,18 @@ internal sealed partial class ChannelDependencyBuilder
             slices.Add(new ChannelTensorSlice(gn.Norm.Inputs[1], 0, perGroup, gn.Norm, "parameter"));
             slices.Add(new ChannelTensorSlice(gn.Norm.Inputs[2], 0, perGroup, gn.Norm, "parameter"));
             edits.Add(new ChannelAttributeEdit(ChannelAttributeKind.ReshapeShape, gn.Split, perGroup, gn.SplitShape, 1));
+        }
+        foreach (var gn in _groupNormalizations)
+        {
+            int unit = units.GetValueOrDefault(Find(gn.Layout.Segments[0].GroupId), 1);
+            if (unit % gn.GroupChannels != 0) continue; // refused: nothing is cut
+            var perGroup = ToUnits(gn.Layout, units) with { Block = unit / gn.GroupChannels };
+            if (gn.PerGroup)
+            {
+                slices.Add(new ChannelTensorSlice(gn.Norm.Inputs[1], 0, perGroup, gn.Norm, "parameter"));
+                slices.Add(new ChannelTensorSlice(gn.Norm.Inputs[2], 0, perGroup, gn.Norm, "parameter"));
+            }
+            edits.Add(new ChannelAttributeEdit(ChannelAttributeKind.GroupCount, gn.Norm, perGroup));
         }
         return (slices, edits);
     }

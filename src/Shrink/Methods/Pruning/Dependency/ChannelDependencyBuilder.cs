@@ -134,6 +134,7 @@ internal sealed partial class ChannelDependencyBuilder(ModelGraph graph, IReadOn
             case ChannelFlow.ReadsShape: VisitShape(node); break;
             case ChannelFlow.Resamples: VisitResize(node); break;
             case ChannelFlow.Reduces: VisitReduce(node); break;
+            case ChannelFlow.NormalizesGroups: VisitGroupNormalization(node); break;
             default: RefuseInputs(node, $"unsupported op {op} at {node.DisplayName}"); break;
         }
     }

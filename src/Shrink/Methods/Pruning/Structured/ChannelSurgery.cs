@@ -6,7 +6,7 @@ namespace Shrink.Methods.Pruning.Structured;
 
 /// <summary>
 /// Removes channels physically: gathers the surviving positions of every initializer axis the dependency graph lists,
-/// rewrites depthwise <c>group</c> attributes, Reshape shape constants (or the Concat pieces that compute them) and the
+/// rewrites depthwise <c>group</c> and GroupNormalization <c>num_groups</c> attributes, Reshape shape constants and Resize sizes (or the Concat pieces that compute them) and the
 /// sizes of a Split of a fused q,k,v projection, and drops value_info that no longer holds.
 /// The graph's inputs, outputs and node names are unchanged, except the head axis of a decoder's KV cache inputs and
 /// outputs (<see cref="ChannelDependencyGraph.InterfaceSlices"/>), declared with the heads kept.
@@ -41,15 +41,19 @@ public static class ChannelSurgery
                 case ChannelAttributeKind.DepthwiseGroup:
                     node.SetInt("group", channels);
                     break;
+                case ChannelAttributeKind.GroupCount:
+                    node.SetInt("num_groups", channels * edit.Layout.Block * edit.Layout.Repeats);
+                    break;
                 case ChannelAttributeKind.ReshapeShape:
+                case ChannelAttributeKind.ResizeSizes:
                     var shape = graph.FindInitializer(edit.ShapeTensor!)!;
                     var values = shape.AsSpan<long>().ToArray();
                     values[edit.Index] = channels * edit.Layout.Block * edit.Layout.Repeats;
-                    // A copy for this Reshape: exporters and optimizers share one shape constant between Reshapes,
-                    // and the others' channels may stay (or be cut to another count).
+                    // A copy for this Reshape (or Resize): exporters and optimizers share one shape constant between
+                    // nodes, and the others' channels may stay (or be cut to another count).
                     string copy = graph.UniqueName(shape.Name + "_pruned");
                     graph.SetInitializer(TensorData.Create<long>(copy, shape.Dims.ToArray(), values, ElementType.Int64));
-                    graph.SetInput(node, 1, copy);
+                    graph.SetInput(node, edit.Kind == ChannelAttributeKind.ReshapeShape ? 1 : 3, copy);
                     break;
                 case ChannelAttributeKind.ShapeConcatInput:
                     // A new initializer: the old piece may be computed, or a constant other nodes read.

@@ -8,6 +8,12 @@ namespace Shrink.Methods.Quantization.Qdq;
 /// Applies a <see cref="QdqPlan"/> with calibrated ranges: folds Relu/Clip, inserts one QuantizeLinear/DequantizeLinear
 /// pair per marked activation (shared parameters reuse the same scale and zero-point initializers, which ORT needs to
 /// drop the pair around MaxPool/Reshape), stores weights as int8 with per-channel DequantizeLinear and biases as int32.
+/// Below 8 activation bits each calibrated pair gets a Clip on its codes (Q → Clip → DQ) that keeps them to the 2^bits
+/// levels (<see cref="QuantMath.ActivationCodes"/>), so values beyond the calibrated range clip at that edge as on B-bit
+/// hardware; ORT still fuses DQ → op → Q into its 8-bit kernels and runs the Clip on the 8-bit tensor (a float Clip
+/// before the QuantizeLinear would keep the op before it out of the integer kernel: 4× slower on resnet8). Ops that share
+/// their input's parameters (MaxPool, Reshape...) only select codes, so one Clip per chain of them suffices; it goes at
+/// the chain's end (<see cref="CodeClips"/>).
 /// </summary>
 public static class QdqInserter
 {
@@ -58,6 +64,17 @@ public static class QdqInserter
             graph.SetInitializer(ZeroPoint(zp, p.Type, [], [p.ZeroPoint]));
             return paramNames[source] = (scale, zp);
         }
+        // Below 8 bits: the Clip bounds of a code grid, one pair of scalars per (type, lo, hi).
+        var boundNames = new Dictionary<(ElementType, int, int), (string Min, string Max)>();
+        (string, string) CodeBounds(ElementType type, int lo, int hi)
+        {
+            if (boundNames.TryGetValue((type, lo, hi), out var names)) return names;
+            string min = graph.UniqueName($"codes_{type.OnnxName()}_min_{lo}".Replace('-', 'm')), max = graph.UniqueName($"codes_{type.OnnxName()}_max_{hi}".Replace('-', 'm'));
+            graph.SetInitializer(ZeroPoint(min, type, [], [lo]));
+            graph.SetInitializer(ZeroPoint(max, type, [], [hi]));
+            return boundNames[(type, lo, hi)] = (min, max);
+        }
+        var codeClips = options.ActivationBits < 8 ? CodeClips(graph, plan) : [];
         var dequantizedNames = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var tensor in plan.CalibratedTensors.Concat(plan.SharedWith.Keys))
         {
@@ -68,14 +85,24 @@ public static class QdqInserter
             var q = producer is null
                 ? graph.AddNode(OpTypes.QuantizeLinear, [tensor, scale, zp], [quantized], qName, insertAt: 0)
                 : graph.AddNodeAfter(producer, OpTypes.QuantizeLinear, [tensor, scale, zp], [quantized], qName);
-            graph.AddNodeAfter(q, OpTypes.DequantizeLinear, [quantized, scale, zp], [dequantized], dqName);
+            var last = q;
+            string codes = quantized;
+            if (codeClips.Contains(tensor))
+            {
+                var p = parameters[plan.ParamsSource(tensor)];
+                var (lo, hi) = QuantMath.ActivationCodes(p.Type, p.ZeroPoint, options.ActivationBits, options.SymmetricActivations);
+                var (min, max) = CodeBounds(p.Type, lo, hi);
+                codes = graph.UniqueName(tensor + "_codes_clipped");
+                last = graph.AddNodeAfter(q, OpTypes.Clip, [quantized, min, max], [codes], graph.UniqueName(tensor + "_ClipCodes"));
+            }
+            graph.AddNodeAfter(last, OpTypes.DequantizeLinear, [codes, scale, zp], [dequantized], dqName);
             graph.RedirectConsumers(tensor, dequantized, except: q);
             // Shape reads only dims: it reads the 8-bit tensor, so no DequantizeLinear runs just to be measured (reading
             // the float tensor instead would give its producer a second consumer and keep ORT from fusing it with the Q).
             foreach (var reader in graph.Consumers(dequantized).Where(c => c.OpType == OpTypes.Shape && c.Domain.Length == 0).ToList())
                 graph.SetInput(reader, 0, quantized);
             dequantizedNames[tensor] = dequantized;
-            // The DequantizeLinear we just added reads 'quantized', not 'tensor', so it is unaffected.
+            // The DequantizeLinear we just added reads the codes, not 'tensor', so it is unaffected.
         }
 
         // Weights: int8 initializer + DequantizeLinear (per channel on the output-channel axis).
@@ -147,6 +174,33 @@ public static class QdqInserter
         if (model.OpsetVersion() < 13) model.SetOpsetVersion("", 13);
         model.ProducerName = "shrink";
         return new QdqApplication(parameters, dequantizedNames);
+    }
+
+    // The tensors whose codes get a Clip of their own below 8 bits. A tensor sharing its input's parameters (MaxPool,
+    // Reshape...) only selects values of that input, so once a tensor upstream is clipped its codes stay inside the grid;
+    // and a tensor read only by such ops leaves its Clip to their outputs (clipping commutes with selecting values). On
+    // cnn_small a Clip between a QLinearConv and the uint8 MaxPool after it doubled the time; after the MaxPool it cost nothing.
+    private static HashSet<string> CodeClips(ModelGraph graph, QdqPlan plan)
+    {
+        var own = new HashSet<string>(StringComparer.Ordinal);
+        var clipped = new Dictionary<string, bool>(StringComparer.Ordinal); // codes inside the grid once the tensor's pair ran
+        bool Defers(string t)
+        {
+            var readers = graph.Consumers(t).Where(c => !(c.OpType == OpTypes.Shape && c.Domain.Length == 0)).ToList();
+            return readers.Count > 0 && !graph.IsGraphOutput(t)
+                && readers.All(c => c.Outputs.Count > 0 && plan.SharedWith.TryGetValue(c.Outputs[0], out var source) && source == t);
+        }
+        bool Clipped(string t)
+        {
+            if (clipped.TryGetValue(t, out bool done)) return done;
+            clipped[t] = false; // guards a cycle of shared parameters (none in a valid plan)
+            if (plan.SharedWith.TryGetValue(t, out var source) && Clipped(source)) return clipped[t] = true;
+            if (Defers(t)) return false;
+            own.Add(t);
+            return clipped[t] = true;
+        }
+        foreach (var t in plan.CalibratedTensors.Concat(plan.SharedWith.Keys)) Clipped(t);
+        return own;
     }
 
     private static TensorData ZeroPoint(string name, ElementType type, long[] dims, int[] values) => type == ElementType.UInt8

@@ -19,9 +19,9 @@ public static class QuantMath
     /// <para>
     /// <paramref name="bits"/> below 8 keeps the int8/uint8 Q/DQ pair (ORT fuses nothing narrower) and maps the range onto
     /// 2^bits levels of it (<see cref="ActivationGrid"/>: 0..63 for uint8 at 6 bits, −32..31 for int8; symmetric: the
-    /// zero point ± (2^(bits−1) − 1)): values inside the calibrated range get a 2^bits-level grid. The operators still
-    /// saturate at the type's limits, so a value beyond the range keeps its extra codes instead of clipping at the
-    /// 2^bits-level edge: for ranges from <c>minmax</c> calibration nothing in the calibration data is beyond them.
+    /// zero point ± (2^(bits−1) − 1)): values inside the calibrated range get a 2^bits-level grid. QuantizeLinear itself
+    /// saturates only at the type's limits; <see cref="ActivationCodes"/> gives the edge a Clip on the codes keeps them to
+    /// (as <see cref="QdqInserter"/> writes it), so a value beyond the range clips there as on 2^bits-level hardware.
     /// </para>
     /// </summary>
     public static QuantParams ForRange(CalibrationRange range, ElementType type, bool symmetric, int bits = 8)
@@ -55,6 +55,18 @@ public static class QuantMath
         if (bits is < 2 or > 8) throw new ArgumentOutOfRangeException(nameof(bits), bits, "Activation bits must be 2..8.");
         int levels = 1 << bits;
         return type == ElementType.UInt8 ? (0, levels - 1) : (-levels / 2, levels / 2 - 1);
+    }
+
+    /// <summary>
+    /// The codes a <paramref name="bits"/>-bit activation with <paramref name="zeroPoint"/> keeps to inside its 8-bit
+    /// type, as <see cref="ForRange"/> maps ranges: 8 bits the whole type; below, <see cref="ActivationGrid"/> (asymmetric)
+    /// or the zero point ± (2^(bits−1) − 1) (symmetric).
+    /// </summary>
+    public static (int Lo, int Hi) ActivationCodes(ElementType type, int zeroPoint, int bits, bool symmetric)
+    {
+        if (bits == 8 || !symmetric) return ActivationGrid(type, bits);
+        int half = (1 << (bits - 1)) - 1;
+        return (zeroPoint - half, zeroPoint + half);
     }
 
     /// <summary>QuantizeLinear of one value: round half to even, add the zero point, saturate.</summary>
