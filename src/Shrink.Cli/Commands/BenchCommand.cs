@@ -80,7 +80,7 @@ internal static class BenchCommand
                 string? target = parse.GetValue(json);
                 if (target != "-")
                     ConsoleOutput.Write(new ReportSection("Latency", table, [$"ONNX Runtime {OrtInfo.Version}, CPU, {runtime.IntraOpThreads} intra-op thread(s); models interleaved run by run after warm-up; input from {source.Description}.",
-                        .. CommonOptions.DenormalsNote(runtime.FlushDenormals) is string note ? [note] : Array.Empty<string>()]));
+                        .. CommonOptions.DenormalsNote(runtime.FlushDenormals, described) is string note ? [note] : Array.Empty<string>()]));
                 JsonOutput.Write(target, new BenchJson(runtime.IntraOpThreads, OrtInfo.Version, rows, runtime.FlushDenormals && ModelSession.DenormalsFlushed == true));
                 return ExitCodes.Ok;
             }

@@ -10,8 +10,14 @@ internal static class CommonOptions
 
     public static Option<bool> FlushDenormals() => new("--flush-denormals") { Description = "Run ONNX Runtime with denormal floats flushed to zero (session.set_denormal_as_zero), as a deployment that sets it would: masked attention softmaxes are much faster with it" };
 
-    /// <summary>The line a timing report adds about denormals, or null when they were not asked to be flushed.</summary>
-    public static string? DenormalsNote(bool requested) => !requested ? null
+    /// <summary>
+    /// The line a timing report adds about denormals: whether they were flushed, or, when not asked to and the model masks
+    /// a Softmax, a hint that its timing includes the denormal cost; null when neither applies.
+    /// </summary>
+    public static string? DenormalsNote(bool requested, Shrink.Model.OnnxModel? model = null) => !requested
+        ? model is not null && Shrink.Runtime.MaskedSoftmax.Count(model) is int masked and > 0
+            ? $"{model.Name}: {masked} Softmax node(s) read a masked input (a fill at or below -1000); their masked outputs are denormal floats, slow on x86: --flush-denormals times the models as a deployment with ONNX Runtime's session.set_denormal_as_zero would run them."
+            : null
         : Shrink.Runtime.ModelSession.DenormalsFlushed == true ? "Denormals flushed to zero (ORT session.set_denormal_as_zero) in every session, the baseline's included."
         : "--flush-denormals was given, but an earlier session in this process set ONNX Runtime's denormal mode, so it is not in effect on this thread.";
 

@@ -72,7 +72,8 @@ internal static class EvalCommand
             {
                 Console.Out.WriteLine($"{modelPath}" + (referencePath is null ? "" : $" vs reference {referencePath}"));
                 foreach (var section in EvaluationReport.Sections(result)) ConsoleOutput.Write(section);
-                if (CommonOptions.DenormalsNote(parse.GetValue(flushDenormals)) is string note) Console.Out.WriteLine($"  {note}");
+                var timed = parse.GetValue(noLatency) ? null : Shrink.Model.OnnxModel.Load(modelPath, new Shrink.Model.ModelLoadOptions { LoadExternalData = false });
+                if (CommonOptions.DenormalsNote(parse.GetValue(flushDenormals), timed) is string note) Console.Out.WriteLine($"  {note}");
             }
             else
             {

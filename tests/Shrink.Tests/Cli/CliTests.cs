@@ -133,5 +133,20 @@ public class CliTests
         // The first session of the bench process decides ORT's denormal mode for the thread that runs the models.
         Assert.Equal(flush, doc.RootElement.GetProperty("denormals_flushed").GetBoolean());
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Bench_of_a_masked_softmax_points_to_flushing_denormals_until_they_are(bool flush)
+    {
+        using var dir = new TempDirectory();
+        string model = dir.File("masked.onnx");
+        Runtime.MaskedSoftmaxTests.Model("where", float.NegativeInfinity).Save(model);
+        string[] args = ["bench", model, "--batch", "1", "--runs", "2", "--warmup", "0"];
+        var r = ShrinkCli.Run(flush ? [.. args, "--flush-denormals"] : args);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(!flush, r.Stdout.Contains("1 Softmax node(s) read a masked input", StringComparison.Ordinal));
+        Assert.Equal(flush, r.Stdout.Contains("Denormals flushed to zero", StringComparison.Ordinal));
+    }
 }
 
