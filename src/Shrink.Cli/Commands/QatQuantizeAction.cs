@@ -146,7 +146,7 @@ internal sealed class QatQuantizeAction
             qat.HeldOut
                 ? string.Create(CultureInfo.InvariantCulture, $"Against the float model on the last {qat.Samples} samples of --data, held out of training; the distillation loss (KL) is each model's on them, and the best epoch's model is written.")
                 : string.Create(CultureInfo.InvariantCulture, $"Against the float model on up to {qat.Samples} samples of --data, which QAT also trained on (too few samples, or an unknown count, to hold any out): in-sample figures."),
-            string.Create(CultureInfo.InvariantCulture, $"{qat.Layers} MatMulNBits and {qat.DequantizeLayers} DequantizeLinear weight layers and {qat.EmbeddingTables} GatherBlockQuantized embedding tables trained (fake quantization per block or channel, straight-through estimator, LSQ scales); the written model keeps the PTQ model's layout, zero points and size."),
+            string.Create(CultureInfo.InvariantCulture, $"{qat.Layers} MatMulNBits layers, {qat.DequantizeLayers} DequantizeLinear weight layers and {qat.EmbeddingTables} GatherBlockQuantized embedding tables trained (fake quantization per block or channel, straight-through estimator, LSQ scales); the written model keeps the PTQ model's layout, zero points and size."),
         };
         if (qat.FrozenLayers > 0)
             notes.Add(string.Create(CultureInfo.InvariantCulture, $"{qat.FrozenLayers} weight-only layers inside subgraphs (DequantizeLinear, GatherBlockQuantized) are kept as PTQ wrote them (not trained)."));
