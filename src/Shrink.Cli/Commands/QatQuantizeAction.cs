@@ -24,7 +24,7 @@ internal sealed class QatQuantizeAction
 {
     public Option<bool> Qat { get; } = new("--qat")
     {
-        Description = "Then quantization-aware training, fine-tuned by KL distillation from the float model on --data (no labels needed). Static: fake-quantized weights and activations with learnable (LSQ) scales on all of --data each epoch, written back as the same QDQ model. With --weights or --mixed: fake-quantized weights (MatMulNBits blocks, DequantizeLinear channels or blocks; each layer at its own width under --mixed) with learnable scales, trained on --data less its last eighth (at most 256 samples), on which each epoch's exported model is measured and the best kept (PTQ when none improves), written back as the same weight-only model; see the training options (--epochs, --lr, ...)",
+        Description = "Then quantization-aware training, fine-tuned by KL distillation from the float model on --data (no labels needed). Static: fake-quantized weights and activations with learnable (LSQ) scales on all of --data each epoch, written back as the same QDQ model. With --weights or --mixed: fake-quantized weights (MatMulNBits blocks, DequantizeLinear channels or blocks, GatherBlockQuantized embedding rows in blocks; each layer at its own width under --mixed) with learnable scales, trained on --data less its last eighth (at most 256 samples), on which each epoch's exported model is measured and the best kept (PTQ when none improves), written back as the same weight-only model; see the training options (--epochs, --lr, ...)",
     };
 
     public TrainingArguments Training { get; } = new();
@@ -130,7 +130,7 @@ internal sealed class QatQuantizeAction
             using var data = open(ModelInputs.Of(original));
             return LayerErrorAnalyzer.MeasureOutput(original, model, data, samples, quantization.BatchSize, [], quantization.MemoryLimitBytes);
         }
-        return new WeightOnlyQatOutcome(exported, tuned, training, Fidelity(ptq.Model), Fidelity(exported), qat.Layers, qat.DequantizeLayers, qat.FrozenLayers, samples, tail is not null);
+        return new WeightOnlyQatOutcome(exported, tuned, training, Fidelity(ptq.Model), Fidelity(exported), qat.Layers, qat.DequantizeLayers, qat.EmbeddingTables, qat.FrozenLayers, samples, tail is not null);
     }
 
     /// <summary>The report sections of a weight-only QAT run: PTQ vs QAT on the held-out tail, then the epoch table.</summary>
@@ -146,10 +146,10 @@ internal sealed class QatQuantizeAction
             qat.HeldOut
                 ? string.Create(CultureInfo.InvariantCulture, $"Against the float model on the last {qat.Samples} samples of --data, held out of training; the distillation loss (KL) is each model's on them, and the best epoch's model is written.")
                 : string.Create(CultureInfo.InvariantCulture, $"Against the float model on up to {qat.Samples} samples of --data, which QAT also trained on (too few samples, or an unknown count, to hold any out): in-sample figures."),
-            string.Create(CultureInfo.InvariantCulture, $"{qat.Layers} MatMulNBits and {qat.DequantizeLayers} DequantizeLinear weight layers trained (fake quantization per block or channel, straight-through estimator, LSQ scales); the written model keeps the PTQ model's layout, zero points and size."),
+            string.Create(CultureInfo.InvariantCulture, $"{qat.Layers} MatMulNBits layers, {qat.DequantizeLayers} DequantizeLinear weight layers and {qat.EmbeddingTables} GatherBlockQuantized embedding tables trained (fake quantization per block or channel, straight-through estimator, LSQ scales); the written model keeps the PTQ model's layout, zero points and size."),
         };
         if (qat.FrozenLayers > 0)
-            notes.Add(string.Create(CultureInfo.InvariantCulture, $"{qat.FrozenLayers} weight-only layers written as GatherBlockQuantized (or DequantizeLinear inside subgraphs) are kept as PTQ wrote them (not trained)."));
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"{qat.FrozenLayers} weight-only layers inside subgraphs (DequantizeLinear, GatherBlockQuantized) are kept as PTQ wrote them (not trained)."));
         if (qat.Tuned.InitialMetric is double before && BestMetric(qat.Tuned) is double best && !(best < before))
             notes.Add("QAT did not improve on PTQ on the held-out samples: the PTQ model is written.");
         return [new ReportSection("Quantization-aware training (weight-only)", table, notes), FineTuneReport.Section(qat.Tuned, qat.Options, "QAT fine-tuning")];
@@ -157,7 +157,7 @@ internal sealed class QatQuantizeAction
 
     /// <summary>The <c>qat</c> node of the weight-only JSON output.</summary>
     public static object Json(WeightOnlyQatOutcome qat) => new WeightOnlyQatJson(qat.Before.OutputSqnrDb, qat.Before.Top1Agreement, qat.After.OutputSqnrDb, qat.After.Top1Agreement,
-        qat.Samples, qat.HeldOut, qat.Tuned.InitialMetric, BestMetric(qat.Tuned), qat.Layers, qat.DequantizeLayers, qat.FrozenLayers, FineTuneJson.From(qat.Tuned, qat.Options));
+        qat.Samples, qat.HeldOut, qat.Tuned.InitialMetric, BestMetric(qat.Tuned), qat.Layers, qat.DequantizeLayers, qat.EmbeddingTables, qat.FrozenLayers, FineTuneJson.From(qat.Tuned, qat.Options));
 
     // The metric of the model the run returned: the best epoch's, or the initial one when none improved.
     private static double? BestMetric(FineTuneResult tuned) =>

@@ -73,6 +73,7 @@ public sealed class QatQuantizeCliTests
         Assert.Equal(125, qat.GetProperty("samples").GetInt64()); // the last eighth of the 1,000 images
         Assert.True(qat.GetProperty("layers").GetInt32() > 0);
         Assert.Equal(2, qat.GetProperty("dequantize_layers").GetInt32()); // cnn_small's two Conv kernels, trained too
+        Assert.Equal(0, qat.GetProperty("embedding_tables").GetInt32()); // no Gather tables in cnn_small
         Assert.Equal(0, qat.GetProperty("frozen_layers").GetInt32());
         Assert.Equal(2, qat.GetProperty("fine_tune").GetProperty("history").GetArrayLength());
         // The written model is the best of PTQ and the epochs on the held-out samples.

@@ -121,7 +121,17 @@ internal static class DequantizeWeightRewrite
     /// </summary>
     public static string Emit(ModelGraph graph, Node dq, DequantizeWeightLink link)
     {
-        string stem = (dq.Name.Length > 0 ? dq.Name : link.Codes) + "_fake_quant";
+        string stop = EmitFakeQuantizer(graph, dq, link, dq.Outputs[0], (dq.Name.Length > 0 ? dq.Name : link.Codes) + "_fake_quant");
+        graph.RemoveNode(dq);
+        return stop;
+    }
+
+    /// <summary>
+    /// The fake-quantized weight of <paramref name="link"/> under <paramref name="target"/>, its nodes added before
+    /// <paramref name="anchor"/> and named from <paramref name="stem"/> (see <see cref="Emit"/>); returns the stop-gradient value.
+    /// </summary>
+    public static string EmitFakeQuantizer(ModelGraph graph, Node anchor, DequantizeWeightLink link, string target, string stem)
+    {
         var dims = link.Dims;
         string Constant(string suffix, Func<string, TensorData> make)
         {
@@ -133,7 +143,7 @@ internal static class DequantizeWeightRewrite
         string Op(string op, string[] inputs, string suffix, string? output = null)
         {
             output ??= graph.UniqueName(stem + suffix);
-            graph.AddNodeBefore(dq, op, inputs, [output], graph.UniqueName(stem + suffix + "_node"));
+            graph.AddNodeBefore(anchor, op, inputs, [output], graph.UniqueName(stem + suffix + "_node"));
             return output;
         }
 
@@ -155,7 +165,7 @@ internal static class DequantizeWeightRewrite
                 var padDims = dims.Select((d, i) => i == axis ? padded - link.Length : d).ToArray();
                 string zeros = Constant("/padding", name => TensorData.FromFloats(name, padDims, new float[padDims.Aggregate(1L, (a, b) => a * b)]));
                 string full = graph.UniqueName(stem + "/padded");
-                var concat = graph.AddNodeBefore(dq, OpTypes.Concat, [weight, zeros], [full], graph.UniqueName(stem + "/padded_node"));
+                var concat = graph.AddNodeBefore(anchor, OpTypes.Concat, [weight, zeros], [full], graph.UniqueName(stem + "/padded_node"));
                 concat.SetInt("axis", axis);
                 weight = full;
             }
@@ -182,10 +192,9 @@ internal static class DequantizeWeightRewrite
         string rounded = Op(OpTypes.Round, [c], "/rounded");
         string stop = Op(OpTypes.Sub, [rounded, c], "/rounding");
         string r = Op(OpTypes.Add, [c, stop], "/straight_through");
-        string output = dq.Outputs[0];
         if (!blocked)
         {
-            Op(OpTypes.Mul, [r, scale], "/dequantized", output);
+            Op(OpTypes.Mul, [r, scale], "/dequantized", target);
         }
         else
         {
@@ -193,15 +202,14 @@ internal static class DequantizeWeightRewrite
             var paddedDims = dims.Select((d, i) => i == axis ? padded : d).ToArray();
             if (padded == link.Length)
             {
-                Op(OpTypes.Reshape, [y, Shape("/weight_shape", paddedDims)], "/weight", output);
+                Op(OpTypes.Reshape, [y, Shape("/weight_shape", paddedDims)], "/weight", target);
             }
             else
             {
                 string full = Op(OpTypes.Reshape, [y, Shape("/weight_shape", paddedDims)], "/weight");
-                Op(OpTypes.Slice, [full, Shape("/starts", [0]), Shape("/ends", [link.Length]), Shape("/axes", [axis])], "/weight_rows", output);
+                Op(OpTypes.Slice, [full, Shape("/starts", [0]), Shape("/ends", [link.Length]), Shape("/axes", [axis])], "/weight_rows", target);
             }
         }
-        graph.RemoveNode(dq);
         return stop;
     }
 
@@ -212,19 +220,7 @@ internal static class DequantizeWeightRewrite
     /// </summary>
     public static void Export(ModelGraph graph, DequantizeWeightLink link, float[] w, float[] s)
     {
-        var codes = new int[link.Count];
-        for (long o = 0, i = 0; o < link.Outer; o++)
-        {
-            for (long p = 0; p < link.Length; p++)
-            {
-                for (long e = 0; e < link.Inner; e++, i++)
-                {
-                    int g = link.ScaleIndex(o, p, e);
-                    float v = Math.Clamp(w[i] / s[g], link.LevelMin[g], link.LevelMax[g]);
-                    codes[i] = (int)MathF.Round(v, MidpointRounding.ToEven) + link.ZeroPoints[g];
-                }
-            }
-        }
+        var codes = Codes(link, w, s);
         byte[] bytes;
         if (link.Packed)
         {
@@ -239,6 +235,28 @@ internal static class DequantizeWeightRewrite
         graph.SetInitializer(TensorData.Create<byte>(link.Codes, link.Dims, bytes, link.Type));
         var old = graph.FindInitializer(link.Scales)!;
         graph.SetInitializer(TensorData.FromFloats(link.Scales, old.Dims.ToArray(), s));
+    }
+
+    /// <summary>
+    /// The codes of the trained <paramref name="w"/> and <paramref name="s"/>: clip(W / s, levels) rounded half to even,
+    /// plus the zero point, as the fake quantizer computes them, in the weight's order.
+    /// </summary>
+    public static int[] Codes(DequantizeWeightLink link, float[] w, float[] s)
+    {
+        var codes = new int[link.Count];
+        for (long o = 0, i = 0; o < link.Outer; o++)
+        {
+            for (long p = 0; p < link.Length; p++)
+            {
+                for (long e = 0; e < link.Inner; e++, i++)
+                {
+                    int g = link.ScaleIndex(o, p, e);
+                    float v = Math.Clamp(w[i] / s[g], link.LevelMin[g], link.LevelMax[g]);
+                    codes[i] = (int)MathF.Round(v, MidpointRounding.ToEven) + link.ZeroPoints[g];
+                }
+            }
+        }
+        return codes;
     }
 
     /// <summary>The LSQ hint of a scale: learning rate × 1/√(N·Qp), N the weights one scale serves; a floor; no decay.</summary>

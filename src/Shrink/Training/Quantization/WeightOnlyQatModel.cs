@@ -4,9 +4,9 @@ using Shrink.Model;
 namespace Shrink.Training.Quantization;
 
 /// <summary>
-/// A weight-only (MatMulNBits, DequantizeLinear weights) model rewritten for quantization-aware training
+/// A weight-only (MatMulNBits, DequantizeLinear weights, GatherBlockQuantized tables) model rewritten for quantization-aware training
 /// (<see cref="WeightOnlyQatRewriter"/>): the float training model, what to train and how, and <see cref="Export"/>,
-/// which writes the trained values back into the PTQ model's MatMulNBits and DequantizeLinear initializers (same layout,
+/// which writes the trained values back into the PTQ model's MatMulNBits, DequantizeLinear and GatherBlockQuantized initializers (same layout,
 /// same size).
 /// </summary>
 /// <remarks>
@@ -17,13 +17,15 @@ public sealed class WeightOnlyQatModel : QatTrainingModel
 {
     private readonly IReadOnlyList<BlockWeightLink> _layers;
     private readonly IReadOnlyList<DequantizeWeightLink> _dequantized;
+    private readonly IReadOnlyList<DequantizeWeightLink> _tables;
 
     internal WeightOnlyQatModel(OnnxModel ptq, OnnxModel model, IReadOnlyList<(string Name, ParameterRole Role, ParameterHint Hint)> parameters, IReadOnlyList<string> stopGradient,
-        IReadOnlyList<BlockWeightLink> layers, IReadOnlyList<DequantizeWeightLink> dequantized, int frozenLayers)
+        IReadOnlyList<BlockWeightLink> layers, IReadOnlyList<DequantizeWeightLink> dequantized, IReadOnlyList<DequantizeWeightLink> tables, int frozenLayers)
         : base(ptq, model, parameters, stopGradient)
     {
         _layers = layers;
         _dequantized = dequantized;
+        _tables = tables;
         FrozenLayers = frozenLayers;
     }
 
@@ -33,14 +35,18 @@ public sealed class WeightOnlyQatModel : QatTrainingModel
     /// <summary>The layers trained whose weight the PTQ model dequantizes with a DequantizeLinear (Conv, groups MatMulNBits cannot carry).</summary>
     public int DequantizeLayers => _dequantized.Count;
 
-    /// <summary>Weight-only layers left as the PTQ model has them (GatherBlockQuantized tables, DequantizeLinear inside subgraphs).</summary>
+    /// <summary>The embedding tables trained that the PTQ model reads with GatherBlockQuantized (one per table, however many nodes read it).</summary>
+    public int EmbeddingTables => _tables.Count;
+
+    /// <summary>Weight-only layers left as the PTQ model has them (DequantizeLinear and GatherBlockQuantized inside subgraphs).</summary>
     public int FrozenLayers { get; }
 
     /// <summary>
     /// The PTQ model with the values of <paramref name="trained"/> (a copy of <see cref="Model"/> with trained
     /// initializers): each MatMulNBits' codes clip(round(W / s), levels) + z with the learned block scales (ONNX
     /// rounding, half to even; rows padding the last block keep the zero point), its scales and its bias; each
-    /// DequantizeLinear weight's codes and scales the same way, in their own types and dims. Node names,
+    /// DequantizeLinear weight's codes and scales the same way, in their own types and dims, and each GatherBlockQuantized
+    /// table's uint8 codes (packed as PTQ packs them) and scales. Node names,
     /// attributes, zero points and every other initializer are the PTQ model's, so the file has the PTQ model's size.
     /// Refuses (ShrinkException) a trained model that lacks a parameter, has it with other dims, or holds a non-finite
     /// value or a scale that is not positive.
@@ -108,6 +114,8 @@ public sealed class WeightOnlyQatModel : QatTrainingModel
         }
         foreach (var layer in _dequantized)
             DequantizeWeightRewrite.Export(graph, layer, Read(layer.Weight, positive: false), Read(layer.Scale, positive: true));
+        foreach (var table in _tables)
+            GatherBlockQuantizedRewrite.Export(graph, table, Read(table.Weight, positive: false), Read(table.Scale, positive: true));
         return result;
     }
 }

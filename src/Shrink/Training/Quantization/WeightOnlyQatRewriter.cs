@@ -12,20 +12,23 @@ namespace Shrink.Training.Quantization;
 /// fake quantizer of <see cref="QatRewriter"/> (<c>v = W / s; c = clip(v, levels); r = c + stop_gradient(Round(c) − c); y = r · s</c>)
 /// applied per block of <c>block_size</c> rows; a bias input becomes an Add of a float parameter. Each weight the PTQ
 /// model dequantizes with a DequantizeLinear (Conv weights, groups MatMulNBits cannot carry) becomes the same fake
-/// quantizer per channel or per block along the DequantizeLinear's axis. Zero points stay fixed. Before any training the
+/// quantizer per channel or per block along the DequantizeLinear's axis; each embedding table read by com.microsoft
+/// GatherBlockQuantized becomes a float table behind the same fake quantizer per block along its rows, read by a plain
+/// Gather (<see cref="GatherBlockQuantizedRewrite"/>). Zero points stay fixed. Before any training the
 /// model computes what the PTQ model computes (up to the kernels' float summation order).
 /// <see cref="WeightOnlyQatModel.Export"/> writes the trained values back into the same initializers.
 /// </summary>
 /// <remarks>
 /// Each layer's grid width is <see cref="WeightOnlyQatOptions.BitsFor"/> its node (mixed precision gives one per layer).
-/// GatherBlockQuantized embeddings and weights inside subgraphs' DequantizeLinear are not trained: they stay as the PTQ
-/// model has them (<see cref="WeightOnlyQatModel.FrozenLayers"/>).
+/// GatherBlockQuantized tables are trained at their own width (the node's bits), whatever the options say. Weights
+/// inside subgraphs' DequantizeLinear or GatherBlockQuantized are not trained: they stay as the PTQ model has them
+/// (<see cref="WeightOnlyQatModel.FrozenLayers"/>).
 /// </remarks>
 public static class WeightOnlyQatRewriter
 {
     /// <summary>
     /// Rewrites <paramref name="ptq"/> (not modified). Refuses (ShrinkException, naming the node) models without
-    /// MatMulNBits or weight DequantizeLinear, MatMulNBits inside subgraphs, with g_idx, float zero points, int8 activations (accuracy_level 4),
+    /// MatMulNBits, weight DequantizeLinear or GatherBlockQuantized tables, MatMulNBits inside subgraphs, with g_idx, float zero points, int8 activations (accuracy_level 4),
     /// initializers that are not the layout MatMulNBits documents, and codes outside the <see cref="WeightOnlyQatOptions.Bits"/> grid.
     /// </summary>
     public static WeightOnlyQatModel Rewrite(OnnxModel ptq, WeightOnlyQatOptions? options = null)
@@ -41,10 +44,12 @@ public static class WeightOnlyQatRewriter
                 throw new ShrinkException($"{source}: MatMulNBits '{inner.DisplayName}' is inside a subgraph of '{node.DisplayName}' ({node.OpType}); quantization-aware training differentiates the main graph only.");
         var layers = graph.Nodes.Where(IsMatMulNBits).ToList();
         var dequantized = graph.Nodes.Where(n => DequantizeWeightRewrite.IsWeightDequantize(graph, n)).ToList();
-        if (layers.Count == 0 && dequantized.Count == 0)
-            throw new ShrinkException($"{source}: no MatMulNBits nodes or DequantizeLinear weights; weight-only quantization-aware training trains the layers that shrink quantize --weights writes.");
-        int frozen = graph.Nodes.Count(n => n.OpType == OpTypes.GatherBlockQuantized)
-            + graph.Nodes.Where(n => n.HasSubgraph).SelectMany(Inside).Count(n => n.Domain.Length == 0 && n.OpType == OpTypes.DequantizeLinear);
+        var tables = graph.Nodes.Where(GatherBlockQuantizedRewrite.IsTableGather)
+            .GroupBy(n => n.Inputs[GatherBlockQuantizedKernel.DataInput], StringComparer.Ordinal).Select(g => g.ToList()).ToList();
+        if (layers.Count == 0 && dequantized.Count == 0 && tables.Count == 0)
+            throw new ShrinkException($"{source}: no MatMulNBits nodes, DequantizeLinear weights or GatherBlockQuantized tables; weight-only quantization-aware training trains the layers that shrink quantize --weights writes.");
+        int frozen = graph.Nodes.Where(n => n.HasSubgraph).SelectMany(Inside)
+            .Count(n => (n.Domain.Length == 0 && n.OpType == OpTypes.DequantizeLinear) || GatherBlockQuantizedRewrite.IsTableGather(n));
 
         var links = new List<BlockWeightLink>();
         var parameters = new List<(string Name, ParameterRole Role, ParameterHint Hint)>();
@@ -77,10 +82,19 @@ public static class WeightOnlyQatRewriter
             parameters.Add((link.Weight, ParameterRole.Weight, new ParameterHint()));
             parameters.Add((link.Scale, ParameterRole.WeightScale, DequantizeWeightRewrite.ScaleHint(link, graph.FindInitializer(link.Scale)!.ToFloatArray())));
         }
+        var tableLinks = new List<DequantizeWeightLink>();
+        foreach (var gathers in tables)
+        {
+            var link = GatherBlockQuantizedRewrite.Read(graph, gathers, source);
+            tableLinks.Add(link);
+            stops.Add(GatherBlockQuantizedRewrite.Emit(graph, gathers, link));
+            parameters.Add((link.Weight, ParameterRole.Weight, new ParameterHint()));
+            parameters.Add((link.Scale, ParameterRole.WeightScale, DequantizeWeightRewrite.ScaleHint(link, graph.FindInitializer(link.Scale)!.ToFloatArray())));
+        }
         graph.RemoveUnusedInitializers();
         graph.SortTopologically();
         if (model.OpsetVersion() < 13) model.SetOpsetVersion("", 13);
-        return new WeightOnlyQatModel(ptq, model, parameters, stops, links, dequantizeLinks, frozen);
+        return new WeightOnlyQatModel(ptq, model, parameters, stops, links, dequantizeLinks, tableLinks, frozen);
     }
 
     private static bool IsMatMulNBits(Node node) => node.Domain == OpDomains.Microsoft && node.OpType == OpTypes.MatMulNBits;
