@@ -54,11 +54,6 @@ public sealed class DequantizeWeightQatTests
         return session.Run(batch)[0].Data;
     }
 
-    private static void AssertClose(float[] expected, float[] actual, string what)
-    {
-        double scale = expected.Max(Math.Abs);
-        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 * scale, $"output {i}: {what} {expected[i]} vs {actual[i]}");
-    }
 
     private static void AssertSameInitializers(OnnxModel expected, OnnxModel actual)
     {
@@ -71,22 +66,6 @@ public sealed class DequantizeWeightQatTests
         }
     }
 
-    // Moves every parameter: scales grow by up to 30 %, weights by up to a few steps (some past the grid's ends).
-    private static OnnxModel Moved(WeightOnlyQatModel qat, int seed)
-    {
-        var trained = qat.Model.Clone();
-        var random = new Random(seed);
-        foreach (var p in qat.Parameters)
-        {
-            var t = trained.Graph.FindInitializer(p)!;
-            var v = t.ToFloatArray();
-            float step = v.Max(Math.Abs) / 4;
-            for (int i = 0; i < v.Length; i++)
-                v[i] = qat.Roles[p] == ParameterRole.WeightScale ? v[i] * (1 + 0.3f * (float)random.NextDouble()) : v[i] + step * (float)(random.NextDouble() - 0.5);
-            trained.Graph.SetInitializer(TensorData.FromFloats(p, t.Dims.ToArray(), v));
-        }
-        return trained;
-    }
 
     [Theory]
     [InlineData(4, true, 32, 2)]   // conv1 per channel, conv2 blocks of 32 (padded), fc MatMulNBits
@@ -107,17 +86,17 @@ public sealed class DequantizeWeightQatTests
 
         using var data = Random(8, seed: 9);
         var batch = data.ReadBatches(8).First();
-        AssertClose(Run(ptq, batch), Run(qat.Model, batch), "PTQ, training model");
+        QatFixtures.AssertClose(Run(ptq, batch), Run(qat.Model, batch), "PTQ, training model");
 
         // Exported untrained, it is the PTQ model byte for byte.
         AssertSameInitializers(ptq, qat.Export(qat.Model));
 
         // Exported after moving every value, the written model computes what the training model computes.
-        var trained = Moved(qat, seed: 7);
+        var trained = QatFixtures.Moved(qat, seed: 7);
         var exported = qat.Export(trained);
         Assert.Equal(ptq.ToByteArray().Length, exported.ToByteArray().Length);
         var training = Run(trained, batch);
-        AssertClose(training, Run(exported, batch), "training, exported");
+        QatFixtures.AssertClose(training, Run(exported, batch), "training, exported");
         var before = Run(ptq, batch);
         Assert.True(training.Select((v, i) => Math.Abs(v - before[i])).Max() > 1e-3 * training.Max(Math.Abs), "the moved values changed nothing");
     }
@@ -136,10 +115,10 @@ public sealed class DequantizeWeightQatTests
 
         using var data = Random(8, seed: 5);
         var batch = data.ReadBatches(8).First();
-        AssertClose(Run(ptq, batch), Run(qat.Model, batch), "PTQ, training model");
+        QatFixtures.AssertClose(Run(ptq, batch), Run(qat.Model, batch), "PTQ, training model");
         AssertSameInitializers(ptq, qat.Export(qat.Model));
-        var trained = Moved(qat, seed: 3);
-        AssertClose(Run(trained, batch), Run(qat.Export(trained), batch), "training, exported");
+        var trained = QatFixtures.Moved(qat, seed: 3);
+        QatFixtures.AssertClose(Run(trained, batch), Run(qat.Export(trained), batch), "training, exported");
 
         // Read at one width for all, the 8- and 3-bit layers' codes fall outside the 2-bit grid: refused, naming the node.
         var wrong = Assert.Throws<ShrinkException>(() => WeightOnlyQatRewriter.Rewrite(ptq, new WeightOnlyQatOptions { Bits = 2 }));

@@ -47,29 +47,7 @@ public sealed class GatherBlockQuantizedQatTests
         return MemoryMarshal.Cast<byte, float>(outputs.Single(o => o.Name == "logits").Bytes).ToArray();
     }
 
-    private static void AssertClose(float[] expected, float[] actual, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        double scale = expected.Max(Math.Abs);
-        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 * scale, $"output {i}: {what} {expected[i]} vs {actual[i]}");
-    }
 
-    // Moves every parameter: scales grow by up to 30 %, weights by up to a few steps (some past the grid's ends).
-    private static OnnxModel Moved(WeightOnlyQatModel qat, int seed)
-    {
-        var trained = qat.Model.Clone();
-        var random = new Random(seed);
-        foreach (var p in qat.Parameters)
-        {
-            var t = trained.Graph.FindInitializer(p)!;
-            var v = t.ToFloatArray();
-            float step = v.Max(Math.Abs) / 4;
-            for (int i = 0; i < v.Length; i++)
-                v[i] = qat.Roles[p] == ParameterRole.WeightScale ? v[i] * (1 + 0.3f * (float)random.NextDouble()) : v[i] + step * (float)(random.NextDouble() - 0.5);
-            trained.Graph.SetInitializer(TensorData.FromFloats(p, t.Dims.ToArray(), v));
-        }
-        return trained;
-    }
 
     [Theory]
     [InlineData(4, true, 16)]
@@ -94,20 +72,20 @@ public sealed class GatherBlockQuantizedQatTests
 
         // Before training the training model computes the PTQ model.
         var before = Run(ptq);
-        AssertClose(before, Run(qat.Model), "PTQ, training model");
+        QatFixtures.AssertClose(before, Run(qat.Model), "PTQ, training model");
 
         // Exported untrained, it is the PTQ model byte for byte.
         Assert.True(ptq.ToByteArray().SequenceEqual(qat.Export(qat.Model).ToByteArray()), "the untrained export differs from the PTQ model");
 
         // Exported after moving every value, the written model (still GatherBlockQuantized, same size) computes what the training model computes.
-        var trained = Moved(qat, seed: 7);
+        var trained = QatFixtures.Moved(qat, seed: 7);
         var exported = qat.Export(trained);
         Assert.Equal(ptq.Graph.Nodes.Select(n => (n.Name, n.OpType)), exported.Graph.Nodes.Select(n => (n.Name, n.OpType)));
         Assert.Equal(ptq.ToByteArray().Length, exported.ToByteArray().Length);
         Assert.Equal(ptq.Graph.FindInitializer(codes)!.Dims, exported.Graph.FindInitializer(codes)!.Dims);
         Assert.False(ptq.Graph.FindInitializer(codes)!.RawBytes.SequenceEqual(exported.Graph.FindInitializer(codes)!.RawBytes), $"the codes of table {table} did not change");
         var training = Run(trained);
-        AssertClose(training, Run(exported), "training, exported");
+        QatFixtures.AssertClose(training, Run(exported), "training, exported");
         Assert.True(training.Select((v, i) => Math.Abs(v - before[i])).Max() > 1e-3 * training.Max(Math.Abs), "the moved values changed nothing");
     }
 

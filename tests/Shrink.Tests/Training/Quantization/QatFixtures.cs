@@ -7,6 +7,7 @@ using Shrink.Methods.Quantization.Qdq;
 using Shrink.Model;
 using Shrink.Tests.TestSupport;
 using Shrink.Tests.Training.Autodiff;
+using Shrink.Training.Quantization;
 using static Shrink.Tests.TestSupport.TinyModels;
 
 namespace Shrink.Tests.Training.Quantization;
@@ -68,6 +69,31 @@ internal static class QatFixtures
     /// <summary>Runs a model with ONNX Runtime's default optimizations (QDQ fused into integer kernels).</summary>
     public static float[] RunOptimized(OnnxModel model, TensorProto x) =>
         GradientCheck.Floats(OrtRunner.RunOnce(model.ToByteArray(), new Dictionary<string, TensorProto> { ["x"] = x })[0]);
+
+    /// <summary>Each output within 1e-4 of the expected outputs' largest magnitude.</summary>
+    public static void AssertClose(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = expected.Max(Math.Abs);
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4 * scale, $"output {i}: {what} {expected[i]} vs {actual[i]}");
+    }
+
+    /// <summary>A copy of a weight-only QAT model with every parameter moved: scales grow by up to 30 %, weights by up to a few steps (some past the grid's ends).</summary>
+    public static OnnxModel Moved(WeightOnlyQatModel qat, int seed)
+    {
+        var trained = qat.Model.Clone();
+        var random = new Random(seed);
+        foreach (var p in qat.Parameters)
+        {
+            var t = trained.Graph.FindInitializer(p)!;
+            var v = t.ToFloatArray();
+            float step = v.Max(Math.Abs) / 4;
+            for (int i = 0; i < v.Length; i++)
+                v[i] = qat.Roles[p] == ParameterRole.WeightScale ? v[i] * (1 + 0.3f * (float)random.NextDouble()) : v[i] + step * (float)(random.NextDouble() - 0.5);
+            trained.Graph.SetInitializer(TensorData.FromFloats(p, t.Dims.ToArray(), v));
+        }
+        return trained;
+    }
 
     private static AttributeProto Ints(string name, params long[] values)
     {
