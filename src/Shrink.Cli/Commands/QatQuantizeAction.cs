@@ -84,7 +84,10 @@ internal sealed class QatQuantizeAction
         var before = Fidelity(ptq.Model);
         var after = Fidelity(exported);
         var quantizedNodes = ptq.Plan?.Quantized.Select(n => n.Name).Where(n => n.Length > 0).ToHashSet(StringComparer.Ordinal);
-        var result = ptq with { Model = exported, Fusion = FusionInspector.Inspect(exported, quantizedNodes) };
+        var outputNotes = new List<string>();
+        if (quantization.FuseMatMulBias && MatMulBiasFusion.Apply(exported) is int fused and > 0)
+            outputNotes.Add($"written for ONNX Runtime: {fused} int8 MatMul(s) with a bias as com.microsoft.MatMulIntegerToFloat with the bias fused (--pure-qdq keeps the QDQ form)");
+        var result = ptq with { Model = exported, Fusion = FusionInspector.Inspect(exported, quantizedNodes), OutputNotes = outputNotes };
         return new QatOutcome(result, tuned, training, before, after, qat.Quantizers.Count(q => q.IsWeight), qat.Quantizers.Count(q => !q.IsWeight), samples);
     }
 

@@ -43,7 +43,8 @@ internal static class QuantizeCommand
         var activationBits = new Option<int>("--activation-bits") { Description = "Static: activation bits, 2..8 (default 8); below 8 the Q/DQ stay 8-bit, each calibrated range maps onto 2^bits of their levels (e.g. uint8 codes 0..63 for 6) and a Clip on the codes clips values beyond the range at that edge, as B-bit hardware would (ORT still runs 8-bit kernels)", DefaultValueFactory = _ => 8 };
         var stepGroups = StepGroupQuantizeAction.CreateOption();
         var symmetric = new Option<bool>("--symmetric-activations") { Description = "Symmetric activation ranges (zero point in the middle)" };
-        var packedAttention = new Option<bool>("--packed-attention") { Description = "Int8 (static or dynamic): keep packed q/k/v projections as exported, instead of splitting them into three and moving the score scale onto the queries (faster in ONNX Runtime)" };
+        var packedAttention = new Option<bool>("--packed-attention") { Description = "Int8 (static or dynamic): keep the attention as exported (packed q/k/v projections, the score scale on the scores, a causal mask applied by Where), instead of three projections with the scale folded into the queries and the mask added as a bias (faster in ONNX Runtime)" };
+        var pureQdq = new Option<bool>("--pure-qdq") { Description = "Static int8: keep every quantized MatMul in QDQ form (DequantizeLinear → MatMul → Add) for runtimes other than ONNX Runtime, instead of writing those with a bias as com.microsoft.MatMulIntegerToFloat with the bias fused (the kernel ORT would build from the QDQ form, without its separate Add: faster)" };
         var int8Attention = new Option<bool>("--int8-attention") { Description = "Static int8: also quantize MatMuls of two activations (attention Q·Kᵀ and attn·V) to QLinearMatMul; off by default, as they measured slower than float" };
         var perTensor = new Option<bool>("--per-tensor-weights") { Description = "One weight scale per tensor instead of per output channel" };
         var excludeNodes = new Option<string?>("--exclude-nodes") { Description = "Comma-separated node names to leave in float" };
@@ -59,7 +60,7 @@ internal static class QuantizeCommand
         var pipeline = new PipelineArguments(evaluation: false);
         var command = new Command("quantize", "Quantize to int8 (calibrated static QDQ fused by ONNX Runtime into integer kernels, or dynamic), or weights only to 2-8 bits with --weights (GPTQ or round-to-nearest).")
         {
-            model, output, mode, calibration, percentile, activations, symmetric, int8Attention, packedAttention, perTensor, excludeNodes, excludeOps, report, json, analysis, batch, memoryLimit,
+            model, output, mode, calibration, percentile, activations, symmetric, int8Attention, packedAttention, pureQdq, perTensor, excludeNodes, excludeOps, report, json, analysis, batch, memoryLimit,
             weights, groupSize, embeddings, method, symmetricWeights, asymmetric, actOrder, damp, clipSteps, nonSequential, floatTargets, recipeOut, activationBits, stepGroups,
             weightBits,
         };
@@ -157,6 +158,8 @@ internal static class QuantizeCommand
             }
             if (qatOptions is not null && parse.GetValue(recipeOut) is not null) throw new UsageException("--recipe-out is not available with --qat (recipes have no quantization-aware training step yet).");
             if (parse.GetValue(mixed.Mixed) && parse.GetValue(packedAttention)) throw new UsageException("--packed-attention applies to int8 quantization (static or dynamic); leave it out with --mixed.");
+            if (parse.GetValue(pureQdq) && (parse.GetValue(mixed.Mixed) || parse.GetValue(weights) is not null || parse.GetValue(mode) == "dynamic"))
+                throw new UsageException("--pure-qdq applies to static int8 quantization (its QDQ MatMuls); leave it out with --mixed, --weights or --mode dynamic.");
             if (parse.GetValue(mixed.Mixed)) return mixed.Run(parse, outputs, input, outPath, WeightOptions(parse, "int8"), parse.GetValue(method), data, report, json, qatOptions);
             if (parse.GetValue(weights) is string weightType)
             {
@@ -185,6 +188,7 @@ internal static class QuantizeCommand
                 PerChannelWeights = !parse.GetValue(perTensor),
                 QuantizeAttentionMatMuls = parse.GetValue(int8Attention),
                 SplitAttention = !parse.GetValue(packedAttention),
+                FuseMatMulBias = !parse.GetValue(pureQdq),
                 Calibration = parse.GetValue(calibration)!,
                 CalibrationSettings = new CalibrationSettings { Percentile = parse.GetValue(percentile) },
                 Samples = parse.GetValue(data.Samples) ?? 512,
@@ -220,7 +224,9 @@ internal static class QuantizeCommand
                 var dataOptions = data.Bind(parse, input);
                 var open = DataArguments.Opener(dataSpec, dataOptions, input);
                 outputs.ProbeData = open;
-                result = ConsoleOutput.WithProgress("quantize", progress => new StaticQuantizer(options).Quantize(onnx, open, progress));
+                // QAT trains the QDQ form; the bias is fused into the MatMuls after its export.
+                var ptqOptions = qatOptions is null ? options : options with { FuseMatMulBias = false };
+                result = ConsoleOutput.WithProgress("quantize", progress => new StaticQuantizer(ptqOptions).Quantize(onnx, open, progress));
                 if (qatOptions is not null)
                 {
                     qat = QatQuantizeAction.Run(onnx, result, options, open, qatOptions);

@@ -10,7 +10,8 @@ namespace Shrink.Passes;
 /// projections <c>x·W_q + b_q → Reshape [B,S,H,D] → Transpose [0,2,1,3]</c> (no 5-D transpose, no Split, no Squeeze);
 /// a key read only through <c>Transpose [0,1,3,2]</c> (and Shape) is transposed once, straight to [B,H,D,S]; and the
 /// scale of the attention scores (<c>Mul</c> or <c>Div</c> of <c>q·kᵀ</c> by a scalar) moves onto the queries: folded into
-/// W_q and b_q when it is a constant, otherwise applied to the [B,S,H·D] query projection instead of the [B,H,S,S]
+/// W_q and b_q when it is a constant (also one computed from dimensions known before running, as torch exports
+/// <c>(C // heads) ** -0.5</c>: <see cref="ShapeScalars"/>), otherwise applied to the [B,S,H·D] query projection instead of the [B,H,S,S]
 /// scores. Int8 models profit most: three int8 projections cost what one did, while the removed copies and the
 /// score-sized multiply are float work they could not speed up. Measured on vit_tiny and tiny_gpt (docs/quantization.md).
 /// </summary>
@@ -38,11 +39,16 @@ public sealed class SplitAttentionProjections : IGraphPass
         var graph = model.Graph;
         var details = new List<string>();
         var deadBefore = DeadNodes(graph).ToHashSet();
+        var shapes = new Lazy<Dictionary<string, string[]>>(() =>
+        {
+            var order = graph.TopologicalOrder();
+            return ShapeInference.Infer(graph, order, RankInference.Infer(graph, order));
+        });
         bool reorder = false;
         foreach (var transpose in graph.Nodes.Where(n => Is(n, OpTypes.Transpose) && Perm(n) is [2, 0, 3, 1, 4]).ToArray())
         {
             if (Match(graph, transpose) is not { } match || Keep.Contains(match.Projection.Name) || Keep.Contains(match.Projection.DisplayName)) continue;
-            details.Add(Rewrite(graph, match, out bool moved));
+            details.Add(Rewrite(graph, match, shapes, out bool moved));
             reorder |= moved;
         }
         if (details.Count == 0) return GraphPassResult.None;
@@ -138,7 +144,7 @@ public sealed class SplitAttentionProjections : IGraphPass
         return squeeze.Inputs.Count > 1 && graph.FindInitializer(squeeze.Inputs[1]) is { } axes && axes.AsSpan<long>().SequenceEqual([0L]);
     }
 
-    private static string Rewrite(ModelGraph graph, PackedAttention m, out bool movedScale)
+    private static string Rewrite(ModelGraph graph, PackedAttention m, Lazy<Dictionary<string, string[]>> shapes, out bool movedScale)
     {
         string x = m.Projection.Inputs[0];
         string stem = m.Projection.Name.Length > 0 ? m.Projection.Name : m.Projection.Outputs[0];
@@ -149,7 +155,7 @@ public sealed class SplitAttentionProjections : IGraphPass
         var shape = TensorData.Create<long>(graph.UniqueName(stem + ".heads_shape"), [4], [0, 0, m.Heads, m.HeadSize], ElementType.Int64);
         graph.SetInitializer(shape);
 
-        var scale = ScoreScale(graph, m.Query, [m.Query, m.Key, m.Value, .. m.Removed.SelectMany(n => n.Outputs)]);
+        var scale = ScoreScale(graph, shapes, m.Query, [m.Query, m.Key, m.Value, .. m.Removed.SelectMany(n => n.Outputs)]);
         movedScale = scale is { Constant: null };
         var keyTranspose = KeyTranspose(graph, m.Key);
         string note = "";
@@ -213,7 +219,7 @@ public sealed class SplitAttentionProjections : IGraphPass
     /// <summary>The score scale: q's only reader is q·kᵀ, whose only reader multiplies (or divides) it by a scalar.</summary>
     private sealed record Scale(Node Node, string Operand, float? Constant);
 
-    private static Scale? ScoreScale(ModelGraph graph, string query, IReadOnlyCollection<string> rewritten)
+    private static Scale? ScoreScale(ModelGraph graph, Lazy<Dictionary<string, string[]>> shapes, string query, IReadOnlyCollection<string> rewritten)
     {
         if (graph.Consumers(query) is not [var product] || !Is(product, OpTypes.MatMul) || product.Inputs[0] != query || graph.IsGraphOutput(product.Outputs[0])) return null;
         if (graph.Consumers(product.Outputs[0]) is not [var scaling] || graph.IsGraphOutput(scaling.Outputs[0])) return null;
@@ -231,6 +237,12 @@ public sealed class SplitAttentionProjections : IGraphPass
         {
             float s = constant.AsSpan<float>()[0];
             if (!float.IsFinite(s) || (!multiply && s == 0)) return null;
+            return new Scale(scaling, operand, multiply ? s : 1 / s);
+        }
+        // Computed from dimensions known before running (torch's (C // heads) ** -0.5 from x.shape): a constant too.
+        if (ShapeScalars.Evaluate(graph, operand, shapes.Value) is double computed && double.IsFinite(computed) && (multiply || computed != 0))
+        {
+            float s = (float)computed;
             return new Scale(scaling, operand, multiply ? s : 1 / s);
         }
         // Moved onto the query projection, the scale must not be computed from what the rewrite replaces (q.shape[-1]).
@@ -266,6 +278,8 @@ public sealed class SplitAttentionProjections : IGraphPass
     {
         if (targets.Contains(value)) return true;
         if (graph.Producer(value) is not { } node) return false;
+        // A shape reader depends on its input's shape only: on a rewritten value itself, not on what computed it.
+        if (OpCatalog.Find(node.OpType, node.Domain)?.ChannelFlow == ChannelFlow.ReadsShape) return node.Inputs.Count > 0 && targets.Contains(node.Inputs[0]);
         if (depth > MaxScalarDepth) return true;
         return node.Inputs.Any(i => i.Length > 0 && DependsOn(graph, i, targets, depth + 1));
     }

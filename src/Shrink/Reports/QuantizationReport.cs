@@ -23,7 +23,7 @@ public static class QuantizationReport
         summary.Add("rewrite", $"{r.RewriteSeconds:F2} s");
         if (r.FoldedActivations > 0) summary.Add("Relu/Clip folded into ranges", r.FoldedActivations.ToString(CultureInfo.InvariantCulture));
         if (r.Output is { } o) summary.Add("output fidelity (calibration data)", $"SQNR {Db(o.OutputSqnrDb)}, top-1 agreement {Format.Percent(o.Top1Agreement)}");
-        sections.Add(new ReportSection("Quantization", summary, ReportParts.PreprocessingNotes(r.Preprocessing).Concat(r.MemoryNotes.Select(m => "memory: " + m)).ToList()));
+        sections.Add(new ReportSection("Quantization", summary, ReportParts.PreprocessingNotes(r.Preprocessing).Concat(r.OutputNotes).Concat(r.MemoryNotes.Select(m => "memory: " + m)).ToList()));
 
         sections.AddRange(EquivalenceReport.Sections(r.Equivalence, maxLayers));
 

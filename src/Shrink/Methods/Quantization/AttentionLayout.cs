@@ -5,17 +5,38 @@ using Shrink.Passes;
 namespace Shrink.Methods.Quantization;
 
 /// <summary>
-/// The attention rewrite static and dynamic int8 run after preparation (<see cref="SplitAttentionProjections"/>):
-/// packed projections a user excluded by name stay packed.
+/// The attention rewrites static and dynamic int8 run after preparation (<see cref="SplitAttentionProjections"/>,
+/// <see cref="MaskedScoresAsBias"/>): packed projections a user excluded by name stay packed.
 /// </summary>
 internal static class AttentionLayout
 {
-    /// <summary>Applies the rewrite unless <see cref="StaticQuantizationOptions.SplitAttention"/> is off; returns the preprocessing line.</summary>
+    // The packed projections split, with what became of each block's score scale.
+    private static IReadOnlyList<string> Split(OnnxModel model, StaticQuantizationOptions options)
+    {
+        var pass = new SplitAttentionProjections { Keep = options.ExcludeNodes };
+        var result = pass.Apply(model);
+        if (result.Changes == 0) return [];
+        int folded = result.Details.Count(d => d.Contains("folded into the query weights", StringComparison.Ordinal));
+        int moved = result.Details.Count(d => d.Contains("moved onto the queries", StringComparison.Ordinal));
+        var scale = new List<string>();
+        if (folded > 0) scale.Add($"score scale folded into the query weights in {folded}");
+        if (moved > 0) scale.Add($"score scale moved onto the queries in {moved}");
+        if (folded + moved < result.Changes) scale.Add($"score scale left on the scores in {result.Changes - folded - moved}");
+        return [$"{pass.Name}: {result.Changes} attention block(s): packed q/k/v projections split; {string.Join(", ", scale)}"];
+    }
+
+    /// <summary>
+    /// Applies both rewrites unless <see cref="StaticQuantizationOptions.SplitAttention"/> is off: the packed projections
+    /// (<see cref="SplitAttentionProjections"/>) and the causal mask as an added bias (<see cref="MaskedScoresAsBias"/>);
+    /// returns the preprocessing lines.
+    /// </summary>
     public static IReadOnlyList<string> Apply(OnnxModel model, StaticQuantizationOptions options)
     {
         if (!options.SplitAttention) return [];
-        var pass = new SplitAttentionProjections { Keep = options.ExcludeNodes };
-        var result = pass.Apply(model);
-        return result.Changes == 0 ? [] : [$"{pass.Name}: {result.Changes} attention block(s): packed q/k/v projections split, score scale moved onto the queries"];
+        var lines = Split(model, options).ToList();
+        var mask = new MaskedScoresAsBias();
+        var masked = mask.Apply(model);
+        if (masked.Changes > 0) lines.Add($"{mask.Name}: {masked.Changes} causal mask(s) added to the scores as a bias instead of Where over them");
+        return lines;
     }
 }

@@ -16,6 +16,9 @@ public sealed record QuantizationResult : ICompressionResult
     /// <summary>Graph passes run before quantizing, with what they changed.</summary>
     public IReadOnlyList<string> Preprocessing { get; init; } = [];
 
+    /// <summary>How the quantized graph was written for ONNX Runtime after quantizing (e.g. biases fused into int8 MatMuls).</summary>
+    public IReadOnlyList<string> OutputNotes { get; init; } = [];
+
     /// <summary>Quantized node count by op type.</summary>
     public IReadOnlyDictionary<string, int> QuantizedByOp { get; init; } = new Dictionary<string, int>();
 

@@ -80,8 +80,6 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
         var application = QdqInserter.Apply(quantized, rebound, ranges, planning, weights.Codes);
         double rewriteSeconds = clock.Elapsed.TotalSeconds;
 
-        WrittenModelCheck.Verify(model, quantized, source);
-        var fusion = FusionInspector.Inspect(quantized, rebound.Quantized.Select(n => n.Name).Where(n => n.Length > 0).ToHashSet(StringComparer.Ordinal));
 
         IReadOnlyList<LayerError> layers = [];
         ExclusionTrial? output = null;
@@ -115,11 +113,19 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
             }
         }
 
+        // Written for ORT once everything measured on the QDQ form is measured (the same kernels, the bias fused).
+        var outputNotes = new List<string>();
+        if (options.FuseMatMulBias && MatMulBiasFusion.Apply(quantized) is int fused and > 0)
+            outputNotes.Add($"written for ONNX Runtime: {fused} int8 MatMul(s) with a bias as com.microsoft.MatMulIntegerToFloat with the bias fused (--pure-qdq keeps the QDQ form)");
+        WrittenModelCheck.Verify(model, quantized, source);
+        var fusion = FusionInspector.Inspect(quantized, rebound.Quantized.Select(n => n.Name).Where(n => n.Length > 0).ToHashSet(StringComparer.Ordinal));
+
         return new QuantizationResult
         {
             Model = quantized,
             Mode = "static",
             Preprocessing = preprocessing,
+            OutputNotes = outputNotes,
             QuantizedByOp = rebound.Quantized.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count()),
             LeftInFloat = [.. rebound.LeftInFloat.GroupBy(f => (f.Node.OpType, f.Reason)).Select(g => (g.Key.OpType, g.Key.Reason, g.Count())).OrderByDescending(g => g.Item3), .. SubgraphLayersLeft(prepared)],
             FoldedActivations = rebound.Folded.Count,

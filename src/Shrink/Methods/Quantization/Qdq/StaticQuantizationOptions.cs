@@ -85,6 +85,13 @@ public sealed record StaticQuantizationOptions
     /// </summary>
     public bool SplitAttention { get; init; } = true;
 
+    /// <summary>
+    /// Write each int8 MatMul with a constant bias as one com.microsoft MatMulIntegerToFloat with the bias fused
+    /// (<see cref="MatMulBiasFusion"/>), which ONNX Runtime runs faster than the QDQ form it would otherwise build the same
+    /// kernel from plus a separate Add. On by default; off keeps every quantized MatMul in portable QDQ form.
+    /// </summary>
+    public bool FuseMatMulBias { get; init; } = true;
+
     /// <summary>Samples used for the per-layer error report (0: skip the report).</summary>
     public int AnalysisSamples { get; init; } = 128;
 

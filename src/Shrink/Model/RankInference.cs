@@ -1,7 +1,6 @@
-using Shrink.Model;
 using Shrink.Ops;
 
-namespace Shrink.Training.Autodiff;
+namespace Shrink.Model;
 
 /// <summary>
 /// The rank of each value that can be known before running, propagated through the graph from declared inputs,

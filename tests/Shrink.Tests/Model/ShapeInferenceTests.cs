@@ -4,7 +4,7 @@ using Shrink.Tests.Ops.Backward;
 using Shrink.Tests.TestSupport;
 using Shrink.Training.Autodiff;
 
-namespace Shrink.Tests.Training.Autodiff;
+namespace Shrink.Tests.Model;
 
 public sealed class ShapeInferenceTests
 {

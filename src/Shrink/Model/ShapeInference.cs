@@ -1,16 +1,16 @@
 using System.Globalization;
-using Shrink.Model;
 using Shrink.Ops;
 
-namespace Shrink.Training.Autodiff;
+namespace Shrink.Model;
 
 /// <summary>
-/// The shapes of values known before running, as dimension tokens (<see cref="BackwardContext.Shape"/>): a number in
+/// The shapes of values known before running, as dimension tokens (as <c>BackwardContext.Shape</c> reads them): a number in
 /// decimal ("128"), or a symbol ("$batch" for a declared dim_param, "$value:axis" for a dimension only known to be that of
 /// the value it was first seen in). Propagated from declared inputs, initializers and Constant nodes through the ops that
 /// keep, permute, broadcast, split or reduce their operands' dimensions; any other op with a known rank gets fresh symbols,
 /// which equal nothing else, so a shape can be wrong about nothing and only less precise. Backward rules use it to skip
-/// run-time shape arithmetic (no broadcast to undo, constant reduction axes).
+/// run-time shape arithmetic (no broadcast to undo, constant reduction axes); graph passes, to read a dimension the
+/// exporter computes from a shape (the score scale of split attention).
 /// </summary>
 internal static class ShapeInference
 {
