@@ -169,6 +169,33 @@ public class QuantizeCliTests
         Assert.Equal(keep, OnnxModel.Load(output).Graph.Nodes.Any(n => n.OpType == Shrink.Ops.OpTypes.Split));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Static_int8_fuses_biases_into_its_matmuls_unless_pure_qdq_is_asked(bool pure)
+    {
+        using var dir = new TempDirectory();
+        string output = dir.File("q.onnx");
+        string[] args = ["quantize", Methods.Pruning.ExportFixtures.PathOf("packed_causal_attention"), "-o", output, "--data", "random:8", "--input-shape", "x=1,6,16", "--analysis-samples", "0"];
+        var r = ShrinkCli.Run(pure ? [.. args, "--pure-qdq"] : args);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var nodes = OnnxModel.Load(output).Graph.Nodes;
+        // q, k, v and the output projection, each with its bias.
+        Assert.Equal(pure ? 0 : 4, nodes.Count(n => n.OpType == Shrink.Ops.OpTypes.MatMulIntegerToFloat));
+        Assert.Equal(pure ? 4 : 0, nodes.Count(n => n.OpType == Shrink.Ops.OpTypes.MatMul && (n.Name.Contains("qkv", StringComparison.Ordinal) || n.Name == "/proj/MatMul")));
+        Assert.Equal(!pure, r.Stdout.Contains("written for ONNX Runtime: 4 int8 MatMul(s) with a bias", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Pure_qdq_is_refused_outside_static_int8()
+    {
+        using var dir = new TempDirectory();
+        var r = ShrinkCli.Run("quantize", Methods.Pruning.ExportFixtures.PathOf("timm_unbind"), "-o", dir.File("q.onnx"), "--mode", "dynamic", "--pure-qdq");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--pure-qdq", r.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(dir.File("q.onnx")));
+    }
+
     [Fact]
     public void Packed_attention_is_refused_where_nothing_is_split()
     {

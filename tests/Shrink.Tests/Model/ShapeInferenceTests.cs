@@ -2,6 +2,7 @@ using Onnx;
 using Shrink.Model;
 using Shrink.Tests.Ops.Backward;
 using Shrink.Tests.TestSupport;
+using Shrink.Tests.Training.Autodiff;
 using Shrink.Training.Autodiff;
 
 namespace Shrink.Tests.Model;

@@ -45,6 +45,44 @@ public sealed class SplitAttentionProjectionsTests
     }
 
     [Fact]
+    public void Scale_computed_from_shapes_is_folded_into_the_query_weights()
+    {
+        // (C // heads) ** -0.5 from x.shape: Shape → Gather → Div → Cast → Pow in the export, a constant 0.5 here.
+        var model = ExportFixtures.Load("packed_causal_attention");
+        new PromoteConstantsToInitializers().Apply(model);
+        Assert.Contains(model.Graph.Nodes, n => n.OpType == OpTypes.Pow);
+        var x = ExportFixtures.Input("packed_causal_attention", batch: 2, tokens: 9)["x"];
+        var result = PassTestKit.ApplyAndCompare(new SplitAttentionProjections(), model, 1e-5, x);
+
+        Assert.Contains("score scale folded into the query weights", result.Details.Single(), StringComparison.Ordinal);
+        Assert.DoesNotContain(model.Graph.Nodes, n => n.OpType == OpTypes.Pow);
+        Assert.DoesNotContain(model.Graph.Nodes, n => n.OpType == OpTypes.Mul);
+    }
+
+    [Fact]
+    public void Scale_of_a_symbolic_dimension_moves_onto_the_queries()
+    {
+        // The same export with the scale computed from the token count (a symbol): not a constant, so it is multiplied
+        // into the [B, S, H·D] query projection instead of the [B, H, S, S] scores.
+        var model = ExportFixtures.Load("packed_causal_attention");
+        new PromoteConstantsToInitializers().Apply(model);
+        var graph = model.Graph;
+        var pow = graph.Nodes.Single(n => n.OpType == OpTypes.Pow);
+        var tokens = graph.Nodes.First(n => n.OpType == OpTypes.Gather && graph.Producer(n.Inputs[0])?.OpType == OpTypes.Shape
+            && graph.FindInitializer(n.Inputs[1])!.AsSpan<long>()[0] == 1);
+        string count = graph.UniqueName("tokens_as_float");
+        graph.AddNodeBefore(pow, OpTypes.Cast, [tokens.Outputs[0]], [count]).SetInt("to", (long)ElementType.Float);
+        graph.SetInput(pow, 0, count);
+        var x = ExportFixtures.Input("packed_causal_attention", batch: 2, tokens: 8)["x"];
+        var result = PassTestKit.ApplyAndCompare(new SplitAttentionProjections(), model, 1e-5, x);
+
+        Assert.Contains("score scale moved onto the queries", result.Details.Single(), StringComparison.Ordinal);
+        var scaled = graph.Consumers(pow.Outputs[0]).Single();
+        Assert.Equal(OpTypes.Mul, scaled.OpType);
+        Assert.Equal("/qkv/MatMul.q.scale", scaled.Name);
+    }
+
+    [Fact]
     public void Key_is_transposed_once_to_heads_by_dim_by_tokens()
     {
         var model = ExportFixtures.Load("timm_unbind");

@@ -143,6 +143,30 @@ class NanoGptAttention(nn.Module):
         return x + self.c_proj(y)
 
 
+class PackedCausalAttention(nn.Module):
+    """A GPT block's attention as a char-level GPT writes it: packed qkv reshaped to [B, T, 3, H, C // H] and permuted,
+    the score scale computed from x.shape ((C // H) ** -0.5: Shape, Gather, Div, Cast, Pow in the export) and a causal
+    mask applied by masked_fill(-inf) from a boolean buffer sliced to the sequence length."""
+
+    def __init__(self):
+        super().__init__()
+        self.heads = HEADS
+        self.norm = nn.LayerNorm(D)
+        self.qkv = nn.Linear(D, 3 * D)
+        self.proj = nn.Linear(D, D)
+        self.register_buffer("mask", torch.tril(torch.ones(16, 16, dtype=torch.bool)), persistent=False)
+
+    def forward(self, x):
+        h = self.norm(x)
+        B, T, C = h.shape
+        hd = C // self.heads
+        q, k, v = self.qkv(h).reshape(B, T, 3, self.heads, hd).permute(2, 0, 3, 1, 4)
+        a = (q @ k.transpose(-2, -1)) * (hd ** -0.5)
+        a = a.masked_fill(~self.mask[:T, :T], float("-inf"))
+        y = (a.softmax(-1) @ v).transpose(1, 2).reshape(B, T, C)
+        return x + self.proj(y)
+
+
 class Conv1D(nn.Module):
     """Hugging Face's GPT-2 Conv1D: addmm over the flattened tokens, weight [in, out]."""
 
@@ -226,6 +250,7 @@ def main():
     export(randomize(BartAttention(fold=False), 5), (x,), "bart_attention_4d.onnx", ["x"], batch_seq, 13)
     export(randomize(Gpt2Attention(), 6), (x,), "gpt2_attention.onnx", ["x"], batch_seq, 13)
     export(randomize(NanoGptAttention(), 7), (x,), "nanogpt_attention.onnx", ["x"], batch_seq, 13)
+    export(randomize(PackedCausalAttention(), 8), (x,), "packed_causal_attention.onnx", ["x"], batch_seq, 17)
     mask = torch.zeros(2, 1, 1, TOKENS)
     mask[:, :, :, -2:] = -10000.0
     bert_axes = {"x": {0: "batch", 1: "tokens"}, "mask": {0: "batch", 3: "tokens"}, "y": {0: "batch", 1: "tokens"}}

@@ -19,7 +19,7 @@ internal static class ExportFixtures
 
     /// <summary>Whether the export left the token axis dynamic (the shape probe then needs a size for it).</summary>
     public static bool DynamicTokens(string name) => name.EndsWith("_dynseq", StringComparison.Ordinal) || name.StartsWith("bert_", StringComparison.Ordinal) || name.StartsWith("bart_", StringComparison.Ordinal)
-        || name.StartsWith("gpt2_", StringComparison.Ordinal) || name.StartsWith("nanogpt_", StringComparison.Ordinal);
+        || name.StartsWith("gpt2_", StringComparison.Ordinal) || name.StartsWith("nanogpt_", StringComparison.Ordinal) || name.StartsWith("packed_", StringComparison.Ordinal);
 
     /// <summary>Random inputs for <paramref name="name"/>: x [batch, tokens, D] (and the BERT mask [batch, 1, 1, tokens] masking the last two tokens), or an image [batch, 1, 4, 4].</summary>
     public static Dictionary<string, TensorProto> Input(string name, int batch, int tokens, int seed = 7)
