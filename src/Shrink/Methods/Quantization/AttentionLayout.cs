@@ -5,8 +5,9 @@ using Shrink.Passes;
 namespace Shrink.Methods.Quantization;
 
 /// <summary>
-/// The attention rewrites static and dynamic int8 run after preparation (<see cref="SplitAttentionProjections"/>,
-/// <see cref="MaskedScoresAsBias"/>): packed projections a user excluded by name stay packed.
+/// The attention rewrites static and dynamic int8 run: packed projections split after preparation
+/// (<see cref="SplitAttentionProjections"/>; those a user excluded by name stay packed), and causal masks added as a bias
+/// once quantized (<see cref="MaskedScoresAsBias"/>).
 /// </summary>
 internal static class AttentionLayout
 {
@@ -26,17 +27,22 @@ internal static class AttentionLayout
     }
 
     /// <summary>
-    /// Applies both rewrites unless <see cref="StaticQuantizationOptions.SplitAttention"/> is off: the packed projections
-    /// (<see cref="SplitAttentionProjections"/>) and the causal mask as an added bias (<see cref="MaskedScoresAsBias"/>);
-    /// returns the preprocessing lines.
+    /// Splits packed projections unless <see cref="StaticQuantizationOptions.SplitAttention"/> is off
+    /// (<see cref="SplitAttentionProjections"/>); returns the preprocessing lines.
     /// </summary>
-    public static IReadOnlyList<string> Apply(OnnxModel model, StaticQuantizationOptions options)
+    public static IReadOnlyList<string> Apply(OnnxModel model, StaticQuantizationOptions options) =>
+        options.SplitAttention ? Split(model, options) : [];
+
+    /// <summary>
+    /// Adds causal masks to the scores as a bias (<see cref="MaskedScoresAsBias"/>) unless
+    /// <see cref="StaticQuantizationOptions.SplitAttention"/> is off. Run on the quantized model, after calibration: a
+    /// bias holding −∞ is not an activation to calibrate. Returns the note for the report.
+    /// </summary>
+    public static IReadOnlyList<string> MaskAsBias(OnnxModel model, StaticQuantizationOptions options)
     {
         if (!options.SplitAttention) return [];
-        var lines = Split(model, options).ToList();
-        var mask = new MaskedScoresAsBias();
-        var masked = mask.Apply(model);
-        if (masked.Changes > 0) lines.Add($"{mask.Name}: {masked.Changes} causal mask(s) added to the scores as a bias instead of Where over them");
-        return lines;
+        var pass = new MaskedScoresAsBias();
+        var result = pass.Apply(model);
+        return result.Changes == 0 ? [] : [$"{pass.Name}: {result.Changes} causal mask(s) added to the scores as a bias instead of Where over them"];
     }
 }

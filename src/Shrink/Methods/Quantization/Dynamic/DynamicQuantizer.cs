@@ -48,6 +48,7 @@ public sealed class DynamicQuantizer(StaticQuantizationOptions options)
         subgraphs.Commit();
         if (done.Count == 0)
             throw new ShrinkException($"{source}: nothing to quantize dynamically: no MatMul or Gemm with a constant float weight{(left.Count > 0 ? $" ({left[0].Item1}: {left[0].Item2})" : "")}.");
+        var outputNotes = AttentionLayout.MaskAsBias(quantized, options);
         graph.RemoveUnusedInitializers();
         graph.SortTopologically();
         if (quantized.OpsetVersion("com.microsoft") == 0) quantized.SetOpsetVersion("com.microsoft", 1);
@@ -59,6 +60,7 @@ public sealed class DynamicQuantizer(StaticQuantizationOptions options)
             Model = quantized,
             Mode = "dynamic",
             Preprocessing = preprocessing,
+            OutputNotes = outputNotes,
             QuantizedByOp = done,
             LeftInFloat = left.GroupBy(l => (l.Item1, l.Item2)).Select(g => (g.Key.Item1, g.Key.Item2, g.Count())).ToList(),
             Fusion = FusionInspector.Inspect(quantized),
