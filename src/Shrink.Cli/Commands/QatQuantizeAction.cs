@@ -87,7 +87,7 @@ internal sealed class QatQuantizeAction
         var outputNotes = new List<string>();
         if (quantization.FuseMatMulBias && MatMulBiasFusion.Apply(exported) is int fused and > 0)
             outputNotes.Add($"written for ONNX Runtime: {fused} int8 MatMul(s) with a bias as com.microsoft.MatMulIntegerToFloat with the bias fused (--pure-qdq keeps the QDQ form)");
-        var result = ptq with { Model = exported, Fusion = FusionInspector.Inspect(exported, quantizedNodes), OutputNotes = outputNotes };
+        var result = ptq with { Model = exported, Fusion = FusionInspector.Inspect(exported, quantizedNodes), OutputNotes = [.. ptq.OutputNotes, .. outputNotes] };
         return new QatOutcome(result, tuned, training, before, after, qat.Quantizers.Count(q => q.IsWeight), qat.Quantizers.Count(q => !q.IsWeight), samples);
     }
 
