@@ -36,10 +36,10 @@ public static class MatMulSchemas
     };
 
     /// <summary>MatMulIntegerToFloat: ORT's fused MatMulInteger + scale (com.microsoft).</summary>
-    public static OpSchema MatMulIntegerToFloat { get; } = new(OpTypes.MatMulIntegerToFloat, OpDomains.Microsoft) { IsIntegerKernel = true, MeansQuantized = true };
+    public static OpSchema MatMulIntegerToFloat { get; } = new(OpTypes.MatMulIntegerToFloat, OpDomains.Microsoft) { IsIntegerKernel = true, MeansQuantized = true, CountMacs = ReductionTimesOutput };
 
     /// <summary>DynamicQuantizeMatMul: ORT's dynamic int8 MatMul (com.microsoft).</summary>
-    public static OpSchema DynamicQuantizeMatMul { get; } = new(OpTypes.DynamicQuantizeMatMul, OpDomains.Microsoft) { IsIntegerKernel = true, MeansQuantized = true };
+    public static OpSchema DynamicQuantizeMatMul { get; } = new(OpTypes.DynamicQuantizeMatMul, OpDomains.Microsoft) { IsIntegerKernel = true, MeansQuantized = true, CountMacs = ReductionTimesOutput };
 
     /// <summary>The family.</summary>
     public static IReadOnlyList<OpSchema> All { get; } = [MatMul, MatMulInteger, QLinearMatMul, MatMulNBits, MatMulIntegerToFloat, DynamicQuantizeMatMul];

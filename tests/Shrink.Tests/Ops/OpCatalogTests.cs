@@ -68,6 +68,9 @@ public class OpCatalogTests
         var query = new MacQuery(Attributes(), i => shapes.GetValueOrDefault(i), OutputCount: 2 * 5 * 32);
         Assert.Equal(2L * 5 * 32 * 64, OpCatalog.Find("MatMul", "")!.CountMacs!(query));
         Assert.Equal(2, OpCatalog.Find("MatMul", "")!.OutputChannelAxis!(3));
+        // The integer MatMuls int8 models are written with count the same as the float MatMul they replace.
+        foreach (var op in new[] { "MatMulInteger", "QLinearMatMul", "MatMulIntegerToFloat", "DynamicQuantizeMatMul" })
+            Assert.Equal(2L * 5 * 32 * 64, OpCatalog.FindAnyDomain(op)!.CountMacs!(query));
     }
 
     [Fact]
@@ -180,7 +183,7 @@ public class OpCatalogTests
     [Fact]
     public void Mac_counted_ops_are_the_convolutions_and_matrix_products() =>
         Assert.Equal(
-            ["Conv", "ConvInteger", "ConvTranspose", "Gemm", "MatMul", "MatMulInteger", "MatMulNBits", "QLinearConv", "QLinearMatMul"],
+            ["Conv", "ConvInteger", "ConvTranspose", "DynamicQuantizeMatMul", "Gemm", "MatMul", "MatMulInteger", "MatMulIntegerToFloat", "MatMulNBits", "QLinearConv", "QLinearMatMul"],
             OpCatalog.MacCounted.Order(StringComparer.Ordinal));
 
     [Fact]
