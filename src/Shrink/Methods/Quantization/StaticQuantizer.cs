@@ -13,8 +13,10 @@ namespace Shrink.Methods.Quantization;
 
 /// <summary>
 /// Calibrated static int8 quantization to QDQ form: pre-process (promote constants, fold constant Casts/Transposes of initializers, fold BatchNormalization, upgrade to
-/// opset 13), mark, calibrate the marked activations on data, insert Q/DQ, check that ORT loads and fuses the result,
-/// and measure the per-layer error. The input model is never modified.
+/// opset 13), mark, calibrate the marked activations on data, insert Q/DQ, measure the per-layer error, then write it for
+/// ORT (causal masks as a bias, MatMuls with a bias as MatMulIntegerToFloat unless
+/// <see cref="StaticQuantizationOptions.FuseMatMulBias"/> is off) and check that ORT loads and fuses the result. The input
+/// model is never modified.
 /// </summary>
 public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegistry? registry = null)
 {
@@ -79,7 +81,6 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
         var rebound = _planner.Plan(quantized.Graph, planning, types); // the same decisions, bound to the copy's nodes
         var application = QdqInserter.Apply(quantized, rebound, ranges, planning, weights.Codes);
         double rewriteSeconds = clock.Elapsed.TotalSeconds;
-
 
         IReadOnlyList<LayerError> layers = [];
         ExclusionTrial? output = null;

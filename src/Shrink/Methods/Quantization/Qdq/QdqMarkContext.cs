@@ -51,8 +51,8 @@ public sealed class QdqMarkContext
         string output = node.Outputs[0];
         if (Graph.IsGraphOutput(output)) return;
         var consumers = Graph.Consumers(output);
-        // MatMul → Add(constant bias): leave the product in float so ORT fuses DQ·DQ→MatMul→Add into one
-        // MatMulIntegerToFloat with bias, instead of requantizing the product and dequantizing it for a float Add.
+        // MatMul → Add(constant bias): leave the product in float (no requantizing it only to dequantize it for a float
+        // Add); ORT builds MatMulIntegerToFloat from DQ·DQ→MatMul, and MatMulBiasFusion writes the Add into it.
         if (node.OpType == OpTypes.MatMul && consumers.Count == 1 && consumers[0].OpType == OpTypes.Add && consumers[0].Inputs.Any(i => Graph.FindInitializer(i) is not null))
             return;
         if (!Options.SymmetricActivations && consumers.Count == 1 && IsFoldableActivation(consumers[0]) && !IsExcluded(consumers[0]) && !Graph.IsGraphOutput(consumers[0].Outputs[0]))
