@@ -250,10 +250,10 @@ public static class FineTuning
     }
 
     /// <summary>
-    /// Chooses between <paramref name="graph"/> and its recomputing form by the memory budget: the forward values each
-    /// keeps for the backward pass are measured (<see cref="ActivationMemory"/>) and the one without recomputation is
-    /// taken when it fits, else the one with it; when neither fits the run is refused with the estimate and the largest
-    /// batch that fits.
+    /// Chooses between <paramref name="graph"/> and its recomputing form by the memory budget: every value each computes
+    /// is measured (<see cref="ActivationMemory"/>), the peak of the step's live values estimated, and the one without
+    /// recomputation taken when its peak fits, else the one with it; when neither fits the run is refused with the
+    /// estimates and the largest batch that fits.
     /// </summary>
     private static (TrainingGraph Graph, TrainingMemory Memory) FitBudget(OnnxModel student, LossSpec loss, IReadOnlyList<string> parameters, TrainingGraph graph,
         long budget, int batchSize, int? fixedSize, FineTuneOptions options, RuntimeOptions runtime, IDataSource data,
@@ -270,22 +270,29 @@ public static class FineTuning
             var batch = BatchTiler.Tile(first, fixedSize ?? n);
             return new DataBatch(feed(batch, names, shapes, initial), batch.Count, null);
         }
-        var measured = ActivationMemory.Measure(graph, [.. plain?.KeptActivations ?? [], .. recomputing.KeptActivations], At, runtime);
-        long? keptBytes = plain is null ? null : measured.Bytes(plain.KeptActivations, batchSize);
-        long recomputedBytes = measured.Bytes(recomputing.KeptActivations, batchSize);
-        if (keptBytes is long k && k <= budget) return (plain!, new TrainingMemory(budget, batchSize, keptBytes, recomputedBytes, false));
-        if (recomputedBytes <= budget) return (recomputing, new TrainingMemory(budget, batchSize, keptBytes, recomputedBytes, true));
+        var plainMemory = plain is null ? null : ActivationMemory.MeasureAll(plain, At, runtime);
+        var recomputingMemory = ActivationMemory.MeasureAll(recomputing, At, runtime);
+        long? keptBytes = plainMemory?.Bytes(plain!.KeptActivations, batchSize);
+        long recomputedBytes = recomputingMemory.Bytes(recomputing.KeptActivations, batchSize);
+        long? peak = plainMemory?.PeakBytes(plain!.Model.Graph, batchSize);
+        long recomputedPeak = recomputingMemory.PeakBytes(recomputing.Model.Graph, batchSize);
+        if (peak is long p && p <= budget) return (plain!, new TrainingMemory(budget, batchSize, keptBytes, recomputedBytes, false, peak, recomputedPeak));
+        if (recomputedPeak <= budget) return (recomputing, new TrainingMemory(budget, batchSize, keptBytes, recomputedBytes, true, peak, recomputedPeak));
 
-        string estimate = keptBytes is long without
-            ? $"{MiB(without)} without recomputation and {MiB(recomputedBytes)} with it"
-            : $"{MiB(recomputedBytes)} with recomputation (--recompute)";
-        int largest = measured.LargestBatch(recomputing.KeptActivations, budget, FineTuneOptions.MaxBatchSize);
+        string estimate = peak is long without
+            ? $"{MiB(without)} without recomputation and {MiB(recomputedPeak)} with it"
+            : $"{MiB(recomputedPeak)} with recomputation (--recompute)";
+        // The batch that fits: the smaller peak's graph (recomputation usually), searched by its peak.
+        bool recomputeFitsMore = peak is not long q || recomputedPeak <= q;
+        int largest = recomputeFitsMore
+            ? recomputingMemory.LargestBatchForPeak(recomputing.Model.Graph, budget, FineTuneOptions.MaxBatchSize)
+            : plainMemory!.LargestBatchForPeak(plain!.Model.Graph, budget, FineTuneOptions.MaxBatchSize);
         string advice = fixedSize is int f
             ? $"the model's batch dimension is fixed at {f}, so a smaller --train-batch does not help: raise the budget"
             : largest > 1 ? $"use --train-batch {largest} or less, or raise the budget"
             : largest == 1 ? "use --train-batch 1, or raise the budget" : "not even one sample fits: raise the budget";
         throw new OptionsException(
-            $"--memory-budget {MiB(budget)}: at batch {batchSize} the forward values kept for the backward pass are estimated at {estimate}; {advice}.",
+            $"--memory-budget {MiB(budget)}: at batch {batchSize} the step's activations (forward values kept for the backward pass and the backward pass's own, at their peak) are estimated at {estimate}; {advice}.",
             ["--memory-budget", "--train-batch"]);
     }
 
@@ -293,11 +300,11 @@ public static class FineTuning
 
     private static string MemoryNote(TrainingMemory m)
     {
-        string without = m.KeptBytes is long k ? $"{MiB(k)} without recomputation, " : "";
+        string without = m.PeakBytes is long p ? $"{MiB(p)} without recomputation (kept forward values {MiB(m.KeptBytes ?? 0)}), " : "";
         string choice = m.Recompute
-            ? m.KeptBytes is null ? "recomputation was asked for (--recompute)" : "recomputation is on to fit"
+            ? m.PeakBytes is null ? "recomputation was asked for (--recompute)" : "recomputation is on to fit"
             : "it fits without recomputation";
-        return $"memory: the forward values kept for the backward pass are estimated at {without}{MiB(m.RecomputedBytes)} with recomputation, at batch {m.Batch}; budget {MiB(m.BudgetBytes)}: {choice}";
+        return $"memory: the step's activations at their peak are estimated at {without}{MiB(m.RecomputedPeakBytes)} with recomputation (kept forward values {MiB(m.RecomputedBytes)}), at batch {m.Batch}; budget {MiB(m.BudgetBytes)}: {choice}";
     }
 
     private static (LossSpec Loss, string Text) ChooseLoss(OnnxModel student, OnnxModel? teacher, IDataSource data, FineTuneOptions options)
