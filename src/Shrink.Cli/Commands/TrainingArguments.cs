@@ -35,7 +35,7 @@ internal sealed class TrainingArguments
     public Option<double?> StopAt { get; } = new("--stop-at") { Description = "Stop after the epoch whose accuracy on --eval-data reaches this (needs labelled --eval-data)" };
     public Option<bool> Recompute { get; } = new("--recompute") { Description = "Recompute cheap forward values (elementwise ops) in the backward pass instead of keeping them through the step: less memory, the same gradients, some more time" };
 
-    public Option<long?> MemoryBudget { get; } = new("--memory-budget") { Description = "MiB that the forward values kept for the backward pass may take at --train-batch: estimated before training, recomputation turned on only when needed to fit, the run refused when even that does not fit (default: no budget)" };
+    public Option<long?> MemoryBudget { get; } = new("--memory-budget") { Description = "MiB that the training step's activations may take at their peak at --train-batch (the forward values kept for the backward pass and the backward pass's own; the process measured 2-4x this on the reference models): estimated before training, recomputation turned on only when needed to fit, the run refused when even that does not fit (default: no budget)" };
 
     public IEnumerable<Option> All => [Epochs, Batch, LearningRate, Optimizer, Schedule, Momentum, WeightDecay, Warmup, Distillation, Temperature, LabelWeight, ClipNorm, Samples, Shuffle, Seed, Threads, Checkpoint, StopAt, Recompute, MemoryBudget];
 
