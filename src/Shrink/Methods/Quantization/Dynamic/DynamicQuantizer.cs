@@ -48,7 +48,9 @@ public sealed class DynamicQuantizer(StaticQuantizationOptions options)
         subgraphs.Commit();
         if (done.Count == 0)
             throw new ShrinkException($"{source}: nothing to quantize dynamically: no MatMul or Gemm with a constant float weight{(left.Count > 0 ? $" ({left[0].Item1}: {left[0].Item2})" : "")}.");
-        var outputNotes = AttentionLayout.MaskAsBias(quantized, options);
+        var outputNotes = AttentionLayout.MaskAsBias(quantized, options).ToList();
+        if (SharedActivationQuantization.Apply(graph) is int shared and > 0)
+            outputNotes.Add($"shared activation quantization: {shared} activation(s) read by several int8 MatMuls quantized once (DynamicQuantizeLinear, then MatMulIntegerToFloat per MatMul)");
         graph.RemoveUnusedInitializers();
         graph.SortTopologically();
         if (quantized.OpsetVersion("com.microsoft") == 0) quantized.SetOpsetVersion("com.microsoft", 1);
