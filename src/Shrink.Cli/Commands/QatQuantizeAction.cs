@@ -86,7 +86,7 @@ internal sealed class QatQuantizeAction
         var quantizedNodes = ptq.Plan?.Quantized.Select(n => n.Name).Where(n => n.Length > 0).ToHashSet(StringComparer.Ordinal);
         var outputNotes = new List<string>();
         if (quantization.FuseMatMulBias && MatMulBiasFusion.Apply(exported) is int fused and > 0)
-            outputNotes.Add($"written for ONNX Runtime: {fused} int8 MatMul(s) with a bias as com.microsoft.MatMulIntegerToFloat with the bias fused (--pure-qdq keeps the QDQ form)");
+            outputNotes.Add(MatMulBiasFusion.Note(fused));
         var result = ptq with { Model = exported, Fusion = FusionInspector.Inspect(exported, quantizedNodes), OutputNotes = [.. ptq.OutputNotes, .. outputNotes] };
         return new QatOutcome(result, tuned, training, before, after, qat.Quantizers.Count(q => q.IsWeight), qat.Quantizers.Count(q => !q.IsWeight), samples);
     }

@@ -24,7 +24,7 @@ public sealed record ModelInspection(
         foreach (var node in graph.Nodes)
         {
             var schema = OpCatalog.FindLayer(node.OpType, node.Domain);
-            var weight = schema is not null && node.Inputs.Count > schema.WeightInput ? WeightOf(graph, node.Inputs[schema.WeightInput]) : null;
+            var weight = schema is not null && node.Inputs.Count > schema.WeightInput ? graph.FindConstant(node.Inputs[schema.WeightInput]) : null;
             if (schema is null || weight is null || weight.Dims.Count < 2) continue;
             int axis = schema.WeightOutputAxis!(node.GetInt);
             // Every layer with a constant weight is a candidate for both (the methods then say which they leave alone).
@@ -68,8 +68,4 @@ public sealed record ModelInspection(
             candidates,
             warnings);
     }
-
-    // An initializer, or the value of the Constant node that produces the tensor (exporters at opsets 9 to 13 write weights so).
-    private static TensorData? WeightOf(ModelGraph graph, string name) =>
-        graph.FindInitializer(name) ?? (graph.Producer(name) is { OpType: OpTypes.Constant } constant ? constant.ConstantValue() : null);
 }

@@ -116,6 +116,13 @@ public sealed class ModelGraph
     public TensorData? FindInitializer(string value) => _initializers.GetValueOrDefault(value);
 
     /// <summary>
+    /// The constant value of <paramref name="value"/>: its initializer, or the value of the default-domain Constant node
+    /// that produces it (exporters at opsets 9 to 13 write weights and fills so); null when it is computed.
+    /// </summary>
+    public TensorData? FindConstant(string value) =>
+        FindInitializer(value) ?? (Producer(value) is { OpType: Ops.OpTypes.Constant } c && Ops.OpDomains.IsDefault(c.Domain) ? c.ConstantValue() : null);
+
+    /// <summary>
     /// The nodes ordered so that every node comes after the producers of its inputs (Kahn's algorithm,
     /// stable with respect to the current order). Throws when the graph has a cycle, naming a node on it.
     /// </summary>

@@ -82,7 +82,7 @@ internal static class RankInference
     private static long[]? Constant(ModelGraph graph, Node node, int i)
     {
         if (i >= node.Inputs.Count || node.Inputs[i].Length == 0) return null;
-        var t = graph.FindInitializer(node.Inputs[i]) ?? (graph.Producer(node.Inputs[i]) is { OpType: OpTypes.Constant } c ? c.ConstantValue() : null);
+        var t = graph.FindConstant(node.Inputs[i]);
         return t is { Type: ElementType.Int64 } ? t.AsSpan<long>().ToArray() : null;
     }
 

@@ -282,7 +282,7 @@ internal static class ShapeInference
 
     private static long[]? ConstantInts(ModelGraph graph, string value)
     {
-        var t = graph.FindInitializer(value) ?? (graph.Producer(value) is { OpType: OpTypes.Constant } c ? c.ConstantValue() : null);
+        var t = graph.FindConstant(value);
         return t switch
         {
             { Type: ElementType.Int64 } => t.AsSpan<long>().ToArray(),

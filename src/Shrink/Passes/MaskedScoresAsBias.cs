@@ -54,11 +54,8 @@ public sealed class MaskedScoresAsBias : IGraphPass
         return details.Count == 0 ? GraphPassResult.None : new GraphPassResult(details.Count, details);
     }
 
-    private static bool IsMinusInfinity(ModelGraph graph, string value)
-    {
-        var t = graph.FindInitializer(value) ?? (graph.Producer(value) is { OpType: OpTypes.Constant } c && OpDomains.IsDefault(c.Domain) ? c.ConstantValue() : null);
-        return t is { Type: ElementType.Float, ElementCount: 1 } && float.IsNegativeInfinity(t.AsSpan<float>()[0]);
-    }
+    private static bool IsMinusInfinity(ModelGraph graph, string value) =>
+        graph.FindConstant(value) is { Type: ElementType.Float, ElementCount: 1 } t && float.IsNegativeInfinity(t.AsSpan<float>()[0]);
 
     // Computed from initializers, constants and shapes alone: the same for every sample of a batch.
     private static bool DataIndependent(ModelGraph graph, string value, HashSet<string> dataInputs, int depth)

@@ -26,6 +26,12 @@ public sealed class SplitAttentionProjections : IGraphPass
 {
     private const int MaxScalarDepth = 8;
 
+    /// <summary>What a block's detail line says when its score scale was folded into the query weights.</summary>
+    public const string ScaleFolded = "score scale folded into the query weights";
+
+    /// <summary>What a block's detail line says when its score scale was moved onto the query projection.</summary>
+    public const string ScaleMoved = "score scale moved onto the queries";
+
     /// <summary>Node names (or display names) of packed projections to leave as they are.</summary>
     public IReadOnlySet<string> Keep { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
@@ -211,7 +217,7 @@ public sealed class SplitAttentionProjections : IGraphPass
         {
             graph.ReplaceAllUses(scale.Node.Outputs[0], scale.Node.Inputs[0]);
             graph.RemoveNode(scale.Node);
-            note += scale.Constant is null ? ", score scale moved onto the queries" : ", score scale folded into the query weights";
+            note += ", " + (scale.Constant is null ? ScaleMoved : ScaleFolded);
         }
         return $"{m.Projection.DisplayName}: packed q/k/v projection split into three ({m.Heads} heads of {m.HeadSize}){note}";
     }

@@ -91,7 +91,7 @@ public sealed class ActivationMemory
     /// The largest batch at which <see cref="PeakBytes"/> of <paramref name="graph"/> is at most <paramref name="budget"/>
     /// (up to <paramref name="limit"/>); 0 when not even one sample fits.
     /// </summary>
-    public int LargestBatchForPeak(ModelGraph graph, long budget, int limit)
+    public int LargestBatch(ModelGraph graph, long budget, int limit)
     {
         ArgumentNullException.ThrowIfNull(graph);
         if (PeakBytes(graph, 1) > budget) return 0;
@@ -147,21 +147,6 @@ public sealed class ActivationMemory
         foreach (var v in values.Distinct(StringComparer.Ordinal))
             if (_sizes.TryGetValue(v, out var s)) total += s.Fixed + s.PerSample * batch;
         return total;
-    }
-
-    /// <summary>
-    /// The largest batch at which <paramref name="values"/> take at most <paramref name="budget"/> bytes (up to
-    /// <paramref name="limit"/>); 0 when not even one sample fits.
-    /// </summary>
-    public int LargestBatch(IEnumerable<string> values, long budget, int limit)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        var distinct = values.Distinct(StringComparer.Ordinal).ToArray();
-        long fixedBytes = Bytes(distinct, 0);
-        long perSample = Bytes(distinct, 1) - fixedBytes;
-        if (fixedBytes + perSample > budget) return 0;
-        if (perSample <= 0) return limit;
-        return (int)Math.Min(limit, (budget - fixedBytes) / perSample);
     }
 
     // Bytes of every tensor output of one run.

@@ -285,8 +285,8 @@ public static class FineTuning
         // The batch that fits: the smaller peak's graph (recomputation usually), searched by its peak.
         bool recomputeFitsMore = peak is not long q || recomputedPeak <= q;
         int largest = recomputeFitsMore
-            ? recomputingMemory.LargestBatchForPeak(recomputing.Model.Graph, budget, FineTuneOptions.MaxBatchSize)
-            : plainMemory!.LargestBatchForPeak(plain!.Model.Graph, budget, FineTuneOptions.MaxBatchSize);
+            ? recomputingMemory.LargestBatch(recomputing.Model.Graph, budget, FineTuneOptions.MaxBatchSize)
+            : plainMemory!.LargestBatch(plain!.Model.Graph, budget, FineTuneOptions.MaxBatchSize);
         string advice = fixedSize is int f
             ? $"the model's batch dimension is fixed at {f}, so a smaller --train-batch does not help: raise the budget"
             : largest > 1 ? $"use --train-batch {largest} or less, or raise the budget"

@@ -17,11 +17,11 @@ internal static class AttentionLayout
         var pass = new SplitAttentionProjections { Keep = options.ExcludeNodes };
         var result = pass.Apply(model);
         if (result.Changes == 0) return [];
-        int folded = result.Details.Count(d => d.Contains("folded into the query weights", StringComparison.Ordinal));
-        int moved = result.Details.Count(d => d.Contains("moved onto the queries", StringComparison.Ordinal));
+        int folded = result.Details.Count(d => d.Contains(SplitAttentionProjections.ScaleFolded, StringComparison.Ordinal));
+        int moved = result.Details.Count(d => d.Contains(SplitAttentionProjections.ScaleMoved, StringComparison.Ordinal));
         var scale = new List<string>();
-        if (folded > 0) scale.Add($"score scale folded into the query weights in {folded}");
-        if (moved > 0) scale.Add($"score scale moved onto the queries in {moved}");
+        if (folded > 0) scale.Add($"{SplitAttentionProjections.ScaleFolded} in {folded}");
+        if (moved > 0) scale.Add($"{SplitAttentionProjections.ScaleMoved} in {moved}");
         if (folded + moved < result.Changes) scale.Add($"score scale left on the scores in {result.Changes - folded - moved}");
         return [$"{pass.Name}: {result.Changes} attention block(s): packed q/k/v projections split; {string.Join(", ", scale)}"];
     }

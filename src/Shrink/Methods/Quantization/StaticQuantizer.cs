@@ -117,7 +117,7 @@ public sealed class StaticQuantizer(StaticQuantizationOptions options, QdqOpRegi
         // Written for ORT once everything measured on the QDQ form is measured (the same kernels, the bias fused).
         var outputNotes = AttentionLayout.MaskAsBias(quantized, options).ToList();
         if (options.FuseMatMulBias && MatMulBiasFusion.Apply(quantized) is int fused and > 0)
-            outputNotes.Add($"written for ONNX Runtime: {fused} int8 MatMul(s) with a bias as com.microsoft.MatMulIntegerToFloat with the bias fused (--pure-qdq keeps the QDQ form)");
+            outputNotes.Add(MatMulBiasFusion.Note(fused));
         WrittenModelCheck.Verify(model, quantized, source);
         var fusion = FusionInspector.Inspect(quantized, rebound.Quantized.Select(n => n.Name).Where(n => n.Length > 0).ToHashSet(StringComparer.Ordinal));
 

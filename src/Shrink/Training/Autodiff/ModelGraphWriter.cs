@@ -36,6 +36,5 @@ internal sealed class ModelGraphWriter(ModelGraph graph, long opset) : IGraphWri
 
     public float[]? ConstantFloats(string value) => Constant(value) is { Type: ElementType.Float or ElementType.Double } t ? t.ToFloatArray() : null;
 
-    private TensorData? Constant(string value) =>
-        graph.FindInitializer(value) ?? (graph.Producer(value) is { OpType: OpTypes.Constant } c ? c.ConstantValue() : null);
+    private TensorData? Constant(string value) => graph.FindConstant(value);
 }

@@ -42,6 +42,10 @@ public static class MatMulBiasFusion
         return fused;
     }
 
+    /// <summary>The report line for <paramref name="fused"/> rewritten MatMuls.</summary>
+    public static string Note(int fused) =>
+        $"written for ONNX Runtime: {fused} int8 MatMul(s) with a bias as com.microsoft.MatMulIntegerToFloat with the bias fused (--pure-qdq keeps the QDQ form)";
+
     private sealed record Fusable(Node Activation, Node Weight, Node Add, string Bias);
 
     private static Fusable? Match(ModelGraph graph, Node matMul)
