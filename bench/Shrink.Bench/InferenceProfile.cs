@@ -20,9 +20,11 @@ internal static class InferenceProfile
             var inputs = ModelInputs.Of(model);
             using var source = new RandomDataSource(inputs, shapes, batch, seed: 0);
             var sample = source.ReadBatches(batch, batch).First();
-            using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, EnableProfiling = true };
+            using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
             if (flushDenormals) options.AddSessionConfigEntry("session.set_denormal_as_zero", "1");
+            // The prefix first: ORT takes it when profiling is enabled (set after, the file lands in the working folder).
             options.ProfileOutputPathPrefix = Path.Combine(Path.GetTempPath(), $"shrink-profile-{Environment.ProcessId}");
+            options.EnableProfiling = true;
             string file;
             using (var session = new InferenceSession(path, options))
             {

@@ -5,7 +5,7 @@ namespace Shrink.Bench;
 /// <summary>Reads an ONNX Runtime profile (the JSON <c>EndProfiling</c> writes): kernel time per op type of the optimized graph.</summary>
 internal static class OrtProfileFile
 {
-    /// <summary>Op type → (µs summed over every run in the file, distinct nodes), read from <paramref name="file"/>, which is then deleted.</summary>
+    /// <summary>Op type → (µs summed over every run in the file, distinct nodes), read from <paramref name="file"/>, which is then deleted (kept when the environment sets SHRINK_KEEP_PROFILE, for a per-node look).</summary>
     public static Dictionary<string, (double Us, int Nodes)> KernelTimes(string file)
     {
         var totals = new Dictionary<string, (double Us, HashSet<string> Nodes)>(StringComparer.Ordinal);
@@ -20,7 +20,7 @@ internal static class OrtProfileFile
                 totals[op] = (t.Us + e.GetProperty("dur").GetDouble(), t.Nodes);
             }
         }
-        File.Delete(file);
+        if (Environment.GetEnvironmentVariable("SHRINK_KEEP_PROFILE") is null) File.Delete(file);
         return totals.ToDictionary(kv => kv.Key, kv => (kv.Value.Us, kv.Value.Nodes.Count), StringComparer.Ordinal);
     }
 }

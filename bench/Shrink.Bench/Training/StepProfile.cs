@@ -20,8 +20,8 @@ internal static class StepProfile
         string prefix = Path.Combine(Path.GetTempPath(), $"shrink-profile-{Environment.ProcessId}-{name}");
         string file;
         var options = (tuning ?? SessionTuning.Default).Options();
+        options.ProfileOutputPathPrefix = prefix; // before enabling: ORT takes the prefix then
         options.EnableProfiling = true;
-        options.ProfileOutputPathPrefix = prefix;
         using (var session = new InferenceSession(graph.Model.ToByteArray(), options))
         {
             var feeds = new List<NamedOnnxValue>();
