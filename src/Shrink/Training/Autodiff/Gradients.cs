@@ -1,5 +1,6 @@
 using Shrink.Model;
 using Shrink.Ops;
+using Shrink.Passes;
 
 namespace Shrink.Training.Autodiff;
 
@@ -15,13 +16,15 @@ namespace Shrink.Training.Autodiff;
 /// are summed with Add nodes. Integer values and shape computations (Shape, Size, comparisons, casts to integers) carry
 /// no gradient. Forward values the backward reads are referenced, so the graph keeps every activation it needs alive for
 /// the whole step, unless <c>recompute</c> asks for the cheap ones to be computed again where they are read. The default-domain opset
-/// is raised to 16 when lower (Shape with start/end and ScatterElements with reduction); models below opset 13 are
-/// refused, as the meaning of their Squeeze/Unsqueeze/Split/ReduceSum would change.
+/// is raised to 17 when lower (Shape with start/end and ScatterElements with reduction from 16, LayerNormalization from
+/// 17; no op changed meaning from 13 to 17), and a LayerNorm the export spelled out (ReduceMean/Sub/Pow/.../Div · γ + β)
+/// is differentiated as one LayerNormalization (<see cref="LayerNormalizationFusion"/>: the same function, half the
+/// backward work); models below opset 13 are refused, as the meaning of their Squeeze/Unsqueeze/Split/ReduceSum would change.
 /// </remarks>
 public static class Gradients
 {
     private const long MinimumOpset = 13;
-    private const long TrainingOpset = 16;
+    private const long TrainingOpset = 17;
 
     // Ops whose outputs carry no gradient whatever their inputs: shapes, comparisons, logic, indices.
     private static readonly HashSet<string> NonDifferentiable = new(StringComparer.Ordinal)
@@ -90,6 +93,9 @@ public static class Gradients
         var writer = new ModelGraphWriter(graph, Math.Max(opset, TrainingOpset));
         var emitter = new GraphEmitter(writer, "grad");
         var lossGraph = loss.Append(copy, new GraphEmitter(writer, "loss"));
+        // A LayerNorm spelled out op by op becomes one LayerNormalization: its backward is half the elementwise work.
+        // (Values the loss reads have another reader, so they stay; stop-gradient values are kept by name.)
+        new LayerNormalizationFusion(stopped).Apply(copy);
         var order = graph.TopologicalOrder();
         var ranks = RankInference.Infer(graph, order);
         var shapes = ShapeInference.Infer(graph, order, ranks);

@@ -54,6 +54,20 @@ public sealed class GradientsTests
     }
 
     [Fact]
+    public void Decomposed_layer_norm_is_differentiated_as_one_LayerNormalization_and_matches_finite_differences()
+    {
+        // torch's nn.LayerNorm below opset 17: ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div · γ + β, every value a parameter.
+        var model = Shrink.Tests.Passes.LayerNormalizationFusionTests.Decomposed(opset: 13, inputAsInitializer: true);
+        var training = Gradients.Build(OnnxModel.FromProto(model.Clone()), new WeightedSumLoss("y", [2, 5, 8], 3), ["x", "gamma", "beta"]);
+        var graph = training.Model.Graph;
+        var ln = Assert.Single(graph.Nodes, n => n.OpType == Shrink.Ops.OpTypes.LayerNormalization);
+        Assert.Equal(3, ln.Outputs.Count); // Y, and the mean and inverse deviation its backward reads
+        Assert.DoesNotContain(graph.Nodes, n => n.OpType is Shrink.Ops.OpTypes.Pow or Shrink.Ops.OpTypes.Sqrt);
+        Assert.Equal(17, training.Model.OpsetVersion());
+        GradientCheck.Check(model);
+    }
+
+    [Fact]
     public void Kl_distillation_gradients_match_finite_differences_and_vanish_when_the_teacher_agrees()
     {
         var model = TwoLayers();
