@@ -79,14 +79,14 @@ public sealed class LayerNormalizationFusion(IReadOnlySet<string>? keep = null) 
         string output = divide.Outputs[0];
         string? gamma = null, beta = null;
         if (!graph.IsGraphOutput(output) && Only(graph, output) is { OpType: OpTypes.Mul } scale && OpDomains.IsDefault(scale.Domain)
-            && Other(scale, output) is { } g && IsVector(graph, g, ranks))
+            && Other(scale, output) is { } g && IsVector(graph, g, x))
         {
             gamma = g;
             nodes.Add(scale);
             output = scale.Outputs[0];
         }
         if (!graph.IsGraphOutput(output) && Only(graph, output) is { OpType: OpTypes.Add } shift && OpDomains.IsDefault(shift.Domain)
-            && Other(shift, output) is { } b && IsVector(graph, b, ranks) && (gamma is not null || graph.FindInitializer(b) is not null))
+            && Other(shift, output) is { } b && IsVector(graph, b, x) && (gamma is not null || graph.FindInitializer(b) is not null))
         {
             beta = b;
             nodes.Add(shift);
@@ -127,7 +127,7 @@ public sealed class LayerNormalizationFusion(IReadOnlySet<string>? keep = null) 
 
     private static bool IsSquare(ModelGraph graph, Node node, string value) =>
         OpDomains.IsDefault(node.Domain) && node.Inputs.Count == 2 && (
-            node.OpType == OpTypes.Pow && node.Inputs[0] == value && graph.FindConstant(node.Inputs[1]) is { ElementCount: 1 } e && e.ToFloatArray()[0] == 2f
+            node.OpType == OpTypes.Pow && node.Inputs[0] == value && graph.FindConstant(node.Inputs[1]) is { Type: ElementType.Float, ElementCount: 1 } e && e.AsSpan<float>()[0] == 2f
             || node.OpType == OpTypes.Mul && node.Inputs[0] == value && node.Inputs[1] == value);
 
     // ReduceMean over the last axis only, keeping it: axes [-1] (an attribute before opset 18, an input from 18) or [rank − 1].
@@ -139,8 +139,15 @@ public sealed class LayerNormalizationFusion(IReadOnlySet<string>? keep = null) 
         return axes is [long a] && (a == -1 || rank is int n && a == n - 1);
     }
 
-    private static bool IsVector(ModelGraph graph, string value, IReadOnlyDictionary<string, int> ranks) =>
-        graph.FindInitializer(value) is { } t ? t.Dims.Count == 1 : ranks.TryGetValue(value, out int r) && r == 1;
+    // A 1-D γ or β of more than one value (LayerNormalization wants the normalized axis's length, not a broadcast [1]),
+    // as long as that axis when it is known.
+    private static bool IsVector(ModelGraph graph, string value, string x)
+    {
+        long? length = graph.FindInitializer(value) is { } t
+            ? t.Dims.Count == 1 ? t.Dims[0] : null
+            : graph.FindValueInfo(value)?.Shape is [var d] ? d.Value : null;
+        return length is long n && n > 1 && (LastDim(graph, x) is not long c || c == n);
+    }
 
     private static long? LastDim(ModelGraph graph, string value) =>
         graph.FindValueInfo(value)?.Shape is { Count: > 0 } s && s[^1].Value is long n ? n : null;

@@ -18,7 +18,7 @@ public sealed class LayerNormalizationFusionTests
     // x [2, 5, 8] → decomposed LayerNorm over the last axis → y; optional γ/β, Pow or Mul for the square, ε as an
     // initializer or a Constant node, and the deviation optionally also a graph output.
     // (The exponent and ε are named const_… so that GradientCheck does not take them for parameters.)
-    internal static ModelProto Decomposed(long opset = 17, bool affine = true, bool squareByMul = false, bool epsilonAsConstantNode = false, bool deviationIsOutput = false, bool inputAsInitializer = false)
+    internal static ModelProto Decomposed(long opset = 17, bool affine = true, bool squareByMul = false, bool epsilonAsConstantNode = false, bool deviationIsOutput = false, bool inputAsInitializer = false, bool broadcastScale = false)
     {
         var graph = new GraphProto { Name = "layer_norm" };
         if (inputAsInitializer) graph.Initializer.Add(Input());
@@ -42,7 +42,8 @@ public sealed class LayerNormalizationFusionTests
         graph.Node.Add(TinyModels.Node(OpTypes.Div, ["d", "std"], [affine ? "n" : "y"], "ln/Div"));
         if (affine)
         {
-            graph.Initializer.Add(TinyModels.FloatTensor("gamma", [Channels], TinyModels.RandomFloats(Channels, 5).Select(v => 1 + v).ToArray()));
+            int scaleLength = broadcastScale ? 1 : Channels;
+            graph.Initializer.Add(TinyModels.FloatTensor("gamma", [scaleLength], TinyModels.RandomFloats(scaleLength, 5).Select(v => 1 + v).ToArray()));
             graph.Initializer.Add(TinyModels.FloatTensor("beta", [Channels], TinyModels.RandomFloats(Channels, 6)));
             graph.Node.Add(TinyModels.Node(OpTypes.Mul, ["n", "gamma"], ["scaled"], "ln/Mul"));
             graph.Node.Add(TinyModels.Node(OpTypes.Add, ["scaled", "beta"], ["y"], "ln/Add_1"));
@@ -82,6 +83,17 @@ public sealed class LayerNormalizationFusionTests
         var ln = Assert.Single(model.Graph.Nodes);
         Assert.Equal(2, ln.Inputs.Count);
         Assert.All(model.Graph.FindInitializer(ln.Inputs[1])!.ToFloatArray(), v => Assert.Equal(1f, v));
+    }
+
+    [Fact]
+    public void A_broadcast_scale_of_one_value_stays_outside_the_LayerNormalization()
+    {
+        // LayerNormalization wants a scale as long as the normalized axis; a [1] scale is applied after it instead.
+        var model = OnnxModel.FromProto(Decomposed(broadcastScale: true));
+        var result = PassTestKit.ApplyAndCompare(new LayerNormalizationFusion(), model, 1e-5, Input());
+
+        Assert.Equal(1, result.Changes);
+        Assert.Equal([OpTypes.LayerNormalization, OpTypes.Mul, OpTypes.Add], model.Graph.Nodes.Select(n => n.OpType));
     }
 
     [Fact]
