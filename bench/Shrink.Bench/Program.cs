@@ -107,6 +107,8 @@ internal static class Program
                 foreach (var e in Training.StepProfile.Run(args[1], args[2], args[3], 5, tuning)) Console.WriteLine($"{e.OpType,-24} {e.MsPerStep,8:F2} ms/step  {e.Nodes} nodes");
                 return 0;
             }
+            if (args.Length >= 5 && args[0] == "trainstep-compare")
+                return Training.StepComparison.Run(args[1], args[2], args[3], [.. args.Skip(4).Select(Enum.Parse<Shrink.Ops.ConvWeightGradient>)]);
             if (args.Length >= 1 && args[0] == "training-conv") return Training.ConvLayerBenchmark.Run(args.Contains("--quick")).Count > 0 ? 0 : 1;
             if (args.Length >= 1 && args[0] == "training")
             {

@@ -32,7 +32,7 @@ internal static class ConvLayerBenchmark
         new("l3.c2 64→64 3×3, 7×7", 64, 64, 3, 1, 7, true),
     ];
 
-    public static readonly ConvWeightGradient[] Forms = [ConvWeightGradient.Auto, ConvWeightGradient.Im2ColGemm, ConvWeightGradient.Im2ColBatched, ConvWeightGradient.TransposedConv];
+    public static readonly ConvWeightGradient[] Forms = [ConvWeightGradient.Auto, ConvWeightGradient.Im2ColGemm, ConvWeightGradient.Im2ColBatched, ConvWeightGradient.TransposedConv, ConvWeightGradient.Im2ColWidth];
 
     public static List<Row> Run(bool quick)
     {

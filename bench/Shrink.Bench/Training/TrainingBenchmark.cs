@@ -79,7 +79,7 @@ internal static class TrainingBenchmark
     private static OursSetting[] ResnetSettings(bool quick)
     {
         var d = SessionTuning.Default;
-        OursSetting[] forms = [new(d, ConvWeightGradient.Auto), new(d, ConvWeightGradient.Im2ColGemm), new(d, ConvWeightGradient.Im2ColBatched), new(d, ConvWeightGradient.TransposedConv)];
+        OursSetting[] forms = [new(d, ConvWeightGradient.Auto), new(d, ConvWeightGradient.Im2ColGemm), new(d, ConvWeightGradient.Im2ColBatched), new(d, ConvWeightGradient.TransposedConv), new(d, ConvWeightGradient.Im2ColWidth)];
         if (quick) return forms;
         return
         [
@@ -259,7 +259,7 @@ internal static class TrainingBenchmark
         }
         sb.AppendLine();
         sb.AppendLine("## Conv backward on resnet8's layers, batch 64, one thread").AppendLine();
-        sb.AppendLine("One Conv (+ bias) + ReLU + MSE to zeros, gradients of the input (ConvTranspose in every form), weight and bias; one ORT run of the training graph, median over interleaved runs. The weight gradient's forms (`ConvWeightGradient`): **Auto** (the rule's default) = Im2ColBatched for 1×1 kernels, Im2ColGemm for larger kernels at stride 1, TransposedConv for larger kernels with strides; **Im2ColGemm** = batch and channels of the padded input swapped, one strided Slice per kernel offset stacked into columns [C·k², N·out], one Gemm g[M, N·out] · columnsᵀ; **Im2ColBatched** = columns per sample [N, C·k², out], a batched MatMul and a ReduceSum over the batch; **TransposedConv** = a Conv over transposed tensors (g as the kernel; the only form before this benchmark).").AppendLine();
+        sb.AppendLine("One Conv (+ bias) + ReLU + MSE to zeros, gradients of the input (ConvTranspose in every form), weight and bias; one ORT run of the training graph, median over interleaved runs. The weight gradient's forms (`ConvWeightGradient`): **Auto** (the rule's default) = Im2ColBatched for 1×1 kernels, Im2ColWidth for 2-D kernels at stride 1 over at least 16 input channels, Im2ColGemm for other larger kernels at stride 1, TransposedConv for larger kernels with strides; **Im2ColGemm** = batch and channels of the padded input swapped, one strided Slice per kernel offset stacked into columns [C·k², N·out], one Gemm g[M, N·out] · columnsᵀ; **Im2ColBatched** = columns per sample [N, C·k², out], a batched MatMul and a ReduceSum over the batch; **TransposedConv** = a Conv over transposed tensors (g as the kernel; the only form before this benchmark); **Im2ColWidth** (2-D, stride 1; others fall back to Im2ColGemm) = columns for the kernel's width offsets only [C·k_w, N·H_p·W_out], and per kernel row kh one Gemm with g padded by kh rows above, so k_w copies of X instead of k².").AppendLine();
         sb.AppendLine(c, $"| layer | {string.Join(" | ", ConvLayerBenchmark.Forms.Select(f => f + " ms"))} |");
         sb.AppendLine(c, $"|---|{string.Concat(ConvLayerBenchmark.Forms.Select(_ => "---|"))}");
         foreach (var group in layers.GroupBy(r => r.Layer))

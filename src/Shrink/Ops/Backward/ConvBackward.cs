@@ -9,7 +9,8 @@ namespace Shrink.Ops;
 /// and needs group 1; other convs use a Conv over transposed tensors: X (padded) with batch and channels swapped is
 /// convolved with g as the kernel (batch as its input channels), the forward stride as its dilation and the forward
 /// dilation as its stride; per group the channels are regrouped first; the result is sliced to W's kernel and transposed
-/// back. dB sums g over the batch and spatial axes.
+/// back. dB sums g over the batch and spatial axes. (Auto picks <see cref="ConvWeightGradient.Im2ColWidth"/> for 2-D
+/// stride-1 kernels over at least 16 input channels.)
 /// </summary>
 public sealed class ConvBackward(ConvWeightGradient weightGradient = ConvWeightGradient.Auto) : IBackwardRule
 {
@@ -52,13 +53,14 @@ public sealed class ConvBackward(ConvWeightGradient weightGradient = ConvWeightG
             if (form == ConvWeightGradient.Auto)
             {
                 form = kernel is { Count: > 0 } && kernel.All(k => k == 1) ? ConvWeightGradient.Im2ColBatched
-                    : strides.All(s => s == 1) ? ConvWeightGradient.Im2ColGemm
+                    : strides.All(s => s == 1) ? spatial == 2 && InputChannels(ctx, w) >= 16 ? ConvWeightGradient.Im2ColWidth : ConvWeightGradient.Im2ColGemm
                     : ConvWeightGradient.TransposedConv;
             }
             bool im2col = form != ConvWeightGradient.TransposedConv && group == 1 && kernel is { Count: > 0 } && kernel.Count == spatial;
-            result[1] = im2col
-                ? Im2Col(e, g, padded, w, [.. kernel!], strides, dilations, form == ConvWeightGradient.Im2ColBatched)
-                : TransposedConv(e, g, padded, w, group, strides, dilations, spatialAxes, swap01);
+            if (form == ConvWeightGradient.Im2ColWidth && (!im2col || spatial != 2 || strides.Any(s => s != 1))) form = ConvWeightGradient.Im2ColGemm;
+            result[1] = !im2col ? TransposedConv(e, g, padded, w, group, strides, dilations, spatialAxes, swap01)
+                : form == ConvWeightGradient.Im2ColWidth ? Im2ColWidth(e, g, padded, w, [.. kernel!], dilations)
+                : Im2Col(e, g, padded, w, [.. kernel!], strides, dilations, form == ConvWeightGradient.Im2ColBatched);
         }
 
         if (ctx.NeedsGradient(2)) result[2] = e.ReduceSum(g, [0, .. spatialAxes], keepDims: false);
@@ -148,6 +150,41 @@ public sealed class ConvBackward(ConvWeightGradient weightGradient = ConvWeightG
         }
         return e.ReshapeLike(dw, w);
     }
+
+    /// <summary>dW of a 2-D stride-1 Conv as one Gemm per kernel row (see <see cref="ConvWeightGradient.Im2ColWidth"/>).</summary>
+    private static string Im2ColWidth(GraphEmitter e, string g, string padded, string w, long[] kernel, long[] dilations)
+    {
+        // X padded [N, C, Hp, Wp] → [C, N, Hp, Wp]; per width offset kw the Slice [.., kw·d : kw·d + W_out].
+        string source = e.Transpose(padded, [1, 0, 2, 3]);
+        string widthOut = e.ShapeSlice(g, 3, 4);
+        var slices = new List<string>((int)kernel[1]);
+        for (long kw = 0; kw < kernel[1]; kw++)
+        {
+            string start = e.Ints(kw * dilations[1]);
+            slices.Add(e.Emit(OpTypes.Slice, [source, start, e.Add(start, widthOut), e.Ints(3)]));
+        }
+        string columns = slices.Count == 1 ? slices[0] : e.Emit(OpTypes.Concat, slices, OnnxAttribute.Int("axis", 0));
+        string cols = e.Reshape(columns, e.Emit(OpTypes.Concat, [e.Mul(e.ShapeSlice(w, 1, 2), e.Ints(kernel[1])), e.Ints(-1)], OnnxAttribute.Int("axis", 0)));
+        // g [N, M, H_out, W_out] → [M, N, H_out, W_out]; per height offset kh: kh·d rows of zeros above, the rest below.
+        string gt = e.Transpose(g, [1, 0, 2, 3]);
+        long rows = dilations[0] * (kernel[0] - 1);
+        var perRow = new List<string>((int)kernel[0]);
+        for (long kh = 0; kh < kernel[0]; kh++)
+        {
+            long above = kh * dilations[0];
+            string shifted = rows == 0 ? gt : e.Emit(OpTypes.Pad, [gt, e.Ints(0, 0, above, 0, 0, 0, rows - above, 0)]);
+            // [M, k_w·C]: entry (m, kw·C + c) = dW[m, c, kh, kw].
+            perRow.Add(e.Unsqueeze(e.Emit(OpTypes.Gemm, [e.Reshape(shifted, e.Ints(0, -1)), cols], OnnxAttribute.Int("transB", 1)), [1]));
+        }
+        string stacked = perRow.Count == 1 ? perRow[0] : e.Emit(OpTypes.Concat, perRow, OnnxAttribute.Int("axis", 1));
+        // [M, k_h, k_w·C] → [M, k_h, k_w, C] → [M, C, k_h, k_w].
+        string split = e.Reshape(stacked, e.Ints(0, kernel[0], kernel[1], -1));
+        return e.Transpose(split, [0, 3, 1, 2]);
+    }
+
+    // W's axis 1 (input channels per group) when the shape inference knows it.
+    private static long InputChannels(BackwardContext ctx, string w) =>
+        ctx.Shape(w) is { Count: >= 2 } dims && long.TryParse(dims[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long c) ? c : 0;
 
     private static int SpatialRank(BackwardContext ctx)
     {

@@ -19,6 +19,7 @@ public sealed class ConvWeightGradientFormTests
     [InlineData(ConvWeightGradient.Im2ColGemm)]
     [InlineData(ConvWeightGradient.Im2ColBatched)]
     [InlineData(ConvWeightGradient.TransposedConv)]
+    [InlineData(ConvWeightGradient.Im2ColWidth)]
     [InlineData(ConvWeightGradient.Auto)]
     public void Each_form_gives_the_directly_summed_weight_gradient(ConvWeightGradient form)
     {
@@ -26,6 +27,8 @@ public sealed class ConvWeightGradientFormTests
         Check(form, [2, 3, 6, 6], [4, 3, 3, 3], [1, 1], [1, 1], [1, 1, 1, 1]);
         Check(form, [2, 3, 9, 10], [4, 3, 3, 2], [3, 2], [1, 2], [1, 0, 1, 1]);
         Check(form, [3, 4, 7, 7], [5, 4, 1, 1], [2, 2], [1, 1], [0, 0, 0, 0]);
+        // 3×2 at stride 1 with dilation (2, 1) and asymmetric pads: Im2ColWidth's row shifts and width slices.
+        Check(form, [2, 3, 7, 8], [4, 3, 3, 2], [1, 1], [2, 1], [2, 0, 1, 1]);
     }
 
     private static void Check(ConvWeightGradient form, long[] xDims, long[] wDims, long[] strides, long[] dilations, long[] pads)
