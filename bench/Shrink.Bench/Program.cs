@@ -108,7 +108,7 @@ internal static class Program
                 return 0;
             }
             if (args.Length >= 5 && args[0] == "trainstep-compare")
-                return Training.StepComparison.Run(args[1], args[2], args[3], [.. args.Skip(4).Select(Enum.Parse<Shrink.Ops.ConvWeightGradient>)]);
+                return Training.StepComparison.Run(args[1], args[2], args[3], [.. args.Skip(4)]);
             if (args.Length >= 1 && args[0] == "training-conv") return Training.ConvLayerBenchmark.Run(args.Contains("--quick")).Count > 0 ? 0 : 1;
             if (args.Length >= 1 && args[0] == "training")
             {

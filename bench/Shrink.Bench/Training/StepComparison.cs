@@ -7,21 +7,24 @@ using Shrink.Training.Autodiff;
 namespace Shrink.Bench.Training;
 
 /// <summary>
-/// <c>trainstep-compare MODEL ONNX BATCHDIR FORM...</c>: our training step with each Conv weight-gradient form, in one
-/// process, the forms taking turns step by step (after warm-up), median ms per form. Ratios between forms from one run
+/// <c>trainstep-compare MODEL ONNX BATCHDIR FORM[@LEVEL,PATTERN,ARENA]...</c>: our training step with each Conv
+/// weight-gradient form (and optionally ORT session setting, as <see cref="SessionTuning.Encode"/> writes it), in one
+/// process, the settings taking turns step by step (after warm-up), median ms per setting. Ratios between forms from one run
 /// are what compare on a noisy machine; the training benchmark times each form against PyTorch, not against each other.
 /// </summary>
 internal static class StepComparison
 {
-    public static int Run(string name, string onnx, string batchDir, IReadOnlyList<ConvWeightGradient> forms, int rounds = 40)
+    public static int Run(string name, string onnx, string batchDir, IReadOnlyList<string> settings, int rounds = 40)
     {
+        var forms = settings.Select(t => Enum.Parse<ConvWeightGradient>(t.Split('@')[0])).ToArray();
+        var tunings = settings.Select(t => t.Contains('@', StringComparison.Ordinal) ? SessionTuning.Decode(t.Split('@')[1]) : SessionTuning.Default).ToArray();
         var model = OnnxModel.Load(onnx);
         var batch = RawBatch.Load(batchDir);
         var steps = new List<OrtTrainingStep>();
-        foreach (var form in forms)
+        for (int i = 0; i < forms.Length; i++)
         {
-            ConvRule.Use(form);
-            steps.Add(new OrtTrainingStep(Gradients.Build(model, TrainingModels.Loss(name), TrainingModels.Parameters(model)), batch, SessionTuning.Default));
+            ConvRule.Use(forms[i]);
+            steps.Add(new OrtTrainingStep(Gradients.Build(model, TrainingModels.Loss(name), TrainingModels.Parameters(model)), batch, tunings[i]));
         }
         ConvRule.Use(ConvWeightGradient.Auto);
         var times = forms.Select(_ => new List<double>()).ToArray();
@@ -36,8 +39,8 @@ internal static class StepComparison
             }
         }
         double baseline = Median(times[0]);
-        for (int i = 0; i < forms.Count; i++)
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{forms[i],-16} {Median(times[i]),8:F2} ms  {Median(times[i]) / baseline:F3}× the first"));
+        for (int i = 0; i < forms.Length; i++)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{settings[i],-24} {Median(times[i]),8:F2} ms  {Median(times[i]) / baseline:F3}× the first"));
         foreach (var s in steps) s.Dispose();
         return 0;
     }
