@@ -16,8 +16,7 @@ public sealed class MaskedScoresAsBiasTests
     [InlineData("nanogpt_attention")]
     public void Causal_mask_becomes_an_added_bias_with_the_same_outputs(string name)
     {
-        var model = ExportFixtures.Load(name);
-        new PromoteConstantsToInitializers().Apply(model);
+        var model = ExportFixtures.LoadPromoted(name);
         var x = ExportFixtures.Input(name, batch: 2, tokens: 7)["x"];
         var masked = model.Graph.Nodes.Single(n => n.OpType == OpTypes.Where);
         string scores = masked.Inputs.Skip(1).Single(i => model.Graph.FindInitializer(i) is null);
@@ -38,8 +37,7 @@ public sealed class MaskedScoresAsBiasTests
     [Fact]
     public void Finite_fill_is_left_alone()
     {
-        var model = ExportFixtures.Load("packed_causal_attention");
-        new PromoteConstantsToInitializers().Apply(model);
+        var model = ExportFixtures.LoadPromoted("packed_causal_attention");
         var graph = model.Graph;
         var where = graph.Nodes.Single(n => n.OpType == OpTypes.Where);
         var fill = TensorData.FromFloats(graph.UniqueName("finite_fill"), [], [-1e4f]);
@@ -52,8 +50,7 @@ public sealed class MaskedScoresAsBiasTests
     public void Mask_from_a_model_input_is_left_alone()
     {
         // A padding mask computed from an input (here: the mask's Not reads a new boolean input) has the data's batch.
-        var model = ExportFixtures.Load("packed_causal_attention");
-        new PromoteConstantsToInitializers().Apply(model);
+        var model = ExportFixtures.LoadPromoted("packed_causal_attention");
         var graph = model.Graph;
         var not = graph.Nodes.Single(n => n.OpType == OpTypes.Not);
         graph.AddGraphInput(new ValueInfo("keep", ElementType.Bool, [new Dimension(null, "batch"), new Dimension(1, null), new Dimension(1, null), new Dimension(null, "tokens")]));

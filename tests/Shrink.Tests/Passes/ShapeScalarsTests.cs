@@ -13,8 +13,7 @@ public sealed class ShapeScalarsTests
 {
     private static (ModelGraph Graph, Dictionary<string, string[]> Shapes) Load()
     {
-        var model = ExportFixtures.Load("packed_causal_attention");
-        new PromoteConstantsToInitializers().Apply(model);
+        var model = ExportFixtures.LoadPromoted("packed_causal_attention");
         var graph = model.Graph;
         var order = graph.TopologicalOrder();
         return (graph, ShapeInference.Infer(graph, order, RankInference.Infer(graph, order)));

@@ -17,8 +17,7 @@ public sealed class SplitAttentionProjectionsTests
     [InlineData("timm_index_dynseq", 9)]
     public void Packed_projection_becomes_three_with_the_same_outputs(string name, int tokens)
     {
-        var model = ExportFixtures.Load(name);
-        new PromoteConstantsToInitializers().Apply(model);
+        var model = ExportFixtures.LoadPromoted(name);
         var x = ExportFixtures.Input(name, batch: 2, tokens: tokens)["x"];
         var result = PassTestKit.ApplyAndCompare(new SplitAttentionProjections(), model, 1e-5, x);
 
@@ -36,8 +35,7 @@ public sealed class SplitAttentionProjectionsTests
     [Fact]
     public void Constant_scale_is_folded_into_the_query_weights()
     {
-        var model = ExportFixtures.Load("timm_unbind");
-        new PromoteConstantsToInitializers().Apply(model);
+        var model = ExportFixtures.LoadPromoted("timm_unbind");
         int mulsBefore = model.Graph.Nodes.Count(n => n.OpType == OpTypes.Mul);
         var result = new SplitAttentionProjections().Apply(model);
         Assert.Contains("folded into the query weights", result.Details[0], StringComparison.Ordinal);
@@ -48,8 +46,7 @@ public sealed class SplitAttentionProjectionsTests
     public void Scale_computed_from_shapes_is_folded_into_the_query_weights()
     {
         // (C // heads) ** -0.5 from x.shape: Shape → Gather → Div → Cast → Pow in the export, a constant 0.5 here.
-        var model = ExportFixtures.Load("packed_causal_attention");
-        new PromoteConstantsToInitializers().Apply(model);
+        var model = ExportFixtures.LoadPromoted("packed_causal_attention");
         Assert.Contains(model.Graph.Nodes, n => n.OpType == OpTypes.Pow);
         var x = ExportFixtures.Input("packed_causal_attention", batch: 2, tokens: 9)["x"];
         var result = PassTestKit.ApplyAndCompare(new SplitAttentionProjections(), model, 1e-5, x);
@@ -64,8 +61,7 @@ public sealed class SplitAttentionProjectionsTests
     {
         // The same export with the scale computed from the token count (a symbol): not a constant, so it is multiplied
         // into the [B, S, H·D] query projection instead of the [B, H, S, S] scores.
-        var model = ExportFixtures.Load("packed_causal_attention");
-        new PromoteConstantsToInitializers().Apply(model);
+        var model = ExportFixtures.LoadPromoted("packed_causal_attention");
         var graph = model.Graph;
         var pow = graph.Nodes.Single(n => n.OpType == OpTypes.Pow);
         var tokens = graph.Nodes.First(n => n.OpType == OpTypes.Gather && graph.Producer(n.Inputs[0])?.OpType == OpTypes.Shape
@@ -85,8 +81,7 @@ public sealed class SplitAttentionProjectionsTests
     [Fact]
     public void Key_is_transposed_once_to_heads_by_dim_by_tokens()
     {
-        var model = ExportFixtures.Load("timm_unbind");
-        new PromoteConstantsToInitializers().Apply(model);
+        var model = ExportFixtures.LoadPromoted("timm_unbind");
         new SplitAttentionProjections().Apply(model);
         var graph = model.Graph;
         var key = graph.Nodes.Single(n => n.Name == "/qkv/MatMul.k");

@@ -17,6 +17,14 @@ internal static class ExportFixtures
 
     public static OnnxModel Load(string name) => OnnxModel.Load(PathOf(name));
 
+    /// <summary>The export with its Constant-node weights promoted to initializers, as the passes see it after preparation.</summary>
+    public static OnnxModel LoadPromoted(string name)
+    {
+        var model = Load(name);
+        new Shrink.Passes.PromoteConstantsToInitializers().Apply(model);
+        return model;
+    }
+
     /// <summary>Whether the export left the token axis dynamic (the shape probe then needs a size for it).</summary>
     public static bool DynamicTokens(string name) => name.EndsWith("_dynseq", StringComparison.Ordinal) || name.StartsWith("bert_", StringComparison.Ordinal) || name.StartsWith("bart_", StringComparison.Ordinal)
         || name.StartsWith("gpt2_", StringComparison.Ordinal) || name.StartsWith("nanogpt_", StringComparison.Ordinal) || name.StartsWith("packed_", StringComparison.Ordinal);

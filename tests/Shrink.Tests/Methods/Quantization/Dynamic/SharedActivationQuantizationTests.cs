@@ -1,7 +1,6 @@
 using Shrink.Methods.Quantization.Dynamic;
 using Shrink.Methods.Quantization.Qdq;
 using Shrink.Ops;
-using Shrink.Passes;
 using Shrink.Tests.Methods.Pruning;
 using Shrink.Tests.Passes;
 
@@ -45,8 +44,7 @@ public sealed class SharedActivationQuantizationTests
     [Fact]
     public void A_tensor_one_MatMul_reads_keeps_its_DynamicQuantizeMatMul()
     {
-        var model = ExportFixtures.Load("nanogpt_attention");
-        new PromoteConstantsToInitializers().Apply(model);
+        var model = ExportFixtures.LoadPromoted("nanogpt_attention");
         var result = new DynamicQuantizer(new StaticQuantizationOptions()).Quantize(model);
         Assert.DoesNotContain(result.Model.Graph.Nodes, n => n.OpType is OpTypes.DynamicQuantizeLinear or OpTypes.MatMulIntegerToFloat);
         Assert.DoesNotContain(result.OutputNotes, n => n.StartsWith("shared activation quantization", StringComparison.Ordinal));
