@@ -67,6 +67,23 @@ public sealed class GradientsTests
         GradientCheck.Check(model);
     }
 
+    [Theory]
+    [InlineData("mha_block_opset13")]
+    [InlineData("bert_attention")]
+    public void Torch_exports_below_opset_17_have_their_LayerNorms_fused_and_match_finite_differences(string name)
+    {
+        // torch.onnx exports made for other tests (weights in Constant nodes, promoted as preparation does): every
+        // spelled-out LayerNorm becomes one LayerNormalization in the training graph, and the gradients still check.
+        var model = Shrink.Tests.Methods.Pruning.ExportFixtures.LoadPromoted(name);
+        int norms = model.Graph.Nodes.Count(n => n.OpType == Shrink.Ops.OpTypes.Sqrt);
+        var parameters = model.Graph.Initializers.Where(kv => kv.Value.Type == ElementType.Float && kv.Value.ElementCount > 1).Select(kv => kv.Key).ToArray();
+        var loss = new WeightedSumLoss(model.Graph.Outputs[0].Name, [2, 6, Shrink.Tests.Methods.Pruning.ExportFixtures.D], 3);
+        var training = Gradients.Build(model, loss, parameters);
+        Assert.True(norms > 0);
+        Assert.Equal(norms, training.Model.Graph.Nodes.Count(n => n.OpType == Shrink.Ops.OpTypes.LayerNormalization));
+        GradientCheck.Check(ModelProto.Parser.ParseFrom(model.ToByteArray()), parameters, Shrink.Tests.Methods.Pruning.ExportFixtures.Input(name, batch: 2, tokens: 6), loss);
+    }
+
     [Fact]
     public void Kl_distillation_gradients_match_finite_differences_and_vanish_when_the_teacher_agrees()
     {
